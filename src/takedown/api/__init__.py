@@ -1,0 +1,1 @@
+"""The HTTP surface: the FastAPI app, its dependencies, problems, health and metrics."""

@@ -1,0 +1,54 @@
+"""The FastAPI application: one factory, every concern's router registered here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from takedown import __version__
+from takedown.api import health
+from takedown.api.problems import install_problem_handlers
+from takedown.jobs.runner import JobRunner, all_jobs
+from takedown.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from takedown.index.service import load_index
+
+        app.state.index = load_index(settings)
+        runner = JobRunner(settings, all_jobs(app))
+        app.state.jobs = runner
+        if settings.run_background_jobs:
+            runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+            app.state.index.close()
+
+    app = FastAPI(
+        title="Takedown",
+        version=__version__,
+        description="Scan uploads against hash banks, take reports, review cases, act, and report.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """Each concern's views.py exposes `router`; the order here is the order in /docs."""
+    from takedown.banks import views as banks_views
+    from takedown.scan import views as scan_views
+
+    app.include_router(scan_views.router)
+    app.include_router(banks_views.router)
+    app.include_router(health.router)

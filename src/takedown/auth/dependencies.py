@@ -1,0 +1,58 @@
+"""FastAPI dependencies: who is calling, and may they."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session
+from takedown.auth.models import ROLE_RANK, Role
+from takedown.auth.service import Principal, authenticate
+from takedown.errors import Forbidden, Unauthorized
+
+
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def optional_principal(
+    request: Request, db_session: Session = Depends(get_db_session)
+) -> Principal | None:
+    """The caller if a valid bearer key was sent; None for anonymous callers."""
+    key = bearer_key(request)
+    if key is None:
+        return None
+    principal = authenticate(db_session=db_session, key=key)
+    if principal is None:
+        raise Unauthorized("invalid or revoked API key", code="invalid_api_key")
+    return principal
+
+
+def require_scope(scope: str) -> Callable[..., Principal]:
+    def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
+        if principal is None:
+            raise Unauthorized("send 'Authorization: Bearer <API key>'", code="missing_api_key")
+        if scope not in principal.scopes and "admin" not in principal.scopes:
+            raise Forbidden(f"this key lacks the '{scope}' scope", code="missing_scope")
+        return principal
+
+    return dependency
+
+
+def require_role(minimum: Role) -> Callable[..., Principal]:
+    """A staff token whose user holds `minimum` or a higher role."""
+
+    def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
+        if principal is None:
+            raise Unauthorized("send 'Authorization: Bearer <staff token>'", code="missing_token")
+        if principal.role is None or ROLE_RANK[Role(principal.role)] < ROLE_RANK[minimum]:
+            raise Forbidden(f"requires role {minimum.value} or above", code="insufficient_role")
+        return principal
+
+    return dependency

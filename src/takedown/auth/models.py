@@ -1,0 +1,60 @@
+"""API keys (platforms, automation) and staff users (reviewers, legal, admins)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.store.base import Base
+
+
+class Scope(enum.StrEnum):
+    SCAN = "scan"  # POST /v1/scan, /v1/hash, /v1/lookup
+    REPORT = "report"  # POST /v1/reports as a platform
+    BANKS = "banks"  # create, update, import, export banks
+    CASES = "cases"  # the staff API (a staff token carries it; role decides the rest)
+    ADMIN = "admin"
+
+
+class Role(enum.StrEnum):
+    REVIEWER = "reviewer"
+    CHILD_SAFETY_REVIEWER = "child_safety_reviewer"
+    LEGAL = "legal"
+    ADMIN = "admin"
+
+
+ROLE_RANK = {
+    Role.REVIEWER: 0,
+    Role.CHILD_SAFETY_REVIEWER: 1,
+    Role.LEGAL: 2,
+    Role.ADMIN: 3,
+}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(40))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the key
+    key_prefix: Mapped[str] = mapped_column(String(16))  # shown in listings, not secret
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]

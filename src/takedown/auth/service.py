@@ -1,0 +1,67 @@
+"""Create and check API keys. Only a SHA-256 of a key is stored; the key is shown once."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.auth.models import ApiKey, Scope, User
+from takedown.ids import new_id, new_secret_token
+
+KEY_PREFIX = "tdk_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever is calling: a platform key, or a staff user's token."""
+
+    key_id: str
+    name: str
+    scopes: frozenset[str]
+    user_id: str | None = None
+    role: str | None = None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(
+    *, db_session: Session, name: str, scopes: list[str], user_id: str | None = None
+) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the plain key (never stored)."""
+    unknown = set(scopes) - {s.value for s in Scope}
+    if unknown:
+        raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
+    key = KEY_PREFIX + new_secret_token(32)
+    row = ApiKey(
+        id=new_id("key"),
+        name=name,
+        key_hash=hash_key(key),
+        key_prefix=key[:10],
+        scopes=sorted(set(scopes)),
+        user_id=user_id,
+        created_at=clock.now(),
+    )
+    db_session.add(row)
+    db_session.flush()
+    return row, key
+
+
+def authenticate(*, db_session: Session, key: str) -> Principal | None:
+    row = db_session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    if row is None or row.revoked_at is not None:
+        return None
+    role = None
+    if row.user_id is not None:
+        user = db_session.get(User, row.user_id)
+        if user is None or user.disabled:
+            return None
+        role = user.role
+    return Principal(
+        key_id=row.id, name=row.name, scopes=frozenset(row.scopes), user_id=row.user_id, role=role
+    )

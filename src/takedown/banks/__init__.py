@@ -1,0 +1,1 @@
+"""Hash banks: named lists of known signals with a category and an action on match."""

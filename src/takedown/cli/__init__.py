@@ -1,0 +1,1 @@
+"""The `takedown` command line (Typer + Rich)."""

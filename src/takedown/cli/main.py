@@ -1,0 +1,21 @@
+"""The `takedown` command: one Typer app, each concern's commands registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from takedown.cli import apikey, db, serve
+
+app = typer.Typer(
+    name="takedown",
+    help="Takedown: scan uploads against hash banks, take reports, review cases, act, report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(apikey.app, name="apikey")
+app.command("serve")(serve.serve)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""The match index: exact lookups and PDQ range search over every enabled bank entry."""

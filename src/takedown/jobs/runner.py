@@ -1,0 +1,67 @@
+"""Run periodic jobs in a background thread. Every job must be safe to run in several processes
+at once (claims rows in the database), and idempotent, because a crash can repeat it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from takedown.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    run: Callable[[Settings], object]
+    every_seconds: float
+
+
+class JobRunner:
+    def __init__(self, settings: Settings, jobs: list[PeriodicJob]) -> None:
+        self.settings = settings
+        self.jobs = jobs
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_run: dict[str, float] = {}
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="takedown-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def run_due(self) -> None:
+        """Run every job whose interval has passed (also called directly by tests)."""
+        for job in self.jobs:
+            last = self._last_run.get(job.name, 0.0)
+            if time.monotonic() - last < job.every_seconds:
+                continue
+            self._last_run[job.name] = time.monotonic()
+            try:
+                job.run(self.settings)
+            except Exception:
+                log.exception("job %s failed; it will run again", job.name)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.run_due()
+            self._stop.wait(self.settings.job_interval_seconds)
+
+
+def all_jobs(app: object) -> list[PeriodicJob]:
+    """Every concern's periodic jobs. A concern with timed work adds its jobs here.
+
+    `app` gives per-process jobs (like the index refresh) the app state they keep current.
+    """
+    from takedown.index.service import refresh_job
+
+    jobs: list[PeriodicJob] = [refresh_job(app)]
+    return jobs

@@ -1,0 +1,126 @@
+"""The one settings class: every knob is an environment variable `TAKEDOWN_<NAME>`.
+
+Each field is documented in the README's settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", env_file=None, extra="ignore")
+
+    # --- storage ---------------------------------------------------------------------------
+    data_dir: Path = Path("./takedown-data")
+    database_url: str = ""  # empty: a SQLite file under data_dir
+
+    # --- server ----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    run_background_jobs: bool = True  # the embedded server runs timers, outbox and index refresh
+    job_interval_seconds: float = 1.0
+
+    # --- hostile media limits --------------------------------------------------------------
+    max_image_bytes: int = 25 * 1024 * 1024
+    max_video_bytes: int = 250 * 1024 * 1024
+    max_image_pixels: int = 50_000_000  # decompression-bomb guard, checked before decoding
+    max_video_pixels_per_frame: int = 16_000_000
+    max_video_seconds: float = 3 * 60 * 60.0  # longest video accepted (stream duration)
+    video_decode_timeout_seconds: float = 60.0
+    max_animation_frames: int = 5_000
+
+    # --- signals and matching --------------------------------------------------------------
+    video_frames_per_second: float = 1.0  # vPDQ sampling rate for queries
+    pdq_default_threshold: int = 31
+    pdq_min_quality: int = 50  # below: kept, but matched exactly only
+    vpdq_query_match_percent: float = (
+        80.0  # python-threatexchange VPDQ_QUERY_MATCH_THRESHOLD_PERCENT
+    )
+    vpdq_index_match_percent: float = (
+        0.0  # python-threatexchange VPDQ_INDEX_MATCH_THRESHOLD_PERCENT
+    )
+    index_refresh_seconds: float = 1.0
+    index_snapshot_every_changes: int = 100_000
+
+    # --- reports, cases, review ------------------------------------------------------------
+    deadline_p0_hours: float = 1.0
+    deadline_p1_hours: float = 24.0
+    deadline_ncii_hours: float = 48.0  # TAKE IT DOWN Act: 48 h from a valid request
+    deadline_p2_hours: float = 7 * 24.0
+    appeal_window_days: int = 183  # DSA Art 20: at least six months
+    report_rate_limit_per_address: int = 30  # reports per hour per client address
+    report_rate_limit_per_contact: int = 20  # reports per hour per reporter email
+    oncall_webhook_url: str = ""
+    oncall_email: str = ""
+    session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
+    session_idle_minutes: int = 30
+    platform_media_url: str = ""  # e.g. https://media.example/{content_id}
+    platform_media_allowed_hosts: list[str] = Field(default_factory=list)
+    platform_media_max_bytes: int = 250 * 1024 * 1024
+    platform_media_timeout_seconds: float = 20.0
+
+    # --- email -----------------------------------------------------------------------------
+    smtp_host: str = ""  # empty: email is not sent (and the UI says so)
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_from: str = "takedown@localhost"
+
+    # --- enforcement -----------------------------------------------------------------------
+    platform_webhook_url: str = ""
+    platform_webhook_secret: SecretStr = SecretStr("")
+    webhook_retry_hours: float = 24.0
+    suspend_on_csam: bool = True
+    strike_threshold: int = 3
+
+    # --- evidence vault --------------------------------------------------------------------
+    evidence_key: SecretStr = SecretStr("")  # base64 32-byte AES key
+    evidence_key_file: Path | None = None
+    evidence_retention_days: int = 365  # 18 U.S.C. 2258A(h) as amended by the REPORT Act
+
+    # --- NCMEC CyberTipline ----------------------------------------------------------------
+    ncmec_url: str = ""
+    ncmec_username: str = ""
+    ncmec_password: SecretStr = SecretStr("")
+    ncmec_environment: str = "test"  # production only when set explicitly
+    esp_name: str = "Example Platform"
+    esp_contact_name: str = "Trust and Safety"
+    esp_contact_email: str = "safety@example.com"
+    esp_contact_phone: str = ""
+
+    # --- EU DSA transparency database ------------------------------------------------------
+    dsa_database_url: str = ""
+    dsa_database_token: SecretStr = SecretStr("")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'takedown.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and drive them with psycopg 3."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

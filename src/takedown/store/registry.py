@@ -1,0 +1,11 @@
+"""Imports every concern's models so `Base.metadata` is complete (Alembic and tests use it).
+
+A new concern with tables adds one import line here.
+"""
+
+from takedown.auth import models as _auth  # noqa: F401
+from takedown.banks import models as _banks  # noqa: F401
+from takedown.scan import models as _scan  # noqa: F401
+from takedown.store.base import Base
+
+metadata = Base.metadata
