@@ -1,4 +1,4 @@
-"""outbox, accounts and strikes, evidence vault, NCMEC, statements of reasons
+"""outbox, accounts and strikes, evidence vault, statements of reasons
 
 Revision ID: 0004_enforcement
 Revises: 0003_review

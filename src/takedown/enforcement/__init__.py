@@ -1,0 +1,1 @@
+"""Enforcement: platform actions through a signed webhook outbox, every copy down, accounts."""
