@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from takedown.cli import apikey, db, serve
+from takedown.cli import apikey, audit, db, serve
 
 app = typer.Typer(
     name="takedown",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(apikey.app, name="apikey")
+app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve)
 
 

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: append-only, each entry carrying the hash of the one before."""

@@ -1,0 +1,119 @@
+"""Append to and verify the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    canonical = json.dumps(
+        [seq, at.isoformat(timespec="microseconds"), actor, action, subject, details, prev_hash],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(
+    *,
+    db_session: Session,
+    actor: str,
+    action: str,
+    subject: str,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or rolls back with the action)."""
+    details = json.loads(json.dumps(details or {}, default=str))
+    head = db_session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
+        db_session.add(head)
+    at = clock.now()
+    seq = head.seq + 1
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=details,
+        prev_hash=head.entry_hash,
+        entry_hash=_entry_hash(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            details=details,
+            prev_hash=head.entry_hash,
+        ),
+    )
+    db_session.add(entry)
+    head.seq, head.entry_hash = seq, entry.entry_hash
+    db_session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    seq: int
+    problem: str
+
+
+def verify(*, db_session: Session) -> list[AuditProblem]:
+    """Every changed, inserted or deleted entry, found by re-walking the chain."""
+    problems: list[AuditProblem] = []
+    expected_seq, prev_hash = 1, GENESIS
+    for entry in _entries(db_session):
+        if entry.seq != expected_seq:
+            problems.append(
+                AuditProblem(expected_seq, f"entries {expected_seq}..{entry.seq - 1} missing")
+            )
+        if entry.prev_hash != prev_hash:
+            problems.append(AuditProblem(entry.seq, "does not link to the entry before it"))
+        recomputed = _entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            action=entry.action,
+            subject=entry.subject,
+            details=entry.details,
+            prev_hash=entry.prev_hash,
+        )
+        if recomputed != entry.entry_hash:
+            problems.append(AuditProblem(entry.seq, "content changed after it was written"))
+        expected_seq, prev_hash = entry.seq + 1, entry.entry_hash
+    head = db_session.get(AuditHead, 1)
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.entry_hash != prev_hash):
+        problems.append(AuditProblem(head.seq, f"chain ends at {last_seq}; head says {head.seq}"))
+    return problems
+
+
+def _entries(db_session: Session) -> Iterator[AuditEntry]:
+    yield from db_session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
+    )
