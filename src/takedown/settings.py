@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     oncall_email: str = ""
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
     session_idle_minutes: int = 30
+    claim_minutes: int = 30  # a reviewer's claim on a case lapses after this, so cases never stick
     platform_media_url: str = ""  # e.g. https://media.example/{content_id}
     platform_media_allowed_hosts: list[str] = Field(default_factory=list)
     platform_media_max_bytes: int = 250 * 1024 * 1024
