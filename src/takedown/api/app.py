@@ -52,3 +52,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(scan_views.router)
     app.include_router(banks_views.router)
     app.include_router(health.router)
+
+    from takedown.web import templating as web_templating
+
+    web_templating.install(app)  # /static: shared CSS for public pages and the console

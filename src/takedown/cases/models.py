@@ -1,0 +1,179 @@
+"""Cases (one per reported piece of content), their media and appeals."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.banks.models import BigId
+from takedown.store.base import Base, JsonDocument
+
+
+class Category(enum.StrEnum):
+    CHILD_SEXUAL_ABUSE = "child_sexual_abuse"
+    # grooming, sextortion, enticement
+    CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
+    NON_CONSENSUAL_INTIMATE_IMAGERY = "non_consensual_intimate_imagery"
+    OTHER_ILLEGAL = "other_illegal"
+    TERMS_VIOLATION = "terms_violation"
+
+
+CHILD_SAFETY_CATEGORIES = frozenset(
+    {Category.CHILD_SEXUAL_ABUSE, Category.CHILD_SEXUAL_EXPLOITATION}
+)
+
+# Most severe first: a case's category is the most severe among its reports.
+CATEGORY_SEVERITY = [
+    Category.CHILD_SEXUAL_ABUSE,
+    Category.CHILD_SEXUAL_EXPLOITATION,
+    Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
+    Category.OTHER_ILLEGAL,
+    Category.TERMS_VIOLATION,
+]
+
+
+class CaseStatus(enum.StrEnum):
+    """Where a case stands. The public tracking page maps these to plain words."""
+
+    OPEN = "open"  # received, waiting in a queue (nobody has decided yet)
+    IN_REVIEW = "in_review"  # claimed by a reviewer, or re-opened by an appeal being reviewed
+    SECOND_REVIEW = "second_review"  # one no_violation on a child-safety case; needs a second
+    ACTION_TAKEN = "action_taken"  # closed: decided violating, action taken
+    NO_ACTION = "no_action"  # closed: decided no violation (twice if child safety)
+    APPEALED = "appealed"  # an appeal against the decision is open
+
+
+OPEN_STATUSES = frozenset(
+    {CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.SECOND_REVIEW, CaseStatus.APPEALED}
+)
+CLOSED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION})
+
+
+class Priority(enum.StrEnum):
+    P0 = "P0"
+    P1 = "P1"
+    P2 = "P2"
+
+
+class Outcome(enum.StrEnum):
+    VIOLATING = "violating"
+    NO_VIOLATION = "no_violation"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_queue", "status", "priority", "deadline_at"),
+        Index("ix_cases_next_escalation_at", "next_escalation_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "case_..."
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.OPEN.value)
+    priority: Mapped[str] = mapped_column(String(4))
+    category: Mapped[str] = mapped_column(String(40))  # most severe category among its reports
+    # A child-safety category or a minor subject: the two-person rule keys on it.
+    is_child_safety: Mapped[bool] = mapped_column(default=False)
+    # Set once an NCII report that is a valid TAKE IT DOWN Act request joins: 48 h is the law.
+    deadline_is_legal: Mapped[bool] = mapped_column(default=False)
+    deadline_started_at: Mapped[datetime]  # start of the window the escalation points divide
+    deadline_at: Mapped[datetime] = mapped_column(index=True)
+    # 0 none; 1 at 50 % of the window; 2 at 90 %; 3 at breach. Queues sort on it.
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    next_escalation_at: Mapped[datetime | None]  # None once breached or closed
+    bank_match: Mapped[bool] = mapped_column(default=False)
+    # Every report came from a reporter flagged as manifestly unfounded (DSA Art 23).
+    ranked_lower: Mapped[bool] = mapped_column(default=False)
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))  # users.id
+    claimed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_text_public: Mapped[str | None] = mapped_column(Text)  # plain words for /track
+    decided_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    account_id: Mapped[str | None] = mapped_column(String(255), index=True)  # the uploader
+    content_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    content_url: Mapped[str | None] = mapped_column(Text)  # normalised (see cases.urls)
+    content_url_key: Mapped[str | None] = mapped_column(String(64), index=True)  # its SHA-256
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MediaSource(enum.StrEnum):
+    UPLOAD = "upload"  # attached to a report
+    PLATFORM = "platform"  # fetched by content id through TAKEDOWN_PLATFORM_MEDIA_URL
+
+
+class CaseMedia(Base):
+    """One media file of a case, stored content-addressed under settings.media_dir."""
+
+    __tablename__ = "case_media"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    report_id: Mapped[str | None] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(20))
+    storage_path: Mapped[str] = mapped_column(Text)  # relative to settings.media_dir
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str | None] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(20))  # image | video | unknown
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # [{type, value, quality, ...}] as computed by the signals concern
+    signals: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
+    # [{bank_id, entry_id, signal_type, distance}] from the match index at intake
+    matches: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
+    error: Mapped[str | None] = mapped_column(Text)  # why hashing failed, if it did
+    created_at: Mapped[datetime]
+
+
+class CaseMediaSignal(Base):
+    """A searchable signal of case media (PDQ, MD5, per-frame PDQ of videos): merging uses it."""
+
+    __tablename__ = "case_media_signals"
+    __table_args__ = (Index("ix_case_media_signals_lookup", "signal_type", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_media_id: Mapped[int] = mapped_column(ForeignKey("case_media.id"), index=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    signal_type: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(String(128))
+    quality: Mapped[int | None] = mapped_column(Integer)
+
+
+class Appellant(enum.StrEnum):
+    REPORTER = "reporter"  # against no action
+    UPLOADER = "uploader"  # against removal
+
+
+class AppealStatus(enum.StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+class AppealOutcome(enum.StrEnum):
+    UPHELD = "upheld"  # the original decision stands
+    OVERTURNED = "overturned"  # the original decision is reversed
+
+
+class Appeal(Base):
+    """An appeal against a case's decision (DSA Art 20); the review concern decides it."""
+
+    __tablename__ = "appeals"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "apl_..."
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    appellant: Mapped[str] = mapped_column(String(20))
+    report_id: Mapped[str | None] = mapped_column(String(40))  # the reporter's report, if any
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=AppealStatus.OPEN.value)
+    # The decision appealed against, so the appeal goes to someone who did not decide it.
+    appealed_outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_text_public: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(40))  # users.id
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]

@@ -1,0 +1,252 @@
+"""Plain functions on cases, shared by intake (reports) and review: lookups, status, priority,
+deadlines and escalation timers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.cases.models import (
+    CATEGORY_SEVERITY,
+    CHILD_SAFETY_CATEGORIES,
+    CLOSED_STATUSES,
+    Appeal,
+    Case,
+    CaseMedia,
+    CaseStatus,
+    Category,
+    Priority,
+)
+from takedown.errors import NotFound
+from takedown.settings import Settings
+
+PRIORITY_RANK = {Priority.P0: 0, Priority.P1: 1, Priority.P2: 2}
+# Escalate at 50 % and 90 % of the deadline window and at breach (levels 1, 2, 3).
+ESCALATION_POINTS = (0.5, 0.9, 1.0)
+MAX_ESCALATION_LEVEL = len(ESCALATION_POINTS)
+ROLES_RAISING_TO_P0 = frozenset({"victim", "parent_or_guardian"})
+
+
+def get_case(*, db_session: Session, case_id: str, for_update: bool = False) -> Case:
+    """The case, or NotFound. `for_update` locks the row (PostgreSQL) for a read-modify-write."""
+    query = select(Case).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    case = db_session.scalar(query)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found")
+    return case
+
+
+def set_status(
+    *,
+    db_session: Session,
+    case: Case,
+    status: CaseStatus,
+    actor: str,
+    details: dict[str, Any] | None = None,
+) -> Case:
+    """Move a case to `status`, stop its timers when it closes, and audit the change."""
+    previous = case.status
+    now = clock.now()
+    case.status = status.value
+    case.updated_at = now
+    if status in CLOSED_STATUSES:
+        case.closed_at = now
+        case.next_escalation_at = None
+    else:
+        case.closed_at = None
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="case.status_changed",
+        subject=case.id,
+        details={"from": previous, "to": status.value, **(details or {})},
+    )
+    db_session.flush()
+    return case
+
+
+# --- priority -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriorityFacts:
+    """What priority is computed from: one report plus what is known about the content."""
+
+    category: str
+    subject_is_minor: str = "unknown"
+    reporter_role: str | None = None
+    police_case_number: bool = False
+    bank_match: bool = False
+    uploader_has_violations: bool = False
+
+
+def is_child_safety(category: str, subject_is_minor: str) -> bool:
+    """A child-safety category, or a minor subject: the two-person rule applies."""
+    return category in CHILD_SAFETY_CATEGORIES or subject_is_minor == "yes"
+
+
+def priority_for(facts: PriorityFacts) -> Priority:
+    """P0: child sexual abuse/exploitation with an aggravating fact; P1: other child safety,
+    NCII, trusted flaggers; P2: the rest."""
+    if facts.category in CHILD_SAFETY_CATEGORIES and (
+        facts.subject_is_minor == "yes"
+        or facts.reporter_role in ROLES_RAISING_TO_P0
+        or facts.police_case_number
+        or facts.bank_match
+        or facts.uploader_has_violations
+    ):
+        return Priority.P0
+    if (
+        is_child_safety(facts.category, facts.subject_is_minor)
+        or facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+        or facts.reporter_role == "trusted_flagger"
+    ):
+        return Priority.P1
+    return Priority.P2
+
+
+def higher_priority(a: str, b: str) -> Priority:
+    return min(Priority(a), Priority(b), key=PRIORITY_RANK.__getitem__)
+
+
+def more_severe_category(a: str, b: str) -> str:
+    return min(a, b, key=lambda c: CATEGORY_SEVERITY.index(Category(c)))
+
+
+def uploader_has_violations(
+    *, db_session: Session, account_id: str | None, exclude_case_id: str | None = None
+) -> bool:
+    """Earlier violating cases for the account, or uploads the scan blocked."""
+    if not account_id:
+        return False
+    from takedown.scan.models import ContentItem
+
+    violating = select(func.count()).where(
+        Case.account_id == account_id, Case.outcome == "violating"
+    )
+    if exclude_case_id:
+        violating = violating.where(Case.id != exclude_case_id)
+    if db_session.scalar(violating):
+        return True
+    blocked = select(func.count()).where(
+        ContentItem.account_id == account_id, ContentItem.verdict == "block"
+    )
+    return bool(db_session.scalar(blocked))
+
+
+# --- deadlines and escalation ----------------------------------------------------------------
+
+
+def deadline_hours(*, settings: Settings, priority: str) -> float:
+    return {
+        Priority.P0: settings.deadline_p0_hours,
+        Priority.P1: settings.deadline_p1_hours,
+        Priority.P2: settings.deadline_p2_hours,
+    }[Priority(priority)]
+
+
+def deadline_window(
+    *, settings: Settings, priority: str, start: datetime, legal_ncii: bool
+) -> datetime:
+    """When a case must be decided, counted from `start` (the report that set it)."""
+    hours = deadline_hours(settings=settings, priority=priority)
+    if legal_ncii:
+        # TAKE IT DOWN Act: removal within 48 h of a valid request, whatever the priority says.
+        hours = min(hours, settings.deadline_ncii_hours)
+    return start + timedelta(hours=hours)
+
+
+def escalation_time(case: Case, level: int) -> datetime | None:
+    """When the case reaches escalation `level` (1..3), or None past the last level."""
+    if level < 1 or level > MAX_ESCALATION_LEVEL:
+        return None
+    window = case.deadline_at - case.deadline_started_at
+    return case.deadline_started_at + window * ESCALATION_POINTS[level - 1]
+
+
+def escalation_level_at(case: Case, moment: datetime) -> int:
+    level = 0
+    for candidate in range(1, MAX_ESCALATION_LEVEL + 1):
+        due = escalation_time(case, candidate)
+        if due is not None and due <= moment:
+            level = candidate
+    return level
+
+
+def reset_timers(case: Case, *, start: datetime, deadline_at: datetime) -> None:
+    """Start a new deadline window; the escalation level is re-counted within it."""
+    case.deadline_started_at = start
+    case.deadline_at = deadline_at
+    case.escalation_level = escalation_level_at(case, clock.now())
+    case.next_escalation_at = escalation_time(case, case.escalation_level + 1)
+
+
+def apply_priority(
+    *,
+    settings: Settings,
+    case: Case,
+    priority: Priority,
+    start: datetime,
+    legal_ncii: bool,
+) -> bool:
+    """Raise (never lower) a case's priority; tighten (never loosen) its deadline.
+
+    Returns True when the deadline moved.
+    """
+    case.priority = higher_priority(case.priority, priority).value
+    if legal_ncii:
+        case.deadline_is_legal = True
+    candidate = deadline_window(
+        settings=settings, priority=case.priority, start=start, legal_ncii=legal_ncii
+    )
+    if case.status in CLOSED_STATUSES or candidate >= case.deadline_at:
+        return False
+    reset_timers(case, start=start, deadline_at=candidate)
+    return True
+
+
+def is_overdue(case: Case) -> bool:
+    return case.status not in CLOSED_STATUSES and case.deadline_at <= clock.now()
+
+
+# --- what a case shows -----------------------------------------------------------------------
+
+
+def case_reports(*, db_session: Session, case_id: str) -> list[Any]:
+    from takedown.reports.models import Report
+
+    return list(
+        db_session.scalars(
+            select(Report).where(Report.case_id == case_id).order_by(Report.received_at)
+        )
+    )
+
+
+def distinct_reporters(reports: list[Any]) -> int:
+    """Reporters counted by email; anonymous reports by client address, else each on its own."""
+    keys = {r.reporter_email or r.client_address_hash or r.id for r in reports}
+    return len(keys)
+
+
+def case_media(*, db_session: Session, case_id: str) -> list[CaseMedia]:
+    return list(
+        db_session.scalars(
+            select(CaseMedia).where(CaseMedia.case_id == case_id).order_by(CaseMedia.id)
+        )
+    )
+
+
+def case_appeals(*, db_session: Session, case_id: str) -> list[Appeal]:
+    return list(
+        db_session.scalars(
+            select(Appeal).where(Appeal.case_id == case_id).order_by(Appeal.created_at)
+        )
+    )

@@ -1,0 +1,1 @@
+"""Report intake (POST /v1/reports), the public /report and /track pages, reporter flags."""

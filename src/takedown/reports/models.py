@@ -1,0 +1,91 @@
+"""Reports (one per submission), reporter flags and idempotency records."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.store.base import Base, JsonDocument
+
+
+class ReporterRole(enum.StrEnum):
+    VICTIM = "victim"
+    PARENT_OR_GUARDIAN = "parent_or_guardian"
+    BYSTANDER = "bystander"
+    LAW_ENFORCEMENT = "law_enforcement"
+    TRUSTED_FLAGGER = "trusted_flagger"
+    PLATFORM_USER = "platform_user"
+
+
+class MinorSubject(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class Channel(enum.StrEnum):
+    API = "api"  # POST /v1/reports without a key
+    PLATFORM = "platform"  # POST /v1/reports with an API key (scope `report`)
+    WEB_FORM = "web_form"  # the public /report page
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_reports_address_received", "client_address_hash", "received_at"),
+        Index("ix_reports_email_received", "reporter_email", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "rep_..."
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    content_id: Mapped[str | None] = mapped_column(String(255))
+    content_url: Mapped[str | None] = mapped_column(Text)  # as given
+    account_id: Mapped[str | None] = mapped_column(String(255))  # uploader, if a platform says
+    reporter_role: Mapped[str | None] = mapped_column(String(40))
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_email: Mapped[str | None] = mapped_column(String(320))  # lower-cased
+    subject_is_minor: Mapped[str] = mapped_column(String(10), default=MinorSubject.UNKNOWN.value)
+    law_enforcement_agency: Mapped[str | None] = mapped_column(String(200))
+    law_enforcement_case_number: Mapped[str | None] = mapped_column(String(100))
+    explanation: Mapped[str | None] = mapped_column(Text)
+    good_faith_statement: Mapped[bool] = mapped_column(default=False)
+    signature: Mapped[str | None] = mapped_column(String(200))
+    # TAKE IT DOWN Act: an NCII report with every required element (starts the 48 h clock).
+    valid_take_it_down_request: Mapped[bool] = mapped_column(default=False)
+    tracking_token: Mapped[str] = mapped_column(String(64), unique=True)  # 256 random bits
+    channel: Mapped[str] = mapped_column(String(20))
+    api_key_id: Mapped[str | None] = mapped_column(String(40))
+    client_address_hash: Mapped[str | None] = mapped_column(String(64))  # keyed SHA-256
+    # The reporter is flagged as sending manifestly unfounded reports (DSA Art 23).
+    ranked_lower: Mapped[bool] = mapped_column(default=False)
+    has_media: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReporterFlag(Base):
+    """Staff marked this contact as submitting manifestly unfounded reports (DSA Art 23)."""
+
+    __tablename__ = "reporter_flags"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)  # lower-cased
+    reason: Mapped[str] = mapped_column(Text, default="")
+    flagged_by: Mapped[str] = mapped_column(String(200))
+    flagged_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+
+
+class IdempotentReport(Base):
+    """The answer given to an `Idempotency-Key`, so a retry gets it again, not a second report."""
+
+    __tablename__ = "report_idempotency"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256(caller, key)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    report_id: Mapped[str] = mapped_column(String(40))
+    response: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    created_at: Mapped[datetime]

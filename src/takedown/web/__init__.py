@@ -1,0 +1,1 @@
+"""The shared server-rendered web layer: one Jinja2 environment, base layout and CSS."""

@@ -1,0 +1,43 @@
+"""The one Jinja2 environment for every server-rendered page (public pages and the console).
+
+Templates are named `<concern>/<file>`: "web/base.html", "reports/form.html",
+"console/queue.html". Each concern keeps its templates in its own `templates/` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescape
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Concerns that render pages; a folder that does not exist yet simply holds no templates.
+TEMPLATE_CONCERNS = ("web", "reports", "console", "cases", "review")
+
+
+def _environment() -> Environment:
+    loader = PrefixLoader(
+        {name: FileSystemLoader(PACKAGE_DIR / name / "templates") for name in TEMPLATE_CONCERNS}
+    )
+    return Environment(loader=loader, autoescape=select_autoescape(default=True))
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Render `name` (e.g. "reports/form.html") with the request in its context."""
+    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the shared CSS (and any other static files) under /static."""
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
