@@ -80,11 +80,16 @@ class Settings(BaseSettings):
     webhook_retry_hours: float = 24.0
     suspend_on_csam: bool = True
     strike_threshold: int = 3
+    webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
+    platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 
     # --- evidence vault --------------------------------------------------------------------
     evidence_key: SecretStr = SecretStr("")  # base64 32-byte AES key
     evidence_key_file: Path | None = None
     evidence_retention_days: int = 365  # 18 U.S.C. 2258A(h) as amended by the REPORT Act
+    # No key configured: True generates data_dir/secrets/evidence.key (0600) with a warning (demo);
+    # False refuses to preserve, so a violating child-safety decision fails with a clear error.
+    evidence_generate_key: bool = True
 
     # --- NCMEC CyberTipline ----------------------------------------------------------------
     ncmec_url: str = ""
