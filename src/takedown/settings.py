@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     platform_media_allowed_hosts: list[str] = Field(default_factory=list)
     platform_media_max_bytes: int = 250 * 1024 * 1024
     platform_media_timeout_seconds: float = 20.0
+    # Optional JSON about an upload for the CyberTipline report (screen name, IP events), e.g.
+    # https://platform.example/meta/{content_id}?account={account_id}; see docs/ncmec.md.
+    platform_metadata_url: str = ""
 
     # --- email -----------------------------------------------------------------------------
     smtp_host: str = ""  # empty: email is not sent (and the UI says so)
@@ -100,6 +103,10 @@ class Settings(BaseSettings):
     esp_contact_name: str = "Trust and Safety"
     esp_contact_email: str = "safety@example.com"
     esp_contact_phone: str = ""
+    ncmec_timeout_seconds: float = 60.0  # per CyberTipline request
+    ncmec_max_attempts: int = 20  # then the filing stays `failed` until legal files it again
+    ncmec_retry_base_seconds: float = 60.0  # exponential backoff: base * 2^(attempt-1) ...
+    ncmec_retry_max_seconds: float = 3600.0  # ... capped here
 
     # --- EU DSA transparency database ------------------------------------------------------
     dsa_database_url: str = ""
