@@ -7,8 +7,10 @@ from takedown.audit import models as _audit  # noqa: F401
 from takedown.auth import models as _auth  # noqa: F401
 from takedown.banks import models as _banks  # noqa: F401
 from takedown.cases import models as _cases  # noqa: F401
+from takedown.console import models as _console  # noqa: F401
 from takedown.notify import models as _notify  # noqa: F401
 from takedown.reports import models as _reports  # noqa: F401
+from takedown.review import models as _review  # noqa: F401
 from takedown.enforcement import models as _enforcement  # noqa: F401
 from takedown.scan import models as _scan  # noqa: F401
 from takedown.store.base import Base

@@ -1,0 +1,1 @@
+"""Review: decisions, the two-person rule, claims, appeal decisions and the staff API."""

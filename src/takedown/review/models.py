@@ -1,0 +1,52 @@
+"""Decisions on cases and appeals. A decision row is never changed once written."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.store.base import Base
+
+
+class Stage(enum.StrEnum):
+    FIRST_REVIEW = "first_review"
+    SECOND_REVIEW = "second_review"  # the two-person rule's second look
+    APPEAL = "appeal"
+
+
+class Classification(enum.StrEnum):
+    """The industry classification of child sexual abuse material (Tech Coalition / NCMEC).
+
+    A: prepubescent minor, B: pubescent minor; 1: sex act, 2: lascivious exhibition.
+    """
+
+    A1 = "A1"
+    A2 = "A2"
+    B1 = "B1"
+    B2 = "B2"
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_case_decided", "case_id", "decided_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "dec_..."
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))
+    # violating | no_violation (cases.models.Outcome); for appeals: the outcome that now stands
+    outcome: Mapped[str] = mapped_column(String(20))
+    policy: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    classification: Mapped[str | None] = mapped_column(String(4))
+    # Appeal decisions only: upheld | overturned (cases.models.AppealOutcome); overturned is a
+    # reversal that enforcement undoes or carries out.
+    appeal_outcome: Mapped[str | None] = mapped_column(String(20))
+    # True when this decision settles the case (acted on); False for a first no_violation
+    # waiting for its second reviewer.
+    final: Mapped[bool] = mapped_column(default=False)
+    decided_at: Mapped[datetime]
