@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from takedown.cli import apikey, audit, db, serve
+from takedown.cli import bank as bank_cli
+from takedown.cli import match as match_cli
 
 app = typer.Typer(
     name="takedown",
@@ -16,6 +18,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve)
+app.add_typer(bank_cli.app, name="bank")
+app.command("match")(match_cli.match)
 
 
 if __name__ == "__main__":

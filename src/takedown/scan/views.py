@@ -1,5 +1,89 @@
-"""Routes: POST /v1/scan, POST /v1/hash, GET /v1/lookup (filled in by the scanning-core issue)."""
+"""Routes: POST /v1/scan (hash, match, decide, record) and GET /v1/lookup (match one hash)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.auth.dependencies import require_scope
+from takedown.auth.models import Scope
+from takedown.auth.service import Principal
+from takedown.errors import InvalidInput, MediaTooLarge
+from takedown.scan import flows, metrics
+from takedown.scan.schemas import LookupOut, MatchOut, ScanOut
+from takedown.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["scan"])
+
+
+def _read_upload(upload: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, refusing more than `limit` without reading them all into memory."""
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise MediaTooLarge(f"uploads are limited to {limit} bytes", limit=limit)
+    if not data:
+        raise InvalidInput("the uploaded file is empty", code="empty_file")
+    return data
+
+
+# A plain `def`: hashing is CPU-bound, so FastAPI runs it in its thread pool.
+@router.post("/scan", response_model=ScanOut, summary="Scan an upload against the hash banks")
+def scan(
+    request: Request,
+    file: UploadFile = File(..., description="The uploaded image or video"),
+    content_id: str = Form(..., min_length=1, max_length=255, description="Platform content id"),
+    account_id: str | None = Form(None, max_length=255, description="Uploader's account id"),
+    content_url: str | None = Form(None, description="Where the content lives on the platform"),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+    _: Principal = Depends(require_scope(Scope.SCAN)),
+) -> ScanOut:
+    """Hash the upload, match every signal (every PDQ orientation) against the enabled banks,
+    and answer block, review or allow. The scan and its matches are recorded before the answer."""
+    started = time.perf_counter()
+    data = _read_upload(file, max(settings.max_image_bytes, settings.max_video_bytes))
+    result = flows.scan_upload(
+        db_session=db_session,
+        settings=settings,
+        index=request.app.state.index,
+        data=data,
+        content_id=content_id,
+        account_id=account_id or None,
+        content_url=content_url or None,
+        filename=file.filename,
+    )
+    answer = ScanOut(
+        content_id=result.content_id,
+        scan_id=result.scan_id,
+        media_type=result.media_type,
+        signals=result.signals,
+        matches=[MatchOut(**m.as_dict()) for m in result.matches],
+        verdict=result.verdict,
+        notes=result.notes,
+    )
+    metrics.SCAN_SECONDS.observe(time.perf_counter() - started)
+    return answer
+
+
+@router.get("/lookup", response_model=LookupOut, summary="Match one hash against the banks")
+def lookup(
+    request: Request,
+    signal_type: str = Query(..., description="pdq, md5, sha256, video_md5, ..."),
+    value: str = Query(..., description="The hash (hex)"),
+    settings: Settings = Depends(get_settings),
+    _: Principal = Depends(require_scope(Scope.SCAN)),
+) -> LookupOut:
+    outcome = flows.lookup(
+        index=request.app.state.index, settings=settings, signal_type=signal_type, value=value
+    )
+    normalised_type, normalised_value = flows.normalise(signal_type, value)
+    return LookupOut(
+        signal_type=normalised_type,
+        value=normalised_value,
+        matches=[MatchOut(**m.as_dict()) for m in outcome.matches],
+        verdict=outcome.verdict,
+        notes=outcome.notes,
+    )

@@ -1,0 +1,86 @@
+"""Import N uniformly random PDQ hashes into a fresh bank through `takedown bank import`'s code path.
+
+    .venv/bin/python bench/bank_import.py --count 1000000 [--database-url postgresql://...]
+
+Measures the whole import (parse, validate, INSERT ... ON CONFLICT DO NOTHING, IndexChange rows,
+commit) and then a re-import of the same file (idempotency: everything skipped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from takedown.banks import formats, service
+from takedown.settings import normalise_database_url
+from takedown.store.db import dispose, session_scope
+from takedown.store.migrate import upgrade
+
+
+def write_hashes(path: Path, count: int) -> None:
+    with path.open("w") as handle:
+        handle.write("signal_type,signal_str,collab,category,tags\n")
+        for _ in range(count):
+            handle.write(f"pdq,{secrets.token_hex(32)},bench,,\n")
+
+
+def run_import(url: str, path: Path, bank_name: str) -> tuple[float, formats.ImportReport]:
+    started = time.perf_counter()
+    with session_scope(url) as db_session, path.open(newline="") as stream:
+        bank = service.get_bank(db_session=db_session, name=bank_name)
+        report = formats.import_lines(
+            db_session=db_session, bank=bank, lines=stream, fmt="csv", added_by="bench"
+        )
+    return time.perf_counter() - started, report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="", help="PostgreSQL admin URL; default SQLite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "hashes.csv"
+        write_hashes(csv_path, args.count)
+        drop = None
+        if args.database_url:
+            admin = normalise_database_url(args.database_url)
+            name = f"takedown_bench_{uuid.uuid4().hex[:8]}"
+            engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+            def drop() -> None:
+                dispose(url)
+                with engine.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        else:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        try:
+            upgrade(url)
+            with session_scope(url) as db_session:
+                service.create_bank(db_session=db_session, name="bench", category="other", action="review")
+            first, report = run_import(url, csv_path, "bench")
+            print(f"{make_url(url).get_backend_name()}: {args.count} hashes imported in {first:.1f} s "
+                  f"({args.count / first:,.0f}/s): added={report.added} skipped={report.skipped}")
+            again, report = run_import(url, csv_path, "bench")
+            print(f"re-import in {again:.1f} s: added={report.added} skipped={report.skipped}")
+        finally:
+            if drop:
+                drop()
+            else:
+                dispose(url)
+    _ = os
+
+
+if __name__ == "__main__":
+    main()

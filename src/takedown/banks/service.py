@@ -1,0 +1,506 @@
+"""Banks and their entries. Every change appends an `IndexChange` row in the same transaction.
+
+That log is how every serving process keeps its in-memory index current (architecture.md,
+"Index changes"); a write that skipped it would be invisible to matching until a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, bindparam, case, func, select, text
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record as audit
+from takedown.banks.models import (
+    Bank,
+    BankCategory,
+    BankEntry,
+    BankSource,
+    IndexChange,
+    MatchAction,
+)
+from takedown.errors import Conflict, InvalidInput, NotFound
+from takedown.store.base import UtcDateTime
+
+# Rows per INSERT statement: large enough that 1M hashes load in seconds, small enough to keep
+# each statement's parameter list well under driver limits.
+INSERT_BATCH = 10_000
+MAX_PDQ_THRESHOLD = 256
+
+
+class IndexOp:
+    """The `op` values of the change log."""
+
+    ADD = "add"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    BANK = "bank"
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One hash to bank. `value` is normalised by `normalise_entry` before insert."""
+
+    signal_type: str
+    value: str
+    external_id: str | None = None
+    note: str = ""
+
+
+@dataclass
+class AddResult:
+    added: int = 0
+    skipped: int = 0  # already in the bank (idempotent re-import)
+    entry_ids: list[int] = field(default_factory=list)
+
+
+def _enum_value(enum_cls: type, value: str, what: str) -> str:
+    try:
+        return enum_cls(value).value
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_cls)  # type: ignore[attr-defined]
+        raise InvalidInput(f"{what} must be one of: {allowed}", code=f"invalid_{what}") from None
+
+
+def _check_threshold(threshold: int) -> int:
+    if not 0 <= threshold <= MAX_PDQ_THRESHOLD:
+        raise InvalidInput("pdq threshold must be 0..256", code="invalid_threshold")
+    return threshold
+
+
+def _log_change(db_session: Session, *, bank_id: int, op: str, entry_id: int | None = None) -> None:
+    db_session.add(IndexChange(entry_id=entry_id, bank_id=bank_id, op=op, changed_at=clock.now()))
+
+
+# --- banks -------------------------------------------------------------------------------------
+
+
+def create_bank(
+    *,
+    db_session: Session,
+    name: str,
+    category: str,
+    action: str,
+    pdq_threshold: int = 31,
+    description: str = "",
+    source: str = BankSource.MANUAL.value,
+    actor: str = "system",
+) -> Bank:
+    """Create a bank; Conflict if the name is taken."""
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("bank name must be 1..120 characters", code="invalid_name")
+    if db_session.scalar(select(Bank.id).where(Bank.name == name)) is not None:
+        raise Conflict(f"a bank named {name!r} exists", code="bank_exists")
+    now = clock.now()
+    bank = Bank(
+        name=name,
+        description=description,
+        category=_enum_value(BankCategory, category, "category"),
+        source=_enum_value(BankSource, source, "source"),
+        action=_enum_value(MatchAction, action, "action"),
+        pdq_threshold=_check_threshold(pdq_threshold),
+        signal_thresholds={},
+        enabled=True,
+        created_at=now,
+        updated_at=now,
+    )
+    db_session.add(bank)
+    db_session.flush()
+    _log_change(db_session, bank_id=bank.id, op=IndexOp.BANK)
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="bank.create",
+        subject=f"bank:{bank.name}",
+        details={"category": bank.category, "action": bank.action, "threshold": pdq_threshold},
+    )
+    return bank
+
+
+def get_bank(*, db_session: Session, name: str) -> Bank:
+    bank = db_session.scalar(select(Bank).where(Bank.name == name))
+    if bank is None:
+        raise NotFound(f"no bank named {name!r}", code="bank_not_found")
+    return bank
+
+
+def get_or_create_bank(
+    *,
+    db_session: Session,
+    name: str,
+    category: str,
+    action: str,
+    source: str = BankSource.MANUAL.value,
+    description: str = "",
+    actor: str = "system",
+) -> Bank:
+    """The bank called `name`, created with these settings if it does not exist yet."""
+    bank = db_session.scalar(select(Bank).where(Bank.name == name))
+    if bank is not None:
+        return bank
+    return create_bank(
+        db_session=db_session,
+        name=name,
+        category=category,
+        action=action,
+        source=source,
+        description=description,
+        actor=actor,
+    )
+
+
+def list_banks(*, db_session: Session) -> list[tuple[Bank, int, int]]:
+    """Every bank with its (enabled entries, all entries) counts, by name."""
+    enabled_count = func.sum(case((BankEntry.enabled.is_(True), 1), else_=0))
+    counts = {
+        bank_id: (enabled or 0, total)
+        for bank_id, enabled, total in db_session.execute(
+            select(BankEntry.bank_id, enabled_count, func.count()).group_by(BankEntry.bank_id)
+        )
+    }
+    banks = db_session.scalars(select(Bank).order_by(Bank.name)).all()
+    return [(bank, *counts.get(bank.id, (0, 0))) for bank in banks]
+
+
+def update_bank(
+    *,
+    db_session: Session,
+    name: str,
+    actor: str = "system",
+    new_name: str | None = None,
+    description: str | None = None,
+    category: str | None = None,
+    action: str | None = None,
+    pdq_threshold: int | None = None,
+    enabled: bool | None = None,
+) -> Bank:
+    """Change a bank's settings; only the arguments given change."""
+    bank = get_bank(db_session=db_session, name=name)
+    changes: dict[str, Any] = {}
+    if new_name is not None and new_name != bank.name:
+        if db_session.scalar(select(Bank.id).where(Bank.name == new_name)) is not None:
+            raise Conflict(f"a bank named {new_name!r} exists", code="bank_exists")
+        changes["name"] = new_name
+    if description is not None:
+        changes["description"] = description
+    if category is not None:
+        changes["category"] = _enum_value(BankCategory, category, "category")
+    if action is not None:
+        changes["action"] = _enum_value(MatchAction, action, "action")
+    if pdq_threshold is not None:
+        changes["pdq_threshold"] = _check_threshold(pdq_threshold)
+    if enabled is not None:
+        changes["enabled"] = enabled
+    changes = {k: v for k, v in changes.items() if getattr(bank, k) != v}
+    if not changes:
+        return bank
+    for key, value in changes.items():
+        setattr(bank, key, value)
+    bank.updated_at = clock.now()
+    db_session.flush()
+    _log_change(db_session, bank_id=bank.id, op=IndexOp.BANK)
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="bank.update",
+        subject=f"bank:{name}",
+        details=changes,
+    )
+    return bank
+
+
+def set_bank_enabled(
+    *, db_session: Session, name: str, enabled: bool, actor: str = "system"
+) -> Bank:
+    return update_bank(db_session=db_session, name=name, enabled=enabled, actor=actor)
+
+
+# --- entries -----------------------------------------------------------------------------------
+
+
+def normalise_entry(signal_type: str, value: str) -> tuple[str, str]:
+    """Validate one bank value through the signals registry; InvalidInput if it is not valid."""
+    from takedown.banks.signal_values import normalise
+
+    return normalise(signal_type, value)
+
+
+def value_digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _as_new_entry(item: NewEntry | Mapping[str, Any]) -> NewEntry:
+    if isinstance(item, NewEntry):
+        return item
+    signal_type = item.get("signal_type") or item.get("type")
+    if not signal_type or "value" not in item:
+        raise InvalidInput("each entry needs a signal type and a value", code="invalid_entry")
+    return NewEntry(
+        signal_type=str(signal_type),
+        value=str(item["value"]),
+        external_id=item.get("external_id"),
+        note=str(item.get("note") or ""),
+    )
+
+
+def add_entries(
+    *,
+    db_session: Session,
+    bank: Bank | str,
+    entries: Iterable[NewEntry | Mapping[str, Any]],
+    added_by: str,
+    normalised: bool = False,
+) -> AddResult:
+    """Add hashes to a bank; ones already in it are skipped. InvalidInput on any bad value.
+
+    `entries` are `NewEntry`s or signal dicts (`{"type", "value"}` as the scan API answers them,
+    optionally `external_id`, `note`). Each added entry appends an `IndexChange` in this
+    transaction. `normalised=True` skips validation for callers that already validated.
+    """
+    if isinstance(bank, str):
+        bank = get_bank(db_session=db_session, name=bank)
+    result = AddResult()
+    batch: list[NewEntry] = []
+    for item in entries:
+        entry = _as_new_entry(item)
+        if not normalised:
+            signal_type, value = normalise_entry(entry.signal_type, entry.value)
+            entry = NewEntry(signal_type, value, entry.external_id, entry.note)
+        batch.append(entry)
+        if len(batch) >= INSERT_BATCH:
+            insert_batch(
+                db_session=db_session,
+                bank_id=bank.id,
+                entries=batch,
+                added_by=added_by,
+                into=result,
+            )
+            batch = []
+    if batch:
+        insert_batch(
+            db_session=db_session, bank_id=bank.id, entries=batch, added_by=added_by, into=result
+        )
+    return result
+
+
+def insert_batch(
+    *,
+    db_session: Session,
+    bank_id: int,
+    entries: Sequence[NewEntry],
+    added_by: str,
+    into: AddResult,
+) -> None:
+    """Insert already-normalised entries with INSERT ... ON CONFLICT DO NOTHING, log the adds.
+
+    The whole batch goes to the database as one statement over arrays (PostgreSQL `unnest`,
+    SQLite `json_each`): per-row parameter binding, not the database, dominated a 1M-row load.
+    """
+    unique: dict[tuple[str, str], tuple[str, str, str, str | None, str]] = {}
+    for entry in entries:
+        digest = value_digest(entry.value)
+        # Duplicates within one batch would make ON CONFLICT see the same key twice.
+        unique.setdefault(
+            (entry.signal_type, digest),
+            (entry.signal_type, entry.value, digest, entry.external_id, entry.note),
+        )
+    rows = list(unique.values())
+    params = {"bank_id": bank_id, "added_by": added_by, "now": clock.now()}
+    if db_session.get_bind().dialect.name == "postgresql":
+        columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+        new_ids = list(
+            db_session.scalars(
+                _PG_INSERT,
+                {
+                    **params,
+                    "types": list(columns[0]),
+                    "values": list(columns[1]),
+                    "digests": list(columns[2]),
+                    "external_ids": list(columns[3]),
+                    "notes": list(columns[4]),
+                },
+            )
+        )
+    else:
+        new_ids = list(db_session.scalars(_SQLITE_INSERT, {**params, "rows": json.dumps(rows)}))
+        if new_ids:
+            db_session.execute(_SQLITE_LOG_ADDS, {**params, "ids": json.dumps(new_ids)})
+    into.added += len(new_ids)
+    into.skipped += len(entries) - len(new_ids)
+    into.entry_ids.extend(new_ids)
+
+
+_ENTRY_COLUMNS = (
+    "bank_id, signal_type, value, value_digest, external_id, note, added_by, added_at, "
+    "enabled, updated_at"
+)
+# PostgreSQL: insert the batch and log each new entry in one round trip.
+_PG_INSERT = text(
+    f"""
+    WITH added AS (
+        INSERT INTO bank_entries ({_ENTRY_COLUMNS})
+        SELECT :bank_id, t, v, d, e, n, :added_by, :now, true, :now
+        FROM unnest(
+            CAST(:types AS text[]), CAST(:values AS text[]), CAST(:digests AS text[]),
+            CAST(:external_ids AS text[]), CAST(:notes AS text[])
+        ) AS r(t, v, d, e, n)
+        ON CONFLICT (bank_id, signal_type, value_digest) DO NOTHING
+        RETURNING id
+    ), logged AS (
+        INSERT INTO index_changes (entry_id, bank_id, op, changed_at)
+        SELECT id, :bank_id, 'add', :now FROM added
+    )
+    SELECT id FROM added
+    """
+).bindparams(bindparam("now", type_=UtcDateTime()))
+# SQLite: `WHERE true` keeps the parser from reading ON CONFLICT as a join constraint.
+_SQLITE_INSERT = text(
+    f"""
+    INSERT INTO bank_entries ({_ENTRY_COLUMNS})
+    SELECT :bank_id, j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4,
+           :added_by, :now, 1, :now
+    FROM json_each(:rows) AS j WHERE true
+    ON CONFLICT (bank_id, signal_type, value_digest) DO NOTHING
+    RETURNING id
+    """
+).bindparams(bindparam("now", type_=UtcDateTime()))
+_SQLITE_LOG_ADDS = text(
+    """
+    INSERT INTO index_changes (entry_id, bank_id, op, changed_at)
+    SELECT j.value, :bank_id, 'add', :now FROM json_each(:ids) AS j
+    """
+).bindparams(bindparam("now", type_=UtcDateTime()))
+
+
+def get_entry(*, db_session: Session, bank: Bank, entry_id: int) -> BankEntry:
+    entry = db_session.get(BankEntry, entry_id)
+    if entry is None or entry.bank_id != bank.id:
+        raise NotFound(f"no entry {entry_id} in bank {bank.name!r}", code="entry_not_found")
+    return entry
+
+
+def set_entry_enabled(
+    *, db_session: Session, bank_name: str, entry_id: int, enabled: bool, actor: str = "system"
+) -> BankEntry:
+    """Enable or disable one entry (a disabled entry stops matching within the refresh time)."""
+    bank = get_bank(db_session=db_session, name=bank_name)
+    entry = get_entry(db_session=db_session, bank=bank, entry_id=entry_id)
+    if entry.enabled == enabled:
+        return entry
+    entry.enabled = enabled
+    entry.updated_at = clock.now()
+    db_session.flush()
+    _log_change(
+        db_session,
+        bank_id=bank.id,
+        entry_id=entry.id,
+        op=IndexOp.ENABLE if enabled else IndexOp.DISABLE,
+    )
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="bank.entry.enable" if enabled else "bank.entry.disable",
+        subject=f"bank:{bank.name}",
+        details={"entry_id": entry.id, "signal_type": entry.signal_type},
+    )
+    return entry
+
+
+def disable_entries_by_value(
+    *, db_session: Session, bank_name: str, signal_type: str, value: str, actor: str = "system"
+) -> int:
+    """Disable the entry holding this hash (for example after an appeal succeeds); count changed."""
+    bank = get_bank(db_session=db_session, name=bank_name)
+    signal_type, value = normalise_entry(signal_type, value)
+    ids = list(
+        db_session.scalars(
+            select(BankEntry.id).where(
+                BankEntry.bank_id == bank.id,
+                BankEntry.signal_type == signal_type,
+                BankEntry.value_digest == value_digest(value),
+                BankEntry.enabled.is_(True),
+            )
+        )
+    )
+    for entry_id in ids:
+        set_entry_enabled(
+            db_session=db_session,
+            bank_name=bank_name,
+            entry_id=entry_id,
+            enabled=False,
+            actor=actor,
+        )
+    return len(ids)
+
+
+def iter_entries(
+    *, db_session: Session, bank: Bank, include_disabled: bool = False, chunk: int = 20_000
+) -> Iterator[Row[tuple[int, str, str, str | None, str]]]:
+    """(id, signal_type, value, external_id, note) in id order, read in keyset-paged chunks so
+    an export of millions of entries stays in bounded memory."""
+    last_id = 0
+    columns = (
+        BankEntry.id,
+        BankEntry.signal_type,
+        BankEntry.value,
+        BankEntry.external_id,
+        BankEntry.note,
+    )
+    while True:
+        query = select(*columns).where(BankEntry.bank_id == bank.id, BankEntry.id > last_id)
+        if not include_disabled:
+            query = query.where(BankEntry.enabled.is_(True))
+        rows = db_session.execute(query.order_by(BankEntry.id).limit(chunk)).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1][0]
+
+
+def list_entries(
+    *, db_session: Session, bank: Bank, after_id: int = 0, limit: int = 100
+) -> list[BankEntry]:
+    return list(
+        db_session.scalars(
+            select(BankEntry)
+            .where(BankEntry.bank_id == bank.id, BankEntry.id > after_id)
+            .order_by(BankEntry.id)
+            .limit(limit)
+        )
+    )
+
+
+def bank_entry_counts(*, db_session: Session, bank_id: int) -> int:
+    return (
+        db_session.scalar(
+            select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank_id)
+        )
+        or 0
+    )
+
+
+__all__ = [
+    "AddResult",
+    "IndexOp",
+    "NewEntry",
+    "add_entries",
+    "create_bank",
+    "disable_entries_by_value",
+    "get_bank",
+    "get_or_create_bank",
+    "insert_batch",
+    "iter_entries",
+    "list_banks",
+    "list_entries",
+    "normalise_entry",
+    "set_bank_enabled",
+    "set_entry_enabled",
+    "update_bank",
+]

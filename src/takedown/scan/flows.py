@@ -1,0 +1,290 @@
+"""The upload scan: hash, match against the banks, decide, and record it in the content ledger.
+
+Route → `scan_upload` → signals (hashing) + index (matching) + ledger rows, all in the request's
+transaction, so an answer means the ledger row and its match events are durable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.banks.models import MatchAction
+from takedown.banks.signal_values import normalise
+from takedown.ids import new_id
+from takedown.scan import metrics
+from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
+from takedown.settings import Settings
+
+VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
+LEDGER_VALUE_MAX = 128  # ContentSignal.value's width
+
+
+@dataclass(frozen=True)
+class Match:
+    bank: str
+    bank_id: int
+    entry_id: int
+    signal_type: str
+    distance: int | None
+    action: str
+    category: str
+    variant: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "bank": self.bank,
+            "entry_id": self.entry_id,
+            "signal_type": self.signal_type,
+            "distance": self.distance,
+            "action": self.action,
+            "category": self.category,
+        }
+        if self.variant:
+            answer["variant"] = self.variant
+        return answer
+
+
+@dataclass
+class MatchOutcome:
+    matches: list[Match] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_for(self.matches)
+
+
+@dataclass
+class ScanResult:
+    content_id: str
+    scan_id: str
+    media_type: str
+    signals: list[dict[str, Any]]
+    matches: list[Match]
+    verdict: Verdict
+    notes: list[str]
+    hash_seconds: float
+    content_item_id: int
+
+
+def verdict_for(matches: Iterable[Match]) -> Verdict:
+    """Block if any match is in a block bank, review if any is in a review bank, else allow."""
+    actions = {m.action for m in matches}
+    if MatchAction.BLOCK in actions:
+        return Verdict.BLOCK
+    if MatchAction.REVIEW in actions:
+        return Verdict.REVIEW
+    return Verdict.ALLOW
+
+
+def _is_pdq_family(signal_type: str) -> bool:
+    return signal_type == "pdq" or signal_type.startswith("pdq_")
+
+
+def _low_quality(signal: dict[str, Any], settings: Settings) -> bool:
+    if signal.get("low_quality"):
+        return True
+    quality = signal.get("quality")
+    return (
+        _is_pdq_family(str(signal.get("type")))
+        and isinstance(quality, int | float)
+        and quality < settings.pdq_min_quality
+    )
+
+
+def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any]]) -> MatchOutcome:
+    """Query the index with every signal (every PDQ variant); low-quality PDQ exactly only."""
+    outcome = MatchOutcome()
+    best: dict[int, Match] = {}
+    exact_only_noted: set[str] = set()
+    for signal in signals:
+        signal_type = str(signal.get("type", ""))
+        if signal_type == VIDEO_FRAME_SIGNAL:
+            _match_video(index, signal, best, outcome)
+            continue
+        value = signal.get("value")
+        if not isinstance(value, str) or not value:
+            continue
+        exact_only = _low_quality(signal, settings)
+        if exact_only and signal_type not in exact_only_noted:
+            exact_only_noted.add(signal_type)
+            outcome.notes.append(
+                f"{signal_type} quality {signal.get('quality')} is below "
+                f"{settings.pdq_min_quality}: matched exactly only"
+            )
+        for hit in index.query(signal_type, value, exact_only=exact_only):
+            _keep(best, index, hit, signal.get("variant"))
+    outcome.matches = sorted(best.values(), key=lambda m: (m.distance or 0, m.entry_id))
+    return outcome
+
+
+def _keep(best: dict[int, Match], index: Any, hit: Any, variant: Any) -> None:
+    bank = index.banks.get(hit.bank_id)
+    if bank is None or not getattr(bank, "enabled", True):
+        return
+    previous = best.get(hit.entry_id)
+    distance = getattr(hit, "distance", None)
+    if previous is not None and (previous.distance or 0) <= (distance or 0):
+        return
+    best[hit.entry_id] = Match(
+        bank=bank.name,
+        bank_id=hit.bank_id,
+        entry_id=hit.entry_id,
+        signal_type=getattr(hit, "signal_type", "vpdq"),
+        distance=distance,
+        action=bank.action,
+        category=bank.category,
+        variant=str(variant) if variant and variant != "original" else None,
+    )
+
+
+def video_frames(signal: dict[str, Any]) -> list[tuple[str, int | None]]:
+    """(frame PDQ hex, quality) of a vPDQ signal, whichever shape the signal carries them in."""
+    frames = signal.get("frames")
+    out: list[tuple[str, int | None]] = []
+    if isinstance(frames, list):
+        for frame in frames:
+            if isinstance(frame, dict):
+                value = frame.get("value") or frame.get("pdq") or frame.get("hash")
+                if isinstance(value, str) and len(value) == 64:
+                    out.append((value.lower(), frame.get("quality")))
+            elif isinstance(frame, str) and len(frame) == 64:
+                out.append((frame.lower(), None))
+        return out
+    value = signal.get("value")
+    if isinstance(value, str):
+        # python-threatexchange's vPDQ string: "frame,quality,hash,timestamp" features
+        for part in value.replace(";", " ").replace("\n", " ").split():
+            fields = part.split(",")
+            hexes = [f for f in fields if len(f) == 64]
+            if hexes:
+                quality = int(fields[1]) if len(fields) >= 3 and fields[1].isdigit() else None
+                out.append((hexes[0].lower(), quality))
+    return out
+
+
+def _match_video(
+    index: Any, signal: dict[str, Any], best: dict[int, Match], outcome: MatchOutcome
+) -> None:
+    query_video = getattr(index, "query_video", None)
+    frames = video_frames(signal)
+    if not frames:
+        return
+    if query_video is None:
+        outcome.notes.append("video frame matching (vPDQ) is not available in this index")
+        return
+    for hit in query_video([value for value, _ in frames]):
+        _keep(best, index, hit, None)
+
+
+def ledger_signals(signals: list[dict[str, Any]]) -> list[tuple[str, str, int | None]]:
+    """(type, value, quality) rows to store: each exact signal, each PDQ-family hash in its
+    original orientation, and every frame PDQ of a video (as `vpdq`, one row a frame)."""
+    rows: list[tuple[str, str, int | None]] = []
+    seen: set[tuple[str, str]] = set()
+    for signal in signals:
+        signal_type = str(signal.get("type", ""))
+        if signal_type == VIDEO_FRAME_SIGNAL:
+            candidates = [(signal_type, v, q) for v, q in video_frames(signal)]
+        else:
+            variant = signal.get("variant")
+            if variant not in (None, "original"):
+                continue  # the query side carries the variants; the ledger keeps the upload
+            value = signal.get("value")
+            if not isinstance(value, str) or not value or len(value) > LEDGER_VALUE_MAX:
+                continue
+            quality = signal.get("quality")
+            candidates = [(signal_type, value, int(quality) if quality is not None else None)]
+        for kind, value, quality in candidates:
+            if (kind, value) not in seen:
+                seen.add((kind, value))
+                rows.append((kind, value, quality))
+    return rows
+
+
+def scan_upload(
+    *,
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    data: bytes,
+    content_id: str,
+    account_id: str | None = None,
+    content_url: str | None = None,
+    filename: str | None = None,
+) -> ScanResult:
+    """Hash, match, decide; write the ledger row, its signals and match events in this session."""
+    from takedown.signals.service import hash_media
+
+    started = time.perf_counter()
+    hashed = hash_media(data, settings=settings, filename=filename)
+    hash_seconds = time.perf_counter() - started
+    signals = [dict(s) for s in hashed.signals]
+    outcome = match_signals(index=index, settings=settings, signals=signals)
+    matched = time.perf_counter()
+    media_type = str(getattr(hashed.media_type, "value", hashed.media_type))
+    verdict = outcome.verdict
+    now = clock.now()
+    item = ContentItem(
+        scan_id=new_id("scan"),
+        content_id=content_id,
+        account_id=account_id,
+        content_url=content_url,
+        filename=(filename or "")[:255] or None,
+        media_type=media_type,
+        size_bytes=len(data),
+        verdict=verdict.value,
+        signals=signals,
+        scanned_at=now,
+    )
+    db_session.add(item)
+    db_session.flush()
+    db_session.add_all(
+        ContentSignal(content_item_id=item.id, signal_type=kind, value=value, quality=quality)
+        for kind, value, quality in ledger_signals(signals)
+    )
+    db_session.add_all(
+        MatchEvent(
+            content_item_id=item.id,
+            bank_id=m.bank_id,
+            entry_id=m.entry_id,
+            signal_type=m.signal_type,
+            distance=m.distance,
+            action=m.action,
+            matched_at=now,
+        )
+        for m in outcome.matches
+    )
+    db_session.flush()
+    metrics.HASH_SECONDS.observe(hash_seconds)
+    metrics.MATCH_SECONDS.observe(matched - started - hash_seconds)
+    metrics.SCANS.labels(verdict=verdict.value, media_type=media_type).inc()
+    for m in outcome.matches:
+        metrics.MATCHES.labels(bank=m.bank).inc()
+    return ScanResult(
+        content_id=content_id,
+        scan_id=item.scan_id,
+        media_type=media_type,
+        signals=signals,
+        matches=outcome.matches,
+        verdict=verdict,
+        notes=outcome.notes,
+        hash_seconds=hash_seconds,
+        content_item_id=item.id,
+    )
+
+
+def lookup(*, index: Any, settings: Settings, signal_type: str, value: str) -> MatchOutcome:
+    """Match one hash (validated and normalised first); InvalidInput if it is not valid."""
+    signal_type, value = normalise(signal_type, value)
+    outcome = match_signals(
+        index=index, settings=settings, signals=[{"type": signal_type, "value": value}]
+    )
+    metrics.LOOKUPS.labels(matched=str(bool(outcome.matches)).lower()).inc()
+    return outcome

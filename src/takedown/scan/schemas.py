@@ -1,0 +1,42 @@
+"""Shapes the scan API answers with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from takedown.scan.models import Verdict
+
+
+class MatchOut(BaseModel):
+    bank: str
+    entry_id: int
+    signal_type: str
+    distance: int | None = Field(description="Hamming distance for PDQ; null for exact signals")
+    action: str = Field(description="block or review: the bank's action on match")
+    category: str
+    variant: str | None = Field(
+        default=None, description="The PDQ orientation that matched, when not the original"
+    )
+
+
+class ScanOut(BaseModel):
+    content_id: str
+    scan_id: str
+    media_type: str
+    signals: list[dict[str, Any]] = Field(description="[{type, value, quality, ...}]")
+    matches: list[MatchOut]
+    verdict: Verdict
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Caveats, e.g. a low-quality PDQ that was matched exactly only",
+    )
+
+
+class LookupOut(BaseModel):
+    signal_type: str
+    value: str
+    matches: list[MatchOut]
+    verdict: Verdict
+    notes: list[str] = Field(default_factory=list)
