@@ -53,6 +53,14 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(banks_views.router)
     app.include_router(health.router)
 
+    from takedown.console import auth as console_auth
+    from takedown.console import views as console_views
+    from takedown.review import views as review_views
+
+    app.include_router(review_views.router)  # staff API: /v1/cases, /v1/appeals
+    app.include_router(console_views.router)  # /console
+    console_auth.install_login_redirect(app)
+
     from takedown.web import templating as web_templating
 
     web_templating.install(app)  # /static: shared CSS for public pages and the console

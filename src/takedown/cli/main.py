@@ -7,6 +7,7 @@ import typer
 from takedown.cli import apikey, audit, db, serve
 from takedown.cli import bank as bank_cli
 from takedown.cli import match as match_cli
+from takedown.cli import user as user_cli
 
 app = typer.Typer(
     name="takedown",
@@ -20,6 +21,7 @@ app.add_typer(audit.app, name="audit")
 app.command("serve")(serve.serve)
 app.add_typer(bank_cli.app, name="bank")
 app.command("match")(match_cli.match)
+app.add_typer(user_cli.app, name="user")
 
 
 if __name__ == "__main__":

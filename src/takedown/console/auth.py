@@ -1,0 +1,241 @@
+"""Console login sessions and CSRF.
+
+The cookie carries a random token signed with the session secret (HttpOnly, SameSite=Lax); the
+server keeps SHA-256(token) with the user, a CSRF token and the last-seen time, so logout and the
+idle timeout end a session for good. Every unsafe request through `require_console_user` must
+carry the CSRF token (form field `csrf_token` or header `X-CSRF-Token`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.api.deps import get_db_session
+from takedown.api.problems import problem
+from takedown.audit.service import record
+from takedown.auth.models import Role, User
+from takedown.auth.users import has_role
+from takedown.console.models import ConsoleSession
+from takedown.errors import Forbidden, Unauthorized
+from takedown.settings import Settings
+
+SESSION_COOKIE = "takedown_session"
+LOGIN_CSRF_COOKIE = "takedown_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_secret_cache: dict[Path, str] = {}
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in staff member of a console request."""
+
+    user: User
+    session: ConsoleSession
+
+    @property
+    def id(self) -> str:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def csrf_token(self) -> str:
+        return self.session.csrf_token
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user.id}"
+
+    def has_role(self, minimum: Role) -> bool:
+        return has_role(self.user.role, minimum)
+
+
+class LoginRequired(Unauthorized):
+    code = "login_required"
+
+
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+
+
+def session_secret(settings: Settings) -> str:
+    """Settings.session_secret, else a secret generated once and kept in data_dir (mode 0600)."""
+    configured = settings.session_secret.get_secret_value()
+    if configured:
+        return configured
+    path = (settings.data_dir / "session_secret").resolve()
+    if path in _secret_cache:
+        return _secret_cache[path]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text().strip()
+    else:
+        secret = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+    _secret_cache[path] = secret
+    return secret
+
+
+def _serializer(settings: Settings, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(session_secret(settings), salt=salt)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _secure_cookies(settings: Settings) -> bool:
+    return settings.public_base_url.startswith("https://")
+
+
+def start_session(
+    *, db_session: Session, settings: Settings, user: User, response: Response
+) -> ConsoleSession:
+    """Create a server-side session for `user` and set its signed cookie on `response`."""
+    token = secrets.token_urlsafe(32)
+    now = clock.now()
+    row = ConsoleSession(
+        id=_token_digest(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        ended_at=None,
+    )
+    db_session.add(row)
+    db_session.flush()
+    response.set_cookie(
+        SESSION_COOKIE,
+        _serializer(settings, "console-session").dumps(token),
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookies(settings),
+        path="/",
+    )
+    return row
+
+
+def end_session(*, db_session: Session, console_user: ConsoleUser, response: Response) -> None:
+    console_user.session.ended_at = clock.now()
+    record(
+        db_session=db_session,
+        actor=console_user.actor,
+        action="console.logout",
+        subject=console_user.id,
+    )
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def current_console_user(
+    request: Request, db_session: Session, settings: Settings
+) -> ConsoleUser | None:
+    """The signed-in user of this request, or None (no cookie, bad signature, ended, idle)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        token = _serializer(settings, "console-session").loads(raw)
+    except BadSignature:
+        return None
+    row = db_session.get(ConsoleSession, _token_digest(str(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = clock.now()
+    if now - row.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        row.ended_at = now
+        return None
+    user = db_session.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    row.last_seen_at = now
+    return ConsoleUser(user=user, session=row)
+
+
+async def _submitted_csrf_token(request: Request) -> str:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if "form" in content_type:
+        form = await request.form()  # Starlette caches it; the route can still read its fields
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+def require_console_user(minimum: Role = Role.REVIEWER) -> Callable[..., Awaitable[ConsoleUser]]:
+    """Dependency for console routes: a signed-in user holding `minimum` or above.
+
+    Without a session, pages redirect to the login form. Unsafe methods (POST, ...) must carry
+    the session's CSRF token, or the request is refused with 403 before the route runs.
+    """
+
+    async def dependency(
+        request: Request, db_session: Session = Depends(get_db_session)
+    ) -> ConsoleUser:
+        settings: Settings = request.app.state.settings
+        console_user = current_console_user(request, db_session, settings)
+        if console_user is None:
+            raise LoginRequired("sign in to the console first")
+        if request.method not in SAFE_METHODS:
+            submitted = await _submitted_csrf_token(request)
+            if not hmac.compare_digest(submitted.encode(), console_user.csrf_token.encode()):
+                raise CsrfFailed("missing or wrong CSRF token; reload the page")
+        if not console_user.has_role(minimum):
+            raise Forbidden(f"requires role {minimum.value} or above", code="insufficient_role")
+        return console_user
+
+    return dependency
+
+
+def new_login_csrf(settings: Settings) -> tuple[str, str]:
+    """(token for the hidden field, signed cookie value) for the login form (double submit)."""
+    token = secrets.token_urlsafe(24)
+    return token, _serializer(settings, "login-csrf").dumps(token)
+
+
+def check_login_csrf(settings: Settings, cookie_value: str | None, submitted: str) -> bool:
+    if not cookie_value or not submitted:
+        return False
+    try:
+        expected = str(_serializer(settings, "login-csrf").loads(cookie_value))
+    except BadSignature:
+        return False
+    return hmac.compare_digest(expected.encode(), submitted.encode())
+
+
+def install_login_redirect(app: FastAPI) -> None:
+    """Send browsers without a session to the login page (htmx gets an HX-Redirect)."""
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path
+        if request.url.query:
+            target += "?" + request.url.query
+        login_url = "/console/login?next=" + quote(target, safe="")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": login_url})
+        if request.method in SAFE_METHODS and "text/html" in request.headers.get("accept", ""):
+            return RedirectResponse(login_url, status_code=303)
+        return problem(exc.status, exc.code, exc.title, exc.detail)

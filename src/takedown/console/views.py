@@ -1,0 +1,468 @@
+"""The reviewer console: login, queues, case pages, reveal, claims, decisions, appeals."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.audit.service import record
+from takedown.auth.models import Role, User
+from takedown.auth.users import check_login, has_role
+from takedown.cases.models import (
+    CLOSED_STATUSES,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseMedia,
+    CaseStatus,
+    Category,
+)
+from takedown.cases.service import case_appeals, case_media, case_reports
+from takedown.console.auth import (
+    LOGIN_CSRF_COOKIE,
+    ConsoleUser,
+    check_login_csrf,
+    current_console_user,
+    end_session,
+    new_login_csrf,
+    require_console_user,
+    start_session,
+)
+from takedown.console.media import blurred_preview, original_for_reveal
+from takedown.errors import NotFound, TakedownError
+from takedown.review import flows, service
+from takedown.review.models import Classification
+from takedown.scan.models import ContentItem
+from takedown.settings import Settings
+from takedown.web.templating import render
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+reviewer = require_console_user(Role.REVIEWER)
+
+NOTICES = {
+    "decided": "Decision recorded.",
+    "second_review": (
+        "Decision recorded. Two-person rule: the case is now in second review and needs a "
+        "different child-safety reviewer."
+    ),
+    "claimed": "You claimed this case.",
+    "appeal_decided": "Appeal decision recorded.",
+    "appeal_first": (
+        "Recorded. Overturning a child-safety removal needs a second appeal reviewer."
+    ),
+    "logged_out": "You are signed out.",
+    "timed_out": "Sign in to continue.",
+}
+POLICIES = [
+    "child_sexual_abuse_material",
+    "child_sexual_exploitation",
+    "non_consensual_intimate_imagery",
+    "illegal_content",
+    "terms_of_service",
+]
+
+
+def page(
+    request: Request, name: str, console_user: ConsoleUser | None, status_code: int = 200, **kw: Any
+) -> HTMLResponse:
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    context = {"me": console_user, "notice": notice, "queues": service.Queue.NAMES, **kw}
+    return render(request, f"console/{name}", context, status_code=status_code)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/console") and not target.startswith("//"):
+        return target
+    return "/console/queue"
+
+
+@router.get("/static/{name}")
+def static(name: str) -> FileResponse:
+    path = (STATIC_DIR / name).resolve()
+    if path.parent != STATIC_DIR or not path.is_file() or path.suffix not in STATIC_TYPES:
+        raise NotFound("no such file")
+    return FileResponse(path, media_type=STATIC_TYPES[path.suffix])
+
+
+@router.get("")
+def console_home() -> RedirectResponse:
+    return RedirectResponse("/console/queue", status_code=303)
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    next: str | None = Query(None),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    token, cookie = new_login_csrf(settings)
+    response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
+    )
+    return response
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/console/queue"),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        token, cookie = new_login_csrf(settings)
+        response = page(
+            request,
+            "login.html",
+            None,
+            status_code=403,
+            error="The form expired. Please sign in again.",
+            login_csrf=token,
+            next=_safe_next(next),
+            username=username,
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
+        )
+        return response
+    user = check_login(db_session=db_session, username=username, password=password)
+    if user is None:
+        record(
+            db_session=db_session,
+            actor="public",
+            action="console.login_failed",
+            subject=f"username:{username[:100]}",
+        )
+        token, cookie = new_login_csrf(settings)
+        response = page(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            error="Wrong username or password.",
+            login_csrf=token,
+            next=_safe_next(next),
+            username=username,
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
+        )
+        return response
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    start_session(db_session=db_session, settings=settings, user=user, response=response)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    record(db_session=db_session, actor=f"user:{user.id}", action="console.login", subject=user.id)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    me: ConsoleUser = Depends(reviewer), db_session: Session = Depends(get_db_session)
+) -> Response:
+    response = RedirectResponse("/console/login?notice=logged_out", status_code=303)
+    end_session(db_session=db_session, console_user=me, response=response)
+    return response
+
+
+@router.get("/queue")
+def queue_page(
+    request: Request,
+    queue: str = Query(service.Queue.OPEN),
+    status: str | None = Query(None),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    cases = service.list_queue(
+        db_session=db_session, user=me.user, queue=queue, status=status or None
+    )
+    rows = [
+        {
+            "case": case,
+            "overdue": service.is_overdue(case),
+            "claimed_by": case.claimed_by
+            if service.claim_is_live(settings=settings, case=case)
+            else None,
+        }
+        for case in cases
+    ]
+    names = _usernames(db_session, {r["claimed_by"] for r in rows if r["claimed_by"]})
+    return page(request, "queue.html", me, queue=queue, status=status, rows=rows, usernames=names)
+
+
+def _usernames(db_session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def _uploader_history(db_session: Session, case: Case) -> dict[str, Any]:
+    if not case.account_id:
+        return {"account_id": None, "cases": [], "blocked": []}
+    earlier = db_session.scalars(
+        select(Case)
+        .where(Case.account_id == case.account_id, Case.id != case.id)
+        .order_by(Case.created_at.desc())
+        .limit(20)
+    ).all()
+    blocked = db_session.scalars(
+        select(ContentItem)
+        .where(ContentItem.account_id == case.account_id, ContentItem.verdict == "block")
+        .order_by(ContentItem.scanned_at.desc())
+        .limit(20)
+    ).all()
+    return {"account_id": case.account_id, "cases": earlier, "blocked": blocked}
+
+
+def case_page_response(
+    request: Request,
+    *,
+    me: ConsoleUser,
+    db_session: Session,
+    settings: Settings,
+    case: Case,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    decisions = service.decisions_for(db_session=db_session, case_id=case.id)
+    appeals = case_appeals(db_session=db_session, case_id=case.id)
+    decided_before = any(d.reviewer_id == me.id for d in decisions)
+    first_decider = case.status == CaseStatus.SECOND_REVIEW and service.first_no_violation_by(
+        db_session=db_session, case=case, user_id=me.id
+    )
+    claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
+    names = _usernames(
+        db_session, {d.reviewer_id for d in decisions} | ({claimed_by} if claimed_by else set())
+    )
+    return page(
+        request,
+        "case.html",
+        me,
+        status_code=status_code,
+        case=case,
+        overdue=service.is_overdue(case),
+        claimed_by=claimed_by,
+        reports=case_reports(db_session=db_session, case_id=case.id),
+        media=case_media(db_session=db_session, case_id=case.id),
+        decisions=decisions,
+        appeals=appeals,
+        usernames=names,
+        history=_uploader_history(db_session, case),
+        can_decide=case.status not in CLOSED_STATUSES
+        and case.status != CaseStatus.APPEALED
+        and not first_decider
+        and claimed_by in (None, me.id),
+        first_decider=first_decider,
+        can_decide_appeals=not decided_before,
+        needs_classification=case.category == Category.CHILD_SEXUAL_ABUSE,
+        classifications=[c.value for c in Classification],
+        policies=POLICIES,
+        error=error,
+        open_appeal_status=AppealStatus.OPEN.value,
+    )
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    request: Request,
+    case_id: str,
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    return case_page_response(request, me=me, db_session=db_session, settings=settings, case=case)
+
+
+@router.post("/cases/{case_id}/claim")
+def claim(
+    case_id: str,
+    next: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    service.claim_case(db_session=db_session, settings=settings, case=case, user=me.user)
+    target = _safe_next(next) if next else f"/console/cases/{quote(case.id)}?notice=claimed"
+    return RedirectResponse(target, status_code=303)
+
+
+def _media_of(db_session: Session, case: Case, media_id: int) -> CaseMedia:
+    media = db_session.get(CaseMedia, media_id)
+    if media is None or media.case_id != case.id:
+        raise NotFound("no such media on this case", code="media_not_found")
+    return media
+
+
+@router.get("/cases/{case_id}/media/{media_id}/preview.jpg")
+def media_preview(
+    case_id: str,
+    media_id: int,
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """The blurred greyscale preview: the only form media takes before a reveal."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    media = _media_of(db_session, case, media_id)
+    return Response(
+        blurred_preview(settings, media),
+        media_type="image/jpeg",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@router.post("/cases/{case_id}/media/{media_id}/reveal")
+def media_reveal(
+    request: Request,
+    case_id: str,
+    media_id: int,
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    """Audit the reveal, then answer with the original inline (never cached, never by GET)."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    media = _media_of(db_session, case, media_id)
+    data, mime = original_for_reveal(settings, media)
+    record(
+        db_session=db_session,
+        actor=me.actor,
+        action="media.revealed",
+        subject=case.id,
+        details={"media_id": media.id, "sha256": media.sha256},
+    )
+    db_session.commit()  # the audit entry is durable before any original byte is sent
+    source = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    fragment = "media_revealed.html" if request.headers.get("hx-request") else "reveal_page.html"
+    response = page(request, fragment, me, case=case, media=media, source=source)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.post("/cases/{case_id}/decisions")
+def decide(
+    request: Request,
+    case_id: str,
+    outcome: str = Form(""),
+    policy: str = Form(""),
+    reason: str = Form(""),
+    classification: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        decision = flows.record_decision(
+            db_session=db_session,
+            settings=settings,
+            case_id=case_id,
+            reviewer=me.user,
+            outcome=outcome,
+            policy=policy,
+            reason=reason,
+            classification=classification or None,
+        )
+    except TakedownError as exc:
+        db_session.rollback()
+        me = _reload(db_session, me)
+        case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+        return case_page_response(
+            request,
+            me=me,
+            db_session=db_session,
+            settings=settings,
+            case=case,
+            error=exc.detail,
+            status_code=exc.status,
+        )
+    notice = "decided" if decision.final else "second_review"
+    return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
+
+
+def _reload(db_session: Session, me: ConsoleUser) -> ConsoleUser:
+    from takedown.console.models import ConsoleSession
+
+    user = db_session.get(User, me.user.id)
+    session = db_session.get(ConsoleSession, me.session.id)
+    assert user is not None and session is not None
+    return ConsoleUser(user=user, session=session)
+
+
+@router.post("/appeals/{appeal_id}/decisions")
+def decide_appeal(
+    request: Request,
+    appeal_id: str,
+    outcome: str = Form(""),
+    reason: str = Form(""),
+    policy: str = Form(""),
+    classification: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    appeal = db_session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", code="appeal_not_found")
+    case_id = appeal.case_id
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        decision = flows.decide_appeal(
+            db_session=db_session,
+            settings=settings,
+            appeal_id=appeal_id,
+            reviewer=me.user,
+            outcome=outcome,
+            reason=reason,
+            policy=policy,
+            classification=classification or None,
+        )
+    except TakedownError as exc:
+        db_session.rollback()
+        me = _reload(db_session, me)
+        case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+        return case_page_response(
+            request,
+            me=me,
+            db_session=db_session,
+            settings=settings,
+            case=case,
+            error=exc.detail,
+            status_code=exc.status,
+        )
+    notice = "appeal_decided" if decision.final else "appeal_first"
+    return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
+
+
+@router.get("/whoami")
+def whoami(
+    request: Request,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
+    """Who the session cookie belongs to (for scripts and the browser test); no secrets."""
+    me = current_console_user(request, db_session, settings)
+    if me is None:
+        return {"signed_in": False}
+    return {
+        "signed_in": True,
+        "username": me.user.username,
+        "role": me.role,
+        "child_safety": has_role(me.role, Role.CHILD_SAFETY_REVIEWER),
+    }

@@ -1,0 +1,302 @@
+"""Recording decisions: the two-person rule, acting on violating cases, and appeal outcomes.
+
+Each function runs inside the caller's transaction: the decision row, the case's new status, the
+audit entries, enforcement's rows (`act_on_decision`) and the reporter notifications commit or
+roll back together.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.auth.models import User
+from takedown.cases.models import (
+    CLOSED_STATUSES,
+    Appeal,
+    AppealOutcome,
+    AppealStatus,
+    Case,
+    CaseStatus,
+    Category,
+    Outcome,
+)
+from takedown.cases.service import get_case, set_status
+from takedown.enforcement.flows import act_on_decision
+from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
+from takedown.ids import new_id
+from takedown.review import notices
+from takedown.review.models import Classification, Decision, Stage
+from takedown.review.service import (
+    claim_is_live,
+    decided_case_before,
+    first_no_violation_by,
+    may_see_case,
+)
+from takedown.settings import Settings
+
+
+def _validate(
+    *, case: Case, outcome: str, policy: str, reason: str, classification: str | None
+) -> tuple[Outcome, str | None]:
+    try:
+        chosen = Outcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput(
+            "outcome must be violating or no_violation", code="invalid_outcome"
+        ) from exc
+    if not reason.strip():
+        raise InvalidInput("give the reason for the decision", code="reason_required")
+    classification = (classification or "").strip().upper() or None
+    if classification is not None:
+        if classification not in Classification._value2member_map_:
+            raise InvalidInput(
+                "classification must be A1, A2, B1 or B2", code="invalid_classification"
+            )
+        if chosen != Outcome.VIOLATING:
+            raise InvalidInput(
+                "a classification only goes with a violating decision",
+                code="invalid_classification",
+            )
+    if chosen == Outcome.VIOLATING:
+        if not policy.strip():
+            raise InvalidInput("name the policy the content breaks", code="policy_required")
+        if case.category == Category.CHILD_SEXUAL_ABUSE and classification is None:
+            # Industry classification travels with CSAM to NCMEC and hash-sharing partners.
+            raise InvalidInput(
+                "child sexual abuse needs the industry classification (A1, A2, B1, B2)",
+                code="classification_required",
+            )
+    return chosen, classification
+
+
+def record_decision(
+    *,
+    db_session: Session,
+    settings: Settings,
+    case_id: str,
+    reviewer: User,
+    outcome: str,
+    policy: str = "",
+    reason: str = "",
+    classification: str | None = None,
+) -> Decision:
+    """Record a reviewer's decision on a case and apply the two-person rule.
+
+    - violating: final at once; the case becomes action_taken and enforcement acts.
+    - no_violation on a child-safety case: the first one moves the case to second_review; only a
+      second no_violation by a *different* child-safety reviewer closes it as no_action.
+    - no_violation on any other case: final, no_action.
+    """
+    case = get_case(db_session=db_session, case_id=case_id, for_update=True)
+    if not may_see_case(reviewer.role, case):
+        raise Forbidden(
+            "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
+        )
+    if case.status in CLOSED_STATUSES:
+        raise Conflict("the case is already decided; appeals reopen it", code="case_closed")
+    if case.status == CaseStatus.APPEALED:
+        raise Conflict("the case has an open appeal; decide the appeal", code="case_appealed")
+    if case.claimed_by not in (None, reviewer.id) and claim_is_live(settings=settings, case=case):
+        raise Conflict("another reviewer has claimed this case", code="claimed_by_other")
+    chosen, classification = _validate(
+        case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
+    )
+    second_look = case.status == CaseStatus.SECOND_REVIEW
+    if second_look and first_no_violation_by(db_session=db_session, case=case, user_id=reviewer.id):
+        raise Forbidden(
+            "two-person rule: the second review must be done by a different reviewer",
+            code="two_person_rule",
+        )
+    holds_open = chosen == Outcome.NO_VIOLATION and case.is_child_safety and not second_look
+    decision = Decision(
+        id=new_id("dec"),
+        case_id=case.id,
+        appeal_id=None,
+        reviewer_id=reviewer.id,
+        stage=(Stage.SECOND_REVIEW if second_look else Stage.FIRST_REVIEW).value,
+        outcome=chosen.value,
+        policy=policy.strip(),
+        reason=reason.strip(),
+        classification=classification,
+        appeal_outcome=None,
+        final=not holds_open,
+        decided_at=clock.now(),
+    )
+    db_session.add(decision)
+    db_session.flush()
+    actor = f"user:{reviewer.id}"
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="decision.recorded",
+        subject=case.id,
+        details={
+            "decision_id": decision.id,
+            "stage": decision.stage,
+            "outcome": decision.outcome,
+            "policy": decision.policy,
+            "classification": classification,
+            "final": decision.final,
+        },
+    )
+    case.claimed_by, case.claimed_at = None, None
+    if holds_open:
+        # Two-person rule: one reviewer's no_violation never closes a child-safety case.
+        set_status(
+            db_session=db_session,
+            case=case,
+            status=CaseStatus.SECOND_REVIEW,
+            actor=actor,
+            details={"decision_id": decision.id},
+        )
+        return decision
+    _close(db_session=db_session, settings=settings, case=case, decision=decision, actor=actor)
+    return decision
+
+
+def _close(
+    *, db_session: Session, settings: Settings, case: Case, decision: Decision, actor: str
+) -> None:
+    now = clock.now()
+    case.outcome = decision.outcome
+    case.outcome_text_public = notices.public_outcome_text(case=case, decision=decision)
+    case.decided_at = now
+    status = (
+        CaseStatus.ACTION_TAKEN if decision.outcome == Outcome.VIOLATING else CaseStatus.NO_ACTION
+    )
+    set_status(
+        db_session=db_session,
+        case=case,
+        status=status,
+        actor=actor,
+        details={"decision_id": decision.id},
+    )
+    act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
+    notices.tell_reporters(db_session=db_session, settings=settings, case=case)
+
+
+def decide_appeal(
+    *,
+    db_session: Session,
+    settings: Settings,
+    appeal_id: str,
+    reviewer: User,
+    outcome: str,
+    reason: str = "",
+    policy: str = "",
+    classification: str | None = None,
+) -> Decision:
+    """Decide an appeal: upheld (the decision stands) or overturned (reversed).
+
+    Only a reviewer who made no decision on the case may decide it. Overturning a child-safety
+    removal to no_violation follows the two-person rule: it needs a second appeal reviewer.
+    """
+    appeal = db_session.scalar(select(Appeal).where(Appeal.id == appeal_id).with_for_update())
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", code="appeal_not_found")
+    if appeal.status != AppealStatus.OPEN:
+        raise Conflict("the appeal is already decided", code="appeal_decided")
+    case = get_case(db_session=db_session, case_id=appeal.case_id, for_update=True)
+    if not may_see_case(reviewer.role, case):
+        raise Forbidden(
+            "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
+        )
+    if decided_case_before(db_session=db_session, case_id=case.id, user_id=reviewer.id):
+        raise Forbidden(
+            "an appeal goes to a reviewer who did not decide the case before",
+            code="appeal_needs_new_reviewer",
+        )
+    try:
+        appeal_outcome = AppealOutcome(outcome)
+    except ValueError as exc:
+        raise InvalidInput("outcome must be upheld or overturned", code="invalid_outcome") from exc
+    appealed = appeal.appealed_outcome or case.outcome or ""
+    if appealed not in Outcome._value2member_map_:
+        raise Conflict("the case has no decision to appeal against", code="nothing_to_appeal")
+    standing = appealed
+    if appeal_outcome == AppealOutcome.OVERTURNED:
+        standing = (
+            Outcome.NO_VIOLATION if appealed == Outcome.VIOLATING else Outcome.VIOLATING
+        ).value
+    if appeal_outcome == AppealOutcome.OVERTURNED:
+        chosen, classification = _validate(
+            case=case,
+            outcome=standing,
+            policy=policy,
+            reason=reason,
+            classification=classification,
+        )
+    else:
+        if not reason.strip():
+            raise InvalidInput("give the reason for the appeal decision", code="reason_required")
+        chosen, classification = Outcome(standing), None
+    earlier_overturn = db_session.scalar(
+        select(Decision.id).where(
+            Decision.appeal_id == appeal.id,
+            Decision.appeal_outcome == AppealOutcome.OVERTURNED,
+            Decision.final.is_(False),
+        )
+    )
+    holds_open = (
+        appeal_outcome == AppealOutcome.OVERTURNED
+        and chosen == Outcome.NO_VIOLATION
+        and case.is_child_safety
+        and earlier_overturn is None
+    )
+    decision = Decision(
+        id=new_id("dec"),
+        case_id=case.id,
+        appeal_id=appeal.id,
+        reviewer_id=reviewer.id,
+        stage=Stage.APPEAL.value,
+        outcome=chosen.value,
+        policy=policy.strip(),
+        reason=reason.strip(),
+        classification=classification,
+        appeal_outcome=appeal_outcome.value,
+        final=not holds_open,
+        decided_at=clock.now(),
+    )
+    db_session.add(decision)
+    db_session.flush()
+    actor = f"user:{reviewer.id}"
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="appeal.decided" if decision.final else "appeal.first_decision",
+        subject=case.id,
+        details={
+            "appeal_id": appeal.id,
+            "decision_id": decision.id,
+            "appellant": appeal.appellant,
+            "appeal_outcome": appeal_outcome.value,
+            "standing_outcome": chosen.value,
+            "final": decision.final,
+        },
+    )
+    if holds_open:
+        return decision
+    now = clock.now()
+    appeal.status = AppealStatus.DECIDED.value
+    appeal.outcome = appeal_outcome.value
+    appeal.decided_by = reviewer.id
+    appeal.decided_at = now
+    appeal.outcome_text_public = notices.public_appeal_text(
+        appeal=appeal, outcome=appeal_outcome, standing=chosen
+    )
+    case.outcome = chosen.value
+    case.outcome_text_public = notices.public_outcome_text(case=case, decision=decision)
+    case.decided_at = now
+    set_status(
+        db_session=db_session,
+        case=case,
+        status=CaseStatus.ACTION_TAKEN if chosen == Outcome.VIOLATING else CaseStatus.NO_ACTION,
+        actor=actor,
+        details={"appeal_id": appeal.id, "decision_id": decision.id},
+    )
+    act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
+    notices.tell_appellant(db_session=db_session, settings=settings, case=case, appeal=appeal)
+    return decision

@@ -1,0 +1,177 @@
+"""Shapes of the staff API (/v1/cases, /v1/appeals)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from takedown.cases.models import Appeal, Case, CaseMedia
+from takedown.review.models import Decision
+
+
+class CaseSummary(BaseModel):
+    case_id: str
+    status: str
+    priority: str
+    category: str
+    is_child_safety: bool
+    escalation_level: int
+    overdue: bool
+    deadline_at: datetime
+    report_count: int
+    ranked_lower: bool
+    claimed_by: str | None
+    created_at: datetime
+    outcome: str | None
+
+    @classmethod
+    def of(cls, case: Case, *, overdue: bool, claimed_by: str | None) -> CaseSummary:
+        return cls(
+            case_id=case.id,
+            status=case.status,
+            priority=case.priority,
+            category=case.category,
+            is_child_safety=case.is_child_safety,
+            escalation_level=case.escalation_level,
+            overdue=overdue,
+            deadline_at=case.deadline_at,
+            report_count=case.report_count,
+            ranked_lower=case.ranked_lower,
+            claimed_by=claimed_by,
+            created_at=case.created_at,
+            outcome=case.outcome,
+        )
+
+
+class CaseList(BaseModel):
+    queue: str
+    cases: list[CaseSummary]
+
+
+class ReportOut(BaseModel):
+    report_id: str
+    category: str
+    reporter_role: str | None
+    subject_is_minor: str
+    content_id: str | None
+    content_url: str | None
+    explanation: str | None
+    law_enforcement_agency: str | None
+    law_enforcement_case_number: str | None
+    ranked_lower: bool
+    received_at: datetime
+
+
+class MediaOut(BaseModel):
+    media_id: int
+    media_type: str
+    sha256: str
+    size_bytes: int
+    signals: list[dict[str, Any]]
+    matches: list[dict[str, Any]]
+    error: str | None
+
+    @classmethod
+    def of(cls, media: CaseMedia) -> MediaOut:
+        return cls(
+            media_id=media.id,
+            media_type=media.media_type,
+            sha256=media.sha256,
+            size_bytes=media.size_bytes,
+            signals=media.signals or [],
+            matches=media.matches or [],
+            error=media.error,
+        )
+
+
+class DecisionOut(BaseModel):
+    decision_id: str
+    case_id: str
+    appeal_id: str | None
+    reviewer_id: str
+    stage: str
+    outcome: str
+    policy: str
+    reason: str
+    classification: str | None
+    appeal_outcome: str | None
+    final: bool
+    decided_at: datetime
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls(
+            decision_id=decision.id,
+            case_id=decision.case_id,
+            appeal_id=decision.appeal_id,
+            reviewer_id=decision.reviewer_id,
+            stage=decision.stage,
+            outcome=decision.outcome,
+            policy=decision.policy,
+            reason=decision.reason,
+            classification=decision.classification,
+            appeal_outcome=decision.appeal_outcome,
+            final=decision.final,
+            decided_at=decision.decided_at,
+        )
+
+
+class AppealOut(BaseModel):
+    appeal_id: str
+    case_id: str
+    appellant: str
+    reason: str
+    status: str
+    appealed_outcome: str | None
+    outcome: str | None
+    decided_by: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, appeal: Appeal) -> AppealOut:
+        return cls(
+            appeal_id=appeal.id,
+            case_id=appeal.case_id,
+            appellant=appeal.appellant,
+            reason=appeal.reason,
+            status=appeal.status,
+            appealed_outcome=appeal.appealed_outcome,
+            outcome=appeal.outcome,
+            decided_by=appeal.decided_by,
+            created_at=appeal.created_at,
+            decided_at=appeal.decided_at,
+        )
+
+
+class CaseDetail(CaseSummary):
+    account_id: str | None
+    content_id: str | None
+    content_url: str | None
+    reports: list[ReportOut]
+    media: list[MediaOut]
+    decisions: list[DecisionOut]
+    appeals: list[AppealOut]
+
+
+class DecisionIn(BaseModel):
+    outcome: str = Field(description="violating | no_violation")
+    policy: str = Field("", max_length=120, description="the policy broken (violating)")
+    reason: str = Field(..., max_length=5000)
+    classification: str | None = Field(
+        None, description="A1 | A2 | B1 | B2: required for violating child sexual abuse"
+    )
+
+
+class AppealDecisionIn(BaseModel):
+    outcome: str = Field(description="upheld | overturned")
+    reason: str = Field(..., max_length=5000)
+    policy: str = Field("", max_length=120)
+    classification: str | None = None
+
+
+class DecisionResult(BaseModel):
+    decision: DecisionOut
+    case: CaseSummary

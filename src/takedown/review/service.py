@@ -1,0 +1,212 @@
+"""Who may see and decide which case, claims, and queue order."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Select, and_, exists, false, not_, select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.auth.models import Role, User
+from takedown.auth.users import has_role
+from takedown.cases.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    Appeal,
+    AppealStatus,
+    Case,
+    CaseStatus,
+)
+from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
+from takedown.review.models import Decision
+from takedown.settings import Settings
+
+
+class Queue:
+    """Named queues of the console and `GET /v1/cases?queue=`."""
+
+    OPEN = "open"  # every undecided case the user may see
+    CHILD_SAFETY = "child_safety"
+    SECOND_REVIEW = "second_review"  # waiting for a second child-safety reviewer (not you)
+    MINE = "mine"  # claimed by you
+    APPEALS = "appeals"  # open appeals you may decide (you did not decide the case)
+    CLOSED = "closed"
+    ALL = "all"
+
+    NAMES = (OPEN, CHILD_SAFETY, SECOND_REVIEW, MINE, APPEALS, CLOSED, ALL)
+
+
+def may_see_case(role: str | None, case: Case) -> bool:
+    """Child-safety cases only for child_safety_reviewer and above (legal, admin)."""
+    minimum = Role.CHILD_SAFETY_REVIEWER if case.is_child_safety else Role.REVIEWER
+    return has_role(role, minimum)
+
+
+def get_visible_case(*, db_session: Session, case_id: str, user: User) -> Case:
+    """The case, if it exists and `user` may see it; otherwise NotFound / Forbidden."""
+    case = db_session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found")
+    if not may_see_case(user.role, case):
+        raise Forbidden(
+            "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
+        )
+    return case
+
+
+def claim_is_live(*, settings: Settings, case: Case) -> bool:
+    if case.claimed_by is None or case.claimed_at is None:
+        return False
+    return clock.now() - case.claimed_at < timedelta(minutes=settings.claim_minutes)
+
+
+def claim_case(*, db_session: Session, settings: Settings, case: Case, user: User) -> Case:
+    """Claim a case so nobody else works it at once; a claim lapses after claim_minutes."""
+    if case.status in CLOSED_STATUSES:
+        raise Conflict("the case is closed", code="case_closed")
+    if case.claimed_by not in (None, user.id) and claim_is_live(settings=settings, case=case):
+        raise Conflict("another reviewer is working on this case", code="claimed_by_other")
+    if case.status == CaseStatus.SECOND_REVIEW and first_no_violation_by(
+        db_session=db_session, case=case, user_id=user.id
+    ):
+        raise Forbidden(
+            "the second review must be done by a different reviewer", code="two_person_rule"
+        )
+    now = clock.now()
+    case.claimed_by, case.claimed_at, case.updated_at = user.id, now, now
+    if case.status == CaseStatus.OPEN:
+        case.status = CaseStatus.IN_REVIEW.value
+    record(
+        db_session=db_session,
+        actor=f"user:{user.id}",
+        action="case.claimed",
+        subject=case.id,
+        details={"until": now + timedelta(minutes=settings.claim_minutes)},
+    )
+    return case
+
+
+def release_claim(*, db_session: Session, case: Case, user: User) -> None:
+    if case.claimed_by != user.id:
+        return
+    case.claimed_by, case.claimed_at = None, None
+    record(db_session=db_session, actor=f"user:{user.id}", action="case.released", subject=case.id)
+
+
+def first_no_violation_by(*, db_session: Session, case: Case, user_id: str) -> bool:
+    """True if `user_id` gave the no_violation that sent this case to second review."""
+    return (
+        db_session.scalar(
+            select(Decision.id).where(
+                Decision.case_id == case.id,
+                Decision.appeal_id.is_(None),
+                Decision.reviewer_id == user_id,
+                Decision.outcome == "no_violation",
+                Decision.final.is_(False),
+            )
+        )
+        is not None
+    )
+
+
+def decided_case_before(*, db_session: Session, case_id: str, user_id: str) -> bool:
+    """True if the user recorded any decision on the case (so may not hear its appeal)."""
+    return (
+        db_session.scalar(
+            select(Decision.id).where(Decision.case_id == case_id, Decision.reviewer_id == user_id)
+        )
+        is not None
+    )
+
+
+def decisions_for(*, db_session: Session, case_id: str) -> list[Decision]:
+    return list(
+        db_session.scalars(
+            select(Decision).where(Decision.case_id == case_id).order_by(Decision.decided_at)
+        )
+    )
+
+
+def _visible_to(user: User) -> object:
+    if has_role(user.role, Role.CHILD_SAFETY_REVIEWER):
+        return True
+    if has_role(user.role, Role.REVIEWER):
+        return Case.is_child_safety.is_(False)
+    return false()
+
+
+def queue_query(*, user: User, queue: str = Queue.OPEN, status: str | None = None) -> Select:
+    """Cases of a queue the user may see, most urgent first.
+
+    Order: priority (P0 first); at equal priority cases whose reporters are all ranked lower
+    (DSA Art 23) come after the others; then escalation level (highest first); then deadline.
+    """
+    if queue not in Queue.NAMES:
+        raise InvalidInput(f"unknown queue {queue!r}; one of {', '.join(Queue.NAMES)}")
+    query = select(Case).where(_visible_to(user))
+    my_first_no_violation = exists().where(
+        Decision.case_id == Case.id,
+        Decision.reviewer_id == user.id,
+        Decision.appeal_id.is_(None),
+        Decision.final.is_(False),
+    )
+    open_appeal = exists().where(Appeal.case_id == Case.id, Appeal.status == AppealStatus.OPEN)
+    if queue == Queue.OPEN:
+        query = query.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+    elif queue == Queue.CHILD_SAFETY:
+        query = query.where(
+            Case.is_child_safety.is_(True), Case.status.in_([s.value for s in OPEN_STATUSES])
+        )
+    elif queue == Queue.SECOND_REVIEW:
+        query = query.where(Case.status == CaseStatus.SECOND_REVIEW, not_(my_first_no_violation))
+    elif queue == Queue.MINE:
+        query = query.where(
+            Case.claimed_by == user.id, Case.status.in_([s.value for s in OPEN_STATUSES])
+        )
+    elif queue == Queue.APPEALS:
+        decided_before = exists().where(
+            Decision.case_id == Case.id, Decision.reviewer_id == user.id
+        )
+        query = query.where(open_appeal, not_(decided_before))
+    elif queue == Queue.CLOSED:
+        query = query.where(Case.status.in_([s.value for s in CLOSED_STATUSES]))
+    if status:
+        if status not in CaseStatus._value2member_map_:
+            raise InvalidInput(f"unknown status {status!r}", code="invalid_status")
+        query = query.where(Case.status == status)
+    return query.order_by(
+        Case.priority,
+        Case.ranked_lower,
+        Case.escalation_level.desc(),
+        Case.deadline_at,
+        Case.created_at,
+    )
+
+
+def list_queue(
+    *,
+    db_session: Session,
+    user: User,
+    queue: str = Queue.OPEN,
+    status: str | None = None,
+    limit: int = 200,
+) -> list[Case]:
+    return list(db_session.scalars(queue_query(user=user, queue=queue, status=status).limit(limit)))
+
+
+def open_appeals_for(*, db_session: Session, case_id: str) -> list[Appeal]:
+    return list(
+        db_session.scalars(
+            select(Appeal)
+            .where(and_(Appeal.case_id == case_id, Appeal.status == AppealStatus.OPEN))
+            .order_by(Appeal.created_at)
+        )
+    )
+
+
+def is_overdue(case: Case) -> bool:
+    return case.status not in CLOSED_STATUSES and (
+        case.deadline_at <= clock.now() or case.escalation_level >= 3
+    )

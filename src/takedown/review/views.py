@@ -1,0 +1,180 @@
+"""The staff API: the console's queues, case view, claims and decisions for automation.
+
+Bearer staff token (`takedown user token`); the token's user and role decide, as in the console.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.auth.dependencies import require_role
+from takedown.auth.models import Role, User
+from takedown.auth.service import Principal
+from takedown.cases.models import Appeal, Case
+from takedown.cases.service import case_appeals, case_media, case_reports
+from takedown.errors import Forbidden, NotFound
+from takedown.review import flows, service
+from takedown.review.schemas import (
+    AppealDecisionIn,
+    AppealOut,
+    CaseDetail,
+    CaseList,
+    CaseSummary,
+    DecisionIn,
+    DecisionOut,
+    DecisionResult,
+    MediaOut,
+    ReportOut,
+)
+from takedown.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["staff: cases and review"])
+
+
+def staff_user(
+    principal: Principal = Depends(require_role(Role.REVIEWER)),
+    db_session: Session = Depends(get_db_session),
+) -> User:
+    user = db_session.get(User, principal.user_id) if principal.user_id else None
+    if user is None or user.disabled:
+        raise Forbidden("the token's user is gone or disabled", code="user_disabled")
+    return user
+
+
+def _summary(case: Case, settings: Settings) -> CaseSummary:
+    live = service.claim_is_live(settings=settings, case=case)
+    return CaseSummary.of(
+        case, overdue=service.is_overdue(case), claimed_by=case.claimed_by if live else None
+    )
+
+
+@router.get("/cases", response_model=CaseList)
+def list_cases(
+    queue: str = Query(service.Queue.OPEN, description=", ".join(service.Queue.NAMES)),
+    status: str | None = Query(None),
+    limit: int = Query(200, ge=1, le=1000),
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> CaseList:
+    """A queue, most urgent first (priority, escalation, deadline). Child-safety cases only for
+    child_safety_reviewer and above."""
+    cases = service.list_queue(
+        db_session=db_session, user=user, queue=queue, status=status, limit=limit
+    )
+    return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail)
+def get_case(
+    case_id: str,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> CaseDetail:
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    reports = case_reports(db_session=db_session, case_id=case.id)
+    return CaseDetail(
+        **_summary(case, settings).model_dump(),
+        account_id=case.account_id,
+        content_id=case.content_id,
+        content_url=case.content_url,
+        reports=[
+            ReportOut(
+                report_id=r.id,
+                category=r.category,
+                reporter_role=r.reporter_role,
+                subject_is_minor=r.subject_is_minor,
+                content_id=r.content_id,
+                content_url=r.content_url,
+                explanation=r.explanation,
+                law_enforcement_agency=r.law_enforcement_agency,
+                law_enforcement_case_number=r.law_enforcement_case_number,
+                ranked_lower=r.ranked_lower,
+                received_at=r.received_at,
+            )
+            for r in reports
+        ],
+        media=[MediaOut.of(m) for m in case_media(db_session=db_session, case_id=case.id)],
+        decisions=[
+            DecisionOut.of(d) for d in service.decisions_for(db_session=db_session, case_id=case.id)
+        ],
+        appeals=[AppealOut.of(a) for a in case_appeals(db_session=db_session, case_id=case.id)],
+    )
+
+
+@router.post("/cases/{case_id}/claim", response_model=CaseSummary)
+def claim(
+    case_id: str,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> CaseSummary:
+    """Claim the case for `claim_minutes`; 409 while another reviewer's claim is live."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    service.claim_case(db_session=db_session, settings=settings, case=case, user=user)
+    return _summary(case, settings)
+
+
+@router.post("/cases/{case_id}/decisions", response_model=DecisionResult, status_code=201)
+def decide(
+    case_id: str,
+    body: DecisionIn,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> DecisionResult:
+    """Record a decision. A child-safety no_violation needs a second, different reviewer."""
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    decision = flows.record_decision(
+        db_session=db_session,
+        settings=settings,
+        case_id=case_id,
+        reviewer=user,
+        outcome=body.outcome,
+        policy=body.policy,
+        reason=body.reason,
+        classification=body.classification,
+    )
+    case = db_session.get(Case, case_id)
+    assert case is not None
+    return DecisionResult(decision=DecisionOut.of(decision), case=_summary(case, settings))
+
+
+@router.get("/appeals/{appeal_id}", response_model=AppealOut)
+def get_appeal(
+    appeal_id: str,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+) -> AppealOut:
+    appeal = db_session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal {appeal_id}", code="appeal_not_found")
+    service.get_visible_case(db_session=db_session, case_id=appeal.case_id, user=user)
+    return AppealOut.of(appeal)
+
+
+@router.post("/appeals/{appeal_id}/decisions", response_model=DecisionResult, status_code=201)
+def decide_appeal(
+    appeal_id: str,
+    body: AppealDecisionIn,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> DecisionResult:
+    """Decide an appeal (upheld | overturned); only a reviewer who did not decide the case."""
+    decision = flows.decide_appeal(
+        db_session=db_session,
+        settings=settings,
+        appeal_id=appeal_id,
+        reviewer=user,
+        outcome=body.outcome,
+        reason=body.reason,
+        policy=body.policy,
+        classification=body.classification,
+    )
+    case = db_session.get(Case, decision.case_id)
+    assert case is not None
+    return DecisionResult(decision=DecisionOut.of(decision), case=_summary(case, settings))
