@@ -53,11 +53,19 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(banks_views.router)
     app.include_router(health.router)
 
+    from takedown.signals import views as signals_views
+
+    app.include_router(signals_views.router)  # POST /v1/hash
+
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
     from takedown.review import views as review_views
 
     app.include_router(review_views.router)  # staff API: /v1/cases, /v1/appeals
+
+    from takedown.ncmec import views as ncmec_views
+
+    app.include_router(ncmec_views.router)  # /v1/cases/{id}/ncmec
     app.include_router(console_views.router)  # /console
     console_auth.install_login_redirect(app)
 

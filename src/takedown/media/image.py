@@ -1,0 +1,121 @@
+"""Still and animated images through Pillow (HEIC via pillow-heif, AVIF via Pillow itself)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image, ImageOps, ImageSequence
+
+from takedown.errors import CorruptMedia, MediaTooLarge
+from takedown.media.formats import MediaFormat
+from takedown.media.limits import Deadline, check_duration, check_pixels
+from takedown.media.model import DecodedMedia, Frame, MediaType, hash_size
+from takedown.settings import Settings
+
+_PILLOW_FORMATS = {
+    MediaFormat.JPEG: "JPEG",
+    MediaFormat.PNG: "PNG",
+    MediaFormat.GIF: "GIF",
+    MediaFormat.WEBP: "WEBP",
+    MediaFormat.BMP: "BMP",
+    MediaFormat.TIFF: "TIFF",
+    MediaFormat.HEIC: "HEIF",
+    MediaFormat.AVIF: "AVIF",
+}
+_ANIMATED_FORMATS = {MediaFormat.GIF, MediaFormat.WEBP, MediaFormat.PNG}
+# Browsers play GIF frames that claim 0-10 ms as 100 ms; so do we, so timestamps look real.
+_MIN_FRAME_MS = 20
+_DEFAULT_FRAME_MS = 100
+_heif_registered = False
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    if not _heif_registered:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        _heif_registered = True
+
+
+def shrink(image: Image.Image) -> Image.Image:
+    """RGB, at hash_size()."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    size = hash_size(image.width, image.height)
+    if size != image.size:
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return image
+
+
+def decode_image(
+    data: bytes, fmt: MediaFormat, *, settings: Settings, frames_per_second: float
+) -> DecodedMedia:
+    if fmt is MediaFormat.HEIC:
+        _register_heif()
+    with warnings.catch_warnings():
+        # Our own pixel limit applies; Pillow's bomb warning is noise.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMATS[fmt]])
+        except Image.DecompressionBombError as exc:
+            raise MediaTooLarge(str(exc), code="too_many_pixels") from exc
+        width, height = image.size
+        check_pixels(width, height, settings.max_image_pixels)
+        if fmt in _ANIMATED_FORMATS and getattr(image, "is_animated", False):
+            return _decode_animation(image, fmt, settings=settings, fps=frames_per_second)
+        if fmt is MediaFormat.JPEG:
+            # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (far less work and memory),
+            # to no less than half the hash size; measured to keep PDQ within distance 8.
+            target = hash_size(width, height)
+            image.draft("RGB", (max(1, target[0] // 2), max(1, target[1] // 2)))
+        image.load()
+    try:
+        oriented = ImageOps.exif_transpose(image)
+    except Exception:
+        oriented = image  # a broken EXIF block should not make a decodable image unusable
+    return DecodedMedia(
+        media_type=MediaType.IMAGE,
+        format=fmt,
+        width=width,
+        height=height,
+        image=shrink(oriented or image),
+    )
+
+
+def _decode_animation(
+    image: Image.Image, fmt: MediaFormat, *, settings: Settings, fps: float
+) -> DecodedMedia:
+    """Animated GIF/WebP/PNG are treated as videos: frames sampled at `fps`."""
+    deadline = Deadline(settings.video_decode_timeout_seconds)
+    step = 1.0 / fps
+    frames: list[Frame] = []
+    clock = 0.0
+    next_sample = 0.0
+    for index, frame in enumerate(ImageSequence.Iterator(image)):
+        deadline.check()
+        if index >= settings.max_animation_frames:
+            raise MediaTooLarge(
+                f"more than {settings.max_animation_frames} animation frames",
+                code="too_many_frames",
+            )
+        check_pixels(frame.width, frame.height, settings.max_image_pixels)
+        frame.load()  # WebP reports a frame's duration only once it is loaded
+        if clock >= next_sample:
+            frames.append(Frame(round(clock, 3), shrink(frame)))
+            while next_sample <= clock:
+                next_sample += step
+        duration_ms = frame.info.get("duration") or 0
+        clock += (duration_ms if duration_ms >= _MIN_FRAME_MS else _DEFAULT_FRAME_MS) / 1000
+        check_duration(clock, settings.max_video_seconds)
+    if not frames:
+        raise CorruptMedia("the animation has no frames", code="corrupt_media")
+    return DecodedMedia(
+        media_type=MediaType.VIDEO,
+        format=fmt,
+        width=image.width,
+        height=image.height,
+        frames=frames,
+        duration=round(clock, 3),
+    )

@@ -1,0 +1,57 @@
+"""The one entry point for turning uploaded bytes into signals (scan, reports, enforcement)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from takedown.media import DecodedMedia, MediaType, decode
+from takedown.settings import Settings
+from takedown.signals.base import Signal
+from takedown.signals.registry import SIGNAL_TYPES
+
+
+@dataclass(frozen=True)
+class HashResult:
+    media_type: MediaType
+    signals: list[Signal]
+    media: DecodedMedia
+
+
+def hash_media(
+    data: bytes,
+    *,
+    settings: Settings,
+    filename: str | None = None,
+    frames_per_second: float | None = None,
+) -> HashResult:
+    """Decode within the limits (413/415/422 `MediaError` otherwise) and compute every signal.
+
+    `frames_per_second` overrides settings.video_frames_per_second (e.g. denser bank videos).
+    """
+    media = decode(data, settings=settings, filename=filename, frames_per_second=frames_per_second)
+    return HashResult(media.media_type, compute_signals(data, media, settings=settings), media)
+
+
+def compute_signals(data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
+    signals: list[Signal] = []
+    for signal_type in SIGNAL_TYPES.values():
+        if media.media_type in signal_type.media_types:
+            signals.extend(signal_type.compute(data, media, settings=settings))
+    return signals
+
+
+def searchable_signals(signals: list[Signal]) -> list[Signal]:
+    """The signals worth storing for later search: each distinct value once, no dihedral variants.
+
+    The variants exist to query with (a mirrored upload's variant equals the original's hash);
+    storing only originals and querying with all eight variants finds the same pairs.
+    """
+    kept: list[Signal] = []
+    seen: set[tuple[str, str]] = set()
+    for signal in signals:
+        key = (signal["type"], signal["value"])
+        if signal.get("variant", "original") != "original" or key in seen:
+            continue
+        seen.add(key)
+        kept.append(signal)
+    return kept
