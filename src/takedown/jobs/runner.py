@@ -64,4 +64,8 @@ def all_jobs(app: object) -> list[PeriodicJob]:
     from takedown.index.service import refresh_job
 
     jobs: list[PeriodicJob] = [refresh_job(app)]
+
+    from takedown.ncmec.scheduled import filing_job
+
+    jobs.append(filing_job())  # CyberTipline filing with retries
     return jobs

@@ -1,0 +1,310 @@
+"""Fill a CyberTipline report from a case: its reports, media, decision and the platform's facts.
+
+Only facts Takedown holds are sent; anything unknown is left out rather than guessed (the API
+makes everything but the incident type and date/time voluntary).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.cases.models import Case, CaseMedia, Category
+from takedown.errors import Conflict, NotFound
+from takedown.ncmec.metadata import PlatformMetadata
+from takedown.ncmec.schemas import (
+    CaptureEvent,
+    CyberTiplineReport,
+    FileDetails,
+    FileHash,
+    IncidentSummary,
+    IncidentType,
+    IndustryClassification,
+    IpCaptureEvent,
+    LawEnforcement,
+    Person,
+    ReportedUser,
+    Reporter,
+    Victim,
+    WebPageIncident,
+)
+from takedown.reports.models import Report, ReporterRole
+from takedown.review.models import Decision
+from takedown.scan.models import ContentItem
+from takedown.settings import Settings
+
+INCIDENT_TYPES = {
+    Category.CHILD_SEXUAL_ABUSE: IncidentType.CHILD_PORNOGRAPHY,
+    # grooming, sextortion, enticement
+    Category.CHILD_SEXUAL_EXPLOITATION: IncidentType.ONLINE_ENTICEMENT,
+}
+# Stored as originalFileHash; other signals (PDQ, video MD5) go in <details type="HASH">.
+FILE_HASH_SIGNALS = {"md5", "sha256"}
+MAX_DETAIL_VALUE = 1024
+
+
+class NotReportable(Conflict):
+    code, title = "ncmec_not_reportable", "Not a CyberTipline incident"
+
+
+@dataclass
+class FileToSend:
+    case_media_id: int
+    filename: str
+    content: bytes
+    md5: str
+    details: FileDetails
+
+
+@dataclass
+class ReportPackage:
+    report: CyberTiplineReport
+    files: list[FileToSend]
+    notes: list[str] = field(default_factory=list)
+
+
+def incident_type_for(case: Case) -> IncidentType:
+    """The CyberTipline incident type, or NotReportable for cases NCMEC does not take."""
+    if case.category in INCIDENT_TYPES:
+        return INCIDENT_TYPES[Category(case.category)]
+    # Intimate imagery of a minor is apparent child sexual abuse material (18 U.S.C. 2256(8)).
+    if case.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY and case.is_child_safety:
+        return IncidentType.CHILD_PORNOGRAPHY
+    raise NotReportable(
+        f"case category {case.category!r} is not a child sexual exploitation incident"
+    )
+
+
+def is_reportable(case: Case) -> bool:
+    try:
+        incident_type_for(case)
+    except NotReportable:
+        return False
+    return True
+
+
+def violating_decision(*, db_session: Session, case_id: str) -> Decision | None:
+    """The latest final `violating` decision on the case."""
+    return db_session.scalar(
+        select(Decision)
+        .where(Decision.case_id == case_id, Decision.outcome == "violating", Decision.final)
+        .order_by(Decision.decided_at.desc())
+        .limit(1)
+    )
+
+
+def _split_name(name: str | None) -> tuple[str | None, str | None]:
+    if not name or not name.strip():
+        return None, None
+    parts = name.strip().rsplit(" ", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else (parts[0], None)
+
+
+def _reporter(settings: Settings) -> Reporter:
+    first, last = _split_name(settings.esp_contact_name)
+    person = Person(
+        first_name=first,
+        last_name=last,
+        emails=[settings.esp_contact_email],
+        phones=[settings.esp_contact_phone] if settings.esp_contact_phone else [],
+    )
+    return Reporter(reporting_person=person)
+
+
+def _law_enforcement(reports: list[Report]) -> LawEnforcement | None:
+    for report in reports:
+        if report.law_enforcement_case_number or report.law_enforcement_agency:
+            return LawEnforcement(
+                agency_name=report.law_enforcement_agency or "Agency not given by the reporter",
+                case_number=report.law_enforcement_case_number,
+            )
+    return None
+
+
+def _victims(reports: list[Report]) -> list[Victim]:
+    victims: list[Victim] = []
+    seen: set[str] = set()
+    for report in reports:
+        if report.reporter_role != ReporterRole.VICTIM:
+            continue
+        key = (report.reporter_email or report.reporter_name or report.id).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        first, last = _split_name(report.reporter_name)
+        victims.append(
+            Victim(
+                person=Person(
+                    first_name=first,
+                    last_name=last,
+                    emails=[report.reporter_email] if report.reporter_email else [],
+                ),
+                additional_info=(
+                    f"Reported to the platform by the depicted person (report {report.id}); "
+                    f"depicted as a minor: {report.subject_is_minor}."
+                ),
+            )
+        )
+    return victims
+
+
+def _ip_event(event: object) -> IpCaptureEvent:
+    return IpCaptureEvent(
+        ip_address=event.ip_address,  # type: ignore[attr-defined]
+        event_name=event.event,  # type: ignore[attr-defined]
+        date_time=event.at,  # type: ignore[attr-defined]
+        port=event.port,  # type: ignore[attr-defined]
+        possible_proxy=event.possible_proxy,  # type: ignore[attr-defined]
+    )
+
+
+def _reported_user(
+    settings: Settings, case: Case, metadata: PlatformMetadata | None
+) -> ReportedUser | None:
+    account_id = (metadata and metadata.account_id) or case.account_id
+    if not account_id and metadata is None:
+        return None
+    return ReportedUser(
+        esp_identifier=account_id,
+        esp_service=settings.esp_name,
+        screen_name=metadata.screen_name if metadata else None,
+        display_names=[metadata.display_name] if metadata and metadata.display_name else [],
+        profile_urls=[metadata.profile_url] if metadata and metadata.profile_url else [],
+        ip_capture_events=[_ip_event(e) for e in metadata.ip_events] if metadata else [],
+    )
+
+
+def _upload_time(db_session: Session, case: Case, metadata: PlatformMetadata | None):  # type: ignore[no-untyped-def]
+    if metadata and metadata.uploaded_at:
+        return metadata.uploaded_at, "the platform's upload time"
+    if case.content_id:
+        scanned = db_session.scalar(
+            select(ContentItem.scanned_at)
+            .where(ContentItem.content_id == case.content_id)
+            .order_by(ContentItem.scanned_at)
+            .limit(1)
+        )
+        if scanned is not None:
+            return scanned, "when the platform scanned the upload with Takedown"
+    return None, None
+
+
+def _file_details(
+    *,
+    media: CaseMedia,
+    content: bytes,
+    case: Case,
+    decision: Decision | None,
+    metadata: PlatformMetadata | None,
+    uploaded_at: object,
+) -> FileDetails:
+    md5 = hashlib.md5(content).hexdigest()
+    hashes = [FileHash(hash_type="MD5", value=md5)]
+    if media.sha256:
+        hashes.append(FileHash(hash_type="SHA256", value=media.sha256))
+    details = {
+        str(s["type"])[:64]: str(s["value"])
+        for s in media.signals or []
+        if s.get("type") not in FILE_HASH_SIGNALS
+        and isinstance(s.get("value"), str)
+        and len(s["value"]) <= MAX_DETAIL_VALUE
+    }
+    upload_event = None
+    if metadata:
+        upload_event = next(
+            (_ip_event(e) for e in metadata.ip_events if e.event is CaptureEvent.UPLOAD), None
+        )
+    classification = None
+    if decision is not None and decision.classification:
+        classification = IndustryClassification(decision.classification)
+    return FileDetails(
+        original_file_name=media.filename,
+        uploaded_to_esp_timestamp=uploaded_at,  # type: ignore[arg-type]
+        location_of_file=case.content_url,
+        # A reviewer (a person) decided the case after viewing the media in the console.
+        file_viewed_by_esp=decision is not None,
+        publicly_available=metadata.publicly_available if metadata else None,
+        industry_classification=classification,
+        original_file_hashes=hashes,
+        ip_capture_event=upload_event,
+        hash_details=details,
+        additional_info=[f"Takedown case media {media.id} ({media.media_type}, {media.source})"],
+    )
+
+
+def package_for_case(
+    *,
+    db_session: Session,
+    settings: Settings,
+    case: Case,
+    decision: Decision | None,
+    metadata: PlatformMetadata | None,
+) -> ReportPackage:
+    """The report and its files, read from the case's rows and stored media."""
+    reports = list(
+        db_session.scalars(
+            select(Report).where(Report.case_id == case.id).order_by(Report.received_at)
+        )
+    )
+    uploaded_at, upload_source = _upload_time(db_session, case, metadata)
+    first_seen = reports[0].received_at if reports else case.created_at
+    incident_at = uploaded_at or first_seen
+    description = (
+        f"Time of the upload ({upload_source})."
+        if uploaded_at
+        else "Upload time unknown: time the platform first received a report about it."
+    )
+    urls = [u for u in dict.fromkeys([case.content_url, *(r.content_url for r in reports)]) if u]
+    report = CyberTiplineReport(
+        incident_summary=IncidentSummary(
+            incident_type=incident_type_for(case),
+            incident_date_time=incident_at,
+            platform=settings.esp_name,
+            incident_date_time_description=description,
+        ),
+        internet_details=[WebPageIncident(urls=urls)] if urls else [],
+        law_enforcement=_law_enforcement(reports),
+        reporter=_reporter(settings),
+        reported_user=_reported_user(settings, case, metadata),
+        victims=_victims(reports),
+        additional_info=(
+            f"Takedown case {case.id}"
+            + (f"; decision {decision.id} under policy {decision.policy!r}" if decision else "")
+            + f"; {len(reports)} report(s) received."
+        ),
+    )
+    files: list[FileToSend] = []
+    media_rows = db_session.scalars(
+        select(CaseMedia).where(CaseMedia.case_id == case.id).order_by(CaseMedia.id)
+    )
+    for media in media_rows:
+        path = Path(settings.media_dir) / media.storage_path
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise NotFound(
+                f"case media {media.id} is no longer stored ({media.storage_path}); "
+                "the report cannot include it",
+                code="ncmec_media_missing",
+            ) from exc
+        files.append(
+            FileToSend(
+                case_media_id=media.id,
+                filename=media.filename or f"{media.sha256[:16]}",
+                content=content,
+                md5=hashlib.md5(content).hexdigest(),
+                details=_file_details(
+                    media=media,
+                    content=content,
+                    case=case,
+                    decision=decision,
+                    metadata=metadata,
+                    uploaded_at=uploaded_at,
+                ),
+            )
+        )
+    return ReportPackage(report=report, files=files)

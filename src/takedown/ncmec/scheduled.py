@@ -1,0 +1,53 @@
+"""The filing job: send due CyberTipline filings, and keep the state gauges current."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from takedown import clock
+from takedown.jobs.runner import PeriodicJob
+from takedown.ncmec import metrics
+from takedown.ncmec.flows import claim, due_filing_ids, run_filing
+from takedown.ncmec.models import FilingState, NcmecFiling
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+EVERY_SECONDS = 5.0
+
+
+def file_due_reports(settings: Settings) -> dict[str, str]:
+    """Attempt every due filing this worker can claim; returns {filing_id: state after}."""
+    results: dict[str, str] = {}
+    for filing_id in due_filing_ids(settings):
+        if claim(settings, filing_id):
+            results[filing_id] = run_filing(settings, filing_id)
+    update_gauges(settings)
+    return results
+
+
+def update_gauges(settings: Settings) -> None:
+    with session_scope(settings.resolved_database_url) as db_session:
+        counts = dict(
+            db_session.execute(
+                select(NcmecFiling.state, func.count()).group_by(NcmecFiling.state)
+            ).all()
+        )
+        stuck = db_session.scalar(
+            select(func.count()).where(
+                NcmecFiling.state == FilingState.FAILED, NcmecFiling.next_attempt_at.is_(None)
+            )
+        )
+        oldest = db_session.scalar(
+            select(func.min(NcmecFiling.created_at)).where(
+                NcmecFiling.state != FilingState.FINISHED
+            )
+        )
+    for state in FilingState:
+        metrics.FILINGS.labels(state.value).set(counts.get(state.value, 0))
+    metrics.GIVEN_UP.set(stuck or 0)
+    age = (clock.now() - oldest).total_seconds() if oldest else 0.0
+    metrics.OLDEST_UNFINISHED.set(max(age, 0.0))
+
+
+def filing_job() -> PeriodicJob:
+    return PeriodicJob("ncmec-filing", file_due_reports, EVERY_SECONDS)
