@@ -1,38 +1,534 @@
-"""What happens after a decision: platform events, every copy down, accounts, evidence, NCMEC."""
+"""What happens after a decision: platform events, every copy down, accounts, evidence, NCMEC.
+
+`act_on_decision` runs inside the decision's transaction and only writes rows (outbox events,
+bank entries, case copies, strikes, statements of reasons, evidence, the NCMEC filing); the
+network is the delivery jobs' business. So the decision and everything it sets in motion commit
+or roll back together, and a crash after the commit loses nothing.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from takedown.enforcement.models import EventType
+from takedown import clock
+from takedown.accounts import service as accounts
+from takedown.audit.service import record as audit
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseMedia, Category, Outcome
+from takedown.enforcement.copies import LedgerMatch, find_copies
+from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
+from takedown.errors import InvalidInput
+from takedown.scan.models import ContentItem
 from takedown.settings import Settings
+from takedown.transparency import service as statements
+from takedown.transparency.schemas import AutomatedDecision, SourceType
+
+log = logging.getLogger(__name__)
+
+ACTOR = "system:enforcement"
+# Bank values of case media: the original PDQ (the index queries with every variant of an upload),
+# the exact hashes and the video frame hashes.
+BANKED_TYPES = ("pdq", "md5", "sha256", "video_md5", "vpdq")
+BANK_CATEGORY = {
+    Category.CHILD_SEXUAL_ABUSE.value: "csam",
+    Category.CHILD_SEXUAL_EXPLOITATION.value: "csam",
+    Category.NON_CONSENSUAL_INTIMATE_IMAGERY.value: "ncii",
+}
 
 
-def _attr(obj: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value is not None:
-            return value
-    return None
+@dataclass
+class Enforcement:
+    """What one decision did (also the audit entry's details)."""
+
+    banked: int = 0
+    removed: list[str] = field(default_factory=list)
+    suspended: list[str] = field(default_factory=list)
+    flagged: list[str] = field(default_factory=list)
+    evidence_package: str | None = None
+    ncmec_filing: str | None = None
 
 
 def act_on_decision(*, db_session: Session, settings: Settings, case: Any, decision: Any) -> None:
     """Called by review in the same transaction as a final decision (violating, or closing
     no_violation, or an appeal outcome). Writes outbox events, banks hashes, preserves evidence,
     queues the NCMEC report. Must only write rows (no network I/O): delivery is asynchronous."""
-    case_id = str(_attr(case, "id"))
+    stage = getattr(decision, "stage", None)
+    appeal_outcome = getattr(decision, "appeal_outcome", None)
+    done: Enforcement | None = None
+    if stage == "appeal" and appeal_outcome == "upheld":
+        pass  # the decision stands; nothing new to do
+    elif decision.outcome == Outcome.VIOLATING:
+        done = enforce(db_session=db_session, settings=settings, case=case, decision=decision)
+    elif decision.outcome == Outcome.NO_VIOLATION:
+        done = reverse(db_session=db_session, settings=settings, case=case, decision=decision)
     enqueue(
         db_session=db_session,
         event_type=EventType.CASE_UPDATED,
-        case_id=case_id,
-        subject=case_id,
+        case_id=case.id,
+        subject=case.id,
         data={
-            "case_id": case_id,
-            "status": str(_attr(case, "status") or ""),
-            "decision_id": str(_attr(decision, "id") or ""),
-            "outcome": str(_attr(decision, "outcome", "verdict") or ""),
+            "case_id": case.id,
+            "status": case.status,
+            "category": case.category,
+            "content_id": case.content_id,
+            "decision": {
+                "id": decision.id,
+                "outcome": decision.outcome,
+                "policy": getattr(decision, "policy", ""),
+                "stage": stage,
+                "appeal_outcome": appeal_outcome,
+                "decided_at": getattr(decision, "decided_at", None),
+            },
         },
+    )
+    if done is not None:
+        audit(
+            db_session=db_session,
+            actor=ACTOR,
+            action="enforcement.acted"
+            if decision.outcome == Outcome.VIOLATING
+            else "enforcement.reversed",
+            subject=case.id,
+            details={
+                "decision_id": decision.id,
+                "banked": done.banked,
+                "removed": done.removed,
+                "suspended": done.suspended,
+                "flagged": done.flagged,
+                "evidence_package": done.evidence_package,
+                "ncmec_filing": done.ncmec_filing,
+            },
+        )
+
+
+# --- violating ---------------------------------------------------------------------------------
+
+
+def _media(db_session: Session, case_id: str) -> list[CaseMedia]:
+    return list(
+        db_session.scalars(
+            select(CaseMedia).where(CaseMedia.case_id == case_id).order_by(CaseMedia.id)
+        )
+    )
+
+
+def _reported_item(db_session: Session, case: Case) -> ContentItem | None:
+    """The ledger row of the reported content, when the platform scanned it (latest scan)."""
+    if not case.content_id:
+        return None
+    return db_session.scalar(
+        select(ContentItem)
+        .where(ContentItem.content_id == case.content_id)
+        .order_by(ContentItem.scanned_at.desc(), ContentItem.id.desc())
+        .limit(1)
+    )
+
+
+def case_signals(db_session: Session, case: Case) -> tuple[list[dict[str, Any]], str | None]:
+    """The signals that identify the case's content, and its media type."""
+    signals: list[dict[str, Any]] = []
+    media_type: str | None = None
+    for media in _media(db_session, case.id):
+        signals.extend(media.signals or [])
+        media_type = media_type or (media.media_type if media.media_type != "unknown" else None)
+    item = _reported_item(db_session, case)
+    if item is not None:
+        signals.extend(item.signals or [])
+        media_type = media_type or item.media_type
+    return signals, media_type
+
+
+def _is_csam(case: Case, decision: Any) -> bool:
+    return case.category == Category.CHILD_SEXUAL_ABUSE or bool(
+        getattr(decision, "classification", None)
+    )
+
+
+def _is_child_safety(case: Case) -> bool:
+    return case.category in CHILD_SAFETY_CATEGORIES or bool(getattr(case, "is_child_safety", False))
+
+
+def enforce(*, db_session: Session, settings: Settings, case: Case, decision: Any) -> Enforcement:
+    done = Enforcement()
+    signals, media_type = case_signals(db_session, case)
+    threshold = _bank_signals(db_session, settings, case, decision, signals, done)
+    reported = _reported_item(db_session, case)
+    uploader = case.account_id or (reported.account_id if reported else None)
+    source_type, automated_detection = _source_of(db_session, case)
+    policy = getattr(decision, "policy", "") or ""
+
+    targets: list[tuple[str, str | None, MatchKind, LedgerMatch | None]] = []
+    if case.content_id:
+        targets.append((case.content_id, uploader, MatchKind.REPORTED, None))
+    seen = {case.content_id}
+    for match in find_copies(
+        db_session=db_session, settings=settings, signals=signals, pdq_threshold=threshold
+    ):
+        if match.content_id in seen:
+            continue
+        seen.add(match.content_id)
+        targets.append((match.content_id, match.account_id, match.kind, match))
+
+    for content_id, account_id, kind, match in targets:
+        if db_session.scalar(
+            select(CaseCopy.id).where(
+                CaseCopy.case_id == case.id, CaseCopy.content_id == content_id
+            )
+        ):
+            continue
+        copy = CaseCopy(
+            case_id=case.id,
+            content_id=content_id,
+            account_id=account_id,
+            content_item_id=match.content_item_id if match else (reported.id if reported else None),
+            match_kind=kind.value,
+            signal_type=match.signal_type if match else None,
+            distance=match.distance if match else None,
+            media_type=match.media_type if match else media_type,
+            uploaded_at=match.scanned_at if match else (reported.scanned_at if reported else None),
+            removed_at=clock.now(),
+        )
+        db_session.add(copy)
+        is_copy = kind is not MatchKind.REPORTED
+        statement = statements.record(
+            db_session=db_session,
+            case_id=case.id,
+            decision_id=decision.id,
+            content_id=content_id,
+            account_id=account_id,
+            restriction=statements.Restriction.CONTENT_REMOVED,
+            category=case.category,
+            policy=policy,
+            media_type=copy.media_type,
+            content_date=copy.uploaded_at,
+            source_type=SourceType.VOLUNTARY if is_copy else source_type,
+            automated_detection=is_copy or automated_detection,
+            automated_decision=AutomatedDecision.FULLY
+            if is_copy
+            else AutomatedDecision.NOT_AUTOMATED,
+            facts=_facts_for_copy(kind, match) if is_copy else _facts_for_reported(case, policy),
+        )
+        enqueue(
+            db_session=db_session,
+            event_type=EventType.CONTENT_REMOVE,
+            case_id=case.id,
+            subject=content_id,
+            data={
+                "case_id": case.id,
+                "content_id": content_id,
+                "account_id": account_id,
+                "match": {
+                    "kind": kind.value,
+                    "signal_type": copy.signal_type,
+                    "distance": copy.distance,
+                },
+                "category": case.category,
+                "statement_of_reasons": statement.body,
+            },
+        )
+        done.removed.append(content_id)
+        if is_copy and account_id and account_id != uploader:
+            accounts.flag_for_review(
+                db_session=db_session,
+                account_id=account_id,
+                reason=f"posted a copy of material confirmed in case {case.id}",
+            )
+            done.flagged.append(account_id)
+
+    if uploader:
+        _strike_and_suspend(db_session, settings, case, decision, uploader, policy, done)
+    if _is_child_safety(case):
+        done.evidence_package = _preserve(db_session, settings, case, decision)
+    done.ncmec_filing = _queue_ncmec(db_session, settings, case, decision)
+    return done
+
+
+def _bank_signals(
+    db_session: Session,
+    settings: Settings,
+    case: Case,
+    decision: Any,
+    signals: list[dict[str, Any]],
+    done: Enforcement,
+) -> int:
+    """Add the media's hashes to the platform-confirmed bank; returns its PDQ threshold."""
+    from takedown.banks import service as banks
+
+    category = BANK_CATEGORY.get(case.category, "other")
+    name = settings.platform_confirmed_bank + ("" if category == "csam" else f"-{category}")
+    bank = banks.get_or_create_bank(
+        db_session=db_session,
+        name=name,
+        category=category,
+        action="block",
+        source="platform-confirmed",
+        description="Media confirmed violating by Takedown reviewers",
+        actor=ACTOR,
+    )
+    banked: list[dict[str, Any]] = []
+    for signal in signals:
+        signal_type = str(signal.get("type", ""))
+        if signal_type not in BANKED_TYPES:
+            continue
+        if signal_type == "pdq" and signal.get("variant") not in (None, "original"):
+            continue
+        entry = {
+            "type": signal_type,
+            "value": signal.get("value"),
+            "external_id": case.id,
+            "note": f"case {case.id}, decision {decision.id}",
+        }
+        try:
+            result = banks.add_entries(
+                db_session=db_session, bank=bank, entries=[entry], added_by=ACTOR
+            )
+        except InvalidInput as exc:
+            log.warning("case %s: %s value not banked: %s", case.id, signal_type, exc.detail)
+            continue
+        for entry_id in result.entry_ids:
+            db_session.add(
+                CaseBankEntry(
+                    case_id=case.id,
+                    bank_id=bank.id,
+                    entry_id=entry_id,
+                    signal_type=signal_type,
+                    added_at=clock.now(),
+                )
+            )
+        banked.append({"type": signal_type, "value": signal.get("value")})
+        done.banked += result.added
+    if banked:
+        enqueue(
+            db_session=db_session,
+            event_type=EventType.CONTENT_BLOCK,
+            case_id=case.id,
+            subject=case.content_id,
+            data={
+                "case_id": case.id,
+                "content_id": case.content_id,
+                "bank": bank.name,
+                "signals": banked,
+                "category": case.category,
+            },
+        )
+    return int(bank.pdq_threshold)
+
+
+def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
+    """The DSA source type of the notice(s) behind the case, and whether a bank match found it."""
+    from takedown.reports.models import Report
+
+    roles = set(db_session.scalars(select(Report.reporter_role).where(Report.case_id == case.id)))
+    automated = bool(getattr(case, "bank_match", False))
+    if "trusted_flagger" in roles:
+        return SourceType.TRUSTED_FLAGGER, automated
+    if roles:
+        return SourceType.ARTICLE_16, automated
+    return SourceType.VOLUNTARY, automated
+
+
+def _facts_for_reported(case: Case, policy: str) -> str:
+    category = case.category.replace("_", " ")
+    under = f" under the '{policy}' policy" if policy else ""
+    return (
+        f"The content was reported and reviewed by a trained reviewer, who confirmed it as "
+        f"{category}{under}. The content was removed and its hashes were added to a block list "
+        f"so that identical and near-identical copies are removed and blocked."
+    )
+
+
+def _facts_for_copy(kind: MatchKind, match: LedgerMatch | None) -> str:
+    how = (
+        "an identical copy (same file hash)"
+        if kind is MatchKind.IDENTICAL
+        else "a substantially similar copy (perceptual hash match)"
+    )
+    return (
+        f"Automated hash matching found this content to be {how} of content that a trained "
+        f"reviewer had confirmed as violating. The copy was removed on that basis."
+    )
+
+
+def _strike_and_suspend(
+    db_session: Session,
+    settings: Settings,
+    case: Case,
+    decision: Any,
+    account_id: str,
+    policy: str,
+    done: Enforcement,
+) -> None:
+    account = accounts.add_strike(
+        db_session=db_session,
+        account_id=account_id,
+        case_id=case.id,
+        decision_id=decision.id,
+        policy=policy,
+        category=case.category,
+    )
+    reason = accounts.should_suspend(
+        settings=settings, account=account, is_csam=_is_csam(case, decision)
+    )
+    if reason is None or account.status == "suspended":
+        return
+    statement = statements.record(
+        db_session=db_session,
+        case_id=case.id,
+        decision_id=decision.id,
+        content_id=None,
+        account_id=account_id,
+        restriction=statements.Restriction.ACCOUNT_SUSPENDED,
+        category=case.category,
+        policy=policy,
+        media_type=None,
+        content_date=case.created_at,
+        source_type=_source_of(db_session, case)[0],
+        automated_detection=bool(getattr(case, "bank_match", False)),
+        automated_decision=AutomatedDecision.PARTIALLY,
+        facts=(
+            f"The account was suspended because it posted content a trained reviewer confirmed "
+            f"as {case.category.replace('_', ' ')} ({reason})."
+        ),
+    )
+    if accounts.suspend(
+        db_session=db_session,
+        account=account,
+        reason=reason,
+        case_id=case.id,
+        actor=ACTOR,
+        statement_of_reasons=statement.body,
+    ):
+        done.suspended.append(account_id)
+
+
+def _preserve(db_session: Session, settings: Settings, case: Case, decision: Any) -> str:
+    from takedown.evidence import service as evidence
+
+    media_files: list[tuple[str, str, bytes]] = []
+    missing: list[str] = []
+    for media in _media(db_session, case.id):
+        path = Path(settings.media_dir) / media.storage_path
+        if path.is_file():
+            media_files.append((media.filename or path.name, media.media_type, path.read_bytes()))
+        else:
+            missing.append(media.storage_path)
+    package = evidence.preserve(
+        db_session=db_session,
+        settings=settings,
+        case_id=case.id,
+        decision_id=decision.id,
+        media=media_files,
+        context=_context(db_session, case, decision, missing),
+    )
+    return package.id
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {column.key: getattr(obj, column.key) for column in inspect(obj).mapper.column_attrs}
+
+
+def _context(db_session: Session, case: Case, decision: Any, missing: list[str]) -> dict[str, Any]:
+    """Everything a law-enforcement request may need about the case, as it stood when decided."""
+    from takedown.reports.models import Report
+
+    reports = db_session.scalars(select(Report).where(Report.case_id == case.id))
+    return {
+        "preserved_at": clock.now(),
+        "case": _row(case),
+        "decision": _row(decision),
+        "reports": [_row(r) for r in reports],
+        "media": [
+            {k: v for k, v in _row(m).items() if k != "id"} | {"id": m.id}
+            for m in _media(db_session, case.id)
+        ],
+        "media_missing_from_storage": missing,
+        "reported_item": _row(item) if (item := _reported_item(db_session, case)) else None,
+    }
+
+
+def _queue_ncmec(db_session: Session, settings: Settings, case: Case, decision: Any) -> str | None:
+    if case.category not in CHILD_SAFETY_CATEGORIES:
+        return None
+    try:
+        from takedown.ncmec.service import queue_report
+    except ImportError:
+        # Never silent: the audit log and the operator's log say the report was not queued.
+        log.error(
+            "case %s: the NCMEC concern is not installed; CyberTipline report not queued", case.id
+        )
+        audit(
+            db_session=db_session,
+            actor=ACTOR,
+            action="ncmec.not_queued",
+            subject=case.id,
+            details={"reason": "NCMEC filing is not available in this build"},
+        )
+        return None
+    filing = queue_report(db_session=db_session, settings=settings, case=case, decision=decision)
+    return getattr(filing, "id", None)
+
+
+# --- reversal --------------------------------------------------------------------------------
+
+
+def reverse(
+    *, db_session: Session, settings: Settings, case: Case, decision: Any
+) -> Enforcement | None:
+    """An overturned decision: restore removed content, unban its hashes, lift suspensions."""
+    copies = list(
+        db_session.scalars(
+            select(CaseCopy).where(CaseCopy.case_id == case.id, CaseCopy.restored_at.is_(None))
+        )
+    )
+    if not copies:
+        return None
+    from takedown.banks import service as banks
+    from takedown.banks.models import Bank
+
+    done = Enforcement()
+    now = clock.now()
+    for copy in copies:
+        copy.restored_at = now
+        enqueue(
+            db_session=db_session,
+            event_type=EventType.CONTENT_RESTORE,
+            case_id=case.id,
+            subject=copy.content_id,
+            data={"case_id": case.id, "content_id": copy.content_id, "account_id": copy.account_id},
+        )
+        done.removed.append(copy.content_id)
+    for link in db_session.scalars(select(CaseBankEntry).where(CaseBankEntry.case_id == case.id)):
+        bank = db_session.get(Bank, link.bank_id)
+        if bank is not None:
+            banks.set_entry_enabled(
+                db_session=db_session,
+                bank_name=bank.name,
+                entry_id=link.entry_id,
+                enabled=False,
+                actor=ACTOR,
+            )
+    for account in accounts.withdraw_strikes(db_session=db_session, case_id=case.id):
+        if account.suspended_by_case_id == case.id and accounts.restore(
+            db_session=db_session,
+            account=account,
+            reason="the decision was overturned on appeal",
+            case_id=case.id,
+            actor=ACTOR,
+        ):
+            done.suspended.append(account.id)
+    return done
+
+
+def copies_for(*, db_session: Session, case_id: str) -> list[CaseCopy]:
+    """Every item enforced because of the case (for the case page and the transparency report)."""
+    return list(
+        db_session.scalars(
+            select(CaseCopy).where(CaseCopy.case_id == case_id).order_by(CaseCopy.id)
+        )
     )

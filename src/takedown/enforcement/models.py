@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from takedown.banks.models import BigId
 from takedown.store.base import Base
 
 
@@ -45,10 +47,50 @@ class OutboxEvent(Base):
     # only delays it until the lease runs out.
     next_attempt_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    # Set when an operator re-queues a failed event: the retry window starts again from here.
+    retry_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     last_status_code: Mapped[int | None] = mapped_column(Integer)
 
     def payload(self) -> dict[str, Any]:
-        import json
-
         return json.loads(self.body)
+
+
+class MatchKind(enum.StrEnum):
+    REPORTED = "reported"  # the case's own content item
+    IDENTICAL = "identical"  # same MD5 / SHA-256 / video MD5 (TAKE IT DOWN Act: identical copies)
+    SIMILAR = "similar"  # PDQ within threshold or vPDQ match (UK OSA: "substantially the same")
+
+
+class CaseCopy(Base):
+    """A platform content item enforced because of a case: the reported item and every copy."""
+
+    __tablename__ = "case_copies"
+    __table_args__ = (UniqueConstraint("case_id", "content_id", name="uq_case_copies_item"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    content_id: Mapped[str] = mapped_column(String(255), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    content_item_id: Mapped[int | None] = mapped_column(BigInteger)  # ledger row, if scanned
+    match_kind: Mapped[str] = mapped_column(String(20))
+    signal_type: Mapped[str | None] = mapped_column(String(40))
+    distance: Mapped[int | None] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(20))
+    uploaded_at: Mapped[datetime | None]
+    removed_at: Mapped[datetime]
+    restored_at: Mapped[datetime | None]
+
+
+class CaseBankEntry(Base):
+    """A bank entry a case added (not ones that were already banked): undone on reversal."""
+
+    __tablename__ = "case_bank_entries"
+    __table_args__ = (UniqueConstraint("case_id", "entry_id", name="uq_case_bank_entries_entry"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    bank_id: Mapped[int] = mapped_column(Integer)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    signal_type: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime]

@@ -12,6 +12,9 @@ from takedown.notify import models as _notify  # noqa: F401
 from takedown.reports import models as _reports  # noqa: F401
 from takedown.review import models as _review  # noqa: F401
 from takedown.enforcement import models as _enforcement  # noqa: F401
+from takedown.accounts import models as _accounts  # noqa: F401
+from takedown.evidence import models as _evidence  # noqa: F401
+from takedown.transparency import models as _transparency  # noqa: F401
 from takedown.ncmec import models as _ncmec  # noqa: F401
 from takedown.scan import models as _scan  # noqa: F401
 from takedown.store.base import Base

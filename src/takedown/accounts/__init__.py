@@ -1,0 +1,1 @@
+"""Platform accounts as Takedown sees them: strikes, suspension, flags for review, history."""

@@ -1,0 +1,192 @@
+"""Every copy: search the content ledger of past scans for items matching a case's media.
+
+Identical copies (same MD5, SHA-256 or video MD5) satisfy the TAKE IT DOWN Act; near copies
+(PDQ within the threshold against every stored PDQ variant, or a vPDQ video match) are what the UK
+Online Safety Act calls "substantially the same". The ledger is streamed in chunks, so the search
+is one pass over its PDQ rows with numpy, not a query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.enforcement.models import MatchKind
+from takedown.scan.models import ContentItem, ContentSignal
+from takedown.settings import Settings
+
+EXACT_TYPES = ("md5", "sha256", "video_md5")
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class LedgerMatch:
+    content_item_id: int
+    content_id: str
+    account_id: str | None
+    media_type: str
+    scanned_at: datetime
+    kind: MatchKind
+    signal_type: str
+    distance: int | None
+
+
+def _is_pdq(signal_type: str) -> bool:
+    # "pdq" and any per-variant naming the scanner may use ("pdq_rot90", "pdq:flip_x", ...)
+    return signal_type == "pdq" or signal_type.startswith(("pdq_", "pdq:", "pdq-"))
+
+
+def _frames(value: Any) -> list[str]:
+    """vPDQ values: one frame hash per signal, or a list / comma- or space-separated string."""
+    if isinstance(value, list):
+        return [str(v).lower() for v in value if v]
+    return [part.lower() for part in str(value).replace(",", " ").split() if len(part) == 64]
+
+
+def _bits(hexes: Iterable[str]) -> np.ndarray:
+    values = [h for h in hexes if len(h) == 64]
+    if not values:
+        return np.zeros((0, 32), np.uint8)
+    return np.frombuffer(bytes.fromhex("".join(values)), np.uint8).reshape(-1, 32)
+
+
+def _distances(rows: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Hamming distance matrix rows x queries, one query at a time to bound memory."""
+    out = np.empty((len(rows), len(queries)), np.int32)
+    for j, query in enumerate(queries):
+        out[:, j] = np.unpackbits(rows ^ query, axis=1).sum(axis=1)
+    return out
+
+
+def find_copies(
+    *,
+    db_session: Session,
+    settings: Settings,
+    signals: list[dict[str, Any]],
+    pdq_threshold: int,
+) -> list[LedgerMatch]:
+    """Every ledger item matching any of `signals`, the closest match kept per item."""
+    best: dict[int, tuple[MatchKind, str, int | None]] = {}
+
+    def keep(item_id: int, kind: MatchKind, signal_type: str, distance: int | None) -> None:
+        current = best.get(item_id)
+        rank = 0 if kind is MatchKind.IDENTICAL else 1
+        if current is None or (rank, distance or 0) < (
+            0 if current[0] is MatchKind.IDENTICAL else 1,
+            current[2] or 0,
+        ):
+            best[item_id] = (kind, signal_type, distance)
+
+    for signal_type in EXACT_TYPES:
+        values = {str(s["value"]).lower() for s in signals if s.get("type") == signal_type}
+        if not values:
+            continue
+        for (item_id,) in db_session.execute(
+            select(ContentSignal.content_item_id).where(
+                ContentSignal.signal_type == signal_type, ContentSignal.value.in_(values)
+            )
+        ):
+            keep(item_id, MatchKind.IDENTICAL, signal_type, None)
+
+    pdq_queries = _bits(
+        str(s["value"]).lower()
+        for s in signals
+        if _is_pdq(str(s.get("type", ""))) and (s.get("quality") or 100) >= settings.pdq_min_quality
+    )
+    if len(pdq_queries):
+        for item_id, signal_type, distance in _pdq_scan(
+            db_session, settings, pdq_queries, pdq_threshold
+        ):
+            keep(item_id, MatchKind.SIMILAR, signal_type, distance)
+
+    frames = [f for s in signals if s.get("type") == "vpdq" for f in _frames(s.get("value"))]
+    if frames:
+        for item_id in _vpdq_scan(db_session, settings, _bits(frames), pdq_threshold):
+            keep(item_id, MatchKind.SIMILAR, "vpdq", None)
+
+    if not best:
+        return []
+    items = db_session.scalars(select(ContentItem).where(ContentItem.id.in_(best.keys())))
+    matches = [
+        LedgerMatch(
+            content_item_id=item.id,
+            content_id=item.content_id,
+            account_id=item.account_id,
+            media_type=item.media_type,
+            scanned_at=item.scanned_at,
+            kind=best[item.id][0],
+            signal_type=best[item.id][1],
+            distance=best[item.id][2],
+        )
+        for item in items
+    ]
+    return sorted(matches, key=lambda m: (m.scanned_at, m.content_item_id))
+
+
+def _chunks(db_session: Session, query: Any) -> Iterator[list[Any]]:
+    result = db_session.execute(query.execution_options(yield_per=CHUNK))
+    yield from result.partitions(CHUNK)
+
+
+def _pdq_scan(
+    db_session: Session, settings: Settings, queries: np.ndarray, threshold: int
+) -> Iterator[tuple[int, str, int]]:
+    query = select(
+        ContentSignal.content_item_id,
+        ContentSignal.signal_type,
+        ContentSignal.value,
+        ContentSignal.quality,
+    ).where(ContentSignal.signal_type.like("pdq%"))
+    for rows in _chunks(db_session, query):
+        rows = [r for r in rows if _is_pdq(r[1]) and len(r[2]) == 64]
+        if not rows:
+            continue
+        bits = _bits(r[2].lower() for r in rows)
+        nearest = _distances(bits, queries).min(axis=1)
+        for row, distance in zip(rows, nearest, strict=True):
+            # Low-quality hashes are kept but matched exactly only (the scan API's rule).
+            low_quality = row[3] is not None and row[3] < settings.pdq_min_quality
+            if distance <= threshold and (distance == 0 or not low_quality):
+                yield row[0], row[1], int(distance)
+
+
+def _vpdq_scan(
+    db_session: Session, settings: Settings, case_frames: np.ndarray, threshold: int
+) -> Iterator[int]:
+    """Ledger videos whose frames match the case video (python-threatexchange's vPDQ rule)."""
+    query = (
+        select(ContentSignal.content_item_id, ContentSignal.value)
+        .where(ContentSignal.signal_type == "vpdq")
+        .order_by(ContentSignal.content_item_id)
+    )
+    current: int | None = None
+    frames: list[str] = []
+
+    def decide(item_id: int, item_frames: list[str]) -> bool:
+        bits = _bits(item_frames)
+        if not len(bits):
+            return False
+        close = _distances(bits, case_frames) <= threshold
+        # The ledger video is the query; the case video is what is now banked.
+        query_percent = 100.0 * close.any(axis=1).mean()
+        index_percent = 100.0 * close.any(axis=0).mean()
+        return (
+            query_percent >= settings.vpdq_query_match_percent
+            and index_percent >= settings.vpdq_index_match_percent
+        )
+
+    for rows in _chunks(db_session, query):
+        for item_id, value in rows:
+            if item_id != current:
+                if current is not None and decide(current, frames):
+                    yield current
+                current, frames = item_id, []
+            frames.extend(_frames(value))
+    if current is not None and decide(current, frames):
+        yield current

@@ -1,0 +1,171 @@
+"""Deliver the outbox: at least once, signed, with exponential backoff for webhook_retry_hours.
+
+Several processes may run this at once. A row is claimed by pushing its `next_attempt_at` forward
+(a lease) in a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE
+everywhere); the HTTP call happens outside any transaction; a crash mid-delivery only means the
+lease runs out and the event is sent again (receivers dedupe on `event_id`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
+from takedown.enforcement.models import OutboxEvent, OutboxStatus
+from takedown.enforcement.signing import SIGNATURE_HEADER, signature_header
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 10.0
+BACKOFF_MAX_SECONDS = 3600.0
+CLAIM_LEASE = timedelta(minutes=2)
+BATCH = 50
+
+
+@dataclass
+class DeliveryRun:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s ... capped at one hour between attempts."""
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
+
+
+def _claim(db_session: Session, now: datetime) -> list[tuple[str, str, datetime]]:
+    query = (
+        select(OutboxEvent.id, OutboxEvent.next_attempt_at)
+        .where(OutboxEvent.status == OutboxStatus.PENDING.value, OutboxEvent.next_attempt_at <= now)
+        .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
+        .limit(BATCH)
+    )
+    if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    claimed: list[tuple[str, str, datetime]] = []
+    for event_id, due in db_session.execute(query).all():
+        result = db_session.execute(
+            update(OutboxEvent)
+            .where(
+                OutboxEvent.id == event_id,
+                OutboxEvent.status == OutboxStatus.PENDING.value,
+                OutboxEvent.next_attempt_at == due,
+            )
+            .values(next_attempt_at=now + CLAIM_LEASE)
+        )
+        if result.rowcount == 1:
+            body = db_session.scalar(select(OutboxEvent.body).where(OutboxEvent.id == event_id))
+            claimed.append((event_id, body or "", due))
+    return claimed
+
+
+def _post(client: httpx.Client, settings: Settings, body: str) -> tuple[int | None, str | None]:
+    raw = body.encode()
+    secret = settings.platform_webhook_secret.get_secret_value()
+    headers = {
+        "Content-Type": "application/json",
+        SIGNATURE_HEADER: signature_header(secret, int(clock.now().timestamp()), raw),
+    }
+    try:
+        response = client.post(settings.platform_webhook_url, content=raw, headers=headers)
+    except httpx.HTTPError as exc:
+        return None, f"{type(exc).__name__}: {exc}"[:500]
+    if 200 <= response.status_code < 300:
+        return response.status_code, None
+    return response.status_code, f"HTTP {response.status_code}"
+
+
+def deliver_due(settings: Settings) -> DeliveryRun:
+    """One pass: claim due events, post them, record the outcome."""
+    run = DeliveryRun()
+    if not settings.platform_webhook_url:
+        refresh_gauges(settings)
+        return run
+    url = settings.resolved_database_url
+    with session_scope(url) as db_session:
+        claimed = _claim(db_session, clock.now())
+    if claimed:
+        with httpx.Client(
+            timeout=settings.webhook_timeout_seconds, follow_redirects=False
+        ) as client:
+            for event_id, body, _ in claimed:
+                status_code, error = _post(client, settings, body)
+                with session_scope(url) as db_session:
+                    _record(db_session, settings, event_id, status_code, error, run)
+    refresh_gauges(settings)
+    return run
+
+
+def _record(
+    db_session: Session,
+    settings: Settings,
+    event_id: str,
+    status_code: int | None,
+    error: str | None,
+    run: DeliveryRun,
+) -> None:
+    event = db_session.get(OutboxEvent, event_id)
+    if event is None or event.status != OutboxStatus.PENDING.value:
+        return
+    now = clock.now()
+    event.attempts += 1
+    event.last_status_code = status_code
+    if error is None:
+        event.status, event.delivered_at, event.last_error = OutboxStatus.DELIVERED.value, now, None
+        run.delivered += 1
+        DELIVERY_ATTEMPTS.labels("delivered").inc()
+        return
+    event.last_error = error
+    give_up_at = event.retry_until or event.created_at + timedelta(
+        hours=settings.webhook_retry_hours
+    )
+    if now >= give_up_at:
+        event.status = OutboxStatus.FAILED.value
+        run.failed += 1
+        DELIVERY_ATTEMPTS.labels("failed").inc()
+        log.error("webhook event %s failed after %d attempts: %s", event_id, event.attempts, error)
+        return
+    event.next_attempt_at = now + backoff(event.attempts)
+    run.retried += 1
+    DELIVERY_ATTEMPTS.labels("retry").inc()
+    log.warning("webhook event %s attempt %d failed: %s", event_id, event.attempts, error)
+
+
+def outbox_counts(db_session: Session) -> dict[str, int]:
+    counts = {status.value: 0 for status in OutboxStatus}
+    for status, count in db_session.execute(
+        select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)
+    ):
+        counts[status] = count
+    return counts
+
+
+def refresh_gauges(settings: Settings) -> dict[str, int]:
+    with session_scope(settings.resolved_database_url) as db_session:
+        counts = outbox_counts(db_session)
+    for status, count in counts.items():
+        OUTBOX_EVENTS.labels(status).set(count)
+    return counts
+
+
+def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> OutboxEvent | None:
+    """Put a failed event back in the queue (an operator's decision after fixing the receiver)."""
+    event = db_session.get(OutboxEvent, event_id)
+    if event is None:
+        return None
+    now = clock.now()
+    event.status, event.next_attempt_at = OutboxStatus.PENDING.value, now
+    event.retry_until = now + timedelta(hours=settings.webhook_retry_hours)
+    return event

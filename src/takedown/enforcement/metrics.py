@@ -1,0 +1,16 @@
+"""Prometheus metrics for the outbox: failures are never silent."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge
+
+OUTBOX_EVENTS = Gauge(
+    "takedown_webhook_outbox_events",
+    "Platform webhook events in the outbox, by status (refreshed by the delivery job).",
+    ["status"],
+)
+DELIVERY_ATTEMPTS = Counter(
+    "takedown_webhook_delivery_attempts",
+    "Webhook delivery attempts by result (delivered, retry, failed).",
+    ["result"],
+)

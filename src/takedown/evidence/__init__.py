@@ -1,0 +1,1 @@
+"""The evidence vault: preserved media and report context, encrypted, kept, then purged."""

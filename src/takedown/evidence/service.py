@@ -1,0 +1,282 @@
+"""Preserve, open, hold and purge evidence. Only the `legal` role opens it; every access audited."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record as audit
+from takedown.errors import Conflict, NotFound
+from takedown.evidence import crypto
+from takedown.evidence.models import EvidenceFile, EvidencePackage, FileKind
+from takedown.ids import new_id
+from takedown.settings import Settings
+
+
+def vault_dir(settings: Settings) -> Path:
+    return settings.data_dir / "evidence"
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _associated(package_id: str, file_id: str) -> bytes:
+    return f"{package_id}/{file_id}".encode()
+
+
+def _store(
+    *,
+    db_session: Session,
+    settings: Settings,
+    key: bytes,
+    package: EvidencePackage,
+    kind: FileKind,
+    filename: str,
+    media_type: str,
+    data: bytes,
+) -> EvidenceFile:
+    file_id = new_id("evf")
+    relative = f"{package.id}/{file_id}.bin"
+    blob = crypto.encrypt(key, data, associated=_associated(package.id, file_id))
+    _write_durably(vault_dir(settings) / relative, blob)
+    row = EvidenceFile(
+        id=file_id,
+        package_id=package.id,
+        kind=kind.value,
+        filename=filename,
+        media_type=media_type,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        storage_path=relative,
+    )
+    db_session.add(row)
+    return row
+
+
+def preserve(
+    *,
+    db_session: Session,
+    settings: Settings,
+    case_id: str,
+    decision_id: str | None,
+    media: list[tuple[str, str, bytes]],
+    context: dict[str, Any],
+) -> EvidencePackage:
+    """Encrypt `media` [(filename, media_type, bytes)] and `context` into a package for the case.
+
+    Raises EvidenceKeyError (a clear 503) when no key is available: a violating child-safety
+    decision is not recorded without its evidence.
+    """
+    existing = db_session.scalar(select(EvidencePackage).where(EvidencePackage.case_id == case_id))
+    if existing is not None:
+        return existing
+    key = crypto.load_key(settings)
+    now = clock.now()
+    package = EvidencePackage(
+        id=new_id("evd"),
+        case_id=case_id,
+        decision_id=decision_id,
+        preserved_at=now,
+        retain_until=now + timedelta(days=settings.evidence_retention_days),
+        legal_hold=False,
+    )
+    db_session.add(package)
+    db_session.flush()
+    for filename, media_type, data in media:
+        _store(
+            db_session=db_session,
+            settings=settings,
+            key=key,
+            package=package,
+            kind=FileKind.MEDIA,
+            filename=filename,
+            media_type=media_type,
+            data=data,
+        )
+    _store(
+        db_session=db_session,
+        settings=settings,
+        key=key,
+        package=package,
+        kind=FileKind.CONTEXT,
+        filename="context.json",
+        media_type="application/json",
+        data=json.dumps(context, indent=2, sort_keys=True, default=str).encode(),
+    )
+    audit(
+        db_session=db_session,
+        actor="system",
+        action="evidence.preserved",
+        subject=case_id,
+        details={"package_id": package.id, "files": len(media) + 1},
+    )
+    db_session.flush()
+    return package
+
+
+def mark_reported(
+    *, db_session: Session, settings: Settings, case_id: str, reported_at: datetime
+) -> EvidencePackage | None:
+    """The CyberTipline report was filed: retention now runs a year from that date."""
+    package = db_session.scalar(select(EvidencePackage).where(EvidencePackage.case_id == case_id))
+    if package is None or package.ncmec_reported_at is not None:
+        return package
+    package.ncmec_reported_at = reported_at
+    package.retain_until = max(
+        package.retain_until, reported_at + timedelta(days=settings.evidence_retention_days)
+    )
+    return package
+
+
+def get_package(*, db_session: Session, package_id: str) -> EvidencePackage:
+    package = db_session.get(EvidencePackage, package_id)
+    if package is None:
+        raise NotFound(f"no evidence package {package_id}", code="evidence_not_found")
+    return package
+
+
+def files_of(*, db_session: Session, package_id: str) -> list[EvidenceFile]:
+    return list(
+        db_session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.package_id == package_id)
+            .order_by(EvidenceFile.id)
+        )
+    )
+
+
+def list_packages(*, db_session: Session, case_id: str | None = None) -> list[EvidencePackage]:
+    query = select(EvidencePackage).order_by(EvidencePackage.preserved_at.desc()).limit(500)
+    if case_id:
+        query = query.where(EvidencePackage.case_id == case_id)
+    return list(db_session.scalars(query))
+
+
+def record_access(*, db_session: Session, actor: str, package: EvidencePackage, what: str) -> None:
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="evidence.accessed",
+        subject=package.case_id,
+        details={"package_id": package.id, "what": what},
+    )
+
+
+def open_file(
+    *, db_session: Session, settings: Settings, package_id: str, file_id: str, actor: str
+) -> tuple[EvidenceFile, bytes]:
+    """Decrypt one file; the access is audited in the caller's transaction."""
+    package = get_package(db_session=db_session, package_id=package_id)
+    if package.purged_at is not None:
+        raise Conflict(
+            "this evidence was purged after its retention period", code="evidence_purged"
+        )
+    row = db_session.get(EvidenceFile, file_id)
+    if row is None or row.package_id != package_id:
+        raise NotFound(f"no file {file_id} in {package_id}", code="evidence_file_not_found")
+    key = crypto.load_key(settings)
+    blob = (vault_dir(settings) / row.storage_path).read_bytes()
+    data = crypto.decrypt(key, blob, associated=_associated(package_id, file_id))
+    record_access(db_session=db_session, actor=actor, package=package, what=f"file {file_id}")
+    return row, data
+
+
+def set_legal_hold(
+    *, db_session: Session, package_id: str, hold: bool, reason: str, actor: str
+) -> EvidencePackage:
+    package = get_package(db_session=db_session, package_id=package_id)
+    if package.purged_at is not None:
+        raise Conflict("this evidence was already purged", code="evidence_purged")
+    package.legal_hold = hold
+    package.legal_hold_reason = reason if hold else None
+    package.legal_hold_by = actor if hold else None
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="evidence.legal_hold_set" if hold else "evidence.legal_hold_released",
+        subject=package.case_id,
+        details={"package_id": package.id, "reason": reason},
+    )
+    return package
+
+
+def purge_due(*, db_session: Session, settings: Settings, now: datetime | None = None) -> list[str]:
+    """Purge packages past retention and not on hold; each purge is audited."""
+    now = now or clock.now()
+    purged: list[str] = []
+    query = select(EvidencePackage).where(
+        EvidencePackage.purged_at.is_(None),
+        EvidencePackage.legal_hold.is_(False),
+        EvidencePackage.retain_until <= now,
+    )
+    if db_session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    for package in db_session.scalars(query.limit(100)):
+        _sync_report_date(db_session, settings, package)
+        if package.retain_until > now:
+            continue
+        shutil.rmtree(vault_dir(settings) / package.id, ignore_errors=True)
+        package.purged_at = now
+        audit(
+            db_session=db_session,
+            actor="system",
+            action="evidence.purged",
+            subject=package.case_id,
+            details={
+                "package_id": package.id,
+                "retain_until": package.retain_until.isoformat(),
+                "ncmec_reported_at": package.ncmec_reported_at,
+            },
+        )
+        purged.append(package.id)
+    return purged
+
+
+def _sync_report_date(db_session: Session, settings: Settings, package: EvidencePackage) -> None:
+    """Before purging, make sure a CyberTipline report date recorded by the NCMEC concern counts."""
+    if package.ncmec_reported_at is not None:
+        return
+    reported_at = _ncmec_report_date(db_session, package.case_id)
+    if reported_at is not None:
+        mark_reported(
+            db_session=db_session,
+            settings=settings,
+            case_id=package.case_id,
+            reported_at=reported_at,
+        )
+
+
+def _ncmec_report_date(db_session: Session, case_id: str) -> datetime | None:
+    try:
+        from takedown.ncmec import models as ncmec_models
+    except ImportError:
+        return None
+    model = getattr(ncmec_models, "CyberTiplineFiling", None) or getattr(
+        ncmec_models, "NcmecFiling", None
+    )
+    if model is None or not hasattr(model, "case_id"):
+        return None
+    for column in ("finished_at", "submitted_at", "sent_at"):
+        if hasattr(model, column):
+            return db_session.scalar(
+                select(getattr(model, column))
+                .where(model.case_id == case_id, getattr(model, column).is_not(None))
+                .limit(1)
+            )
+    return None
