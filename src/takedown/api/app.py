@@ -69,6 +69,12 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(console_views.router)  # /console
     console_auth.install_login_redirect(app)
 
+    from takedown.reports import pages as report_pages
+    from takedown.reports import views as report_views
+
+    app.include_router(report_views.router)  # POST /v1/reports, uploader appeals, reporter flags
+    app.include_router(report_pages.router)  # public /report and /track/{token}
+
     from takedown.web import templating as web_templating
 
     web_templating.install(app)  # /static: shared CSS for public pages and the console

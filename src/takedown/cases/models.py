@@ -98,6 +98,11 @@ class Case(Base):
     content_id: Mapped[str | None] = mapped_column(String(255), index=True)
     content_url: Mapped[str | None] = mapped_column(Text)  # normalised (see cases.urls)
     content_url_key: Mapped[str | None] = mapped_column(String(64), index=True)  # its SHA-256
+    # Fetching the content's media from the platform: None (not needed), pending, done, failed.
+    media_fetch_state: Mapped[str | None] = mapped_column(String(20))
+    media_fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    media_fetch_next_at: Mapped[datetime | None]  # also a lease while a worker fetches
+    media_fetch_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -250,3 +250,22 @@ def case_appeals(*, db_session: Session, case_id: str) -> list[Appeal]:
             select(Appeal).where(Appeal.case_id == case_id).order_by(Appeal.created_at)
         )
     )
+
+
+def case_priority(*, db_session: Session, case: Case) -> Priority:
+    """The highest priority any of the case's reports earns, with what is known of the content."""
+    violations = uploader_has_violations(
+        db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
+    )
+    best = Priority.P2
+    for report in case_reports(db_session=db_session, case_id=case.id):
+        facts = PriorityFacts(
+            category=report.category,
+            subject_is_minor=report.subject_is_minor,
+            reporter_role=report.reporter_role,
+            police_case_number=bool(report.law_enforcement_case_number),
+            bank_match=case.bank_match,
+            uploader_has_violations=violations,
+        )
+        best = higher_priority(best, priority_for(facts))
+    return best

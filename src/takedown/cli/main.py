@@ -25,6 +25,10 @@ app.command("match")(match_cli.match)
 app.command("hash")(hash_cli.hash_files)
 app.add_typer(user_cli.app, name="user")
 
+from takedown.reports import cli as reporter_cli  # noqa: E402
+
+app.add_typer(reporter_cli.app, name="reporter")
+
 
 if __name__ == "__main__":
     app()

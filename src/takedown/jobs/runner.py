@@ -68,4 +68,14 @@ def all_jobs(app: object) -> list[PeriodicJob]:
     from takedown.ncmec.scheduled import filing_job
 
     jobs.append(filing_job())  # CyberTipline filing with retries
+
+    from takedown.cases.scheduled import escalation_job, platform_media_job
+    from takedown.notify.scheduled import delivery_job
+
+    jobs += [escalation_job(), platform_media_job(app), delivery_job()]  # reports and cases
+
+    from takedown.enforcement.scheduled import jobs as enforcement_jobs
+
+    # webhook outbox, evidence purge, media cleanup, DSA statements
+    jobs += enforcement_jobs(app.state.settings)  # type: ignore[attr-defined]
     return jobs

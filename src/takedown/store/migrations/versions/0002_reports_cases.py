@@ -48,6 +48,12 @@ def upgrade() -> None:
         sa.Column("content_id", sa.String(length=255), nullable=True),
         sa.Column("content_url", sa.Text(), nullable=True),
         sa.Column("content_url_key", sa.String(length=64), nullable=True),
+        sa.Column("media_fetch_state", sa.String(length=20), nullable=True),
+        sa.Column("media_fetch_attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "media_fetch_next_at", takedown.store.base.UtcDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("media_fetch_error", sa.Text(), nullable=True),
         sa.Column("created_at", takedown.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", takedown.store.base.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),

@@ -1,0 +1,37 @@
+"""Normalise content URLs so reports about the same page join one case."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# Query parameters that track the sharer, not the content.
+TRACKING_PARAMS = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "ref", "si"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise_url(url: str) -> str:
+    """Lower-case scheme and host, drop default ports, `www.`, fragments, tracking parameters
+    and trailing slashes, and sort the query."""
+    parts = urlsplit(url.strip())
+    scheme = (parts.scheme or "https").lower()
+    if scheme == "http":
+        scheme = "https"  # the same content is served on both
+    host = (parts.hostname or "").lower().rstrip(".")
+    host = host.removeprefix("www.")
+    port = parts.port
+    netloc = host if port is None or DEFAULT_PORTS.get(scheme) == port else f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith("utm_")
+    )
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def url_key(url: str) -> str:
+    """An indexable key for a normalised URL (URLs can be longer than an index allows)."""
+    return hashlib.sha256(normalise_url(url).encode()).hexdigest()

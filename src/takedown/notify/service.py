@@ -1,0 +1,217 @@
+"""Queue notifications in the caller's transaction; `notify.scheduled` delivers them.
+
+Reporters get an acknowledgment and the decision by email when they gave an address; the
+on-call channel (webhook and/or email) hears about escalations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.cases.models import Appeal, Case, CaseStatus
+from takedown.notify.models import Notification, NotificationChannel
+from takedown.settings import Settings
+
+# What the reporter reads on the tracking page and in email (plain words, no internal codes).
+PUBLIC_STATUS = {
+    CaseStatus.OPEN: "received",
+    CaseStatus.IN_REVIEW: "in review",
+    CaseStatus.SECOND_REVIEW: "in review",  # the reporter is not told a first reviewer disagreed
+    CaseStatus.ACTION_TAKEN: "action taken",
+    CaseStatus.NO_ACTION: "no action",
+    CaseStatus.APPEALED: "appealed",
+}
+
+
+def public_status(case: Case) -> str:
+    return PUBLIC_STATUS[CaseStatus(case.status)]
+
+
+def tracking_url(settings: Settings, tracking_token: str) -> str:
+    return f"{settings.public_base_url.rstrip('/')}/track/{tracking_token}"
+
+
+def queue(
+    *,
+    db_session: Session,
+    channel: NotificationChannel,
+    kind: str,
+    recipient: str,
+    subject: str = "",
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    case_id: str | None = None,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Add one outbox row; with `dedupe_key`, a second call for the same key adds nothing."""
+    if dedupe_key is not None:
+        existing = db_session.scalar(
+            select(Notification).where(Notification.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return None
+    now = clock.now()
+    row = Notification(
+        dedupe_key=dedupe_key,
+        channel=channel.value,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        payload=payload or {},
+        case_id=case_id,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    db_session.add(row)
+    db_session.flush()
+    return row
+
+
+def queue_acknowledgment(
+    *, db_session: Session, settings: Settings, report: Any, case: Case
+) -> Notification | None:
+    """Tell a reporter who gave an address that the report arrived, and how to follow it."""
+    if not report.reporter_email:
+        return None
+    link = tracking_url(settings, report.tracking_token)
+    body = (
+        "We received your report.\n\n"
+        f"Case reference: {case.id}\n"
+        f"Report reference: {report.id}\n"
+        f"Received: {report.received_at:%Y-%m-%d %H:%M} UTC\n\n"
+        f"Follow your report here (keep this link private):\n{link}\n\n"
+        "We review every report. You will get another message when a decision is made.\n"
+    )
+    return queue(
+        db_session=db_session,
+        channel=NotificationChannel.EMAIL,
+        kind="acknowledgment",
+        recipient=report.reporter_email,
+        subject=f"We received your report ({case.id})",
+        body=body,
+        case_id=case.id,
+        dedupe_key=f"ack:{report.id}",
+    )
+
+
+def queue_decision_message(
+    *, db_session: Session, case: Case, settings: Settings | None = None
+) -> list[Notification]:
+    """Email every reporter of `case` who gave an address its decision in plain words.
+
+    Call it in the decision's transaction, after `case.outcome_text_public` is set.
+    """
+    from takedown.reports.models import Report
+
+    settings = settings or _settings()
+    reports = db_session.scalars(
+        select(Report).where(Report.case_id == case.id, Report.reporter_email.is_not(None))
+    )
+    decided = (case.decided_at or clock.now()).isoformat()
+    sent: list[Notification] = []
+    seen: set[str] = set()
+    for report in reports:
+        if report.reporter_email in seen:
+            continue
+        seen.add(report.reporter_email)
+        body = (
+            f"A decision was made on your report (case {case.id}).\n\n"
+            f"Status: {public_status(case)}\n"
+            f"{case.outcome_text_public or ''}\n\n"
+            f"Details, and how to appeal if you disagree:\n"
+            f"{tracking_url(settings, report.tracking_token)}\n"
+        )
+        row = queue(
+            db_session=db_session,
+            channel=NotificationChannel.EMAIL,
+            kind="decision",
+            recipient=report.reporter_email,
+            subject=f"Decision on your report ({case.id})",
+            body=body,
+            case_id=case.id,
+            dedupe_key=f"decision:{case.id}:{report.reporter_email}:{decided}",
+        )
+        if row is not None:
+            sent.append(row)
+    return sent
+
+
+def queue_appeal_decision_message(
+    *, db_session: Session, appeal: Appeal, case: Case, settings: Settings | None = None
+) -> Notification | None:
+    """Email the appellant (if they gave an address) the appeal's outcome."""
+    if not appeal.contact_email:
+        return None
+    settings = settings or _settings()
+    return queue(
+        db_session=db_session,
+        channel=NotificationChannel.EMAIL,
+        kind="appeal_decision",
+        recipient=appeal.contact_email,
+        subject=f"Decision on your appeal ({case.id})",
+        body=(
+            f"Your appeal on case {case.id} was decided: {appeal.outcome}.\n\n"
+            f"{appeal.outcome_text_public or ''}\n"
+        ),
+        case_id=case.id,
+        dedupe_key=f"appeal-decision:{appeal.id}",
+    )
+
+
+def queue_oncall(
+    *,
+    db_session: Session,
+    settings: Settings,
+    kind: str,
+    case: Case,
+    summary: str,
+    details: dict[str, Any],
+    dedupe_key: str,
+) -> list[Notification]:
+    """Alert the on-call channel(s); nothing is queued when none is configured."""
+    rows: list[Notification] = []
+    payload = {
+        "event": kind,
+        "case_id": case.id,
+        "priority": case.priority,
+        "category": case.category,
+        "deadline_at": case.deadline_at.isoformat(),
+        "summary": summary,
+        **details,
+    }
+    if settings.oncall_webhook_url:
+        row = queue(
+            db_session=db_session,
+            channel=NotificationChannel.WEBHOOK,
+            kind=kind,
+            recipient=settings.oncall_webhook_url,
+            payload=payload,
+            case_id=case.id,
+            dedupe_key=f"{dedupe_key}:webhook",
+        )
+        rows += [row] if row else []
+    if settings.oncall_email:
+        row = queue(
+            db_session=db_session,
+            channel=NotificationChannel.EMAIL,
+            kind=kind,
+            recipient=settings.oncall_email,
+            subject=f"[Takedown {case.priority}] {summary}",
+            body="\n".join(f"{k}: {v}" for k, v in payload.items()) + "\n",
+            payload=payload,
+            case_id=case.id,
+            dedupe_key=f"{dedupe_key}:email",
+        )
+        rows += [row] if row else []
+    return rows
+
+
+def _settings() -> Settings:
+    from takedown.settings import get_settings
+
+    return get_settings()

@@ -1,0 +1,315 @@
+"""Intake: validate, rate-limit, hash any media, find or open the case, store, acknowledge.
+
+Everything happens in the caller's transaction; the route commits before it answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.cases import media as case_media
+from takedown.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, MediaSource
+from takedown.cases.service import (
+    PriorityFacts,
+    apply_priority,
+    deadline_window,
+    escalation_time,
+    is_child_safety,
+    more_severe_category,
+    priority_for,
+    uploader_has_violations,
+)
+from takedown.cases.urls import normalise_url, url_key
+from takedown.errors import InvalidInput, MediaTooLarge
+from takedown.ids import new_id, new_secret_token
+from takedown.media import max_upload_bytes
+from takedown.notify.service import queue_acknowledgment, tracking_url
+from takedown.reports import service
+from takedown.reports.models import Channel, IdempotentReport, Report
+from takedown.reports.schemas import ReportIn, rule_errors
+from takedown.settings import Settings
+
+
+@dataclass
+class Submission:
+    report: ReportIn
+    channel: Channel
+    file_bytes: bytes | None = None
+    filename: str | None = None
+    api_key_id: str | None = None
+    client_address: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass
+class Answer:
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def submit_report(
+    *, db_session: Session, settings: Settings, index: Any, submission: Submission
+) -> Answer:
+    """Store a report and answer with its references; a retry with the same key gets the
+    same answer."""
+    data = submission.report
+    has_file = bool(submission.file_bytes)
+    errors = rule_errors(data, has_file=has_file)
+    if errors:
+        raise InvalidInput("the report is missing required information", errors=errors)
+    if has_file and len(submission.file_bytes or b"") > max_upload_bytes(settings):
+        raise MediaTooLarge("the attached file is too large", code="file_too_large")
+
+    payload = data.model_dump(mode="json")
+    file_sha = case_media.sha256_of(submission.file_bytes) if has_file else None
+    key_hash = None
+    if submission.idempotency_key:
+        caller = f"key:{submission.api_key_id}" if submission.api_key_id else "public"
+        key_hash = service.idempotency_key_hash(caller, submission.idempotency_key)
+        previous = service.previous_answer(db_session=db_session, key_hash=key_hash)
+        if previous is not None:
+            if previous.request_hash != service.request_hash(payload, file_sha):
+                raise InvalidInput(
+                    "this Idempotency-Key was used for a different report",
+                    code="idempotency_key_reused",
+                )
+            return Answer(previous.response, replayed=True)
+
+    email = str(data.reporter.email).lower() if data.reporter.email else None
+    address_hash = service.address_hash(settings, submission.client_address)
+    service.check_rate_limits(
+        db_session=db_session,
+        settings=settings,
+        # Platforms forward many users' reports from one address; their key is the limit.
+        address_hash=None if submission.channel == Channel.PLATFORM else address_hash,
+        email=email,
+    )
+
+    hashed = None
+    if has_file:
+        hashed = case_media.hash_media(
+            settings=settings,
+            index=index,
+            data=submission.file_bytes or b"",
+            filename=submission.filename,
+        )
+
+    now = clock.now()
+    flagged = service.is_flagged(db_session=db_session, email=email)
+    account_id = data.account_id or _uploader_from_ledger(db_session, data.content_id)
+    case = _find_case(db_session, settings, data, hashed)
+    facts = PriorityFacts(
+        category=data.category,
+        subject_is_minor=data.subject_is_minor,
+        reporter_role=data.reporter.role,
+        police_case_number=bool(data.law_enforcement and data.law_enforcement.case_number),
+        bank_match=bool(hashed and hashed.bank_match) or bool(case and case.bank_match),
+        uploader_has_violations=uploader_has_violations(
+            db_session=db_session, account_id=account_id, exclude_case_id=case and case.id
+        ),
+    )
+    priority = priority_for(facts)
+    # Rule checks passed, so an NCII report here is a valid TAKE IT DOWN Act request.
+    legal_ncii = data.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+    merged = case is not None
+    if case is None:
+        case = _open_case(settings, data, priority, legal_ncii, flagged, account_id, has_file)
+        db_session.add(case)
+    else:
+        before = case.priority
+        _join_case(case, data, flagged, account_id)
+        apply_priority(
+            settings=settings, case=case, priority=priority, start=now, legal_ncii=legal_ncii
+        )
+        if case.priority != before:
+            record(
+                db_session=db_session,
+                actor="system",
+                action="case.priority_raised",
+                subject=case.id,
+                details={"from": before, "to": case.priority},
+            )
+    db_session.flush()
+
+    report = Report(
+        id=new_id("rep"),
+        case_id=case.id,
+        category=data.category.value,
+        content_id=data.content_id,
+        content_url=data.content_url,
+        account_id=account_id,
+        reporter_role=data.reporter.role.value if data.reporter.role else None,
+        reporter_name=data.reporter.name,
+        reporter_email=email,
+        subject_is_minor=data.subject_is_minor.value,
+        law_enforcement_agency=data.law_enforcement.agency if data.law_enforcement else None,
+        law_enforcement_case_number=(
+            data.law_enforcement.case_number if data.law_enforcement else None
+        ),
+        explanation=data.explanation,
+        good_faith_statement=data.good_faith_statement,
+        signature=data.signature,
+        valid_take_it_down_request=legal_ncii,
+        tracking_token=new_secret_token(32),  # 256 random bits
+        channel=submission.channel.value,
+        api_key_id=submission.api_key_id,
+        client_address_hash=address_hash,
+        ranked_lower=flagged,
+        has_media=has_file,
+        received_at=now,
+    )
+    db_session.add(report)
+    db_session.flush()
+    if hashed is not None:
+        case_media.attach_media(
+            db_session=db_session,
+            settings=settings,
+            case=case,
+            data=submission.file_bytes or b"",
+            hashed=hashed,
+            filename=submission.filename,
+            source=MediaSource.UPLOAD,
+            report_id=report.id,
+        )
+    record(
+        db_session=db_session,
+        actor=f"key:{submission.api_key_id}" if submission.api_key_id else "public",
+        action="report.received",
+        subject=case.id,
+        details={
+            "report_id": report.id,
+            "category": report.category,
+            "channel": report.channel,
+            "merged_into_existing_case": merged,
+            "priority": case.priority,
+            "deadline_at": case.deadline_at.isoformat(),
+            "ranked_lower": flagged,
+            "bank_match": bool(hashed and hashed.bank_match),
+        },
+    )
+    queue_acknowledgment(db_session=db_session, settings=settings, report=report, case=case)
+    body = {
+        "report_id": report.id,
+        "case_id": case.id,
+        "tracking_token": report.tracking_token,
+        "status_url": tracking_url(settings, report.tracking_token),
+        "received_at": now.isoformat(),
+        "deadline": case.deadline_at.isoformat(),
+    }
+    if key_hash is not None:
+        db_session.add(
+            IdempotentReport(
+                key_hash=key_hash,
+                request_hash=service.request_hash(payload, file_sha),
+                report_id=report.id,
+                response=body,
+                created_at=now,
+            )
+        )
+    db_session.flush()
+    return Answer(body)
+
+
+def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | None:
+    if not content_id:
+        return None
+    from takedown.scan.models import ContentItem
+
+    return db_session.scalar(
+        select(ContentItem.account_id)
+        .where(ContentItem.content_id == content_id, ContentItem.account_id.is_not(None))
+        .order_by(ContentItem.scanned_at.desc())
+        .limit(1)
+    )
+
+
+def _find_case(db_session: Session, settings: Settings, data: ReportIn, hashed: Any) -> Case | None:
+    """An open case about the same content: same content id, same URL, or matching media."""
+    open_case = Case.status.in_([s.value for s in OPEN_STATUSES])
+    if data.content_id:
+        case = db_session.scalar(
+            select(Case)
+            .where(Case.content_id == data.content_id, open_case)
+            .order_by(Case.created_at)
+            .limit(1)
+            .with_for_update()
+        )
+        if case is not None:
+            return case
+    if data.content_url:
+        case = db_session.scalar(
+            select(Case)
+            .where(Case.content_url_key == url_key(data.content_url), open_case)
+            .order_by(Case.created_at)
+            .limit(1)
+            .with_for_update()
+        )
+        if case is not None:
+            return case
+    if hashed is not None:
+        return case_media.find_case_by_media(
+            db_session=db_session, settings=settings, signals=hashed.signals
+        )
+    return None
+
+
+def _open_case(
+    settings: Settings,
+    data: ReportIn,
+    priority: Any,
+    legal_ncii: bool,
+    flagged: bool,
+    account_id: str | None,
+    has_file: bool,
+) -> Case:
+    now = clock.now()
+    fetch = bool(data.content_id and not has_file and settings.platform_media_url)
+    case = Case(
+        id=new_id("case"),
+        status=CaseStatus.OPEN.value,
+        priority=priority.value,
+        category=data.category.value,
+        is_child_safety=is_child_safety(data.category, data.subject_is_minor),
+        deadline_is_legal=legal_ncii,
+        deadline_started_at=now,
+        deadline_at=deadline_window(
+            settings=settings, priority=priority, start=now, legal_ncii=legal_ncii
+        ),
+        escalation_level=0,
+        bank_match=False,
+        ranked_lower=flagged,
+        report_count=1,
+        account_id=account_id,
+        content_id=data.content_id,
+        content_url=normalise_url(data.content_url) if data.content_url else None,
+        content_url_key=url_key(data.content_url) if data.content_url else None,
+        media_fetch_state="pending" if fetch else None,
+        media_fetch_attempts=0,
+        media_fetch_next_at=now if fetch else None,
+        created_at=now,
+        updated_at=now,
+    )
+    case.next_escalation_at = escalation_time(case, 1)
+    return case
+
+
+def _join_case(case: Case, data: ReportIn, flagged: bool, account_id: str | None) -> None:
+    case.report_count += 1
+    case.category = more_severe_category(case.category, data.category)
+    case.is_child_safety = case.is_child_safety or is_child_safety(
+        data.category, data.subject_is_minor
+    )
+    case.ranked_lower = case.ranked_lower and flagged
+    case.account_id = case.account_id or account_id
+    if data.content_id and not case.content_id:
+        case.content_id = data.content_id
+    if data.content_url and not case.content_url:
+        case.content_url = normalise_url(data.content_url)
+        case.content_url_key = url_key(data.content_url)
+    case.updated_at = clock.now()

@@ -1,0 +1,191 @@
+"""The public pages: /report (the form) and /track/{tracking_token} (status and appeal).
+
+Server-rendered, no JavaScript needed; every control has a label; errors sit next to fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
+from takedown.cases.models import Appellant, Category
+from takedown.cases.service import case_appeals, get_case
+from takedown.errors import InvalidInput, MediaError, RateLimited, TakedownError
+from takedown.ids import new_secret_token
+from takedown.notify.service import public_status, tracking_url
+from takedown.reports import service
+from takedown.reports.flows import Submission
+from takedown.reports.models import Channel, MinorSubject, ReporterRole
+from takedown.reports.views import accept, form_payload, parse_report, read_file
+from takedown.settings import Settings
+from takedown.web.templating import render
+
+router = APIRouter(tags=["public pages"], include_in_schema=False)
+
+CATEGORY_LABELS = {
+    Category.CHILD_SEXUAL_ABUSE: "Sexual abuse of a child (child sexual abuse material)",
+    Category.CHILD_SEXUAL_EXPLOITATION: (
+        "Child sexual exploitation (grooming, sextortion, enticement)"
+    ),
+    Category.NON_CONSENSUAL_INTIMATE_IMAGERY: "Intimate images shared without consent",
+    Category.OTHER_ILLEGAL: "Other illegal content",
+    Category.TERMS_VIOLATION: "Breaks the platform's rules",
+}
+ROLE_LABELS = {
+    ReporterRole.VICTIM: "I am the person shown",
+    ReporterRole.PARENT_OR_GUARDIAN: "I am a parent or guardian of the person shown",
+    ReporterRole.BYSTANDER: "I saw this content",
+    ReporterRole.LAW_ENFORCEMENT: "Law enforcement",
+    ReporterRole.TRUSTED_FLAGGER: "Trusted flagger",
+    ReporterRole.PLATFORM_USER: "A user of the platform",
+}
+MINOR_LABELS = {
+    MinorSubject.YES: "Yes",
+    MinorSubject.NO: "No",
+    MinorSubject.UNKNOWN: "I don't know",
+}
+
+
+def _form_context(settings: Settings, values: dict[str, Any], errors: dict[str, str]) -> dict:
+    return {
+        "values": values,
+        "errors": errors,
+        "categories": CATEGORY_LABELS,
+        "roles": ROLE_LABELS,
+        "minor_choices": MINOR_LABELS,
+        "idempotency_key": values.get("idempotency_key") or new_secret_token(16),
+        "ncii_hours": int(settings.deadline_ncii_hours),
+        "email_enabled": bool(settings.smtp_host),
+    }
+
+
+@router.get("/report", response_class=HTMLResponse)
+def report_form(request: Request, settings: Settings = Depends(get_settings)) -> HTMLResponse:
+    return render(request, "reports/form.html", _form_context(settings, {}, {}))
+
+
+@router.post("/report", response_class=HTMLResponse)
+async def submit_report_form(
+    request: Request,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    form = await request.form(max_files=1, max_fields=60)
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        file_bytes, filename = await read_file(form.get("file"), settings)
+        submission = Submission(
+            report=parse_report(form_payload(form)),
+            channel=Channel.WEB_FORM,
+            file_bytes=file_bytes,
+            filename=filename,
+            client_address=request.client.host if request.client else None,
+            idempotency_key=str(form.get("idempotency_key") or "") or None,
+        )
+        answer = await run_in_threadpool(
+            accept,
+            db_session=db_session,
+            settings=settings,
+            index=getattr(request.app.state, "index", None),
+            submission=submission,
+        )
+    except (InvalidInput, MediaError, RateLimited) as exc:
+        errors = {e["field"]: e["message"] for e in exc.extra.get("errors", [])}
+        if not errors:
+            errors["_form"] = exc.detail
+        context = _form_context(settings, values, errors)
+        return render(request, "reports/form.html", context, status_code=exc.status)
+    return render(
+        request,
+        "reports/confirmation.html",
+        {"answer": answer.body, "email_given": bool(values.get("reporter.email"))},
+        status_code=201,
+    )
+
+
+@router.get("/track/{tracking_token}", response_class=HTMLResponse)
+def track(
+    request: Request,
+    tracking_token: str,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    try:
+        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
+    except TakedownError:
+        return render(request, "reports/track_unknown.html", {}, status_code=404)
+    return _track_page(request, db_session, settings, report, error=None)
+
+
+def _track_page(
+    request: Request,
+    db_session: Session,
+    settings: Settings,
+    report: Any,
+    *,
+    error: str | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    case = get_case(db_session=db_session, case_id=report.case_id)
+    appeals = [a for a in case_appeals(db_session=db_session, case_id=case.id)]
+    context = {
+        "report": report,
+        "case": case,
+        "status": public_status(case),
+        "category_label": CATEGORY_LABELS.get(Category(report.category), report.category),
+        "appeals": appeals,
+        "appeal_open": can_appeal(db_session=db_session, settings=settings, case=case),
+        "appeal_closes_at": appeal_closes_at(settings, case),
+        "appeal_window_days": settings.appeal_window_days,
+        "error": error,
+        "track_url": tracking_url(settings, report.tracking_token),
+    }
+    return render(request, "reports/track.html", context, status_code=status_code)
+
+
+@router.post("/track/{tracking_token}/appeal", response_class=HTMLResponse, response_model=None)
+async def appeal(
+    request: Request,
+    tracking_token: str,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse | RedirectResponse:
+    form = await request.form(max_files=0, max_fields=5)
+    reason = str(form.get("reason") or "").strip()
+    try:
+        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
+    except TakedownError:
+        return render(request, "reports/track_unknown.html", {}, status_code=404)
+    if not reason:
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            error="Tell us why you disagree with the decision.",
+            status_code=422,
+        )
+    try:
+        case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
+        file_appeal(
+            db_session=db_session,
+            settings=settings,
+            case=case,
+            appellant=Appellant.REPORTER,
+            reason=reason[:20_000],
+            actor="public",
+            report_id=report.id,
+            contact_email=report.reporter_email,
+        )
+        db_session.commit()
+    except TakedownError as exc:
+        db_session.rollback()
+        return _track_page(request, db_session, settings, report, error=exc.detail, status_code=409)
+    # Post/redirect/get: reloading the page does not appeal twice.
+    return RedirectResponse(f"/track/{tracking_token}?appealed=1", status_code=303)

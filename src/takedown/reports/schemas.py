@@ -1,0 +1,110 @@
+"""The shapes of a report as it crosses the API, and the per-category rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Category
+from takedown.reports.models import MinorSubject, ReporterRole
+
+
+class Reporter(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: ReporterRole | None = None
+    name: str | None = Field(default=None, max_length=200)
+    email: EmailStr | None = None
+
+
+class LawEnforcement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency: str | None = Field(default=None, max_length=200)
+    case_number: str | None = Field(default=None, max_length=100)
+
+
+class ReportIn(BaseModel):
+    """POST /v1/reports. Which fields are required depends on the category (see `rule_errors`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_id: str | None = Field(default=None, max_length=255)
+    content_url: str | None = Field(default=None, max_length=4000)
+    account_id: str | None = Field(default=None, max_length=255)  # platforms may say who uploaded
+    category: Category
+    reporter: Reporter = Field(default_factory=Reporter)
+    subject_is_minor: MinorSubject = MinorSubject.UNKNOWN
+    law_enforcement: LawEnforcement | None = None
+    explanation: str | None = Field(default=None, max_length=20_000)
+    good_faith_statement: bool = False
+    signature: str | None = Field(default=None, max_length=200)
+
+
+class ReportAccepted(BaseModel):
+    report_id: str
+    case_id: str
+    tracking_token: str
+    status_url: str
+    received_at: str
+    deadline: str
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+def rule_errors(report: ReportIn, *, has_file: bool) -> list[dict[str, Any]]:
+    """Field-level errors for the category's legal requirements (empty when valid)."""
+    errors: list[dict[str, Any]] = []
+
+    def need(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message, "type": "required"})
+
+    located = not (_blank(report.content_url) and _blank(report.content_id))
+    if not located and not has_file:
+        need("content_url", "Give the address (URL) of the content, its content id, or the file.")
+    if report.content_url and not report.content_url.strip().lower().startswith(
+        ("http://", "https://")
+    ):
+        errors.append(
+            {
+                "field": "content_url",
+                "message": "The address must start with http:// or https://.",
+                "type": "invalid",
+            }
+        )
+    if report.category in CHILD_SAFETY_CATEGORIES:
+        # DSA Art 16(2)(c): reports of child sexual abuse may be anonymous; nothing else required.
+        return errors
+    if report.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY:
+        # TAKE IT DOWN Act: a valid request has a signature, identification and location of the
+        # depiction, a good-faith statement that it is not consensual, and contact information.
+        if _blank(report.signature):
+            need("signature", "Sign the request by typing your full name.")
+        if not located:
+            need("content_url", "Say where the image or video is (its address or content id).")
+        if not report.good_faith_statement:
+            need(
+                "good_faith_statement",
+                "Confirm you believe in good faith that the image was shared without consent.",
+            )
+        if report.reporter.email is None:
+            need("reporter.email", "Give an email address so we can contact you.")
+        return errors
+    # DSA Art 16(2): reasons, exact location, name and email, good-faith statement.
+    if _blank(report.explanation):
+        need("explanation", "Explain why you believe this content is illegal or breaks the rules.")
+    if not located:
+        need("content_url", "Give the exact address (URL) of the content.")
+    if _blank(report.reporter.name):
+        need("reporter.name", "Give your name.")
+    if report.reporter.email is None:
+        need("reporter.email", "Give your email address.")
+    if not report.good_faith_statement:
+        need(
+            "good_faith_statement",
+            "Confirm that the information in this report is accurate and complete.",
+        )
+    return errors

@@ -1,0 +1,130 @@
+"""Report intake helpers: rate limits, reporter flags (DSA Art 23), idempotency."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.errors import NotFound, RateLimited
+from takedown.reports.models import IdempotentReport, Report, ReporterFlag
+from takedown.settings import Settings
+
+RATE_WINDOW = timedelta(hours=1)
+
+
+def _address_key(settings: Settings) -> bytes:
+    """A per-installation key so stored address hashes cannot be reversed by trying every IP."""
+    path = Path(settings.data_dir) / "report-address.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "xb") as handle:  # first process wins; others read its key
+                handle.write(secrets.token_bytes(32))
+        except FileExistsError:
+            pass
+    return path.read_bytes()
+
+
+def address_hash(settings: Settings, address: str | None) -> str | None:
+    if not address:
+        return None
+    return hmac.new(_address_key(settings), address.encode(), hashlib.sha256).hexdigest()
+
+
+def check_rate_limits(
+    *, db_session: Session, settings: Settings, address_hash: str | None, email: str | None
+) -> None:
+    """DSA Art 23: at most N reports an hour per client address and per contact (counted in
+    the database, so every serving process agrees)."""
+    since = clock.now() - RATE_WINDOW
+    if address_hash:
+        count = db_session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .where(Report.client_address_hash == address_hash, Report.received_at > since)
+        )
+        if count >= settings.report_rate_limit_per_address:
+            raise RateLimited(
+                "too many reports from this address; try again later",
+                code="report_rate_limited",
+                retry_after_seconds=int(RATE_WINDOW.total_seconds()),
+            )
+    if email:
+        count = db_session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .where(Report.reporter_email == email, Report.received_at > since)
+        )
+        if count >= settings.report_rate_limit_per_contact:
+            raise RateLimited(
+                "too many reports from this contact; try again later",
+                code="report_rate_limited",
+                retry_after_seconds=int(RATE_WINDOW.total_seconds()),
+            )
+
+
+def is_flagged(*, db_session: Session, email: str | None) -> bool:
+    if not email:
+        return False
+    flag = db_session.get(ReporterFlag, email.lower())
+    return flag is not None and flag.cleared_at is None
+
+
+def flag_reporter(
+    *, db_session: Session, email: str, actor: str, reason: str = "", clear: bool = False
+) -> ReporterFlag:
+    """Mark (or clear) a contact as sending manifestly unfounded reports (DSA Art 23).
+
+    Their reports are still stored and reviewed, ranked lower in queues.
+    """
+    email = email.strip().lower()
+    flag = db_session.get(ReporterFlag, email)
+    now = clock.now()
+    if clear:
+        if flag is None:
+            raise NotFound(f"{email} is not flagged", code="reporter_not_flagged")
+        flag.cleared_at = now
+    elif flag is None:
+        flag = ReporterFlag(email=email, reason=reason, flagged_by=actor, flagged_at=now)
+        db_session.add(flag)
+    else:
+        flag.reason, flag.flagged_by, flag.flagged_at, flag.cleared_at = reason, actor, now, None
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="reporter.flag_cleared" if clear else "reporter.flagged",
+        subject=f"reporter:{hashlib.sha256(email.encode()).hexdigest()[:16]}",
+        details={"reason": reason},
+    )
+    db_session.flush()
+    return flag
+
+
+def idempotency_key_hash(caller: str, key: str) -> str:
+    return hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
+
+
+def request_hash(payload: dict[str, Any], file_sha256: str | None) -> str:
+    canonical = json.dumps([payload, file_sha256], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def previous_answer(*, db_session: Session, key_hash: str) -> IdempotentReport | None:
+    return db_session.get(IdempotentReport, key_hash)
+
+
+def report_by_token(*, db_session: Session, tracking_token: str) -> Report:
+    report = db_session.scalar(select(Report).where(Report.tracking_token == tracking_token))
+    if report is None:
+        raise NotFound("no report has this tracking link", code="unknown_tracking_token")
+    return report

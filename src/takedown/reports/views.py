@@ -1,0 +1,225 @@
+"""The report API: POST /v1/reports (public, or a platform key with scope `report`), uploader
+appeals from platforms, and flagging reporters (staff, admin role)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, EmailStr, Field, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.auth.dependencies import optional_principal, require_role, require_scope
+from takedown.auth.models import Role, Scope
+from takedown.auth.service import Principal
+from takedown.cases.appeals import file_appeal
+from takedown.cases.models import Appellant
+from takedown.cases.service import get_case
+from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
+from takedown.media import max_upload_bytes
+from takedown.reports import service
+from takedown.reports.flows import Answer, Submission, submit_report
+from takedown.reports.models import Channel
+from takedown.reports.schemas import ReportAccepted, ReportIn
+from takedown.settings import Settings
+
+router = APIRouter(tags=["reports"])
+TRUE_WORDS = {"on", "true", "yes", "1"}
+
+
+def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in err["loc"]),
+            "message": err["msg"],
+            "type": err["type"],
+        }
+        for err in exc.errors()
+    ]
+
+
+def parse_report(payload: Any) -> ReportIn:
+    if not isinstance(payload, dict):
+        raise InvalidInput("send a JSON object", code="invalid_json")
+    try:
+        return ReportIn.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInput("the report has invalid fields", errors=pydantic_errors(exc)) from exc
+
+
+def form_payload(form: FormData) -> dict[str, Any]:
+    """Flat form fields (`reporter.email`, ...) or one `report` JSON field, as a payload."""
+    if isinstance(form.get("report"), str):
+        try:
+            return json.loads(str(form["report"]))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput("the `report` field is not JSON", code="invalid_json") from exc
+    payload: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile) or key in ("file", "idempotency_key") or value == "":
+            continue
+        outer, _, inner = key.partition(".")
+        if inner:
+            payload.setdefault(outer, {})[inner] = value
+        else:
+            payload[key] = value
+    if "good_faith_statement" in payload:
+        payload["good_faith_statement"] = str(payload["good_faith_statement"]).lower() in TRUE_WORDS
+    return payload
+
+
+async def read_file(upload: Any, settings: Settings) -> tuple[bytes | None, str | None]:
+    if not isinstance(upload, UploadFile):
+        return None, None
+    limit = max_upload_bytes(settings)
+    if upload.size is not None and upload.size > limit:
+        raise MediaTooLarge(f"the attached file is over {limit} bytes", code="file_too_large")
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise MediaTooLarge(f"the attached file is over {limit} bytes", code="file_too_large")
+    return (data or None), upload.filename
+
+
+def accept(
+    *, db_session: Session, settings: Settings, index: Any, submission: Submission
+) -> Answer:
+    """Run intake and commit before answering, so a 201 means the report is durable."""
+    try:
+        answer = submit_report(
+            db_session=db_session, settings=settings, index=index, submission=submission
+        )
+        db_session.commit()
+        return answer
+    except IntegrityError:
+        # Two requests with one Idempotency-Key at once: the loser returns the winner's answer.
+        db_session.rollback()
+        if submission.idempotency_key:
+            caller = f"key:{submission.api_key_id}" if submission.api_key_id else "public"
+            key_hash = service.idempotency_key_hash(caller, submission.idempotency_key)
+            previous = service.previous_answer(db_session=db_session, key_hash=key_hash)
+            if previous is not None:
+                return Answer(previous.response, replayed=True)
+        raise
+
+
+@router.post(
+    "/v1/reports",
+    status_code=201,
+    response_model=ReportAccepted,
+    summary="Report content (open to the public; platforms use a key with scope `report`)",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": ReportIn.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "report": {"type": "string", "description": "the report as JSON"},
+                            "file": {"type": "string", "format": "binary"},
+                        },
+                    }
+                },
+            }
+        }
+    },
+)
+async def create_report(
+    request: Request,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+    principal: Principal | None = Depends(optional_principal),
+) -> JSONResponse:
+    if principal is not None and not (
+        Scope.REPORT in principal.scopes or Scope.ADMIN in principal.scopes
+    ):
+        raise Forbidden("this key lacks the 'report' scope", code="missing_scope")
+    content_type = request.headers.get("content-type", "")
+    file_bytes, filename = None, None
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form(max_files=1, max_fields=60)
+        payload = form_payload(form)
+        file_bytes, filename = await read_file(form.get("file"), settings)
+    else:
+        try:
+            payload = json.loads(await request.body() or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidInput("the body is not valid JSON", code="invalid_json") from exc
+    submission = Submission(
+        report=parse_report(payload),
+        channel=Channel.PLATFORM if principal else Channel.API,
+        file_bytes=file_bytes,
+        filename=filename,
+        api_key_id=principal.key_id if principal else None,
+        client_address=request.client.host if request.client else None,
+        idempotency_key=request.headers.get("idempotency-key"),
+    )
+    answer = await run_in_threadpool(
+        accept,
+        db_session=db_session,
+        settings=settings,
+        index=getattr(request.app.state, "index", None),
+        submission=submission,
+    )
+    headers = {"Location": answer.body["status_url"]}
+    if answer.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(answer.body, status_code=201, headers=headers)
+
+
+class UploaderAppealIn(BaseModel):
+    case_id: str
+    reason: str = Field(min_length=1, max_length=20_000)
+    contact_email: EmailStr | None = None
+
+
+@router.post(
+    "/v1/uploader-appeals", status_code=201, summary="An uploader appeals a removal (platforms)"
+)
+def create_uploader_appeal(
+    body: UploaderAppealIn,
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+    principal: Principal = Depends(require_scope(Scope.REPORT)),
+) -> dict[str, str]:
+    case = get_case(db_session=db_session, case_id=body.case_id, for_update=True)
+    appeal = file_appeal(
+        db_session=db_session,
+        settings=settings,
+        case=case,
+        appellant=Appellant.UPLOADER,
+        reason=body.reason,
+        actor=f"key:{principal.key_id}",
+        contact_email=str(body.contact_email).lower() if body.contact_email else None,
+    )
+    db_session.commit()
+    return {"appeal_id": appeal.id, "case_id": case.id, "status": appeal.status}
+
+
+class ReporterFlagIn(BaseModel):
+    email: EmailStr
+    reason: str = ""
+    clear: bool = False
+
+
+@router.post("/v1/reporters/flags", summary="Mark a reporter as manifestly unfounded (DSA Art 23)")
+def flag_reporter(
+    body: ReporterFlagIn,
+    db_session: Session = Depends(get_db_session),
+    principal: Principal = Depends(require_role(Role.ADMIN)),
+) -> dict[str, Any]:
+    flag = service.flag_reporter(
+        db_session=db_session,
+        email=str(body.email),
+        actor=f"user:{principal.user_id}",
+        reason=body.reason,
+        clear=body.clear,
+    )
+    db_session.commit()
+    return {"email": flag.email, "flagged": flag.cleared_at is None, "reason": flag.reason}
