@@ -1,0 +1,122 @@
+"""Helpers for the review and console tests: staff users, reports through the public API, and a
+console browser session (cookie + CSRF token) on a TestClient."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from takedown.auth.users import create_user
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+from tests.media import jpeg, stand_in
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(settings: Settings, username: str, role: str) -> str:
+    """Create a staff user through the users service; returns its id."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        user = create_user(db_session=db_session, username=username, role=role, password=PASSWORD)
+        return user.id
+
+
+def report(
+    client: TestClient,
+    *,
+    category: str = "child_sexual_abuse",
+    image: bytes | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """File a report through POST /v1/reports (multipart with a benign image when given)."""
+    body: dict[str, Any] = {"category": category, **fields}
+    if category not in ("child_sexual_abuse", "child_sexual_exploitation"):
+        body.setdefault("content_url", "https://platform.example/p/1")
+        body.setdefault("explanation", "breaks the rules")
+        body.setdefault("reporter", {"name": "A Person", "email": "person@example.org"})
+        body.setdefault("good_faith_statement", True)
+        body.setdefault("signature", "A Person")
+    elif "content_id" not in body and "content_url" not in body and image is None:
+        body["content_url"] = "https://platform.example/p/cs"
+    if image is not None:
+        answer = client.post(
+            "/v1/reports",
+            data={"report": json.dumps(body)},
+            files={"file": ("upload.jpg", image, "image/jpeg")},
+        )
+    else:
+        answer = client.post("/v1/reports", json=body)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def benign_image(name: str = "chelsea") -> bytes:
+    return jpeg(stand_in(name))
+
+
+def staff_headers(client: TestClient, settings: Settings, username: str) -> dict[str, str]:
+    from takedown.auth.users import issue_staff_token
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        token = issue_staff_token(db_session=db_session, username=username)
+    return {"Authorization": f"Bearer {token}"}
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)
+
+
+@dataclass
+class ConsoleBrowser:
+    """A TestClient signed in to the console, remembering the session's CSRF token."""
+
+    client: TestClient
+    csrf: str = ""
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        form = self.client.get("/console/login")
+        answer = self.client.post(
+            "/console/login",
+            data={"username": username, "password": password, "csrf_token": csrf_from(form.text)},
+            follow_redirects=False,
+        )
+        if answer.status_code == 303:
+            page = self.client.get("/console/queue")
+            self.csrf = csrf_from(page.text)
+        return answer
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, data: dict[str, str] | None = None, **kw: Any) -> Any:
+        payload = {"csrf_token": self.csrf, **(data or {})}
+        kw.setdefault("follow_redirects", False)
+        return self.client.post(path, data=payload, **kw)
+
+    def decide(self, case_id: str, outcome: str, **fields: str) -> Any:
+        data = {"outcome": outcome, "reason": fields.pop("reason", "looked at it"), **fields}
+        return self.post(f"/console/cases/{case_id}/decisions", data)
+
+
+def console(app: Any, username: str) -> ConsoleBrowser:
+    """A separate browser (own cookie jar) signed in as `username`."""
+    browser = ConsoleBrowser(TestClient(app, base_url="http://testserver"))
+    answer = browser.login(username)
+    assert answer.status_code == 303, answer.text
+    return browser
+
+
+def track_status(client: TestClient, tracking_token: str) -> str:
+    """The plain-words status the reporter sees on /track/{token}."""
+    page = client.get(f"/track/{tracking_token}")
+    assert page.status_code == 200, page.text
+    return page.text
