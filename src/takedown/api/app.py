@@ -75,6 +75,16 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(report_views.router)  # POST /v1/reports, uploader appeals, reporter flags
     app.include_router(report_pages.router)  # public /report and /track/{token}
 
+    from takedown.accounts import views as accounts_views
+    from takedown.enforcement import views as enforcement_views
+    from takedown.evidence import views as evidence_views
+    from takedown.transparency import views as transparency_views
+
+    app.include_router(enforcement_views.router)  # webhook outbox, /v1/cases/{id}/enforcement
+    app.include_router(accounts_views.router)  # /v1/accounts/{id}, /console/accounts/{id}
+    app.include_router(evidence_views.router)  # /v1/evidence (legal only)
+    app.include_router(transparency_views.router)  # /v1/statements-of-reasons
+
     from takedown.web import templating as web_templating
 
     web_templating.install(app)  # /static: shared CSS for public pages and the console

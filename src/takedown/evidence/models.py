@@ -45,3 +45,13 @@ class EvidenceFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))  # of the plaintext, for integrity checks
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     storage_path: Mapped[str] = mapped_column(Text)  # relative to data_dir/evidence
+
+
+class MediaCleanup(Base):
+    """A closed case whose working copies of media were deleted from settings.media_dir."""
+
+    __tablename__ = "case_media_cleanups"
+
+    case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cleaned_at: Mapped[datetime]
+    files_deleted: Mapped[int] = mapped_column(default=0)

@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 TABLES = (
+    "case_media_cleanups",
     "evidence_files",
     "account_strikes",
     "statements_of_reasons",
@@ -214,6 +215,13 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_evidence_files_package_id"), ["package_id"], unique=False
         )
+    op.create_table(
+        "case_media_cleanups",
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("cleaned_at", takedown.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("files_deleted", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_media_cleanups")),
+    )
 
 
 def downgrade() -> None:

@@ -1,0 +1,131 @@
+"""Staff API and console page for the webhook outbox, and the items a case enforced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import get_db_session, get_settings
+from takedown.auth.dependencies import require_role
+from takedown.auth.models import Role
+from takedown.auth.service import Principal
+from takedown.console.auth import ConsoleUser, require_console_user
+from takedown.enforcement import delivery, flows
+from takedown.enforcement.models import OutboxEvent, OutboxStatus
+from takedown.enforcement.pages import render
+from takedown.errors import NotFound
+from takedown.settings import Settings
+
+router = APIRouter(tags=["staff: enforcement"])
+
+
+def event_json(event: OutboxEvent) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "type": event.event_type,
+        "case_id": event.case_id,
+        "subject": event.subject,
+        "status": event.status,
+        "attempts": event.attempts,
+        "created_at": event.created_at,
+        "next_attempt_at": event.next_attempt_at if event.status == OutboxStatus.PENDING else None,
+        "delivered_at": event.delivered_at,
+        "last_error": event.last_error,
+        "last_status_code": event.last_status_code,
+    }
+
+
+def _events(db_session: Session, status: str | None, limit: int) -> list[OutboxEvent]:
+    query = select(OutboxEvent).order_by(OutboxEvent.created_at.desc()).limit(limit)
+    if status:
+        query = query.where(OutboxEvent.status == status)
+    return list(db_session.scalars(query))
+
+
+@router.get("/v1/webhooks/outbox")
+def outbox(
+    status: OutboxStatus | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+    _: Principal = Depends(require_role(Role.ADMIN)),
+    db_session: Session = Depends(get_db_session),
+) -> dict[str, Any]:
+    """Outbox counts by status and the latest events (failures are never silent)."""
+    return {
+        "counts": delivery.outbox_counts(db_session),
+        "events": [event_json(e) for e in _events(db_session, status, limit)],
+    }
+
+
+@router.post("/v1/webhooks/outbox/{event_id}/retry")
+def retry(
+    event_id: str,
+    principal: Principal = Depends(require_role(Role.ADMIN)),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
+    """Re-queue a failed event after the receiver is fixed; its retry window starts again."""
+    event = delivery.retry_failed(db_session=db_session, settings=settings, event_id=event_id)
+    if event is None:
+        raise NotFound(f"no event {event_id}", code="event_not_found")
+    from takedown.audit.service import record
+
+    record(
+        db_session=db_session,
+        actor=f"user:{principal.user_id}",
+        action="webhook.requeued",
+        subject=event_id,
+        details={"type": event.event_type},
+    )
+    return event_json(event)
+
+
+@router.get("/v1/cases/{case_id}/enforcement")
+def case_enforcement(
+    case_id: str,
+    _: Principal = Depends(require_role(Role.CHILD_SAFETY_REVIEWER)),
+    db_session: Session = Depends(get_db_session),
+) -> dict[str, Any]:
+    """Every item the case removed (the reported one and each copy) and its platform events."""
+    copies = flows.copies_for(db_session=db_session, case_id=case_id)
+    events = db_session.scalars(
+        select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.created_at)
+    )
+    return {
+        "case_id": case_id,
+        "items": [
+            {
+                "content_id": c.content_id,
+                "account_id": c.account_id,
+                "match_kind": c.match_kind,
+                "signal_type": c.signal_type,
+                "distance": c.distance,
+                "removed_at": c.removed_at,
+                "restored_at": c.restored_at,
+            }
+            for c in copies
+        ],
+        "events": [event_json(e) for e in events],
+    }
+
+
+@router.get("/console/webhooks", response_class=HTMLResponse, include_in_schema=False)
+def outbox_page(
+    request: Request,
+    status: str | None = None,
+    me: ConsoleUser = Depends(require_console_user(Role.ADMIN)),
+    db_session: Session = Depends(get_db_session),
+) -> HTMLResponse:
+    return render(
+        request,
+        "enforcement/outbox.html",
+        {
+            "me": me,
+            "counts": delivery.outbox_counts(db_session),
+            "events": [event_json(e) for e in _events(db_session, status or "failed", 200)],
+            "status": status or "failed",
+        },
+    )
