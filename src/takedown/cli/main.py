@@ -25,6 +25,11 @@ app.command("match")(match_cli.match)
 app.command("hash")(hash_cli.hash_files)
 app.add_typer(user_cli.app, name="user")
 
+from takedown.cli import ncmec as ncmec_cli  # noqa: E402
+
+app.add_typer(ncmec_cli.app, name="ncmec")
+app.command("ncmec-sandbox")(ncmec_cli.sandbox)
+
 from takedown.reports import cli as reporter_cli  # noqa: E402
 
 app.add_typer(reporter_cli.app, name="reporter")
