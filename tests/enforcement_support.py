@@ -1,0 +1,147 @@
+"""Helpers for the enforcement tests: a real local webhook receiver that can go down and come
+back on the same port, uploads through POST /v1/scan, and a violating decision through the staff
+API. Media are benign stand-ins from tests/media.py only."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from takedown import clock
+from takedown.enforcement.signing import SIGNATURE_HEADER, verify
+from tests.review_support import make_user, staff_headers
+
+SECRET = "whsec-test-0123456789"
+
+
+@dataclass
+class Delivery:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+    def signed(self, secret: str = SECRET) -> bool:
+        return verify(
+            secret,
+            self.headers.get(SIGNATURE_HEADER.lower(), ""),
+            self.body,
+            now=int(clock.now().timestamp()),
+        )
+
+
+@dataclass
+class Receiver:
+    """A platform's webhook endpoint on a fixed local port; stop() and start() simulate outages."""
+
+    port: int = 0
+    status: int = 204
+    deliveries: list[Delivery] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> Receiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                receiver.deliveries.append(
+                    Delivery({k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                self.send_response(receiver.status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/takedown-events"
+
+    def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
+        return [
+            d.event for d in self.deliveries if event_type is None or d.event["type"] == event_type
+        ]
+
+
+def scan(
+    client: TestClient, key: str, data: bytes, content_id: str, account_id: str
+) -> dict[str, Any]:
+    answer = client.post(
+        "/v1/scan",
+        files={"file": ("upload.jpg", data, "image/jpeg")},
+        data={"content_id": content_id, "account_id": account_id},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def report_with_media(
+    client: TestClient,
+    data: bytes,
+    *,
+    content_id: str,
+    account_id: str,
+    category: str = "child_sexual_abuse",
+) -> dict[str, Any]:
+    body = {
+        "category": category,
+        "content_id": content_id,
+        "account_id": account_id,
+        "content_url": f"https://platform.example/p/{content_id}",
+        "subject_is_minor": "yes",
+    }
+    if category not in ("child_sexual_abuse", "child_sexual_exploitation"):
+        body.update(
+            explanation="shared without consent",
+            reporter={"name": "A Person", "email": "person@example.org", "role": "victim"},
+            good_faith_statement=True,
+            signature="A Person",
+        )
+    answer = client.post(
+        "/v1/reports",
+        data={"report": json.dumps(body)},
+        files={"file": ("upload.jpg", data, "image/jpeg")},
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def decide_violating(
+    client: TestClient, settings: Any, case_id: str, username: str = "csr-1", **fields: Any
+) -> dict[str, Any]:
+    """A child-safety reviewer decides `violating` through POST /v1/cases/{id}/decisions."""
+    make_user(settings, username, "child_safety_reviewer")
+    body = {
+        "outcome": "violating",
+        "policy": fields.pop("policy", "child_sexual_abuse_material"),
+        "reason": "confirmed (benign test stand-in)",
+        **fields,
+    }
+    answer = client.post(
+        f"/v1/cases/{case_id}/decisions",
+        json=body,
+        headers=staff_headers(client, settings, username),
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
