@@ -26,6 +26,7 @@ from takedown.banks.models import (
     MatchAction,
 )
 from takedown.errors import Conflict, InvalidInput, NotFound
+from takedown.signals.registry import normalise_signal
 from takedown.store.base import UtcDateTime
 
 # Rows per INSERT statement: large enough that 1M hashes load in seconds, small enough to keep
@@ -226,10 +227,11 @@ def set_bank_enabled(
 
 
 def normalise_entry(signal_type: str, value: str) -> tuple[str, str]:
-    """Validate one bank value through the signals registry; InvalidInput if it is not valid."""
-    from takedown.banks.signal_values import normalise
+    """(canonical type, normalised value) by the signals registry; InvalidInput if not valid.
 
-    return normalise(signal_type, value)
+    The registry accepts python-threatexchange's type names as aliases, so tx files import as is.
+    """
+    return normalise_signal(signal_type, value)
 
 
 def value_digest(value: str) -> str:

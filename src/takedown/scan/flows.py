@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.banks.models import MatchAction
-from takedown.banks.signal_values import normalise
+from takedown.banks.service import normalise_entry
 from takedown.ids import new_id
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
+from takedown.signals.vpdq import parse_vpdq
 
 VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
 LEDGER_VALUE_MAX = 128  # ContentSignal.value's width
@@ -35,6 +36,8 @@ class Match:
     action: str
     category: str
     variant: str | None = None
+    query_match_percent: float | None = None  # vPDQ: share of the upload's frames matched
+    index_match_percent: float | None = None  # vPDQ: share of the banked video's frames matched
 
     def as_dict(self) -> dict[str, Any]:
         answer: dict[str, Any] = {
@@ -47,6 +50,9 @@ class Match:
         }
         if self.variant:
             answer["variant"] = self.variant
+        if self.query_match_percent is not None:
+            answer["query_match_percent"] = round(self.query_match_percent, 1)
+            answer["index_match_percent"] = round(self.index_match_percent or 0.0, 1)
         return answer
 
 
@@ -141,45 +147,28 @@ def _keep(best: dict[int, Match], index: Any, hit: Any, variant: Any) -> None:
         action=bank.action,
         category=bank.category,
         variant=str(variant) if variant and variant != "original" else None,
+        query_match_percent=getattr(hit, "query_match_percent", None),
+        index_match_percent=getattr(hit, "index_match_percent", None),
     )
 
 
 def video_frames(signal: dict[str, Any]) -> list[tuple[str, int | None]]:
-    """(frame PDQ hex, quality) of a vPDQ signal, whichever shape the signal carries them in."""
-    frames = signal.get("frames")
-    out: list[tuple[str, int | None]] = []
-    if isinstance(frames, list):
-        for frame in frames:
-            if isinstance(frame, dict):
-                value = frame.get("value") or frame.get("pdq") or frame.get("hash")
-                if isinstance(value, str) and len(value) == 64:
-                    out.append((value.lower(), frame.get("quality")))
-            elif isinstance(frame, str) and len(frame) == 64:
-                out.append((frame.lower(), None))
-        return out
-    value = signal.get("value")
-    if isinstance(value, str):
-        # python-threatexchange's vPDQ string: "frame,quality,hash,timestamp" features
-        for part in value.replace(";", " ").replace("\n", " ").split():
-            fields = part.split(",")
-            hexes = [f for f in fields if len(f) == 64]
-            if hexes:
-                quality = int(fields[1]) if len(fields) >= 3 and fields[1].isdigit() else None
-                out.append((hexes[0].lower(), quality))
-    return out
+    """(frame PDQ hex, quality) of a vPDQ signal; [] if its value cannot be read."""
+    try:
+        frames = parse_vpdq(str(signal.get("value") or "[]"))
+    except ValueError:
+        return []
+    return [(frame.hash.lower(), frame.quality) for frame in frames]
 
 
 def _match_video(
     index: Any, signal: dict[str, Any], best: dict[int, Match], outcome: MatchOutcome
 ) -> None:
-    query_video = getattr(index, "query_video", None)
-    frames = video_frames(signal)
-    if not frames:
+    """Bank videos matching under the vPDQ rule (share of query and of bank frames matched)."""
+    value = signal.get("value")
+    if not isinstance(value, str) or not video_frames(signal):
         return
-    if query_video is None:
-        outcome.notes.append("video frame matching (vPDQ) is not available in this index")
-        return
-    for hit in query_video([value for value, _ in frames]):
+    for hit in index.query_video(value):
         _keep(best, index, hit, None)
 
 
@@ -282,7 +271,7 @@ def scan_upload(
 
 def lookup(*, index: Any, settings: Settings, signal_type: str, value: str) -> MatchOutcome:
     """Match one hash (validated and normalised first); InvalidInput if it is not valid."""
-    signal_type, value = normalise(signal_type, value)
+    signal_type, value = normalise_entry(signal_type, value)
     outcome = match_signals(
         index=index, settings=settings, signals=[{"type": signal_type, "value": value}]
     )

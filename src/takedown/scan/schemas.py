@@ -19,6 +19,12 @@ class MatchOut(BaseModel):
     variant: str | None = Field(
         default=None, description="The PDQ orientation that matched, when not the original"
     )
+    query_match_percent: float | None = Field(
+        default=None, description="vPDQ: share of the upload's frames that matched"
+    )
+    index_match_percent: float | None = Field(
+        default=None, description="vPDQ: share of the banked video's frames that matched"
+    )
 
 
 class ScanOut(BaseModel):

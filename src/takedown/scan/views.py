@@ -11,6 +11,7 @@ from takedown.api.deps import get_db_session, get_settings
 from takedown.auth.dependencies import require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
+from takedown.banks.service import normalise_entry
 from takedown.errors import InvalidInput, MediaTooLarge
 from takedown.scan import flows, metrics
 from takedown.scan.schemas import LookupOut, MatchOut, ScanOut
@@ -79,7 +80,7 @@ def lookup(
     outcome = flows.lookup(
         index=request.app.state.index, settings=settings, signal_type=signal_type, value=value
     )
-    normalised_type, normalised_value = flows.normalise(signal_type, value)
+    normalised_type, normalised_value = normalise_entry(signal_type, value)
     return LookupOut(
         signal_type=normalised_type,
         value=normalised_value,
