@@ -44,8 +44,15 @@ def shrink(image: Image.Image) -> Image.Image:
     if image.mode != "RGB":
         image = image.convert("RGB")
     size = hash_size(image.width, image.height)
-    if size != image.size:
-        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    if size == image.size:
+        return image
+    # Box-average by whole factors (as PDQ's own box filter would), then pick pixels for the
+    # remaining factor below 2: measured closest to full resolution, and the cheapest.
+    factor = (max(1, image.width // size[0]), max(1, image.height // size[1]))
+    if factor != (1, 1):
+        image = image.reduce(factor)
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.NEAREST)
     return image
 
 
@@ -65,11 +72,11 @@ def decode_image(
         check_pixels(width, height, settings.max_image_pixels)
         if fmt in _ANIMATED_FORMATS and getattr(image, "is_animated", False):
             return _decode_animation(image, fmt, settings=settings, fps=frames_per_second)
-        if fmt is MediaFormat.JPEG:
+        target = hash_size(width, height)
+        if fmt is MediaFormat.JPEG and target != (width, height):
             # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (far less work and memory),
-            # to no less than half the hash size; measured to keep PDQ within distance 8.
-            target = hash_size(width, height)
-            image.draft("RGB", (max(1, target[0] // 2), max(1, target[1] // 2)))
+            # never below the hash size: a smaller draft scaled back up drifted to distance 16.
+            image.draft("RGB", target)
         image.load()
     try:
         oriented = ImageOps.exif_transpose(image)
