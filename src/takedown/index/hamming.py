@@ -50,8 +50,9 @@ def distances(hashes: np.ndarray, query: np.ndarray) -> np.ndarray:
 
 def chunk_layout(chunks: int) -> list[tuple[int, int, int]]:
     """(word, shift, bits) for `chunks` chunks (a multiple of 4), as even as possible."""
-    if chunks % WORDS or not 4 <= chunks <= 64:
-        raise ValueError("chunks must be a multiple of 4 between 4 and 64")
+    # 12 chunks = 22-bit tables (16 MB of offsets each); wider chunks would not fit in memory.
+    if chunks % WORDS or not 12 <= chunks <= 64:
+        raise ValueError("chunks must be a multiple of 4 between 12 and 64")
     per_word = chunks // WORDS
     layout = []
     for word in range(WORDS):
