@@ -1,0 +1,78 @@
+"""A platform receiver that is down for a while still gets every event afterwards: deliveries are
+retried with exponential backoff (clock moved with takedown.clock.advance) and each event arrives,
+signed, once the receiver is back on its port."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from takedown import clock
+from takedown.api.app import create_app
+from takedown.enforcement.delivery import deliver_due
+from tests.enforcement_support import SECRET, Receiver, decide_violating, report_with_media
+from tests.media import generated_scene, jpeg
+from tests.review_support import make_user, staff_headers
+
+
+def _outbox(client: TestClient, headers: dict[str, str]) -> dict:
+    answer = client.get("/v1/webhooks/outbox", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
+    receiver = Receiver().start()
+    receiver.stop()  # the platform's endpoint is down; its port is known
+    settings = settings.model_copy(
+        update={
+            "platform_webhook_url": receiver.url,
+            "platform_webhook_secret": SecretStr(SECRET),
+        }
+    )
+    with TestClient(create_app(settings)) as client:
+        make_user(settings, "ops", "admin")
+        admin = staff_headers(client, settings, "ops")
+        for seed in (1, 2):
+            filed = report_with_media(
+                client,
+                jpeg(generated_scene(seed)),
+                content_id=f"post-{seed}",
+                account_id=f"acct-{seed}",
+                category="non_consensual_intimate_imagery",
+            )
+            decide_violating(client, settings, filed["case_id"], username=f"rev-{seed}")
+        expected = {e["event_id"] for e in _outbox(client, admin)["events"]}
+        assert len(expected) >= 4  # content.block, content.remove, case.updated per case
+
+        first = deliver_due(settings)
+        assert first.delivered == 0 and first.retried == len(expected)
+        # Backed off: nothing is due again at once.
+        assert deliver_due(settings).retried == 0
+        attempts = []
+        for _ in range(6):  # down for a few hours: each pass finds the events due again
+            clock.advance(timedelta(minutes=45))
+            attempts.append(deliver_due(settings).retried)
+        assert all(n == len(expected) for n in attempts)
+        metrics = client.get("/metrics").text
+        assert f'takedown_webhook_outbox_events{{status="pending"}} {float(len(expected))}' in (
+            metrics
+        )
+        body = _outbox(client, admin)
+        assert body["counts"]["pending"] == len(expected)
+        assert all(e["attempts"] == 7 and e["last_error"] for e in body["events"])
+
+        receiver.start()  # back on the same port
+        clock.advance(timedelta(hours=1))
+        assert deliver_due(settings).delivered == len(expected)
+        assert {d.event["event_id"] for d in receiver.deliveries} == expected
+        assert all(d.signed() for d in receiver.deliveries)
+        assert _outbox(client, admin)["counts"] == {
+            "pending": 0,
+            "delivered": len(expected),
+            "failed": 0,
+        }
+        assert 'takedown_webhook_outbox_events{status="pending"} 0.0' in client.get("/metrics").text
+    receiver.stop()
