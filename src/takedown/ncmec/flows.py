@@ -163,7 +163,10 @@ def run_filing(settings: Settings, filing_id: str) -> str:
         try:
             report_environment = Environment(environment)
         except ValueError as exc:
-            raise ProductionGuardError(f"unknown NCMEC environment {environment!r}") from exc
+            raise ProductionGuardError(
+                f"the filing was queued with TAKEDOWN_NCMEC_ENVIRONMENT={environment!r}; it must "
+                "be 'test' or 'production'. Fix the setting, then file again"
+            ) from exc
         client = CyberTiplineClient.from_settings(settings, report_environment=report_environment)
         with client:
             # A previous attempt died with the report open: close that one first.

@@ -128,6 +128,13 @@ class SandboxState:
         return None
 
 
+class FaultRequest(BaseModel):
+    count: int = 1
+    endpoint: str | None = None  # submit, upload, fileinfo, finish, retract, status; None: any
+    http_status: int = 500
+    code: int = SERVER_ERROR
+
+
 class _Answer(Exception):
     def __init__(
         self,
@@ -295,12 +302,6 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             report = open_report(id)
             report.status = "retracted"
         return _xml(build_response(0, "Success", report_id=report.report_id))
-
-    class FaultRequest(BaseModel):
-        count: int = 1
-        endpoint: str | None = None
-        http_status: int = 500
-        code: int = SERVER_ERROR
 
     control = APIRouter(prefix="/_sandbox")
 
