@@ -61,123 +61,78 @@ def read_bytes(settings: Settings, media: CaseMedia) -> bytes:
     return (settings.media_dir / media.storage_path).read_bytes()
 
 
-def compute_signals(settings: Settings, data: bytes, filename: str | None) -> tuple[str, list]:
-    """(media type, signals) using the signals concern; a local PDQ fallback until it exists."""
-    try:
-        from takedown.signals import service as signals_service  # type: ignore[attr-defined]
-    except ImportError:
-        signals_service = None
-    hasher = getattr(signals_service, "hash_media", None) if signals_service else None
-    if hasher is not None:
-        result = hasher(data, settings=settings, filename=filename)
-        media_type = getattr(result, "media_type", None) or "unknown"
-        signals = getattr(result, "signals", result)
-        return str(media_type), [dict(s) for s in signals]
-    return _fallback_signals(settings, data, filename)
-
-
-def _fallback_signals(
+def compute_signals(
     settings: Settings, data: bytes, filename: str | None
 ) -> tuple[str, list[dict[str, Any]]]:
-    import pdqhash
+    """(media type, signals) from the signals concern, exactly as a scan computes them."""
+    from takedown.signals.service import hash_media as signals_hash_media
 
-    from takedown.media import decode
-
-    decoded = decode(data, settings=settings, filename=filename)
-    signals: list[dict[str, Any]] = [
-        {"type": "md5", "value": hashlib.md5(data).hexdigest()},
-        {"type": "sha256", "value": hashlib.sha256(data).hexdigest()},
-    ]
-
-    def pdq(image: Any) -> tuple[str, int]:
-        bits, quality = pdqhash.compute(np.asarray(image.convert("RGB")))
-        return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
-
-    if decoded.image is not None and not decoded.frames:
-        value, quality = pdq(decoded.image)
-        signals.append({"type": "pdq", "value": value, "quality": quality})
-    else:
-        frames = []
-        for number, frame in enumerate(decoded.frames):
-            value, quality = pdq(frame.image)
-            frames.append(
-                {
-                    "frame": number,
-                    "timestamp": frame.timestamp,
-                    "value": value,
-                    "quality": quality,
-                }
-            )
-        signals.append({"type": "vpdq", "value": frames, "quality": None})
-    return str(decoded.media_type), signals
+    result = signals_hash_media(data, settings=settings, filename=filename)
+    return str(result.media_type), [dict(signal) for signal in result.signals]
 
 
-def match_signals(index: Any, signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Bank matches for `signals` from the serving process's MatchIndex."""
+def match_signals(
+    index: Any, settings: Settings, signals: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Bank matches for `signals`, found exactly as a scan finds them."""
     if index is None:
         return []
-    found: dict[int, dict[str, Any]] = {}
-    for signal_type, value in searchable_signals(signals):
-        query_type = "pdq" if signal_type == FRAME_PDQ else signal_type
-        try:
-            hits = index.query(query_type, value)
-        except Exception:  # an index that cannot answer a type is not a reason to lose a report
-            log.exception("index query failed for %s", query_type)
-            continue
-        for hit in hits:
-            found.setdefault(
-                hit.entry_id,
-                {
-                    "bank_id": hit.bank_id,
-                    "entry_id": hit.entry_id,
-                    "signal_type": hit.signal_type,
-                    "distance": hit.distance,
-                },
-            )
-    return list(found.values())
+    from takedown.scan.flows import match_signals as scan_match_signals
+
+    outcome = scan_match_signals(index=index, settings=settings, signals=signals)
+    return [{"bank_id": m.bank_id, **m.as_dict()} for m in outcome.matches]
 
 
-def searchable_signals(signals: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(type, value) rows to store and search; video frames become one PDQ row each."""
+def searchable_signals(
+    signals: list[dict[str, Any]], *, originals_only: bool = False
+) -> list[tuple[str, str]]:
+    """(type, value) rows to store and search; a video's vPDQ becomes one PDQ row per frame.
+
+    PDQ's dihedral variants are for querying only: stored originals queried with every variant
+    find mirrored and rotated copies.
+    """
     rows: list[tuple[str, str]] = []
     for signal in signals:
         kind, value = signal.get("type"), signal.get("value")
-        if kind == "vpdq" and isinstance(value, list):
-            rows.extend((FRAME_PDQ, str(f["value"])) for f in value if f.get("value"))
-        elif kind == "vpdq" and isinstance(value, str):
-            # python-threatexchange text form: "frame,quality,hash,timestamp" per line
-            for line in value.splitlines():
-                parts = line.split(",")
-                if len(parts) >= 3:
-                    rows.append((FRAME_PDQ, parts[2]))
+        if originals_only and signal.get("variant", "original") != "original":
+            continue
+        if kind == "vpdq" and isinstance(value, str):
+            rows.extend((FRAME_PDQ, frame) for frame in _vpdq_frame_hashes(value))
         elif isinstance(value, str) and kind:
             rows.append((str(kind), value.lower()))
-    return rows
+    return list(dict.fromkeys(rows))
+
+
+def _vpdq_frame_hashes(value: str) -> list[str]:
+    from takedown.signals.vpdq import parse_vpdq
+
+    try:
+        return [frame.hash.lower() for frame in parse_vpdq(value)]
+    except ValueError:
+        return []
 
 
 def hash_media(*, settings: Settings, index: Any, data: bytes, filename: str | None) -> HashedMedia:
-    """Hash and match media; a file we cannot decode is still kept (with its exact hashes)."""
+    """Hash and match media. A file we cannot decode or match is still kept with its exact
+    hashes and the reason: media trouble never loses a report."""
     sha256 = hashlib.sha256(data).hexdigest()
+    exact = [
+        {"type": "md5", "value": hashlib.md5(data).hexdigest()},
+        {"type": "sha256", "value": sha256},
+    ]
     try:
         media_type, signals = compute_signals(settings, data, filename)
     except MediaError as exc:
-        return HashedMedia(
-            sha256=sha256,
-            size_bytes=len(data),
-            media_type="unknown",
-            signals=[
-                {"type": "md5", "value": hashlib.md5(data).hexdigest()},
-                {"type": "sha256", "value": sha256},
-            ],
-            error=exc.detail,
-        )
-    return HashedMedia(
-        sha256=sha256,
-        size_bytes=len(data),
-        media_type=media_type,
-        signals=signals,
-        matches=match_signals(index, signals),
-    )
+        return HashedMedia(sha256, len(data), "unknown", exact, error=exc.detail)
+    except Exception as exc:  # hostile input can break a decoder in any way
+        log.exception("hashing report media failed")
+        return HashedMedia(sha256, len(data), "unknown", exact, error=f"hashing failed: {exc}")
+    try:
+        matches = match_signals(index, settings, signals)
+    except Exception as exc:
+        log.exception("matching report media failed")
+        return HashedMedia(sha256, len(data), media_type, signals, error=f"matching failed: {exc}")
+    return HashedMedia(sha256, len(data), media_type, signals, matches)
 
 
 def attach_media(
@@ -210,7 +165,7 @@ def attach_media(
     db_session.add(media)
     db_session.flush()
     seen: set[tuple[str, str]] = set()
-    for signal_type, value in searchable_signals(hashed.signals):
+    for signal_type, value in searchable_signals(hashed.signals, originals_only=True):
         if (signal_type, value) in seen or len(value) > 128:
             continue
         seen.add((signal_type, value))

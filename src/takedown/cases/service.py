@@ -269,3 +269,60 @@ def case_priority(*, db_session: Session, case: Case) -> Priority:
         )
         best = higher_priority(best, priority_for(facts))
     return best
+
+
+def case_overview(*, db_session: Session, case_id: str) -> dict[str, Any]:
+    """What a case shows staff: its fields, every report, the count and distinct reporters."""
+    case = get_case(db_session=db_session, case_id=case_id)
+    reports = case_reports(db_session=db_session, case_id=case_id)
+    return {
+        "case_id": case.id,
+        "status": case.status,
+        "priority": case.priority,
+        "category": case.category,
+        "is_child_safety": case.is_child_safety,
+        "deadline_at": case.deadline_at.isoformat(),
+        "deadline_is_legal": case.deadline_is_legal,
+        "escalation_level": case.escalation_level,
+        "overdue": is_overdue(case),
+        "bank_match": case.bank_match,
+        "ranked_lower": case.ranked_lower,
+        "account_id": case.account_id,
+        "content_id": case.content_id,
+        "content_url": case.content_url,
+        "report_count": len(reports),
+        "distinct_reporters": distinct_reporters(reports),
+        "reports": [
+            {
+                "report_id": r.id,
+                "category": r.category,
+                "received_at": r.received_at.isoformat(),
+                "reporter_role": r.reporter_role,
+                "reporter_name": r.reporter_name,
+                "reporter_email": r.reporter_email,
+                "subject_is_minor": r.subject_is_minor,
+                "law_enforcement_agency": r.law_enforcement_agency,
+                "law_enforcement_case_number": r.law_enforcement_case_number,
+                "explanation": r.explanation,
+                "content_url": r.content_url,
+                "content_id": r.content_id,
+                "channel": r.channel,
+                "ranked_lower": r.ranked_lower,
+                "valid_take_it_down_request": r.valid_take_it_down_request,
+            }
+            for r in reports
+        ],
+        "media": [
+            {
+                "id": m.id,
+                "source": m.source,
+                "media_type": m.media_type,
+                "filename": m.filename,
+                "sha256": m.sha256,
+                "signals": m.signals,
+                "matches": m.matches,
+                "error": m.error,
+            }
+            for m in case_media(db_session=db_session, case_id=case_id)
+        ],
+    }

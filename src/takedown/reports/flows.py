@@ -6,6 +6,7 @@ Everything happens in the caller's transaction; the route commits before it answ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -119,11 +120,11 @@ def submit_report(
     legal_ncii = data.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
     merged = case is not None
     if case is None:
-        case = _open_case(settings, data, priority, legal_ncii, flagged, account_id, has_file)
+        case = _open_case(settings, data, priority, legal_ncii, flagged, account_id, has_file, now)
         db_session.add(case)
     else:
         before = case.priority
-        _join_case(case, data, flagged, account_id)
+        _join_case(case, data, flagged, account_id, now)
         apply_priority(
             settings=settings, case=case, priority=priority, start=now, legal_ncii=legal_ncii
         )
@@ -267,8 +268,8 @@ def _open_case(
     flagged: bool,
     account_id: str | None,
     has_file: bool,
+    now: datetime,
 ) -> Case:
-    now = clock.now()
     fetch = bool(data.content_id and not has_file and settings.platform_media_url)
     case = Case(
         id=new_id("case"),
@@ -299,7 +300,9 @@ def _open_case(
     return case
 
 
-def _join_case(case: Case, data: ReportIn, flagged: bool, account_id: str | None) -> None:
+def _join_case(
+    case: Case, data: ReportIn, flagged: bool, account_id: str | None, now: datetime
+) -> None:
     case.report_count += 1
     case.category = more_severe_category(case.category, data.category)
     case.is_child_safety = case.is_child_safety or is_child_safety(
@@ -312,4 +315,4 @@ def _join_case(case: Case, data: ReportIn, flagged: bool, account_id: str | None
     if data.content_url and not case.content_url:
         case.content_url = normalise_url(data.content_url)
         case.content_url_key = url_key(data.content_url)
-    case.updated_at = clock.now()
+    case.updated_at = now

@@ -1,0 +1,123 @@
+"""Helpers for the report and case tests: valid report bodies per category, local servers
+(HTTP media / webhook receiver), and direct reads of stored rows for assertions."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+CHILD_SAFETY = ("child_sexual_abuse", "child_sexual_exploitation")
+
+
+def valid_body(category: str = "terms_violation", **fields: Any) -> dict[str, Any]:
+    """A report body that satisfies `category`'s rules, with `fields` laid over it."""
+    body: dict[str, Any] = {"category": category}
+    if "content_id" not in fields:
+        body["content_url"] = "https://platform.example/p/1"
+    if category == "non_consensual_intimate_imagery":
+        body |= {
+            "signature": "Jo Example",
+            "good_faith_statement": True,
+            "reporter": {"role": "victim", "name": "Jo Example", "email": "jo@example.org"},
+        }
+    elif category not in CHILD_SAFETY:
+        body |= {
+            "explanation": "It breaks the rules because it is spam.",
+            "good_faith_statement": True,
+            "reporter": {"name": "Sam Example", "email": "sam@example.org"},
+        }
+    body |= fields
+    return body
+
+
+def file_report(
+    client: TestClient,
+    category: str = "terms_violation",
+    *,
+    file: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    expect: int = 201,
+    **fields: Any,
+) -> dict[str, Any]:
+    body = valid_body(category, **fields)
+    if file is not None:
+        answer = client.post(
+            "/v1/reports",
+            data={"report": json.dumps(body)},
+            files={"file": ("upload.bin", file, "application/octet-stream")},
+            headers=headers or {},
+        )
+    else:
+        answer = client.post("/v1/reports", json=body, headers=headers or {})
+    assert answer.status_code == expect, answer.text
+    return answer.json()
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class WebhookReceiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        type(self).received.append(json.loads(self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpInbox:
+    """A local SMTP server (aiosmtpd) that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[Any]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

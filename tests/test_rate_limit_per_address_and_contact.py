@@ -1,0 +1,53 @@
+"""DSA Art 23: reports are rate-limited per client address and per contact, counted in the
+database so every serving process agrees."""
+
+from __future__ import annotations
+
+import pytest
+
+from takedown import clock
+from tests.reports_support import valid_body
+
+
+@pytest.fixture
+def settings(settings):  # type: ignore[no-untyped-def]
+    return settings.model_copy(
+        update={"report_rate_limit_per_address": 3, "report_rate_limit_per_contact": 2}
+    )
+
+
+def test_per_address_limit(client):
+    for i in range(3):
+        body = valid_body("child_sexual_abuse", content_id=f"a{i}")
+        assert client.post("/v1/reports", json=body).status_code == 201
+    answer = client.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="a9"))
+    assert answer.status_code == 429
+    assert answer.json()["code"] == "report_rate_limited"
+    clock.advance(__import__("datetime").timedelta(hours=1, minutes=1))
+    again = client.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="a9"))
+    assert again.status_code == 201
+
+
+def test_per_contact_limit_counts_across_addresses(client, app):
+    from fastapi.testclient import TestClient
+
+    body = valid_body("terms_violation")
+    assert client.post("/v1/reports", json=body).status_code == 201
+    other_address = TestClient(app, client=("10.9.8.7", 1234))
+    assert other_address.post("/v1/reports", json=body).status_code == 201
+    third = TestClient(app, client=("10.9.8.8", 1234)).post("/v1/reports", json=body)
+    assert third.status_code == 429
+
+
+def test_limit_is_shared_by_separate_app_instances(client, settings):
+    """Two serving processes (two apps here) see one count, because it lives in the database."""
+    from fastapi.testclient import TestClient
+
+    from takedown.api.app import create_app
+
+    other = TestClient(create_app(settings))
+    for i in range(2):
+        client.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id=f"s{i}"))
+    other.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="s3"))
+    answer = client.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="s4"))
+    assert answer.status_code == 429
