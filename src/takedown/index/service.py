@@ -130,6 +130,22 @@ class MatchIndex:
         self._stop = threading.Event()
         self.loaded_from = "empty"
 
+    @classmethod
+    def from_hashes(
+        cls, settings: Settings, hashes: np.ndarray, bank: BankInfo, signal_type: str = "pdq"
+    ) -> MatchIndex:
+        """An index over in-memory (n, 4) uint64 hashes in one bank, entry ids 1..n; no database.
+
+        For benchmarks and offline tools; the query path is the serving one.
+        """
+        index = cls(settings)
+        ids = np.arange(1, len(hashes) + 1, dtype=np.int64)
+        banks = np.full(len(hashes), bank.id, np.int32)
+        index._base = {signal_type: _segment(signal_type, True, ids, banks, hashes, None)}
+        index.banks = {bank.id: bank}
+        index.ready = True
+        return index
+
     # --- loading --------------------------------------------------------------------------
 
     def load(self) -> None:
