@@ -6,6 +6,7 @@ import typer
 
 from takedown.cli import apikey, audit, db, serve
 from takedown.cli import bank as bank_cli
+from takedown.cli import demo as demo_cli
 from takedown.cli import hash as hash_cli
 from takedown.cli import match as match_cli
 from takedown.cli import user as user_cli
@@ -24,6 +25,7 @@ app.add_typer(bank_cli.app, name="bank")
 app.command("match")(match_cli.match)
 app.command("hash")(hash_cli.hash_files)
 app.add_typer(user_cli.app, name="user")
+app.command("demo")(demo_cli.demo)
 
 from takedown.cli import ncmec as ncmec_cli  # noqa: E402
 

@@ -1,0 +1,54 @@
+"""`takedown demo`: migrate, seed demo data (idempotent), print logins, then serve."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from takedown.settings import get_settings
+from takedown.store.migrate import upgrade
+
+console = Console(stderr=True)
+
+
+def demo(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve after seeding."),
+    host: str = typer.Option(None, help="Address to listen on (default TAKEDOWN_HOST)."),
+    port: int = typer.Option(None, help="Port (default TAKEDOWN_PORT)."),
+) -> None:
+    """Run Takedown with demo data: a bank of benign stand-in images, a few cases, and
+    reviewer logins (new passwords on every start)."""
+    from takedown.console.demo import STAND_IN_LABEL, seed_demo
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    console.print("[bold]Seeding demo data[/bold] (idempotent) ...")
+    seed = seed_demo(settings)
+    base = settings.public_base_url.rstrip("/")
+    if port or host:
+        base = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(
+        f"bank [bold]demo-stand-ins[/bold]: {seed.bank_entries} hashes, every one a "
+        f"{STAND_IN_LABEL} (scikit-image photographs; no abusive material anywhere)"
+    )
+    for case in seed.cases:
+        console.print(
+            f"case {case['case_id']}  {case['category']}  due {case['deadline']}  "
+            f"track: {case['status_url']}"
+        )
+    logins = Table(title=f"Console: {base}/console   (public form: {base}/report)")
+    for column in ("username", "role", "password"):
+        logins.add_column(column)
+    for username, (role, password) in seed.logins.items():
+        logins.add_row(username, role, password)
+    console.print(logins)
+    # Plain lines too, for scripts and terminals that mangle tables.
+    typer.echo(f"console: {base}/console")
+    for username, (role, password) in seed.logins.items():
+        typer.echo(f"login: {username} {password} ({role})")
+    if serve:
+        from takedown.cli.serve import serve as run_server
+
+        run_server(host=host, port=port, workers=1)

@@ -1,0 +1,256 @@
+"""Demo data for `takedown demo`: a bank of benign stand-ins, a few cases, and staff logins.
+
+No abusive imagery is involved anywhere: the "bank" holds hashes of photographs shipped with
+scikit-image (a cat, a cup of coffee, a rocket), each entry labelled as a DEMO STAND-IN.
+Seeding runs through the real services and is idempotent: a second start adds nothing new.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+from skimage import data as skdata
+from sqlalchemy import func, select
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.auth.models import Role
+from takedown.auth.passwords import hash_password
+from takedown.auth.users import create_user, get_user_by_username
+from takedown.banks.models import BankEntry
+from takedown.banks.service import add_entries, get_or_create_bank
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+STAND_IN_LABEL = "DEMO STAND-IN — benign test image"
+DEMO_BANK = "demo-stand-ins"
+BANKED_STAND_INS = ("chelsea", "coffee", "rocket")
+DEMO_ACCOUNT = "demo-account-7"
+DEMO_USERS = (
+    ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
+    ("demo-cs-2", Role.CHILD_SAFETY_REVIEWER),
+    ("demo-legal", Role.LEGAL),
+    ("demo-admin", Role.ADMIN),
+)
+
+
+@dataclass
+class DemoSeed:
+    logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # username: (role, password)
+    cases: list[dict[str, Any]] = field(default_factory=list)
+    bank_entries: int = 0
+
+
+def stand_in_image(name: str) -> Image.Image:
+    """A colour photograph shipped with scikit-image (no people)."""
+    array = getattr(skdata, name)()
+    if array.ndim == 2:
+        array = np.stack([array] * 3, axis=-1)
+    return Image.fromarray(array[..., :3].astype(np.uint8)).convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _reupload(image: Image.Image) -> bytes:
+    """Resized, mirrored and re-encoded: how a re-upload of banked content often looks."""
+    smaller = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.Resampling.LANCZOS)
+    return _jpeg(ImageOps.mirror(smaller), quality=70)
+
+
+def _scene(seed: int) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:360, 0:480].astype(np.float32)
+    image = np.zeros((360, 480, 3), np.float32)
+    for channel in range(3):
+        a, b, c = rng.uniform(-1, 1, 3)
+        image[..., channel] = 128 + 60 * np.sin(a * xx / 40 + b * yy / 50 + c * 6)
+    return Image.fromarray(np.clip(image, 0, 255).astype(np.uint8))
+
+
+def seed_bank(settings: Settings) -> int:
+    """The demo bank (CSAM category, action block) holding only benign stand-in hashes."""
+    from takedown.cases.media import compute_signals
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        bank = get_or_create_bank(
+            db_session=db_session,
+            name=DEMO_BANK,
+            category="csam",
+            action="block",
+            description=f"{STAND_IN_LABEL}s from scikit-image. Not abusive material.",
+            actor="demo",
+        )
+        for name in BANKED_STAND_INS:
+            _, signals = compute_signals(settings, _jpeg(stand_in_image(name)), f"{name}.jpg")
+            entries = [
+                {**s, "note": f"{STAND_IN_LABEL} (skimage.data.{name})"}
+                for s in signals
+                if s.get("type") in ("pdq", "md5")
+            ]
+            add_entries(db_session=db_session, bank=bank, entries=entries, added_by="demo")
+        return int(
+            db_session.scalar(
+                select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank.id)
+            )
+            or 0
+        )
+
+
+def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
+    chelsea = stand_in_image("chelsea")
+    return [
+        (
+            "demo-report-1",
+            {
+                "category": "child_sexual_abuse",
+                "content_id": "demo-post-1001",
+                "account_id": DEMO_ACCOUNT,
+                "subject_is_minor": "yes",
+                "reporter": {"role": "parent_or_guardian", "email": "parent@example.org"},
+                "explanation": "DEMO: a re-upload of a banked stand-in image (a cat photo).",
+            },
+            _reupload(chelsea),
+        ),
+        (
+            "demo-report-2",
+            {
+                "category": "child_sexual_exploitation",
+                "content_url": "https://platform.example/messages/demo-2002",
+                "explanation": "DEMO: an adult asks a child for photos (text only).",
+            },
+            None,
+        ),
+        (
+            "demo-report-3",
+            {
+                "category": "child_sexual_abuse",
+                "content_id": "demo-post-3003",
+                "explanation": "DEMO: an anonymous report with a benign generated scene.",
+            },
+            _jpeg(_scene(3)),
+        ),
+        (
+            "demo-report-4",
+            {
+                "category": "non_consensual_intimate_imagery",
+                "content_url": "https://platform.example/p/demo-4004",
+                "reporter": {"role": "victim", "name": "Demo Victim", "email": "me@example.org"},
+                "explanation": "DEMO: a private image posted without my consent.",
+                "good_faith_statement": True,
+                "signature": "Demo Victim",
+            },
+            None,
+        ),
+        (
+            "demo-report-5",
+            {
+                "category": "terms_violation",
+                "content_url": "https://platform.example/p/demo-5005",
+                "reporter": {
+                    "role": "platform_user",
+                    "name": "Demo User",
+                    "email": "u@example.org",
+                },
+                "explanation": "DEMO: spam links in comments.",
+                "good_faith_statement": True,
+            },
+            None,
+        ),
+    ]
+
+
+def seed_reports(settings: Settings) -> list[dict[str, Any]]:
+    """File the demo reports through intake; their Idempotency-Keys make a re-run a no-op."""
+    from takedown.index.service import load_index
+    from takedown.reports.flows import Submission
+    from takedown.reports.models import Channel
+    from takedown.reports.schemas import ReportIn
+    from takedown.reports.views import accept
+    from takedown.scan.flows import scan_upload
+    from takedown.scan.models import ContentItem
+    from takedown.store.db import session_factory
+
+    index = load_index(settings)
+    try:
+        answers = []
+        for key, body, file_bytes in _demo_reports():
+            db_session = session_factory(settings.resolved_database_url)()
+            try:
+                submission = Submission(
+                    report=ReportIn.model_validate(body),
+                    channel=Channel.API,
+                    file_bytes=file_bytes,
+                    filename="demo.jpg" if file_bytes else None,
+                    idempotency_key=key,
+                )
+                answer = accept(
+                    db_session=db_session, settings=settings, index=index, submission=submission
+                )
+                answers.append({**answer.body, "category": body["category"]})
+            finally:
+                db_session.close()
+        # The uploader's history: an earlier upload the scan blocked (a banked stand-in).
+        with session_scope(settings.resolved_database_url) as db_session:
+            seen = db_session.scalar(
+                select(ContentItem.id).where(ContentItem.content_id == "demo-upload-0999")
+            )
+            if seen is None:
+                scan_upload(
+                    db_session=db_session,
+                    settings=settings,
+                    index=index,
+                    data=_jpeg(stand_in_image("coffee")),
+                    content_id="demo-upload-0999",
+                    account_id=DEMO_ACCOUNT,
+                    filename="coffee.jpg",
+                )
+        return answers
+    finally:
+        index.close()
+
+
+def seed_users(settings: Settings) -> dict[str, tuple[str, str]]:
+    """Demo staff logins with fresh random passwords on every start (printed, never stored)."""
+    logins: dict[str, tuple[str, str]] = {}
+    with session_scope(settings.resolved_database_url) as db_session:
+        for username, role in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            user = get_user_by_username(db_session=db_session, username=username)
+            if user is None:
+                create_user(
+                    db_session=db_session,
+                    username=username,
+                    role=role,
+                    password=password,
+                    actor="demo",
+                )
+            else:
+                user.password_hash = hash_password(password)
+                user.disabled = False
+                record(
+                    db_session=db_session,
+                    actor="demo",
+                    action="user.password_reset",
+                    subject=user.id,
+                    details={"at": clock.now()},
+                )
+            logins[username] = (role.value, password)
+    return logins
+
+
+def seed_demo(settings: Settings) -> DemoSeed:
+    """Everything the demo needs; safe to run on every start."""
+    seed = DemoSeed()
+    seed.bank_entries = seed_bank(settings)
+    seed.cases = seed_reports(settings)
+    seed.logins = seed_users(settings)
+    return seed

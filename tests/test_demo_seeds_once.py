@@ -1,0 +1,50 @@
+"""`takedown demo` seeds a bank of labelled benign stand-ins, cases of different priorities and
+staff logins through the real services, once: a second start adds nothing but new passwords."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+
+from takedown.banks.models import Bank, BankEntry
+from takedown.cases.models import Case
+from takedown.reports.models import Report
+from takedown.store.db import session_scope
+from tests.review_support import ConsoleBrowser
+
+
+def _counts(settings):  # type: ignore[no-untyped-def]
+    with session_scope(settings.resolved_database_url) as db_session:
+        return {
+            model.__name__: db_session.scalar(select(func.count()).select_from(model))
+            for model in (Bank, BankEntry, Case, Report)
+        }
+
+
+def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
+    first = cli("demo", "--no-serve")
+    assert first.exit_code == 0, first.output
+    counts = _counts(settings)
+    assert counts["Bank"] == 1 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
+    with session_scope(settings.resolved_database_url) as db_session:
+        notes = db_session.scalars(select(BankEntry.note)).all()
+        assert all("DEMO STAND-IN — benign test image" in note for note in notes)
+        priorities = set(db_session.scalars(select(Case.priority)))
+        assert {"P0", "P1", "P2"} <= priorities
+        assert db_session.scalar(select(func.count()).where(Case.bank_match.is_(True))) >= 1
+
+    second = cli("demo", "--no-serve")
+    assert second.exit_code == 0, second.output
+    assert _counts(settings) == counts
+
+    logins = dict(re.findall(r"^login: (\S+) (\S+) \(", second.stdout, re.MULTILINE))
+    assert set(logins) == {"demo-cs-1", "demo-cs-2", "demo-legal", "demo-admin"}
+    assert "console: " in second.stdout and "/console" in second.stdout
+    browser = ConsoleBrowser(client)
+    assert browser.login("demo-cs-1", logins["demo-cs-1"]).status_code == 303
+    queue = client.get("/console/queue").text
+    assert queue.count('class="case-row') >= 4
+    # The first start's passwords no longer work: each start prints fresh ones.
+    old = dict(re.findall(r"^login: (\S+) (\S+) \(", first.stdout, re.MULTILINE))
+    assert ConsoleBrowser(client).login("demo-cs-2", old["demo-cs-2"]).status_code == 401
