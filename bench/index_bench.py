@@ -14,6 +14,7 @@ import argparse
 import gc
 import platform
 import resource
+import shutil
 import subprocess
 import tempfile
 import time
@@ -50,12 +51,12 @@ def make_data(size: int, queries: int, seed: int) -> tuple[np.ndarray, np.ndarra
 
 
 def timed_queries(
-    search: Callable[[np.ndarray], set[int]], queries: np.ndarray
+    search: Callable[[int], set[int]], count: int
 ) -> tuple[list[set[int]], np.ndarray]:
     found, latencies = [], []
-    for query in queries:
+    for i in range(count):
         started = time.perf_counter()
-        found.append(search(query))
+        found.append(search(i))
         latencies.append(time.perf_counter() - started)
     return found, np.array(latencies)
 
@@ -100,7 +101,20 @@ def bench_size(size: int, queries: int, slow_queries: int, seed: int) -> tuple[l
         1 for i, d in enumerate(planted) if 0 <= d <= RADIUS and truth[i]
     ) / max(1, sum(1 for d in planted if 0 <= d <= RADIUS))
 
-    # Takedown MatchIndex, the serving query path.
+    rows.append(_takedown(hashes, query, truth, slow_queries, extra))
+    gc.collect()
+    rows.append(_faiss_flat(hashes, query[:slow_queries], truth[:slow_queries]))
+    gc.collect()
+    rows.append(_threatexchange(hashes, query[:slow_queries], truth[:slow_queries]))
+    gc.collect()
+    return rows, extra
+
+
+def _takedown(
+    hashes: np.ndarray, query: np.ndarray, truth: list[set[int]], slow_queries: int, extra: dict
+) -> dict:
+    """Takedown's MatchIndex through its serving query path, then a snapshot restart."""
+    size = len(hashes)
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="index-bench-")))
     bank = BankInfo(1, "bench", "csam", "block", RADIUS, {}, True)
     started = time.perf_counter()
@@ -109,82 +123,68 @@ def bench_size(size: int, queries: int, slow_queries: int, seed: int) -> tuple[l
     hex_queries = [q.astype(">u8").tobytes().hex() for q in query]
     index.query("pdq", hex_queries[0])  # warm caches once
     found, lat = timed_queries(
-        lambda q: {h.entry_id for h in index.query("pdq", q.astype(">u8").tobytes().hex())},
-        query,
+        lambda i: {h.entry_id for h in index.query("pdq", hex_queries[i])}, len(query)
     )
     rec, false_hits = recall(found, truth)
-    rows.append(
-        row(
-            "Takedown MatchIndex (MIH 16x16)",
-            size,
-            build,
-            lat,
-            rec,
-            false_hits,
-            index.nbytes / size,
-        )
+    result = row(
+        "Takedown MatchIndex (MIH 16x16)", size, build, lat, rec, false_hits, index.nbytes / size
     )
 
     # Restart: write a snapshot, then time load + first query (what `load_index` does first).
     started = time.perf_counter()
     snapshot.save(settings.index_dir, index._base, ChangeCursor(), "bench")
     extra["snapshot_write_s"] = time.perf_counter() - started
-    del index
+    index = MatchIndex(settings)
     gc.collect()
     started = time.perf_counter()
     loaded = snapshot.load(settings.index_dir, "bench")
     assert loaded is not None
-    restarted = MatchIndex(settings)
-    restarted._base, restarted._cursor = loaded
-    restarted.banks = {1: bank}
-    first = restarted.query("pdq", hex_queries[0])
+    index._base, index._cursor = loaded
+    index.banks = {1: bank}
+    index.query("pdq", hex_queries[0])
     extra["snapshot_load_s"] = time.perf_counter() - started
-    found, lat = timed_queries(
-        lambda q: {h.entry_id for h in restarted.query("pdq", q.astype(">u8").tobytes().hex())},
-        query[: max(slow_queries, 50)],
+    _, lat = timed_queries(
+        lambda i: {h.entry_id for h in index.query("pdq", hex_queries[i])}, max(slow_queries, 50)
     )
     extra["mmap_first_queries_qps"] = len(lat) / lat.sum()
-    del restarted, loaded, first
-    gc.collect()
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
+    return result
 
-    # faiss IndexBinaryFlat: a flat scan (range_search radius is exclusive).
-    codes = np.ascontiguousarray(hashes.astype(">u8")).view(np.uint8).reshape(size, 32)
+
+def _faiss_flat(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]) -> dict:
+    """faiss IndexBinaryFlat: a flat scan (its range_search radius is exclusive)."""
+    codes = np.ascontiguousarray(hashes.astype(">u8")).view(np.uint8).reshape(len(hashes), 32)
     started = time.perf_counter()
     flat = faiss.IndexBinaryFlat(256)
     flat.add(codes)
     build = time.perf_counter() - started
     qcodes = np.ascontiguousarray(query.astype(">u8")).view(np.uint8).reshape(-1, 32)
 
-    def flat_search(q: np.ndarray) -> set[int]:
-        code = np.ascontiguousarray(q.astype(">u8")).view(np.uint8).reshape(1, 32)
-        _, _, ids = flat.range_search(code, RADIUS + 1)
+    def search(i: int) -> set[int]:
+        _, _, ids = flat.range_search(qcodes[i : i + 1], RADIUS + 1)
         return set((ids + 1).tolist())
 
-    found, lat = timed_queries(flat_search, query[:slow_queries])
-    rec, false_hits = recall(found, truth[:slow_queries])
-    rows.append(row("faiss IndexBinaryFlat", size, build, lat, rec, false_hits, 32))
-    del flat, qcodes
-    gc.collect()
+    found, lat = timed_queries(search, len(query))
+    rec, false_hits = recall(found, truth)
+    return row("faiss IndexBinaryFlat", len(hashes), build, lat, rec, false_hits, 32)
 
-    # python-threatexchange PDQIndex (MultiHash 16x16), built from hex strings as HMA does.
+
+def _threatexchange(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]) -> dict:
+    """python-threatexchange PDQIndex (FAISS MultiHash 16x16), built from hex as HMA does."""
     from threatexchange.signal_type.pdq.pdq_index import PDQIndex
 
-    hex_bank = np.ascontiguousarray(hashes.astype(">u8")).view(np.uint8).reshape(size, 32)
+    raw = np.ascontiguousarray(hashes.astype(">u8")).view(np.uint8).reshape(len(hashes), 32)
     rss_before = _rss_bytes()
     started = time.perf_counter()
-    tx_index = PDQIndex((hex_bank[i].tobytes().hex(), i + 1) for i in range(size))
+    tx_index = PDQIndex((raw[i].tobytes().hex(), i + 1) for i in range(len(hashes)))
     build = time.perf_counter() - started
-    mem = (_rss_bytes() - rss_before) / size
-
-    def tx_search(q: np.ndarray) -> set[int]:
-        return {m.metadata for m in tx_index.query(q.astype(">u8").tobytes().hex())}
-
-    found, lat = timed_queries(tx_search, query[:slow_queries])
-    rec, false_hits = recall(found, truth[:slow_queries])
-    rows.append(row("python-threatexchange PDQIndex", size, build, lat, rec, false_hits, mem))
-    del tx_index
-    gc.collect()
-    return rows, extra
+    mem = (_rss_bytes() - rss_before) / len(hashes)
+    hex_queries = [q.astype(">u8").tobytes().hex() for q in query]
+    found, lat = timed_queries(
+        lambda i: {m.metadata for m in tx_index.query(hex_queries[i])}, len(query)
+    )
+    rec, false_hits = recall(found, truth)
+    return row("python-threatexchange PDQIndex", len(hashes), build, lat, rec, false_hits, mem)
 
 
 def _rss_bytes() -> int:
