@@ -1,0 +1,185 @@
+"""The two-person rule end to end in real headless Chromium against a real `takedown serve`:
+a public report with a (benign) image, reviewer A sees only a blurred greyscale preview and records
+a lone no_violation, the case lands in second review, reviewer B closes it, and the reporter's
+tracking page moves from "in review" to "no action"."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from tests.media import jpeg, stand_in
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORDS = {"reviewer-a": "first reviewer password", "reviewer-b": "second reviewer password"}
+SCREENSHOT = Path(os.environ.get("TAKEDOWN_SCREENSHOT", "/tmp/takedown-console-case.png"))
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
+        "TAKEDOWN_DATABASE_URL": f"sqlite:///{tmp_path / 'browser.db'}",
+        "TAKEDOWN_PORT": str(port),
+        "TAKEDOWN_PUBLIC_BASE_URL": base,
+    }
+    cli = [sys.executable, "-m", "takedown.cli.main"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    for username, password in PASSWORDS.items():
+        subprocess.run(
+            [*cli, "user", "create", "--username", username, "--role", "child_safety_reviewer",
+             "--password-stdin"],
+            input=password + "\n", text=True, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen([*cli, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "server.log").read_text())
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _blurred_and_grey(data: bytes, original: bytes) -> None:
+    preview = Image.open(io.BytesIO(data))
+    rgb = np.asarray(preview.convert("RGB"), int)
+    assert np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 2, "preview is not greyscale"
+    assert np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 2, "preview is not greyscale"
+
+    def energy(image: Image.Image) -> float:
+        grey = image.convert("L")
+        smooth = grey.filter(ImageFilter.GaussianBlur(2))
+        return float(np.abs(np.asarray(grey, float) - np.asarray(smooth, float)).mean())
+
+    reference = Image.open(io.BytesIO(original)).resize(preview.size)
+    assert energy(preview) < 1.0 and energy(reference) > 4 * energy(preview), "not blurred"
+
+
+def _login(browser, base: str, username: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{base}/console")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORDS[username])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/console/queue**")
+    return context, page
+
+
+def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base = server
+    image = jpeg(stand_in("chelsea"))
+    image_path = tmp_path / "benign-stand-in.jpg"
+    image_path.write_bytes(image)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            # The public form: child sexual abuse, anonymous, with a benign stand-in image.
+            public = browser.new_context().new_page()
+            public.goto(f"{base}/report")
+            public.check("#category-child_sexual_abuse")
+            public.set_input_files("#file", str(image_path))
+            public.click("button[type=submit]")
+            tracking_url = public.get_attribute("#tracking-link", "href")
+            case_id = public.inner_text("#case-reference").strip()
+            assert tracking_url and case_id.startswith("case_")
+            public.goto(tracking_url)
+            assert public.inner_text("#status").strip() == "received"
+
+            # Reviewer A: the queue, the case, a blurred greyscale preview, a lone no_violation.
+            context_a, page_a = _login(browser, base, "reviewer-a")
+            page_a.click(f"a.case-link:text('{case_id}')")
+            page_a.wait_for_url(f"{base}/console/cases/{case_id}")
+            preview = page_a.locator("img.media-preview").first
+            preview.wait_for()
+            assert page_a.evaluate(
+                "img => img.complete && img.naturalWidth > 0", preview.element_handle()
+            )
+            src = preview.get_attribute("src")
+            assert src and src.endswith("/preview.jpg")
+            served = context_a.request.get(f"{base}{src}")
+            assert served.ok and served.headers["content-type"] == "image/jpeg"
+            _blurred_and_grey(served.body(), image)
+            page_a.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            page_a.keyboard.press("n")  # shortcut: choose "no violation"
+            assert page_a.is_checked("#outcome-no-violation")
+            page_a.fill("#reason", "Looks like a cat photo, no abuse.")
+            page_a.click("#record-decision")
+            page_a.wait_for_url(f"{base}/console/cases/{case_id}?notice=second_review")
+            assert page_a.inner_text("#case-status").strip() == "second review"
+            assert page_a.locator("#decision-form").count() == 0  # A cannot be the second look
+
+            public.goto(tracking_url)
+            assert public.inner_text("#status").strip() == "in review"
+
+            # Reviewer B finds it in the second-review queue and closes it.
+            context_b, page_b = _login(browser, base, "reviewer-b")
+            page_b.goto(f"{base}/console/queue?queue=second_review")
+            page_b.click(f"a.case-link:text('{case_id}')")
+            page_b.wait_for_url(f"{base}/console/cases/{case_id}")
+            page_b.check("#outcome-no-violation")
+            page_b.fill("#reason", "Agree: a cat, nothing else.")
+            page_b.click("#record-decision")
+            page_b.wait_for_url(f"{base}/console/cases/{case_id}?notice=decided")
+            assert page_b.inner_text("#case-status").strip() == "no action"
+
+            public.goto(tracking_url)
+            assert public.inner_text("#status").strip() == "no action"
+            context_a.close()
+            context_b.close()
+        finally:
+            browser.close()
