@@ -104,8 +104,8 @@ def vpdq_match_percentages(
         distances = np.unpackbits(chunk[:, None, :] ^ b[None, :, :], axis=2).sum(axis=2)
         close[start : start + 256] = distances <= distance_threshold
     return (
-        close.any(axis=1).sum() * 100 / len(q),
-        close.any(axis=0).sum() * 100 / len(b),
+        int(close.any(axis=1).sum()) * 100 / len(q),
+        int(close.any(axis=0).sum()) * 100 / len(b),
     )
 
 
