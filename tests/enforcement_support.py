@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from takedown import clock
@@ -17,6 +18,14 @@ from takedown.enforcement.signing import SIGNATURE_HEADER, verify
 from tests.review_support import make_user, staff_headers
 
 SECRET = "whsec-test-0123456789"
+
+
+@pytest.fixture
+def moving_clock():  # type: ignore[no-untyped-def]
+    """For tests that call clock.advance(): the clock is reset afterwards, whatever happens."""
+    clock.reset()
+    yield clock
+    clock.reset()
 
 
 @dataclass

@@ -61,7 +61,9 @@ def test_events_survive_a_kill_between_decision_and_delivery(settings, tmp_path)
     }
     log = tmp_path / "server.log"
     with session_scope(settings.resolved_database_url) as db_session:
-        create_user(db_session=db_session, username="rev", role="reviewer", password="correct horse battery")
+        create_user(
+            db_session=db_session, username="rev", role="reviewer", password="correct horse battery"
+        )
         token = issue_staff_token(db_session=db_session, username="rev")
 
     # First life: no background jobs, so nothing can be delivered before the kill.

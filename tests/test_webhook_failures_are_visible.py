@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
@@ -15,10 +16,11 @@ from takedown.enforcement.delivery import deliver_due
 from takedown.enforcement.models import EventType
 from takedown.enforcement.outbox import enqueue
 from takedown.store.db import session_scope
-from tests.enforcement_support import SECRET, Receiver
+from tests.enforcement_support import SECRET, Receiver, moving_clock  # noqa: F401
 from tests.review_support import console, make_user, staff_headers
 
 
+@pytest.mark.usefixtures("moving_clock")
 def test_undeliverable_event_fails_visibly_and_can_be_requeued(settings):
     receiver = Receiver(status=500).start()  # up, but broken
     settings = settings.model_copy(

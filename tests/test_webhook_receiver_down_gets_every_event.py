@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.enforcement.delivery import deliver_due
-from tests.enforcement_support import SECRET, Receiver, decide_violating, report_with_media
+from tests.enforcement_support import (  # noqa: F401
+    SECRET,
+    Receiver,
+    decide_violating,
+    moving_clock,
+    report_with_media,
+)
 from tests.media import generated_scene, jpeg
 from tests.review_support import make_user, staff_headers
 
@@ -23,6 +30,7 @@ def _outbox(client: TestClient, headers: dict[str, str]) -> dict:
     return answer.json()
 
 
+@pytest.mark.usefixtures("moving_clock")
 def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
     receiver = Receiver().start()
     receiver.stop()  # the platform's endpoint is down; its port is known
