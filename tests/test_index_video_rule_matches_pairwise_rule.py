@@ -15,7 +15,6 @@ from takedown.settings import Settings
 from takedown.signals.vpdq import VpdqFrame, serialise_vpdq, vpdq_is_match
 from takedown.store.db import session_scope
 
-
 # Bits flipped per copied frame: mostly within the vPDQ distance 31, some just beyond it.
 FLIPS = [0, 5, 20, 31, 32, 40]
 FLIP_ODDS = [0.3, 0.25, 0.2, 0.1, 0.1, 0.05]
