@@ -93,11 +93,16 @@ class Receiver:
 
 
 def scan(
-    client: TestClient, key: str, data: bytes, content_id: str, account_id: str
+    client: TestClient,
+    key: str,
+    data: bytes,
+    content_id: str,
+    account_id: str,
+    filename: str = "upload.jpg",
 ) -> dict[str, Any]:
     answer = client.post(
         "/v1/scan",
-        files={"file": ("upload.jpg", data, "image/jpeg")},
+        files={"file": (filename, data, "application/octet-stream")},
         data={"content_id": content_id, "account_id": account_id},
         headers={"Authorization": f"Bearer {key}"},
     )
@@ -112,6 +117,7 @@ def report_with_media(
     content_id: str,
     account_id: str,
     category: str = "child_sexual_abuse",
+    filename: str = "upload.jpg",
 ) -> dict[str, Any]:
     body = {
         "category": category,
@@ -130,7 +136,7 @@ def report_with_media(
     answer = client.post(
         "/v1/reports",
         data={"report": json.dumps(body)},
-        files={"file": ("upload.jpg", data, "image/jpeg")},
+        files={"file": (filename, data, "application/octet-stream")},
     )
     assert answer.status_code == 201, answer.text
     return answer.json()

@@ -181,8 +181,16 @@ def history(*, db_session: Session, account_id: str, limit: int = 100) -> Accoun
     )
     if account is None and not uploads_total:
         raise NotFound(f"no account {account_id}", code="account_not_found")
-    if account is None:
-        account = get_or_create(db_session=db_session, account_id=account_id)
+    if account is None:  # seen only in the ledger: shown, not stored
+        now = clock.now()
+        account = Account(
+            id=account_id,
+            status=AccountStatus.ACTIVE.value,
+            strike_count=0,
+            flagged_for_review=False,
+            created_at=now,
+            updated_at=now,
+        )
     strikes = list(
         db_session.scalars(
             select(Strike).where(Strike.account_id == account_id).order_by(Strike.created_at.desc())

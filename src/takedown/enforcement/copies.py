@@ -43,10 +43,17 @@ def _is_pdq(signal_type: str) -> bool:
 
 
 def _frames(value: Any) -> list[str]:
-    """vPDQ values: one frame hash per signal, or a list / comma- or space-separated string."""
-    if isinstance(value, list):
-        return [str(v).lower() for v in value if v]
-    return [part.lower() for part in str(value).replace(",", " ").split() if len(part) == 64]
+    """vPDQ frame hashes: a signal's JSON list of "hash,quality,timestamp", or a ledger row's one
+    frame hash."""
+    from takedown.signals.vpdq import parse_vpdq
+
+    text = str(value or "").strip()
+    if text.startswith("["):
+        try:
+            return [frame.hash.lower() for frame in parse_vpdq(text)]
+        except ValueError:
+            return []
+    return [text.lower()] if len(text) == 64 else []
 
 
 def _bits(hexes: Iterable[str]) -> np.ndarray:
