@@ -1,22 +1,28 @@
-"""Staff API: a case's CyberTipline filing state, and `legal` filing a report by hand."""
+"""Staff API and console page: a case's CyberTipline filing state, and `legal` filing by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import get_db_session, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
+from takedown.auth.users import has_role
+from takedown.console.auth import ConsoleUser, require_console_user
 from takedown.errors import Forbidden
 from takedown.ncmec import service
 from takedown.review.service import get_visible_case
 from takedown.settings import Settings
+from takedown.web.templating import templates
 
-router = APIRouter(prefix="/v1/cases", tags=["ncmec"])
+router = APIRouter(tags=["ncmec"])
 
 
 def _user(db_session: Session, principal: Principal) -> User:
@@ -26,7 +32,7 @@ def _user(db_session: Session, principal: Principal) -> User:
     return user
 
 
-@router.get("/{case_id}/ncmec")
+@router.get("/v1/cases/{case_id}/ncmec")
 def case_filings(
     case_id: str,
     db_session: Session = Depends(get_db_session),
@@ -43,7 +49,7 @@ def case_filings(
     }
 
 
-@router.post("/{case_id}/ncmec", status_code=202)
+@router.post("/v1/cases/{case_id}/ncmec", status_code=202)
 def file_case(
     case_id: str,
     db_session: Session = Depends(get_db_session),
@@ -57,3 +63,46 @@ def file_case(
         db_session=db_session, settings=settings, case=case, actor=f"user:{user.id}"
     )
     return {"queued": queued, "filing": service.describe(db_session=db_session, filing=filing)}
+
+
+# --- console -------------------------------------------------------------------------------------
+
+# The shared template environment lists its concerns' folders; this page loads its own file and
+# extends the console layout through that environment.
+CONSOLE_PAGE = (Path(__file__).parent / "templates" / "filing.html").read_text()
+
+
+@router.get("/console/cases/{case_id}/ncmec", include_in_schema=False)
+def console_page(
+    request: Request,
+    case_id: str,
+    me: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
+    db_session: Session = Depends(get_db_session),
+) -> HTMLResponse:
+    case = get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    filings = [
+        service.describe(db_session=db_session, filing=f)
+        for f in service.filings_for_case(db_session=db_session, case_id=case.id)
+    ]
+    latest = filings[0]["state"] if filings else None
+    page = templates.env.from_string(CONSOLE_PAGE).render(
+        request=request,
+        me=me,
+        case=case,
+        filings=filings,
+        notice="Queued for NCMEC." if request.query_params.get("notice") == "ncmec" else None,
+        may_file=has_role(me.role, Role.LEGAL) and latest in (None, "failed"),
+    )
+    return HTMLResponse(page)
+
+
+@router.post("/console/cases/{case_id}/ncmec", include_in_schema=False)
+def console_file(
+    case_id: str,
+    me: ConsoleUser = Depends(require_console_user(Role.LEGAL)),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> RedirectResponse:
+    case = get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    service.request_filing(db_session=db_session, settings=settings, case=case, actor=me.actor)
+    return RedirectResponse(f"/console/cases/{quote(case.id)}/ncmec?notice=ncmec", status_code=303)
