@@ -69,13 +69,15 @@ def fetch_media(settings: Settings, content_id: str) -> bytes:
                 )
             declared = int(response.headers.get("content-length") or 0)
             if declared > limit:
-                raise MediaTooLarge(f"platform media is {declared} bytes, over {limit}")
+                raise MediaTooLarge(
+                    f"platform media is {declared} bytes, over the {limit}-byte limit"
+                )
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise MediaTooLarge(f"platform media is over {limit} bytes")
+                    raise MediaTooLarge(f"platform media is over the {limit}-byte limit")
                 if time.monotonic() > deadline:
                     raise UpstreamError(
                         "platform media download took too long", code="fetch_timeout"

@@ -1,0 +1,81 @@
+"""/report: a server-rendered form that works without JavaScript, with labelled controls, the
+plain-language TAKE IT DOWN Act notice, inline errors next to fields, and a confirmation page
+with the case reference and tracking link."""
+
+from __future__ import annotations
+
+import re
+
+from tests.media import jpeg, stand_in
+
+
+def test_form_has_notice_and_labels_for_every_control(client):
+    page = client.get("/report")
+    assert page.status_code == 200
+    html = page.text
+    assert "TAKE IT DOWN Act" in html and "48 hours" in html
+    assert "<script" not in html  # nothing needs JavaScript
+    ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    assert ids and set(ids) <= labelled, set(ids) - labelled
+    assert 'href="#main"' in html  # skip link for keyboard users
+
+
+def test_missing_fields_are_shown_inline_and_values_kept(client):
+    page = client.post(
+        "/report",
+        data={"category": "terms_violation", "content_url": "https://x.example/p"},
+        files={"file": ("", b"", "application/octet-stream")},
+    )
+    assert page.status_code == 422
+    html = page.text
+    assert 'role="alert"' in html
+    assert 'id="explanation-error"' in html and 'aria-invalid="true"' in html
+    assert 'id="reporter-email-error"' in html
+    assert 'value="https://x.example/p"' in html  # what was typed is kept
+    assert "<title>Error:" in html
+
+
+def test_valid_submission_shows_confirmation_with_case_and_tracking_link(client):
+    page = client.post(
+        "/report",
+        data={
+            "category": "child_sexual_abuse",
+            "content_url": "https://platform.example/p/1",
+            "subject_is_minor": "yes",
+            "idempotency_key": "form-1",
+        },
+        files={"file": ("photo.jpg", jpeg(stand_in("rocket")), "image/jpeg")},
+    )
+    assert page.status_code == 201, page.text
+    case_ref = re.search(r'id="case-reference">([^<]+)<', page.text).group(1)
+    link = re.search(r'id="tracking-link" href="([^"]+)"', page.text).group(1)
+    assert case_ref.startswith("case_")
+    tracked = client.get(link.replace("http://testserver", ""))
+    assert tracked.status_code == 200 and case_ref in tracked.text
+    # Pressing submit twice (or reloading) does not file a second report.
+    twice = client.post(
+        "/report",
+        data={
+            "category": "child_sexual_abuse",
+            "content_url": "https://platform.example/p/1",
+            "subject_is_minor": "yes",
+            "idempotency_key": "form-1",
+        },
+        files={"file": ("photo.jpg", jpeg(stand_in("rocket")), "image/jpeg")},
+    )
+    assert re.search(r'id="tracking-link" href="([^"]+)"', twice.text).group(1) == link
+
+
+def test_ncii_form_without_signature_names_the_missing_element(client):
+    page = client.post(
+        "/report",
+        data={
+            "category": "non_consensual_intimate_imagery",
+            "content_url": "https://platform.example/p/2",
+            "reporter.email": "me@example.org",
+            "good_faith_statement": "true",
+        },
+    )
+    assert page.status_code == 422
+    assert 'id="signature-error"' in page.text
