@@ -36,6 +36,10 @@ from takedown.reports import cli as reporter_cli  # noqa: E402
 
 app.add_typer(reporter_cli.app, name="reporter")
 
+from takedown.cli import report as report_cli  # noqa: E402
+
+app.add_typer(report_cli.app, name="report")  # transparency report, DSA statement batches
+
 
 if __name__ == "__main__":
     app()
