@@ -1,4 +1,4 @@
-"""Import N uniformly random PDQ hashes into a fresh bank through `takedown bank import`'s code path.
+"""Import N random PDQ hashes into a fresh bank through `takedown bank import`'s code path.
 
     .venv/bin/python bench/bank_import.py --count 1000000 [--database-url postgresql://...]
 
@@ -68,10 +68,15 @@ def main() -> None:
         try:
             upgrade(url)
             with session_scope(url) as db_session:
-                service.create_bank(db_session=db_session, name="bench", category="other", action="review")
+                service.create_bank(
+                    db_session=db_session, name="bench", category="other", action="review"
+                )
             first, report = run_import(url, csv_path, "bench")
-            print(f"{make_url(url).get_backend_name()}: {args.count} hashes imported in {first:.1f} s "
-                  f"({args.count / first:,.0f}/s): added={report.added} skipped={report.skipped}")
+            backend = make_url(url).get_backend_name()
+            print(
+                f"{backend}: {args.count} hashes imported in {first:.1f} s "
+                f"({args.count / first:,.0f}/s): added={report.added} skipped={report.skipped}"
+            )
             again, report = run_import(url, csv_path, "bench")
             print(f"re-import in {again:.1f} s: added={report.added} skipped={report.skipped}")
         finally:
@@ -79,7 +84,7 @@ def main() -> None:
                 drop()
             else:
                 dispose(url)
-    _ = os
+    print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

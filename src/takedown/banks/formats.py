@@ -28,7 +28,7 @@ from takedown.banks.service import (
     INSERT_BATCH,
     AddResult,
     NewEntry,
-    insert_batch,
+    insert_batches,
     iter_entries,
     normalise_entry,
 )
@@ -167,28 +167,26 @@ def import_lines(
     _bulk_cache(db_session, on=True)
     counted = _counting(lines, on_progress) if on_progress else lines
     result = AddResult()
-    batch: list[NewEntry] = []
-    for line_no, entry, error in parse(counted, fmt=fmt, signal_type=signal_type):
-        report.lines = line_no
-        if entry is None:
-            report.bad_count += 1
-            if len(report.bad) < MAX_BAD_LINES_KEPT:
-                report.bad.append(BadLine(line_no, error or "invalid line"))
-            continue
-        batch.append(entry)
-        if len(batch) >= INSERT_BATCH:
-            insert_batch(
-                db_session=db_session,
-                bank_id=bank.id,
-                entries=batch,
-                added_by=added_by,
-                into=result,
-            )
-            batch = []
-    if batch:
-        insert_batch(
-            db_session=db_session, bank_id=bank.id, entries=batch, added_by=added_by, into=result
-        )
+
+    def batches() -> Iterator[list[NewEntry]]:
+        batch: list[NewEntry] = []
+        for line_no, entry, error in parse(counted, fmt=fmt, signal_type=signal_type):
+            report.lines = line_no
+            if entry is None:
+                report.bad_count += 1
+                if len(report.bad) < MAX_BAD_LINES_KEPT:
+                    report.bad.append(BadLine(line_no, error or "invalid line"))
+                continue
+            batch.append(entry)
+            if len(batch) >= INSERT_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    insert_batches(
+        db_session=db_session, bank_id=bank.id, batches=batches(), added_by=added_by, into=result
+    )
     _bulk_cache(db_session, on=False)
     report.added, report.skipped, report.entry_ids = result.added, result.skipped, result.entry_ids
     audit(

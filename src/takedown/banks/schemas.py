@@ -13,7 +13,12 @@ class BankCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     category: BankCategory
     action: MatchAction
-    threshold: int = Field(31, ge=0, le=256, description="PDQ distance threshold")
+    threshold: int | None = Field(
+        None,
+        ge=0,
+        le=256,
+        description="PDQ distance threshold (default TAKEDOWN_PDQ_DEFAULT_THRESHOLD)",
+    )
     description: str = ""
     source: BankSource = BankSource.MANUAL
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,6 +293,36 @@ def add_entries(
     return result
 
 
+def insert_batches(
+    *,
+    db_session: Session,
+    bank_id: int,
+    batches: Iterable[Sequence[NewEntry]],
+    added_by: str,
+    into: AddResult,
+) -> None:
+    """`insert_batch` each batch on a helper thread while `batches` parses the next one.
+
+    The database drivers release the GIL while the database works, so parsing and writing
+    overlap; the session is only ever used by one thread at a time.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="bank-import") as writer:
+        pending: Future[None] | None = None
+        for batch in batches:
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(
+                insert_batch,
+                db_session=db_session,
+                bank_id=bank_id,
+                entries=batch,
+                added_by=added_by,
+                into=into,
+            )
+        if pending is not None:
+            pending.result()
+
+
 def insert_batch(
     *,
     db_session: Session,
@@ -313,7 +344,7 @@ def insert_batch(
             (entry.signal_type, digest),
             (entry.signal_type, entry.value, digest, entry.external_id, entry.note),
         )
-    rows = list(unique.values())
+    rows = list(unique.values())  # file order: entry ids follow the lines they came from
     params = {"bank_id": bank_id, "added_by": added_by, "now": clock.now()}
     if db_session.get_bind().dialect.name == "postgresql":
         columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]

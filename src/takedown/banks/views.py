@@ -62,6 +62,7 @@ def create_bank(
     body: BankCreate,
     request: Request,
     db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
     principal: Principal = Depends(banks_scope),
 ) -> BankOut:
     bank = service.create_bank(
@@ -69,7 +70,7 @@ def create_bank(
         name=body.name,
         category=body.category,
         action=body.action,
-        pdq_threshold=body.threshold,
+        pdq_threshold=settings.pdq_default_threshold if body.threshold is None else body.threshold,
         description=body.description,
         source=body.source,
         actor=_actor(principal),

@@ -31,19 +31,22 @@ def create(
     name: str = typer.Argument(..., help="Bank name (unique)."),
     category: str = typer.Option(..., help="csam, ncii or other."),
     action: str = typer.Option(..., help="block or review: what a match does."),
-    threshold: int = typer.Option(31, help="PDQ distance threshold (0-256)."),
+    threshold: int = typer.Option(
+        None, help="PDQ distance threshold, 0-256 (default TAKEDOWN_PDQ_DEFAULT_THRESHOLD)."
+    ),
     description: str = typer.Option("", help="What the bank holds and where it came from."),
     source: str = typer.Option("manual", help="manual, file, platform-confirmed, exchange."),
 ) -> None:
     """Create a bank."""
+    settings = get_settings()
     try:
-        with session_scope(get_settings().resolved_database_url) as db_session:
+        with session_scope(settings.resolved_database_url) as db_session:
             bank = service.create_bank(
                 db_session=db_session,
                 name=name,
                 category=category,
                 action=action,
-                pdq_threshold=threshold,
+                pdq_threshold=settings.pdq_default_threshold if threshold is None else threshold,
                 description=description,
                 source=source,
                 actor=CLI_ACTOR,
