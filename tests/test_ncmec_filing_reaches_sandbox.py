@@ -128,3 +128,21 @@ def test_acting_on_a_decision_again_keeps_one_filing(settings):
                 decision=db_session.get(Decision, case.decision_id),
             )
             assert again is not None and again.id == case.filing_id
+
+
+def test_a_filing_withdrawn_before_it_is_sent_never_reaches_ncmec(settings):
+    from takedown.ncmec.service import withdraw_report
+
+    with sandbox() as server:
+        settings = ncmec_settings(settings, server)
+        case = decided_case(settings)
+        with session_scope(settings.resolved_database_url) as db_session:
+            withdrawn = withdraw_report(
+                db_session=db_session,
+                case=db_session.get(Case, case.case_id),
+                actor="user:appeals",
+                reason="decision overturned on appeal",
+            )
+            assert withdrawn.state == "failed" and withdrawn.next_attempt_at is None
+        assert file_due_reports(settings) == {}
+        assert server.state.calls == []

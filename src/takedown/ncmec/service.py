@@ -193,3 +193,30 @@ def describe(*, db_session: Session, filing: NcmecFiling) -> dict[str, Any]:
         "created_at": filing.created_at,
         "updated_at": filing.updated_at,
     }
+
+
+def withdraw_report(
+    *, db_session: Session, case: Case, actor: str, reason: str
+) -> NcmecFiling | None:
+    """Stop a filing that has not reached NCMEC yet (e.g. the decision was overturned on appeal).
+
+    Only a `pending` or `failed` filing is withdrawn: it stays `failed`, unscheduled, with the
+    reason. A report already open or finished at NCMEC is left alone (a finished report cannot
+    be retracted) and returned unchanged.
+    """
+    filing = latest_filing(db_session=db_session, case_id=case.id)
+    if filing is None or filing.state not in (FilingState.PENDING, FilingState.FAILED):
+        return filing
+    filing.state = FilingState.FAILED.value
+    filing.next_attempt_at = None
+    filing.last_error = f"withdrawn: {reason}"
+    filing.last_response_code = None
+    note(filing, "withdrawn", f"by {actor}: {reason}")
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="ncmec.withdrawn",
+        subject=case.id,
+        details={"filing_id": filing.id, "reason": reason},
+    )
+    return filing
