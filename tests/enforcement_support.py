@@ -124,7 +124,7 @@ def report_with_media(
         "content_id": content_id,
         "account_id": account_id,
         "content_url": f"https://platform.example/p/{content_id}",
-        "subject_is_minor": "yes",
+        "subject_is_minor": "yes" if category.startswith("child_") else "no",
     }
     if category not in ("child_sexual_abuse", "child_sexual_exploitation"):
         body.update(
