@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
 from takedown.reports.models import Report
+from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
 from takedown.transparency.models import StatementRecord
 
@@ -121,17 +122,27 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         figures.cases_by_category[case.category] += 1
         figures.cases_by_source[first_role.get(case.id, "own initiative")] += 1
 
+    # A case's outcome is its first final decision (an appeal that later reverses it is counted
+    # under appeals and reversals, not by rewriting the outcome).
+    first_decision: dict[str, tuple[str, datetime]] = {}
+    for case_id, outcome, decided_at in db_session.execute(
+        select(Decision.case_id, Decision.outcome, Decision.decided_at)
+        .where(Decision.final.is_(True), Decision.appeal_id.is_(None))
+        .order_by(Decision.decided_at)
+    ):
+        first_decision.setdefault(case_id, (outcome, decided_at))
+    decided_ids = [c for c, (_, at) in first_decision.items() if start <= at < end]
     for case, first_at in db_session.execute(
         select(Case, first_report.c.first_at)
         .outerjoin(first_report, first_report.c.case_id == Case.id)
-        .where(Case.decided_at.is_not(None), within(Case.decided_at))
+        .where(Case.id.in_(decided_ids))
     ):
-        outcome = case.outcome or "undecided"
+        outcome, decided_at = first_decision[case.id]
         figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
         if outcome == Outcome.VIOLATING and first_at is not None:
-            hours = (case.decided_at - first_at).total_seconds() / 3600
+            hours = (decided_at - first_at).total_seconds() / 3600
             figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
-        if case.decided_at > case.deadline_at:
+        if decided_at > case.deadline_at:
             figures.deadline_breaches[case.category] += 1
     # Still open at the end of the period and already past the deadline: breached too.
     for category, count in db_session.execute(
