@@ -76,3 +76,27 @@ def test_match_command(app, cli, make_api_key) -> None:
     assert answer["verdict"] == "review"
     assert [(m["bank"], m["distance"]) for m in answer["matches"]] == [("r", 5)]
     assert cli("match").exit_code == 2
+
+
+def test_match_command_with_a_file(cli, settings, tmp_path) -> None:
+    from takedown.signals.service import hash_media
+    from tests.media import altered_copy, jpeg, stand_in
+
+    original = jpeg(stand_in("retina"))
+    pdq = next(
+        s["value"]
+        for s in hash_media(original, settings=settings).signals
+        if s["type"] == "pdq" and s["variant"] == "original"
+    )
+    hashes = tmp_path / "bank.txt"
+    hashes.write_text(f"pdq {pdq}\n")
+    cli("bank", "create", "files", "--category", "csam", "--action", "block")
+    cli("bank", "import", "files", str(hashes))
+    upload = tmp_path / "upload.jpg"
+    upload.write_bytes(altered_copy(stand_in("retina")))
+    answer = json.loads(cli("match", str(upload)).stdout)
+    assert answer["verdict"] == "block" and answer["media_type"] == "image"
+    assert answer["matches"][0]["bank"] == "files"
+    other = tmp_path / "other.jpg"
+    other.write_bytes(jpeg(stand_in("rocket")))
+    assert json.loads(cli("match", str(other)).stdout)["verdict"] == "allow"
