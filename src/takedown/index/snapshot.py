@@ -88,6 +88,14 @@ def save(
 def load(index_dir: Path, fingerprint: str) -> tuple[dict[str, Segment], ChangeCursor] | None:
     """The newest snapshot for this database, memory-mapped; None if there is none usable."""
     try:
+        return _load(index_dir, fingerprint)
+    except (OSError, ValueError, KeyError):
+        log.warning("index snapshot in %s is unreadable; building from the database", index_dir)
+        return None
+
+
+def _load(index_dir: Path, fingerprint: str) -> tuple[dict[str, Segment], ChangeCursor] | None:
+    try:
         name = (index_dir / "CURRENT").read_text().strip()
         path = index_dir / name
         meta = json.loads((path / "meta.json").read_text())
