@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -192,7 +193,14 @@ def open_file(
         raise NotFound(f"no file {file_id} in {package_id}", code="evidence_file_not_found")
     key = crypto.load_key(settings)
     blob = (vault_dir(settings) / row.storage_path).read_bytes()
-    data = crypto.decrypt(key, blob, associated=_associated(package_id, file_id))
+    try:
+        data = crypto.decrypt(key, blob, associated=_associated(package_id, file_id))
+    except (InvalidTag, ValueError):
+        raise crypto.EvidenceKeyError(
+            "the configured evidence key does not open this file (wrong key, or the file was "
+            "altered)",
+            code="evidence_key_mismatch",
+        ) from None
     record_access(db_session=db_session, actor=actor, package=package, what=f"file {file_id}")
     return row, data
 
