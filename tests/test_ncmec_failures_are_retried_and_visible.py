@@ -42,6 +42,7 @@ def test_bad_credentials_fail_with_code_2000_visibly(settings, client):
         assert filing["state"] == "failed"
         assert filing["last_response_code"] == 2000
         assert "Authentication required" in filing["last_error"]
+        assert "Request-ID req_" in filing["last_error"]  # what NCMEC support asks for
         assert filing["ncmec_report_id"] is None
         assert filing["next_attempt_at"] is not None  # the operator may fix the credentials
         assert server.state.reports == {}
@@ -168,3 +169,25 @@ def _seconds_until(iso: str, start) -> float:
     from datetime import datetime
 
     return (datetime.fromisoformat(iso) - start).total_seconds()
+
+
+def test_a_lost_finish_answer_is_recognised_as_filed_not_filed_twice(settings, client):
+    with sandbox() as server:
+        settings = ncmec_settings(settings, server)
+        case = decided_case(settings)
+        _, token = make_user(settings, Role.LEGAL)
+        # NCMEC finishes the report, but its answer never reaches us.
+        server.state.fail_next(1, endpoint="finish", after=True)
+
+        assert file_due_reports(settings) == {case.filing_id: "finished"}
+        assert server.state.calls[-2:] == ["finish", "retract"]
+        (report,) = server.state.reports.values()
+        assert report.status == "finished"
+        filing = _filing(client, token, case.case_id)
+        assert filing["state"] == "finished"
+        assert filing["ncmec_report_id"] == report.report_id
+        assert filing["receipt_xml"] is None
+        assert "receipt was not received" in filing["history"][-1]["detail"]
+        clock.advance(timedelta(hours=2))
+        assert file_due_reports(settings) == {}
+        assert len(server.state.reports) == 1

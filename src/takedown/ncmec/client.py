@@ -124,6 +124,7 @@ class CyberTiplineClient:
                 response_code=2000,
             )
         self.base_url = base_url.rstrip("/")
+        self._request_id = ""  # of the last answer
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=httpx.BasicAuth(username, password),
@@ -214,22 +215,16 @@ class CyberTiplineClient:
             response = self._http.request(method, path, **kwargs)  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
             raise NcmecError(f"{endpoint}: {type(exc).__name__}: {exc}", endpoint=endpoint) from exc
-        if response.status_code >= 500 or not response.content:
-            # A 5xx may still carry a reportResponse; keep its code when it does.
-            code = _code_or_none(response.content)
-            raise NcmecError(
-                f"{endpoint}: HTTP {response.status_code}"
-                + (f", code {code}" if code is not None else ""),
-                endpoint=endpoint,
-                response_code=code,
-                http_status=response.status_code,
-            )
-        if not response.is_success:
+        # NCMEC asks for the Request-ID header when troubleshooting (documentation 7.5).
+        self._request_id = response.headers.get("request-id", "")
+        if not response.is_success or not response.content:
+            # An error may still carry a reportResponse; keep its code when it does.
             code = _code_or_none(response.content)
             description = _description_or_empty(response.content)
             raise NcmecError(
                 f"{endpoint}: HTTP {response.status_code}"
-                + (f", code {code} {description}".rstrip() if code is not None else ""),
+                + (f", code {code} {description}".rstrip() if code is not None else "")
+                + self._request_id_note(),
                 endpoint=endpoint,
                 response_code=code,
                 http_status=response.status_code,
@@ -253,10 +248,14 @@ class CyberTiplineClient:
         if response.response_code == 0:
             return
         raise NcmecError(
-            f"{endpoint}: code {response.response_code} {response.description}".strip(),
+            f"{endpoint}: code {response.response_code} {response.description}".strip()
+            + self._request_id_note(),
             endpoint=endpoint,
             response_code=response.response_code,
         )
+
+    def _request_id_note(self) -> str:
+        return f" (Request-ID {self._request_id})" if self._request_id else ""
 
 
 def _code_or_none(body: bytes) -> int | None:

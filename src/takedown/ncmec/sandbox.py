@@ -92,6 +92,8 @@ class Fault:
     endpoint: str | None  # None: any endpoint
     http_status: int
     code: int
+    # True: do the work, then answer with the error (the answer is "lost on the way back")
+    after: bool = False
 
 
 @dataclass
@@ -115,14 +117,15 @@ class SandboxState:
         endpoint: str | None = None,
         http_status: int = 500,
         code: int = SERVER_ERROR,
+        after: bool = False,
     ) -> None:
-        """Make the next `count` calls (to `endpoint`, or to any) fail."""
+        """Make the next `count` calls (to `endpoint`, or to any) fail; `after`: once done."""
         with self._lock:
-            self.faults.append(Fault(count, endpoint, http_status, code))
+            self.faults.append(Fault(count, endpoint, http_status, code, after))
 
-    def _take_fault(self, endpoint: str) -> Fault | None:
+    def _take_fault(self, endpoint: str, *, after: bool = False) -> Fault | None:
         for fault in self.faults:
-            if fault.remaining > 0 and fault.endpoint in (None, endpoint):
+            if fault.remaining > 0 and fault.endpoint in (None, endpoint) and fault.after == after:
                 fault.remaining -= 1
                 return fault
         return None
@@ -133,6 +136,7 @@ class FaultRequest(BaseModel):
     endpoint: str | None = None  # submit, upload, fileinfo, finish, retract, status; None: any
     http_status: int = 500
     code: int = SERVER_ERROR
+    after: bool = False  # do the work, then fail the answer
 
 
 class _Answer(Exception):
@@ -220,11 +224,20 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             raise _Answer(REPORT_ALREADY_FINISHED, report_id=report_id)
         return report
 
+    def answer_ok(endpoint: str, body: bytes) -> Response:
+        """The success answer, unless an `after` fault says it gets lost."""
+        with state._lock:
+            fault = state._take_fault(endpoint, after=True)
+        if fault is not None:
+            raise _Answer(fault.code, "injected fault (work done)", http_status=fault.http_status)
+        return _xml(body)
+
     @api.get("/status")
     def status(request: Request) -> Response:
         guard(request, "status")
         client = request.client.host if request.client else "unknown"
-        return _xml(build_response(0, f"Remote User : {state.username}, Remote Ip : {client}"))
+        description = f"Remote User : {state.username}, Remote Ip : {client}"
+        return answer_ok("status", build_response(0, description))
 
     @api.get("/xsd")
     def xsd() -> Response:
@@ -243,7 +256,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             state.reports[report_id] = SandboxReport(
                 report_id, body.decode(), opened_at=clock.now().isoformat()
             )
-        return _xml(build_response(0, "Success", report_id=report_id))
+        return answer_ok("submit", build_response(0, "Success", report_id=report_id))
 
     @api.post("/upload")
     async def upload(
@@ -260,7 +273,8 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             report.files[file_id] = SandboxFile(
                 file_id, (file.filename if file else None) or "", md5, len(content)
             )
-        return _xml(build_response(0, "Success", report_id=id, file_id=file_id, file_hash=md5))
+        body = build_response(0, "Success", report_id=id, file_id=file_id, file_hash=md5)
+        return answer_ok("upload", body)
 
     @api.post("/fileinfo")
     async def fileinfo(request: Request) -> Response:
@@ -284,7 +298,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             ):
                 raise _Answer(VALIDATION_FAILED, "only Reported files may be classified", report_id)
             sandbox_file.details_xml = body.decode()
-        return _xml(build_response(0, "Success", report_id=report_id))
+        return answer_ok("fileinfo", build_response(0, "Success", report_id=report_id))
 
     @api.post("/finish")
     def finish(request: Request, id: str = Form(...)) -> Response:
@@ -293,7 +307,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             report = open_report(id)
             report.status = "finished"
             file_ids = list(report.files)
-        return _xml(build_done_response(0, report.report_id, file_ids))
+        return answer_ok("finish", build_done_response(0, report.report_id, file_ids))
 
     @api.post("/retract")
     def retract(request: Request, id: str = Form(...)) -> Response:
@@ -301,7 +315,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
         with state._lock:
             report = open_report(id)
             report.status = "retracted"
-        return _xml(build_response(0, "Success", report_id=report.report_id))
+        return answer_ok("retract", build_response(0, "Success", report_id=report.report_id))
 
     control = APIRouter(prefix="/_sandbox")
 
@@ -309,7 +323,11 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     def add_fault(request: Request, fault: FaultRequest) -> dict[str, Any]:
         guard(request, "_faults")
         state.fail_next(
-            fault.count, endpoint=fault.endpoint, http_status=fault.http_status, code=fault.code
+            fault.count,
+            endpoint=fault.endpoint,
+            http_status=fault.http_status,
+            code=fault.code,
+            after=fault.after,
         )
         return {"queued": fault.count}
 
