@@ -6,6 +6,7 @@ That log is how every serving process keeps its in-memory index current (archite
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ INSERT_BATCH = 10_000
 MAX_PDQ_THRESHOLD = 256
 
 
-class IndexOp:
+class IndexOp(enum.StrEnum):
     """The `op` values of the change log."""
 
     ADD = "add"
@@ -507,15 +508,6 @@ def list_entries(
             .order_by(BankEntry.id)
             .limit(limit)
         )
-    )
-
-
-def bank_entry_counts(*, db_session: Session, bank_id: int) -> int:
-    return (
-        db_session.scalar(
-            select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank_id)
-        )
-        or 0
     )
 
 
