@@ -13,7 +13,7 @@ chunk in one vectorised gather.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from itertools import combinations
 
@@ -96,6 +96,7 @@ class HammingTable:
     order: np.ndarray  # uint32 (chunks * n,): per chunk, row numbers sorted by chunk value
     offsets: np.ndarray  # uint32 (sum of 2**bits + 1): per chunk CSR starts, chunk-relative
     bases: np.ndarray  # int64 (chunks,): where each chunk's offsets begin
+    plans: dict[int, ProbePlan] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, hashes: np.ndarray, chunks: int | None = None) -> HammingTable:
@@ -127,21 +128,16 @@ class HammingTable:
 
     def candidates(self, query: np.ndarray, radius: int) -> np.ndarray:
         """Rows that agree with `query` within floor(radius / chunks) bits in some chunk."""
-        n = len(self.hashes)
-        if n == 0 or radius < 0:
+        if len(self.hashes) == 0 or radius < 0:
             return np.zeros(0, np.int64)
-        per_chunk = radius // len(self.layout)
-        probes = []
-        for c, (word, shift, bits) in enumerate(self.layout):
-            value = (int(query[word]) >> shift) & ((1 << bits) - 1)
-            probes.append(self.bases[c] + (value ^ flip_masks(bits, per_chunk)))
-        slots = np.concatenate(probes)
+        plan = self._plan(radius // len(self.layout))
+        values = (query[plan.word] >> plan.shift) & plan.mask
+        slots = (values ^ plan.flip).astype(np.int64) + plan.base
         starts = self.offsets[slots].astype(np.int64)
         lengths = self.offsets[slots + 1] - starts
         keep = lengths > 0
         # Offsets are chunk-relative (uint32 keeps the table small); chunk c's rows start at c * n.
-        chunk_of_slot = np.repeat(np.arange(len(self.layout)) * n, [len(p) for p in probes])
-        starts, lengths = starts[keep] + chunk_of_slot[keep], lengths[keep]
+        starts, lengths = starts[keep] + plan.first_row[keep], lengths[keep]
         total = int(lengths.sum())
         if total == 0:
             return np.zeros(0, np.int64)
@@ -149,6 +145,29 @@ class HammingTable:
         ends = np.cumsum(lengths)
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
         return np.take(self.order, positions)
+
+    def _plan(self, per_chunk: int) -> ProbePlan:
+        """Every probe of one query at `per_chunk` bits, as arrays (built once per radius)."""
+        plan = self.plans.get(per_chunk)
+        if plan is None:
+            parts: dict[str, list[np.ndarray]] = {k: [] for k in ProbePlan.__annotations__}
+            n = len(self.hashes)
+            cost = 0.0
+            for c, (word, shift, bits) in enumerate(self.layout):
+                flips = flip_masks(bits, per_chunk)
+                count = len(flips)
+                parts["word"].append(np.full(count, word, np.int64))
+                parts["shift"].append(np.full(count, shift, np.uint64))
+                parts["mask"].append(np.full(count, (1 << bits) - 1, np.uint64))
+                parts["flip"].append(flips.astype(np.uint64))
+                parts["base"].append(np.full(count, self.bases[c], np.int64))
+                parts["first_row"].append(np.full(count, c * n, np.int64))
+                cost += count * (1 + n / (1 << bits))
+            plan = ProbePlan(
+                **{k: np.concatenate(v) for k, v in parts.items() if k != "cost"}, cost=cost
+            )
+            self.plans[per_chunk] = plan
+        return plan
 
     def search(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, distances) of every hash within `radius` of `query`, each row once."""
@@ -168,11 +187,20 @@ class HammingTable:
     def _probe_cost(self, radius: int) -> float:
         """Expected probes plus candidates for `radius` on uniformly random hashes."""
         per_chunk = radius // len(self.layout)
-        cost = 0.0
-        for _, _, bits in self.layout:
-            probes = sum(math.comb(bits, k) for k in range(min(per_chunk, bits) + 1))
-            cost += probes * (1 + len(self.hashes) / (1 << bits))
-        return cost
+        if math.comb(64, min(per_chunk, 64)) > len(self.hashes):
+            return math.inf  # a wide radius: do not even enumerate the probes
+        return self._plan(per_chunk).cost
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    word: np.ndarray  # which uint64 of the query each probe reads
+    shift: np.ndarray
+    mask: np.ndarray
+    flip: np.ndarray  # the bits this probe flips within its chunk
+    base: np.ndarray  # where the chunk's offsets begin
+    first_row: np.ndarray  # where the chunk's postings begin in `order`
+    cost: float
 
 
 def brute_force(
