@@ -66,9 +66,15 @@ def test_image_scan_is_in_the_ledger_with_its_match(client, auth_header, setting
                 ContentSignal.content_item_id == items["orig"].id
             )
         ).all()
-        kinds = sorted(kind for kind, _ in rows)
-        assert kinds == ["md5", "pdq", "sha256"]  # the upload's own PDQ, not its 8 variants
-        assert ("pdq", pdq) in rows
+        # One row per signal the upload itself has: its own PDQ, not the 8 orientations.
+        expected = {
+            (sig["type"], sig["value"])
+            for sig in first["signals"]
+            if sig.get("variant", "original") == "original"
+        }
+        assert sorted(rows) == sorted(expected)
+        assert {"md5", "sha256"} <= {kind for kind, _ in rows}
+        assert [value for kind, value in rows if kind == "pdq"] == [pdq]
         events = db.scalars(select(MatchEvent)).all()
         assert [(e.content_item_id, e.entry_id, e.action) for e in events] == [
             (copy.id, entry_id, "block")

@@ -30,6 +30,9 @@ class BankUpdate(BaseModel):
     threshold: int | None = Field(None, ge=0, le=256)
     description: str | None = None
     enabled: bool | None = None
+    signal_thresholds: dict[str, int] | None = Field(
+        None, description="Distance thresholds of other hamming signals, e.g. {'pdq_center': 24}"
+    )
 
 
 class BankOut(BaseModel):

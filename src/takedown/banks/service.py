@@ -28,7 +28,7 @@ from takedown.banks.models import (
     MatchAction,
 )
 from takedown.errors import Conflict, InvalidInput, NotFound
-from takedown.signals.registry import normalise_signal
+from takedown.signals.registry import get_signal_type, normalise_signal
 from takedown.store.base import UtcDateTime
 
 # Rows per INSERT statement: large enough that 1M hashes load in seconds, small enough to keep
@@ -183,6 +183,7 @@ def update_bank(
     action: str | None = None,
     pdq_threshold: int | None = None,
     enabled: bool | None = None,
+    signal_thresholds: dict[str, int] | None = None,
 ) -> Bank:
     """Change a bank's settings; only the arguments given change."""
     bank = get_bank(db_session=db_session, name=name)
@@ -201,6 +202,11 @@ def update_bank(
         changes["pdq_threshold"] = _check_threshold(pdq_threshold)
     if enabled is not None:
         changes["enabled"] = enabled
+    if signal_thresholds is not None:
+        # Canonical type names (aliases accepted); unknown types are a 422 from the registry.
+        changes["signal_thresholds"] = {
+            get_signal_type(t).name: _check_threshold(int(v)) for t, v in signal_thresholds.items()
+        }
     changes = {k: v for k, v in changes.items() if getattr(bank, k) != v}
     if not changes:
         return bank

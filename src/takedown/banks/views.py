@@ -104,6 +104,7 @@ def update_bank(
         action=body.action,
         pdq_threshold=body.threshold,
         enabled=body.enabled,
+        signal_thresholds=body.signal_thresholds,
     )
     _apply_now(request, db_session)
     return _bank_out(db_session, bank.name)
