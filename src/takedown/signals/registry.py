@@ -6,6 +6,7 @@ from takedown.errors import InvalidInput
 from takedown.signals.base import SignalType
 from takedown.signals.exact import Md5Signal, Sha256Signal, VideoMd5Signal, VideoSha256Signal
 from takedown.signals.pdq import PdqSignal
+from takedown.signals.regions import PdqCenterSignal, PdqNormSignal
 from takedown.signals.vpdq import VpdqSignal
 
 SIGNAL_TYPES: dict[str, type[SignalType]] = {
@@ -17,6 +18,8 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = {
         VideoMd5Signal,
         VideoSha256Signal,
         VpdqSignal,
+        PdqNormSignal,
+        PdqCenterSignal,
     )
 }
 

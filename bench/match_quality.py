@@ -1,0 +1,511 @@
+"""Match quality benchmark: recall of altered copies and false matches, baselines vs Takedown.
+
+    .venv/bin/python bench/match_quality.py --seed 5 --originals 300 --distractors 3400
+
+For every original (benign stand-ins and generated scenes) and every transformation at two
+strengths, a copy is made and scanned; distractors (unrelated generated media) are scanned against
+every original. Baselines, side by side in the same run: plain PDQ (distance <= 31) and naive vPDQ
+(1 frame/s on both sides, 80 % of query frames matched, the python-threatexchange defaults).
+Takedown: the combined rule of takedown.signals.match_rule over pdq, pdq_norm and pdq_center
+(uploads also hashed at small de-rotations), videos hashed densely on the bank side.
+Hashes are cached under bench/data/ (keyed by the seed, the sizes and the hashing code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import pickle
+import sys
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import generate  # noqa: E402
+from takedown.signals import match_rule, normalise, regions, rotation  # noqa: E402
+
+DATA = ROOT / "bench" / "data"
+BASELINE_PDQ_THRESHOLD = 31
+VPDQ_QUERY_MATCH_PERCENT = 80.0  # python-threatexchange VPDQ_QUERY_MATCH_THRESHOLD_PERCENT
+VPDQ_QUALITY_THRESHOLD = 50  # python-threatexchange VPDQ_QUALITY_THRESHOLD
+
+
+# --- hashing -------------------------------------------------------------------------------
+
+
+@dataclass
+class Hashes:
+    """Signals of one image or one video frame: (type, variant) -> (hash bytes, quality)."""
+
+    plain: tuple[bytes, int]
+    region: list[tuple[str, str, bytes, int]] = field(default_factory=list)
+
+
+def _plain(image) -> tuple[bytes, int]:
+    value, quality = regions.pdq_hex(np.asarray(image.convert("RGB")))
+    return bytes.fromhex(value), quality
+
+
+def _region(hashes: list[regions.RegionHash]) -> list[tuple[str, str, bytes, int]]:
+    return [(h.type, h.variant, bytes.fromhex(h.value), h.quality) for h in hashes]
+
+
+def hash_reference(image) -> Hashes:
+    return Hashes(_plain(image), _region(regions.reference_hashes(image)))
+
+
+def hash_query(image, rotations: bool = True) -> Hashes:
+    return Hashes(_plain(image), _region(regions.query_hashes(image, rotations=rotations)))
+
+
+def _original_job(args: tuple[int, int]) -> Hashes:
+    index, seed = args
+    return hash_reference(generate.original_image(index, seed))
+
+
+def _distractor_job(args: tuple[int, int]) -> Hashes:
+    index, seed = args
+    return hash_query(generate.distractor_image(index, seed))
+
+
+def _copies_job(args: tuple[int, int]) -> list[tuple[str, int, Hashes]]:
+    index, seed = args
+    original = generate.original_image(index, seed)
+    out = []
+    for transform in generate.IMAGE_TRANSFORMS:
+        for strength in generate.STRENGTHS:
+            copy = generate.image_copy(original, transform, strength, seed, index)
+            out.append((transform, strength, hash_query(copy)))
+    return out
+
+
+def decode_frames(data: bytes) -> list[tuple[float, np.ndarray]]:
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        return [
+            (float(frame.time or 0.0), frame.to_ndarray(format="rgb24"))
+            for frame in container.decode(video=0)
+        ]
+
+
+def sample_per_second(frames: list[tuple[float, np.ndarray]], per_second: float):
+    """The first frame at or after each sampling instant (what vPDQ does at 1 frame/s)."""
+    out, next_time = [], 0.0
+    for time_s, pixels in frames:
+        if time_s + 1e-6 >= next_time:
+            out.append((time_s, pixels))
+            next_time += 1.0 / per_second
+            while next_time <= time_s:
+                next_time += 1.0 / per_second
+    return out
+
+
+@dataclass
+class VideoHashes:
+    baseline: list[tuple[bytes, int]]  # naive vPDQ: plain PDQ at 1 frame/s
+    takedown: list[Hashes]  # bank: every frame (dense); query: 1 frame/s
+
+
+def hash_video(data: bytes, *, bank: bool) -> VideoHashes:
+    from PIL import Image
+
+    frames = decode_frames(data)
+    baseline = [_plain(Image.fromarray(p)) for _, p in sample_per_second(frames, 1.0)]
+    if bank:
+        dense = sample_per_second(frames, match_rule.BANK_VIDEO_FRAMES_PER_SECOND)
+        takedown = [hash_reference(Image.fromarray(p)) for _, p in dense]
+    else:
+        takedown = [
+            hash_query(Image.fromarray(p), rotations=False)
+            for _, p in sample_per_second(frames, 1.0)
+        ]
+    return VideoHashes(baseline, takedown)
+
+
+def _video_original_job(args: tuple[int, int]):
+    index, seed = args
+    frames = generate.video_frames(seed, index, family=10)
+    bank = hash_video(generate.encode_video(frames), bank=True)
+    copies = []
+    for transform in generate.VIDEO_TRANSFORMS:
+        for strength in generate.STRENGTHS:
+            data = generate.video_copy(frames, transform, strength, seed, index)
+            copies.append((transform, strength, hash_video(data, bank=False)))
+    return bank, copies
+
+
+def _video_distractor_job(args: tuple[int, int]) -> VideoHashes:
+    index, seed = args
+    frames = generate.video_frames(seed, index, family=20)
+    return hash_video(generate.encode_video(frames), bank=False)
+
+
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for module in (generate, normalise, regions, rotation, match_rule):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes().split(b"# --- matching")[0])
+    return digest.hexdigest()[:16]
+
+
+def cached(name: str, key: str, build):
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"{name}-{key}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    value = build()
+    path.write_bytes(pickle.dumps(value))
+    return value
+
+
+def run_pool(job, count: int, seed: int, workers: int) -> list:
+    tasks = [(i, seed) for i in range(count)]
+    if workers <= 1:
+        return [job(t) for t in tasks]
+    with ProcessPoolExecutor(workers) as pool:
+        return list(pool.map(job, tasks, chunksize=8))
+
+
+# --- matching ------------------------------------------------------------------------------
+
+
+def _words(values: list[bytes]) -> np.ndarray:
+    if not values:
+        return np.zeros((0, 4), np.uint64)
+    return np.frombuffer(b"".join(values), dtype=">u8").astype(np.uint64).reshape(-1, 4)
+
+
+def distances(queries: np.ndarray, bank: np.ndarray) -> np.ndarray:
+    """Hamming distances, (len(queries), len(bank)), in blocks to bound memory."""
+    out = np.empty((len(queries), len(bank)), np.int16)
+    for start in range(0, len(queries), 512):
+        block = queries[start : start + 512, None, :] ^ bank[None, :, :]
+        out[start : start + 512] = np.bitwise_count(block).sum(axis=2)
+    return out
+
+
+@dataclass
+class Bank:
+    """Per signal type: hash words, quality and owner (original index) of every bank hash."""
+
+    words: dict[str, np.ndarray]
+    quality: dict[str, np.ndarray]
+    owner: dict[str, np.ndarray]
+    size: int
+
+
+def build_bank(items: list[list[Hashes]]) -> Bank:
+    values: dict[str, list[bytes]] = defaultdict(list)
+    quality: dict[str, list[int]] = defaultdict(list)
+    owner: dict[str, list[int]] = defaultdict(list)
+    for index, frames in enumerate(items):
+        for hashes in frames:
+            values["pdq"].append(hashes.plain[0])
+            quality["pdq"].append(hashes.plain[1])
+            owner["pdq"].append(index)
+            for signal_type, _, value, q in hashes.region:
+                values[signal_type].append(value)
+                quality[signal_type].append(q)
+                owner[signal_type].append(index)
+    return Bank(
+        {t: _words(v) for t, v in values.items()},
+        {t: np.array(v) for t, v in quality.items()},
+        {t: np.array(v) for t, v in owner.items()},
+        len(items),
+    )
+
+
+def best_matches(queries: list[Hashes], bank: Bank, thresholds: dict[str, int]):
+    """For each query hash: per original, the best (smallest margin) Takedown rule that fires.
+
+    Returns, per query hash, a dict original -> (rule, distance), and a per-rule array of the
+    smallest distance to each original (for margins).
+    """
+    by_rule: dict[str, list[tuple[int, bytes, int]]] = defaultdict(list)
+    for qi, hashes in enumerate(queries):
+        by_rule["pdq"].append((qi, hashes.plain[0], hashes.plain[1]))
+        for signal_type, variant, value, q in hashes.region:
+            rule = signal_type + (" rotated" if variant else "")
+            by_rule[rule].append((qi, value, q))
+    hits: list[dict[int, tuple[str, int]]] = [{} for _ in queries]
+    nearest: dict[str, np.ndarray] = {}
+    for rule, rows in by_rule.items():
+        signal_type = rule.split()[0]
+        if signal_type not in bank.words:
+            continue
+        d = distances(_words([v for _, v, _ in rows]), bank.words[signal_type])
+        if signal_type != "pdq":
+            # Quality gate: flat pictures and regions are matched exactly only.
+            low_q = np.array([q for _, _, q in rows]) < regions.MIN_QUALITY
+            low_b = bank.quality[signal_type] < regions.MIN_QUALITY
+            d = np.where(low_q[:, None] | low_b[None, :], np.where(d == 0, 0, 999), d)
+        owner = bank.owner[signal_type]
+        # Reduce bank hashes to originals (videos have many frames per original).
+        order = np.argsort(owner, kind="stable")
+        starts = np.searchsorted(owner[order], np.arange(bank.size))
+        per_original = np.minimum.reduceat(d[:, order], starts, axis=1) if len(order) else d
+        nearest[rule] = per_original
+        threshold = thresholds[rule]
+        for row, original in zip(*np.nonzero(per_original <= threshold), strict=True):
+            qi = rows[row][0]
+            distance = int(per_original[row, original])
+            previous = hits[qi].get(int(original))
+            if previous is None or distance - threshold < previous[1] - thresholds[previous[0]]:
+                hits[qi][int(original)] = (rule, distance)
+    return hits, nearest, by_rule
+
+
+def baseline_hits(queries: list[tuple[bytes, int]], bank_plain: np.ndarray) -> np.ndarray:
+    d = distances(_words([v for v, _ in queries]), bank_plain)
+    return d <= BASELINE_PDQ_THRESHOLD
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+def image_benchmark(args, key: str) -> dict:
+    started = time.perf_counter()
+    originals = cached(
+        "originals", key, lambda: run_pool(_original_job, args.originals, args.seed, args.workers)
+    )
+    t_orig = time.perf_counter()
+    copies = cached(
+        "copies", key, lambda: run_pool(_copies_job, args.originals, args.seed, args.workers)
+    )
+    t_copies = time.perf_counter()
+    distractors = cached(
+        "distractors",
+        key,
+        lambda: run_pool(_distractor_job, args.distractors, args.seed, args.workers),
+    )
+    t_dist = time.perf_counter()
+    bank = build_bank([[h] for h in originals])
+    thresholds = match_rule.thresholds_for_bench()
+
+    flat_copies = [(i, t, s, h) for i, per in enumerate(copies) for t, s, h in per]
+    copy_hits, _, _ = best_matches([h for *_, h in flat_copies], bank, thresholds)
+    base_copy = baseline_hits([h.plain for *_, h in flat_copies], bank.words["pdq"])
+    rows: dict[tuple[str, int], dict] = {}
+    other_false = Counter()
+    for (owner, transform, strength, _), hits, base in zip(
+        flat_copies, copy_hits, base_copy, strict=True
+    ):
+        row = rows.setdefault(
+            (transform, strength), {"n": 0, "base": 0, "takedown": 0, "via": Counter()}
+        )
+        row["n"] += 1
+        row["base"] += bool(base[owner])
+        if owner in hits:
+            row["takedown"] += 1
+            row["via"][hits[owner][0]] += 1
+        other_false["baseline"] += int(base.sum() - base[owner])
+        for original, (rule, _) in hits.items():
+            if original != owner:
+                other_false["takedown"] += 1
+                other_false[rule] += 1
+
+    dist_hits, nearest, by_rule = best_matches(distractors, bank, thresholds)
+    base_dist = baseline_hits([h.plain for h in distractors], bank.words["pdq"])
+    false = Counter()
+    for hits in dist_hits:
+        false["takedown"] += len(hits)
+        for rule, _ in hits.values():
+            false[rule] += 1
+    margins = {}
+    for rule, per_original in nearest.items():
+        # Smallest distance any distractor (any of its hashes under this rule) had to an original.
+        margins[rule] = int(per_original.min()) if per_original.size else None
+    return {
+        "rows": rows,
+        "pairs": len(distractors) * len(originals),
+        "copy_pairs": len(flat_copies) * (len(originals) - 1),
+        "baseline_false": int(base_dist.sum()),
+        "false": false,
+        "other_false": other_false,
+        "margins": margins,
+        "thresholds": thresholds,
+        "hashes_per_distractor": Counter(r for r, rows_ in by_rule.items() for _ in rows_),
+        "timing": {
+            "originals": t_orig - started,
+            "copies": t_copies - t_orig,
+            "distractors": t_dist - t_copies,
+        },
+        "counts": (len(originals), len(flat_copies), len(distractors)),
+    }
+
+
+def video_match(query: VideoHashes, bank: Bank, bank_base, thresholds):
+    """(baseline matched originals, takedown matched originals with rule) for one query video."""
+    # Naive vPDQ baseline: unique quality frames; >= 80 % of query frames within 31 of any frame.
+    base = []
+    q_unique = {v: q for v, q in query.baseline if q >= VPDQ_QUALITY_THRESHOLD}
+    for original, frames in enumerate(bank_base):
+        b_unique = [v for v, q in frames if q >= VPDQ_QUALITY_THRESHOLD]
+        if not q_unique or not b_unique:
+            continue
+        d = distances(_words(list(q_unique)), _words(b_unique))
+        share = 100.0 * (d.min(axis=1) <= BASELINE_PDQ_THRESHOLD).mean()
+        if share >= VPDQ_QUERY_MATCH_PERCENT:
+            base.append(original)
+    # Takedown: a query frame counts when any of its signals meets a bank frame.
+    # As vPDQ: frames too flat to hash with quality 50 on any signal count on neither side.
+    usable = [
+        h
+        for h in query.takedown
+        if max([h.plain[1], *(q for *_, q in h.region)]) >= VPDQ_QUALITY_THRESHOLD
+    ]
+    hits, _, _ = best_matches(usable, bank, thresholds)
+    takedown = {}
+    for original in range(bank.size):
+        frame_hits = [h[original] for h in hits if original in h]
+        share = 100.0 * len(frame_hits) / max(1, len(usable))
+        if share >= match_rule.VIDEO_QUERY_MATCH_PERCENT:
+            takedown[original] = Counter(rule for rule, _ in frame_hits).most_common(1)[0][0]
+    return base, takedown
+
+
+def video_benchmark(args, key: str) -> dict:
+    started = time.perf_counter()
+    made = cached(
+        "videos", key, lambda: run_pool(_video_original_job, args.videos, args.seed, args.workers)
+    )
+    t_orig = time.perf_counter()
+    distractors = cached(
+        "video-distractors",
+        key,
+        lambda: run_pool(_video_distractor_job, args.video_distractors, args.seed, args.workers),
+    )
+    t_dist = time.perf_counter()
+    thresholds = match_rule.thresholds_for_bench()
+    bank_frames = [bank.takedown for bank, _ in made]
+    bank_base = [bank.baseline for bank, _ in made]
+    bank = build_bank(bank_frames)
+    rows: dict[tuple[str, int], dict] = {}
+    for owner, (_, copies) in enumerate(made):
+        for transform, strength, query in copies:
+            base, takedown = video_match(query, bank, bank_base, thresholds)
+            row = rows.setdefault(
+                (transform, strength), {"n": 0, "base": 0, "takedown": 0, "via": Counter()}
+            )
+            row["n"] += 1
+            row["base"] += owner in base
+            if owner in takedown:
+                row["takedown"] += 1
+                row["via"][takedown[owner]] += 1
+    base_false = takedown_false = 0
+    for query in distractors:
+        base, takedown = video_match(query, bank, bank_base, thresholds)
+        base_false += len(base)
+        takedown_false += len(takedown)
+    return {
+        "rows": rows,
+        "pairs": len(distractors) * len(made),
+        "baseline_false": base_false,
+        "takedown_false": takedown_false,
+        "bank_frames": sum(len(f) for f in bank_frames),
+        "timing": {"videos": t_orig - started, "distractors": t_dist - t_orig},
+    }
+
+
+def percent(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "-"
+
+
+def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
+    lines = [
+        f"Seed {args.seed}; {images['counts'][0]} originals, {images['counts'][1]} image copies, "
+        f"{images['counts'][2]} distractors; run took {elapsed:.0f} s.",
+        "",
+        "| Images: transformation | strength | copies | plain PDQ <= 31 | Takedown "
+        "| Takedown matched via |",
+        "|---|---|---|---|---|---|",
+    ]
+    for (transform, strength), row in sorted(
+        images["rows"].items(), key=lambda kv: (generate.IMAGE_TRANSFORMS.index(kv[0][0]), kv[0][1])
+    ):
+        via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
+        lines.append(
+            f"| {transform} | {strength} | {row['n']} | {percent(row['base'], row['n'])} "
+            f"| {percent(row['takedown'], row['n'])} | {via} |"
+        )
+    lines += [
+        "",
+        f"False matches, original x distractor pairs ({images['pairs']:,} pairs): plain PDQ "
+        f"{images['baseline_false']}, Takedown {images['false']['takedown']}.",
+        f"False matches, copy x other-original pairs ({images['copy_pairs']:,} pairs): plain PDQ "
+        f"{images['other_false']['baseline']}, Takedown {images['other_false']['takedown']}.",
+        "",
+        "| Takedown rule | threshold | false matches (distractors) | false matches (copies of "
+        "other originals) | closest distractor distance |",
+        "|---|---|---|---|---|",
+    ]
+    for rule, threshold in images["thresholds"].items():
+        lines.append(
+            f"| {rule} | {threshold} | {images['false'][rule]} | {images['other_false'][rule]} "
+            f"| {images['margins'].get(rule)} |"
+        )
+    if videos:
+        lines += [
+            "",
+            "| Videos: transformation | strength | copies | naive vPDQ (1 frame/s) | Takedown "
+            "| Takedown matched via |",
+            "|---|---|---|---|---|---|",
+        ]
+        for (transform, strength), row in sorted(
+            videos["rows"].items(),
+            key=lambda kv: (generate.VIDEO_TRANSFORMS.index(kv[0][0]), kv[0][1]),
+        ):
+            via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
+            lines.append(
+                f"| {transform} | {strength} | {row['n']} | {percent(row['base'], row['n'])} "
+                f"| {percent(row['takedown'], row['n'])} | {via} |"
+            )
+        lines += [
+            "",
+            f"False matches, original video x distractor video pairs ({videos['pairs']:,} pairs): "
+            f"naive vPDQ {videos['baseline_false']}, Takedown {videos['takedown_false']}. "
+            f"Bank frames hashed: {videos['bank_frames']} "
+            f"({match_rule.BANK_VIDEO_FRAMES_PER_SECOND:g} frames/s).",
+        ]
+    timing = {**images["timing"], **({"videos": videos["timing"]} if videos else {})}
+    lines += ["", f"Hashing time (s, uncached parts only meaningful): {timing}"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--originals", type=int, default=300)
+    parser.add_argument("--distractors", type=int, default=3400)
+    parser.add_argument("--videos", type=int, default=16)
+    parser.add_argument("--video-distractors", type=int, default=48)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "match_quality.md")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    key = hashlib.sha256(
+        f"{args.seed}/{args.originals}/{args.distractors}/{args.videos}/"
+        f"{args.video_distractors}/{_code_version()}".encode()
+    ).hexdigest()[:16]
+    images = image_benchmark(args, key)
+    videos = video_benchmark(args, key) if args.videos else None
+    text = report(args, images, videos, time.perf_counter() - started)
+    header = f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC: {' '.join(sys.argv)}\n\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(header + text + "\n")
+    print(header + text)
+
+
+if __name__ == "__main__":
+    main()

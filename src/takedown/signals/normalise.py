@@ -1,0 +1,149 @@
+"""Normalisation before PDQ: shrink, then trim uniform borders (letterbox, pillarbox, padding).
+
+Both sides of a match (bank media and scanned uploads) go through the same normalisation, so a
+genuine flat region at an image's edge that gets trimmed is trimmed on both sides alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+# PDQ reduces every image to 64x64 internally; hashing a 256-pixel copy costs far less and moves
+# the hash by a few bits at most.
+WORKING_SIZE = 256
+
+# A border line: nearly every pixel within TOLERANCE of the border colour, and little spread
+# around it (JPEG leaves a flat bar almost flat; real dark or bright content is noisier).
+STRICT_TOLERANCE = 14
+STRICT_SHARE = 0.98
+STRICT_MEAN_DEVIATION = 3.0
+# Screenshot chrome: a bar of one colour carrying sparse icons and text.
+CHROME_SHARE = 0.5
+# Never leave less than this share of a dimension: below it the remaining strip carries too
+# little of the picture to hash.
+MIN_KEEP = 0.25
+MAX_ROUNDS = 12
+# Lines at most this deep past a border may be the border blurred by resizing and JPEG.
+EDGE_LINES = 6
+
+
+@dataclass(frozen=True)
+class Box:
+    """Kept region in working-image pixels: [left, right) x [top, bottom)."""
+
+    left: int
+    top: int
+    right: int
+    bottom: int
+
+    @property
+    def width(self) -> int:
+        return self.right - self.left
+
+    @property
+    def height(self) -> int:
+        return self.bottom - self.top
+
+
+def working_copy(image: Image.Image | np.ndarray) -> np.ndarray:
+    """RGB uint8 array whose longest side is at most WORKING_SIZE."""
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(np.ascontiguousarray(image[..., :3]).astype(np.uint8))
+    image = image.convert("RGB")
+    longest = max(image.size)
+    if longest > WORKING_SIZE:
+        scale = WORKING_SIZE / longest
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.BILINEAR, reducing_gap=2.0)
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _is_border(lines: np.ndarray, colour: np.ndarray, *, chrome: bool) -> np.ndarray:
+    deviation = np.abs(lines - colour).max(axis=2)  # (n, length)
+    near = deviation <= STRICT_TOLERANCE
+    within = near.mean(axis=1)
+    if chrome:
+        # The bar itself is flat; only the icons and text on it differ.
+        flat = (deviation * near).sum(axis=1) / np.maximum(near.sum(axis=1), 1)
+        return (within >= CHROME_SHARE) & (flat <= STRICT_MEAN_DEVIATION)
+    return (within >= STRICT_SHARE) & (deviation.mean(axis=1) <= STRICT_MEAN_DEVIATION)
+
+
+def _border_run(lines: np.ndarray, *, chrome: bool) -> int:
+    """How many leading lines (axis 0) are border of the colour of the outermost line.
+
+    `lines` is (n, length, 3) int16, outermost line first; looked at in chunks from the edge.
+    """
+    colour = np.median(lines[0], axis=0)
+    limit = int(len(lines) * (1 - MIN_KEEP)) + 1
+    run = limit
+    for start in range(0, limit, 24):
+        is_border = _is_border(lines[start : min(start + 24, limit)], colour, chrome=chrome)
+        stops = np.flatnonzero(~is_border)
+        if stops.size:
+            run = start + int(stops[0])
+            break
+    if run == 0 or run >= limit:
+        return run
+    return run + _blurred_edge(lines[run:], colour)
+
+
+def _blurred_edge(lines: np.ndarray, colour: np.ndarray) -> int:
+    """Lines where resizing and JPEG blurred the border into the picture (at most EDGE_LINES)."""
+    depth = min(EDGE_LINES, len(lines) // 4)
+    if depth == 0:
+        return 0
+    offset = np.abs(lines[: depth + 4] - colour).mean(axis=(1, 2))
+    inner = offset[depth:].mean()
+    blurred = offset[:depth] < 0.5 * inner
+    stops = np.flatnonzero(~blurred)
+    return int(stops[0]) if stops.size else depth
+
+
+def find_content(pixels: np.ndarray, *, chrome: bool = False) -> Box:
+    """The region left after trimming uniform borders, one side at a time, smallest cut first
+    (so a screenshot's bars go before the margins around the picture)."""
+    height, width = pixels.shape[:2]
+    data = pixels.astype(np.int16)
+    edges = {"top": 0, "bottom": height, "left": 0, "right": width}
+    blocked: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        region = data[edges["top"] : edges["bottom"], edges["left"] : edges["right"]]
+        if region.shape[0] < 2 or region.shape[1] < 2:
+            break
+        columns = region.transpose(1, 0, 2)
+        views = {"top": region, "bottom": region[::-1], "left": columns, "right": columns[::-1]}
+        cuts = {
+            side: _border_run(view, chrome=chrome)
+            for side, view in views.items()
+            if side not in blocked
+        }
+        cuts = {side: cut for side, cut in cuts.items() if cut > 0}
+        if not cuts:
+            break
+        side = min(cuts, key=cuts.__getitem__)
+        cut = cuts[side]
+        edges[side] += cut if side in ("top", "left") else -cut
+        if (
+            edges["bottom"] - edges["top"] < MIN_KEEP * height
+            or edges["right"] - edges["left"] < MIN_KEEP * width
+        ):
+            edges[side] -= cut if side in ("top", "left") else -cut
+            blocked.add(side)
+    return Box(edges["left"], edges["top"], edges["right"], edges["bottom"])
+
+
+def trim_borders(pixels: np.ndarray, *, chrome: bool = False) -> np.ndarray:
+    """`pixels` without uniform borders; the same array when there are none."""
+    box = find_content(pixels, chrome=chrome)
+    if box == Box(0, 0, pixels.shape[1], pixels.shape[0]):
+        return pixels
+    return np.ascontiguousarray(pixels[box.top : box.bottom, box.left : box.right])
+
+
+def normalise(image: Image.Image | np.ndarray) -> np.ndarray:
+    """Working copy with uniform borders and sparse screenshot chrome trimmed."""
+    return trim_borders(working_copy(image), chrome=True)

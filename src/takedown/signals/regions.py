@@ -1,0 +1,141 @@
+"""PDQ of the normalised picture and of its central region, for bank media and for uploads.
+
+- `pdq_norm`: PDQ after trimming uniform borders and screenshot chrome (normalise.py), so a
+  letterboxed, padded or screenshotted copy hashes like its original.
+- `pdq_center`: PDQ of the central region of the normalised picture. A logo or caption on a corner,
+  a modest crop, or the black corners of a rotated copy leave the centre intact.
+
+Uploads are additionally hashed at a few small de-rotations (rotation.py) so a copy turned by a few
+degrees meets its original. Every hash carries PDQ's quality; flat regions hash with low quality
+and are never matched by distance (see MIN_QUALITY).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from takedown.media import DecodedMedia, MediaType
+from takedown.settings import Settings
+from takedown.signals.base import MatchKind, Signal, SignalType
+from takedown.signals.normalise import normalise, working_copy
+from takedown.signals.rotation import QUERY_ANGLES, derotate
+
+PDQ_NORM = "pdq_norm"
+PDQ_CENTER = "pdq_center"
+REGION_SIGNAL_TYPES = (PDQ_NORM, PDQ_CENTER)
+
+# Share of each side kept by the centre region: corners (logos, captions) and a crop of up to
+# about a fifth of each side fall outside it.
+CENTER_SHARE = 0.6
+# Region hashes below this PDQ quality say little about the picture (flat or nearly flat) and are
+# matched exactly only.
+MIN_QUALITY = 50
+
+
+@dataclass(frozen=True)
+class RegionHash:
+    type: str
+    value: str  # 64 hex digits, python-threatexchange PDQ format
+    quality: int
+    variant: str = ""  # how the upload was transformed before hashing, e.g. "rotated -4"
+
+    def as_signal(self) -> dict[str, object]:
+        signal: dict[str, object] = {"type": self.type, "value": self.value}
+        signal["quality"] = self.quality
+        if self.variant:
+            signal["variant"] = self.variant
+        return signal
+
+
+def pdq_hex(pixels: np.ndarray) -> tuple[str, int]:
+    """PDQ hash (hex) and quality of an RGB uint8 array."""
+    bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
+    return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
+
+
+def center_region(pixels: np.ndarray, share: float = CENTER_SHARE) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    dy, dx = round(height * (1 - share) / 2), round(width * (1 - share) / 2)
+    return np.ascontiguousarray(pixels[dy : height - dy, dx : width - dx])
+
+
+def _hashes_of(normalised: np.ndarray, variant: str = "") -> list[RegionHash]:
+    norm_value, norm_quality = pdq_hex(normalised)
+    center_value, center_quality = pdq_hex(center_region(normalised))
+    return [
+        RegionHash(PDQ_NORM, norm_value, norm_quality, variant),
+        RegionHash(PDQ_CENTER, center_value, center_quality, variant),
+    ]
+
+
+def reference_hashes(image: Image.Image | np.ndarray) -> list[RegionHash]:
+    """Region hashes of bank media (what the index stores)."""
+    return _hashes_of(normalise(image))
+
+
+def query_hashes(image: Image.Image | np.ndarray, *, rotations: bool = True) -> list[RegionHash]:
+    """Region hashes of an upload: as is, then at each small de-rotation."""
+    pixels = working_copy(image)
+    hashes = _hashes_of(normalise(pixels))
+    if rotations:
+        for angle in QUERY_ANGLES:
+            hashes.extend(_hashes_of(normalise(derotate(pixels, angle)), f"rotated {angle:+g}"))
+    return hashes
+
+
+# --- registered signal types --------------------------------------------------------------
+
+
+class _RegionSignal(SignalType):
+    """A PDQ-family hash of a normalised region: hamming kind, 64 hex digits, images only.
+
+    Uploads carry extra `variant: "rotated ±n"` hashes (query side only, like PDQ's dihedral
+    variants); banks store the unrotated hash.
+    """
+
+    match_kind = MatchKind.HAMMING
+    media_types = frozenset({MediaType.IMAGE})
+
+    @classmethod
+    def validate(cls, value: str) -> str:
+        normalised = value.strip().lower()
+        if not re.fullmatch("[0-9a-f]{64}", normalised):
+            raise ValueError("not a PDQ hash (64 hex digits)")
+        return normalised
+
+    @classmethod
+    def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
+        if media.image is None:
+            return []
+        signals = []
+        for region_hash in _cached_query_hashes(media):
+            if region_hash.type != cls.name:
+                continue
+            signal = region_hash.as_signal()
+            signal["low_quality"] = region_hash.quality < settings.pdq_min_quality
+            signals.append(signal)
+        return signals
+
+
+def _cached_query_hashes(media: DecodedMedia) -> list[RegionHash]:
+    """Both region types come from one normalisation pass per upload."""
+    cached = getattr(media, "_region_hashes", None)
+    if cached is None:
+        cached = query_hashes(media.image)
+        media._region_hashes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class PdqNormSignal(_RegionSignal):
+    name = PDQ_NORM
+    aliases = ("pdq_normalised", "pdq_trimmed")
+
+
+class PdqCenterSignal(_RegionSignal):
+    name = PDQ_CENTER
+    aliases = ("pdq_centre",)
