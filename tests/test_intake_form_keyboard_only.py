@@ -1,0 +1,121 @@
+"""The public form is usable with the keyboard alone, in real headless Chromium against a real
+`takedown serve`: Tab to each control, choose with the arrow keys and Space, submit with Enter,
+land on the error summary, fix the field, and reach the confirmation page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.reports_support import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
+        "TAKEDOWN_DATABASE_URL": f"sqlite:///{tmp_path / 'form.db'}",
+        "TAKEDOWN_PORT": str(port),
+        "TAKEDOWN_PUBLIC_BASE_URL": base,
+    }
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "takedown.cli.main", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "server.log").read_text())
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def focused(page) -> str:  # type: ignore[no-untyped-def]
+    return page.evaluate("document.activeElement.id || document.activeElement.tagName")
+
+
+def tab_to(page, element_id: str, limit: int = 40) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if focused(page) == element_id:
+            return
+    raise AssertionError(f"#{element_id} is not reachable with Tab")
+
+
+def test_report_form_with_keyboard_only(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/report")
+            page.keyboard.press("Tab")
+            assert focused(page) == "A"  # the skip link comes first
+            # Choose "terms violation" with the arrow keys inside the radio group.
+            tab_to(page, "category-child_sexual_abuse")
+            for _ in range(4):
+                page.keyboard.press("ArrowDown")
+            assert page.is_checked("#category-terms_violation")
+            tab_to(page, "content_url")
+            page.keyboard.type("https://platform.example/p/77")
+            tab_to(page, "reporter-name")
+            page.keyboard.type("Kim Keyboard")
+            page.keyboard.press("Enter")  # submit without the explanation, email, statement
+            page.wait_for_selector(".error-summary")
+            assert "Error:" in page.title()
+            assert page.get_attribute("#explanation", "aria-invalid") == "true"
+            assert page.input_value("#content_url") == "https://platform.example/p/77"
+
+            tab_to(page, "explanation")
+            page.keyboard.type("Spam links in every comment.")
+            tab_to(page, "reporter-email")
+            page.keyboard.type("kim@example.org")
+            tab_to(page, "good_faith_statement-input")
+            page.keyboard.press("Space")
+            tab_to(page, "signature")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#case-reference")
+            case_id = page.inner_text("#case-reference").strip()
+            assert case_id.startswith("case_")
+            tab_to(page, "tracking-link")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#status")
+            assert page.inner_text("#status").strip() == "received"
+            assert case_id in page.content()
+        finally:
+            browser.close()
