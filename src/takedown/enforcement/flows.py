@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 ACTOR = "system:enforcement"
 # Bank values of case media: the original PDQ (the index queries with every variant of an upload),
 # the exact hashes and the video frame hashes.
-BANKED_TYPES = ("pdq", "md5", "sha256", "video_md5", "vpdq")
+BANKED_TYPES = ("pdq", "md5", "sha256", "video_md5", "vpdq", "pdq_norm", "pdq_center")
 BANK_CATEGORY = {
     Category.CHILD_SEXUAL_ABUSE.value: "csam",
     Category.CHILD_SEXUAL_EXPLOITATION.value: "csam",
@@ -276,8 +276,8 @@ def _bank_signals(
         signal_type = str(signal.get("type", ""))
         if signal_type not in BANKED_TYPES:
             continue
-        if signal_type == "pdq" and signal.get("variant") not in (None, "original"):
-            continue
+        if signal.get("variant") not in (None, "original"):
+            continue  # dihedral and de-rotated variants are for querying; banks keep the original
         entry = {
             "type": signal_type,
             "value": signal.get("value"),
