@@ -160,3 +160,24 @@ def decide_violating(
     )
     assert answer.status_code == 201, answer.text
     return answer.json()
+
+
+def decision_with_copies(
+    client: TestClient, settings: Any, key: str, copies: int, seed: int = 500
+) -> dict[str, Any]:
+    """One violating NCII decision that removes `copies` earlier identical uploads (so it yields
+    copies + 1 content statements and one account statement)."""
+    from tests.media import generated_scene, jpeg
+
+    picture = jpeg(generated_scene(seed))
+    for n in range(copies):
+        scan(client, key, picture, f"copy-{seed}-{n}", f"acct-copy-{n}")
+    filed = report_with_media(
+        client,
+        picture,
+        content_id=f"orig-{seed}",
+        account_id=f"acct-orig-{seed}",
+        category="non_consensual_intimate_imagery",
+    )
+    decide_violating(client, settings, filed["case_id"], username=f"rev-{seed}", policy="ncii")
+    return filed
