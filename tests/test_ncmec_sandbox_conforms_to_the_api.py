@@ -67,10 +67,11 @@ def test_xml_is_validated_against_the_schema(ncmec):
     assert invalid.status_code == 400 and _code(invalid) == 4100
     malformed = http.post("/submit", content=b"<report><incidentSummary>", headers=XML)
     assert _code(malformed) == 4110
-    future = build_report(minimal_report()).replace(
-        b"2026-01-01T00:00:00Z", b"2999-01-01T00:00:00Z"
-    )
+    document = build_report(minimal_report())
+    future = document.replace(b"2026-01-01T00:00:00Z", b"2999-01-01T00:00:00Z")
     assert _code(http.post("/submit", content=future, headers=XML)) == 4100
+    naive = document.replace(b"2026-01-01T00:00:00Z", b"2026-01-01T00:00:00")
+    assert _code(http.post("/submit", content=naive, headers=XML)) == 4100
 
 
 def test_upload_fileinfo_finish_and_the_error_codes(ncmec):

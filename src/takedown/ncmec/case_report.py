@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from takedown.cases.models import Case, CaseMedia, Category
 from takedown.errors import Conflict, NotFound
-from takedown.ncmec.metadata import PlatformMetadata
+from takedown.ncmec.metadata import PlatformIpEvent, PlatformMetadata
 from takedown.ncmec.schemas import (
     CaptureEvent,
     CyberTiplineReport,
@@ -152,13 +153,13 @@ def _victims(reports: list[Report]) -> list[Victim]:
     return victims
 
 
-def _ip_event(event: object) -> IpCaptureEvent:
+def _ip_event(event: PlatformIpEvent) -> IpCaptureEvent:
     return IpCaptureEvent(
-        ip_address=event.ip_address,  # type: ignore[attr-defined]
-        event_name=event.event,  # type: ignore[attr-defined]
-        date_time=event.at,  # type: ignore[attr-defined]
-        port=event.port,  # type: ignore[attr-defined]
-        possible_proxy=event.possible_proxy,  # type: ignore[attr-defined]
+        ip_address=event.ip_address,
+        event_name=event.event,
+        date_time=event.at,
+        port=event.port,
+        possible_proxy=event.possible_proxy,
     )
 
 
@@ -178,7 +179,9 @@ def _reported_user(
     )
 
 
-def _upload_time(db_session: Session, case: Case, metadata: PlatformMetadata | None):  # type: ignore[no-untyped-def]
+def _upload_time(
+    db_session: Session, case: Case, metadata: PlatformMetadata | None
+) -> tuple[datetime | None, str | None]:
     if metadata and metadata.uploaded_at:
         return metadata.uploaded_at, "the platform's upload time"
     if case.content_id:
@@ -200,7 +203,7 @@ def _file_details(
     case: Case,
     decision: Decision | None,
     metadata: PlatformMetadata | None,
-    uploaded_at: object,
+    uploaded_at: datetime | None,
 ) -> FileDetails:
     md5 = hashlib.md5(content).hexdigest()
     hashes = [FileHash(hash_type="MD5", value=md5)]
@@ -223,7 +226,7 @@ def _file_details(
         classification = IndustryClassification(decision.classification)
     return FileDetails(
         original_file_name=media.filename,
-        uploaded_to_esp_timestamp=uploaded_at,  # type: ignore[arg-type]
+        uploaded_to_esp_timestamp=uploaded_at,
         location_of_file=case.content_url,
         # A reviewer (a person) decided the case after viewing the media in the console.
         file_viewed_by_esp=decision is not None,

@@ -105,7 +105,7 @@ class SandboxState:
     reports: dict[str, SandboxReport] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: itertools.count[int] = field(
         default_factory=lambda: itertools.count(100_000 + secrets.randbelow(900_000))
     )
@@ -120,7 +120,7 @@ class SandboxState:
         after: bool = False,
     ) -> None:
         """Make the next `count` calls (to `endpoint`, or to any) fail; `after`: once done."""
-        with self._lock:
+        with self.lock:
             self.faults.append(Fault(count, endpoint, http_status, code, after))
 
     def _take_fault(self, endpoint: str, *, after: bool = False) -> Fault | None:
@@ -179,8 +179,12 @@ def _documented_rules(report: etree._Element) -> None:
     """A few of the documented rules the XSD cannot express (appendices A and B)."""
     if report.find("reporter/reportingPerson/email") is None:
         raise _Answer(VALIDATION_FAILED, "reportingPerson needs at least one email")
-    incident = report.findtext("incidentSummary/incidentDateTime") or ""
-    if datetime.fromisoformat(incident.replace("Z", "+00:00")) > clock.now():
+    incident = datetime.fromisoformat(
+        (report.findtext("incidentSummary/incidentDateTime") or "").replace("Z", "+00:00")
+    )
+    if incident.tzinfo is None:
+        raise _Answer(VALIDATION_FAILED, "timestamps must carry a time zone (Z or +hh:mm)")
+    if incident > clock.now():
         raise _Answer(VALIDATION_FAILED, "incidentDateTime must be in the past")
 
 
@@ -195,7 +199,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
 
     def guard(request: Request, endpoint: str) -> None:
         """Basic auth, then any injected fault for this endpoint."""
-        with state._lock:
+        with state.lock:
             state.calls.append(endpoint)
         header = request.headers.get("authorization", "")
         scheme, _, encoded = header.partition(" ")
@@ -209,7 +213,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             or not secrets.compare_digest(password, state.password)
         ):
             raise _Answer(AUTH_REQUIRED)
-        with state._lock:
+        with state.lock:
             fault = state._take_fault(endpoint)
         if fault is not None:
             raise _Answer(fault.code, "injected fault", http_status=fault.http_status)
@@ -226,7 +230,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
 
     def answer_ok(endpoint: str, body: bytes) -> Response:
         """The success answer, unless an `after` fault says it gets lost."""
-        with state._lock:
+        with state.lock:
             fault = state._take_fault(endpoint, after=True)
         if fault is not None:
             raise _Answer(fault.code, "injected fault (work done)", http_status=fault.http_status)
@@ -251,7 +255,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
         if root.tag != "report":
             raise _Answer(VALIDATION_FAILED, "the root element must be <report>")
         _documented_rules(root)
-        with state._lock:
+        with state.lock:
             report_id = str(next(state._ids))
             state.reports[report_id] = SandboxReport(
                 report_id, body.decode(), opened_at=clock.now().isoformat()
@@ -264,7 +268,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     ) -> Response:
         guard(request, "upload")
         content = await file.read() if file is not None else b""
-        with state._lock:
+        with state.lock:
             report = open_report(id)
             if not content:
                 raise _Answer(MALFORMED_FILE, report_id=id)
@@ -285,7 +289,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             raise _Answer(VALIDATION_FAILED, "the root element must be <fileDetails>")
         report_id = root.findtext("reportId") or ""
         file_id = (root.findtext("fileId") or "").strip()
-        with state._lock:
+        with state.lock:
             report = open_report(report_id)
             sandbox_file = report.files.get(file_id)
             if sandbox_file is None:
@@ -303,7 +307,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     @api.post("/finish")
     def finish(request: Request, id: str = Form(...)) -> Response:
         guard(request, "finish")
-        with state._lock:
+        with state.lock:
             report = open_report(id)
             report.status = "finished"
             file_ids = list(report.files)
@@ -312,7 +316,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     @api.post("/retract")
     def retract(request: Request, id: str = Form(...)) -> Response:
         guard(request, "retract")
-        with state._lock:
+        with state.lock:
             report = open_report(id)
             report.status = "retracted"
         return answer_ok("retract", build_response(0, "Success", report_id=report.report_id))
@@ -334,7 +338,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
     @control.get("/reports")
     def list_reports(request: Request) -> dict[str, Any]:
         guard(request, "_reports")
-        with state._lock:
+        with state.lock:
             return {
                 "reports": [
                     {
