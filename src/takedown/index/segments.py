@@ -9,6 +9,7 @@ them into a new base.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,18 @@ from takedown.index.video import frame_hashes
 VPDQ = "vpdq"
 
 
+@functools.cache
+def is_video_type(signal_type: str) -> bool:
+    """vPDQ and every other frame-list type (MatchKind.VIDEO in the signals registry)."""
+    if signal_type == VPDQ:
+        return True
+    from takedown.signals.base import MatchKind
+    from takedown.signals.registry import SIGNAL_TYPES
+
+    kind = SIGNAL_TYPES.get(signal_type)
+    return kind is not None and kind.match_kind == MatchKind.VIDEO
+
+
 def exact_key(value: str) -> tuple[int, int]:
     """128-bit digest of an exact value as two uint64 (collisions: ~2**-128)."""
     digest = hashlib.blake2b(value.encode(), digest_size=16).digest()
@@ -30,7 +43,7 @@ def exact_key(value: str) -> tuple[int, int]:
 def expand(signal_type: str, value: str, hamming: bool) -> np.ndarray | list[str] | None:
     """The rows one entry contributes: hashes for hamming types and vPDQ, else the value."""
     try:
-        if signal_type == VPDQ:
+        if is_video_type(signal_type):
             return hex_to_words(frame_hashes(value))
         if hamming:
             return hex_to_words(value.lower())
@@ -69,7 +82,7 @@ class Segment:
         return slice(lo, hi)
 
     def live_entries(self) -> int:
-        if self.signal_type == VPDQ:
+        if is_video_type(self.signal_type):
             return len(np.unique(self.entry_ids[self.alive]))
         return int(np.count_nonzero(self.alive))
 

@@ -36,6 +36,7 @@ from takedown.index.segments import (
     delta_view,
     exact_key,
     expand,
+    is_video_type,
 )
 from takedown.index.video import DISTANCE_THRESHOLD, VideoHit, frame_hashes
 from takedown.jobs.runner import PeriodicJob
@@ -72,7 +73,7 @@ def default_threshold(signal_type: str, bank_pdq_threshold: int) -> int:
     """A bank's threshold for a hamming type it sets no threshold for."""
     if signal_type == "pdq":
         return bank_pdq_threshold
-    if signal_type == VPDQ:
+    if is_video_type(signal_type):
         return DISTANCE_THRESHOLD
     try:
         from takedown.signals.match_rule import DEFAULT_THRESHOLDS
@@ -159,6 +160,12 @@ class MatchIndex:
             if newest < loaded[1].high:
                 log.warning("index snapshot is ahead of the database's change log; rebuilding")
                 loaded = None
+            elif any(
+                (segment.table is not None) != self._is_hamming(signal_type)
+                for signal_type, segment in loaded[0].items()
+            ):
+                log.warning("a signal type changed kind since the index snapshot; rebuilding")
+                loaded = None
         if loaded is not None:
             self._base, self._cursor = loaded
             self.loaded_from = "snapshot"
@@ -234,7 +241,7 @@ class MatchIndex:
                     keys[signal_type].append(exact_key(value))
 
     def _is_hamming(self, signal_type: str) -> bool:
-        return signal_type in self.hamming_types or signal_type == VPDQ
+        return signal_type in self.hamming_types or is_video_type(signal_type)
 
     # --- following the change log -----------------------------------------------------------
 
@@ -411,9 +418,10 @@ class MatchIndex:
 
     def query(self, signal_type: str, value: str, *, exact_only: bool = False) -> list[IndexHit]:
         """Every enabled entry matching `value`, within each bank's own threshold."""
-        if signal_type == VPDQ:
+        if is_video_type(signal_type):
             return [
-                IndexHit(hit.entry_id, hit.bank_id, VPDQ, None) for hit in self.query_video(value)
+                IndexHit(hit.entry_id, hit.bank_id, signal_type, None)
+                for hit in self.query_video(value, signal_type=signal_type)
             ]
         base, views, banks = self._base, self._views, self.banks
         if signal_type not in self.hamming_types:
@@ -475,13 +483,19 @@ class MatchIndex:
             if bank_id in banks and banks[bank_id].enabled
         ]
 
-    def query_video(self, frames: str | Sequence[Any]) -> list[VideoHit]:
-        """Bank videos matching a vPDQ value (or its frames) under the vPDQ rule."""
-        hashes = frame_hashes(frames)
+    def query_video(
+        self, frames: str | Sequence[Any], *, signal_type: str = VPDQ
+    ) -> list[VideoHit]:
+        """Bank videos matching a vPDQ value (or its frames) under the vPDQ rule; `signal_type`
+        picks the frame-list type (vpdq, or a region type such as vpdq_norm)."""
+        try:
+            hashes = frame_hashes(frames)
+        except ValueError as exc:
+            raise InvalidInput(f"invalid vpdq value: {exc}", code="invalid_signal") from None
         if not hashes:
             return []
         base, views, banks = self._base, self._views, self.banks
-        thresholds = {b.id: b.threshold(VPDQ) for b in banks.values() if b.enabled}
+        thresholds = {b.id: b.threshold(signal_type) for b in banks.values() if b.enabled}
         radius = max(thresholds.values(), default=-1)
         if radius < 0:
             return []
@@ -490,10 +504,10 @@ class MatchIndex:
         bank_of: dict[int, int] = {}
         frame_totals: dict[int, int] = {}
         sources: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray | None]] = []
-        segment = base.get(VPDQ)
+        segment = base.get(signal_type)
         if segment is not None and segment.table is not None:
             sources.append((segment.table, segment.entry_ids, segment.bank_ids, segment.alive))
-        view = views.get(VPDQ)
+        view = views.get(signal_type)
         if view is not None and len(view.entry_ids):
             sources.append((view, view.entry_ids, view.bank_ids, None))
         for q_index, query in enumerate(hex_to_words(hashes)):
@@ -520,7 +534,9 @@ class MatchIndex:
                 query_percent >= self.settings.vpdq_query_match_percent
                 and index_percent >= self.settings.vpdq_index_match_percent
             ):
-                hits.append(VideoHit(entry_id, bank_of[entry_id], query_percent, index_percent))
+                hits.append(
+                    VideoHit(entry_id, bank_of[entry_id], query_percent, index_percent, signal_type)
+                )
         hits.sort(key=lambda hit: (-hit.query_match_percent, hit.entry_id))
         return hits
 

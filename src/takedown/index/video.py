@@ -28,6 +28,7 @@ class VideoHit:
     bank_id: int
     query_match_percent: float
     index_match_percent: float
+    signal_type: str = "vpdq"  # or a frame-list region type (vpdq_norm, vpdq_center)
 
 
 def frame_hashes(value: str | Sequence[VpdqFrame]) -> list[str]:
