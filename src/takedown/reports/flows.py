@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -35,6 +35,8 @@ from takedown.reports import service
 from takedown.reports.models import Channel, IdempotentReport, Report
 from takedown.reports.schemas import ReportIn, rule_errors
 from takedown.settings import Settings
+
+INTAKE_LOCK_KEY = 0x7461_6B65_646F_776E  # "takedown": one advisory lock for case intake
 
 
 @dataclass
@@ -69,6 +71,15 @@ def submit_report(
 
     payload = data.model_dump(mode="json")
     file_sha = case_media.sha256_of(submission.file_bytes) if has_file else None
+    hashed = None
+    if has_file:  # before taking the intake lock: hashing a video takes a while
+        hashed = case_media.hash_media(
+            settings=settings,
+            index=index,
+            data=submission.file_bytes or b"",
+            filename=submission.filename,
+        )
+    serialise_intake(db_session)
     key_hash = None
     if submission.idempotency_key:
         caller = f"key:{submission.api_key_id}" if submission.api_key_id else "public"
@@ -91,15 +102,6 @@ def submit_report(
         address_hash=None if submission.channel == Channel.PLATFORM else address_hash,
         email=email,
     )
-
-    hashed = None
-    if has_file:
-        hashed = case_media.hash_media(
-            settings=settings,
-            index=index,
-            data=submission.file_bytes or b"",
-            filename=submission.filename,
-        )
 
     now = clock.now()
     flagged = service.is_flagged(db_session=db_session, email=email)
@@ -215,6 +217,20 @@ def submit_report(
         )
     db_session.flush()
     return Answer(body)
+
+
+def serialise_intake(db_session: Session) -> None:
+    """Take the intake lock until commit, so two reports about the same content at once join
+    one case (and one Idempotency-Key gives one report). Held for milliseconds: hashing is done.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: a no-op write takes the database's
+    single write lock now, before the reads that decide which case a report joins.
+    """
+    dialect = db_session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db_session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK_KEY})
+    elif dialect == "sqlite":
+        db_session.execute(text("UPDATE cases SET id = id WHERE 0 = 1"))
 
 
 def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | None:

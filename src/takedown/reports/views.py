@@ -4,13 +4,14 @@ appeals from platforms, and flagging reporters (staff, admin role)."""
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, EmailStr, Field, ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
@@ -29,7 +30,9 @@ from takedown.reports.models import Channel
 from takedown.reports.schemas import ReportAccepted, ReportIn
 from takedown.settings import Settings
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
+INTAKE_ATTEMPTS = 3
 TRUE_WORDS = {"on", "true", "yes", "1"}
 
 
@@ -89,23 +92,24 @@ async def read_file(upload: Any, settings: Settings) -> tuple[bytes | None, str 
 def accept(
     *, db_session: Session, settings: Settings, index: Any, submission: Submission
 ) -> Answer:
-    """Run intake and commit before answering, so a 201 means the report is durable."""
-    try:
-        answer = submit_report(
-            db_session=db_session, settings=settings, index=index, submission=submission
-        )
-        db_session.commit()
-        return answer
-    except IntegrityError:
-        # Two requests with one Idempotency-Key at once: the loser returns the winner's answer.
-        db_session.rollback()
-        if submission.idempotency_key:
-            caller = f"key:{submission.api_key_id}" if submission.api_key_id else "public"
-            key_hash = service.idempotency_key_hash(caller, submission.idempotency_key)
-            previous = service.previous_answer(db_session=db_session, key_hash=key_hash)
-            if previous is not None:
-                return Answer(previous.response, replayed=True)
-        raise
+    """Run intake and commit before answering, so a 201 means the report is durable.
+
+    A transaction that loses a race (a unique key, a lock timeout) is retried from the start:
+    intake is idempotent up to its commit, and stored media files are content-addressed.
+    """
+    for attempt in range(INTAKE_ATTEMPTS):
+        try:
+            answer = submit_report(
+                db_session=db_session, settings=settings, index=index, submission=submission
+            )
+            db_session.commit()
+            return answer
+        except (IntegrityError, OperationalError):
+            db_session.rollback()
+            if attempt == INTAKE_ATTEMPTS - 1:
+                raise
+            log.warning("report intake lost a race; retrying (attempt %d)", attempt + 2)
+    raise AssertionError("unreachable")
 
 
 @router.post(
