@@ -43,7 +43,9 @@ def test_pdq_agrees_with_full_resolution_reference(client, auth_header) -> None:
     for filename, data in _benign_files():
         response = client.post("/v1/hash", files={"file": (filename, data)}, headers=headers)
         assert response.status_code == 200, response.text
-        original = next(s for s in response.json()["signals"] if s.get("variant") == "original")
+        original = next(
+            s for s in response.json()["signals"] if s["type"] == "pdq"
+        )  # original first
         reference, quality = _full_resolution_pdq(data)
         if quality < 80:
             continue

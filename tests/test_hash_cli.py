@@ -21,7 +21,7 @@ def test_hash_prints_one_line_per_file(cli, tmp_path) -> None:
     assert [line["file"] for line in lines] == [str(photo), str(clip)]
     assert [line["media_type"] for line in lines] == ["image", "video"]
     image_types = {s["type"] for s in lines[0]["signals"]}
-    assert image_types == {"pdq", "md5", "sha256"}
+    assert image_types >= {"pdq", "md5", "sha256"}
     assert {"md5": hashlib.md5(photo.read_bytes()).hexdigest()}.items() <= {
         s["type"]: s["value"] for s in lines[0]["signals"]
     }.items()

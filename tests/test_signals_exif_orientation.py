@@ -13,7 +13,9 @@ from tests.media import generated_scene, jpeg
 def _original_pdq(client, headers, data: bytes) -> str:
     response = client.post("/v1/hash", files={"file": ("x.jpg", data)}, headers=headers)
     assert response.status_code == 200, response.text
-    return next(s["value"] for s in response.json()["signals"] if s.get("variant") == "original")
+    return next(
+        s["value"] for s in response.json()["signals"] if s["type"] == "pdq"
+    )  # original first
 
 
 def _distance(a: str, b: str) -> int:
