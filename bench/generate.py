@@ -92,7 +92,9 @@ def _texture_crop(rng: np.random.Generator) -> Image.Image:
 
 def distractor_image(index: int, seed: int) -> Image.Image:
     rng = np.random.default_rng([seed, 2, index])
-    size = IMAGE_SIZES[int(rng.integers(len(IMAGE_SIZES)))]
+    # Half-size: hashing works on at most 256 px anyway, and a million pairs need many of them.
+    width, height = IMAGE_SIZES[int(rng.integers(len(IMAGE_SIZES)))]
+    size = (width // 2, height // 2)
     family = index % 4
     if family in (0, 1):
         return media.generated_scene(int(rng.integers(2**31)), size=size)

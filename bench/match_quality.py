@@ -1,6 +1,6 @@
 """Match quality benchmark: recall of altered copies and false matches, baselines vs Takedown.
 
-    .venv/bin/python bench/match_quality.py --seed 5 --originals 300 --distractors 3400
+    .venv/bin/python bench/match_quality.py
 
 For every original (benign stand-ins and generated scenes) and every transformation at two
 strengths, a copy is made and scanned; distractors (unrelated generated media) are scanned against
@@ -486,8 +486,8 @@ def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=5)
-    parser.add_argument("--originals", type=int, default=300)
-    parser.add_argument("--distractors", type=int, default=3400)
+    parser.add_argument("--originals", type=int, default=160)
+    parser.add_argument("--distractors", type=int, default=6300)
     parser.add_argument("--videos", type=int, default=16)
     parser.add_argument("--video-distractors", type=int, default=48)
     parser.add_argument("--workers", type=int, default=2)

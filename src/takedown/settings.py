@@ -37,6 +37,9 @@ class Settings(BaseSettings):
 
     # --- signals and matching --------------------------------------------------------------
     video_frames_per_second: float = 1.0  # vPDQ sampling rate for queries
+    # vPDQ sampling of media hashed for a bank (POST /v1/hash purpose=bank): denser than queries,
+    # so a trimmed or re-timed copy sampled at 1 frame/s still lands near a bank frame
+    bank_video_frames_per_second: float = 10.0
     pdq_default_threshold: int = 31
     pdq_min_quality: int = 50  # below: kept, but matched exactly only
     vpdq_query_match_percent: float = (

@@ -34,7 +34,10 @@ log = logging.getLogger(__name__)
 ACTOR = "system:enforcement"
 # Bank values of case media: the original PDQ (the index queries with every variant of an upload),
 # the exact hashes and the video frame hashes.
-BANKED_TYPES = ("pdq", "md5", "sha256", "video_md5", "vpdq", "pdq_norm", "pdq_center")
+BANKED_TYPES = (
+    *("pdq", "md5", "sha256", "video_md5", "vpdq"),
+    *("pdq_norm", "pdq_center", "vpdq_norm", "vpdq_center"),  # match quality (region signals)
+)
 BANK_CATEGORY = {
     Category.CHILD_SEXUAL_ABUSE.value: "csam",
     Category.CHILD_SEXUAL_EXPLOITATION.value: "csam",

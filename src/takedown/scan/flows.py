@@ -17,6 +17,7 @@ from takedown import clock
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
 from takedown.ids import new_id
+from takedown.index.segments import is_video_type
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
@@ -111,7 +112,7 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
     exact_only_noted: set[str] = set()
     for signal in signals:
         signal_type = str(signal.get("type", ""))
-        if signal_type == VIDEO_FRAME_SIGNAL:
+        if is_video_type(signal_type):
             _match_video(index, signal, best, outcome)
             continue
         value = signal.get("value")
@@ -168,7 +169,7 @@ def _match_video(
     value = signal.get("value")
     if not isinstance(value, str) or not video_frames(signal):
         return
-    for hit in index.query_video(value):
+    for hit in index.query_video(value, signal_type=str(signal.get("type", VIDEO_FRAME_SIGNAL))):
         _keep(best, index, hit, None)
 
 

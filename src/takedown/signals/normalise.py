@@ -79,13 +79,14 @@ def _border_run(lines: np.ndarray, *, chrome: bool) -> int:
     """
     colour = np.median(lines[0], axis=0)
     limit = int(len(lines) * (1 - MIN_KEEP)) + 1
-    run = limit
-    for start in range(0, limit, 24):
-        is_border = _is_border(lines[start : min(start + 24, limit)], colour, chrome=chrome)
+    run, start, chunk = limit, 0, 2  # most sides have no border: look at few lines first
+    while start < limit:
+        is_border = _is_border(lines[start : min(start + chunk, limit)], colour, chrome=chrome)
         stops = np.flatnonzero(~is_border)
         if stops.size:
             run = start + int(stops[0])
             break
+        start, chunk = start + chunk, min(chunk * 4, 64)
     if run == 0 or run >= limit:
         return run
     return run + _blurred_edge(lines[run:], colour)

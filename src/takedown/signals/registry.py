@@ -7,6 +7,7 @@ from takedown.signals.base import SignalType
 from takedown.signals.exact import Md5Signal, Sha256Signal, VideoMd5Signal, VideoSha256Signal
 from takedown.signals.pdq import PdqSignal
 from takedown.signals.regions import PdqCenterSignal, PdqNormSignal
+from takedown.signals.video_regions import VpdqCenterSignal, VpdqNormSignal
 from takedown.signals.vpdq import VpdqSignal
 
 SIGNAL_TYPES: dict[str, type[SignalType]] = {
@@ -20,6 +21,8 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = {
         VpdqSignal,
         PdqNormSignal,
         PdqCenterSignal,
+        VpdqNormSignal,
+        VpdqCenterSignal,
     )
 }
 

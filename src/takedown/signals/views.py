@@ -53,5 +53,13 @@ async def hash_upload(
     limit = max_upload_bytes(settings)
     form = await read_capped_form(request, max_bytes=limit)
     data, filename = await read_upload(form, "file", max_bytes=limit)
-    result = await run_in_threadpool(hash_media, data, settings=settings, filename=filename)
+    # purpose=bank: videos sampled densely (docs/match-quality.md), uploads stay at 1 frame/s.
+    dense = form.get("purpose") == "bank"
+    result = await run_in_threadpool(
+        hash_media,
+        data,
+        settings=settings,
+        filename=filename,
+        frames_per_second=settings.bank_video_frames_per_second if dense else None,
+    )
     return HashResponse(media_type=result.media_type, signals=result.signals)

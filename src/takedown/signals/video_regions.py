@@ -1,0 +1,69 @@
+"""Region signals of video frames: vPDQ-format frame lists hashed after border trimming.
+
+- `vpdq_norm`: each sampled frame's PDQ after trimming uniform borders, so a letterboxed,
+  pillarboxed or padded copy of a video meets its original frame by frame.
+- `vpdq_center`: each frame's PDQ of the central region, so a logo or caption on a corner does
+  not move it.
+
+Values use the vPDQ serialisation (signals/vpdq.py) and the vPDQ frame-share rule; the plain
+`vpdq` signal stays untouched so python-threatexchange vPDQ banks keep matching.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from takedown.media import DecodedMedia, MediaType
+from takedown.settings import Settings
+from takedown.signals.base import MatchKind, Signal, SignalType
+from takedown.signals.normalise import normalise
+from takedown.signals.regions import center_region, pdq_hex
+from takedown.signals.vpdq import VpdqFrame, parse_vpdq, serialise_vpdq
+
+
+def _frames(media: DecodedMedia) -> dict[str, list[VpdqFrame]]:
+    """Both region frame lists from one normalisation per frame (cached on the media)."""
+    cached = getattr(media, "_video_region_frames", None)
+    if cached is None:
+        cached = {VpdqNormSignal.name: [], VpdqCenterSignal.name: []}
+        for frame in media.frames:
+            pixels = normalise(frame.image)
+            for name, region in (
+                (VpdqNormSignal.name, pixels),
+                (VpdqCenterSignal.name, center_region(pixels)),
+            ):
+                value, quality = pdq_hex(region)
+                cached[name].append(VpdqFrame(value, quality, frame.timestamp))
+        media._video_region_frames = cached  # type: ignore[attr-defined]
+    return cached
+
+
+class _VideoRegionSignal(SignalType):
+    match_kind = MatchKind.VIDEO
+    media_types = frozenset({MediaType.VIDEO})
+    region: ClassVar[str]
+
+    @classmethod
+    def validate(cls, value: str) -> str:
+        return serialise_vpdq(parse_vpdq(value))
+
+    @classmethod
+    def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
+        frames = _frames(media)[cls.name]
+        quality = round(sum(f.quality for f in frames) / len(frames)) if frames else 0
+        return [
+            {
+                "type": cls.name,
+                "value": serialise_vpdq(frames),
+                "quality": quality,
+                "frames": len(frames),
+            }
+        ]
+
+
+class VpdqNormSignal(_VideoRegionSignal):
+    name = "vpdq_norm"
+
+
+class VpdqCenterSignal(_VideoRegionSignal):
+    name = "vpdq_center"

@@ -1,0 +1,87 @@
+"""Rule: a video banked through POST /v1/hash with purpose=bank (frames sampled densely) is
+matched through POST /v1/scan by its letterboxed copy (vpdq_norm: frames trimmed of borders, where
+plain vPDQ misses), its captioned copy (vpdq_center) and its trimmed copy; an unrelated video is
+allowed."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageDraw
+
+from tests.media import stand_in, video
+
+FPS = 10
+VIDEO_TYPES = ("vpdq", "vpdq_norm", "vpdq_center")
+
+
+def _frames() -> list[Image.Image]:
+    """Three benign stand-ins, two seconds each, with a slow turn so frames differ."""
+    frames = []
+    for name in ("chelsea", "rocket", "coffee"):
+        base = stand_in(name).resize((320, 240))
+        frames += [base.rotate(i * 0.3, resample=Image.BILINEAR) for i in range(2 * FPS)]
+    return frames
+
+
+def _letterboxed(frame: Image.Image) -> Image.Image:
+    canvas = Image.new("RGB", (frame.width, frame.height + 120), (0, 0, 0))
+    canvas.paste(frame, (0, 60))
+    return canvas.resize((320, 240))
+
+
+def _captioned(frame: Image.Image) -> Image.Image:
+    """A channel logo with a caption over the top-left corner (28% x 16% of the frame)."""
+    copy = frame.copy()
+    draw = ImageDraw.Draw(copy)
+    draw.rectangle(
+        (4, 4, 4 + int(copy.width * 0.28), 4 + int(copy.height * 0.16)), fill=(240, 220, 0)
+    )
+    draw.text((10, 10), "@channel\nlink in bio", fill=(10, 10, 120))
+    return copy
+
+
+def _scan(client, headers, data: bytes, content_id: str) -> dict:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        "/v1/scan",
+        files={"file": ("v.mp4", data, "video/mp4")},
+        data={"content_id": content_id},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_boxed_captioned_and_trimmed_copies_match(client, auth_header) -> None:
+    scan, banks = auth_header("scan"), auth_header("banks")
+    frames = _frames()
+    hashed = client.post(
+        "/v1/hash",
+        files={"file": ("original.mp4", video(frames, fps=FPS))},
+        data={"purpose": "bank"},
+        headers=scan,
+    )
+    assert hashed.status_code == 200, hashed.text
+    signals = {s["type"]: s for s in hashed.json()["signals"] if s["type"] in VIDEO_TYPES}
+    assert set(signals) == set(VIDEO_TYPES)
+    assert signals["vpdq_norm"]["frames"] >= 5 * 6  # dense: bank videos sampled beyond 1 frame/s
+    client.post(
+        "/v1/banks", json={"name": "videos", "category": "csam", "action": "block"}, headers=banks
+    )
+    entries = [{"signal_type": t, "value": s["value"]} for t, s in signals.items()]
+    added = client.post("/v1/banks/videos/entries", json={"entries": entries}, headers=banks)
+    assert added.status_code == 200, added.text
+
+    boxed = _scan(client, scan, video([_letterboxed(f) for f in frames], fps=FPS), "boxed")
+    assert boxed["verdict"] == "block"
+    by_type = {m["signal_type"]: m for m in boxed["matches"]}
+    assert "vpdq" not in by_type  # naive vPDQ misses the letterboxed copy
+    assert by_type["vpdq_norm"]["query_match_percent"] >= 80
+
+    captioned = _scan(client, scan, video([_captioned(f) for f in frames], fps=FPS), "caption")
+    assert captioned["verdict"] == "block"
+    assert "vpdq_center" in {m["signal_type"] for m in captioned["matches"]}
+
+    trimmed = _scan(client, scan, video(frames[FPS // 2 + 2 :], fps=FPS), "trimmed")
+    assert trimmed["verdict"] == "block"
+
+    unrelated = [stand_in("hubble_deep_field").resize((320, 240)).rotate(i) for i in range(30)]
+    assert _scan(client, scan, video(unrelated, fps=FPS), "other")["verdict"] == "allow"
