@@ -82,3 +82,11 @@ def test_unknown_token_is_404_and_page_is_not_indexed(client):
     assert (
         'name="robots" content="noindex"' in client.get(f"/track/{answer['tracking_token']}").text
     )
+
+
+def test_tracking_page_is_not_cached_framed_or_leaked_by_referrer(client):
+    answer = file_report(client, "child_sexual_abuse")
+    page = client.get(f"/track/{answer['tracking_token']}")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"

@@ -30,12 +30,24 @@ def _environment() -> Environment:
 
 templates = Jinja2Templates(env=_environment())
 
+# Every rendered page is private to its viewer (tracking links, console): not cached by shared
+# caches, not framed by other sites (clickjacking the appeal or decision forms), no referrer leak.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
 
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     """Render `name` (e.g. "reports/form.html") with the request in its context."""
-    return templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=PAGE_HEADERS
+    )
 
 
 def install(app: FastAPI) -> None:
