@@ -56,7 +56,7 @@ class NotReportable(Conflict):
 class FileToSend:
     case_media_id: int
     filename: str
-    content: bytes
+    path: Path  # streamed to NCMEC at upload time, never read whole into memory
     md5: str
     details: FileDetails
 
@@ -66,6 +66,14 @@ class ReportPackage:
     report: CyberTiplineReport
     files: list[FileToSend]
     notes: list[str] = field(default_factory=list)
+
+
+def file_md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def incident_type_for(case: Case) -> IncidentType:
@@ -199,13 +207,12 @@ def _upload_time(
 def _file_details(
     *,
     media: CaseMedia,
-    content: bytes,
+    md5: str,
     case: Case,
     decision: Decision | None,
     metadata: PlatformMetadata | None,
     uploaded_at: datetime | None,
 ) -> FileDetails:
-    md5 = hashlib.md5(content).hexdigest()
     hashes = [FileHash(hash_type="MD5", value=md5)]
     if media.sha256:
         hashes.append(FileHash(hash_type="SHA256", value=media.sha256))
@@ -287,7 +294,7 @@ def package_for_case(
     for media in media_rows:
         path = Path(settings.media_dir) / media.storage_path
         try:
-            content = path.read_bytes()
+            md5 = file_md5(path)
         except FileNotFoundError as exc:
             raise NotFound(
                 f"case media {media.id} is no longer stored ({media.storage_path}); "
@@ -298,11 +305,11 @@ def package_for_case(
             FileToSend(
                 case_media_id=media.id,
                 filename=media.filename or f"{media.sha256[:16]}",
-                content=content,
-                md5=hashlib.md5(content).hexdigest(),
+                path=path,
+                md5=md5,
                 details=_file_details(
                     media=media,
-                    content=content,
+                    md5=md5,
                     case=case,
                     decision=decision,
                     metadata=metadata,

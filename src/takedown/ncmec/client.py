@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -163,21 +163,21 @@ class CyberTiplineClient:
             raise NcmecError("submit succeeded without a reportId", endpoint="submit")
         return response.report_id
 
-    def upload(self, report_id: str, *, filename: str, content: bytes) -> Upload:
-        """Upload one file; checks the MD5 NCMEC computed against ours."""
-        body = self._request(
-            "POST", "/upload", data={"id": report_id}, files={"file": (filename, content)}
-        )
+    def upload(self, report_id: str, *, filename: str, path: Path, md5: str) -> Upload:
+        """Upload one file, streamed from disk; checks the MD5 NCMEC computed against ours."""
+        with path.open("rb") as handle:
+            body = self._request(
+                "POST", "/upload", data={"id": report_id}, files={"file": (filename, handle)}
+            )
         response = self._report_response("upload", body)
-        expected = hashlib.md5(content).hexdigest()
         if not response.file_id:
             raise NcmecError("upload succeeded without a fileId", endpoint="upload")
-        if response.hash and response.hash.lower() != expected:
+        if response.hash and response.hash.lower() != md5.lower():
             raise NcmecError(
-                f"NCMEC received a different file (MD5 {response.hash}, sent {expected})",
+                f"NCMEC received a different file (MD5 {response.hash}, sent {md5})",
                 endpoint="upload",
             )
-        return Upload(response.file_id, expected)
+        return Upload(response.file_id, md5)
 
     def fileinfo(self, file_details_xml: bytes) -> None:
         validate(file_details_xml)

@@ -202,7 +202,12 @@ def run_filing(settings: Settings, filing_id: str) -> str:
             )
             for item in package.files:
                 upload = _call(
-                    client.upload, "upload", report_id, filename=item.filename, content=item.content
+                    client.upload,
+                    "upload",
+                    report_id,
+                    filename=item.filename,
+                    path=item.path,
+                    md5=item.md5,
                 )
                 store.add_file(
                     NcmecFile(
