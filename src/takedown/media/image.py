@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageSequence
 
 from takedown.errors import CorruptMedia, MediaTooLarge
 from takedown.media.formats import MediaFormat
@@ -28,6 +28,16 @@ _ANIMATED_FORMATS = {MediaFormat.GIF, MediaFormat.WEBP, MediaFormat.PNG}
 _MIN_FRAME_MS = 20
 _DEFAULT_FRAME_MS = 100
 _heif_registered = False
+_EXIF_ORIENTATION = 0x0112
+_EXIF_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 def _register_heif() -> None:
@@ -39,11 +49,11 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def shrink(image: Image.Image) -> Image.Image:
-    """RGB, at hash_size()."""
+def shrink(image: Image.Image, size: tuple[int, int] | None = None) -> Image.Image:
+    """RGB at `size` (default: hash_size of the image as it is)."""
     if image.mode != "RGB":
         image = image.convert("RGB")
-    size = hash_size(image.width, image.height)
+    size = size or hash_size(image.width, image.height)
     if size == image.size:
         return image
     # Box-average by whole factors (as PDQ's own box filter would), then pick pixels for the
@@ -54,6 +64,14 @@ def shrink(image: Image.Image) -> Image.Image:
     if image.size != size:
         image = image.resize(size, Image.Resampling.NEAREST)
     return image
+
+
+def _orientation(image: Image.Image) -> Image.Transpose | None:
+    """The transpose that EXIF Orientation asks for (as ImageOps.exif_transpose applies it)."""
+    try:
+        return _EXIF_TRANSPOSE.get(image.getexif().get(_EXIF_ORIENTATION, 1))
+    except Exception:
+        return None  # a broken EXIF block should not make a decodable image unusable
 
 
 def decode_image(
@@ -72,22 +90,21 @@ def decode_image(
         check_pixels(width, height, settings.max_image_pixels)
         if fmt in _ANIMATED_FORMATS and getattr(image, "is_animated", False):
             return _decode_animation(image, fmt, settings=settings, fps=frames_per_second)
+        # The hash size follows the full-resolution windows, so it is fixed before any draft.
         target = hash_size(width, height)
         if fmt is MediaFormat.JPEG and target != (width, height):
             # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (far less work and memory),
             # never below the hash size: a smaller draft scaled back up drifted to distance 16.
             image.draft("RGB", target)
         image.load()
-    try:
-        oriented = ImageOps.exif_transpose(image)
-    except Exception:
-        oriented = image  # a broken EXIF block should not make a decodable image unusable
+    orientation = _orientation(image)
+    small = shrink(image, target)
     return DecodedMedia(
         media_type=MediaType.IMAGE,
         format=fmt,
         width=width,
         height=height,
-        image=shrink(oriented or image),
+        image=small.transpose(orientation) if orientation is not None else small,
     )
 
 

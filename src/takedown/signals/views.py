@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -30,7 +32,7 @@ _MULTIPART_FILE = {
         },
     }
 }
-_MEDIA_ERRORS = {
+_MEDIA_ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "file_too_large, too_many_pixels, video_too_long, too_many_frames"},
     415: {"description": "unsupported_format, no_video_stream"},
     422: {"description": "corrupt_media, truncated_media, decode_timeout, empty_media"},
