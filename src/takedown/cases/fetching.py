@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from takedown import clock
 from takedown.audit.service import record
@@ -52,12 +52,12 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
                 .values(media_fetch_next_at=now + LEASE)
                 .execution_options(synchronize_session=False)
             )
-            if leased.rowcount != 1:
+            if cast(CursorResult[Any], leased).rowcount != 1:
                 continue
         from takedown.platform.fetch import FetchRefused, fetch_media
 
         try:
-            data = fetch_media(settings, content_id)
+            data = fetch_media(settings, content_id or "")
             hashed = hash_media(settings=settings, index=index, data=data, filename=None)
         except TakedownError as exc:
             _failed(settings, case_id, exc.detail, permanent=isinstance(exc, FetchRefused))

@@ -226,12 +226,12 @@ def _nearest_case(
     need: int,
 ) -> str | None:
     """The open case with the most query hashes within `threshold`, if at least `need` match."""
-    candidates = db_session.execute(
+    rows = db_session.execute(
         select(CaseMediaSignal.case_id, CaseMediaSignal.value)
         .join(Case, Case.id == CaseMediaSignal.case_id)
         .where(CaseMediaSignal.signal_type == signal_type, open_case)
     ).all()
-    candidates = [(c, v) for c, v in candidates if _is_pdq(v)]
+    candidates = [(c, v) for c, v in rows if _is_pdq(v)]
     values = [v for v in values if _is_pdq(v)]
     if not candidates or not values:
         return None

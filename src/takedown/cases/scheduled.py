@@ -4,8 +4,9 @@ reported media from the platform. Both are safe in several processes at once."""
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from takedown import clock
 from takedown.audit.service import record
@@ -52,7 +53,7 @@ def escalate_due_cases(settings: Settings) -> int:
                 .values(escalation_level=level, next_escalation_at=following, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-            if claimed.rowcount != 1:
+            if cast(CursorResult[Any], claimed).rowcount != 1:
                 continue
             db_session.refresh(case)
             details = {

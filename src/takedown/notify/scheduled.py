@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from takedown import clock
 from takedown.jobs.runner import PeriodicJob
@@ -75,7 +76,7 @@ def _lease(settings: Settings, row_id: int, due_at: object) -> bool:
             )
             .values(next_attempt_at=clock.now() + LEASE)
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
 
 def delivery_job() -> PeriodicJob:

@@ -116,9 +116,10 @@ def queue_decision_message(
     sent: list[Notification] = []
     seen: set[str] = set()
     for report in reports:
-        if report.reporter_email in seen:
+        email = report.reporter_email
+        if email is None or email in seen:
             continue
-        seen.add(report.reporter_email)
+        seen.add(email)
         body = (
             f"A decision was made on your report (case {case.id}).\n\n"
             f"Status: {public_status(case)}\n"
@@ -130,11 +131,11 @@ def queue_decision_message(
             db_session=db_session,
             channel=NotificationChannel.EMAIL,
             kind="decision",
-            recipient=report.reporter_email,
+            recipient=email,
             subject=f"Decision on your report ({case.id})",
             body=body,
             case_id=case.id,
-            dedupe_key=f"decision:{case.id}:{report.reporter_email}:{decided}",
+            dedupe_key=f"decision:{case.id}:{email}:{decided}",
         )
         if row is not None:
             sent.append(row)

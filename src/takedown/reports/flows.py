@@ -114,7 +114,9 @@ def submit_report(
         police_case_number=bool(data.law_enforcement and data.law_enforcement.case_number),
         bank_match=bool(hashed and hashed.bank_match) or bool(case and case.bank_match),
         uploader_has_violations=uploader_has_violations(
-            db_session=db_session, account_id=account_id, exclude_case_id=case and case.id
+            db_session=db_session,
+            account_id=account_id,
+            exclude_case_id=case.id if case else None,
         ),
     )
     priority = priority_for(facts)

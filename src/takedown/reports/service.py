@@ -53,7 +53,7 @@ def check_rate_limits(
             .select_from(Report)
             .where(Report.client_address_hash == address_hash, Report.received_at > since)
         )
-        if count >= settings.report_rate_limit_per_address:
+        if (count or 0) >= settings.report_rate_limit_per_address:
             raise RateLimited(
                 "too many reports from this address; try again later",
                 code="report_rate_limited",
@@ -65,7 +65,7 @@ def check_rate_limits(
             .select_from(Report)
             .where(Report.reporter_email == email, Report.received_at > since)
         )
-        if count >= settings.report_rate_limit_per_contact:
+        if (count or 0) >= settings.report_rate_limit_per_contact:
             raise RateLimited(
                 "too many reports from this contact; try again later",
                 code="report_rate_limited",
