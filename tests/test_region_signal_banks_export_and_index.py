@@ -6,6 +6,7 @@ from __future__ import annotations
 
 NORM = "f" * 32 + "0" * 32
 CENTER = "0f" * 32
+FRAMES = f'["{"a" * 64},100,0.0", "{"5" * 64},90,0.1"]'  # vPDQ serialisation
 
 
 def _flip(value: str, bits: int) -> str:
@@ -14,7 +15,9 @@ def _flip(value: str, bits: int) -> str:
 
 def test_region_signals_round_trip_and_are_indexed(client, cli, auth_header, tmp_path) -> None:
     source = tmp_path / "regions.txt"
-    source.write_text(f"pdq_norm {NORM}\npdq_centre {CENTER.upper()}\n")  # alias, upper case
+    source.write_text(  # an alias and upper case are accepted
+        f"pdq_norm {NORM}\npdq_centre {CENTER.upper()}\nvpdq_norm {FRAMES}\nvpdq_center {FRAMES}\n"
+    )
     assert (
         cli("bank", "create", "regions", "--category", "csam", "--action", "review").exit_code == 0
     )
@@ -24,6 +27,8 @@ def test_region_signals_round_trip_and_are_indexed(client, cli, auth_header, tmp
     assert sorted(line for line in exported if line) == [
         f"pdq_center {CENTER}",
         f"pdq_norm {NORM}",
+        f"vpdq_center {FRAMES}",
+        f"vpdq_norm {FRAMES}",
     ]
     csv_out = tmp_path / "out.csv"
     cli("bank", "export", "regions", "--format", "csv", "--output", str(csv_out))
@@ -49,6 +54,9 @@ def test_region_signals_round_trip_and_are_indexed(client, cli, auth_header, tmp
     assert lookup("pdq_norm", _flip(NORM, 20))[0]["distance"] == 20
     # A PDQ query never meets region entries: each type is its own table.
     assert lookup("pdq", CENTER) == []
+    video = lookup("vpdq_norm", FRAMES.replace("a" * 64, "a" * 60 + "0000"))
+    assert [(m["signal_type"], m["bank"]) for m in video] == [("vpdq_norm", "regions")]
+    assert lookup("vpdq", FRAMES) == []
 
     tightened = client.patch(
         "/v1/banks/regions", json={"signal_thresholds": {"pdq_center": 16}}, headers=banks
