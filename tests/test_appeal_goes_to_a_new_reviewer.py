@@ -138,3 +138,31 @@ def test_overturning_a_child_safety_removal_needs_two_appeal_reviewers(
     second = client.post(f"/v1/appeals/{appeal_id}/decisions", json=body, headers=carol)
     assert second.status_code == 201
     assert second.json()["case"]["status"] == "no_action"
+
+
+def test_staff_record_an_uploader_appeal_that_reached_support(client, app, settings):
+    make_user(settings, "rita", "reviewer")
+    make_user(settings, "ruth", "reviewer")
+    rita = staff_headers(client, settings, "rita")
+    kept = report(client, category="terms_violation", content_url="https://p.example/k")["case_id"]
+    removed = report(client, category="terms_violation", content_url="https://p.example/r")[
+        "case_id"
+    ]
+    _decide(client, rita, kept, "no_violation")
+    _decide(client, rita, removed, "violating", policy="terms_of_service")
+
+    not_removed = client.post(
+        f"/v1/cases/{kept}/appeals", json={"reason": "why?"}, headers=rita
+    )
+    assert not_removed.status_code == 409
+    via_api = client.post(
+        f"/v1/cases/{removed}/appeals",
+        json={"reason": "I own the rights", "contact_email": "Up@Example.org"},
+        headers=rita,
+    )
+    assert via_api.status_code == 201, via_api.text
+    assert via_api.json()["appellant"] == "uploader"
+    assert client.get(f"/v1/cases/{removed}", headers=rita).json()["status"] == "appealed"
+    twice = console(app, "ruth").post(f"/console/cases/{removed}/appeals", {"reason": "again"})
+    assert twice.status_code == 409  # one open appeal at a time
+    assert "cannot be appealed now" in twice.text

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORDS = {"reviewer-a": "first reviewer password", "reviewer-b": "second reviewer password"}
+TIMEOUT_MS = 90_000
 SCREENSHOT = Path(os.environ.get("TAKEDOWN_SCREENSHOT", "/tmp/takedown-console-case.png"))
 
 pytestmark = [
@@ -105,12 +106,14 @@ def _blurred_and_grey(data: bytes, original: bytes) -> None:
 
 def _login(browser, base: str, username: str):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)  # two shared cores: argon2 and page loads can be slow
     page = context.new_page()
     page.goto(f"{base}/console")
+    page.wait_for_selector("#username")
     page.fill("#username", username)
     page.fill("#password", PASSWORDS[username])
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/console/queue**")
+    with page.expect_navigation(url=f"{base}/console/queue**"):
+        page.click("form.login button[type=submit]")
     return context, page
 
 
@@ -128,7 +131,9 @@ def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
         )
         try:
             # The public form: child sexual abuse, anonymous, with a benign stand-in image.
-            public = browser.new_context().new_page()
+            public_context = browser.new_context()
+            public_context.set_default_timeout(TIMEOUT_MS)
+            public = public_context.new_page()
             public.goto(f"{base}/report")
             public.check("#category-child_sexual_abuse")
             public.set_input_files("#file", str(image_path))
@@ -154,6 +159,13 @@ def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
             assert served.ok and served.headers["content-type"] == "image/jpeg"
             _blurred_and_grey(served.body(), image)
             page_a.screenshot(path=str(SCREENSHOT), full_page=True)
+
+            # Reveal (shortcut r): an htmx POST with the CSRF header swaps in the original.
+            page_a.keyboard.press("r")
+            revealed = page_a.locator("figure.revealed img")
+            revealed.wait_for()
+            assert (revealed.get_attribute("src") or "").startswith("data:image/jpeg;base64,")
+            page_a.reload()  # the case page shows the blurred preview again
 
             page_a.keyboard.press("n")  # shortcut: choose "no violation"
             assert page_a.is_checked("#outcome-no-violation")

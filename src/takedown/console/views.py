@@ -37,7 +37,7 @@ from takedown.console.auth import (
     start_session,
 )
 from takedown.console.media import blurred_preview, original_for_reveal
-from takedown.errors import NotFound, TakedownError
+from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.review import flows, service
 from takedown.review.models import Classification
 from takedown.scan.models import ContentItem
@@ -57,6 +57,8 @@ NOTICES = {
     ),
     "claimed": "You claimed this case.",
     "appeal_decided": "Appeal decision recorded.",
+    "appeal_recorded": "The uploader's appeal is recorded; a reviewer who did not decide the case "
+    "will decide it.",
     "appeal_first": (
         "Recorded. Overturning a child-safety removal needs a second appeal reviewer."
     ),
@@ -147,6 +149,7 @@ def login(
             action="console.login_failed",
             subject=f"username:{username[:100]}",
         )
+        db_session.commit()
         token, cookie = new_login_csrf(settings)
         response = page(
             request,
@@ -166,6 +169,7 @@ def login(
     start_session(db_session=db_session, settings=settings, user=user, response=response)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
     record(db_session=db_session, actor=f"user:{user.id}", action="console.login", subject=user.id)
+    db_session.commit()  # durable before the browser follows the redirect
     return response
 
 
@@ -175,6 +179,7 @@ def logout(
 ) -> Response:
     response = RedirectResponse("/console/login?notice=logged_out", status_code=303)
     end_session(db_session=db_session, console_user=me, response=response)
+    db_session.commit()
     return response
 
 
@@ -290,6 +295,7 @@ def case_page(
 
 @router.post("/cases/{case_id}/claim")
 def claim(
+    request: Request,
     case_id: str,
     next: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
@@ -297,9 +303,67 @@ def claim(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
-    service.claim_case(db_session=db_session, settings=settings, case=case, user=me.user)
+    try:
+        service.claim_case(db_session=db_session, settings=settings, case=case, user=me.user)
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
     target = _safe_next(next) if next else f"/console/cases/{quote(case.id)}?notice=claimed"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/cases/{case_id}/appeals")
+def record_uploader_appeal(
+    request: Request,
+    case_id: str,
+    reason: str = Form(""),
+    contact_email: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Staff record an uploader's appeal against removal (it reached support, not the API)."""
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        if not reason.strip():
+            raise InvalidInput("give the uploader's reason", code="reason_required")
+        flows.record_uploader_appeal(
+            db_session=db_session,
+            settings=settings,
+            case_id=case_id,
+            staff=me.user,
+            reason=reason,
+            contact_email=contact_email or None,
+        )
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
+    return RedirectResponse(
+        f"/console/cases/{quote(case_id)}?notice=appeal_recorded", status_code=303
+    )
+
+
+def _case_error(
+    request: Request,
+    db_session: Session,
+    settings: Settings,
+    me: ConsoleUser,
+    case_id: str,
+    exc: TakedownError,
+) -> HTMLResponse:
+    """Show the case again with what went wrong; nothing of the failed action is kept."""
+    db_session.rollback()
+    me = _reload(db_session, me)
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    return case_page_response(
+        request,
+        me=me,
+        db_session=db_session,
+        settings=settings,
+        case=case,
+        error=exc.detail,
+        status_code=exc.status,
+    )
 
 
 def _media_of(db_session: Session, case: Case, media_id: int) -> CaseMedia:
@@ -380,18 +444,8 @@ def decide(
             classification=classification or None,
         )
     except TakedownError as exc:
-        db_session.rollback()
-        me = _reload(db_session, me)
-        case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
-        return case_page_response(
-            request,
-            me=me,
-            db_session=db_session,
-            settings=settings,
-            case=case,
-            error=exc.detail,
-            status_code=exc.status,
-        )
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
     notice = "decided" if decision.final else "second_review"
     return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
 
@@ -434,18 +488,8 @@ def decide_appeal(
             classification=classification or None,
         )
     except TakedownError as exc:
-        db_session.rollback()
-        me = _reload(db_session, me)
-        case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
-        return case_page_response(
-            request,
-            me=me,
-            db_session=db_session,
-            settings=settings,
-            case=case,
-            error=exc.detail,
-            status_code=exc.status,
-        )
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
     notice = "appeal_decided" if decision.final else "appeal_first"
     return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
 

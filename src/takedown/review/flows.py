@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import User
+from takedown.cases.appeals import file_appeal
 from takedown.cases.models import (
     CLOSED_STATUSES,
     Appeal,
     AppealOutcome,
     AppealStatus,
+    Appellant,
     Case,
     CaseStatus,
     Category,
@@ -300,3 +302,29 @@ def decide_appeal(
     act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
     notices.tell_appellant(db_session=db_session, settings=settings, case=case, appeal=appeal)
     return decision
+
+
+def record_uploader_appeal(
+    *,
+    db_session: Session,
+    settings: Settings,
+    case_id: str,
+    staff: User,
+    reason: str,
+    contact_email: str | None = None,
+) -> Appeal:
+    """Staff record an uploader's appeal against a removal (the platform API has its own route)."""
+    case = get_case(db_session=db_session, case_id=case_id, for_update=True)
+    if case.outcome != Outcome.VIOLATING:
+        raise Conflict(
+            "an uploader appeals a removal; this case was not removed", code="no_removal"
+        )
+    return file_appeal(
+        db_session=db_session,
+        settings=settings,
+        case=case,
+        appellant=Appellant.UPLOADER,
+        reason=reason,
+        actor=f"user:{staff.id}",
+        contact_email=(contact_email or "").strip().lower() or None,
+    )

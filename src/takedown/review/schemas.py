@@ -172,6 +172,11 @@ class AppealDecisionIn(BaseModel):
     classification: str | None = None
 
 
+class UploaderAppealIn(BaseModel):
+    reason: str = Field(..., min_length=1, max_length=20_000)
+    contact_email: str | None = Field(None, max_length=320)
+
+
 class DecisionResult(BaseModel):
     decision: DecisionOut
     case: CaseSummary

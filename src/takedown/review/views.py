@@ -27,6 +27,7 @@ from takedown.review.schemas import (
     DecisionResult,
     MediaOut,
     ReportOut,
+    UploaderAppealIn,
 )
 from takedown.settings import Settings
 
@@ -115,6 +116,7 @@ def claim(
     """Claim the case for `claim_minutes`; 409 while another reviewer's claim is live."""
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     service.claim_case(db_session=db_session, settings=settings, case=case, user=user)
+    db_session.commit()  # durable before the answer (get_db_session commits only after sending)
     return _summary(case, settings)
 
 
@@ -138,9 +140,32 @@ def decide(
         reason=body.reason,
         classification=body.classification,
     )
+    db_session.commit()
     case = db_session.get(Case, case_id)
     assert case is not None
     return DecisionResult(decision=DecisionOut.of(decision), case=_summary(case, settings))
+
+
+@router.post("/cases/{case_id}/appeals", response_model=AppealOut, status_code=201)
+def record_uploader_appeal(
+    case_id: str,
+    body: UploaderAppealIn,
+    user: User = Depends(staff_user),
+    db_session: Session = Depends(get_db_session),
+    settings: Settings = Depends(get_settings),
+) -> AppealOut:
+    """Record an uploader's appeal against removal that reached staff (e.g. through support)."""
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    appeal = flows.record_uploader_appeal(
+        db_session=db_session,
+        settings=settings,
+        case_id=case_id,
+        staff=user,
+        reason=body.reason,
+        contact_email=body.contact_email,
+    )
+    db_session.commit()
+    return AppealOut.of(appeal)
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealOut)
@@ -175,6 +200,7 @@ def decide_appeal(
         policy=body.policy,
         classification=body.classification,
     )
+    db_session.commit()
     case = db_session.get(Case, decision.case_id)
     assert case is not None
     return DecisionResult(decision=DecisionOut.of(decision), case=_summary(case, settings))
