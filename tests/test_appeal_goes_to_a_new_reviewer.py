@@ -151,9 +151,7 @@ def test_staff_record_an_uploader_appeal_that_reached_support(client, app, setti
     _decide(client, rita, kept, "no_violation")
     _decide(client, rita, removed, "violating", policy="terms_of_service")
 
-    not_removed = client.post(
-        f"/v1/cases/{kept}/appeals", json={"reason": "why?"}, headers=rita
-    )
+    not_removed = client.post(f"/v1/cases/{kept}/appeals", json={"reason": "why?"}, headers=rita)
     assert not_removed.status_code == 409
     via_api = client.post(
         f"/v1/cases/{removed}/appeals",
