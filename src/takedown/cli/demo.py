@@ -27,8 +27,8 @@ def demo(
     console.print("[bold]Seeding demo data[/bold] (idempotent) ...")
     seed = seed_demo(settings)
     base = settings.public_base_url.rstrip("/")
-    if port or host:
-        base = f"http://{host or settings.host}:{port or settings.port}"
+    if "public_base_url" not in settings.model_fields_set:
+        base = f"http://{host or settings.host}:{port or settings.port}"  # where it will listen
     console.print(
         f"bank [bold]demo-stand-ins[/bold]: {seed.bank_entries} hashes, every one a "
         f"{STAND_IN_LABEL} (scikit-image photographs; no abusive material anywhere)"
