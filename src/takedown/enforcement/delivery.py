@@ -45,17 +45,17 @@ def backoff(attempts: int) -> timedelta:
     )
 
 
-def _claim(db_session: Session, now: datetime) -> list[tuple[str, str, datetime]]:
+def _claim(db_session: Session, now: datetime) -> list[tuple[str, str]]:
     query = (
-        select(OutboxEvent.id, OutboxEvent.next_attempt_at)
+        select(OutboxEvent.id, OutboxEvent.next_attempt_at, OutboxEvent.body)
         .where(OutboxEvent.status == OutboxStatus.PENDING.value, OutboxEvent.next_attempt_at <= now)
         .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
         .limit(BATCH)
     )
     if db_session.bind is not None and db_session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed: list[tuple[str, str, datetime]] = []
-    for event_id, due in db_session.execute(query).all():
+    claimed: list[tuple[str, str]] = []
+    for event_id, due, body in db_session.execute(query).all():
         result = db_session.execute(
             update(OutboxEvent)
             .where(
@@ -66,8 +66,7 @@ def _claim(db_session: Session, now: datetime) -> list[tuple[str, str, datetime]
             .values(next_attempt_at=now + CLAIM_LEASE)
         )
         if result.rowcount == 1:
-            body = db_session.scalar(select(OutboxEvent.body).where(OutboxEvent.id == event_id))
-            claimed.append((event_id, body or "", due))
+            claimed.append((event_id, body))
     return claimed
 
 
@@ -97,13 +96,16 @@ def deliver_due(settings: Settings) -> DeliveryRun:
     with session_scope(url) as db_session:
         claimed = _claim(db_session, clock.now())
     if claimed:
-        with httpx.Client(
-            timeout=settings.webhook_timeout_seconds, follow_redirects=False
-        ) as client:
-            for event_id, body, _ in claimed:
-                status_code, error = _post(client, settings, body)
-                with session_scope(url) as db_session:
-                    _record(db_session, settings, event_id, status_code, error, run)
+        outcomes: list[tuple[str, int | None, str | None]] = []
+        timeout = settings.webhook_timeout_seconds
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            for event_id, body in claimed:
+                outcomes.append((event_id, *_post(client, settings, body)))
+        # One transaction for the batch: a crash before it commits re-sends the batch once the
+        # lease ends (at least once), and a busy database is not hit once per event.
+        with session_scope(url) as db_session:
+            for event_id, status_code, error in outcomes:
+                _record(db_session, settings, event_id, status_code, error, run)
     refresh_gauges(settings)
     return run
 
