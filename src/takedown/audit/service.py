@@ -49,8 +49,7 @@ def record(
     details = json.loads(json.dumps(details or {}, default=str))
     head = db_session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
-        head = AuditHead(id=1, seq=0, entry_hash=GENESIS)
-        db_session.add(head)
+        raise RuntimeError("audit_head row is missing: the audit log was tampered with")
     at = clock.now()
     seq = head.seq + 1
     entry = AuditEntry(

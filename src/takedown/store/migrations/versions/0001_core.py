@@ -47,6 +47,9 @@ def upgrade() -> None:
         sa.Column("entry_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
+    # The chain head exists from the start, so concurrent first appends lock one row
+    # instead of racing to create it.
+    op.execute(f"INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, 0, '{'0' * 64}')")
     op.create_table(
         "banks",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
