@@ -33,6 +33,10 @@ def test_plain_reviewer_never_sees_child_safety_cases(client, app, settings, two
     assert rita.get(f"/console/cases/{child_safety}").status_code == 403
     detail = rita.get(f"/console/cases/{child_safety}")
     assert "child_safety_case" in detail.text
+    as_page = rita.get(f"/console/cases/{child_safety}", headers={"accept": "text/html"})
+    assert as_page.status_code == 403
+    assert "text/html" in as_page.headers["content-type"]
+    assert "child-safety reviewers only" in as_page.text
     media_id = client.get(
         f"/v1/cases/{child_safety}", headers=staff_headers(client, settings, _admin(settings))
     ).json()["media"][0]["media_id"]

@@ -30,7 +30,7 @@ from takedown.audit.service import record
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.console.models import ConsoleSession
-from takedown.errors import Forbidden, Unauthorized
+from takedown.errors import Forbidden, TakedownError, Unauthorized
 from takedown.settings import Settings
 
 SESSION_COOKIE = "takedown_session"
@@ -239,3 +239,14 @@ def install_login_redirect(app: FastAPI) -> None:
         if request.method in SAFE_METHODS and "text/html" in request.headers.get("accept", ""):
             return RedirectResponse(login_url, status_code=303)
         return problem(exc.status, exc.code, exc.title, exc.detail)
+
+    @app.exception_handler(TakedownError)
+    async def console_error_page(request: Request, exc: TakedownError) -> Response:
+        """Browsers on /console get an error page; everyone else the usual problem+json."""
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.url.path.startswith("/console") and wants_html:
+            from takedown.web.templating import render
+
+            context = {"me": None, "problem": exc, "error": None, "notice": None}
+            return render(request, "console/error.html", context, status_code=exc.status)
+        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
