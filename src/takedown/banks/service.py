@@ -159,17 +159,28 @@ def get_or_create_bank(
     )
 
 
+def _entry_counts(db_session: Session, bank_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """{bank id: (enabled entries, all entries)} for one bank or all."""
+    enabled_count = func.sum(case((BankEntry.enabled.is_(True), 1), else_=0))
+    query = select(BankEntry.bank_id, enabled_count, func.count()).group_by(BankEntry.bank_id)
+    if bank_id is not None:
+        query = query.where(BankEntry.bank_id == bank_id)
+    return {
+        row_bank_id: (enabled or 0, total)
+        for row_bank_id, enabled, total in db_session.execute(query)
+    }
+
+
 def list_banks(*, db_session: Session) -> list[tuple[Bank, int, int]]:
     """Every bank with its (enabled entries, all entries) counts, by name."""
-    enabled_count = func.sum(case((BankEntry.enabled.is_(True), 1), else_=0))
-    counts = {
-        bank_id: (enabled or 0, total)
-        for bank_id, enabled, total in db_session.execute(
-            select(BankEntry.bank_id, enabled_count, func.count()).group_by(BankEntry.bank_id)
-        )
-    }
+    counts = _entry_counts(db_session)
     banks = db_session.scalars(select(Bank).order_by(Bank.name)).all()
     return [(bank, *counts.get(bank.id, (0, 0))) for bank in banks]
+
+
+def entry_counts(*, db_session: Session, bank: Bank) -> tuple[int, int]:
+    """(enabled entries, all entries) of one bank."""
+    return _entry_counts(db_session, bank.id).get(bank.id, (0, 0))
 
 
 def update_bank(
@@ -524,6 +535,7 @@ __all__ = [
     "add_entries",
     "create_bank",
     "disable_entries_by_value",
+    "entry_counts",
     "get_bank",
     "get_or_create_bank",
     "insert_batch",

@@ -36,8 +36,7 @@ def _actor(principal: Principal) -> str:
 
 def _bank_out(db_session: Session, name: str) -> BankOut:
     bank = service.get_bank(db_session=db_session, name=name)
-    counts = {b.id: (e, t) for b, e, t in service.list_banks(db_session=db_session)}
-    return BankOut.of(bank, *counts.get(bank.id, (0, 0)))
+    return BankOut.of(bank, *service.entry_counts(db_session=db_session, bank=bank))
 
 
 def _apply_now(request: Request, db_session: Session) -> None:
