@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,75 +84,117 @@ def row(name: str, size: int, build: float, lat: np.ndarray, rec: float, extra: 
     }
 
 
+@dataclass
+class Method:
+    name: str
+    build_s: float
+    bytes_per_entry: float
+    search: Callable[[int], set[int]]  # query number -> entry ids found
+    queries: int
+    found: list[set[int]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+
+
 def bench_size(size: int, queries: int, slow_queries: int, seed: int) -> tuple[list[dict], dict]:
     hashes, query, planted = make_data(size, queries, seed)
-    rows: list[dict] = []
     extra: dict = {"size": size}
-
-    # Reference: numpy brute force (also gives the truth for recall).
-    truth: list[set[int]] = []
-    lat = []
-    for q in query:
-        started = time.perf_counter()
-        hit = set((np.nonzero(distances(hashes, q) <= RADIUS)[0] + 1).tolist())
-        lat.append(time.perf_counter() - started)
-        truth.append(hit)
-    rows.append(row("numpy brute force", size, 0.0, np.array(lat[:slow_queries]), 1.0, 0, 32))
+    hex_queries = [q.astype(">u8").tobytes().hex() for q in query]
+    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="index-bench-")))
+    bank = BankInfo(1, "bench", "csam", "block", RADIUS, {}, True)
+    methods = [
+        _brute_force(hashes, query, slow_queries),
+        _takedown(settings, bank, hashes, hex_queries, queries, extra),
+        _faiss_flat(hashes, query, slow_queries),
+        _threatexchange(hashes, hex_queries, slow_queries),
+    ]
+    # Interleaved: query i goes to every method back to back, so a busy spell on this shared
+    # machine hits all of them alike instead of whichever happened to be running.
+    for i in range(queries):
+        for method in methods:
+            if i < method.queries:
+                started = time.perf_counter()
+                method.found.append(method.search(i))
+                method.latencies.append(time.perf_counter() - started)
+    truth = [set((np.nonzero(distances(hashes, q) <= RADIUS)[0] + 1).tolist()) for q in query]
     extra["planted_found"] = sum(
         1 for i, d in enumerate(planted) if 0 <= d <= RADIUS and truth[i]
     ) / max(1, sum(1 for d in planted if 0 <= d <= RADIUS))
-
-    rows.append(_takedown(hashes, query, truth, slow_queries, extra))
+    rows = []
+    for method in methods:
+        rec, false_hits = recall(method.found, truth[: method.queries])
+        rows.append(
+            row(
+                method.name,
+                size,
+                method.build_s,
+                np.array(method.latencies),
+                rec,
+                false_hits,
+                method.bytes_per_entry,
+            )
+        )
+    del methods
     gc.collect()
-    rows.append(_faiss_flat(hashes, query[:slow_queries], truth[:slow_queries]))
-    gc.collect()
-    rows.append(_threatexchange(hashes, query[:slow_queries], truth[:slow_queries]))
-    gc.collect()
+    _restart(settings, bank, hashes, hex_queries, max(slow_queries, 50), extra)
     return rows, extra
 
 
+def _brute_force(hashes: np.ndarray, query: np.ndarray, count: int) -> Method:
+    def search(i: int) -> set[int]:
+        return set((np.nonzero(distances(hashes, query[i]) <= RADIUS)[0] + 1).tolist())
+
+    return Method("numpy brute force", 0.0, 32, search, count)
+
+
 def _takedown(
-    hashes: np.ndarray, query: np.ndarray, truth: list[set[int]], slow_queries: int, extra: dict
-) -> dict:
-    """Takedown's MatchIndex through its serving query path, then a snapshot restart."""
-    size = len(hashes)
-    settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="index-bench-")))
-    bank = BankInfo(1, "bench", "csam", "block", RADIUS, {}, True)
+    settings: Settings,
+    bank: BankInfo,
+    hashes: np.ndarray,
+    hex_queries: list[str],
+    count: int,
+    extra: dict,
+) -> Method:
+    """Takedown's MatchIndex through its serving query path."""
     started = time.perf_counter()
     index = MatchIndex.from_hashes(settings, hashes, bank)
     build = time.perf_counter() - started
-    hex_queries = [q.astype(">u8").tobytes().hex() for q in query]
-    index.query("pdq", hex_queries[0])  # warm caches once
-    found, lat = timed_queries(
-        lambda i: {h.entry_id for h in index.query("pdq", hex_queries[i])}, len(query)
-    )
-    rec, false_hits = recall(found, truth)
-    result = row(
-        "Takedown MatchIndex (MIH 16x16)", size, build, lat, rec, false_hits, index.nbytes / size
-    )
+    chunks = len(index._base["pdq"].table.layout)
 
-    # Restart: write a snapshot, then time load + first query (what `load_index` does first).
+    def search(i: int) -> set[int]:
+        return {h.entry_id for h in index.query("pdq", hex_queries[i])}
+
     started = time.perf_counter()
     snapshot.save(settings.index_dir, index._base, ChangeCursor(), "bench")
     extra["snapshot_write_s"] = time.perf_counter() - started
-    index = MatchIndex(settings)
-    gc.collect()
+    name = f"Takedown MatchIndex (MIH, {chunks} chunks)"
+    return Method(name, build, index.nbytes / len(hashes), search, count)
+
+
+def _restart(
+    settings: Settings,
+    bank: BankInfo,
+    hashes: np.ndarray,
+    hex_queries: list[str],
+    count: int,
+    extra: dict,
+) -> None:
+    """A restart: map the snapshot, answer the first query, then run queries on cold pages."""
     started = time.perf_counter()
     loaded = snapshot.load(settings.index_dir, "bench")
     assert loaded is not None
+    index = MatchIndex(settings)
     index._base, index._cursor = loaded
     index.banks = {1: bank}
     index.query("pdq", hex_queries[0])
     extra["snapshot_load_s"] = time.perf_counter() - started
     _, lat = timed_queries(
-        lambda i: {h.entry_id for h in index.query("pdq", hex_queries[i])}, max(slow_queries, 50)
+        lambda i: {h.entry_id for h in index.query("pdq", hex_queries[i])}, count
     )
     extra["mmap_first_queries_qps"] = len(lat) / lat.sum()
     shutil.rmtree(settings.data_dir, ignore_errors=True)
-    return result
 
 
-def _faiss_flat(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]) -> dict:
+def _faiss_flat(hashes: np.ndarray, query: np.ndarray, count: int) -> Method:
     """faiss IndexBinaryFlat: a flat scan (its range_search radius is exclusive)."""
     codes = np.ascontiguousarray(hashes.astype(">u8")).view(np.uint8).reshape(len(hashes), 32)
     started = time.perf_counter()
@@ -164,12 +207,10 @@ def _faiss_flat(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]) ->
         _, _, ids = flat.range_search(qcodes[i : i + 1], RADIUS + 1)
         return set((ids + 1).tolist())
 
-    found, lat = timed_queries(search, len(query))
-    rec, false_hits = recall(found, truth)
-    return row("faiss IndexBinaryFlat", len(hashes), build, lat, rec, false_hits, 32)
+    return Method("faiss IndexBinaryFlat", build, 32, search, count)
 
 
-def _threatexchange(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]) -> dict:
+def _threatexchange(hashes: np.ndarray, hex_queries: list[str], count: int) -> Method:
     """python-threatexchange PDQIndex (FAISS MultiHash 16x16), built from hex as HMA does."""
     from threatexchange.signal_type.pdq.pdq_index import PDQIndex
 
@@ -179,12 +220,11 @@ def _threatexchange(hashes: np.ndarray, query: np.ndarray, truth: list[set[int]]
     tx_index = PDQIndex((raw[i].tobytes().hex(), i + 1) for i in range(len(hashes)))
     build = time.perf_counter() - started
     mem = (_rss_bytes() - rss_before) / len(hashes)
-    hex_queries = [q.astype(">u8").tobytes().hex() for q in query]
-    found, lat = timed_queries(
-        lambda i: {m.metadata for m in tx_index.query(hex_queries[i])}, len(query)
-    )
-    rec, false_hits = recall(found, truth)
-    return row("python-threatexchange PDQIndex", len(hashes), build, lat, rec, false_hits, mem)
+
+    def search(i: int) -> set[int]:
+        return {m.metadata for m in tx_index.query(hex_queries[i])}
+
+    return Method("python-threatexchange PDQIndex", build, mem, search, count)
 
 
 def _rss_bytes() -> int:
@@ -229,19 +269,22 @@ def markdown(all_rows: list[dict], extras: list[dict], command: str) -> str:
         )
     lines += [
         "",
-        "| size | snapshot write s | snapshot load + first query s |"
-        " q/s right after load (mmap, cold pages) | MatchIndex / PDQIndex q/s |"
-        " MatchIndex / faiss flat q/s |",
+        "| size | snapshot write s | snapshot load + first query s | q/s just after load (cold"
+        " pages) | MatchIndex / PDQIndex: q/s, p50 | MatchIndex / faiss flat: q/s, p50 |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for e in extras:
-        size_rows = {r["method"]: r for r in all_rows if r["size"] == e["size"]}
-        ours = size_rows["Takedown MatchIndex (MIH 16x16)"]["qps"]
-        tx = size_rows["python-threatexchange PDQIndex"]["qps"]
-        flat = size_rows["faiss IndexBinaryFlat"]["qps"]
+        by = {r["method"].split(" (")[0]: r for r in all_rows if r["size"] == e["size"]}
+        ours, tx, flat = (
+            by["Takedown MatchIndex"],
+            by["python-threatexchange PDQIndex"],
+            by["faiss IndexBinaryFlat"],
+        )
         lines.append(
             f"| {e['size']:,} | {e['snapshot_write_s']:.1f} | {e['snapshot_load_s']:.2f} |"
-            f" {e['mmap_first_queries_qps']:,.0f} | {ours / tx:.1f}x | {ours / flat:.1f}x |"
+            f" {e['mmap_first_queries_qps']:,.0f} |"
+            f" {ours['qps'] / tx['qps']:.1f}x, {tx['p50_ms'] / ours['p50_ms']:.1f}x |"
+            f" {ours['qps'] / flat['qps']:.1f}x, {flat['p50_ms'] / ours['p50_ms']:.1f}x |"
         )
     return "\n".join(lines) + "\n"
 
