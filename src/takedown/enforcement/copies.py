@@ -8,7 +8,7 @@ is one pass over its PDQ rows with numpy, not a query per row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -137,7 +137,7 @@ def find_copies(
     return sorted(matches, key=lambda m: (m.scanned_at, m.content_item_id))
 
 
-def _chunks(db_session: Session, query: Any) -> Iterator[list[Any]]:
+def _chunks(db_session: Session, query: Any) -> Iterator[Sequence[Any]]:
     # Core rows, not ORM loading: the scan is over plain columns and ORM overhead dominated it.
     result = db_session.connection().execution_options(yield_per=CHUNK).execute(query)
     yield from result.partitions(CHUNK)

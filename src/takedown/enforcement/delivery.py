@@ -65,7 +65,7 @@ def _claim(db_session: Session, now: datetime) -> list[tuple[str, str]]:
             )
             .values(next_attempt_at=now + CLAIM_LEASE)
         )
-        if result.rowcount == 1:
+        if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append((event_id, body))
     return claimed
 

@@ -170,13 +170,13 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
     if case.content_id:
         targets.append((case.content_id, uploader, MatchKind.REPORTED, None))
     seen = {case.content_id}
-    for match in find_copies(
+    for found in find_copies(
         db_session=db_session, settings=settings, signals=signals, pdq_threshold=threshold
     ):
-        if match.content_id in seen:
+        if found.content_id in seen:
             continue
-        seen.add(match.content_id)
-        targets.append((match.content_id, match.account_id, match.kind, match))
+        seen.add(found.content_id)
+        targets.append((found.content_id, found.account_id, found.kind, found))
 
     for content_id, account_id, kind, match in targets:
         if db_session.scalar(

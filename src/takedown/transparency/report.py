@@ -12,6 +12,7 @@ import csv
 import html
 import io
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -185,13 +186,13 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         db_session.scalar(select(func.count()).select_from(Appeal).where(within(Appeal.created_at)))
         or 0
     )
-    for outcome, count in db_session.execute(
+    for appeal_outcome, count in db_session.execute(
         select(Appeal.outcome, func.count())
         .where(Appeal.decided_at.is_not(None), within(Appeal.decided_at))
         .group_by(Appeal.outcome)
     ):
         figures.appeals_decided += count
-        if outcome == AppealOutcome.OVERTURNED:
+        if appeal_outcome == AppealOutcome.OVERTURNED:
             figures.reversals += count
     figures.statements_of_reasons = (
         db_session.scalar(
@@ -269,7 +270,7 @@ def _histogram(title: str, hours: list[float]) -> str:
     return _png(fig)
 
 
-def _table(title: str, rows: list[tuple[object, ...]], header: tuple[str, ...]) -> str:
+def _table(title: str, rows: Sequence[tuple[object, ...]], header: tuple[str, ...]) -> str:
     head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows
@@ -283,7 +284,7 @@ def write(figures: TransparencyFigures, output: Path, *, platform: str) -> list[
     output.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    def csv_file(name: str, header: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    def csv_file(name: str, header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> None:
         path = output / name
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
