@@ -240,6 +240,8 @@ def install_login_redirect(app: FastAPI) -> None:
             return RedirectResponse(login_url, status_code=303)
         return problem(exc.status, exc.code, exc.title, exc.detail)
 
+    api_handler = app.exception_handlers.get(TakedownError)
+
     @app.exception_handler(TakedownError)
     async def console_error_page(request: Request, exc: TakedownError) -> Response:
         """Browsers on /console get an error page; everyone else the usual problem+json."""
@@ -249,4 +251,6 @@ def install_login_redirect(app: FastAPI) -> None:
 
             context = {"me": None, "problem": exc, "error": None, "notice": None}
             return render(request, "console/error.html", context, status_code=exc.status)
+        if api_handler is not None:
+            return await api_handler(request, exc)  # type: ignore[misc]
         return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
