@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import struct
 import zlib
 
+import httpx
 from fastapi.testclient import TestClient
 
 from takedown.api.app import create_app
@@ -102,3 +104,41 @@ def test_animation_frame_limit(client, auth_header, settings) -> None:
     few = settings.model_copy(update={"max_animation_frames": 3})
     with TestClient(create_app(few)) as limited:
         _problem(_post(limited, auth_header("scan"), gif), 413, "too_many_frames")
+
+
+def test_chunked_upload_is_cut_off_at_the_limit(auth_header, settings) -> None:
+    """Without a Content-Length the body is counted as it streams in, and reading stops at the
+    limit: the rest of the body is never pulled from the client."""
+    small = settings.model_copy(update={"max_image_bytes": 50_000, "max_video_bytes": 60_000})
+    boundary = "takedownboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    chunks = 200  # 200 x 8 KiB = 1.6 MB, far over 60 kB + 64 KiB of form overhead
+    sent = 0
+
+    async def body():
+        nonlocal sent
+        yield head
+        for _ in range(chunks):
+            sent += 1
+            yield b"\xff" * 8192
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    async def post() -> httpx.Response:
+        # httpx's ASGI transport hands the body over chunk by chunk, as a socket would.
+        transport = httpx.ASGITransport(app=create_app(small))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            return await client.post(
+                "/v1/hash",
+                content=body(),
+                headers={
+                    **auth_header("scan"),
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                },
+            )
+
+    response = asyncio.run(post())
+    _problem(response, 413, "file_too_large")
+    assert sent < 20  # cut off after about 124 KiB, not after 1.6 MB

@@ -25,6 +25,8 @@ def decode_video(
         if not container.streams.video:
             raise UnsupportedMedia("the file has no video stream", code="no_video_stream")
         stream = container.streams.video[0]
+        # Frame threading: about 1.5x faster on these 2 cores, and decode time is the limit.
+        stream.thread_type = "AUTO"
         width, height = stream.codec_context.width, stream.codec_context.height
         check_pixels(width, height, settings.max_video_pixels_per_frame)
         declared = _declared_duration(container, stream)
