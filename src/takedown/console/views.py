@@ -165,12 +165,12 @@ def login(
             LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
         )
         return response
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    start_session(db_session=db_session, settings=settings, user=user, response=response)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    redirect = RedirectResponse(_safe_next(next), status_code=303)
+    start_session(db_session=db_session, settings=settings, user=user, response=redirect)
+    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
     record(db_session=db_session, actor=f"user:{user.id}", action="console.login", subject=user.id)
     db_session.commit()  # durable before the browser follows the redirect
-    return response
+    return redirect
 
 
 @router.post("/logout")
@@ -195,7 +195,7 @@ def queue_page(
     cases = service.list_queue(
         db_session=db_session, user=me.user, queue=queue, status=status or None
     )
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "case": case,
             "overdue": service.is_overdue(case),

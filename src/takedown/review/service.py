@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Select, and_, exists, false, not_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -129,9 +129,9 @@ def decisions_for(*, db_session: Session, case_id: str) -> list[Decision]:
     )
 
 
-def _visible_to(user: User) -> object:
+def _visible_to(user: User) -> ColumnElement[bool]:
     if has_role(user.role, Role.CHILD_SAFETY_REVIEWER):
-        return True
+        return true()
     if has_role(user.role, Role.REVIEWER):
         return Case.is_child_safety.is_(False)
     return false()
