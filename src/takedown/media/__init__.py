@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 from takedown.errors import CorruptMedia, MediaError, MediaTooLarge, UnsupportedMedia
 from takedown.media.formats import MediaFormat, sniff
@@ -21,6 +23,9 @@ __all__ = [
     "sniff",
 ]
 log = logging.getLogger(__name__)
+# Decoding is CPU-bound, so more decodes at once than cores only adds memory: each may hold a
+# picture of up to max_image_pixels. Extra uploads wait here instead of multiplying the peak.
+_DECODE_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
 
 
 def max_upload_bytes(settings: Settings) -> int:
@@ -55,6 +60,13 @@ def decode(
             code="file_too_large",
             limit_bytes=limit,
         )
+    with _DECODE_SLOTS:
+        return _decode(data, fmt, settings=settings, name=name, fps=fps)
+
+
+def _decode(
+    data: bytes, fmt: MediaFormat, *, settings: Settings, name: str, fps: float
+) -> DecodedMedia:
     try:
         if fmt.is_video_container:
             from takedown.media.video import decode_video
