@@ -139,7 +139,9 @@ def find_copies(
 
 def _chunks(db_session: Session, query: Any) -> Iterator[Sequence[Any]]:
     # Core rows, not ORM loading: the scan is over plain columns and ORM overhead dominated it.
-    result = db_session.connection().execution_options(yield_per=CHUNK).execute(query)
+    # (Options on the statement: Connection.execution_options() would stick to the session's
+    # connection and stream every later statement through a server-side cursor.)
+    result = db_session.connection().execute(query.execution_options(yield_per=CHUNK))
     yield from result.partitions(CHUNK)
 
 
