@@ -125,6 +125,7 @@ class MatchIndex:
         self._journal: list[tuple[int, tuple[int, str, str, bool] | None]] | None = None
         self._compaction: threading.Thread | None = None
         self._snapshot_writer: threading.Thread | None = None
+        self._warming: threading.Thread | None = None
         self._changes_since_snapshot = 0
         self._last_refresh = time.monotonic()
         self._follower: threading.Thread | None = None
@@ -168,6 +169,7 @@ class MatchIndex:
                 loaded = None
         if loaded is not None:
             self._base, self._cursor = loaded
+            self._warming = snapshot.warm(self._base)
             self.loaded_from = "snapshot"
         else:
             self._build_from_database()

@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 KEEP = 2  # snapshots kept on disk (a process may still map the previous one)
+PAGE = 4096
 
 
 def database_fingerprint(database_url: str) -> str:
@@ -128,6 +130,29 @@ def _load(index_dir: Path, fingerprint: str) -> tuple[dict[str, Segment], Change
             )
         segments[segment.signal_type] = segment
     return segments, ChangeCursor.from_json(meta["cursor"])
+
+
+def warm(segments: dict[str, Segment]) -> threading.Thread:
+    """Fault the mapped arrays into this process in the background.
+
+    Mapping is instant, but until a page is touched each query pays a page fault per candidate
+    (about 30 q/s at 10M cold against hundreds warm); touching one element per page once costs
+    well under a second at 10M and runs while the process already serves.
+    """
+
+    def touch() -> None:
+        for segment in segments.values():
+            arrays = [segment.entry_ids, segment.bank_ids]
+            if segment.table is not None:
+                arrays += [segment.table.hashes, segment.table.order, segment.table.offsets]
+            for array in arrays:
+                flat = np.asarray(array).reshape(-1)
+                step = max(1, PAGE // flat.itemsize)
+                int(flat[::step].sum())
+
+    thread = threading.Thread(target=touch, name="index-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _prune(index_dir: Path, keep: str) -> None:
