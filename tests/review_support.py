@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -120,3 +121,64 @@ def track_status(client: TestClient, tracking_token: str) -> str:
     page = client.get(f"/track/{tracking_token}")
     assert page.status_code == 200, page.text
     return page.text
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(database_url: str, data_dir: Any, port: int) -> dict[str, str]:
+    import os
+
+    return {
+        **os.environ,
+        "TAKEDOWN_DATA_DIR": str(data_dir),
+        "TAKEDOWN_DATABASE_URL": database_url,
+        "TAKEDOWN_PORT": str(port),
+        "TAKEDOWN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+
+
+def run_server(env: dict[str, str], log_path: Any) -> Any:
+    """Start `takedown serve` and wait until /readyz answers; returns the Popen."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    base = env["TAKEDOWN_PUBLIC_BASE_URL"]
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process by stop_server
+    process = subprocess.Popen(
+        [sys.executable, "-m", "takedown.cli.main", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    process.log = log  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            stop_server(process)
+            raise RuntimeError(Path(log_path).read_text())
+        time.sleep(0.3)
+
+
+def stop_server(process: Any) -> None:
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    process.log.close()

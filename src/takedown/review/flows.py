@@ -25,7 +25,7 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.cases.service import get_case, set_status
+from takedown.cases.service import set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
@@ -35,6 +35,7 @@ from takedown.review.service import (
     claim_is_live,
     decided_case_before,
     first_no_violation_by,
+    locked_case,
     may_see_case,
 )
 from takedown.settings import Settings
@@ -92,7 +93,7 @@ def record_decision(
       second no_violation by a *different* child-safety reviewer closes it as no_action.
     - no_violation on any other case: final, no_action.
     """
-    case = get_case(db_session=db_session, case_id=case_id, for_update=True)
+    case = locked_case(db_session=db_session, case_id=case_id)
     if not may_see_case(reviewer.role, case):
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
@@ -196,12 +197,16 @@ def decide_appeal(
     Only a reviewer who made no decision on the case may decide it. Overturning a child-safety
     removal to no_violation follows the two-person rule: it needs a second appeal reviewer.
     """
-    appeal = db_session.scalar(select(Appeal).where(Appeal.id == appeal_id).with_for_update())
+    appeal = db_session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}", code="appeal_not_found")
+    case = locked_case(db_session=db_session, case_id=appeal.case_id)  # serialises the appeal too
+    appeal = db_session.scalar(
+        select(Appeal).where(Appeal.id == appeal_id).execution_options(populate_existing=True)
+    )
+    assert appeal is not None
     if appeal.status != AppealStatus.OPEN:
         raise Conflict("the appeal is already decided", code="appeal_decided")
-    case = get_case(db_session=db_session, case_id=appeal.case_id, for_update=True)
     if not may_see_case(reviewer.role, case):
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
@@ -314,7 +319,7 @@ def record_uploader_appeal(
     contact_email: str | None = None,
 ) -> Appeal:
     """Staff record an uploader's appeal against a removal (the platform API has its own route)."""
-    case = get_case(db_session=db_session, case_id=case_id, for_update=True)
+    case = locked_case(db_session=db_session, case_id=case_id)
     if case.outcome != Outcome.VIOLATING:
         raise Conflict(
             "an uploader appeals a removal; this case was not removed", code="no_removal"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -56,6 +56,28 @@ def get_visible_case(*, db_session: Session, case_id: str, user: User) -> Case:
     return case
 
 
+def locked_case(*, db_session: Session, case_id: str) -> Case:
+    """Take the case's write lock first, then read it fresh, so concurrent claims and decisions
+    on one case run one after the other.
+
+    PostgreSQL: the UPDATE takes the row lock (like SELECT ... FOR UPDATE). SQLite: it takes the
+    database write lock at the start of the transaction; a plain read first would let two
+    requests decide on the same stale status.
+    """
+    db_session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(updated_at=Case.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    case = db_session.scalar(
+        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    )
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found")
+    return case
+
+
 def claim_is_live(*, settings: Settings, case: Case) -> bool:
     if case.claimed_by is None or case.claimed_at is None:
         return False
@@ -64,6 +86,7 @@ def claim_is_live(*, settings: Settings, case: Case) -> bool:
 
 def claim_case(*, db_session: Session, settings: Settings, case: Case, user: User) -> Case:
     """Claim a case so nobody else works it at once; a claim lapses after claim_minutes."""
+    case = locked_case(db_session=db_session, case_id=case.id)
     if case.status in CLOSED_STATUSES:
         raise Conflict("the case is closed", code="case_closed")
     if case.claimed_by not in (None, user.id) and claim_is_live(settings=settings, case=case):
