@@ -1,6 +1,6 @@
 """Match quality benchmark: recall of altered copies and false matches, baselines vs Takedown.
 
-    .venv/bin/python bench/match_quality.py --seed 5 --originals 300 --distractors 3400
+    .venv/bin/python bench/match_quality.py
 
 For every original (benign stand-ins and generated scenes) and every transformation at two
 strengths, a copy is made and scanned; distractors (unrelated generated media) are scanned against
@@ -245,8 +245,9 @@ def best_matches(queries: list[Hashes], bank: Bank, thresholds: dict[str, int]):
         if signal_type not in bank.words:
             continue
         d = distances(_words([v for _, v, _ in rows]), bank.words[signal_type])
-        # As POST /v1/scan: an upload's PDQ-family hash of quality < 50 is matched exactly only.
-        low_quality = np.array([q for _, _, q in rows]) < regions.MIN_QUALITY
+        # As POST /v1/scan: an upload's hash below its type's quality gate is matched exactly only.
+        gate = match_rule.PDQ_MIN_QUALITY if signal_type == "pdq" else regions.MIN_QUALITY
+        low_quality = np.array([q for _, _, q in rows]) < gate
         d = np.where(low_quality[:, None], np.where(d == 0, 0, 999), d)
         owner = bank.owner[signal_type]
         # Reduce bank hashes to originals (videos have many frames per original).

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     bank_video_frames_per_second: float = 10.0
     pdq_default_threshold: int = 31
     pdq_min_quality: int = 50  # below: kept, but matched exactly only
+    # the same gate for region signals (pdq_norm, pdq_center); lower because a centre crop or
+    # de-rotated copy has less gradient energy: measured in bench/RESULTS.md ("Match quality")
+    region_min_quality: int = 20
     vpdq_query_match_percent: float = (
         80.0  # python-threatexchange VPDQ_QUERY_MATCH_THRESHOLD_PERCENT
     )

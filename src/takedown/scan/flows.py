@@ -21,6 +21,7 @@ from takedown.index.segments import is_video_type
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
+from takedown.signals.regions import REGION_SIGNAL_TYPES
 from takedown.signals.vpdq import parse_vpdq
 
 VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
@@ -101,8 +102,15 @@ def _low_quality(signal: dict[str, Any], settings: Settings) -> bool:
     return (
         _is_pdq_family(str(signal.get("type")))
         and isinstance(quality, int | float)
-        and quality < settings.pdq_min_quality
+        and quality < _min_quality(str(signal.get("type")), settings)
     )
+
+
+def _min_quality(signal_type: str, settings: Settings) -> int:
+    """Region signals have their own gate (docs/match-quality.md, measured in bench/RESULTS.md)."""
+    if signal_type in REGION_SIGNAL_TYPES:
+        return settings.region_min_quality
+    return settings.pdq_min_quality
 
 
 def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any]]) -> MatchOutcome:
@@ -123,7 +131,7 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
             exact_only_noted.add(signal_type)
             outcome.notes.append(
                 f"{signal_type} quality {signal.get('quality')} is below "
-                f"{settings.pdq_min_quality}: matched exactly only"
+                f"{_min_quality(signal_type, settings)}: matched exactly only"
             )
         for hit in index.query(signal_type, value, exact_only=exact_only):
             _keep(best, index, hit, signal.get("variant"))

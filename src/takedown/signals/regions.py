@@ -32,9 +32,10 @@ REGION_SIGNAL_TYPES = (PDQ_NORM, PDQ_CENTER)
 # Share of each side kept by the centre region: corners (logos, captions) and a crop of up to
 # about a fifth of each side fall outside it.
 CENTER_SHARE = 0.6
-# Region hashes below this PDQ quality say little about the picture (flat or nearly flat) and are
-# matched exactly only.
-MIN_QUALITY = 50
+# Region hashes of uploads below this PDQ quality (flat or nearly flat) are matched exactly only:
+# the default of TAKEDOWN_REGION_MIN_QUALITY, chosen with bench/match_quality.py (gates 50, 40, 30
+# and 20 all gave zero false matches; 20 recovers most de-rotated and centre hashes).
+MIN_QUALITY = 20
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class _RegionSignal(SignalType):
             if region_hash.type != cls.name:
                 continue
             signal = region_hash.as_signal()
-            signal["low_quality"] = region_hash.quality < settings.pdq_min_quality
+            signal["low_quality"] = region_hash.quality < settings.region_min_quality
             signals.append(signal)
         return signals
 
