@@ -279,7 +279,7 @@ def main() -> None:
         "",
         "Overhead = median over the pairs of (scan time / bare hashing time - 1), end to end "
         "over HTTP "
-        "(multipart parsing, auth, index queries of all 8 PDQ orientations, the ledger "
+        "(multipart parsing, auth, index queries of every signal, the ledger "
         "transaction with a durable commit, JSON). Server-side overhead is the same ratio from "
         "the server's own histograms (takedown_scan_seconds vs takedown_scan_hash_seconds), "
         "without the client and HTTP.",
