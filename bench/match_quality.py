@@ -444,8 +444,8 @@ def measure_costs(seed: int, count: int = 40) -> dict[str, float]:
     images = [im.resize((min(im.width, 640), min(im.height, 640))) for im in images]
     parts = {
         "pdq + 8 dihedral variants (existing)": lambda im: pdq_hashes(im),
-        "pdq_norm + pdq_center (bank side)": lambda im: regions.reference_hashes(im),
-        "pdq_norm + pdq_center + 4 de-rotations (upload side)": lambda im: regions.query_hashes(im),
+        "pdq_norm + pdq_center + 2 pdq_band (bank side)": lambda im: regions.reference_hashes(im),
+        "the same + 4 de-rotations (upload side)": lambda im: regions.query_hashes(im),
     }
     costs = {}
     for name, work in parts.items():

@@ -1,6 +1,6 @@
-"""Rule: region signal types (pdq_norm, pdq_center) import into a bank, export back unchanged,
-and the index answers them within the bank's own per-signal threshold
-(PATCH /v1/banks/{name} {"signal_thresholds": {...}})."""
+"""Rule: region signal types (pdq_norm, pdq_center, pdq_band, vpdq_norm, vpdq_center) import into
+a bank, export back unchanged, and the index answers them within the bank's own per-signal
+threshold (PATCH /v1/banks/{name} {"signal_thresholds": {...}})."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ def _flip(value: str, bits: int) -> str:
 def test_region_signals_round_trip_and_are_indexed(client, cli, auth_header, tmp_path) -> None:
     source = tmp_path / "regions.txt"
     source.write_text(  # an alias and upper case are accepted
-        f"pdq_norm {NORM}\npdq_centre {CENTER.upper()}\nvpdq_norm {FRAMES}\nvpdq_center {FRAMES}\n"
+        f"pdq_norm {NORM}\npdq_centre {CENTER.upper()}\npdq_band {NORM}\npdq_band {CENTER}\n"
+        f"vpdq_norm {FRAMES}\nvpdq_center {FRAMES}\n"
     )
     assert (
         cli("bank", "create", "regions", "--category", "csam", "--action", "review").exit_code == 0
@@ -25,6 +26,8 @@ def test_region_signals_round_trip_and_are_indexed(client, cli, auth_header, tmp
     assert imported.exit_code == 0, imported.output
     exported = cli("bank", "export", "regions", "--format", "text").stdout.split("\n")
     assert sorted(line for line in exported if line) == [
+        f"pdq_band {CENTER}",
+        f"pdq_band {NORM}",
         f"pdq_center {CENTER}",
         f"pdq_norm {NORM}",
         f"vpdq_center {FRAMES}",

@@ -1,6 +1,6 @@
 """Rule: a boxed, overlaid or rotated copy of a banked benign image, which plain PDQ misses, is
-matched through POST /v1/scan by a region signal (pdq_norm, pdq_center), and the match names the
-signal (and the de-rotation) that fired; an unrelated image is still allowed."""
+matched through POST /v1/scan by a region signal (pdq_norm, pdq_center, pdq_band), and the match
+names the signal (and the de-rotation) that fired; an unrelated image is still allowed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from tests.media import jpeg, stand_in
 
-REGION_TYPES = ("pdq", "pdq_norm", "pdq_center")
+REGION_TYPES = ("pdq", "pdq_norm", "pdq_center", "pdq_band")
 
 
 def _letterboxed(image: Image.Image) -> Image.Image:
@@ -37,6 +37,7 @@ def _bank_from_hash(client, headers_scan, headers_banks, data: bytes) -> None:  
         if s["type"] in REGION_TYPES and s.get("variant") in (None, "original")
     ]
     assert {e["signal_type"] for e in entries} == set(REGION_TYPES)
+    assert len(entries) == len(REGION_TYPES) + 1  # pdq_band: the top and the bottom band
     created = client.post(
         "/v1/banks",
         json={"name": "known", "category": "csam", "action": "block"},
@@ -88,3 +89,5 @@ def test_center_region_matches_a_captioned_copy(client, auth_header) -> None:
     by_type = {m["signal_type"]: m for m in answer["matches"]}
     assert "pdq" not in by_type  # the caption moves plain PDQ past 31
     assert by_type["pdq_center"]["distance"] <= 31
+    # The caption sits in the top band; the bottom band is untouched.
+    assert by_type["pdq_band"]["distance"] <= 16

@@ -36,7 +36,7 @@ ACTOR = "system:enforcement"
 # the exact hashes and the video frame hashes.
 BANKED_TYPES = (
     *("pdq", "md5", "sha256", "video_md5", "vpdq"),
-    *("pdq_norm", "pdq_center", "vpdq_norm", "vpdq_center"),  # match quality (region signals)
+    *("pdq_norm", "pdq_center", "pdq_band", "vpdq_norm", "vpdq_center"),  # region signals
 )
 BANK_CATEGORY = {
     Category.CHILD_SEXUAL_ABUSE.value: "csam",

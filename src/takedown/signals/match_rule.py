@@ -10,11 +10,11 @@ why two pictures were matched. Video types use the vPDQ frame-share rule.
 from __future__ import annotations
 
 from takedown.settings import Settings
-from takedown.signals.regions import PDQ_CENTER, PDQ_NORM
+from takedown.signals.regions import PDQ_BAND, PDQ_CENTER, PDQ_NORM
 
 # bench/match_quality.py: at 31 the closest of 6,300 distractors stays at distance 66 or more on
 # every rule (bench/RESULTS.md, "Match quality").
-DEFAULT_THRESHOLDS: dict[str, int] = {PDQ_NORM: 31, PDQ_CENTER: 31}
+DEFAULT_THRESHOLDS: dict[str, int] = {PDQ_NORM: 31, PDQ_CENTER: 31, PDQ_BAND: 31}
 
 # The defaults of TAKEDOWN_BANK_VIDEO_FRAMES_PER_SECOND and TAKEDOWN_VPDQ_QUERY_MATCH_PERCENT.
 BANK_VIDEO_FRAMES_PER_SECOND = float(Settings.model_fields["bank_video_frames_per_second"].default)
@@ -26,5 +26,5 @@ def thresholds_for_bench() -> dict[str, int]:
     """Every rule the benchmark reports, with its default threshold."""
     rules = {"pdq": int(Settings.model_fields["pdq_default_threshold"].default)}
     rules.update(DEFAULT_THRESHOLDS)
-    rules.update({f"{t} rotated": v for t, v in DEFAULT_THRESHOLDS.items()})
+    rules.update({f"{t} rotated": DEFAULT_THRESHOLDS[t] for t in (PDQ_NORM, PDQ_CENTER)})
     return rules

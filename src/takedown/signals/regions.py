@@ -27,11 +27,15 @@ from takedown.signals.rotation import QUERY_ANGLES, derotate
 
 PDQ_NORM = "pdq_norm"
 PDQ_CENTER = "pdq_center"
-REGION_SIGNAL_TYPES = (PDQ_NORM, PDQ_CENTER)
+PDQ_BAND = "pdq_band"
+REGION_SIGNAL_TYPES = (PDQ_NORM, PDQ_CENTER, PDQ_BAND)
 
 # Share of each side kept by the centre region: corners (logos, captions) and a crop of up to
 # about a fifth of each side fall outside it.
 CENTER_SHARE = 0.6
+# Height of the top and the bottom band: a caption over a corner up to 30 % tall leaves the band
+# on the other side intact even where it reaches into the centre region.
+BAND_SHARE = 0.7
 # Region hashes of uploads below this PDQ quality (flat or nearly flat) are matched exactly only:
 # the default of TAKEDOWN_REGION_MIN_QUALITY, chosen with bench/match_quality.py (gates 50, 40, 30
 # and 20 all gave zero false matches; 20 recovers most de-rotated and centre hashes).
@@ -44,12 +48,15 @@ class RegionHash:
     value: str  # 64 hex digits, python-threatexchange PDQ format
     quality: int
     variant: str = ""  # how the upload was transformed before hashing, e.g. "rotated -4"
+    part: str = ""  # which part of the picture, where a type has several ("top", "bottom")
 
     def as_signal(self) -> dict[str, object]:
         signal: dict[str, object] = {"type": self.type, "value": self.value}
         signal["quality"] = self.quality
         if self.variant:
             signal["variant"] = self.variant
+        if self.part:
+            signal["part"] = self.part
         return signal
 
 
@@ -65,13 +72,26 @@ def center_region(pixels: np.ndarray, share: float = CENTER_SHARE) -> np.ndarray
     return np.ascontiguousarray(pixels[dy : height - dy, dx : width - dx])
 
 
+def bands(pixels: np.ndarray, share: float = BAND_SHARE) -> dict[str, np.ndarray]:
+    height = pixels.shape[0]
+    rows = max(1, round(height * share))
+    return {
+        "top": np.ascontiguousarray(pixels[:rows]),
+        "bottom": np.ascontiguousarray(pixels[height - rows :]),
+    }
+
+
 def _hashes_of(normalised: np.ndarray, variant: str = "") -> list[RegionHash]:
     norm_value, norm_quality = pdq_hex(normalised)
     center_value, center_quality = pdq_hex(center_region(normalised))
-    return [
+    hashes = [
         RegionHash(PDQ_NORM, norm_value, norm_quality, variant),
         RegionHash(PDQ_CENTER, center_value, center_quality, variant),
     ]
+    if not variant:  # de-rotated uploads are matched on the whole picture and its centre only
+        for part, band in bands(normalised).items():
+            hashes.append(RegionHash(PDQ_BAND, *pdq_hex(band), part=part))
+    return hashes
 
 
 def reference_hashes(image: Image.Image | np.ndarray) -> list[RegionHash]:
@@ -140,3 +160,9 @@ class PdqNormSignal(_RegionSignal):
 class PdqCenterSignal(_RegionSignal):
     name = PDQ_CENTER
     aliases = ("pdq_centre",)
+
+
+class PdqBandSignal(_RegionSignal):
+    """Two values per picture (`part` top and bottom), both banked."""
+
+    name = PDQ_BAND

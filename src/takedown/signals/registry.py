@@ -6,7 +6,7 @@ from takedown.errors import InvalidInput
 from takedown.signals.base import SignalType
 from takedown.signals.exact import Md5Signal, Sha256Signal, VideoMd5Signal, VideoSha256Signal
 from takedown.signals.pdq import PdqSignal
-from takedown.signals.regions import PdqCenterSignal, PdqNormSignal
+from takedown.signals.regions import PdqBandSignal, PdqCenterSignal, PdqNormSignal
 from takedown.signals.video_regions import VpdqCenterSignal, VpdqNormSignal
 from takedown.signals.vpdq import VpdqSignal
 
@@ -21,6 +21,7 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = {
         VpdqSignal,
         PdqNormSignal,
         PdqCenterSignal,
+        PdqBandSignal,
         VpdqNormSignal,
         VpdqCenterSignal,
     )

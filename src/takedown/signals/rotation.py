@@ -24,7 +24,9 @@ def derotate(pixels: np.ndarray, degrees: float) -> np.ndarray:
         ]
     )
     fill = tuple(int(v) for v in np.median(corners, axis=0))
+    # The frame keeps its size: a copy turned inside its frame lines up with the original again,
+    # and one turned on a grown canvas keeps the original inside a trimmable uniform margin.
     turned = Image.fromarray(pixels).rotate(
-        degrees, resample=Image.BILINEAR, expand=True, fillcolor=fill
+        degrees, resample=Image.BILINEAR, expand=False, fillcolor=fill
     )
     return np.asarray(turned, dtype=np.uint8)
