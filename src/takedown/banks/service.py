@@ -483,7 +483,7 @@ def disable_entries_by_value(
 
 def iter_entries(
     *, db_session: Session, bank: Bank, include_disabled: bool = False, chunk: int = 20_000
-) -> Iterator[Row[tuple[int, str, str, str | None, str]]]:
+) -> Iterator[Row[int, str, str, str | None, str]]:
     """(id, signal_type, value, external_id, note) in id order, read in keyset-paged chunks so
     an export of millions of entries stays in bounded memory."""
     last_id = 0

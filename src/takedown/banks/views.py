@@ -224,7 +224,7 @@ def export(
     def lines() -> Iterator[str]:
         # Its own session: the request's session may be closed while the body streams.
         with session_scope(settings.resolved_database_url) as export_session:
-            target = export_session.get(type(bank), bank_id)
+            target = export_session.get_one(type(bank), bank_id)
             yield from formats.export_lines(
                 db_session=export_session, bank=target, fmt=fmt, signal_type=signal_type
             )
