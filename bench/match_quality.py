@@ -344,15 +344,24 @@ def image_benchmark(args, key: str) -> dict:
     }
 
 
-VIDEO_RULES = {"vpdq": "pdq", "vpdq_norm": "pdq_norm", "vpdq_center": "pdq_center"}
+# video type -> (frame hash type, which of that type's hashes in a frame: bands are top, bottom)
+VIDEO_RULES = {
+    "vpdq": ("pdq", 0),
+    "vpdq_norm": ("pdq_norm", 0),
+    "vpdq_center": ("pdq_center", 0),
+    "vpdq_band_top": ("pdq_band", 0),
+    "vpdq_band_bottom": ("pdq_band", 1),
+}
 
 
-def _frame_list(frames: list[Hashes], signal_type: str) -> list[tuple[bytes, int]]:
+def _frame_list(frames: list[Hashes], signal_type: str, nth: int) -> list[tuple[bytes, int]]:
     if signal_type == "pdq":
         return [h.plain for h in frames]
-    return [
-        (v, q) for h in frames for t, variant, v, q in h.region if t == signal_type and not variant
-    ]
+    out = []
+    for h in frames:
+        found = [(v, q) for t, variant, v, q in h.region if t == signal_type and not variant]
+        out.append(found[nth])
+    return out
 
 
 def frame_share(query: list[tuple[bytes, int]], bank: list[tuple[bytes, int]], threshold: int):
@@ -382,11 +391,11 @@ def video_match(query: VideoHashes, bank_frames: list[list[Hashes]], bank_base, 
     for original, frames in enumerate(bank_frames):
         shares = {
             rule: frame_share(
-                _frame_list(query.takedown, signal_type),
-                _frame_list(frames, signal_type),
+                _frame_list(query.takedown, signal_type, nth),
+                _frame_list(frames, signal_type, nth),
                 thresholds[signal_type],
             )
-            for rule, signal_type in VIDEO_RULES.items()
+            for rule, (signal_type, nth) in VIDEO_RULES.items()
         }
         best = max(shares, key=shares.__getitem__)
         if shares[best] >= match_rule.VIDEO_QUERY_MATCH_PERCENT:

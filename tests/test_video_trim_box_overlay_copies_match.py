@@ -1,7 +1,7 @@
 """Rule: a video banked through POST /v1/hash with purpose=bank (frames sampled densely) is
 matched through POST /v1/scan by its letterboxed copy (vpdq_norm: frames trimmed of borders, where
-plain vPDQ misses), its captioned copy (vpdq_center) and its trimmed copy; an unrelated video is
-allowed."""
+plain vPDQ misses), its copy with a corner logo (vpdq_center), its copy with a large caption block
+(vpdq_band_bottom) and its trimmed copy; an unrelated video is allowed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from tests.media import stand_in, video
 
 FPS = 10
-VIDEO_TYPES = ("vpdq", "vpdq_norm", "vpdq_center")
+VIDEO_TYPES = ("vpdq", "vpdq_norm", "vpdq_center", "vpdq_band_top", "vpdq_band_bottom")
 
 
 def _frames() -> list[Image.Image]:
@@ -28,12 +28,12 @@ def _letterboxed(frame: Image.Image) -> Image.Image:
     return canvas.resize((320, 240))
 
 
-def _captioned(frame: Image.Image) -> Image.Image:
+def _captioned(frame: Image.Image, width: float = 0.28, height: float = 0.16) -> Image.Image:
     """A channel logo with a caption over the top-left corner (28% x 16% of the frame)."""
     copy = frame.copy()
     draw = ImageDraw.Draw(copy)
     draw.rectangle(
-        (4, 4, 4 + int(copy.width * 0.28), 4 + int(copy.height * 0.16)), fill=(240, 220, 0)
+        (4, 4, 4 + int(copy.width * width), 4 + int(copy.height * height)), fill=(240, 220, 0)
     )
     draw.text((10, 10), "@channel\nlink in bio", fill=(10, 10, 120))
     return copy
@@ -79,6 +79,11 @@ def test_boxed_captioned_and_trimmed_copies_match(client, auth_header) -> None:
     captioned = _scan(client, scan, video([_captioned(f) for f in frames], fps=FPS), "caption")
     assert captioned["verdict"] == "block"
     assert "vpdq_center" in {m["signal_type"] for m in captioned["matches"]}
+
+    large = [_captioned(f, width=0.45, height=0.28) for f in frames]
+    block = _scan(client, scan, video(large, fps=FPS), "large-caption")
+    assert block["verdict"] == "block"
+    assert "vpdq_band_bottom" in {m["signal_type"] for m in block["matches"]}
 
     trimmed = _scan(client, scan, video(frames[FPS // 2 + 2 :], fps=FPS), "trimmed")
     assert trimmed["verdict"] == "block"

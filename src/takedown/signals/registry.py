@@ -7,7 +7,7 @@ from takedown.signals.base import SignalType
 from takedown.signals.exact import Md5Signal, Sha256Signal, VideoMd5Signal, VideoSha256Signal
 from takedown.signals.pdq import PdqSignal
 from takedown.signals.regions import PdqBandSignal, PdqCenterSignal, PdqNormSignal
-from takedown.signals.video_regions import VpdqCenterSignal, VpdqNormSignal
+from takedown.signals.video_regions import VIDEO_REGION_SIGNALS
 from takedown.signals.vpdq import VpdqSignal
 
 SIGNAL_TYPES: dict[str, type[SignalType]] = {
@@ -22,8 +22,7 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = {
         PdqNormSignal,
         PdqCenterSignal,
         PdqBandSignal,
-        VpdqNormSignal,
-        VpdqCenterSignal,
+        *VIDEO_REGION_SIGNALS,
     )
 }
 

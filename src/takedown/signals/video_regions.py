@@ -2,8 +2,9 @@
 
 - `vpdq_norm`: each sampled frame's PDQ after trimming uniform borders, so a letterboxed,
   pillarboxed or padded copy of a video meets its original frame by frame.
-- `vpdq_center`: each frame's PDQ of the central region, so a logo or caption on a corner does
-  not move it.
+- `vpdq_center`: each frame's PDQ of the central region, so a logo on a corner does not move it.
+- `vpdq_band_top`, `vpdq_band_bottom`: each frame's top and bottom 70 %, so a large caption over
+  a corner leaves one of the two untouched (one type each: the vPDQ rule compares frame lists).
 
 Values use the vPDQ serialisation (signals/vpdq.py) and the vPDQ frame-share rule; the plain
 `vpdq` signal stays untouched so python-threatexchange vPDQ banks keep matching.
@@ -17,7 +18,7 @@ from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.normalise import normalise
-from takedown.signals.regions import center_region, pdq_hex
+from takedown.signals.regions import bands, center_region, pdq_hex
 from takedown.signals.vpdq import VpdqFrame, parse_vpdq, serialise_vpdq
 
 
@@ -25,12 +26,15 @@ def _frames(media: DecodedMedia) -> dict[str, list[VpdqFrame]]:
     """Both region frame lists from one normalisation per frame (cached on the media)."""
     cached = getattr(media, "_video_region_frames", None)
     if cached is None:
-        cached = {VpdqNormSignal.name: [], VpdqCenterSignal.name: []}
+        cached = {cls.name: [] for cls in VIDEO_REGION_SIGNALS}
         for frame in media.frames:
             pixels = normalise(frame.image)
+            band = bands(pixels)
             for name, region in (
                 (VpdqNormSignal.name, pixels),
                 (VpdqCenterSignal.name, center_region(pixels)),
+                (VpdqBandTopSignal.name, band["top"]),
+                (VpdqBandBottomSignal.name, band["bottom"]),
             ):
                 value, quality = pdq_hex(region)
                 cached[name].append(VpdqFrame(value, quality, frame.timestamp))
@@ -67,3 +71,14 @@ class VpdqNormSignal(_VideoRegionSignal):
 
 class VpdqCenterSignal(_VideoRegionSignal):
     name = "vpdq_center"
+
+
+class VpdqBandTopSignal(_VideoRegionSignal):
+    name = "vpdq_band_top"
+
+
+class VpdqBandBottomSignal(_VideoRegionSignal):
+    name = "vpdq_band_bottom"
+
+
+VIDEO_REGION_SIGNALS = (VpdqNormSignal, VpdqCenterSignal, VpdqBandTopSignal, VpdqBandBottomSignal)
