@@ -97,7 +97,7 @@ class HammingTable:
     order: np.ndarray  # uint32 (chunks * n,): per chunk, row numbers sorted by chunk value
     offsets: np.ndarray  # uint32 (sum of 2**bits + 1): per chunk CSR starts, chunk-relative
     bases: np.ndarray  # int64 (chunks,): where each chunk's offsets begin
-    plans: dict[int, ProbePlan] = field(default_factory=dict, repr=False)
+    plans: dict[int, ProbePlan] = field(default_factory=dict, repr=False)  # by search radius
 
     @classmethod
     def build(cls, hashes: np.ndarray, chunks: int | None = None) -> HammingTable:
@@ -128,10 +128,11 @@ class HammingTable:
         return self.hashes.nbytes + self.order.nbytes + self.offsets.nbytes
 
     def candidates(self, query: np.ndarray, radius: int) -> np.ndarray:
-        """Rows that agree with `query` within floor(radius / chunks) bits in some chunk."""
+        """Rows within `chunk_radii(radius)` bits of `query` in some chunk: a superset of the
+        rows within `radius`."""
         if len(self.hashes) == 0 or radius < 0:
             return np.zeros(0, np.int64)
-        plan = self._plan(radius // len(self.layout))
+        plan = self._plan(radius)
         values = (query[plan.word] >> plan.shift) & plan.mask
         slots = (values ^ plan.flip).astype(np.int64) + plan.base
         starts = self.offsets[slots].astype(np.int64)
@@ -147,15 +148,32 @@ class HammingTable:
         positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
         return np.take(self.order, positions)
 
-    def _plan(self, per_chunk: int) -> ProbePlan:
-        """Every probe of one query at `per_chunk` bits, as arrays (built once per radius)."""
-        plan = self.plans.get(per_chunk)
+    def chunk_radii(self, radius: int) -> list[int]:
+        """Search radius per chunk (Norouzi et al. 2012, sec. 3.1): with radius = s*m + a, a match
+        is within s bits in one of any a + 1 chunks or within s - 1 bits in one of the others
+        (else its distance would be at least (a+1)(s+1) + (m-a-1)s = radius + 1). The wider chunks
+        (fewer entries a bucket) take the wider radius."""
+        m = len(self.layout)
+        s, a = divmod(radius, m)
+        widest_first = sorted(range(m), key=lambda c: -self.layout[c][2])
+        radii = [s - 1] * m
+        for c in widest_first[: a + 1]:
+            radii[c] = s
+        return radii
+
+    def _plan(self, radius: int) -> ProbePlan:
+        """Every probe of one query at `radius`, as arrays (built once per radius)."""
+        plan = self.plans.get(radius)
         if plan is None:
             parts: dict[str, list[np.ndarray]] = {k: [] for k in ProbePlan.__annotations__}
             n = len(self.hashes)
             cost = 0.0
-            for c, (word, shift, bits) in enumerate(self.layout):
-                flips = flip_masks(bits, per_chunk)
+            for c, ((word, shift, bits), chunk_radius) in enumerate(
+                zip(self.layout, self.chunk_radii(radius), strict=True)
+            ):
+                if chunk_radius < 0:
+                    continue
+                flips = flip_masks(bits, chunk_radius)
                 count = len(flips)
                 parts["word"].append(np.full(count, word, np.int64))
                 parts["shift"].append(np.full(count, shift, np.uint64))
@@ -167,12 +185,17 @@ class HammingTable:
             plan = ProbePlan(
                 **{k: np.concatenate(v) for k, v in parts.items() if k != "cost"}, cost=cost
             )
-            self.plans[per_chunk] = plan
+            self.plans[radius] = plan
         return plan
 
-    def search(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, distances) of every hash within `radius` of `query`, each row once."""
-        if self._probe_cost(radius) > len(self.hashes) // 4:
+    def search(
+        self, query: np.ndarray, radius: int, *, probe: bool | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, distances) of every hash within `radius` of `query`, each row once.
+
+        `probe`: True always probes the tables, False always scans; None picks the cheaper.
+        """
+        if probe is False or (probe is None and self._probe_cost(radius) > len(self.hashes) // 4):
             return brute_force(self.hashes, query, radius)  # wide radius: a scan is cheaper
         rows = self.candidates(query, radius)
         if len(rows) == 0:
@@ -190,7 +213,7 @@ class HammingTable:
         per_chunk = radius // len(self.layout)
         if math.comb(64, min(per_chunk, 64)) > len(self.hashes):
             return math.inf  # a wide radius: do not even enumerate the probes
-        return self._plan(per_chunk).cost
+        return self._plan(radius).cost
 
 
 @dataclass(frozen=True)
