@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from takedown.accounts import service
-from takedown.api.deps import get_db_session
+from takedown.api.deps import DB_SESSION
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
@@ -56,7 +56,7 @@ def history_json(history: service.AccountHistory) -> dict[str, Any]:
 def account_history(
     account_id: str,
     _: Principal = Depends(require_role(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """An account's cases, strikes, suspension and blocked uploads."""
     return history_json(service.history(db_session=db_session, account_id=account_id))
@@ -71,7 +71,7 @@ def restore_account(
     account_id: str,
     body: RestoreIn,
     principal: Principal = Depends(require_role(Role.LEGAL)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Lift a suspension by hand (sends account.restore)."""
     account = service.get_or_create(db_session=db_session, account_id=account_id)
@@ -91,7 +91,7 @@ def account_page(
     request: Request,
     account_id: str,
     me: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
     history = history_json(service.history(db_session=db_session, account_id=account_id))
     return render(request, "accounts/account.html", {"me": me, "account": history})

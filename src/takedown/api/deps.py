@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from takedown.settings import Settings
@@ -16,7 +16,11 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_db_session(request: Request) -> Iterator[Session]:
-    """A session that commits when the route returns normally, so an answer means durable."""
+    """A session that commits when the route returns normally, so an answer means durable.
+
+    Routes take it as `db_session: Session = DB_SESSION`: its "function" scope commits before
+    the response is sent (FastAPI's default "request" scope commits after the client has it).
+    """
     session = session_factory(request.app.state.settings.resolved_database_url)()
     try:
         yield session
@@ -26,3 +30,6 @@ def get_db_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+DB_SESSION = Depends(get_db_session, scope="function")

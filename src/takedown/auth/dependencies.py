@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session
+from takedown.api.deps import DB_SESSION
 from takedown.auth.models import ROLE_RANK, Role
 from takedown.auth.service import Principal, authenticate
 from takedown.errors import Forbidden, Unauthorized
@@ -21,9 +21,7 @@ def bearer_key(request: Request) -> str | None:
     return value.strip()
 
 
-def optional_principal(
-    request: Request, db_session: Session = Depends(get_db_session)
-) -> Principal | None:
+def optional_principal(request: Request, db_session: Session = DB_SESSION) -> Principal | None:
     """The caller if a valid bearer key was sent; None for anonymous callers."""
     key = bearer_key(request)
     if key is None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
@@ -51,7 +51,7 @@ def _apply_now(request: Request, db_session: Session) -> None:
 
 @router.get("", response_model=list[BankOut], summary="List banks")
 def list_banks(
-    db_session: Session = Depends(get_db_session), _: Principal = Depends(banks_scope)
+    db_session: Session = DB_SESSION, _: Principal = Depends(banks_scope)
 ) -> list[BankOut]:
     return [BankOut.of(b, e, t) for b, e, t in service.list_banks(db_session=db_session)]
 
@@ -60,7 +60,7 @@ def list_banks(
 def create_bank(
     body: BankCreate,
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     principal: Principal = Depends(banks_scope),
 ) -> BankOut:
@@ -80,7 +80,7 @@ def create_bank(
 
 @router.get("/{name}", response_model=BankOut, summary="One bank")
 def get_bank(
-    name: str, db_session: Session = Depends(get_db_session), _: Principal = Depends(banks_scope)
+    name: str, db_session: Session = DB_SESSION, _: Principal = Depends(banks_scope)
 ) -> BankOut:
     return _bank_out(db_session, name)
 
@@ -90,7 +90,7 @@ def update_bank(
     name: str,
     body: BankUpdate,
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
 ) -> BankOut:
     bank = service.update_bank(
@@ -114,7 +114,7 @@ def list_entries(
     name: str,
     after_id: int = Query(0, ge=0, description="Keyset paging: the last id of the previous page"),
     limit: int = Query(100, ge=1, le=1000),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     _: Principal = Depends(banks_scope),
 ) -> list[EntryOut]:
     bank = service.get_bank(db_session=db_session, name=name)
@@ -127,7 +127,7 @@ def add_entries(
     name: str,
     body: EntriesIn,
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
 ) -> EntriesAdded:
     """Every value is validated first (422 names the bad one); hashes already banked are skipped."""
@@ -164,7 +164,7 @@ def disable_entry(
     name: str,
     entry_id: int,
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
 ) -> EntryOut:
     return _set_entry(request, db_session, principal, name, entry_id, False)
@@ -175,7 +175,7 @@ def enable_entry(
     name: str,
     entry_id: int,
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
 ) -> EntryOut:
     return _set_entry(request, db_session, principal, name, entry_id, True)
@@ -188,7 +188,7 @@ def import_file(
     file: UploadFile = File(..., description="tx dataset CSV, '<type> <hash>' lines, or hashes"),
     fmt: str | None = Form(None, alias="format", description="csv or text (default: by name)"),
     signal_type: str | None = Form(None, description="Bare hashes, all of this type"),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
 ) -> ImportOut:
     """Idempotent: hashes already in the bank are skipped; bad lines are reported by number."""
@@ -212,7 +212,7 @@ def export(
     name: str,
     fmt: str = Query("csv", alias="format", description="csv or text"),
     signal_type: str | None = Query(None, description="text: bare hashes of this type"),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     _: Principal = Depends(banks_scope),
 ) -> StreamingResponse:

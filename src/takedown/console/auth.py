@@ -18,13 +18,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 
 from takedown import clock
-from takedown.api.deps import get_db_session
+from takedown.api.deps import DB_SESSION
 from takedown.api.problems import problem
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
@@ -191,9 +191,7 @@ def require_console_user(minimum: Role = Role.REVIEWER) -> Callable[..., Awaitab
     the session's CSRF token, or the request is refused with 403 before the route runs.
     """
 
-    async def dependency(
-        request: Request, db_session: Session = Depends(get_db_session)
-    ) -> ConsoleUser:
+    async def dependency(request: Request, db_session: Session = DB_SESSION) -> ConsoleUser:
         settings: Settings = request.app.state.settings
         console_user = current_console_user(request, db_session, settings)
         if console_user is None:

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
 from takedown.auth.users import check_login, has_role
@@ -122,7 +122,7 @@ def login(
     password: str = Form(""),
     csrf_token: str = Form(""),
     next: str = Form("/console/queue"),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
@@ -174,9 +174,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    me: ConsoleUser = Depends(reviewer), db_session: Session = Depends(get_db_session)
-) -> Response:
+def logout(me: ConsoleUser = Depends(reviewer), db_session: Session = DB_SESSION) -> Response:
     response = RedirectResponse("/console/login?notice=logged_out", status_code=303)
     end_session(db_session=db_session, console_user=me, response=response)
     db_session.commit()
@@ -189,7 +187,7 @@ def queue_page(
     queue: str = Query(service.Queue.OPEN),
     status: str | None = Query(None),
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     cases = service.list_queue(
@@ -286,7 +284,7 @@ def case_page(
     request: Request,
     case_id: str,
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
@@ -299,7 +297,7 @@ def claim(
     case_id: str,
     next: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
@@ -319,7 +317,7 @@ def record_uploader_appeal(
     reason: str = Form(""),
     contact_email: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """Staff record an uploader's appeal against removal (it reached support, not the API)."""
@@ -378,7 +376,7 @@ def media_preview(
     case_id: str,
     media_id: int,
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     """The blurred greyscale preview: the only form media takes before a reveal."""
@@ -397,7 +395,7 @@ def media_reveal(
     case_id: str,
     media_id: int,
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     """Audit the reveal, then answer with the original inline (never cached, never by GET)."""
@@ -428,7 +426,7 @@ def decide(
     reason: str = Form(""),
     classification: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
@@ -468,7 +466,7 @@ def decide_appeal(
     policy: str = Form(""),
     classification: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     appeal = db_session.get(Appeal, appeal_id)
@@ -497,7 +495,7 @@ def decide_appeal(
 @router.get("/whoami")
 def whoami(
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Who the session cookie belongs to (for scripts and the browser test); no secrets."""

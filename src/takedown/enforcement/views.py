@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
@@ -51,7 +51,7 @@ def outbox(
     status: OutboxStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(require_role(Role.ADMIN)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Outbox counts by status and the latest events (failures are never silent)."""
     return {
@@ -64,7 +64,7 @@ def outbox(
 def retry(
     event_id: str,
     principal: Principal = Depends(require_role(Role.ADMIN)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> dict[str, Any]:
     """Re-queue a failed event after the receiver is fixed; its retry window starts again."""
@@ -87,7 +87,7 @@ def retry(
 def case_enforcement(
     case_id: str,
     _: Principal = Depends(require_role(Role.CHILD_SAFETY_REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Every item the case removed (the reported one and each copy) and its platform events."""
     copies = flows.copies_for(db_session=db_session, case_id=case_id)
@@ -117,7 +117,7 @@ def outbox_page(
     request: Request,
     status: str | None = None,
     me: ConsoleUser = Depends(require_console_user(Role.ADMIN)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
     return render(
         request,

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import optional_principal
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
@@ -74,7 +74,7 @@ def _actor(principal: Principal) -> str:
 def list_evidence(
     case_id: str | None = None,
     principal: Principal = Depends(legal_principal),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     packages = service.list_packages(db_session=db_session, case_id=case_id)
     from takedown.audit.service import record
@@ -93,7 +93,7 @@ def list_evidence(
 def get_evidence(
     package_id: str,
     principal: Principal = Depends(legal_principal),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     package = service.get_package(db_session=db_session, package_id=package_id)
     service.record_access(
@@ -107,7 +107,7 @@ def get_evidence_file(
     package_id: str,
     file_id: str,
     principal: Principal = Depends(legal_principal),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     row, data = service.open_file(
@@ -138,7 +138,7 @@ def legal_hold(
     package_id: str,
     body: HoldIn,
     principal: Principal = Depends(legal_principal),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Place (or release) a legal hold: a held package is never purged."""
     package = service.set_legal_hold(
@@ -156,7 +156,7 @@ def evidence_page(
     request: Request,
     package_id: str,
     me: ConsoleUser = Depends(legal_console_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
     package = service.get_package(db_session=db_session, package_id=package_id)
     service.record_access(
@@ -173,7 +173,7 @@ def evidence_file_page(
     package_id: str,
     file_id: str,
     me: ConsoleUser = Depends(legal_console_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     row, data = service.open_file(

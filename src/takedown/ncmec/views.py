@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
@@ -35,7 +35,7 @@ def _user(db_session: Session, principal: Principal) -> User:
 @router.get("/v1/cases/{case_id}/ncmec")
 def case_filings(
     case_id: str,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(require_role(Role.REVIEWER)),
 ) -> dict[str, Any]:
     """The case's CyberTipline filings, newest first: state, NCMEC ids, receipt, last error."""
@@ -52,7 +52,7 @@ def case_filings(
 @router.post("/v1/cases/{case_id}/ncmec", status_code=202)
 def file_case(
     case_id: str,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     principal: Principal = Depends(require_role(Role.LEGAL)),
 ) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def console_page(
     request: Request,
     case_id: str,
     me: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
     case = get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     filings = [
@@ -100,7 +100,7 @@ def console_page(
 def console_file(
     case_id: str,
     me: ConsoleUser = Depends(require_console_user(Role.LEGAL)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> RedirectResponse:
     case = get_visible_case(db_session=db_session, case_id=case_id, user=me.user)

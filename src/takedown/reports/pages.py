@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
 from takedown.cases.models import Appellant, Category
 from takedown.cases.service import case_appeals, get_case
@@ -73,7 +73,7 @@ def report_form(request: Request, settings: Settings = Depends(get_settings)) ->
 @router.post("/report", response_class=HTMLResponse)
 async def submit_report_form(
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     form = await request.form(max_files=1, max_fields=60)
@@ -113,7 +113,7 @@ async def submit_report_form(
 def track(
     request: Request,
     tracking_token: str,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     try:
@@ -153,7 +153,7 @@ def _track_page(
 async def appeal(
     request: Request,
     tracking_token: str,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse | RedirectResponse:
     form = await request.form(max_files=0, max_fields=5)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import optional_principal, require_role, require_scope
 from takedown.auth.models import Role, Scope
 from takedown.auth.service import Principal
@@ -136,7 +136,7 @@ def accept(
 )
 async def create_report(
     request: Request,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     principal: Principal | None = Depends(optional_principal),
 ) -> JSONResponse:
@@ -188,7 +188,7 @@ class UploaderAppealIn(BaseModel):
 )
 def create_uploader_appeal(
     body: UploaderAppealIn,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     principal: Principal = Depends(require_scope(Scope.REPORT)),
 ) -> dict[str, str]:
@@ -215,7 +215,7 @@ class ReporterFlagIn(BaseModel):
 @router.post("/v1/reporters/flags", summary="Mark a reporter as manifestly unfounded (DSA Art 23)")
 def flag_reporter(
     body: ReporterFlagIn,
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     principal: Principal = Depends(require_role(Role.ADMIN)),
 ) -> dict[str, Any]:
     flag = service.flag_reporter(

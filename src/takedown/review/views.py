@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
@@ -36,7 +36,7 @@ router = APIRouter(prefix="/v1", tags=["staff: cases and review"])
 
 def staff_user(
     principal: Principal = Depends(require_role(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> User:
     user = db_session.get(User, principal.user_id) if principal.user_id else None
     if user is None or user.disabled:
@@ -57,7 +57,7 @@ def list_cases(
     status: str | None = Query(None),
     limit: int = Query(200, ge=1, le=1000),
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> CaseList:
     """A queue, most urgent first (priority, escalation, deadline). Child-safety cases only for
@@ -72,7 +72,7 @@ def list_cases(
 def get_case(
     case_id: str,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> CaseDetail:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
@@ -110,13 +110,13 @@ def get_case(
 def claim(
     case_id: str,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> CaseSummary:
     """Claim the case for `claim_minutes`; 409 while another reviewer's claim is live."""
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     service.claim_case(db_session=db_session, settings=settings, case=case, user=user)
-    db_session.commit()  # durable before the answer (get_db_session commits only after sending)
+    db_session.commit()
     return _summary(case, settings)
 
 
@@ -125,7 +125,7 @@ def decide(
     case_id: str,
     body: DecisionIn,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> DecisionResult:
     """Record a decision. A child-safety no_violation needs a second, different reviewer."""
@@ -151,7 +151,7 @@ def record_uploader_appeal(
     case_id: str,
     body: UploaderAppealIn,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> AppealOut:
     """Record an uploader's appeal against removal that reached staff (e.g. through support)."""
@@ -172,7 +172,7 @@ def record_uploader_appeal(
 def get_appeal(
     appeal_id: str,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> AppealOut:
     appeal = db_session.get(Appeal, appeal_id)
     if appeal is None:
@@ -186,7 +186,7 @@ def decide_appeal(
     appeal_id: str,
     body: AppealDecisionIn,
     user: User = Depends(staff_user),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> DecisionResult:
     """Decide an appeal (upheld | overturned); only a reviewer who did not decide the case."""

@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session, get_settings
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
@@ -38,7 +38,7 @@ def scan(
     content_id: str = Form(..., min_length=1, max_length=255, description="Platform content id"),
     account_id: str | None = Form(None, max_length=255, description="Uploader's account id"),
     content_url: str | None = Form(None, description="Where the content lives on the platform"),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     _: Principal = Depends(require_scope(Scope.SCAN)),
 ) -> ScanOut:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import get_db_session
+from takedown.api.deps import DB_SESSION
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
@@ -36,7 +36,7 @@ def list_statements(
     account_id: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(require_role(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     query = select(StatementRecord).order_by(StatementRecord.created_at.desc()).limit(limit)
     if case_id:
@@ -66,7 +66,7 @@ def export_batch(
     end: date | None = Query(None, alias="to"),
     batch: int = Query(1, ge=1),
     _: Principal = Depends(require_role(Role.REVIEWER)),
-    db_session: Session = Depends(get_db_session),
+    db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Batch `batch` (from 1) of at most 100 statements, as the database's batch endpoint takes."""
     lower, upper = _bounds(start, end)
