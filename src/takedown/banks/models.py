@@ -59,7 +59,8 @@ class BankEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"), index=True)
+    # Lookups by bank use the unique key's leading column; no separate index to slow imports.
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id"))
     signal_type: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)
     value_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of value

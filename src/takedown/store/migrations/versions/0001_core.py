@@ -178,7 +178,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("bank_id", "signal_type", "value_digest", name="uq_bank_entries_value"),
     )
     with op.batch_alter_table("bank_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_bank_entries_bank_id"), ["bank_id"], unique=False)
         batch_op.create_index(
             "ix_bank_entries_signal", ["signal_type", "value_digest"], unique=False
         )
@@ -262,7 +261,6 @@ def downgrade() -> None:
     op.drop_table("content_signals")
     with op.batch_alter_table("bank_entries", schema=None) as batch_op:
         batch_op.drop_index("ix_bank_entries_signal")
-        batch_op.drop_index(batch_op.f("ix_bank_entries_bank_id"))
 
     op.drop_table("bank_entries")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
