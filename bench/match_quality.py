@@ -6,8 +6,9 @@ For every original (benign stand-ins and generated scenes) and every transformat
 strengths, a copy is made and scanned; distractors (unrelated generated media) are scanned against
 every original. Baselines, side by side in the same run: plain PDQ (distance <= 31) and naive vPDQ
 (1 frame/s on both sides, 80 % of query frames matched, the python-threatexchange defaults).
-Takedown: the combined rule of takedown.signals.match_rule over pdq, pdq_norm and pdq_center
-(uploads also hashed at small de-rotations), videos hashed densely on the bank side.
+Takedown: the rule POST /v1/scan applies over pdq, pdq_norm, pdq_center and pdq_band (uploads
+also hashed at small de-rotations); for videos vpdq and its region types (vpdq_norm, vpdq_center,
+vpdq_band_top, vpdq_band_bottom) under the vPDQ rule, bank videos hashed densely.
 Hashes are cached under bench/data/ (keyed by the seed, the sizes and the hashing code).
 """
 
