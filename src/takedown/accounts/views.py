@@ -15,8 +15,8 @@ from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.enforcement.pages import render
 from takedown.errors import Conflict
+from takedown.web.templating import render
 
 router = APIRouter(tags=["staff: accounts"])
 

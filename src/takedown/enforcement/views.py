@@ -16,9 +16,9 @@ from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
 from takedown.enforcement import delivery, flows
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
-from takedown.enforcement.pages import render
 from takedown.errors import NotFound
 from takedown.settings import Settings
+from takedown.web.templating import render
 
 router = APIRouter(tags=["staff: enforcement"])
 

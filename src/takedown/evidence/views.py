@@ -14,11 +14,11 @@ from takedown.auth.dependencies import optional_principal
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.enforcement.pages import render
 from takedown.errors import Forbidden, Unauthorized
 from takedown.evidence import service
 from takedown.evidence.models import EvidencePackage
 from takedown.settings import Settings
+from takedown.web.templating import render
 
 router = APIRouter(tags=["staff: evidence vault"])
 

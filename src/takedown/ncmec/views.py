@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -20,7 +19,7 @@ from takedown.errors import Forbidden
 from takedown.ncmec import service
 from takedown.review.service import get_visible_case
 from takedown.settings import Settings
-from takedown.web.templating import templates
+from takedown.web.templating import render
 
 router = APIRouter(tags=["ncmec"])
 
@@ -67,10 +66,6 @@ def file_case(
 
 # --- console -------------------------------------------------------------------------------------
 
-# The shared template environment lists its concerns' folders; this page loads its own file and
-# extends the console layout through that environment.
-CONSOLE_PAGE = (Path(__file__).parent / "templates" / "filing.html").read_text()
-
 
 @router.get("/console/cases/{case_id}/ncmec", include_in_schema=False)
 def console_page(
@@ -85,15 +80,19 @@ def console_page(
         for f in service.filings_for_case(db_session=db_session, case_id=case.id)
     ]
     latest = filings[0]["state"] if filings else None
-    page = templates.env.from_string(CONSOLE_PAGE).render(
-        request=request,
-        me=me,
-        case=case,
-        filings=filings,
-        notice="Queued for NCMEC." if request.query_params.get("notice") == "ncmec" else None,
-        may_file=has_role(me.role, Role.LEGAL) and latest in (None, "failed"),
+    return render(
+        request,
+        "ncmec/filing.html",
+        {
+            "me": me,
+            "case": case,
+            "filings": filings,
+            "notice": "Queued for NCMEC."
+            if request.query_params.get("notice") == "ncmec"
+            else None,
+            "may_file": has_role(me.role, Role.LEGAL) and latest in (None, "failed"),
+        },
     )
-    return HTMLResponse(page)
 
 
 @router.post("/console/cases/{case_id}/ncmec", include_in_schema=False)

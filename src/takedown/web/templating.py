@@ -17,13 +17,12 @@ from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescap
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-# Concerns that render pages; a folder that does not exist yet simply holds no templates.
-TEMPLATE_CONCERNS = ("web", "reports", "console", "cases", "review")
 
 
 def _environment() -> Environment:
+    # Every concern with a templates/ folder serves its pages under its own prefix.
     loader = PrefixLoader(
-        {name: FileSystemLoader(PACKAGE_DIR / name / "templates") for name in TEMPLATE_CONCERNS}
+        {folder.parent.name: FileSystemLoader(folder) for folder in PACKAGE_DIR.glob("*/templates")}
     )
     return Environment(loader=loader, autoescape=select_autoescape(default=True))
 
