@@ -484,7 +484,16 @@ def _queue_ncmec(db_session: Session, settings: Settings, case: Case, decision: 
 def reverse(
     *, db_session: Session, settings: Settings, case: Case, decision: Any
 ) -> Enforcement | None:
-    """An overturned decision: restore removed content, unban its hashes, lift suspensions."""
+    """An overturned decision: restore removed content, unban its hashes, lift suspensions,
+    and stop a CyberTipline report that has not reached NCMEC yet."""
+    from takedown.ncmec.service import withdraw_report
+
+    withdraw_report(
+        db_session=db_session,
+        case=case,
+        actor=ACTOR,
+        reason="the decision was overturned on appeal",
+    )
     copies = list(
         db_session.scalars(
             select(CaseCopy).where(CaseCopy.case_id == case.id, CaseCopy.restored_at.is_(None))
