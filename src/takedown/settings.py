@@ -16,31 +16,32 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", env_file=None, extra="ignore")
 
     # --- storage ---------------------------------------------------------------------------
+    # where the SQLite file, media, index snapshots and secrets live
     data_dir: Path = Path("./takedown-data")
     database_url: str = ""  # empty: a SQLite file under data_dir
 
     # --- server ----------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"  # address `takedown serve` listens on
+    port: int = 8000  # port `takedown serve` listens on
+    public_base_url: str = "http://127.0.0.1:8000"  # base of links sent to reporters
     run_background_jobs: bool = True  # the embedded server runs timers, outbox and index refresh
-    job_interval_seconds: float = 1.0
+    job_interval_seconds: float = 1.0  # how often the job loop wakes
 
     # --- hostile media limits --------------------------------------------------------------
-    max_image_bytes: int = 25 * 1024 * 1024
-    max_video_bytes: int = 250 * 1024 * 1024
+    max_image_bytes: int = 25 * 1024 * 1024  # larger images: 413 file_too_large
+    max_video_bytes: int = 250 * 1024 * 1024  # larger videos: 413 file_too_large
     max_image_pixels: int = 50_000_000  # decompression-bomb guard, checked before decoding
-    max_video_pixels_per_frame: int = 16_000_000
+    max_video_pixels_per_frame: int = 16_000_000  # per decoded video frame
     max_video_seconds: float = 3 * 60 * 60.0  # longest video accepted (stream duration)
-    video_decode_timeout_seconds: float = 60.0
-    max_animation_frames: int = 5_000
+    video_decode_timeout_seconds: float = 60.0  # wall-clock decode limit: 422 decode_timeout
+    max_animation_frames: int = 5_000  # frames of an animated GIF/WebP/PNG
 
     # --- signals and matching --------------------------------------------------------------
     video_frames_per_second: float = 1.0  # vPDQ sampling rate for queries
     # vPDQ sampling of media hashed for a bank (POST /v1/hash purpose=bank): denser than queries,
     # so a trimmed or re-timed copy sampled at 1 frame/s still lands near a bank frame
     bank_video_frames_per_second: float = 10.0
-    pdq_default_threshold: int = 31
+    pdq_default_threshold: int = 31  # PDQ distance threshold of new banks
     pdq_min_quality: int = 50  # below: kept, but matched exactly only
     # the same gate for region signals (pdq_norm, pdq_center); lower because a centre crop or
     # de-rotated copy has less gradient energy: measured in bench/RESULTS.md ("Match quality")
@@ -51,72 +52,74 @@ class Settings(BaseSettings):
     vpdq_index_match_percent: float = (
         0.0  # python-threatexchange VPDQ_INDEX_MATCH_THRESHOLD_PERCENT
     )
-    index_refresh_seconds: float = 1.0
+    index_refresh_seconds: float = 1.0  # how often each process applies the change log
+    # write a new index snapshot after this many changes
     index_snapshot_every_changes: int = 100_000
 
     # --- reports, cases, review ------------------------------------------------------------
-    deadline_p0_hours: float = 1.0
-    deadline_p1_hours: float = 24.0
+    deadline_p0_hours: float = 1.0  # P0 case deadline
+    deadline_p1_hours: float = 24.0  # P1 case deadline
     deadline_ncii_hours: float = 48.0  # TAKE IT DOWN Act: 48 h from a valid request
-    deadline_p2_hours: float = 7 * 24.0
+    deadline_p2_hours: float = 7 * 24.0  # P2 case deadline
     appeal_window_days: int = 183  # DSA Art 20: at least six months
     report_rate_limit_per_address: int = 30  # reports per hour per client address
     report_rate_limit_per_contact: int = 20  # reports per hour per reporter email
-    oncall_webhook_url: str = ""
-    oncall_email: str = ""
+    oncall_webhook_url: str = ""  # escalations are POSTed here as JSON
+    oncall_email: str = ""  # escalations are emailed here
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
-    session_idle_minutes: int = 30
+    session_idle_minutes: int = 30  # console sessions end after this much inactivity
     claim_minutes: int = 30  # a reviewer's claim on a case lapses after this, so cases never stick
     platform_media_url: str = ""  # e.g. https://media.example/{content_id}
+    # JSON list; media fetches go only to these hosts
     platform_media_allowed_hosts: list[str] = Field(default_factory=list)
-    platform_media_max_bytes: int = 250 * 1024 * 1024
-    platform_media_timeout_seconds: float = 20.0
+    platform_media_max_bytes: int = 250 * 1024 * 1024  # cap on a fetched media file
+    platform_media_timeout_seconds: float = 20.0  # time limit of a media fetch
     # Optional JSON about an upload for the CyberTipline report (screen name, IP events), e.g.
     # https://platform.example/meta/{content_id}?account={account_id}; see docs/ncmec.md.
     platform_metadata_url: str = ""
 
     # --- email -----------------------------------------------------------------------------
     smtp_host: str = ""  # empty: email is not sent (and the UI says so)
-    smtp_port: int = 25
-    smtp_username: str = ""
-    smtp_password: SecretStr = SecretStr("")
-    smtp_starttls: bool = False
-    smtp_from: str = "takedown@localhost"
+    smtp_port: int = 25  # SMTP server port
+    smtp_username: str = ""  # SMTP login (optional)
+    smtp_password: SecretStr = SecretStr("")  # SMTP password (optional)
+    smtp_starttls: bool = False  # use STARTTLS
+    smtp_from: str = "takedown@localhost"  # sender of reporter emails
 
     # --- enforcement -----------------------------------------------------------------------
-    platform_webhook_url: str = ""
-    platform_webhook_secret: SecretStr = SecretStr("")
-    webhook_retry_hours: float = 24.0
-    suspend_on_csam: bool = True
-    strike_threshold: int = 3
+    platform_webhook_url: str = ""  # the platform's receiver for content/account events
+    platform_webhook_secret: SecretStr = SecretStr("")  # HMAC-SHA256 key of Takedown-Signature
+    webhook_retry_hours: float = 24.0  # retry a failing delivery this long, then mark it failed
+    suspend_on_csam: bool = True  # suspend the uploader at once on confirmed CSAM
+    strike_threshold: int = 3  # strikes that suspend an account
     webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
     platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 
     # --- evidence vault --------------------------------------------------------------------
     evidence_key: SecretStr = SecretStr("")  # base64 32-byte AES key
-    evidence_key_file: Path | None = None
+    evidence_key_file: Path | None = None  # file holding the base64 AES key
     evidence_retention_days: int = 365  # 18 U.S.C. 2258A(h) as amended by the REPORT Act
     # No key configured: True generates data_dir/secrets/evidence.key (0600) with a warning (demo);
     # False refuses to preserve, so a violating child-safety decision fails with a clear error.
     evidence_generate_key: bool = True
 
     # --- NCMEC CyberTipline ----------------------------------------------------------------
-    ncmec_url: str = ""
-    ncmec_username: str = ""
-    ncmec_password: SecretStr = SecretStr("")
+    ncmec_url: str = ""  # empty: the documented URL of ncmec_environment
+    ncmec_username: str = ""  # CyberTipline API user (Basic auth)
+    ncmec_password: SecretStr = SecretStr("")  # CyberTipline API password
     ncmec_environment: str = "test"  # production only when set explicitly
-    esp_name: str = "Example Platform"
-    esp_contact_name: str = "Trust and Safety"
-    esp_contact_email: str = "safety@example.com"
-    esp_contact_phone: str = ""
+    esp_name: str = "Example Platform"  # the reporting platform, as NCMEC knows it
+    esp_contact_name: str = "Trust and Safety"  # reporter contact in CyberTipline reports
+    esp_contact_email: str = "safety@example.com"  # reporter contact email
+    esp_contact_phone: str = ""  # reporter contact phone
     ncmec_timeout_seconds: float = 60.0  # per CyberTipline request
     ncmec_max_attempts: int = 20  # then the filing stays `failed` until legal files it again
     ncmec_retry_base_seconds: float = 60.0  # exponential backoff: base * 2^(attempt-1) ...
     ncmec_retry_max_seconds: float = 3600.0  # ... capped here
 
     # --- EU DSA transparency database ------------------------------------------------------
-    dsa_database_url: str = ""
-    dsa_database_token: SecretStr = SecretStr("")
+    dsa_database_url: str = ""  # EU DSA Transparency Database batch endpoint
+    dsa_database_token: SecretStr = SecretStr("")  # its bearer token
 
     @property
     def resolved_database_url(self) -> str:
