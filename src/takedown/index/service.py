@@ -389,7 +389,11 @@ class MatchIndex:
                 if segment.table is not None:
                     hashes.append(np.asarray(segment.table.hashes)[keep])
                 else:
-                    assert segment.key_order is not None and segment.key_hi is not None
+                    assert (
+                        segment.key_order is not None
+                        and segment.key_hi is not None
+                        and segment.key_lo is not None
+                    )
                     row_keys = np.empty((len(segment), 2), np.uint64)
                     row_keys[segment.key_order, 0] = segment.key_hi
                     row_keys[:, 1] = segment.key_lo

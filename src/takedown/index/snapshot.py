@@ -68,7 +68,11 @@ def save(
             }
             info["layout"] = [list(part) for part in segment.table.layout]
         else:
-            assert segment.key_hi is not None
+            assert (
+                segment.key_hi is not None
+                and segment.key_order is not None
+                and segment.key_lo is not None
+            )
             arrays |= {
                 "key_hi": segment.key_hi,
                 "key_order": segment.key_order,
