@@ -455,7 +455,7 @@ def measure_costs(seed: int, count: int = 40) -> dict[str, float]:
     parts = {
         "pdq + 8 dihedral variants (existing)": lambda im: pdq_hashes(im),
         "pdq_norm + pdq_center + 2 pdq_band (bank side)": lambda im: regions.reference_hashes(im),
-        "the same + 4 de-rotations (upload side)": lambda im: regions.query_hashes(im),
+        "the same + 6 de-rotations (upload side)": lambda im: regions.query_hashes(im),
     }
     costs = {}
     for name, work in parts.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-QUERY_ANGLES = (-8.0, -4.0, 4.0, 8.0)
+QUERY_ANGLES = (-8.0, -4.0, -2.0, 2.0, 4.0, 8.0)
 
 
 def derotate(pixels: np.ndarray, degrees: float) -> np.ndarray:
