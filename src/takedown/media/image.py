@@ -10,7 +10,7 @@ from PIL import Image, ImageSequence
 from takedown.errors import CorruptMedia, MediaTooLarge
 from takedown.media.formats import MediaFormat
 from takedown.media.limits import Deadline, check_duration, check_pixels
-from takedown.media.model import DecodedMedia, Frame, MediaType, hash_size
+from takedown.media.model import DecodedMedia, Frame, MediaType, block_for, hash_size
 from takedown.settings import Settings
 
 _PILLOW_FORMATS = {
@@ -29,6 +29,12 @@ _MIN_FRAME_MS = 20
 _DEFAULT_FRAME_MS = 100
 _heif_registered = False
 _EXIF_ORIENTATION = 0x0112
+_SWAPS_AXES = {
+    Image.Transpose.ROTATE_90,
+    Image.Transpose.ROTATE_270,
+    Image.Transpose.TRANSPOSE,
+    Image.Transpose.TRANSVERSE,
+}
 _EXIF_TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -90,22 +96,33 @@ def decode_image(
         check_pixels(width, height, settings.max_image_pixels)
         if fmt in _ANIMATED_FORMATS and getattr(image, "is_animated", False):
             return _decode_animation(image, fmt, settings=settings, fps=frames_per_second)
-        # The hash size follows the full-resolution windows, so it is fixed before any draft.
-        target = hash_size(width, height)
-        if fmt is MediaFormat.JPEG and target != (width, height):
-            # Let libjpeg scale by 1/2, 1/4 or 1/8 while decoding (far less work and memory),
-            # never below the hash size: a smaller draft scaled back up drifted to distance 16.
-            image.draft("RGB", target)
+        block = block_for(width, height)
+        if fmt is MediaFormat.JPEG and block > 1:
+            # libjpeg averages 2x2, 4x4 or 8x8 blocks while decoding: far less work and memory.
+            image.draft("RGB", (-(-width // block), -(-height // block)))
         image.load()
     orientation = _orientation(image)
-    small = shrink(image, target)
+    blocked = _average_blocks(image, width, block)
+    swapped = orientation in _SWAPS_AXES
     return DecodedMedia(
         media_type=MediaType.IMAGE,
         format=fmt,
         width=width,
         height=height,
-        image=small.transpose(orientation) if orientation is not None else small,
+        image=blocked.transpose(orientation) if orientation is not None else blocked,
+        block=block,
+        full_size=(height, width) if swapped else (width, height),
     )
+
+
+def _average_blocks(image: Image.Image, full_width: int, block: int) -> Image.Image:
+    """RGB averaged over `block` x `block` pixels (finishing what a JPEG draft began)."""
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    done = max(1, round(full_width / image.width))
+    if block > done:
+        image = image.reduce(block // done)
+    return image
 
 
 def _decode_animation(

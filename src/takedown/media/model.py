@@ -10,13 +10,21 @@ from PIL import Image
 
 from takedown.media.formats import MediaFormat
 
-# PDQ blurs each axis with a box window of ceil(side / 128) px before reducing to 64x64. We
-# shrink each axis so that window becomes at most 5 px and covers exactly the same share of the
-# picture as at full resolution (so at most 640 px a side). Meta's C++ tool shrinks to 512 px,
-# but measured against pdqhash on full pixels that drifted up to distance 18; this stays within
-# 8 (docs/signals.md, "Why 640 px").
+# Video and animation frames: PDQ blurs each axis with a box window of ceil(side / 128) px before
+# reducing to 64x64. Frames are shrunk so that window becomes at most 5 px and covers the same
+# share of the picture as at full resolution (so at most 640 px a side), then hashed by pdqhash.
+# Still images go through signals/pdq_blocks.py instead (see MIN_BLOCKED_SIDE).
 HASH_MAX_WINDOW = 5
 HASH_IMAGE_SIZE = 128 * HASH_MAX_WINDOW
+# Still images are decoded averaged over the largest block (1, 2, 4 or 8 px) that leaves at
+# least this many pixels on the short side: signals/pdq_blocks.py then reproduces the
+# full-resolution PDQ within a few bits (measured in bench/RESULTS.md, "Hashing").
+MIN_BLOCKED_SIDE = 256
+
+
+def block_for(width: int, height: int) -> int:
+    """The averaging block to decode a still image of (width, height) at."""
+    return next(k for k in (8, 4, 2, 1) if k == 1 or min(width, height) // k >= MIN_BLOCKED_SIDE)
 
 
 def hash_size(width: int, height: int) -> tuple[int, int]:
@@ -48,6 +56,9 @@ class DecodedMedia:
     format: MediaFormat
     width: int  # as stored (before EXIF orientation), full resolution
     height: int
-    image: Image.Image | None = None  # images: RGB, EXIF-oriented, shrunk to hash_size()
+    # images: RGB, EXIF-oriented, averaged over `block` x `block` pixels of the full picture
+    image: Image.Image | None = None
+    block: int = 1
+    full_size: tuple[int, int] | None = None  # (width, height) after EXIF orientation
     frames: list[Frame] = field(default_factory=list)  # videos and animations
     duration: float | None = None  # seconds; None for still images

@@ -11,6 +11,7 @@ from PIL import Image
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
+from takedown.signals.pdq_blocks import pdq_dihedral
 
 # pdqhash.compute_dihedral's order. Each name is the transform whose result the hash equals
 # (PIL terms: rotate90 = ROTATE_90, a quarter turn anticlockwise; rotate270 = clockwise).
@@ -53,7 +54,8 @@ class PdqSignal(SignalType):
     @classmethod
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
         assert media.image is not None
-        hashes, quality = pdq_hashes(media.image)
+        vectors, quality = pdq_dihedral(media.image, media.full_size, media.block)
+        hashes = [np.packbits(v.astype(np.uint8)).tobytes().hex() for v in vectors]
         low = quality < settings.pdq_min_quality
         return [
             {

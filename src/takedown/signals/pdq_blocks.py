@@ -1,0 +1,102 @@
+"""PDQ of a block-averaged picture, with the reference's full-resolution filter reproduced.
+
+Meta's PDQ (and the `pdqhash` binding) blurs the full-resolution luma with two passes of box
+filters (window ceil(side / 128) per axis), samples it at 64x64 cell centres, then takes a 16x16
+DCT. All of that is linear, so along each axis it is one 64 x side weight matrix. Folding those
+weights over k x k blocks gives the same 64x64 buffer from a picture averaged over blocks: what
+libjpeg hands out when it scales by 1/k while decoding (JPEG "draft" mode), or what PIL's
+`reduce(k)` makes. Decoding a 1-megapixel JPEG at 1/4 is several times cheaper, and the hash stays
+within a few bits of pdqhash on the full pixels (bit-identical when k = 1; tested and measured in
+bench/RESULTS.md). Hand-written because no library hashes from a DCT-scaled decode.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image
+from threadpoolctl import threadpool_limits
+
+# The matrices here are 64 x a few hundred: BLAS threads only add hand-off overhead (measured
+# 5x slower with OpenBLAS's default threads), and a server hashes many uploads side by side.
+threadpool_limits(limits=1, user_api="blas")
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # the reference's RGB -> luma weights
+# The reference's DCT rows 1..16 (the DC row is skipped) over 64 samples.
+_DCT = (
+    np.sqrt(2 / 64) * np.cos(np.pi / 128 * np.outer(np.arange(1, 17), 2 * np.arange(64) + 1))
+).astype(np.float32)
+_CHECKER = (np.add.outer(np.arange(16), np.arange(16)) % 2).astype(bool)
+_ODD = np.arange(16) % 2 == 1
+
+
+@lru_cache(maxsize=512)
+def axis_weights(full: int, scaled: int, block: int) -> np.ndarray:
+    """64 x `scaled` weights: box filter twice, sample at cell centres, fold over blocks."""
+    window = (full + 127) // 128
+    half = (window + 2) // 2
+    index = np.arange(full)
+    lo = np.maximum(0, index - (window - half))  # the reference's box1DFloat window [lo, hi)
+    hi = np.minimum(full, index + half)
+    box_row_sums = np.zeros(full + 1, np.float64)
+    rows = ((np.arange(64) + 0.5) * full / 64).astype(int)
+    weights = np.zeros((64, full), np.float64)
+    for out, centre in enumerate(rows):
+        # Second pass at `centre` averages first-pass outputs over [lo, hi); each of those
+        # averages the input over its own window: accumulate the windows as difference arrays.
+        box_row_sums[:] = 0.0
+        span = np.arange(lo[centre], hi[centre])
+        scale = 1.0 / (len(span) * (hi[span] - lo[span]))
+        np.add.at(box_row_sums, lo[span], scale)
+        np.add.at(box_row_sums, hi[span], -scale)
+        weights[out] = np.cumsum(box_row_sums[:-1])
+    if block > 1:
+        starts = np.arange(0, full, block)
+        weights = np.add.reduceat(weights, starts, axis=1)[:, :scaled]
+    return weights.astype(np.float32)
+
+
+def pdq_dihedral(
+    image: Image.Image, full_size: tuple[int, int] | None = None, block: int = 1
+) -> tuple[list[np.ndarray], int]:
+    """The eight dihedral PDQ bit vectors (pdqhash's order and bit order) and the quality.
+
+    `image` is the picture averaged over `block` x `block` pixels of its `full_size` (W, H).
+    """
+    full_width, full_height = full_size or image.size
+    pixels = np.asarray(image.convert("RGB"), np.float32)
+    luma = pixels @ _LUMA
+    rows = axis_weights(full_height, luma.shape[0], block)
+    cols = axis_weights(full_width, luma.shape[1], block)
+    buffer = rows @ luma @ cols.T
+    quality = _quality(buffer)
+    dct = _DCT @ buffer @ _DCT.T
+    return [_bits(variant) for variant in _variants(dct)], quality
+
+
+def _quality(buffer: np.ndarray) -> int:
+    """The reference's gradient-sum quality metric (0-100)."""
+    vertical = np.trunc((buffer[:-1] - buffer[1:]) * 100 / 255)
+    horizontal = np.trunc((buffer[:, :-1] - buffer[:, 1:]) * 100 / 255)
+    return min(100, int(np.abs(vertical).sum() + np.abs(horizontal).sum()) // 90)
+
+
+def _variants(dct: np.ndarray) -> list[np.ndarray]:
+    """DCT coefficients of the eight dihedral transforms (the reference's dct16OriginalTo*)."""
+    odd_rows, odd_cols = _ODD[:, None], _ODD[None, :]
+    return [
+        dct,
+        np.where(odd_cols, dct, -dct).T,  # rotate 90
+        np.where(_CHECKER, -dct, dct),  # rotate 180
+        np.where(odd_rows, dct, -dct).T,  # rotate 270
+        np.where(odd_rows, dct, -dct),  # flip x
+        np.where(odd_cols, dct, -dct),  # flip y
+        dct.T,  # flip +1 (transpose)
+        np.where(_CHECKER, -dct, dct).T,  # flip -1 (transverse)
+    ]
+
+
+def _bits(dct: np.ndarray) -> np.ndarray:
+    # A bit per coefficient above the median; pdqhash lists them from the last to the first.
+    return (dct > np.median(dct)).reshape(-1)[::-1]
