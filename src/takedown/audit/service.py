@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,18 +17,17 @@ from takedown.audit.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 
 
-def _entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject: str,
-    details: dict[str, Any],
-    prev_hash: str,
-) -> str:
+def _entry_hash(entry: AuditEntry) -> str:
     canonical = json.dumps(
-        [seq, at.isoformat(timespec="microseconds"), actor, action, subject, details, prev_hash],
+        [
+            entry.seq,
+            entry.at.isoformat(timespec="microseconds"),
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details,
+            entry.prev_hash,
+        ],
         sort_keys=True,
         separators=(",", ":"),
         default=str,
@@ -50,28 +48,18 @@ def record(
     head = db_session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
         raise RuntimeError("audit_head row is missing: the audit log was tampered with")
-    at = clock.now()
-    seq = head.seq + 1
     entry = AuditEntry(
-        seq=seq,
-        at=at,
+        seq=head.seq + 1,
+        at=clock.now(),
         actor=actor,
         action=action,
         subject=subject,
         details=details,
         prev_hash=head.entry_hash,
-        entry_hash=_entry_hash(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            subject=subject,
-            details=details,
-            prev_hash=head.entry_hash,
-        ),
     )
+    entry.entry_hash = _entry_hash(entry)
     db_session.add(entry)
-    head.seq, head.entry_hash = seq, entry.entry_hash
+    head.seq, head.entry_hash = entry.seq, entry.entry_hash
     db_session.flush()
     return entry
 
@@ -93,16 +81,7 @@ def verify(*, db_session: Session) -> list[AuditProblem]:
             )
         if entry.prev_hash != prev_hash:
             problems.append(AuditProblem(entry.seq, "does not link to the entry before it"))
-        recomputed = _entry_hash(
-            seq=entry.seq,
-            at=entry.at,
-            actor=entry.actor,
-            action=entry.action,
-            subject=entry.subject,
-            details=entry.details,
-            prev_hash=entry.prev_hash,
-        )
-        if recomputed != entry.entry_hash:
+        if _entry_hash(entry) != entry.entry_hash:
             problems.append(AuditProblem(entry.seq, "content changed after it was written"))
         expected_seq, prev_hash = entry.seq + 1, entry.entry_hash
     head = db_session.get(AuditHead, 1)

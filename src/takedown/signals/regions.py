@@ -12,7 +12,6 @@ and are never matched by distance (see MIN_QUALITY).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.normalise import normalise, working_copy
+from takedown.signals.pdq import PdqSignal
 from takedown.signals.rotation import QUERY_ANGLES, derotate
 
 PDQ_NORM = "pdq_norm"
@@ -122,12 +122,7 @@ class _RegionSignal(SignalType):
     match_kind = MatchKind.HAMMING
     media_types = frozenset({MediaType.IMAGE})
 
-    @classmethod
-    def validate(cls, value: str) -> str:
-        normalised = value.strip().lower()
-        if not re.fullmatch("[0-9a-f]{64}", normalised):
-            raise ValueError("not a PDQ hash (64 hex digits)")
-        return normalised
+    validate = PdqSignal.validate  # the same 64-hex-digit PDQ format
 
     @classmethod
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
