@@ -91,7 +91,9 @@ class Settings(BaseSettings):
     platform_webhook_secret: SecretStr = SecretStr("")  # HMAC-SHA256 key of Takedown-Signature
     webhook_retry_hours: float = 24.0  # retry a failing delivery this long, then mark it failed
     suspend_on_csam: bool = True  # suspend the uploader at once on confirmed CSAM
-    strike_threshold: int = 3  # strikes that suspend an account
+    strike_threshold: int = 3  # strikes under one policy that suspend an account
+    # JSON, per policy: strikes that suspend, e.g. {"ncii": 1}; other policies use strike_threshold
+    strike_thresholds: dict[str, int] = Field(default_factory=dict)
     webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
     platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 

@@ -156,12 +156,25 @@ def flag_for_review(*, db_session: Session, account_id: str, reason: str) -> Acc
     return account
 
 
-def should_suspend(*, settings: Settings, account: Account, is_csam: bool) -> str | None:
-    """Why the account is suspended now, or None."""
+def should_suspend(
+    *, db_session: Session, settings: Settings, account: Account, policy: str, is_csam: bool
+) -> str | None:
+    """Why the account is suspended now, or None. Strikes count per policy, each policy with its
+    own threshold (TAKEDOWN_STRIKE_THRESHOLDS, else TAKEDOWN_STRIKE_THRESHOLD)."""
     if is_csam and settings.suspend_on_csam:
         return "child sexual abuse material"
-    if account.strike_count >= settings.strike_threshold:
-        return f"{account.strike_count} strikes (threshold {settings.strike_threshold})"
+    threshold = settings.strike_thresholds.get(policy, settings.strike_threshold)
+    strikes = db_session.scalar(
+        select(func.count())
+        .select_from(Strike)
+        .where(
+            Strike.account_id == account.id,
+            Strike.policy == policy,
+            Strike.withdrawn_at.is_(None),
+        )
+    )
+    if strikes and strikes >= threshold:
+        return f"{strikes} strikes under policy {policy} (threshold {threshold})"
     return None
 
 

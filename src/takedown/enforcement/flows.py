@@ -377,7 +377,11 @@ def _strike_and_suspend(
         category=case.category,
     )
     reason = accounts.should_suspend(
-        settings=settings, account=account, is_csam=_is_csam(case, decision)
+        db_session=db_session,
+        settings=settings,
+        account=account,
+        policy=policy or case.category,  # as add_strike records it
+        is_csam=_is_csam(case, decision),
     )
     if reason is None or account.status == "suspended":
         return
