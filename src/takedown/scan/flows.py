@@ -79,6 +79,7 @@ class ScanResult:
     notes: list[str]
     hash_seconds: float
     content_item_id: int
+    statement_of_reasons: dict[str, Any] | None = None
 
 
 def verdict_for(matches: Iterable[Match]) -> Verdict:
@@ -259,6 +260,7 @@ def scan_upload(
         )
         for m in outcome.matches
     )
+    statement = _statement_for_block(db_session, item, outcome.matches)
     db_session.flush()
     metrics.HASH_SECONDS.observe(hash_seconds)
     metrics.MATCH_SECONDS.observe(matched - started - hash_seconds)
@@ -275,7 +277,31 @@ def scan_upload(
         notes=outcome.notes,
         hash_seconds=hash_seconds,
         content_item_id=item.id,
+        statement_of_reasons=statement,
     )
+
+
+def _statement_for_block(
+    db_session: Session, item: ContentItem, matches: list[Match]
+) -> dict[str, Any] | None:
+    """DSA Art 17: a blocked upload is a restriction, so its uploader is owed a statement of
+    reasons; the platform gets it in the scan answer to pass on."""
+    blocking = [m for m in matches if m.action == MatchAction.BLOCK]
+    if item.verdict != Verdict.BLOCK or not item.account_id or not blocking:
+        return None
+    from takedown.transparency.service import record_blocked_upload
+
+    first = blocking[0]
+    row = record_blocked_upload(
+        db_session=db_session,
+        content_id=item.content_id,
+        account_id=item.account_id,
+        media_type=item.media_type,
+        bank_name=first.bank,
+        bank_category=first.category,
+        signal_type=first.signal_type,
+    )
+    return row.body
 
 
 def lookup(*, index: Any, settings: Settings, signal_type: str, value: str) -> MatchOutcome:

@@ -38,6 +38,11 @@ class ScanOut(BaseModel):
         default_factory=list,
         description="Caveats, e.g. a low-quality PDQ that was matched exactly only",
     )
+    statement_of_reasons: dict[str, Any] | None = Field(
+        None,
+        description="For a blocked upload with an account_id: the DSA statement of reasons "
+        "(Transparency Database format) to pass on to the uploader",
+    )
 
 
 class LookupOut(BaseModel):

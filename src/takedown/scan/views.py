@@ -64,6 +64,7 @@ def scan(
         matches=[MatchOut(**m.as_dict()) for m in result.matches],
         verdict=result.verdict,
         notes=result.notes,
+        statement_of_reasons=result.statement_of_reasons,
     )
     metrics.SCAN_SECONDS.observe(time.perf_counter() - started)
     return answer

@@ -15,7 +15,7 @@ class StatementRecord(Base):
     __tablename__ = "statements_of_reasons"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # also the puid
-    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    case_id: Mapped[str | None] = mapped_column(String(40), index=True)  # None: blocked at scan
     decision_id: Mapped[str | None] = mapped_column(String(40))
     content_id: Mapped[str | None] = mapped_column(String(255))
     account_id: Mapped[str | None] = mapped_column(String(255), index=True)

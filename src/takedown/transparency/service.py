@@ -83,7 +83,16 @@ GROUNDS: dict[str, Grounds] = {
 
 class Restriction:
     CONTENT_REMOVED = "content.remove"
+    CONTENT_BLOCKED = "content.block"  # an upload refused at scan, before anyone saw it
     ACCOUNT_SUSPENDED = "account.suspend"
+
+
+# A hash bank's category -> the report category whose legal grounds a blocked upload cites.
+BANK_CATEGORY_GROUNDS = {
+    "csam": "child_sexual_abuse",
+    "ncii": "non_consensual_intimate_imagery",
+    "other": "other_illegal",
+}
 
 
 def content_type_for(media_type: str | None) -> ContentType:
@@ -129,6 +138,8 @@ def build(
         fields["content_type"] = [ContentType.OTHER]
     if restriction == Restriction.ACCOUNT_SUSPENDED:
         fields["decision_account"] = DecisionAccount.SUSPENDED
+    elif restriction == Restriction.CONTENT_BLOCKED:
+        fields["decision_visibility"] = [DecisionVisibility.CONTENT_DISABLED]
     else:
         fields["decision_visibility"] = [DecisionVisibility.CONTENT_REMOVED]
     if grounds.ground is DecisionGround.ILLEGAL_CONTENT:
@@ -143,7 +154,7 @@ def build(
 def record(
     *,
     db_session: Session,
-    case_id: str,
+    case_id: str | None,
     decision_id: str | None,
     content_id: str | None,
     account_id: str | None,
@@ -187,6 +198,39 @@ def record(
     db_session.add(row)
     db_session.flush()
     return row
+
+
+def record_blocked_upload(
+    *,
+    db_session: Session,
+    content_id: str,
+    account_id: str,
+    media_type: str,
+    bank_name: str,
+    bank_category: str,
+    signal_type: str,
+) -> StatementRecord:
+    """The statement for an upload blocked at scan by a hash-bank match (fully automated)."""
+    category = BANK_CATEGORY_GROUNDS.get(bank_category, "other_illegal")
+    return record(
+        db_session=db_session,
+        case_id=None,
+        decision_id=None,
+        content_id=content_id,
+        account_id=account_id,
+        restriction=Restriction.CONTENT_BLOCKED,
+        category=category,
+        policy=f"hash bank {bank_name}",
+        media_type=media_type,
+        content_date=None,
+        source_type=SourceType.VOLUNTARY,
+        automated_detection=True,
+        automated_decision=AutomatedDecision.FULLY,
+        facts=(
+            f"The upload matched the hash bank '{bank_name}' of known {category.replace('_', ' ')}"
+            f" material by its {signal_type} signal and was blocked before publication."
+        ),
+    )
 
 
 def statements_between(

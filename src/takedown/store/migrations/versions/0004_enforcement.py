@@ -142,7 +142,7 @@ def upgrade() -> None:
     op.create_table(
         "statements_of_reasons",
         sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=True),
         sa.Column("decision_id", sa.String(length=40), nullable=True),
         sa.Column("content_id", sa.String(length=255), nullable=True),
         sa.Column("account_id", sa.String(length=255), nullable=True),
