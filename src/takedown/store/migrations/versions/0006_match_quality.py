@@ -1,15 +1,12 @@
-"""extra signals for altered copies
+"""extra signals for altered copies: no schema change
 
 Revision ID: 0006_match_quality
 Revises: 0005_ncmec
 
-Placeholder in the chain; the issue that owns it fills in upgrade() and downgrade().
+The region and video-region signal types (pdq_norm, pdq_center, pdq_band, vpdq_*) are stored in
+the existing bank_entries.signal_type / content_signals.signal_type columns, and their per-bank
+thresholds in banks.signal_thresholds, so this revision only marks the point in the chain.
 """
-
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
-
-import takedown.store.base  # noqa: F401
 
 revision = "0006_match_quality"
 down_revision = "0005_ncmec"
