@@ -12,6 +12,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.review_support import free_port
+
 CHILD_SAFETY = ("child_sexual_abuse", "child_sexual_exploitation")
 
 
@@ -82,14 +84,6 @@ class WebhookReceiver(BaseHTTPRequestHandler):
 
     def log_message(self, *args: Any) -> None:
         pass
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class SmtpInbox:

@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
 from tests.media import jpeg, stand_in
+from tests.review_support import free_port, run_server, server_env, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,23 +39,10 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
-        "TAKEDOWN_DATABASE_URL": f"sqlite:///{tmp_path / 'browser.db'}",
-        "TAKEDOWN_PORT": str(port),
-        "TAKEDOWN_PUBLIC_BASE_URL": base,
-    }
+    port = free_port()
+    env = server_env(f"sqlite:///{tmp_path / 'browser.db'}", tmp_path / "data", port)
     cli = [sys.executable, "-m", "takedown.cli.main"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
     for username, password in PASSWORDS.items():
@@ -66,27 +51,11 @@ def server(tmp_path: Path) -> Iterator[str]:
              "--password-stdin"],
             input=password + "\n", text=True, env=env, check=True, capture_output=True,
         )  # fmt: skip
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen([*cli, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = run_server(env, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text())
-            time.sleep(0.3)
-        yield base
+        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_server(process)
 
 
 def _blurred_and_grey(data: bytes, original: bytes) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,12 +18,7 @@ from takedown.auth.users import create_user, issue_staff_token
 from takedown.store.db import session_scope
 from tests.enforcement_support import SECRET, Receiver
 from tests.media import generated_scene, jpeg
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.review_support import free_port
 
 
 def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -49,7 +43,7 @@ def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]
 
 def test_events_survive_a_kill_between_decision_and_delivery(settings, tmp_path):
     receiver = Receiver().start()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

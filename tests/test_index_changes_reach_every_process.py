@@ -4,7 +4,6 @@ another server process on the same database within 2 seconds, without a rebuild.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import httpx
 import pytest
 
 from takedown.settings import Settings
+from tests.review_support import free_port
 
 FRESHNESS_SECONDS = 2.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,7 +29,7 @@ def two_servers(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     }
     servers, urls = [], []
     for i in range(2):
-        port = _free_port()
+        port = free_port()
         log = open(tmp_path / f"server{i}.log", "wb")  # noqa: SIM115 - closed with the process
         cmd = [sys.executable, "-m", "takedown.cli.main", "serve", "--port", str(port)]
         servers.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=log), log))

@@ -4,17 +4,12 @@ land on the error summary, fix the field, and reach the confirmation page."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.reports_support import free_port
+from tests.review_support import free_port, run_server, server_env, stop_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -25,41 +20,12 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "TAKEDOWN_DATA_DIR": str(tmp_path / "data"),
-        "TAKEDOWN_DATABASE_URL": f"sqlite:///{tmp_path / 'form.db'}",
-        "TAKEDOWN_PORT": str(port),
-        "TAKEDOWN_PUBLIC_BASE_URL": base,
-    }
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli.main", "serve"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    env = server_env(f"sqlite:///{tmp_path / 'form.db'}", tmp_path / "data", free_port())
+    process = run_server(env, tmp_path / "server.log")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "server.log").read_text())
-            time.sleep(0.3)
-        yield base
+        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        stop_server(process)
 
 
 def focused(page) -> str:  # type: ignore[no-untyped-def]
