@@ -27,11 +27,16 @@ PDQ_VARIANTS = (
 )
 
 
+def bits_hex(bits: np.ndarray) -> str:
+    """A PDQ bit vector (pdqhash's order) as python-threatexchange's 64 hex digits."""
+    return np.packbits(np.asarray(bits, np.uint8)).tobytes().hex()
+
+
 def pdq_hashes(image: Image.Image) -> tuple[list[str], int]:
     """The eight dihedral PDQ hashes (hex, PDQ_VARIANTS order) and the quality 0-100."""
     pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
     vectors, quality = pdqhash.compute_dihedral(pixels)
-    return [np.packbits(np.asarray(v, np.uint8)).tobytes().hex() for v in vectors], int(quality)
+    return [bits_hex(v) for v in vectors], int(quality)
 
 
 def pdq_distance(a: str, b: str) -> int:
@@ -55,7 +60,7 @@ class PdqSignal(SignalType):
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
         assert media.image is not None
         vectors, quality = pdq_dihedral(media.image, media.full_size, media.block)
-        hashes = [np.packbits(v.astype(np.uint8)).tobytes().hex() for v in vectors]
+        hashes = [bits_hex(v) for v in vectors]
         low = quality < settings.pdq_min_quality
         return [
             {

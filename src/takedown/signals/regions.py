@@ -22,7 +22,7 @@ from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.normalise import normalise, working_copy
-from takedown.signals.pdq import PdqSignal
+from takedown.signals.pdq import PdqSignal, bits_hex
 from takedown.signals.rotation import QUERY_ANGLES, derotate
 
 PDQ_NORM = "pdq_norm"
@@ -63,7 +63,7 @@ class RegionHash:
 def pdq_hex(pixels: np.ndarray) -> tuple[str, int]:
     """PDQ hash (hex) and quality of an RGB uint8 array."""
     bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
-    return np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality)
+    return bits_hex(bits), int(quality)
 
 
 def center_region(pixels: np.ndarray, share: float = CENTER_SHARE) -> np.ndarray:
