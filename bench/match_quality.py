@@ -365,11 +365,16 @@ def _frame_list(frames: list[Hashes], signal_type: str, nth: int) -> list[tuple[
     return out
 
 
-def frame_share(query: list[tuple[bytes, int]], bank: list[tuple[bytes, int]], threshold: int):
-    """vPDQ's query share: repeated hashes dropped, then frames of quality < 50 on either side;
-    percent of the query's frames within `threshold` of some bank frame."""
-    q_unique = [v for v, q in dict(query).items() if q >= VPDQ_QUALITY_THRESHOLD]
-    b_unique = [v for v, q in dict(bank).items() if q >= VPDQ_QUALITY_THRESHOLD]
+def frame_share(
+    query: list[tuple[bytes, int]],
+    bank: list[tuple[bytes, int]],
+    threshold: int,
+    min_quality: int = VPDQ_QUALITY_THRESHOLD,
+):
+    """vPDQ's query share: repeated hashes dropped, then frames below `min_quality` on either
+    side; percent of the query's frames within `threshold` of some bank frame."""
+    q_unique = [v for v, q in dict(query).items() if q >= min_quality]
+    b_unique = [v for v, q in dict(bank).items() if q >= min_quality]
     if not q_unique or not b_unique:
         return 0.0
     d = distances(_words(q_unique), _words(b_unique))
@@ -395,6 +400,7 @@ def video_match(query: VideoHashes, bank_frames: list[list[Hashes]], bank_base, 
                 _frame_list(query.takedown, signal_type, nth),
                 _frame_list(frames, signal_type, nth),
                 thresholds[signal_type],
+                match_rule.VIDEO_FRAME_MIN_QUALITY[rule],
             )
             for rule, (signal_type, nth) in VIDEO_RULES.items()
         }

@@ -18,6 +18,7 @@ import numpy as np
 
 from takedown.index.hamming import EMPTY_HASHES, HammingTable, brute_force, hex_to_words
 from takedown.index.video import frame_hashes
+from takedown.signals.match_rule import video_frame_min_quality
 
 VPDQ = "vpdq"
 
@@ -44,7 +45,7 @@ def expand(signal_type: str, value: str, hamming: bool) -> np.ndarray | list[str
     """The rows one entry contributes: hashes for hamming types and vPDQ, else the value."""
     try:
         if is_video_type(signal_type):
-            return hex_to_words(frame_hashes(value))
+            return hex_to_words(frame_hashes(value, video_frame_min_quality(signal_type)))
         if hamming:
             return hex_to_words(value.lower())
     except ValueError:

@@ -30,7 +30,7 @@ from takedown.index.segments import Segment
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: region frame lists keep frames of quality 40 and up
 KEEP = 2  # snapshots kept on disk (a process may still map the previous one)
 PAGE = 4096
 

@@ -117,8 +117,10 @@ def find_content(pixels: np.ndarray, *, chrome: bool = False) -> Box:
             break
         columns = region.transpose(1, 0, 2)
         views = {"top": region, "bottom": region[::-1], "left": columns, "right": columns[::-1]}
+        # Screenshot chrome (status, navigation and app bars, captions) runs across the screen;
+        # a column beside a short picture is mostly background too, so columns must be uniform.
         cuts = {
-            side: _border_run(view, chrome=chrome)
+            side: _border_run(view, chrome=chrome and side in ("top", "bottom"))
             for side, view in views.items()
             if side not in blocked
         }

@@ -31,7 +31,7 @@ _CHECKER = (np.add.outer(np.arange(16), np.arange(16)) % 2).astype(bool)
 _ODD = np.arange(16) % 2 == 1
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)  # region hashes see every side length up to 256
 def axis_weights(full: int, scaled: int, block: int) -> np.ndarray:
     """64 x `scaled` weights: box filter twice, sample at cell centres, fold over blocks."""
     window = (full + 127) // 128
@@ -65,14 +65,27 @@ def pdq_dihedral(
     `image` is the picture averaged over `block` x `block` pixels of its `full_size` (W, H).
     """
     full_width, full_height = full_size or image.size
-    pixels = np.asarray(image.convert("RGB"), np.float32)
-    luma = pixels @ _LUMA
-    rows = axis_weights(full_height, luma.shape[0], block)
-    cols = axis_weights(full_width, luma.shape[1], block)
-    buffer = rows @ luma @ cols.T
-    quality = _quality(buffer)
-    dct = _DCT @ buffer @ _DCT.T
+    dct, quality = _dct(np.asarray(image.convert("RGB")), (full_width, full_height), block)
     return [_bits(variant) for variant in _variants(dct)], quality
+
+
+def pdq_bits(pixels: np.ndarray, block: int = 1) -> tuple[np.ndarray, int]:
+    """PDQ bit vector (pdqhash's bit order) and quality of an RGB uint8 array, no variants.
+
+    `pixels` may be a picture averaged over `block` x `block` pixels (as `pdq_dihedral`).
+    """
+    height, width = pixels.shape[:2]
+    dct, quality = _dct(pixels, (width * block, height * block), block)
+    return _bits(dct), quality
+
+
+def _dct(pixels: np.ndarray, full_size: tuple[int, int], block: int) -> tuple[np.ndarray, int]:
+    """The reference's 16x16 DCT coefficients and quality of RGB `pixels`."""
+    luma = pixels[..., :3].astype(np.float32) @ _LUMA
+    rows = axis_weights(full_size[1], luma.shape[0], block)
+    cols = axis_weights(full_size[0], luma.shape[1], block)
+    buffer = rows @ luma @ cols.T
+    return _DCT @ buffer @ _DCT.T, _quality(buffer)
 
 
 def _quality(buffer: np.ndarray) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pdqhash
 from PIL import Image
 
 from takedown.media import DecodedMedia, MediaType
@@ -23,6 +22,7 @@ from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.normalise import normalise, working_copy
 from takedown.signals.pdq import PdqSignal, bits_hex
+from takedown.signals.pdq_blocks import pdq_bits
 from takedown.signals.rotation import QUERY_ANGLES, derotate
 
 PDQ_NORM = "pdq_norm"
@@ -62,8 +62,8 @@ class RegionHash:
 
 def pdq_hex(pixels: np.ndarray) -> tuple[str, int]:
     """PDQ hash (hex) and quality of an RGB uint8 array."""
-    bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
-    return bits_hex(bits), int(quality)
+    bits, quality = pdq_bits(pixels)
+    return bits_hex(bits), quality
 
 
 def center_region(pixels: np.ndarray, share: float = CENTER_SHARE) -> np.ndarray:
