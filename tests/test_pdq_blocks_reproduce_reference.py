@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from takedown.signals.pdq_blocks import pdq_dihedral
+from takedown.signals.pdq_blocks import pdq_bits, pdq_dihedral
 from tests.media import generated_scene, stand_in
 
 
@@ -47,3 +47,15 @@ def test_block_averaged_hash_stays_within_a_few_bits():
             ours, _ = pdq_dihedral(image.reduce(block), image.size, block)
             worst = max(int((a != b).sum()) for a, b in zip(expected, ours, strict=True))
             assert worst <= 8, (name, block, worst)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), width=st.integers(64, 300), height=st.integers(64, 300))
+def test_single_hash_of_a_region_is_pdqhash(seed: int, width: int, height: int):
+    """pdq_bits (the region signals' PDQ) is pdqhash.compute on the same pixels."""
+    pixels = np.asarray(generated_scene(seed, (width, height)))
+    expected, expected_quality = pdqhash.compute(pixels)
+    bits, quality = pdq_bits(pixels)
+    assert quality == expected_quality
+    if quality >= 20:
+        assert int((np.asarray(expected, bool) != bits).sum()) <= 2  # float summation order only
