@@ -66,7 +66,7 @@ def pdq_dihedral(
     """
     full_width, full_height = full_size or image.size
     dct, quality = _dct(np.asarray(image.convert("RGB")), (full_width, full_height), block)
-    return [_bits(variant) for variant in _variants(dct)], quality
+    return _dihedral_bits(dct), quality
 
 
 def pdq_bits(pixels: np.ndarray, block: int = 1) -> tuple[np.ndarray, int]:
@@ -95,21 +95,28 @@ def _quality(buffer: np.ndarray) -> int:
     return min(100, int(np.abs(vertical).sum() + np.abs(horizontal).sum()) // 90)
 
 
-def _variants(dct: np.ndarray) -> list[np.ndarray]:
-    """DCT coefficients of the eight dihedral transforms (the reference's dct16OriginalTo*)."""
+def _dihedral_bits(dct: np.ndarray) -> list[np.ndarray]:
+    """Bits of the eight dihedral transforms (the reference's dct16OriginalTo*): sign flips of
+    odd rows, odd columns or both, some transposed. A transpose keeps the median, so four
+    medians serve all eight."""
     odd_rows, odd_cols = _ODD[:, None], _ODD[None, :]
-    return [
-        dct,
-        np.where(odd_cols, dct, -dct).T,  # rotate 90
-        np.where(_CHECKER, -dct, dct),  # rotate 180
-        np.where(odd_rows, dct, -dct).T,  # rotate 270
-        np.where(odd_rows, dct, -dct),  # flip x
-        np.where(odd_cols, dct, -dct),  # flip y
-        dct.T,  # flip +1 (transpose)
-        np.where(_CHECKER, -dct, dct).T,  # flip -1 (transverse)
-    ]
+    same = _above_median(dct)
+    cols = _above_median(np.where(odd_cols, dct, -dct))
+    rows = _above_median(np.where(odd_rows, dct, -dct))
+    both = _above_median(np.where(_CHECKER, -dct, dct))
+    # original, rotate 90, rotate 180, rotate 270, flip x, flip y, transpose, transverse
+    variants = (same, cols.T, both, rows.T, rows, cols, same.T, both.T)
+    return [_as_bit_vector(above) for above in variants]
+
+
+def _above_median(dct: np.ndarray) -> np.ndarray:
+    return dct > np.median(dct)
+
+
+def _as_bit_vector(above: np.ndarray) -> np.ndarray:
+    # pdqhash lists the bits from the last coefficient to the first.
+    return above.reshape(-1)[::-1]
 
 
 def _bits(dct: np.ndarray) -> np.ndarray:
-    # A bit per coefficient above the median; pdqhash lists them from the last to the first.
-    return (dct > np.median(dct)).reshape(-1)[::-1]
+    return _as_bit_vector(_above_median(dct))
