@@ -1,9 +1,11 @@
 """Benchmark 2 (Index): PDQ range search at distance 31 over uniformly random hashes.
 
-Side by side in one run, per size: Takedown's MatchIndex (multi-index hashing, the serving query
-path), a numpy brute force (the recall reference), faiss IndexBinaryFlat range_search, and
-python-threatexchange's PDQIndex (FAISS MultiHash 16x16, what HMA serves). Half the queries are
-planted near-duplicates of banked hashes at distances 0..40, half are uniformly random.
+Side by side in one run, per size: Takedown's MatchIndex through its serving query paths (one
+hash a call with `query`; and a scan's batch of hashes a call with `query_many`, labelled as such
+and timed per hash), a numpy brute force (the recall reference), faiss IndexBinaryFlat
+range_search, and python-threatexchange's PDQIndex (FAISS MultiHash 16x16, what HMA serves) with
+one faiss thread and with faiss's default threads. Half the queries are planted near-duplicates
+of banked hashes at distances 0..40, half are uniformly random.
 
     .venv/bin/python bench/index_bench.py --sizes 100000,1000000,10000000 --results bench/RESULTS.md
 """
@@ -39,7 +41,15 @@ from takedown.index.service import BankInfo, MatchIndex
 from takedown.settings import Settings
 
 RADIUS = 31
-DEFAULT_FAISS_THREADS = faiss.omp_get_max_threads()
+# faiss's default: one OpenMP thread per CPU this process may run on. Not omp_get_max_threads()
+# here: importing takedown.signals caps BLAS at one thread (threadpoolctl), and faiss's OpenBLAS
+# is built on OpenMP, so that also lowers the process's OpenMP default to 1.
+DEFAULT_FAISS_THREADS = len(os.sched_getaffinity(0))
+BATCH = 30  # hashes a scan queries per upload: 8 dihedral PDQ variants plus region hashes
+SINGLE = "Takedown MatchIndex.query"
+BATCHED = f"Takedown MatchIndex.query_many (batches of {BATCH}, per hash)"
+TX_ONE = "python-threatexchange PDQIndex (1 faiss thread)"
+TX_DEFAULT = f"python-threatexchange PDQIndex (default threads: {DEFAULT_FAISS_THREADS})"
 
 
 def make_data(size: int, queries: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -77,6 +87,7 @@ def recall(found: list[set[int]], truth: list[set[int]]) -> tuple[float, int]:
 
 
 def row(name: str, size: int, build: float, lat: np.ndarray, rec: float, extra: int, mem: float):
+    """One table row; a batched method's latencies are per hash (its batch's time / batch)."""
     return {
         "method": name,
         "size": size,
@@ -102,6 +113,16 @@ class Method:
     latencies: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # CPU time per query, all threads
     alone: list[float] = field(default_factory=list)  # wall time per query, run on its own
+    batch: int = 1  # > 1: search(i) answers queries i..i+batch-1 at i % batch == 0
+
+    def per_hash(self, times: list[float]) -> np.ndarray:
+        """Per-query times; a batch's time spread evenly over its hashes."""
+        times_array = np.array(times)
+        if self.batch == 1:
+            return times_array
+        sums = np.add.reduceat(times_array, np.arange(0, len(times_array), self.batch))
+        sizes = np.diff(np.append(np.arange(0, len(times_array), self.batch), len(times_array)))
+        return np.repeat(sums / sizes, sizes)
 
 
 def bench_size(
@@ -114,7 +135,7 @@ def bench_size(
     bank = BankInfo(1, "bench", "csam", "block", RADIUS, {}, True)
     methods = [
         _brute_force(hashes, query, slow_queries),
-        _takedown(settings, bank, hashes, hex_queries, queries, extra),
+        *_takedown(settings, bank, hashes, hex_queries, queries, extra),
         _faiss_flat(hashes, query, slow_queries),
         *_threatexchange(hashes, hex_queries, slow_queries, faiss_threads),
     ]
@@ -145,14 +166,14 @@ def bench_size(
             method.name,
             size,
             method.build_s,
-            np.array(method.latencies),
+            method.per_hash(method.latencies),
             rec,
             false_hits,
             method.bytes_per_entry,
         )
         result["cpu_qps"] = len(method.cpu) / max(sum(method.cpu), 1e-9)
         result["alone_qps"] = len(method.alone) / max(sum(method.alone), 1e-9)
-        result["alone_p50_ms"] = float(np.percentile(method.alone, 50) * 1e3)
+        result["alone_p50_ms"] = float(np.percentile(method.per_hash(method.alone), 50) * 1e3)
         rows.append(result)
     del methods
     gc.collect()
@@ -174,21 +195,33 @@ def _takedown(
     hex_queries: list[str],
     count: int,
     extra: dict,
-) -> Method:
-    """Takedown's MatchIndex through its serving query path."""
+) -> list[Method]:
+    """Takedown's MatchIndex through its serving query paths: one hash a call, and batches."""
     started = time.perf_counter()
     index = MatchIndex.from_hashes(settings, hashes, bank)
     build = time.perf_counter() - started
-    chunks = len(index._base["pdq"].table.layout)
+    extra["chunks"] = len(index._base["pdq"].table.layout)
 
     def search(i: int) -> set[int]:
         return {h.entry_id for h in index.query("pdq", hex_queries[i])}
 
+    batch_answers: dict[int, set[int]] = {}
+
+    def search_batched(i: int) -> set[int]:
+        if i % BATCH == 0:
+            batch = hex_queries[i : min(i + BATCH, count)]
+            for j, hits in enumerate(index.query_many("pdq", batch)):
+                batch_answers[i + j] = {h.entry_id for h in hits}
+        return batch_answers.pop(i)
+
     started = time.perf_counter()
     snapshot.save(settings.index_dir, index._base, ChangeCursor(), "bench")
     extra["snapshot_write_s"] = time.perf_counter() - started
-    name = f"Takedown MatchIndex (MIH, {chunks} chunks)"
-    return Method(name, build, index.nbytes / len(hashes), search, count)
+    per_entry = index.nbytes / len(hashes)
+    return [
+        Method(SINGLE, build, per_entry, search, count),
+        Method(BATCHED, build, per_entry, search_batched, count, batch=BATCH),
+    ]
 
 
 def _restart(
@@ -265,10 +298,9 @@ def _threatexchange(
 
         return search
 
-    name = "python-threatexchange PDQIndex"
     return [
-        Method(f"{name} (1 faiss thread)", build, mem, searcher(1), count),
-        Method(f"{name} (default threads)", build, mem, searcher(DEFAULT_FAISS_THREADS), count),
+        Method(TX_ONE, build, mem, searcher(1), count),
+        Method(TX_DEFAULT, build, mem, searcher(DEFAULT_FAISS_THREADS), count),
     ]
 
 
@@ -318,30 +350,57 @@ def markdown(all_rows: list[dict], extras: list[dict], command: str) -> str:
     lines += [
         "",
         "| size | snapshot write s | snapshot load + first query s | q/s during warm-up |"
-        " warm-up done s | q/s after | MatchIndex / PDQIndex default threads: q/s alone,"
-        " interleaved wall, interleaved CPU | MatchIndex / PDQIndex 1 thread | MatchIndex /"
-        " faiss flat |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        " warm-up done s | q/s after |",
+        "|---:|---:|---:|---:|---:|---:|",
     ]
     for e in extras:
-        by = {r["method"]: r for r in all_rows if r["size"] == e["size"]}
-        ours = next(r for name, r in by.items() if name.startswith("Takedown"))
-        tx1 = by["python-threatexchange PDQIndex (1 faiss thread)"]
-        txd = by["python-threatexchange PDQIndex (default threads)"]
-        flat = by["faiss IndexBinaryFlat"]
-
-        def ratios(other: dict, ours: dict = ours) -> str:
-            return (
-                f"{ours['alone_qps'] / other['alone_qps']:.1f}x,"
-                f" {ours['qps'] / other['qps']:.1f}x, {ours['cpu_qps'] / other['cpu_qps']:.1f}x"
-            )
-
         lines.append(
             f"| {e['size']:,} | {e['snapshot_write_s']:.1f} | {e['snapshot_load_s']:.2f} |"
             f" {e['mmap_first_queries_qps']:,.0f} | {e['warm_s']:.1f} | {e['warm_qps']:,.0f} |"
-            f" {ratios(txd)} | {ratios(tx1)} | {ratios(flat)} |"
         )
+    lines += [
+        "",
+        "Ratios of q/s measured in this run (alone, interleaved wall, interleaved CPU):",
+        "",
+        f"| size | MatchIndex | / {TX_DEFAULT} | / {TX_ONE} | / faiss IndexBinaryFlat |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for size, ours, others in _ratio_rows(all_rows, extras):
+        lines.append(f"| {size:,} | {ours} | {' | '.join(others)} |")
     return "\n".join(lines) + "\n"
+
+
+def _ratio_rows(all_rows: list[dict], extras: list[dict]) -> list[tuple[int, str, list[str]]]:
+    """(size, our method, [ratio against PDQIndex default threads, 1 thread, faiss flat])."""
+    out = []
+    for e in extras:
+        by = {r["method"]: r for r in all_rows if r["size"] == e["size"]}
+        for ours_name in (SINGLE, BATCHED):
+            ours = by[ours_name]
+            others = [
+                f"{ours['alone_qps'] / other['alone_qps']:.1f}x,"
+                f" {ours['qps'] / other['qps']:.1f}x, {ours['cpu_qps'] / other['cpu_qps']:.1f}x"
+                for other in (by[TX_DEFAULT], by[TX_ONE], by["faiss IndexBinaryFlat"])
+            ]
+            out.append((e["size"], ours_name, others))
+    return out
+
+
+def summary(all_rows: list[dict], extras: list[dict]) -> str:
+    """The headline: our q/s alone against PDQIndex's, both measured in this run."""
+    lines = []
+    for e in extras:
+        by = {r["method"]: r for r in all_rows if r["size"] == e["size"]}
+        txd, tx1 = by[TX_DEFAULT]["alone_qps"], by[TX_ONE]["alone_qps"]
+        for name in (SINGLE, BATCHED):
+            ours = by[name]["alone_qps"]
+            lines.append(
+                f"{e['size']:,} entries, {e['chunks']} chunks: {name} {ours:,.0f} q/s alone"
+                f" (recall {by[name]['recall'] * 100:.1f}%) = {ours / txd:.1f}x PDQIndex with"
+                f" default threads ({txd:,.0f} q/s), {ours / tx1:.1f}x PDQIndex with 1 thread"
+                f" ({tx1:,.0f} q/s)"
+            )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -383,6 +442,7 @@ def main() -> None:
     )
     text = markdown(all_rows, extras, command)
     print(text)
+    print(summary(all_rows, extras))
     if args.results:
         if not args.results.exists():
             args.results.write_text(

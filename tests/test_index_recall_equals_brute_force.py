@@ -38,21 +38,33 @@ def _random_hex(rng: np.random.Generator) -> str:
     size=st.one_of(st.integers(0, 50), st.integers(1500, 4000)),
     chunks=st.sampled_from([12, 16, 20, 32]),
     radius=st.integers(0, 48),
+    copies=st.sampled_from([0, 0, 40]),
 )
-def test_table_search_equals_brute_force(seed: int, size: int, chunks: int, radius: int) -> None:
+def test_table_search_equals_brute_force(
+    seed: int, size: int, chunks: int, radius: int, copies: int
+) -> None:
     rng = np.random.default_rng(seed)
     hashes = rng.integers(0, 2**64, size=(size, 4), dtype=np.uint64)
+    if size and copies:  # one hash banked many times: more hits than the kernel's first buffer
+        hashes = np.concatenate([hashes, np.repeat(hashes[:1], copies, axis=0)])
     queries = rng.integers(0, 2**64, size=(8, 4), dtype=np.uint64)
     if size:  # planted near-duplicates: at 0..40 bits, and right at the search radius
         for i in range(8):
-            hex_hash = hashes[rng.integers(size)].astype(">u8").tobytes().hex()
+            source = 0 if copies and i < 2 else rng.integers(len(hashes))
+            hex_hash = hashes[source].astype(">u8").tobytes().hex()
             distance = min(radius, 40) if i % 2 else int(rng.integers(0, 41))
             queries[i] = hex_to_words(_near(rng, hex_hash, distance))[0]
     table = HammingTable.build(hashes, chunks)
-    for query in queries:
-        want_rows, want_dists = brute_force(hashes, query, radius)
-        for probe in (True, None):  # the multi-index probing itself, and the chosen path
+    want = [brute_force(hashes, query, radius) for query in queries]
+    for probe in (True, None):  # the multi-index probing itself, and the chosen path
+        for query, (want_rows, want_dists) in zip(queries, want, strict=True):
             rows, dists = table.search(query, radius, probe=probe)
+            assert rows.tolist() == want_rows.tolist()
+            assert dists.tolist() == want_dists.tolist()
+        # The batch call answers each query as the single one does.
+        for (rows, dists), (want_rows, want_dists) in zip(
+            table.search_many(queries, radius, probe=probe), want, strict=True
+        ):
             assert rows.tolist() == want_rows.tolist()
             assert dists.tolist() == want_dists.tolist()
 
@@ -108,7 +120,9 @@ def test_index_query_equals_brute_force(
     ids = np.array([r[0] for r in rows])
     words = hex_to_words([r[1] for r in rows])
     limits = np.array([r[2] for r in rows])
-    for query_hex in [*planted, _random_hex(rng)]:
+    queried = [*planted, _random_hex(rng)]
+    wants: list[list[tuple[int, int]]] = []
+    for query_hex in queried:
         query = hex_to_words(query_hex)[0]
         _, dist = brute_force(words, query, 256)
         want = sorted(
@@ -116,4 +130,8 @@ def test_index_query_equals_brute_force(
         )
         got = sorted((h.distance, h.entry_id) for h in index.query("pdq", query_hex))
         assert got == want
+        wants.append(want)
+    # A scan's batch of hashes: each answered as its own query is.
+    batch = index.query_many("pdq", queried)
+    assert [sorted((h.distance, h.entry_id) for h in hits) for hits in batch] == wants
     index.close()

@@ -6,8 +6,8 @@ chunk, so probing every chunk value within that radius and verifying each candid
 popcount finds every match: recall is exact, not approximate.
 
 Per chunk the table is CSR: `order` (row numbers sorted by chunk value) and `offsets` (2**bits + 1
-start positions). All chunks share one `order` and one `offsets` array so a query probes every
-chunk in one vectorised gather.
+start positions). All chunks share one `order` and one `offsets` array; the probe loop itself
+(gather the buckets, popcount the candidates) is a compiled kernel, `probe_kernel.probe_search`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
+
+from takedown.index.probe_kernel import probe_search, probe_search_many
 
 WORDS = 4  # 256 bits as four uint64
 EMPTY_HASHES = np.zeros((0, WORDS), np.uint64)
@@ -99,6 +101,15 @@ class HammingTable:
     bases: np.ndarray  # int64 (chunks,): where each chunk's offsets begin
     plans: dict[int, ProbePlan] = field(default_factory=dict, repr=False)  # by search radius
 
+    def __post_init__(self) -> None:
+        # Read-only plain views whether built here or mapped from a snapshot: the compiled kernel
+        # then sees one set of array types, compiled (or read from numba's cache) right here, at
+        # build or load, never on a query.
+        self.hashes, self.order, self.offsets = (
+            _read_only(array) for array in (self.hashes, self.order, self.offsets)
+        )
+        compile_probe_kernel()
+
     @classmethod
     def build(cls, hashes: np.ndarray, chunks: int | None = None) -> HammingTable:
         hashes = np.ascontiguousarray(hashes, dtype=np.uint64).reshape(-1, WORDS)
@@ -127,27 +138,6 @@ class HammingTable:
     def nbytes(self) -> int:
         return self.hashes.nbytes + self.order.nbytes + self.offsets.nbytes
 
-    def candidates(self, query: np.ndarray, radius: int) -> np.ndarray:
-        """Rows within `chunk_radii(radius)` bits of `query` in some chunk: a superset of the
-        rows within `radius`."""
-        if len(self.hashes) == 0 or radius < 0:
-            return np.zeros(0, np.int64)
-        plan = self._plan(radius)
-        values = (query[plan.word] >> plan.shift) & plan.mask
-        slots = (values ^ plan.flip).astype(np.int64) + plan.base
-        starts = self.offsets[slots].astype(np.int64)
-        lengths = self.offsets[slots + 1] - starts
-        keep = lengths > 0
-        # Offsets are chunk-relative (uint32 keeps the table small); chunk c's rows start at c * n.
-        starts, lengths = starts[keep] + plan.first_row[keep], lengths[keep]
-        total = int(lengths.sum())
-        if total == 0:
-            return np.zeros(0, np.int64)
-        # Expand the [start, start + length) ranges into one index array without a Python loop.
-        ends = np.cumsum(lengths)
-        positions = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
-        return np.take(self.order, positions)
-
     def chunk_radii(self, radius: int) -> list[int]:
         """Search radius per chunk (Norouzi et al. 2012, sec. 3.1): with radius = s*m + a, a match
         is within s bits in one of any a + 1 chunks or within s - 1 bits in one of the others
@@ -165,25 +155,26 @@ class HammingTable:
         """Every probe of one query at `radius`, as arrays (built once per radius)."""
         plan = self.plans.get(radius)
         if plan is None:
-            parts: dict[str, list[np.ndarray]] = {k: [] for k in ProbePlan.__annotations__}
             n = len(self.hashes)
-            cost = 0.0
-            for c, ((word, shift, bits), chunk_radius) in enumerate(
-                zip(self.layout, self.chunk_radii(radius), strict=True)
-            ):
-                if chunk_radius < 0:
-                    continue
-                flips = flip_masks(bits, chunk_radius)
-                count = len(flips)
-                parts["word"].append(np.full(count, word, np.int64))
-                parts["shift"].append(np.full(count, shift, np.uint64))
-                parts["mask"].append(np.full(count, (1 << bits) - 1, np.uint64))
-                parts["flip"].append(flips.astype(np.uint64))
-                parts["base"].append(np.full(count, self.bases[c], np.int64))
-                parts["first_row"].append(np.full(count, c * n, np.int64))
-                cost += count * (1 + n / (1 << bits))
+            radii = self.chunk_radii(radius)
+            flips = [
+                flip_masks(bits, r) if r >= 0 else np.zeros(0, np.int64)
+                for (_, _, bits), r in zip(self.layout, radii, strict=True)
+            ]
             plan = ProbePlan(
-                **{k: np.concatenate(v) for k, v in parts.items() if k != "cost"}, cost=cost
+                chunk_word=np.array([word for word, _, _ in self.layout], np.int64),
+                chunk_shift=np.array([shift for _, shift, _ in self.layout], np.uint64),
+                chunk_mask=np.array([(1 << bits) - 1 for _, _, bits in self.layout], np.uint64),
+                chunk_radius=np.array(radii, np.int64),
+                chunk_base=np.array(self.bases, np.int64),
+                flips=np.concatenate(flips).astype(np.uint64),
+                flip_starts=np.concatenate([[0], np.cumsum([len(f) for f in flips])]).astype(
+                    np.int64
+                ),
+                cost=sum(
+                    len(f) * (1 + n / (1 << bits))
+                    for f, (_, _, bits) in zip(flips, self.layout, strict=True)
+                ),
             )
             self.plans[radius] = plan
         return plan
@@ -191,22 +182,56 @@ class HammingTable:
     def search(
         self, query: np.ndarray, radius: int, *, probe: bool | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, distances) of every hash within `radius` of `query`, each row once.
+        """(rows, distances) of every hash within `radius` of `query`, sorted by row, each once.
 
         `probe`: True always probes the tables, False always scans; None picks the cheaper.
         """
         if probe is False or (probe is None and self._probe_cost(radius) > len(self.hashes) // 4):
             return brute_force(self.hashes, query, radius)  # wide radius: a scan is cheaper
-        rows = self.candidates(query, radius)
-        if len(rows) == 0:
-            return rows.astype(np.int64), np.zeros(0, np.int32)
-        dist = distances(np.take(self.hashes, rows, axis=0), query)
-        hit = dist <= radius
-        rows, dist = rows[hit].astype(np.int64), dist[hit]
-        if len(rows) > 1:
-            rows, first = np.unique(rows, return_index=True)
-            dist = dist[first]
-        return rows, dist
+        if len(self.hashes) == 0 or radius < 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        plan = self._plan(radius)
+        return probe_search(
+            self.hashes,
+            self.order,
+            self.offsets,
+            np.array(query, np.uint64),  # a writable copy: the type compiled at load
+            int(radius),  # an int64, as compiled
+            plan.chunk_word,
+            plan.chunk_shift,
+            plan.chunk_mask,
+            plan.chunk_radius,
+            plan.chunk_base,
+            plan.flips,
+            plan.flip_starts,
+        )
+
+    def search_many(
+        self, queries: np.ndarray, radius: int, *, probe: bool | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`search` for each row of `queries` (k, 4), in one compiled call when probing."""
+        queries = np.array(queries, np.uint64).reshape(-1, WORDS)  # a writable copy, as compiled
+        if probe is False or (probe is None and self._probe_cost(radius) > len(self.hashes) // 4):
+            return [brute_force(self.hashes, query, radius) for query in queries]
+        if len(self.hashes) == 0 or radius < 0:
+            return [(np.zeros(0, np.int64), np.zeros(0, np.int32)) for _ in queries]
+        plan = self._plan(radius)
+        rows, dists, ends = probe_search_many(
+            self.hashes,
+            self.order,
+            self.offsets,
+            queries,
+            int(radius),  # an int64, as compiled
+            plan.chunk_word,
+            plan.chunk_shift,
+            plan.chunk_mask,
+            plan.chunk_radius,
+            plan.chunk_base,
+            plan.flips,
+            plan.flip_starts,
+        )
+        bounds = [0, *ends.tolist()]
+        return [(rows[start:end], dists[start:end]) for start, end in pairwise(bounds)]
 
     def _probe_cost(self, radius: int) -> float:
         """Expected probes plus candidates for `radius` on uniformly random hashes."""
@@ -218,13 +243,52 @@ class HammingTable:
 
 @dataclass(frozen=True)
 class ProbePlan:
-    word: np.ndarray  # which uint64 of the query each probe reads
-    shift: np.ndarray
-    mask: np.ndarray
-    flip: np.ndarray  # the bits this probe flips within its chunk
-    base: np.ndarray  # where the chunk's offsets begin
-    first_row: np.ndarray  # where the chunk's postings begin in `order`
+    """The probes of one search radius, per chunk, as the compiled kernel reads them."""
+
+    chunk_word: np.ndarray  # which uint64 of a hash holds the chunk
+    chunk_shift: np.ndarray
+    chunk_mask: np.ndarray
+    chunk_radius: np.ndarray  # bits flipped at most within the chunk; -1: not probed
+    chunk_base: np.ndarray  # where the chunk's offsets begin
+    flips: np.ndarray  # the flip masks of every chunk, back to back
+    flip_starts: np.ndarray  # chunk c's masks: flips[flip_starts[c] : flip_starts[c + 1]]
     cost: float
+
+
+@cache
+def compile_probe_kernel() -> None:
+    """Compile the probe kernels for the array types every table hands them (or load them from
+    numba's on-disk cache), on a one-row, one-chunk table whose answer is known."""
+    one_row = (
+        _read_only(np.zeros((1, WORDS), np.uint64)),  # hashes
+        _read_only(np.zeros(1, np.uint32)),  # order
+        _read_only(np.array([0, 1, 1], np.uint32)),  # offsets of a 1-bit chunk: value 0 holds it
+    )
+    plan = (
+        np.zeros(1, np.int64),  # word
+        np.zeros(1, np.uint64),  # shift
+        np.ones(1, np.uint64),  # mask
+        np.ones(1, np.int64),  # probe radius
+        np.zeros(1, np.int64),  # base
+        np.array([0, 1], np.uint64),  # flips
+        np.array([0, 2], np.int64),  # flip starts
+    )
+    rows, dists = probe_search(*one_row, np.zeros(WORDS, np.uint64), 0, *plan)
+    many_rows, many_dists, ends = probe_search_many(
+        *one_row, np.zeros((2, WORDS), np.uint64), 0, *plan
+    )
+    if (rows.tolist(), dists.tolist()) != ([0], [0]) or (
+        many_rows.tolist(),
+        many_dists.tolist(),
+        ends.tolist(),
+    ) != ([0, 0], [0, 0], [1, 2]):
+        raise RuntimeError("the compiled probe kernel gave a wrong answer")
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = np.ascontiguousarray(array).view()
+    view.flags.writeable = False
+    return view
 
 
 def brute_force(

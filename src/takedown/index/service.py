@@ -429,11 +429,27 @@ class MatchIndex:
                 IndexHit(hit.entry_id, hit.bank_id, signal_type, None)
                 for hit in self.query_video(value, signal_type=signal_type)
             ]
-        base, views, banks = self._base, self._views, self.banks
         if signal_type not in self.hamming_types:
-            return self._query_exact(signal_type, value.strip(), base, views, banks)
+            return self._query_exact(
+                signal_type, value.strip(), self._base, self._views, self.banks
+            )
+        return self._query_hamming(signal_type, [value], exact_only)[0]
+
+    def query_many(
+        self, signal_type: str, values: Sequence[str], *, exact_only: bool = False
+    ) -> list[list[IndexHit]]:
+        """`query` for each of `values` (a scan's PDQ variants and region hashes): the base is
+        searched for all of them in one compiled call."""
+        if signal_type in self.hamming_types and not is_video_type(signal_type):
+            return self._query_hamming(signal_type, values, exact_only)
+        return [self.query(signal_type, value, exact_only=exact_only) for value in values]
+
+    def _query_hamming(
+        self, signal_type: str, values: Sequence[str], exact_only: bool
+    ) -> list[list[IndexHit]]:
+        base, views, banks = self._base, self._views, self.banks
         try:
-            query = hex_to_words(value.strip().lower())[0]
+            queries = hex_to_words([value.strip().lower() for value in values])
         except ValueError:
             raise InvalidInput(f"invalid {signal_type} hash", code="invalid_signal") from None
         thresholds = {
@@ -442,26 +458,34 @@ class MatchIndex:
             if bank.enabled
         }
         radius = max(thresholds.values(), default=-1)
-        hits: list[IndexHit] = []
+        hits: list[list[IndexHit]] = [[] for _ in values]
         if radius < 0:
             return hits
         segment = base.get(signal_type)
         if segment is not None and segment.table is not None:
-            rows, dists = segment.table.search(query, radius)
-            hits += _hits(
-                signal_type,
-                rows,
-                dists,
-                segment.entry_ids,
-                segment.bank_ids,
-                segment.alive,
-                thresholds,
-            )
+            if len(queries) == 1:
+                found = [segment.table.search(queries[0], radius)]
+            else:
+                found = segment.table.search_many(queries, radius)
+            for query_hits, (rows, dists) in zip(hits, found, strict=True):
+                query_hits += _hits(
+                    signal_type,
+                    rows,
+                    dists,
+                    segment.entry_ids,
+                    segment.bank_ids,
+                    segment.alive,
+                    thresholds,
+                )
         view = views.get(signal_type)
         if view is not None:
-            rows, dists = view.search(query, radius)
-            hits += _hits(signal_type, rows, dists, view.entry_ids, view.bank_ids, None, thresholds)
-        hits.sort(key=lambda hit: (hit.distance or 0, hit.entry_id))
+            for query_hits, query in zip(hits, queries, strict=True):
+                rows, dists = view.search(query, radius)
+                query_hits += _hits(
+                    signal_type, rows, dists, view.entry_ids, view.bank_ids, None, thresholds
+                )
+        for query_hits in hits:
+            query_hits.sort(key=lambda hit: (hit.distance or 0, hit.entry_id))
         return hits
 
     def _query_exact(
