@@ -41,6 +41,7 @@ from takedown.index.segments import (
 from takedown.index.video import DISTANCE_THRESHOLD, VideoHit, frame_hashes
 from takedown.jobs.runner import PeriodicJob
 from takedown.settings import Settings
+from takedown.signals.match_rule import video_frame_min_quality
 from takedown.store.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -519,7 +520,7 @@ class MatchIndex:
         """Bank videos matching a vPDQ value (or its frames) under the vPDQ rule; `signal_type`
         picks the frame-list type (vpdq, or a region type such as vpdq_norm)."""
         try:
-            hashes = frame_hashes(frames)
+            hashes = frame_hashes(frames, video_frame_min_quality(signal_type))
         except ValueError as exc:
             raise InvalidInput(f"invalid vpdq value: {exc}", code="invalid_signal") from None
         if not hashes:
