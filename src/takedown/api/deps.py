@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -11,25 +12,38 @@ from takedown.settings import Settings
 from takedown.store.db import session_factory
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db_session(request: Request) -> Iterator[Session]:
+async def get_db_session(request: Request) -> AsyncIterator[Session]:
     """A session that commits when the route returns normally, so an answer means durable.
 
     Routes take it as `db_session: Session = DB_SESSION`: its "function" scope commits before
     the response is sent (FastAPI's default "request" scope commits after the client has it).
+    Creating a session does no I/O (it connects on first use), so only the commit or rollback
+    goes to a worker thread, and only when a transaction is open: a route that committed in its
+    own thread (POST /v1/scan) costs no thread hop here.
     """
     session = session_factory(request.app.state.settings.resolved_database_url)()
     try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            await _in_worker_thread(session.commit)
     except BaseException:
-        session.rollback()
+        if session.in_transaction():
+            await _in_worker_thread(session.rollback)
         raise
     finally:
-        session.close()
+        session.close()  # no I/O left: the connection went back to the pool at commit/rollback
+
+
+async def _in_worker_thread(finish: Callable[[], None]) -> None:
+    # Shielded, so a cancelled request still finishes its commit or rollback; and not bounded
+    # by the shared thread limiter (as FastAPI does for dependency exits), so requests holding
+    # connections never wait behind requests waiting for a connection.
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(finish, limiter=anyio.CapacityLimiter(1))
 
 
 DB_SESSION = Depends(get_db_session, scope="function")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -26,27 +26,36 @@ def optional_principal(request: Request, db_session: Session = DB_SESSION) -> Pr
     key = bearer_key(request)
     if key is None:
         return None
-    principal = authenticate(db_session=db_session, key=key)
-    if principal is None:
-        raise Unauthorized("invalid or revoked API key", code="invalid_api_key")
-    return principal
+    return _authenticated(db_session, key)
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
-    def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    async def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
         if principal is None:
-            raise Unauthorized("send 'Authorization: Bearer <API key>'", code="missing_api_key")
-        if scope not in principal.scopes and "admin" not in principal.scopes:
-            raise Forbidden(f"this key lacks the '{scope}' scope", code="missing_scope")
-        return principal
+            raise _missing_api_key()
+        return _with_scope(principal, scope)
 
     return dependency
 
 
-def require_role(minimum: Role) -> Callable[..., Principal]:
+async def api_key(request: Request) -> str:
+    """The bearer key, not yet checked (no I/O): for a sync route that calls `authorize` first
+    thing in its own worker thread, instead of a `require_scope` dependency's thread hop."""
+    key = bearer_key(request)
+    if key is None:
+        raise _missing_api_key()
+    return key
+
+
+def authorize(*, db_session: Session, key: str, scope: str) -> Principal:
+    """What `require_scope(scope)` checks, as a plain call: 401 or 403, or the caller."""
+    return _with_scope(_authenticated(db_session, key), scope)
+
+
+def require_role(minimum: Role) -> Callable[..., Awaitable[Principal]]:
     """A staff token whose user holds `minimum` or a higher role."""
 
-    def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
+    async def dependency(principal: Principal | None = Depends(optional_principal)) -> Principal:
         if principal is None:
             raise Unauthorized("send 'Authorization: Bearer <staff token>'", code="missing_token")
         if principal.role is None or ROLE_RANK[Role(principal.role)] < ROLE_RANK[minimum]:
@@ -54,3 +63,20 @@ def require_role(minimum: Role) -> Callable[..., Principal]:
         return principal
 
     return dependency
+
+
+def _authenticated(db_session: Session, key: str) -> Principal:
+    principal = authenticate(db_session=db_session, key=key)
+    if principal is None:
+        raise Unauthorized("invalid or revoked API key", code="invalid_api_key")
+    return principal
+
+
+def _with_scope(principal: Principal, scope: str) -> Principal:
+    if scope not in principal.scopes and "admin" not in principal.scopes:
+        raise Forbidden(f"this key lacks the '{scope}' scope", code="missing_scope")
+    return principal
+
+
+def _missing_api_key() -> Unauthorized:
+    return Unauthorized("send 'Authorization: Bearer <API key>'", code="missing_api_key")

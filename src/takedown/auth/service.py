@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -52,16 +52,38 @@ def create_api_key(
     return row, key
 
 
+# Built once: it runs on every API request.
+_PRINCIPAL_BY_KEY_HASH = (
+    select(
+        ApiKey.id,
+        ApiKey.name,
+        ApiKey.scopes,
+        ApiKey.user_id,
+        ApiKey.revoked_at,
+        User.role,
+        User.disabled,
+    )
+    .outerjoin(User, User.id == ApiKey.user_id)
+    .where(ApiKey.key_hash == bindparam("key_hash"))
+)
+
+
 def authenticate(*, db_session: Session, key: str) -> Principal | None:
-    row = db_session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+    """The key's principal, or None if it is unknown, revoked, or its staff user is disabled.
+
+    One query of plain columns. Nothing is cached, so a revoked key or a disabled user is
+    refused from the next request on, in every process.
+    """
+    connection = db_session.connection()  # plain rows: no ORM compile or identity map
+    row = connection.execute(_PRINCIPAL_BY_KEY_HASH, {"key_hash": hash_key(key)}).first()
     if row is None or row.revoked_at is not None:
         return None
-    role = None
-    if row.user_id is not None:
-        user = db_session.get(User, row.user_id)
-        if user is None or user.disabled:
-            return None
-        role = user.role
+    if row.user_id is not None and (row.role is None or row.disabled):
+        return None  # a staff token whose user is gone or disabled
     return Principal(
-        key_id=row.id, name=row.name, scopes=frozenset(row.scopes), user_id=row.user_id, role=role
+        key_id=row.id,
+        name=row.name,
+        scopes=frozenset(row.scopes),
+        user_id=row.user_id,
+        role=row.role if row.user_id is not None else None,
     )
