@@ -14,7 +14,7 @@ MATCHES = Counter("takedown_scan_matches", "Bank matches found by scans, by bank
 LOOKUPS = Counter("takedown_lookups", "Hash lookups, by whether anything matched", ["matched"])
 SCAN_SECONDS = Histogram(
     "takedown_scan_seconds",
-    "POST /v1/scan time: hashing, matching and the ledger write",
+    "POST /v1/scan time in the route: key check, hashing, matching, ledger write and commit",
     buckets=_BUCKETS,
 )
 HASH_SECONDS = Histogram(
