@@ -7,6 +7,7 @@ transaction, so an answer means the ledger row and its match events are durable.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,14 +123,19 @@ def _min_quality(signal_type: str, settings: Settings) -> int:
 
 
 def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any]]) -> MatchOutcome:
-    """Query the index with every signal (every PDQ variant); low-quality PDQ exactly only."""
+    """Query the index with every signal (every PDQ variant); low-quality PDQ exactly only.
+
+    The hashes of one type go to the index in one batch (`query_many`); hits are then taken in
+    the signals' order, so which variant names a match does not depend on the batching.
+    """
     outcome = MatchOutcome()
     best: dict[int, Match] = {}
     exact_only_noted: set[str] = set()
+    batches: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    queued: list[tuple[dict[str, Any], tuple[str, bool], int]] = []
     for signal in signals:
         signal_type = str(signal.get("type", ""))
         if is_video_type(signal_type):
-            _match_video(index, signal, best, outcome)
             continue
         value = signal.get("value")
         if not isinstance(value, str) or not value:
@@ -141,8 +147,18 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
                 f"{signal_type} quality {signal.get('quality')} is below "
                 f"{_min_quality(signal_type, settings)}: matched exactly only"
             )
-        for hit in index.query(signal_type, value, exact_only=exact_only):
+        batch = batches[(signal_type, exact_only)]
+        queued.append((signal, (signal_type, exact_only), len(batch)))
+        batch.append(value)
+    answers = {
+        key: index.query_many(key[0], values, exact_only=key[1]) for key, values in batches.items()
+    }
+    for signal, key, position in queued:
+        for hit in answers[key][position]:
             _keep(best, index, hit, signal.get("variant"))
+    for signal in signals:
+        if is_video_type(str(signal.get("type", ""))):
+            _match_video(index, signal, best, outcome)
     outcome.matches = sorted(best.values(), key=lambda m: (m.distance or 0, m.entry_id))
     return outcome
 
