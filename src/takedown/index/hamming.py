@@ -197,13 +197,7 @@ class HammingTable:
             self.offsets,
             np.array(query, np.uint64),  # a writable copy: the type compiled at load
             int(radius),  # an int64, as compiled
-            plan.chunk_word,
-            plan.chunk_shift,
-            plan.chunk_mask,
-            plan.chunk_radius,
-            plan.chunk_base,
-            plan.flips,
-            plan.flip_starts,
+            *plan.kernel_arrays,
         )
 
     def search_many(
@@ -222,13 +216,7 @@ class HammingTable:
             self.offsets,
             queries,
             int(radius),  # an int64, as compiled
-            plan.chunk_word,
-            plan.chunk_shift,
-            plan.chunk_mask,
-            plan.chunk_radius,
-            plan.chunk_base,
-            plan.flips,
-            plan.flip_starts,
+            *plan.kernel_arrays,
         )
         bounds = [0, *ends.tolist()]
         return [(rows[start:end], dists[start:end]) for start, end in pairwise(bounds)]
@@ -253,6 +241,19 @@ class ProbePlan:
     flips: np.ndarray  # the flip masks of every chunk, back to back
     flip_starts: np.ndarray  # chunk c's masks: flips[flip_starts[c] : flip_starts[c + 1]]
     cost: float
+
+    @property
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """The plan's arrays in the order the probe kernels take them."""
+        return (
+            self.chunk_word,
+            self.chunk_shift,
+            self.chunk_mask,
+            self.chunk_radius,
+            self.chunk_base,
+            self.flips,
+            self.flip_starts,
+        )
 
 
 @cache
