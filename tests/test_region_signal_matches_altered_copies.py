@@ -7,8 +7,7 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from tests.media import jpeg, stand_in
-
-REGION_TYPES = ("pdq", "pdq_norm", "pdq_center", "pdq_band")
+from tests.region_support import bank_region_hashes, scan_upload
 
 
 def _letterboxed(image: Image.Image) -> Image.Image:
@@ -28,42 +27,11 @@ def _captioned(image: Image.Image) -> Image.Image:
     return copy
 
 
-def _bank_from_hash(client, headers_scan, headers_banks, data: bytes) -> None:  # type: ignore[no-untyped-def]
-    signals = client.post("/v1/hash", files={"file": ("a.jpg", data)}, headers=headers_scan)
-    assert signals.status_code == 200, signals.text
-    entries = [
-        {"signal_type": s["type"], "value": s["value"]}
-        for s in signals.json()["signals"]
-        if s["type"] in REGION_TYPES and s.get("variant") in (None, "original")
-    ]
-    assert {e["signal_type"] for e in entries} == set(REGION_TYPES)
-    assert len(entries) == len(REGION_TYPES) + 1  # pdq_band: the top and the bottom band
-    created = client.post(
-        "/v1/banks",
-        json={"name": "known", "category": "csam", "action": "block"},
-        headers=headers_banks,
-    )
-    assert created.status_code == 201, created.text
-    added = client.post("/v1/banks/known/entries", json={"entries": entries}, headers=headers_banks)
-    assert added.status_code == 200, added.text
-
-
-def _scan(client, headers, data: bytes) -> dict:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("upload.jpg", data, "image/jpeg")},
-        data={"content_id": f"post-{len(data)}"},
-        headers=headers,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_region_signals_match_boxed_overlaid_and_rotated_copies(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_from_hash(client, scan, banks, jpeg(stand_in("chelsea")))
+    bank_region_hashes(client, scan, banks, jpeg(stand_in("chelsea")))
 
-    boxed = _scan(client, scan, jpeg(_letterboxed(stand_in("chelsea")), 80))
+    boxed = scan_upload(client, scan, jpeg(_letterboxed(stand_in("chelsea")), 80))
     assert boxed["verdict"] == "block"
     by_type = {m["signal_type"]: m for m in boxed["matches"]}
     assert "pdq" not in by_type  # plain PDQ misses the letterboxed copy
@@ -72,19 +40,19 @@ def test_region_signals_match_boxed_overlaid_and_rotated_copies(client, auth_hea
     rotated = stand_in("chelsea").rotate(
         8, resample=Image.BICUBIC, expand=True, fillcolor=(0, 0, 0)
     )
-    turned = _scan(client, scan, jpeg(rotated, 80))
+    turned = scan_upload(client, scan, jpeg(rotated, 80))
     assert turned["verdict"] == "block"
     assert {m["signal_type"] for m in turned["matches"]} <= {"pdq_norm", "pdq_center"}
     assert {m.get("variant") for m in turned["matches"]} & {"rotated -8", "rotated -4"}
 
-    unrelated = _scan(client, scan, jpeg(stand_in("rocket")))
+    unrelated = scan_upload(client, scan, jpeg(stand_in("rocket")))
     assert unrelated["verdict"] == "allow" and unrelated["matches"] == []
 
 
 def test_center_region_matches_a_captioned_copy(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_from_hash(client, scan, banks, jpeg(stand_in("coffee")))
-    answer = _scan(client, scan, jpeg(_captioned(stand_in("coffee")), 80))
+    bank_region_hashes(client, scan, banks, jpeg(stand_in("coffee")))
+    answer = scan_upload(client, scan, jpeg(_captioned(stand_in("coffee")), 80))
     assert answer["verdict"] == "block"
     by_type = {m["signal_type"]: m for m in answer["matches"]}
     assert "pdq" not in by_type  # the caption moves plain PDQ past 31

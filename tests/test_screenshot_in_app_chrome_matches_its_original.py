@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from takedown.signals.normalise import find_content, working_copy
 from tests.media import jpeg, stand_in
-from tests.test_region_signal_matches_altered_copies import _bank_from_hash, _scan
+from tests.region_support import bank_region_hashes, scan_upload
 
 SCREEN = (720, 1520)
 
@@ -53,13 +53,13 @@ def test_columns_beside_a_wide_picture_are_not_chrome() -> None:
 def test_app_screenshot_of_a_banked_picture_is_blocked(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
     picture = stand_in("coffee").resize((720, 405))
-    _bank_from_hash(client, scan, banks, jpeg(picture))
+    bank_region_hashes(client, scan, banks, jpeg(picture))
     screen, _ = _app_screenshot(picture, dark=True)
-    answer = _scan(client, scan, jpeg(screen, 80))
+    answer = scan_upload(client, scan, jpeg(screen, 80))
     assert answer["verdict"] == "block"
     types = {m["signal_type"] for m in answer["matches"]}
     assert "pdq" not in types  # plain PDQ of the whole screen is far from the picture
     assert types & {"pdq_norm", "pdq_center", "pdq_band"}
 
     unrelated, _ = _app_screenshot(stand_in("rocket").resize((720, 405)), dark=True)
-    assert _scan(client, scan, jpeg(unrelated, 80))["verdict"] == "allow"
+    assert scan_upload(client, scan, jpeg(unrelated, 80))["verdict"] == "allow"
