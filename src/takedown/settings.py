@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     oncall_email: str = ""  # escalations are emailed here
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
     session_idle_minutes: int = 30  # console sessions end after this much inactivity
+    # a console username is locked for the window after this many failed sign-ins within it
+    console_login_failures: int = 10
+    console_login_window_minutes: int = 15
     claim_minutes: int = 30  # a reviewer's claim on a case lapses after this, so cases never stick
     platform_media_url: str = ""  # e.g. https://media.example/{content_id}
     # JSON list; media fetches go only to these hosts

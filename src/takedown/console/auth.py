@@ -21,11 +21,13 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.api.deps import DB_SESSION
 from takedown.api.problems import problem
+from takedown.audit.models import AuditEntry
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
@@ -205,6 +207,31 @@ def require_console_user(minimum: Role = Role.REVIEWER) -> Callable[..., Awaitab
         return console_user
 
     return dependency
+
+
+LOGIN_FAILED = "console.login_failed"
+
+
+def login_subject(username: str) -> str:
+    """The audit subject of a sign-in attempt for `username`."""
+    return f"username:{username[:100]}"
+
+
+def login_locked(*, db_session: Session, settings: Settings, username: str) -> bool:
+    """Whether `username` has had too many failed sign-ins within the window: online password
+    guessing against a reviewer's account stops there, even with the right password, until the
+    window has passed. Counted from the audit log, so every serving process agrees."""
+    since = clock.now() - timedelta(minutes=settings.console_login_window_minutes)
+    failures = db_session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(
+            AuditEntry.action == LOGIN_FAILED,
+            AuditEntry.subject == login_subject(username),
+            AuditEntry.at > since,
+        )
+    )
+    return (failures or 0) >= settings.console_login_failures
 
 
 def new_login_csrf(settings: Settings) -> tuple[str, str]:

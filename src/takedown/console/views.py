@@ -28,10 +28,13 @@ from takedown.cases.models import (
 from takedown.cases.service import case_appeals, case_media, case_reports
 from takedown.console.auth import (
     LOGIN_CSRF_COOKIE,
+    LOGIN_FAILED,
     ConsoleUser,
     check_login_csrf,
     current_console_user,
     end_session,
+    login_locked,
+    login_subject,
     new_login_csrf,
     require_console_user,
     start_session,
@@ -125,14 +128,15 @@ def login(
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+    def again(status_code: int, error: str) -> Response:
+        """The login form once more, with a fresh login CSRF token."""
         token, cookie = new_login_csrf(settings)
         response = page(
             request,
             "login.html",
             None,
-            status_code=403,
-            error="The form expired. Please sign in again.",
+            status_code=status_code,
+            error=error,
             login_csrf=token,
             next=_safe_next(next),
             username=username,
@@ -141,30 +145,33 @@ def login(
             LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
         )
         return response
+
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return again(403, "The form expired. Please sign in again.")
+    # Checked before the password, so a locked account cannot be probed (and costs no argon2).
+    if login_locked(db_session=db_session, settings=settings, username=username):
+        record(
+            db_session=db_session,
+            actor="public",
+            action="console.login_locked",
+            subject=login_subject(username),
+        )
+        db_session.commit()
+        return again(
+            429,
+            "Too many failed sign-ins for this username. Try again in "
+            f"{settings.console_login_window_minutes} minutes, or ask an administrator.",
+        )
     user = check_login(db_session=db_session, username=username, password=password)
     if user is None:
         record(
             db_session=db_session,
             actor="public",
-            action="console.login_failed",
-            subject=f"username:{username[:100]}",
+            action=LOGIN_FAILED,
+            subject=login_subject(username),
         )
         db_session.commit()
-        token, cookie = new_login_csrf(settings)
-        response = page(
-            request,
-            "login.html",
-            None,
-            status_code=401,
-            error="Wrong username or password.",
-            login_csrf=token,
-            next=_safe_next(next),
-            username=username,
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
-        )
-        return response
+        return again(401, "Wrong username or password.")
     redirect = RedirectResponse(_safe_next(next), status_code=303)
     start_session(db_session=db_session, settings=settings, user=user, response=redirect)
     redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
