@@ -24,7 +24,8 @@ DEFAULT_THRESHOLDS: dict[str, int] = {PDQ_NORM: 31, PDQ_CENTER: 31, PDQ_BAND: 31
 # Plain vPDQ keeps python-threatexchange's 50 so its banks match as they do there. The region
 # frame lists take 40: a sepia-toned copy of a smooth video hashes many frames at 40-49, which
 # 50 dropped (bench/RESULTS.md, "Match quality": sepia copies 87.5 % at 50, 100 % at 40, no false
-# match at 20-50); nearly flat frames (fades, black cards) stay out.
+# match over 768 video pairs); 40 is the highest gate that recovers them, so nearly flat frames
+# (fades, black title cards) stay out.
 VIDEO_FRAME_MIN_QUALITY: dict[str, int] = {
     "vpdq": VPDQ_QUALITY_THRESHOLD,
     **{name: 40 for name in VIDEO_REGION_TYPES},
