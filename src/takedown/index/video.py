@@ -1,11 +1,12 @@
 """vPDQ values as the index sees them: the usable frame hashes of a video.
 
 The match rule is `takedown.signals.vpdq` (python-threatexchange's): repeated frame hashes count
-once and frames below quality 50 (40 for the region frame lists: `match_rule.VIDEO_FRAME_MIN_QUALITY`)
-are dropped, on both sides; a bank video matches when the share
-of query frames within distance 31 of one of its frames reaches `vpdq_query_match_percent` and the
-share of its frames matched reaches `vpdq_index_match_percent`. The index applies the same rule
-over every bank video at once instead of one pair at a time.
+once and frames below quality 50 (40 for the region frame lists, see
+`signals.match_rule.VIDEO_FRAME_MIN_QUALITY`) are dropped, on both sides; a bank video matches
+when the share of query frames within distance 31 of one of its frames reaches
+`vpdq_query_match_percent` and the share of its frames matched reaches
+`vpdq_index_match_percent`. The index applies the same rule over every bank video at once instead
+of one pair at a time.
 """
 
 from __future__ import annotations

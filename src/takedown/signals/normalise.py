@@ -57,7 +57,7 @@ def working_copy(image: Image.Image | np.ndarray) -> np.ndarray:
     if longest > WORKING_SIZE:
         scale = WORKING_SIZE / longest
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.BILINEAR, reducing_gap=2.0)
+        image = image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     return np.asarray(image, dtype=np.uint8)
 
 

@@ -142,6 +142,7 @@ def _cached_query_hashes(media: DecodedMedia) -> list[RegionHash]:
     """Both region types come from one normalisation pass per upload."""
     cached = getattr(media, "_region_hashes", None)
     if cached is None:
+        assert media.image is not None  # callers hash still images only
         cached = query_hashes(media.image)
         media._region_hashes = cached  # type: ignore[attr-defined]
     return cached
