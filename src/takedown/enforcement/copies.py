@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.enforcement.models import MatchKind
+from takedown.scan.flows import min_quality
 from takedown.scan.models import ContentItem, ContentSignal
 from takedown.settings import Settings
 
@@ -102,12 +103,13 @@ def find_copies(
         ):
             keep(item_id, MatchKind.IDENTICAL, signal_type, None)
 
-    pdq_queries = _bits(
-        str(s["value"]).lower()
-        for s in signals
-        if _is_pdq(str(s.get("type", ""))) and (s.get("quality") or 100) >= settings.pdq_min_quality
-    )
-    if len(pdq_queries):
+    by_type: dict[str, list[str]] = {}
+    for s in signals:
+        signal_type = str(s.get("type", ""))
+        if _is_pdq(signal_type) and (s.get("quality") or 100) >= settings.pdq_min_quality:
+            by_type.setdefault(signal_type, []).append(str(s["value"]).lower())
+    pdq_queries = {t: bits for t, values in by_type.items() if len(bits := _bits(values))}
+    if pdq_queries:
         for item_id, signal_type, distance in _pdq_scan(
             db_session, settings, pdq_queries, pdq_threshold
         ):
@@ -146,25 +148,31 @@ def _chunks(db_session: Session, query: Any) -> Iterator[Sequence[Any]]:
 
 
 def _pdq_scan(
-    db_session: Session, settings: Settings, queries: np.ndarray, threshold: int
+    db_session: Session, settings: Settings, queries: dict[str, np.ndarray], threshold: int
 ) -> Iterator[tuple[int, str, int]]:
+    """Ledger rows within `threshold` of a query hash of their own type: a whole-picture PDQ is
+    compared with whole-picture PDQs (every dihedral variant), a centre region with centre
+    regions, and so on; a region of one picture near the whole of another is no copy."""
     query = select(
         ContentSignal.content_item_id,
         ContentSignal.signal_type,
         ContentSignal.value,
         ContentSignal.quality,
-    ).where(ContentSignal.signal_type.like("pdq%"))
+    ).where(ContentSignal.signal_type.in_(list(queries)))
     for rows in _chunks(db_session, query):
-        rows = [r for r in rows if _is_pdq(r[1]) and len(r[2]) == 64]
-        if not rows:
-            continue
-        bits = _bits(r[2].lower() for r in rows)
-        nearest = _distances(bits, queries).min(axis=1)
-        for row, distance in zip(rows, nearest, strict=True):
-            # Low-quality hashes are kept but matched exactly only (the scan API's rule).
-            low_quality = row[3] is not None and row[3] < settings.pdq_min_quality
-            if distance <= threshold and (distance == 0 or not low_quality):
-                yield row[0], row[1], int(distance)
+        by_type: dict[str, list[Any]] = {}
+        for row in rows:
+            if len(row[2]) == 64:
+                by_type.setdefault(row[1], []).append(row)
+        for signal_type, typed in by_type.items():
+            bits = _bits(r[2].lower() for r in typed)
+            nearest = _distances(bits, queries[signal_type]).min(axis=1)
+            gate = min_quality(signal_type, settings)
+            for row, distance in zip(typed, nearest, strict=True):
+                # Low-quality hashes are kept but matched exactly only (the scan API's rule).
+                low_quality = row[3] is not None and row[3] < gate
+                if distance <= threshold and (distance == 0 or not low_quality):
+                    yield row[0], row[1], int(distance)
 
 
 def _vpdq_scan(

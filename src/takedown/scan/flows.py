@@ -111,11 +111,11 @@ def _low_quality(signal: dict[str, Any], settings: Settings) -> bool:
     return (
         _is_pdq_family(str(signal.get("type")))
         and isinstance(quality, int | float)
-        and quality < _min_quality(str(signal.get("type")), settings)
+        and quality < min_quality(str(signal.get("type")), settings)
     )
 
 
-def _min_quality(signal_type: str, settings: Settings) -> int:
+def min_quality(signal_type: str, settings: Settings) -> int:
     """Region signals have their own gate (docs/match-quality.md, measured in bench/RESULTS.md)."""
     if signal_type in REGION_SIGNAL_TYPES:
         return settings.region_min_quality
@@ -145,7 +145,7 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
             exact_only_noted.add(signal_type)
             outcome.notes.append(
                 f"{signal_type} quality {signal.get('quality')} is below "
-                f"{_min_quality(signal_type, settings)}: matched exactly only"
+                f"{min_quality(signal_type, settings)}: matched exactly only"
             )
         batch = batches[(signal_type, exact_only)]
         queued.append((signal, (signal_type, exact_only), len(batch)))
