@@ -104,9 +104,7 @@ def distractor_image(index: int, seed: int) -> Image.Image:
 
 
 def jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    return Image.open(io.BytesIO(jpeg_bytes(image, quality))).convert("RGB")
 
 
 def _colour(rng: np.random.Generator) -> tuple[int, int, int]:
@@ -240,14 +238,33 @@ IMAGE_TRANSFORM_FUNCTIONS = {
 
 
 def image_copy(original: Image.Image, transform: str, strength: int, seed: int, index: int):
-    """A re-uploaded copy: transformed, shrunk a little, re-encoded as JPEG."""
+    """A re-uploaded copy: transformed, shrunk a little, re-encoded as JPEG (decoded by Pillow)."""
+    return Image.open(io.BytesIO(image_copy_jpeg(original, transform, strength, seed, index)))
+
+
+def image_copy_jpeg(
+    original: Image.Image, transform: str, strength: int, seed: int, index: int
+) -> bytes:
+    """The JPEG file of `image_copy`, as it would be uploaded."""
     rng = np.random.default_rng([seed, 3, index, IMAGE_TRANSFORMS.index(transform), strength])
     copy = IMAGE_TRANSFORM_FUNCTIONS[transform](original, strength, rng)
     scale = rng.uniform(0.6, 1.0)
     copy = copy.resize(
         (max(32, int(copy.width * scale)), max(32, int(copy.height * scale))), Image.LANCZOS
     )
-    return jpeg_roundtrip(copy, quality=85 if strength == 1 else 70)
+    return jpeg_bytes(copy, quality=85 if strength == 1 else 70)
+
+
+def jpeg_bytes(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 # --- videos --------------------------------------------------------------------------------

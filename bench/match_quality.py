@@ -32,8 +32,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from PIL import Image  # noqa: E402
+
 import generate  # noqa: E402
+from takedown.media import decode  # noqa: E402
+from takedown.media import image as media_image  # noqa: E402
+from takedown.media import model as media_model  # noqa: E402
+from takedown.settings import Settings  # noqa: E402
 from takedown.signals import match_rule, normalise, regions, rotation  # noqa: E402
+
+SETTINGS = Settings()
 
 DATA = ROOT / "bench" / "data"
 BASELINE_PDQ_THRESHOLD = 31
@@ -61,22 +69,39 @@ def _region(hashes: list[regions.RegionHash]) -> list[tuple[str, str, bytes, int
     return [(h.type, h.variant, bytes.fromhex(h.value), h.quality) for h in hashes]
 
 
-def hash_reference(image) -> Hashes:
+def _as_uploaded(data: bytes):
+    """The picture as POST /v1/scan decodes it (block-averaged at large sizes)."""
+    return decode(data, settings=SETTINGS).image
+
+
+def hash_reference(data: bytes) -> Hashes:
+    """An image file as banked. The plain PDQ (the baseline) is taken at full resolution."""
+    image = Image.open(io.BytesIO(data))
+    return Hashes(_plain(image), _region(regions.reference_hashes(_as_uploaded(data))))
+
+
+def hash_query(data: bytes, rotations: bool = True) -> Hashes:
+    image = Image.open(io.BytesIO(data))
+    uploaded = _as_uploaded(data)
+    return Hashes(_plain(image), _region(regions.query_hashes(uploaded, rotations=rotations)))
+
+
+def hash_frame_reference(image) -> Hashes:
     return Hashes(_plain(image), _region(regions.reference_hashes(image)))
 
 
-def hash_query(image, rotations: bool = True) -> Hashes:
-    return Hashes(_plain(image), _region(regions.query_hashes(image, rotations=rotations)))
+def hash_frame_query(image) -> Hashes:
+    return Hashes(_plain(image), _region(regions.query_hashes(image, rotations=False)))
 
 
 def _original_job(args: tuple[int, int]) -> Hashes:
     index, seed = args
-    return hash_reference(generate.original_image(index, seed))
+    return hash_reference(generate.png_bytes(generate.original_image(index, seed)))
 
 
 def _distractor_job(args: tuple[int, int]) -> Hashes:
     index, seed = args
-    return hash_query(generate.distractor_image(index, seed))
+    return hash_query(generate.png_bytes(generate.distractor_image(index, seed)))
 
 
 def _copies_job(args: tuple[int, int]) -> list[tuple[str, int, Hashes]]:
@@ -85,7 +110,7 @@ def _copies_job(args: tuple[int, int]) -> list[tuple[str, int, Hashes]]:
     out = []
     for transform in generate.IMAGE_TRANSFORMS:
         for strength in generate.STRENGTHS:
-            copy = generate.image_copy(original, transform, strength, seed, index)
+            copy = generate.image_copy_jpeg(original, transform, strength, seed, index)
             out.append((transform, strength, hash_query(copy)))
     return out
 
@@ -119,18 +144,13 @@ class VideoHashes:
 
 
 def hash_video(data: bytes, *, bank: bool) -> VideoHashes:
-    from PIL import Image
-
     frames = decode_frames(data)
     baseline = [_plain(Image.fromarray(p)) for _, p in sample_per_second(frames, 1.0)]
     if bank:
         dense = sample_per_second(frames, match_rule.BANK_VIDEO_FRAMES_PER_SECOND)
-        takedown = [hash_reference(Image.fromarray(p)) for _, p in dense]
+        takedown = [hash_frame_reference(Image.fromarray(p)) for _, p in dense]
     else:
-        takedown = [
-            hash_query(Image.fromarray(p), rotations=False)
-            for _, p in sample_per_second(frames, 1.0)
-        ]
+        takedown = [hash_frame_query(Image.fromarray(p)) for _, p in sample_per_second(frames, 1.0)]
     return VideoHashes(baseline, takedown)
 
 
@@ -154,7 +174,7 @@ def _video_distractor_job(args: tuple[int, int]) -> VideoHashes:
 
 def _code_version() -> str:
     digest = hashlib.sha256()
-    for module in (generate, normalise, regions, rotation, match_rule):
+    for module in (generate, normalise, regions, rotation, match_rule, media_image, media_model):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes().split(b"# --- matching")[0])
     return digest.hexdigest()[:16]

@@ -38,17 +38,12 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-async def api_key(request: Request) -> str:
-    """The bearer key, not yet checked (no I/O): for a sync route that calls `authorize` first
-    thing in its own worker thread, instead of a `require_scope` dependency's thread hop."""
+def authorize(*, db_session: Session, request: Request, scope: str) -> Principal:
+    """What `require_scope(scope)` checks, as a plain call from a sync route's own worker
+    thread (no dependency, no extra thread hop): 401 or 403, or the caller."""
     key = bearer_key(request)
     if key is None:
         raise _missing_api_key()
-    return key
-
-
-def authorize(*, db_session: Session, key: str, scope: str) -> Principal:
-    """What `require_scope(scope)` checks, as a plain call: 401 or 403, or the caller."""
     return _with_scope(_authenticated(db_session, key), scope)
 
 

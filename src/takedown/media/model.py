@@ -19,7 +19,7 @@ HASH_IMAGE_SIZE = 128 * HASH_MAX_WINDOW
 # Still images are decoded averaged over the largest block (1, 2, 4 or 8 px) that leaves at
 # least this many pixels on the short side: signals/pdq_blocks.py then reproduces the
 # full-resolution PDQ within a few bits (measured in bench/RESULTS.md, "Hashing").
-MIN_BLOCKED_SIDE = 256
+MIN_BLOCKED_SIDE = 192
 
 
 def block_for(width: int, height: int) -> int:

@@ -48,6 +48,12 @@ class Box:
         return self.bottom - self.top
 
 
+def _rgb_array(image: Image.Image | np.ndarray) -> np.ndarray:
+    if isinstance(image, np.ndarray):
+        return np.ascontiguousarray(image[..., :3], dtype=np.uint8)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
 def working_copy(image: Image.Image | np.ndarray) -> np.ndarray:
     """RGB uint8 array whose longest side is at most WORKING_SIZE."""
     if isinstance(image, np.ndarray):
@@ -167,3 +173,26 @@ def trim_borders(pixels: np.ndarray, *, chrome: bool = False) -> np.ndarray:
 def normalise(image: Image.Image | np.ndarray) -> np.ndarray:
     """Working copy with uniform borders and sparse screenshot chrome trimmed."""
     return trim_borders(working_copy(image), chrome=True)
+
+
+def trimmed_content(image: Image.Image | np.ndarray, small: np.ndarray | None = None) -> np.ndarray:
+    """The picture at its decoded resolution, cut to the box `normalise` keeps.
+
+    The box is found on the small working copy (`small`, made here if not given), but the
+    pixels come from the decode: a boxed copy's content may fill only half the working copy.
+    Hashed from there, a pillarboxed copy's PDQ moved 20 bits from its original's; hashed from
+    the decoded pixels, 0 (tests/test_border_trim_keeps_boxed_copies_close.py's pictures).
+    """
+    pixels = _rgb_array(image)
+    if small is None:
+        small = working_copy(pixels)
+    box = find_content(small, chrome=True)
+    if box == Box(0, 0, small.shape[1], small.shape[0]):
+        return pixels
+    scale_y, scale_x = pixels.shape[0] / small.shape[0], pixels.shape[1] / small.shape[1]
+    return np.ascontiguousarray(
+        pixels[
+            round(box.top * scale_y) : round(box.bottom * scale_y),
+            round(box.left * scale_x) : round(box.right * scale_x),
+        ]
+    )

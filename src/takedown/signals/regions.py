@@ -20,7 +20,7 @@ from PIL import Image
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
-from takedown.signals.normalise import normalise, working_copy
+from takedown.signals.normalise import normalise, trimmed_content, working_copy
 from takedown.signals.pdq import PdqSignal, bits_hex
 from takedown.signals.pdq_blocks import pdq_bits
 from takedown.signals.rotation import QUERY_ANGLES, derotate
@@ -96,13 +96,13 @@ def _hashes_of(normalised: np.ndarray, variant: str = "") -> list[RegionHash]:
 
 def reference_hashes(image: Image.Image | np.ndarray) -> list[RegionHash]:
     """Region hashes of bank media (what the index stores)."""
-    return _hashes_of(normalise(image))
+    return _hashes_of(trimmed_content(image))
 
 
 def query_hashes(image: Image.Image | np.ndarray, *, rotations: bool = True) -> list[RegionHash]:
     """Region hashes of an upload: as is, then at each small de-rotation."""
     pixels = working_copy(image)
-    hashes = _hashes_of(normalise(pixels))
+    hashes = _hashes_of(trimmed_content(image, pixels))
     if rotations:
         for angle in QUERY_ANGLES:
             hashes.extend(_hashes_of(normalise(derotate(pixels, angle)), f"rotated {angle:+g}"))

@@ -17,7 +17,7 @@ from typing import ClassVar
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
-from takedown.signals.normalise import normalise
+from takedown.signals.normalise import trimmed_content
 from takedown.signals.regions import bands, center_region, pdq_hex
 from takedown.signals.vpdq import VpdqFrame, parse_vpdq, serialise_vpdq
 
@@ -28,7 +28,7 @@ def _frames(media: DecodedMedia) -> dict[str, list[VpdqFrame]]:
     if cached is None:
         cached = {cls.name: [] for cls in VIDEO_REGION_SIGNALS}
         for frame in media.frames:
-            pixels = normalise(frame.image)
+            pixels = trimmed_content(frame.image)
             band = bands(pixels)
             for name, region in (
                 (VpdqNormSignal.name, pixels),
