@@ -55,3 +55,36 @@ def test_a_few_mistakes_do_not_lock(app, settings) -> None:  # type: ignore[no-u
     for _ in range(settings.console_login_failures - 1):
         assert browser.login("ade", "typo").status_code == 401
     assert browser.login("ade").status_code == 303
+
+
+def test_address_is_refused_after_too_many_failures_across_usernames(app, settings) -> None:  # type: ignore[no-untyped-def]
+    """Password spraying: one failure each for many usernames from one address locks the address
+    (not the usernames), so a valid sign-in from it is refused; another address is not."""
+    settings.console_login_failures_per_address = 5
+    make_user(settings, "noor", "reviewer")
+    sprayer = ConsoleBrowser(
+        TestClient(app, base_url="http://testserver", client=("203.0.113.7", 1))
+    )
+    for n in range(settings.console_login_failures_per_address):
+        assert sprayer.login(f"guess-{n}", "Summer2026!").status_code == 401
+
+    refused = sprayer.login("noor")  # right password, but from the spraying address
+    assert refused.status_code == 429
+    assert "from this network address" in refused.text
+    elsewhere = ConsoleBrowser(
+        TestClient(app, base_url="http://testserver", client=("198.51.100.4", 1))
+    )
+    assert elsewhere.login("noor").status_code == 303
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        actors = set(
+            db_session.scalars(
+                select(AuditEntry.actor).where(AuditEntry.action == "console.login_failed")
+            )
+        )
+    assert len(actors) == 1  # every failure from the one address, under one keyed hash
+    (actor,) = actors
+    assert actor.startswith("address:") and "203.0.113.7" not in actor
+
+    clock.advance(timedelta(minutes=settings.console_login_window_minutes + 1))
+    assert sprayer.login("noor").status_code == 303

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 30  # console sessions end after this much inactivity
     # a console username is locked for the window after this many failed sign-ins within it
     console_login_failures: int = 10
+    # a client address is refused for the window after this many failed sign-ins within it, for
+    # any username (guessing across many accounts)
+    console_login_failures_per_address: int = 50
     console_login_window_minutes: int = 15
     claim_minutes: int = 30  # a reviewer's claim on a case lapses after this, so cases never stick
     platform_media_url: str = ""  # e.g. https://media.example/{content_id}

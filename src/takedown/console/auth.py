@@ -217,21 +217,36 @@ def login_subject(username: str) -> str:
     return f"username:{username[:100]}"
 
 
-def login_locked(*, db_session: Session, settings: Settings, username: str) -> bool:
-    """Whether `username` has had too many failed sign-ins within the window: online password
-    guessing against a reviewer's account stops there, even with the right password, until the
-    window has passed. Counted from the audit log, so every serving process agrees."""
+def login_actor(address_hash: str | None) -> str:
+    """The audit actor of a sign-in attempt: its client address, kept only as a keyed hash."""
+    return f"address:{address_hash}" if address_hash else "public"
+
+
+def login_locked(
+    *, db_session: Session, settings: Settings, username: str, address_hash: str | None
+) -> str | None:
+    """Why this sign-in is refused before its password is checked, or None: too many failed
+    sign-ins within the window for `username` (online guessing against one reviewer's account,
+    which stops there even with the right password) or from this client address (guessing
+    across many accounts). Counted from the audit log, so every serving process agrees."""
     since = clock.now() - timedelta(minutes=settings.console_login_window_minutes)
-    failures = db_session.scalar(
+    recent_failures = (
         select(func.count())
         .select_from(AuditEntry)
-        .where(
-            AuditEntry.action == LOGIN_FAILED,
-            AuditEntry.subject == login_subject(username),
-            AuditEntry.at > since,
-        )
+        .where(AuditEntry.action == LOGIN_FAILED, AuditEntry.at > since)
     )
-    return (failures or 0) >= settings.console_login_failures
+    by_username = db_session.scalar(
+        recent_failures.where(AuditEntry.subject == login_subject(username))
+    )
+    if (by_username or 0) >= settings.console_login_failures:
+        return "username"
+    if address_hash is not None:
+        by_address = db_session.scalar(
+            recent_failures.where(AuditEntry.actor == login_actor(address_hash))
+        )
+        if (by_address or 0) >= settings.console_login_failures_per_address:
+            return "address"
+    return None
 
 
 def new_login_csrf(settings: Settings) -> tuple[str, str]:

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown import addresses
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
@@ -33,6 +34,7 @@ from takedown.console.auth import (
     check_login_csrf,
     current_console_user,
     end_session,
+    login_actor,
     login_locked,
     login_subject,
     new_login_csrf,
@@ -48,6 +50,8 @@ from takedown.settings import Settings
 from takedown.web.templating import render
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+# Why a sign-in is refused before its password is checked (console.auth.login_locked).
+LOCKED_BY = {"username": "for this username", "address": "from this network address"}
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
 reviewer = require_console_user(Role.REVIEWER)
@@ -148,25 +152,30 @@ def login(
 
     if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return again(403, "The form expired. Please sign in again.")
+    client = addresses.address_hash(settings, request.client.host if request.client else None)
     # Checked before the password, so a locked account cannot be probed (and costs no argon2).
-    if login_locked(db_session=db_session, settings=settings, username=username):
+    locked = login_locked(
+        db_session=db_session, settings=settings, username=username, address_hash=client
+    )
+    if locked is not None:
         record(
             db_session=db_session,
-            actor="public",
+            actor=login_actor(client),
             action="console.login_locked",
             subject=login_subject(username),
+            details={"locked": locked},
         )
         db_session.commit()
         return again(
             429,
-            "Too many failed sign-ins for this username. Try again in "
+            f"Too many failed sign-ins {LOCKED_BY[locked]}. Try again in "
             f"{settings.console_login_window_minutes} minutes, or ask an administrator.",
         )
     user = check_login(db_session=db_session, username=username, password=password)
     if user is None:
         record(
             db_session=db_session,
-            actor="public",
+            actor=login_actor(client),
             action=LOGIN_FAILED,
             subject=login_subject(username),
         )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from takedown import clock
+from takedown import addresses, clock
 from takedown.audit.service import record
 from takedown.cases import media as case_media
 from takedown.cases.models import OPEN_STATUSES, Case, CaseStatus, Category, MediaSource
@@ -94,7 +94,7 @@ def submit_report(
             return Answer(previous.response, replayed=True)
 
     email = str(data.reporter.email).lower() if data.reporter.email else None
-    address_hash = service.address_hash(settings, submission.client_address)
+    address_hash = addresses.address_hash(settings, submission.client_address)
     service.check_rate_limits(
         db_session=db_session,
         settings=settings,

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
-import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,25 +17,6 @@ from takedown.reports.models import IdempotentReport, Report, ReporterFlag
 from takedown.settings import Settings
 
 RATE_WINDOW = timedelta(hours=1)
-
-
-def _address_key(settings: Settings) -> bytes:
-    """A per-installation key so stored address hashes cannot be reversed by trying every IP."""
-    path = Path(settings.data_dir) / "report-address.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "xb") as handle:  # first process wins; others read its key
-                handle.write(secrets.token_bytes(32))
-        except FileExistsError:
-            pass
-    return path.read_bytes()
-
-
-def address_hash(settings: Settings, address: str | None) -> str | None:
-    if not address:
-        return None
-    return hmac.new(_address_key(settings), address.encode(), hashlib.sha256).hexdigest()
 
 
 def check_rate_limits(
