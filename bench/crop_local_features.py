@@ -111,13 +111,16 @@ def fit(query: np.ndarray, bank: np.ndarray, inlier_error: float) -> tuple[int, 
 
 
 class Bank:
-    def __init__(self, originals: list[Features], radius: int, inlier_error: float) -> None:
+    def __init__(
+        self, originals: list[Features], radius: int, inlier_error: float, ratio: float
+    ) -> None:
         self.points = np.concatenate([points for points, _ in originals])
         self.owner = np.concatenate([[i] * len(d) for i, (_, d) in enumerate(originals)])
         self.index = faiss.IndexBinaryFlat(256)
         self.index.add(np.concatenate([d for _, d in originals]))
         self.radius = radius
         self.inlier_error = inlier_error
+        self.ratio = ratio
 
     def fits(self, query: Features) -> dict[int, tuple[int, int, float]]:
         """Every original with at least 6 query descriptors in range, and its fit."""
@@ -131,7 +134,18 @@ class Bank:
         owners = self.owner[rows]
         order = np.lexsort((distances.astype(np.int64), query_rows, owners))
         owners, query_rows, rows = owners[order], query_rows[order], rows[order]
+        distances = distances.astype(np.int64)[order]
         nearest = np.r_[True, (owners[1:] != owners[:-1]) | (query_rows[1:] != query_rows[:-1])]
+        if self.ratio < 1:
+            # Lowe's ratio test within each original: a descriptor whose runner-up in the same
+            # picture is nearly as close (an arc of one circle among many) is ambiguous.
+            firsts = np.flatnonzero(nearest)
+            runner_up = firsts + 1
+            has_runner_up = runner_up < len(owners)
+            has_runner_up[has_runner_up] = ~nearest[runner_up[has_runner_up]]
+            second = np.full(len(firsts), np.inf)
+            second[has_runner_up] = distances[runner_up[has_runner_up]]
+            nearest[firsts[distances[firsts] >= self.ratio * second]] = False
         owners, query_rows, rows = owners[nearest], query_rows[nearest], rows[nearest]
         starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
         found = {}
@@ -151,6 +165,9 @@ def main() -> None:
     parser.add_argument("--side", type=int, default=400)
     parser.add_argument("--radius", type=int, default=40)
     parser.add_argument("--inlier-error", type=float, default=0.01)
+    parser.add_argument(
+        "--ratio", type=float, nargs="+", default=[1.0], help="Lowe ratio tests to try (1: off)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     cv2.setNumThreads(1)
@@ -160,7 +177,19 @@ def main() -> None:
         originals = list(pool.map(_original, jobs(args.originals)))
         copies = list(pool.map(_copies, jobs(args.originals)))
         distractors = list(pool.map(_distractor, jobs(args.distractors), chunksize=50))
-    bank = Bank(originals, args.radius, args.inlier_error)
+    features_seconds = time.perf_counter() - started
+    for ratio in args.ratio:
+        report(args, Bank(originals, args.radius, args.inlier_error, ratio), copies, distractors)
+    print(f"features: {features_seconds:.0f} s")
+
+
+def report(
+    args: argparse.Namespace,
+    bank: Bank,
+    copies: list[list[tuple[str, int, Features]]],
+    distractors: list[Features],
+) -> None:
+    started = time.perf_counter()
     true_fits: list[tuple[str, int, tuple[int, int, float]]] = []
     false_fits: list[tuple[int, int, float]] = []
     for index, copy_list in enumerate(copies):
@@ -174,7 +203,8 @@ def main() -> None:
     print(
         f"{args.originals} originals, {args.distractors} distractors, {pairs:,} pairs;"
         f" {args.keypoints} keypoints at {args.side} px, radius {args.radius},"
-        f" inlier error {args.inlier_error}; {time.perf_counter() - started:.0f} s"
+        f" inlier error {args.inlier_error}, ratio {bank.ratio};"
+        f" {time.perf_counter() - started:.0f} s"
     )
     print(f"most inliers of a false pair: {max((f[0] for f in false_fits), default=0)}")
     raw = {}
