@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
-from takedown.signals.normalise import normalise  # noqa: E402
+from takedown.signals.normalise import trim_borders, working_copy  # noqa: E402
 from takedown.signals.regions import pdq_hex  # noqa: E402
 
 KEEPS = (0.9, 0.75)  # bench/generate.py `crop`, strengths 1 and 2
@@ -59,11 +59,11 @@ def main() -> None:
         found = {1: 0, 2: 0}
         for index in range(args.originals):
             original = generate.original_image(index, args.seed)
-            pixels = normalise(original)
+            pixels = trim_borders(working_copy(original), chrome=True)
             bank = [window_hash(pixels, *w) for w in grid]
             for strength in (1, 2):
                 copy = generate.image_copy(original, "crop", strength, args.seed, index)
-                query = pdq_hex(normalise(copy))[0]
+                query = pdq_hex(trim_borders(working_copy(copy), chrome=True))[0]
                 found[strength] += min(distance(query, b) for b in bank) <= 31
         recall = [100 * found[s] / args.originals for s in (1, 2)]
         print(f"| {step:.2f} | {len(grid)} | {recall[0]:.1f} % | {recall[1]:.1f} % |")

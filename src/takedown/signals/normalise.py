@@ -170,13 +170,9 @@ def trim_borders(pixels: np.ndarray, *, chrome: bool = False) -> np.ndarray:
     return np.ascontiguousarray(pixels[box.top : box.bottom, box.left : box.right])
 
 
-def normalise(image: Image.Image | np.ndarray) -> np.ndarray:
-    """Working copy with uniform borders and sparse screenshot chrome trimmed."""
-    return trim_borders(working_copy(image), chrome=True)
-
-
 def trimmed_content(image: Image.Image | np.ndarray, small: np.ndarray | None = None) -> np.ndarray:
-    """The picture at its decoded resolution, cut to the box `normalise` keeps.
+    """The picture at its decoded resolution, cut to the box left after trimming uniform borders
+    and sparse screenshot chrome (`find_content`).
 
     The box is found on the small working copy (`small`, made here if not given), but the
     pixels come from the decode: a boxed copy's content may fill only half the working copy.

@@ -20,7 +20,7 @@ from PIL import Image
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
-from takedown.signals.normalise import normalise, trimmed_content, working_copy
+from takedown.signals.normalise import trim_borders, trimmed_content, working_copy
 from takedown.signals.pdq import PdqSignal, bits_hex
 from takedown.signals.pdq_blocks import pdq_bits
 from takedown.signals.rotation import QUERY_ANGLES, derotate
@@ -105,7 +105,8 @@ def query_hashes(image: Image.Image | np.ndarray, *, rotations: bool = True) -> 
     hashes = _hashes_of(trimmed_content(image, pixels))
     if rotations:
         for angle in QUERY_ANGLES:
-            hashes.extend(_hashes_of(normalise(derotate(pixels, angle)), f"rotated {angle:+g}"))
+            turned = trim_borders(derotate(pixels, angle), chrome=True)
+            hashes.extend(_hashes_of(turned, f"rotated {angle:+g}"))
     return hashes
 
 
