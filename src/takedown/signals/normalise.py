@@ -57,7 +57,7 @@ def _rgb_array(image: Image.Image | np.ndarray) -> np.ndarray:
 def working_copy(image: Image.Image | np.ndarray) -> np.ndarray:
     """RGB uint8 array whose longest side is at most WORKING_SIZE."""
     if isinstance(image, np.ndarray):
-        image = Image.fromarray(np.ascontiguousarray(image[..., :3]).astype(np.uint8))
+        image = Image.fromarray(_rgb_array(image))
     image = image.convert("RGB")
     longest = max(image.size)
     if longest > WORKING_SIZE:
