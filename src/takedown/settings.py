@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"  # base of links sent to reporters
     run_background_jobs: bool = True  # the embedded server runs timers, outbox and index refresh
     job_interval_seconds: float = 1.0  # how often the job loop wakes
+    # POST /v1/scan accepts a key it checked this recently without asking the database again, so
+    # a revoked key (or a disabled staff user) may still scan for this long; at most 2 s, 0: never
+    api_key_cache_seconds: float = Field(default=2.0, ge=0.0, le=2.0)
 
     # --- hostile media limits --------------------------------------------------------------
     max_image_bytes: int = 25 * 1024 * 1024  # larger images: 413 file_too_large

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION
 from takedown.auth.models import ROLE_RANK, Role
-from takedown.auth.service import Principal, authenticate
+from takedown.auth.service import Principal, authenticate, remember, remembered
 from takedown.errors import Forbidden, Unauthorized
 
 
@@ -38,13 +38,34 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     return dependency
 
 
-def authorize(*, db_session: Session, request: Request, scope: str) -> Principal:
-    """What `require_scope(scope)` checks, as a plain call from a sync route's own worker
-    thread (no dependency, no extra thread hop): 401 or 403, or the caller."""
+def authorize(
+    *,
+    db_session: Session,
+    request: Request,
+    scope: str,
+    remember_for: float = 0.0,
+    database_url: str = "",
+) -> Principal:
+    """What `require_scope(scope)` checks, as a plain call from a worker thread (no dependency,
+    no extra thread hop): 401 or 403, or the caller. With `remember_for` > 0 a valid key is
+    also kept that many seconds for `authorize_remembered` (with the same `database_url`)."""
     key = bearer_key(request)
     if key is None:
         raise _missing_api_key()
-    return _with_scope(_authenticated(db_session, key), scope)
+    principal = _authenticated(db_session, key)
+    remember(database_url=database_url, key=key, principal=principal, seconds=remember_for)
+    return _with_scope(principal, scope)
+
+
+def authorize_remembered(*, request: Request, scope: str, database_url: str) -> Principal | None:
+    """`authorize` from the keys checked in the last few seconds, without the database (fit for
+    the event loop): the caller, 401 without a key, 403 without the scope; None when the key
+    was not checked recently and `authorize` must ask the database."""
+    key = bearer_key(request)
+    if key is None:
+        raise _missing_api_key()
+    principal = remembered(database_url=database_url, key=key)
+    return None if principal is None else _with_scope(principal, scope)
 
 
 def require_role(minimum: Role) -> Callable[..., Awaitable[Principal]]:

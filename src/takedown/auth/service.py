@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
@@ -71,8 +72,8 @@ _PRINCIPAL_BY_KEY_HASH = (
 def authenticate(*, db_session: Session, key: str) -> Principal | None:
     """The key's principal, or None if it is unknown, revoked, or its staff user is disabled.
 
-    One query of plain columns. Nothing is cached, so a revoked key or a disabled user is
-    refused from the next request on, in every process.
+    One query of plain columns, nothing cached here: a revoked key or a disabled user is refused
+    from the next request on, except where a route asks `remembered` first (POST /v1/scan).
     """
     connection = db_session.connection()  # plain rows: no ORM compile or identity map
     row = connection.execute(_PRINCIPAL_BY_KEY_HASH, {"key_hash": hash_key(key)}).first()
@@ -87,3 +88,27 @@ def authenticate(*, db_session: Session, key: str) -> Principal | None:
         user_id=row.user_id,
         role=row.role if row.user_id is not None else None,
     )
+
+
+# Valid keys checked in the last few seconds, by (database URL, key hash). Only valid keys go in,
+# so unknown keys cannot fill it. settings.api_key_cache_seconds (at most 2 s) bounds how long a
+# process that just checked a key still accepts it after it is revoked or its user disabled.
+_recent: dict[tuple[str, str], tuple[float, Principal]] = {}
+_RECENT_MAX = 1024
+
+
+def remember(*, database_url: str, key: str, principal: Principal, seconds: float) -> None:
+    """Let `remembered` answer for `key` for the next `seconds` (0: not at all)."""
+    if seconds <= 0:
+        return
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()  # over a thousand keys within two seconds: start over, never grow
+    _recent[(database_url, hash_key(key))] = (time.monotonic() + seconds, principal)
+
+
+def remembered(*, database_url: str, key: str) -> Principal | None:
+    """The principal `remember` kept for `key`, while it is fresh; None otherwise."""
+    entry = _recent.get((database_url, hash_key(key)))
+    if entry is None or entry[0] <= time.monotonic():
+        return None
+    return entry[1]

@@ -9,6 +9,15 @@ from pydantic import BaseModel, Field
 from takedown.scan.models import Verdict
 
 
+class ScanForm(BaseModel):
+    """POST /v1/scan's multipart form: validated by this model and documented in /docs from it."""
+
+    file: bytes = Field(description="The uploaded image or video")
+    content_id: str = Field(min_length=1, max_length=255, description="Platform content id")
+    account_id: str | None = Field(None, max_length=255, description="Uploader's account id")
+    content_url: str | None = Field(None, description="Where the content lives on the platform")
+
+
 class MatchOut(BaseModel):
     bank: str
     entry_id: int

@@ -3,66 +3,115 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from takedown.api.deps import get_settings
-from takedown.auth.dependencies import authorize, require_scope
+from takedown.auth.dependencies import authorize, authorize_remembered, require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
 from takedown.banks.service import normalise_entry
-from takedown.errors import InvalidInput, MediaTooLarge
+from takedown.errors import InvalidInput
 from takedown.scan import flows, metrics
-from takedown.scan.schemas import LookupOut, MatchOut, ScanOut
+from takedown.scan.form import read_scan_upload
+from takedown.scan.schemas import LookupOut, MatchOut, ScanForm, ScanOut
 from takedown.settings import Settings
 from takedown.store.db import session_factory
 
 router = APIRouter(prefix="/v1", tags=["scan"])
 
 
-def _read_upload(upload: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, refusing more than `limit` without reading them all into memory."""
-    data = upload.file.read(limit + 1)
-    if len(data) > limit:
-        raise MediaTooLarge(f"uploads are limited to {limit} bytes", limit=limit)
-    if not data:
-        raise InvalidInput("the uploaded file is empty", code="empty_file")
-    return data
+_SCAN_FORM_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": ScanForm.model_json_schema()}},
+    }
+}
+_SCAN_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "missing_api_key, invalid_api_key"},
+    403: {"description": "missing_scope"},
+    413: {"description": "media_too_large, file_too_large, too_many_pixels, video_too_long, ..."},
+    415: {"description": "unsupported_format, no_video_stream"},
+    422: {"description": "invalid_input (form fields), empty_file, corrupt_media, ..."},
+}
 
 
 # The hot path, so it is written leaner than other routes (bench/RESULTS.md, POST /v1/scan):
-# - a plain `def`: hashing is CPU-bound, so FastAPI runs it in its thread pool, and everything
-#   else that blocks (the key check, the ledger write and its commit) happens in that same worker
-#   thread: one thread hop per scan instead of five;
-# - no dependencies but the form: the session is opened and committed here rather than by
-#   DB_SESSION, and the key is checked by `authorize` (FastAPI's dependency machinery cost
-#   0.26 ms a scan);
+# - the key is checked first, from the keys this process checked in the last
+#   `api_key_cache_seconds` (at most 2 s: how long a revoked key may still scan) without the
+#   database; a key not seen that recently is checked in a worker thread before any of the body
+#   is read, so unauthenticated callers never get their upload read;
+# - the multipart body is parsed here as it streams in (scan/form.py: the file into memory,
+#   413 as soon as it passes the limit), not by FastAPI's File/Form parameters, which spool the
+#   file and validate through the dependency machinery; ScanForm validates the fields (422 as
+#   before) and documents them in /docs;
+# - then one worker-thread hop for everything that blocks: hashing (CPU-bound), matching, the
+#   ledger rows and the durable commit (DB_SESSION's dependency would cost more);
 # - the answer is returned as a ready Response (FastAPI would validate a returned model again).
-@router.post("/scan", response_model=ScanOut, summary="Scan an upload against the hash banks")
-def scan(
-    request: Request,
-    file: UploadFile = File(..., description="The uploaded image or video"),
-    content_id: str = Form(..., min_length=1, max_length=255, description="Platform content id"),
-    account_id: str | None = Form(None, max_length=255, description="Uploader's account id"),
-    content_url: str | None = Form(None, description="Where the content lives on the platform"),
-) -> Response:
+@router.post(
+    "/scan",
+    response_model=ScanOut,
+    openapi_extra=_SCAN_FORM_DOC,
+    responses=_SCAN_ERRORS,
+    summary="Scan an upload against the hash banks",
+)
+async def scan(request: Request) -> Response:
     """Hash the upload, match every signal (every PDQ orientation) against the enabled banks,
     and answer block, review or allow. The scan and its matches are recorded before the answer."""
-    started = time.perf_counter()
     settings: Settings = request.app.state.settings
+    database_url = settings.resolved_database_url
+    if authorize_remembered(request=request, scope=Scope.SCAN, database_url=database_url) is None:
+        await run_in_threadpool(_check_key, request, settings, database_url)
+    limit = max(settings.max_image_bytes, settings.max_video_bytes)
+    upload = await read_scan_upload(request, max_file_bytes=limit)
+    started = time.perf_counter()  # takedown_scan_seconds: from the upload's last byte on
+    try:
+        form = ScanForm(file=upload.data, **upload.fields)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        ) from None
+    if not form.file:
+        raise InvalidInput("the uploaded file is empty", code="empty_file")
+    return await run_in_threadpool(
+        _scan, request, settings, database_url, form, upload.filename, started
+    )
+
+
+def _check_key(request: Request, settings: Settings, database_url: str) -> None:
+    with session_factory(database_url)() as db_session:
+        authorize(
+            db_session=db_session,
+            request=request,
+            scope=Scope.SCAN,
+            remember_for=settings.api_key_cache_seconds,
+            database_url=database_url,
+        )
+
+
+def _scan(
+    request: Request,
+    settings: Settings,
+    database_url: str,
+    form: ScanForm,
+    filename: str | None,
+    started: float,
+) -> Response:
     # Closing the session rolls back whatever was not committed (an error on the way).
-    with session_factory(settings.resolved_database_url)() as db_session:
-        authorize(db_session=db_session, request=request, scope=Scope.SCAN)
-        data = _read_upload(file, max(settings.max_image_bytes, settings.max_video_bytes))
+    with session_factory(database_url)() as db_session:
         result = flows.scan_upload(
             db_session=db_session,
             settings=settings,
             index=request.app.state.index,
-            data=data,
-            content_id=content_id,
-            account_id=account_id or None,
-            content_url=content_url or None,
-            filename=file.filename,
+            data=form.file,
+            content_id=form.content_id,
+            account_id=form.account_id or None,
+            content_url=form.content_url or None,
+            filename=filename,
         )
         db_session.commit()  # durable before the answer
     answer = ScanOut(
