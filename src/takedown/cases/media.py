@@ -63,23 +63,24 @@ def read_bytes(settings: Settings, media: CaseMedia) -> bytes:
 
 def compute_signals(
     settings: Settings, data: bytes, filename: str | None
-) -> tuple[str, list[dict[str, Any]]]:
-    """(media type, signals) from the signals concern, exactly as a scan computes them."""
+) -> tuple[str, list[dict[str, Any]], Any]:
+    """(media type, signals, decoded media) from the signals concern, exactly as a scan
+    computes them; the decoded media lets matching confirm `pdq_crop` on the picture."""
     from takedown.signals.service import hash_media as signals_hash_media
 
     result = signals_hash_media(data, settings=settings, filename=filename)
-    return str(result.media_type), [dict(signal) for signal in result.signals]
+    return str(result.media_type), [dict(signal) for signal in result.signals], result.media
 
 
 def match_signals(
-    index: Any, settings: Settings, signals: list[dict[str, Any]]
+    index: Any, settings: Settings, signals: list[dict[str, Any]], media: Any = None
 ) -> list[dict[str, Any]]:
-    """Bank matches for `signals`, found exactly as a scan finds them."""
+    """Bank matches for `signals` (and the decoded `media`), found exactly as a scan finds them."""
     if index is None:
         return []
     from takedown.scan.flows import match_signals as scan_match_signals
 
-    outcome = scan_match_signals(index=index, settings=settings, signals=signals)
+    outcome = scan_match_signals(index=index, settings=settings, signals=signals, media=media)
     return [{"bank_id": m.bank_id, **m.as_dict()} for m in outcome.matches]
 
 
@@ -121,14 +122,14 @@ def hash_media(*, settings: Settings, index: Any, data: bytes, filename: str | N
         {"type": "sha256", "value": sha256},
     ]
     try:
-        media_type, signals = compute_signals(settings, data, filename)
+        media_type, signals, decoded = compute_signals(settings, data, filename)
     except MediaError as exc:
         return HashedMedia(sha256, len(data), "unknown", exact, error=exc.detail)
     except Exception as exc:  # hostile input can break a decoder in any way
         log.exception("hashing report media failed")
         return HashedMedia(sha256, len(data), "unknown", exact, error=f"hashing failed: {exc}")
     try:
-        matches = match_signals(index, settings, signals)
+        matches = match_signals(index, settings, signals, decoded)
     except Exception as exc:
         log.exception("matching report media failed")
         return HashedMedia(sha256, len(data), media_type, signals, error=f"matching failed: {exc}")

@@ -37,7 +37,9 @@ def match(
 
             hashed = hash_media(file.read_bytes(), settings=settings, filename=file.name)
             signals = [dict(s) for s in hashed.signals]
-            outcome = flows.match_signals(index=index, settings=settings, signals=signals)
+            outcome = flows.match_signals(
+                index=index, settings=settings, signals=signals, media=hashed.media
+            )
             answer: dict[str, object] = {
                 "file": str(file),
                 "media_type": str(getattr(hashed.media_type, "value", hashed.media_type)),

@@ -90,7 +90,7 @@ def seed_bank(settings: Settings) -> int:
             actor="demo",
         )
         for name in BANKED_STAND_INS:
-            _, signals = compute_signals(settings, _jpeg(stand_in_image(name)), f"{name}.jpg")
+            _, signals, _ = compute_signals(settings, _jpeg(stand_in_image(name)), f"{name}.jpg")
             entries = [
                 {**s, "note": f"{STAND_IN_LABEL} (skimage.data.{name})"}
                 for s in signals

@@ -38,6 +38,7 @@ BANKED_TYPES = (
     *("pdq", "md5", "sha256", "video_md5", "vpdq"),
     *("pdq_norm", "pdq_center", "pdq_band", "vpdq_norm", "vpdq_center"),  # region signals
     *("vpdq_band_top", "vpdq_band_bottom"),
+    "pdq_crop",  # keypoints and the central half's PDQ: finds crops (signals/keypoints.py)
 )
 BANK_CATEGORY = {
     Category.CHILD_SEXUAL_ABUSE.value: "csam",

@@ -35,6 +35,21 @@ def is_video_type(signal_type: str) -> bool:
     return kind is not None and kind.match_kind == MatchKind.VIDEO
 
 
+@functools.cache
+def is_keypoint_type(signal_type: str) -> bool:
+    """`pdq_crop`: one row per keypoint descriptor, in the value's order (MatchKind.KEYPOINTS)."""
+    from takedown.signals.base import MatchKind
+    from takedown.signals.registry import SIGNAL_TYPES
+
+    kind = SIGNAL_TYPES.get(signal_type)
+    return kind is not None and kind.match_kind == MatchKind.KEYPOINTS
+
+
+def is_multi_row_type(signal_type: str) -> bool:
+    """Types whose entries have many rows (frames or keypoints)."""
+    return is_video_type(signal_type) or is_keypoint_type(signal_type)
+
+
 def exact_key(value: str) -> tuple[int, int]:
     """128-bit digest of an exact value as two uint64 (collisions: ~2**-128)."""
     digest = hashlib.blake2b(value.encode(), digest_size=16).digest()
@@ -42,8 +57,13 @@ def exact_key(value: str) -> tuple[int, int]:
 
 
 def expand(signal_type: str, value: str, hamming: bool) -> np.ndarray | list[str] | None:
-    """The rows one entry contributes: hashes for hamming types and vPDQ, else the value."""
+    """The rows one entry contributes: hashes for hamming types, vPDQ frames and keypoint
+    descriptors (in order), else the value."""
     try:
+        if is_keypoint_type(signal_type):
+            from takedown.signals.keypoints import descriptor_words, parse
+
+            return descriptor_words(parse(value).descriptors)
         if is_video_type(signal_type):
             return hex_to_words(frame_hashes(value, video_frame_min_quality(signal_type)))
         if hamming:
@@ -83,7 +103,7 @@ class Segment:
         return slice(lo, hi)
 
     def live_entries(self) -> int:
-        if is_video_type(self.signal_type):
+        if is_multi_row_type(self.signal_type):
             return len(np.unique(self.entry_ids[self.alive]))
         return int(np.count_nonzero(self.alive))
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select, text
 
-from takedown.banks.models import Bank
+from takedown.banks.models import Bank, BankEntry
 from takedown.errors import InvalidInput
 from takedown.index import metrics, snapshot
 from takedown.index.changelog import Change, ChangeCursor, latest_seq
@@ -36,6 +36,8 @@ from takedown.index.segments import (
     delta_view,
     exact_key,
     expand,
+    is_keypoint_type,
+    is_multi_row_type,
     is_video_type,
 )
 from takedown.index.video import DISTANCE_THRESHOLD, VideoHit, frame_hashes
@@ -46,7 +48,15 @@ from takedown.store.db import session_scope
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BankInfo", "IndexHit", "MatchIndex", "VideoHit", "load_index", "refresh_job"]
+__all__ = [
+    "BankInfo",
+    "IndexHit",
+    "KeypointNeighbour",
+    "MatchIndex",
+    "VideoHit",
+    "load_index",
+    "refresh_job",
+]
 
 # Compaction: fold the delta into a new base once it holds this many rows (it is brute-forced),
 # or once this share of the base is disabled.
@@ -100,6 +110,15 @@ class BankInfo:
         if value is None:
             return default_threshold(signal_type, self.pdq_threshold)
         return int(value)
+
+
+@dataclass(frozen=True)
+class KeypointNeighbour:
+    query_row: int  # which upload descriptor
+    entry_id: int
+    bank_id: int
+    position: int  # which keypoint of the bank entry, in its value's order
+    distance: int
 
 
 @dataclass(frozen=True)
@@ -244,7 +263,7 @@ class MatchIndex:
                     keys[signal_type].append(exact_key(value))
 
     def _is_hamming(self, signal_type: str) -> bool:
-        return signal_type in self.hamming_types or is_video_type(signal_type)
+        return signal_type in self.hamming_types or is_multi_row_type(signal_type)
 
     # --- following the change log -----------------------------------------------------------
 
@@ -425,6 +444,10 @@ class MatchIndex:
 
     def query(self, signal_type: str, value: str, *, exact_only: bool = False) -> list[IndexHit]:
         """Every enabled entry matching `value`, within each bank's own threshold."""
+        if is_keypoint_type(signal_type):
+            from takedown.signals.keypoints import needs_the_picture
+
+            raise needs_the_picture(signal_type)
         if is_video_type(signal_type):
             return [
                 IndexHit(hit.entry_id, hit.bank_id, signal_type, None)
@@ -570,6 +593,50 @@ class MatchIndex:
                 )
         hits.sort(key=lambda hit: (-hit.query_match_percent, hit.entry_id))
         return hits
+
+    def query_keypoints(
+        self, signal_type: str, descriptors: np.ndarray, *, radius: int, neighbours: int
+    ) -> list[KeypointNeighbour]:
+        """For each upload descriptor ((n, 4) uint64 rows), its `neighbours` nearest enabled bank
+        descriptors within `radius` bits: which entry, which keypoint of it, how far."""
+        base, views, banks = self._base, self._views, self.banks
+        enabled = {bank.id for bank in banks.values() if bank.enabled}
+        found: list[list[tuple[int, int, int, int]]] = [[] for _ in range(len(descriptors))]
+        segment = base.get(signal_type)
+        sources: list[tuple[list[tuple[np.ndarray, np.ndarray]], Any, np.ndarray | None]] = []
+        if segment is not None and segment.table is not None and len(descriptors):
+            in_base = segment.table.search_many(descriptors, radius)
+            sources.append((in_base, segment, segment.alive))
+        view = views.get(signal_type)
+        if view is not None and len(view.entry_ids) and len(descriptors):
+            sources.append(([view.search(query, radius) for query in descriptors], view, None))
+        for per_query, source, alive in sources:
+            for query_row, (rows, dists) in enumerate(per_query):
+                for row, dist in zip(rows.tolist(), dists.tolist(), strict=True):
+                    bank_id = int(source.bank_ids[row])
+                    if (alive is not None and not alive[row]) or bank_id not in enabled:
+                        continue
+                    entry_id = int(source.entry_ids[row])
+                    first = int(np.searchsorted(source.entry_ids, entry_id, "left"))
+                    found[query_row].append((dist, entry_id, row - first, bank_id))
+        neighbours_found = []
+        for query_row, candidates in enumerate(found):
+            for dist, entry_id, position, bank_id in sorted(candidates)[:neighbours]:
+                neighbours_found.append(
+                    KeypointNeighbour(query_row, entry_id, bank_id, position, dist)
+                )
+        return neighbours_found
+
+    def entry_values(self, entry_ids: Iterable[int]) -> dict[int, str]:
+        """Current values of bank entries, read from the database (keypoint confirmation)."""
+        wanted = sorted(set(entry_ids))
+        if not wanted:
+            return {}
+        with session_scope(self.settings.resolved_database_url) as db_session:
+            rows = db_session.execute(
+                select(BankEntry.id, BankEntry.value).where(BankEntry.id.in_(wanted))
+            ).all()
+        return {int(entry_id): value for entry_id, value in rows}
 
     # --- state ------------------------------------------------------------------------------
 

@@ -32,10 +32,14 @@ from takedown import clock
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
 from takedown.ids import new_id
-from takedown.index.segments import is_video_type
+from takedown.index.segments import is_keypoint_type, is_multi_row_type, is_video_type
+from takedown.index.service import IndexHit
+from takedown.media import DecodedMedia
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
+from takedown.signals import keypoints
+from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.regions import REGION_SIGNAL_TYPES
 from takedown.signals.vpdq import parse_vpdq
 
@@ -222,8 +226,17 @@ def min_quality(signal_type: str, settings: Settings) -> int:
     return settings.pdq_min_quality
 
 
-def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any]]) -> MatchOutcome:
+def match_signals(
+    *,
+    index: Any,
+    settings: Settings,
+    signals: list[dict[str, Any]],
+    media: DecodedMedia | None = None,
+) -> MatchOutcome:
     """Query the index with every signal (every PDQ variant); low-quality PDQ exactly only.
+
+    `pdq_crop` is confirmed on the picture itself, so it is matched only when the decoded
+    `media` is given (a scan); elsewhere (a hash sent alone) it is left out, and the notes say so.
 
     The hashes of one type go to the index in one batch (`query_many`); hits are then taken in
     the signals' order, so which variant names a match does not depend on the batching.
@@ -235,7 +248,7 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
     queued: list[tuple[dict[str, Any], tuple[str, bool], int]] = []
     for signal in signals:
         signal_type = str(signal.get("type", ""))
-        if is_video_type(signal_type):
+        if is_multi_row_type(signal_type):
             continue
         value = signal.get("value")
         if not isinstance(value, str) or not value:
@@ -257,8 +270,14 @@ def match_signals(*, index: Any, settings: Settings, signals: list[dict[str, Any
         for hit in answers[key][position]:
             _keep(best, index, hit, signal.get("variant"))
     for signal in signals:
-        if is_video_type(str(signal.get("type", ""))):
+        signal_type = str(signal.get("type", ""))
+        if is_video_type(signal_type):
             _match_video(index, signal, best, outcome)
+        elif is_keypoint_type(signal_type):
+            if media is not None and media.image is not None:
+                _match_crop(index, signal, media, best)
+            else:
+                outcome.notes.append(f"{signal_type} is matched only when the picture is scanned")
     outcome.matches = sorted(best.values(), key=lambda m: (m.distance or 0, m.entry_id))
     return outcome
 
@@ -305,6 +324,29 @@ def _match_video(
         _keep(best, index, hit, None)
 
 
+def _match_crop(
+    index: Any, signal: dict[str, Any], media: DecodedMedia, best: dict[int, Match]
+) -> None:
+    """Bank pictures found inside the upload by keypoints and confirmed by PDQ (keypoints.py)."""
+    try:
+        upload = keypoints.parse(str(signal.get("value") or ""))
+    except ValueError:
+        return
+    neighbours = index.query_keypoints(
+        PDQ_CROP,
+        keypoints.descriptor_words(upload.descriptors),
+        radius=keypoints.DESCRIPTOR_RADIUS,
+        neighbours=keypoints.NEIGHBOURS,
+    )
+    pixels = keypoints.trimmed_pixels(media)
+    for found in keypoints.match_upload(pixels, upload, neighbours, index.entry_values):
+        bank = index.banks.get(found.bank_id)
+        if bank is None or found.distance > bank.threshold(PDQ_CROP):
+            continue
+        hit = IndexHit(found.entry_id, found.bank_id, PDQ_CROP, found.distance)
+        _keep(best, index, hit, found.variant)
+
+
 def ledger_signals(signals: list[dict[str, Any]]) -> list[tuple[str, str, int | None]]:
     """(type, value, quality) rows to store: each exact signal, each PDQ-family hash in its
     original orientation, and every frame PDQ of a video (as `vpdq`, one row a frame)."""
@@ -348,7 +390,7 @@ def scan_upload(
     hashed = hash_media(data, settings=settings, filename=filename)
     hash_seconds = time.perf_counter() - started
     signals = [dict(s) for s in hashed.signals]
-    outcome = match_signals(index=index, settings=settings, signals=signals)
+    outcome = match_signals(index=index, settings=settings, signals=signals, media=hashed.media)
     matched = time.perf_counter()
     media_type = str(getattr(hashed.media_type, "value", hashed.media_type))
     verdict = outcome.verdict
@@ -493,6 +535,8 @@ def _statement_for_block(
 def lookup(*, index: Any, settings: Settings, signal_type: str, value: str) -> MatchOutcome:
     """Match one hash (validated and normalised first); InvalidInput if it is not valid."""
     signal_type, value = normalise_entry(signal_type, value)
+    if is_keypoint_type(signal_type):
+        raise keypoints.needs_the_picture(signal_type)
     outcome = match_signals(
         index=index, settings=settings, signals=[{"type": signal_type, "value": value}]
     )

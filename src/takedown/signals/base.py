@@ -16,6 +16,7 @@ class MatchKind(StrEnum):
     EXACT = "exact"  # equal values only
     HAMMING = "hamming"  # bit distance within a threshold (PDQ)
     VIDEO = "video"  # frame-set rule (vPDQ)
+    KEYPOINTS = "keypoints"  # aligned by keypoints, confirmed by PDQ (signals/keypoints.py)
 
 
 class SignalType(ABC):

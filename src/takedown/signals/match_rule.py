@@ -10,6 +10,7 @@ why two pictures were matched. Video types use the vPDQ frame-share rule.
 from __future__ import annotations
 
 from takedown.settings import Settings
+from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.regions import PDQ_BAND, PDQ_CENTER, PDQ_NORM
 from takedown.signals.video_regions import VIDEO_REGION_SIGNALS
 from takedown.signals.vpdq import VPDQ_QUALITY_THRESHOLD
@@ -18,7 +19,9 @@ VIDEO_REGION_TYPES = tuple(signal.name for signal in VIDEO_REGION_SIGNALS)
 
 # bench/match_quality.py: at 31 the closest of 6,300 distractors stays at distance 66 or more on
 # every rule (bench/RESULTS.md, "Match quality").
-DEFAULT_THRESHOLDS: dict[str, int] = {PDQ_NORM: 31, PDQ_CENTER: 31, PDQ_BAND: 31}
+# `pdq_crop` compares the aligned central half only after at least 5 keypoints agree on one
+# scale and shift; at 36 the closest unrelated picture that got that far stayed at 80.
+DEFAULT_THRESHOLDS: dict[str, int] = {PDQ_NORM: 31, PDQ_CENTER: 31, PDQ_BAND: 31, PDQ_CROP: 36}
 
 # Frames below this PDQ quality are dropped from a frame list before the vPDQ rule, on both sides.
 # Plain vPDQ keeps python-threatexchange's 50 so its banks match as they do there. The region

@@ -5,6 +5,7 @@ from __future__ import annotations
 from takedown.errors import InvalidInput
 from takedown.signals.base import SignalType
 from takedown.signals.exact import Md5Signal, Sha256Signal, VideoMd5Signal, VideoSha256Signal
+from takedown.signals.keypoints import PdqCropSignal
 from takedown.signals.pdq import PdqSignal
 from takedown.signals.regions import PdqBandSignal, PdqCenterSignal, PdqNormSignal
 from takedown.signals.video_regions import VIDEO_REGION_SIGNALS
@@ -22,6 +23,7 @@ SIGNAL_TYPES: dict[str, type[SignalType]] = {
         PdqNormSignal,
         PdqCenterSignal,
         PdqBandSignal,
+        PdqCropSignal,
         *VIDEO_REGION_SIGNALS,
     )
 }
