@@ -39,7 +39,7 @@ from takedown.media import decode  # noqa: E402
 from takedown.media import image as media_image  # noqa: E402
 from takedown.media import model as media_model  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
-from takedown.signals import match_rule, normalise, regions, rotation  # noqa: E402
+from takedown.signals import keypoints, match_rule, normalise, regions, rotation  # noqa: E402
 
 SETTINGS = Settings()
 
@@ -291,6 +291,133 @@ def baseline_hits(queries: list[tuple[bytes, int]], bank_plain: np.ndarray) -> n
     return d <= BASELINE_PDQ_THRESHOLD
 
 
+# --- pdq_crop: keypoints, then the aligned central half (signals/keypoints.py) ---------------
+
+_CROP_BANK: tuple | None = None
+
+
+@dataclass(frozen=True)
+class _Neighbour:
+    query_row: int
+    entry_id: int
+    bank_id: int
+    position: int
+    distance: int
+
+
+def _crop_bank_init(values: list[str]) -> None:
+    """Each worker's bank: every original's keypoints in one exact (flat) descriptor index, as
+    the match index holds them (one row per keypoint, in the value's order)."""
+    import faiss
+
+    global _CROP_BANK
+    parsed = [keypoints.parse(value) for value in values]
+    owner = np.concatenate([np.full(len(p.descriptors), i) for i, p in enumerate(parsed)])
+    position = np.concatenate([np.arange(len(p.descriptors)) for p in parsed])
+    index = faiss.IndexBinaryFlat(256)
+    index.add(np.concatenate([p.descriptors for p in parsed]))
+    _CROP_BANK = (values, owner, position, index)
+
+
+def crop_matches(data: bytes) -> dict[int, int]:
+    """original -> PDQ distance of the aligned central half, for an upload (as POST /v1/scan)."""
+    assert _CROP_BANK is not None
+    values, owner, position, index = _CROP_BANK
+    media = decode(data, settings=SETTINGS)
+    pixels = keypoints.trimmed_pixels(media)
+    upload = keypoints.keypoints_of(pixels)
+    if not len(upload.descriptors):
+        return {}
+    found_distances, rows = index.search(upload.descriptors, keypoints.NEIGHBOURS)
+    neighbours = [
+        _Neighbour(q, int(owner[row]), 0, int(position[row]), int(d))
+        for q, (ds, rs) in enumerate(zip(found_distances, rows, strict=True))
+        for d, row in zip(ds, rs, strict=True)
+        if row >= 0 and d <= keypoints.DESCRIPTOR_RADIUS
+    ]
+    found = keypoints.match_upload(
+        pixels, upload, neighbours, lambda ids: {i: values[i] for i in ids}
+    )
+    return {m.entry_id: m.distance for m in found}
+
+
+def _crop_copies_job(args: tuple[int, int]) -> list[tuple[str, int, dict[int, int]]]:
+    index, seed = args
+    original = generate.original_image(index, seed)
+    return [
+        (
+            transform,
+            strength,
+            crop_matches(generate.image_copy_jpeg(original, transform, strength, seed, index)),
+        )
+        for transform in generate.IMAGE_TRANSFORMS
+        for strength in generate.STRENGTHS
+    ]
+
+
+def _crop_distractor_job(args: tuple[int, int]) -> dict[int, int]:
+    index, seed = args
+    return crop_matches(generate.png_bytes(generate.distractor_image(index, seed)))
+
+
+def _crop_original_job(args: tuple[int, int]) -> str:
+    index, seed = args
+    data = generate.png_bytes(generate.original_image(index, seed))
+    return keypoints.keypoints_of(keypoints.trimmed_pixels(decode(data, settings=SETTINGS))).value()
+
+
+def crop_benchmark(args, key: str) -> dict:
+    """pdq_crop matches of every copy and distractor against every original (exact search)."""
+    originals = cached(
+        "crop-originals",
+        key,
+        lambda: run_pool(_crop_original_job, args.originals, args.seed, args.workers),
+    )
+
+    def run(job, count: int) -> list:
+        tasks = [(i, args.seed) for i in range(count)]
+        with ProcessPoolExecutor(
+            max(1, args.workers), initializer=_crop_bank_init, initargs=(originals,)
+        ) as pool:
+            return list(pool.map(job, tasks, chunksize=8))
+
+    started = time.perf_counter()
+    copies = cached("crop-copies", key, lambda: run(_crop_copies_job, args.originals))
+    distractors = cached(
+        "crop-distractors", key, lambda: run(_crop_distractor_job, args.distractors)
+    )
+    return {"copies": copies, "distractors": distractors, "seconds": time.perf_counter() - started}
+
+
+def add_crop_rule(images: dict, crops: dict) -> None:
+    """Count pdq_crop in the image results: a copy it finds that no other rule found, and every
+    confirmed pair (within the threshold) of a copy with another original or of a distractor."""
+    threshold = images["thresholds"][keypoints.PDQ_CROP]
+    closest = []
+    for owner, per_copy in enumerate(crops["copies"]):
+        for transform, strength, found in per_copy:
+            row = images["rows"][(transform, strength)]
+            missed = owner not in images["copy_hits"][(owner, transform, strength)]
+            if missed and found.get(owner, 999) <= threshold:
+                row["takedown"] += 1
+                row["via"][keypoints.PDQ_CROP] += 1
+            for original, distance in found.items():
+                if original != owner:
+                    closest.append(distance)
+                    if distance <= threshold:
+                        images["other_false"]["takedown"] += 1
+                        images["other_false"][keypoints.PDQ_CROP] += 1
+    for found in crops["distractors"]:
+        for distance in found.values():
+            closest.append(distance)
+            if distance <= threshold:
+                images["false"]["takedown"] += 1
+                images["false"][keypoints.PDQ_CROP] += 1
+    # Closest unrelated picture that keypoints aligned (distractors and other originals' copies).
+    images["margins"][keypoints.PDQ_CROP] = min(closest, default=None)
+    images["timing"]["crop matching"] = crops["seconds"]
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -318,9 +445,11 @@ def image_benchmark(args, key: str) -> dict:
     base_copy = baseline_hits([h.plain for *_, h in flat_copies], bank.words["pdq"])
     rows: dict[tuple[str, int], dict] = {}
     other_false = Counter()
+    matched_by_rules = {}
     for (owner, transform, strength, _), hits, base in zip(
         flat_copies, copy_hits, base_copy, strict=True
     ):
+        matched_by_rules[(owner, transform, strength)] = set(hits)
         row = rows.setdefault(
             (transform, strength), {"n": 0, "base": 0, "takedown": 0, "via": Counter()}
         )
@@ -348,6 +477,7 @@ def image_benchmark(args, key: str) -> dict:
         margins[rule] = int(per_original.min()) if per_original.size else None
     return {
         "rows": rows,
+        "copy_hits": matched_by_rules,
         "pairs": len(distractors) * len(originals),
         "copy_pairs": len(flat_copies) * (len(originals) - 1),
         "baseline_false": int(base_dist.sum()),
@@ -575,6 +705,10 @@ def main() -> None:
         f"{args.video_distractors}/{_code_version()}".encode()
     ).hexdigest()[:16]
     images = image_benchmark(args, key)
+    crop_key = hashlib.sha256(
+        f"{key}/{Path(keypoints.__file__).read_bytes().hex()}".encode()
+    ).hexdigest()[:16]
+    add_crop_rule(images, crop_benchmark(args, crop_key))
     videos = video_benchmark(args, key) if args.videos else None
     text = report(args, images, videos, time.perf_counter() - started)
     costs = measure_costs(args.seed)

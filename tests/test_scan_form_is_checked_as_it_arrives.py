@@ -67,10 +67,10 @@ def test_oversized_upload_is_413_and_no_key_means_401_first(auth_header, setting
     assert len(big) > 60_000 + 64 * 1024
     with TestClient(create_app(small)) as limited:
         headers = auth_header("scan")
-        body = _problem(_scan(limited, headers, big, content_id="c"), 413, "media_too_large")
+        body = _problem(_scan(limited, headers, big, content_id="c"), 413, "file_too_large")
         assert body["limit"] == 60_000
         just_over = b"\xff" * 60_001  # under the body's allowance, over the file limit
-        _problem(_scan(limited, headers, just_over, content_id="c"), 413, "media_too_large")
+        _problem(_scan(limited, headers, just_over, content_id="c"), 413, "file_too_large")
         _problem(_scan(limited, {}, big, content_id="c"), 401, "missing_api_key")
         wrong = {"Authorization": "Bearer tdk_wrong"}
         _problem(_scan(limited, wrong, big, content_id="c"), 401, "invalid_api_key")
@@ -108,7 +108,7 @@ def test_chunked_upload_is_cut_off_at_the_limit(auth_header, settings) -> None:
                 },
             )
 
-    _problem(asyncio.run(post()), 413, "media_too_large")
+    _problem(asyncio.run(post()), 413, "file_too_large")
     assert sent < 10  # cut off after about 60 kB of file, not after 1.6 MB
 
 

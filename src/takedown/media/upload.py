@@ -12,7 +12,7 @@ from takedown.errors import InvalidInput, MediaTooLarge
 _FORM_OVERHEAD_BYTES = 64 * 1024
 
 
-def _too_large(limit: int) -> MediaTooLarge:
+def too_large(limit: int) -> MediaTooLarge:
     return MediaTooLarge(
         f"the upload is over the {limit} byte limit", code="file_too_large", limit_bytes=limit
     )
@@ -27,7 +27,7 @@ async def read_capped_form(request: Request, *, max_bytes: int) -> FormData:
     limit = max_bytes + _FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     received = 0
 
     async def capped_receive() -> Message:
@@ -36,7 +36,7 @@ async def read_capped_form(request: Request, *, max_bytes: int) -> FormData:
         if message["type"] == "http.request":
             received += len(message.get("body", b""))
             if received > limit:
-                raise _too_large(max_bytes)
+                raise too_large(max_bytes)
         return message
 
     capped = Request(request.scope, capped_receive)
@@ -58,5 +58,5 @@ async def read_upload(form: FormData, field: str, *, max_bytes: int) -> tuple[by
     data = await upload.read(max_bytes + 1)
     await upload.close()
     if len(data) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     return data, upload.filename

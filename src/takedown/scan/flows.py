@@ -391,6 +391,9 @@ def scan_upload(
     hash_seconds = time.perf_counter() - started
     signals = [dict(s) for s in hashed.signals]
     outcome = match_signals(index=index, settings=settings, signals=signals, media=hashed.media)
+    # The keypoints (about 12 KB a picture) have done their work in matching; the ledger and the
+    # answer leave them out (POST /v1/hash returns them for banking).
+    signals = [s for s in signals if not is_keypoint_type(str(s.get("type", "")))]
     matched = time.perf_counter()
     media_type = str(getattr(hashed.media_type, "value", hashed.media_type))
     verdict = outcome.verdict

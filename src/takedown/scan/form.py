@@ -15,17 +15,14 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from takedown.errors import InvalidInput, MediaTooLarge
+from takedown.errors import InvalidInput
+from takedown.media.upload import too_large
 
 FILE_FIELD = "file"
 # Room for the boundaries, part headers and the small text fields sent beside the file.
 FORM_OVERHEAD_BYTES = 64 * 1024
 MAX_TEXT_FIELD_BYTES = 64 * 1024  # content_id, account_id, content_url: far below this
 MAX_PARTS = 20
-
-
-def too_large(limit: int) -> MediaTooLarge:
-    return MediaTooLarge(f"uploads are limited to {limit} bytes", limit=limit)
 
 
 @dataclass

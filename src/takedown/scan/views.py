@@ -34,7 +34,7 @@ _SCAN_FORM_DOC: dict[str, Any] = {
 _SCAN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing_api_key, invalid_api_key"},
     403: {"description": "missing_scope"},
-    413: {"description": "media_too_large, file_too_large, too_many_pixels, video_too_long, ..."},
+    413: {"description": "file_too_large, too_many_pixels, video_too_long, ..."},
     415: {"description": "unsupported_format, no_video_stream"},
     422: {"description": "invalid_input (form fields), empty_file, corrupt_media, ..."},
 }

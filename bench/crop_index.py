@@ -1,0 +1,146 @@
+"""What a `pdq_crop` bank costs a scan: the keypoint search in the match index as banks grow.
+
+    .venv/bin/python bench/crop_index.py [--pictures 2000] [--copies 20] [--grow 1 5]
+
+Bank: ORB keypoints (as `pdq_crop` stores them) of `--pictures` benign generated pictures
+(the match-quality benchmark's originals and distractors, seed 5), one index row per keypoint.
+`--grow K` repeats every picture's descriptors K times with 8 random bits flipped per copy, a
+stand-in for a bank K times larger whose pictures look like these (generated, not measured).
+Queries: the keypoints of crops of the first `--copies` pictures. Per scan, side by side in one
+run: the match index's exact range search (`HammingTable.search_many`, multi-index hashing) at
+the shipped radius and at 40 bits, against a brute-force scan of every row; and the full
+`keypoints.match_upload` confirmation of the three candidates. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import generate  # noqa: E402
+from takedown.index.hamming import HammingTable, brute_force  # noqa: E402
+from takedown.media import decode  # noqa: E402
+from takedown.settings import Settings  # noqa: E402
+from takedown.signals import keypoints  # noqa: E402
+
+SEED = 5
+SETTINGS = Settings()
+
+
+def _picture(index: int):
+    if index < 160:
+        return generate.original_image(index, SEED)
+    return generate.distractor_image(index - 160, SEED)
+
+
+def _bank_keypoints(index: int) -> keypoints.Keypoints:
+    media = decode(generate.png_bytes(_picture(index)), settings=SETTINGS)
+    return keypoints.keypoints_of(keypoints.trimmed_pixels(media))
+
+
+def _crop_upload(index: int) -> bytes:
+    rng = np.random.default_rng([SEED, 9, index])
+    return generate.image_copy_jpeg(_picture(index), "crop", 2, SEED, int(rng.integers(1 << 30)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pictures", type=int, default=2000)
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--grow", type=int, nargs="+", default=[1, 5])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with ProcessPoolExecutor(args.workers) as pool:
+        bank = list(pool.map(_bank_keypoints, range(args.pictures), chunksize=32))
+    values = [b.value() for b in bank]
+    base = np.concatenate([keypoints.descriptor_words(b.descriptors) for b in bank])
+    owner = np.concatenate([np.full(len(b.descriptors), i) for i, b in enumerate(bank)])
+    position = np.concatenate([np.arange(len(b.descriptors)) for b in bank])
+    uploads = []
+    for i in range(args.copies):
+        media = decode(_crop_upload(i), settings=SETTINGS)
+        pixels = keypoints.trimmed_pixels(media)
+        uploads.append((pixels, keypoints.keypoints_of(pixels)))
+    print(
+        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.processor() or 'cpu'}: "
+        f"{' '.join(sys.argv)}\n"
+    )
+    print(
+        "| bank pictures | index rows | build s | search at radius "
+        f"{keypoints.DESCRIPTOR_RADIUS} (ms/scan) | at 40 (ms/scan) | brute force (ms/scan) "
+        "| alignment + confirmation (ms/scan) | crops found |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    rng = np.random.default_rng(SEED)
+    for grow in args.grow:
+        rows = [base]
+        for _ in range(grow - 1):
+            noise = np.zeros_like(base)
+            for _ in range(8):
+                bit = rng.integers(0, 256, len(base))
+                noise[np.arange(len(base)), bit // 64] ^= np.uint64(1) << (bit % 64).astype(
+                    np.uint64
+                )
+            rows.append(base ^ noise)
+        hashes = np.concatenate(rows)
+        started = time.perf_counter()
+        table = HammingTable.build(hashes)
+        build = time.perf_counter() - started
+        timings: dict[str, list[float]] = {"shipped": [], "40": [], "brute": [], "confirm": []}
+        found = 0
+        for pixels, upload in uploads:
+            query = keypoints.descriptor_words(upload.descriptors)
+            for name in ("shipped", "40", "brute"):
+                started = time.perf_counter()
+                answer = _search(name, table, hashes, query)
+                timings[name].append(1000 * (time.perf_counter() - started))
+                if name == "shipped":
+                    shipped = answer
+            started = time.perf_counter()
+            neighbours = []
+            for query_row, (hit_rows, dists) in enumerate(shipped):
+                order = np.argsort(dists, kind="stable")[: keypoints.NEIGHBOURS]
+                for row, dist in zip(hit_rows[order], dists[order], strict=True):
+                    row = row % len(base)  # a grown copy stands for its picture
+                    neighbours.append(
+                        _Neighbour(query_row, int(owner[row]), 0, int(position[row]), int(dist))
+                    )
+            matches = keypoints.match_upload(
+                pixels, upload, neighbours, lambda ids: {i: values[i] for i in ids}
+            )
+            timings["confirm"].append(1000 * (time.perf_counter() - started))
+            found += any(m.distance <= 36 for m in matches)
+        median = {name: statistics.median(t) for name, t in timings.items()}
+        print(
+            f"| {args.pictures * grow:,} | {len(hashes):,} | {build:.1f} | {median['shipped']:.1f} "
+            f"| {median['40']:.1f} | {median['brute']:.1f} | {median['confirm']:.1f} "
+            f"| {found}/{len(uploads)} |"
+        )
+
+
+def _search(name: str, table: HammingTable, hashes: np.ndarray, query: np.ndarray) -> list:
+    if name == "brute":
+        return [brute_force(hashes, q, keypoints.DESCRIPTOR_RADIUS) for q in query]
+    radius = keypoints.DESCRIPTOR_RADIUS if name == "shipped" else 40
+    return table.search_many(query, radius)
+
+
+class _Neighbour:
+    def __init__(self, query_row: int, entry_id: int, bank_id: int, position: int, distance: int):
+        self.query_row, self.entry_id, self.bank_id = query_row, entry_id, bank_id
+        self.position, self.distance = position, distance
+
+
+if __name__ == "__main__":
+    main()
