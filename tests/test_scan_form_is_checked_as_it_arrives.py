@@ -68,7 +68,7 @@ def test_oversized_upload_is_413_and_no_key_means_401_first(auth_header, setting
     with TestClient(create_app(small)) as limited:
         headers = auth_header("scan")
         body = _problem(_scan(limited, headers, big, content_id="c"), 413, "file_too_large")
-        assert body["limit"] == 60_000
+        assert body["limit_bytes"] == 60_000
         just_over = b"\xff" * 60_001  # under the body's allowance, over the file limit
         _problem(_scan(limited, headers, just_over, content_id="c"), 413, "file_too_large")
         _problem(_scan(limited, {}, big, content_id="c"), 401, "missing_api_key")

@@ -44,6 +44,7 @@ from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.normalise import trimmed_content
 from takedown.signals.pdq import PdqSignal, bits_hex, pdq_distance
 from takedown.signals.pdq_blocks import pdq_bits
+from takedown.signals.regions import center_region
 
 PDQ_CROP = "pdq_crop"
 VERSION = "1"
@@ -106,6 +107,8 @@ def parse(value: str) -> Keypoints:
         raise ValueError(f"unreadable size or keypoints: {exc}") from None
     if width <= 0 or height <= 0 or len(raw) % RECORD.itemsize:
         raise ValueError("bad size or keypoint records")
+    if len(raw) > KEYPOINTS * RECORD.itemsize:
+        raise ValueError(f"more than {KEYPOINTS} keypoints")
     records = np.frombuffer(raw, RECORD)
     points = np.stack([records["x"], records["y"]], axis=1).astype(np.float32) / 65535
     window = PdqSignal.validate(parts[2])
@@ -119,12 +122,6 @@ def descriptor_words(descriptors: np.ndarray) -> np.ndarray:
         .astype(np.uint64)
         .reshape(-1, 4)
     )
-
-
-def window(pixels: np.ndarray) -> np.ndarray:
-    height, width = pixels.shape[:2]
-    dy, dx = round(height * (1 - WINDOW_SHARE) / 2), round(width * (1 - WINDOW_SHARE) / 2)
-    return np.ascontiguousarray(pixels[dy : height - dy, dx : width - dx])
 
 
 def keypoints_of(pixels: np.ndarray) -> Keypoints:
@@ -142,7 +139,7 @@ def keypoints_of(pixels: np.ndarray) -> Keypoints:
         points, descriptors = np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8)
     else:
         points = np.array([k.pt for k in found], np.float32) / max(grey.shape)
-    bits, quality = pdq_bits(window(pixels))
+    bits, quality = pdq_bits(center_region(pixels, WINDOW_SHARE))
     return Keypoints(width, height, bits_hex(bits), quality, points, descriptors)
 
 
