@@ -612,6 +612,9 @@ def measure_costs(seed: int, count: int = 40) -> dict[str, float]:
         "pdq + 8 dihedral variants (existing)": lambda im: pdq_hashes(im),
         "pdq_norm + pdq_center + 2 pdq_band (bank side)": lambda im: regions.reference_hashes(im),
         "the same + 6 de-rotations (upload side)": lambda im: regions.query_hashes(im),
+        "pdq_crop: keypoints + central-half PDQ (both sides; trimmed picture given)": (
+            lambda im: keypoints.keypoints_of(np.asarray(im.convert("RGB")))
+        ),
     }
     costs = {}
     for name, work in parts.items():

@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 
 from takedown.banks.models import Bank, BankEntry
 from takedown.errors import InvalidInput
+from takedown.index import descriptors as descriptor_search
 from takedown.index import metrics, snapshot
 from takedown.index.changelog import Change, ChangeCursor, latest_seq
 from takedown.index.hamming import EMPTY_HASHES, hex_to_words
@@ -140,6 +141,7 @@ class MatchIndex:
         self._base: dict[str, Segment] = {}
         self._delta: dict[int, DeltaEntry] = {}
         self._views: dict[str, DeltaView] = {}
+        self._flat_indexes: dict[str, tuple[Segment, Any]] = {}  # keypoint types (descriptors.py)
         self._cursor = ChangeCursor()
         self._lock = threading.RLock()  # one writer: refresh, compaction swap
         self._journal: list[tuple[int, tuple[int, str, str, bool] | None]] | None = None
@@ -605,7 +607,9 @@ class MatchIndex:
         segment = base.get(signal_type)
         sources: list[tuple[list[tuple[np.ndarray, np.ndarray]], Any, np.ndarray | None]] = []
         if segment is not None and segment.table is not None and len(descriptors):
-            in_base = segment.table.search_many(descriptors, radius)
+            in_base = descriptor_search.range_search(
+                self._flat_index(signal_type, segment), descriptors, radius
+            )
             sources.append((in_base, segment, segment.alive))
         view = views.get(signal_type)
         if view is not None and len(view.entry_ids) and len(descriptors):
@@ -626,6 +630,15 @@ class MatchIndex:
                     KeypointNeighbour(query_row, entry_id, bank_id, position, dist)
                 )
         return neighbours_found
+
+    def _flat_index(self, signal_type: str, segment: Segment) -> Any:
+        """The faiss index over a keypoint base segment, built on first use after each swap."""
+        cached = self._flat_indexes.get(signal_type)
+        if cached is None or cached[0] is not segment:
+            assert segment.table is not None
+            cached = (segment, descriptor_search.flat_index(segment.table.hashes))
+            self._flat_indexes[signal_type] = cached
+        return cached[1]
 
     def entry_values(self, entry_ids: Iterable[int]) -> dict[int, str]:
         """Current values of bank entries, read from the database (keypoint confirmation)."""
