@@ -7,10 +7,11 @@ Bank: ORB keypoints (as `pdq_crop` stores them) of `--pictures` benign generated
 `--grow K` repeats every picture's descriptors K times with 8 random bits flipped per copy, a
 stand-in for a bank K times larger whose pictures look like these (generated, not measured).
 Queries: the keypoints of crops of the first `--copies` pictures. Per scan, side by side in one
-run, all exact at the shipped radius: faiss's flat binary index (what the match index runs for
-keypoints, `index/descriptors.py`), the index's multi-index table (`HammingTable.search_many`,
-what PDQ uses), and a numpy brute force; then `keypoints.match_upload`'s alignment and
-confirmation of the three candidates. Prints a Markdown table.
+run, all exact at the shipped radius: `MatchIndex.query_keypoints`, what a scan runs (faiss's
+flat binary index, `index/descriptors.py`, then the 2 nearest live rows per descriptor), the
+index's multi-index table (`HammingTable.search_many`, what PDQ uses; rows only), and a numpy
+brute force (rows only); then `keypoints.match_upload`'s alignment and confirmation of the three
+candidates. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
-from takedown.index import descriptors  # noqa: E402
 from takedown.index.hamming import HammingTable, brute_force  # noqa: E402
+from takedown.index.segments import build_segment  # noqa: E402
+from takedown.index.service import BankInfo, MatchIndex  # noqa: E402
 from takedown.media import decode  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
 from takedown.signals import keypoints  # noqa: E402
@@ -68,7 +70,6 @@ def main() -> None:
     values = [b.value() for b in bank]
     base = np.concatenate([keypoints.descriptor_words(b.descriptors) for b in bank])
     owner = np.concatenate([np.full(len(b.descriptors), i) for i, b in enumerate(bank)])
-    position = np.concatenate([np.arange(len(b.descriptors)) for b in bank])
     uploads = []
     for i in range(args.copies):
         media = decode(_crop_upload(i), settings=SETTINGS)
@@ -80,7 +81,7 @@ def main() -> None:
     )
     print(
         "| bank pictures | index rows | build s | search at radius "
-        f"{keypoints.DESCRIPTOR_RADIUS}, faiss flat (shipped; ms/scan) | multi-index (ms/scan) "
+        f"{keypoints.DESCRIPTOR_RADIUS}: query_keypoints (ms/scan) | multi-index (ms/scan) "
         "| numpy brute force (ms/scan) "
         "| alignment + confirmation (ms/scan) | crops found |"
     )
@@ -100,7 +101,9 @@ def main() -> None:
         started = time.perf_counter()
         table = HammingTable.build(hashes)
         build = time.perf_counter() - started
-        flat = descriptors.flat_index(hashes)
+        entry_ids = np.concatenate([owner + 1 + k * args.pictures for k in range(grow)])
+        index = _index(entry_ids, hashes)
+        values_of = lambda ids: {i: values[(i - 1) % args.pictures] for i in ids}  # noqa: E731
         timings: dict[str, list[float]] = {
             "shipped": [],
             "multi-index": [],
@@ -110,24 +113,20 @@ def main() -> None:
         found = 0
         for pixels, upload in uploads:
             query = keypoints.descriptor_words(upload.descriptors)
-            for name in ("shipped", "multi-index", "brute"):
-                started = time.perf_counter()
-                answer = _search(name, table, flat, hashes, query)
-                timings[name].append(1000 * (time.perf_counter() - started))
-                if name == "shipped":
-                    shipped = answer
             started = time.perf_counter()
-            neighbours = []
-            for query_row, (hit_rows, dists) in enumerate(shipped):
-                order = np.argsort(dists, kind="stable")[: keypoints.NEIGHBOURS]
-                for row, dist in zip(hit_rows[order], dists[order], strict=True):
-                    row = row % len(base)  # a grown copy stands for its picture
-                    neighbours.append(
-                        _Neighbour(query_row, int(owner[row]), 0, int(position[row]), int(dist))
-                    )
-            matches = keypoints.match_upload(
-                pixels, upload, neighbours, lambda ids: {i: values[i] for i in ids}
+            neighbours = index.query_keypoints(
+                keypoints.PDQ_CROP,
+                query,
+                radius=keypoints.DESCRIPTOR_RADIUS,
+                neighbours=keypoints.NEIGHBOURS,
             )
+            timings["shipped"].append(1000 * (time.perf_counter() - started))
+            for name in ("multi-index", "brute"):
+                started = time.perf_counter()
+                _search(name, table, hashes, query)
+                timings[name].append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            matches = keypoints.match_upload(pixels, upload, neighbours, values_of)
             timings["confirm"].append(1000 * (time.perf_counter() - started))
             found += any(m.distance <= 36 for m in matches)
         median = {name: statistics.median(t) for name, t in timings.items()}
@@ -138,18 +137,24 @@ def main() -> None:
         )
 
 
-def _search(name: str, table: HammingTable, flat, hashes: np.ndarray, query: np.ndarray) -> list:
-    if name == "shipped":  # what MatchIndex.query_keypoints runs
-        return descriptors.range_search(flat, query, keypoints.DESCRIPTOR_RADIUS)
+def _search(name: str, table: HammingTable, hashes: np.ndarray, query: np.ndarray) -> list:
     if name == "multi-index":
         return table.search_many(query, keypoints.DESCRIPTOR_RADIUS)
     return [brute_force(hashes, q, keypoints.DESCRIPTOR_RADIUS) for q in query]
 
 
-class _Neighbour:
-    def __init__(self, query_row: int, entry_id: int, bank_id: int, position: int, distance: int):
-        self.query_row, self.entry_id, self.bank_id = query_row, entry_id, bank_id
-        self.position, self.distance = position, distance
+def _index(entry_ids: np.ndarray, hashes: np.ndarray) -> MatchIndex:
+    """A serving match index over the keypoint rows, in one enabled bank (no database)."""
+    index = MatchIndex(SETTINGS)
+    bank_ids = np.ones(len(entry_ids), np.int32)
+    index._base = {
+        keypoints.PDQ_CROP: build_segment(
+            keypoints.PDQ_CROP, True, entry_ids, bank_ids, hashes=hashes
+        )
+    }
+    index.banks = {1: BankInfo(1, "crops", "csam", "block", 31, {}, True)}
+    index.ready = True
+    return index
 
 
 if __name__ == "__main__":

@@ -128,3 +128,30 @@ def test_pdq_crop_values_round_trip_through_export_and_import(
     assert cli("bank", "import", "again", str(csv_out)).exit_code == 0
     exported = cli("bank", "export", "again", "--format", "text").stdout.split("\n")
     assert [line for line in exported if line] == [f"pdq_crop {value}"]
+
+
+def test_crop_entries_loaded_by_a_fresh_process_match_and_disabled_ones_do_not(
+    client, auth_header, settings
+) -> None:
+    """Entries in a serving process's base (searched through faiss), not only in the delta the
+    other tests exercise; a disabled entry stops matching there too."""
+    from fastapi.testclient import TestClient
+
+    from takedown.api.app import create_app
+
+    scan, banks = auth_header("scan"), auth_header("scan", "banks")
+    _bank_crop_values(client, scan, banks)
+    upload = jpeg(_crop(stand_in("coffee"), 0.75, (0.8, 0.1), 0.75), 80)
+    with TestClient(create_app(settings)) as fresh:
+        index = fresh.app.state.index
+        index.compact()  # what a process does once its delta grows: the entries move to the base
+        view = index._views.get("pdq_crop")
+        assert "pdq_crop" in index._base and (view is None or len(view.entry_ids) == 0)
+        answer = scan_upload(fresh, scan, upload)
+        assert answer["verdict"] == "block"
+        assert {m["signal_type"] for m in answer["matches"]} == {"pdq_crop"}
+        entry_id = answer["matches"][0]["entry_id"]
+        disabled = fresh.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
+        assert disabled.status_code == 200, disabled.text
+        index.refresh()
+        assert scan_upload(fresh, scan, upload)["verdict"] == "allow"

@@ -33,13 +33,11 @@ def as_bytes(hashes: np.ndarray) -> np.ndarray:
 
 def range_search(
     index: Any, queries: np.ndarray, radius: int
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(rows, distances) within `radius` bits of each query ((n, 4) uint64 rows)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every row within `radius` bits of each query ((n, 4) uint64 rows), as flat arrays:
+    (query row, row, distance)."""
     if index.ntotal == 0 or len(queries) == 0:
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int32))
-        return [empty for _ in range(len(queries))]
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
     limits, distances, rows = index.range_search(as_bytes(queries), radius + 1)  # faiss: < radius
-    return [
-        (rows[limits[i] : limits[i + 1]], distances[limits[i] : limits[i + 1]])
-        for i in range(len(queries))
-    ]
+    query_rows = np.repeat(np.arange(len(queries)), np.diff(limits).astype(np.int64))
+    return query_rows, rows.astype(np.int64), distances.astype(np.int64)

@@ -602,34 +602,47 @@ class MatchIndex:
         """For each upload descriptor ((n, 4) uint64 rows), its `neighbours` nearest enabled bank
         descriptors within `radius` bits: which entry, which keypoint of it, how far."""
         base, views, banks = self._base, self._views, self.banks
-        enabled = {bank.id for bank in banks.values() if bank.enabled}
-        found: list[list[tuple[int, int, int, int]]] = [[] for _ in range(len(descriptors))]
+        enabled = np.array([bank.id for bank in banks.values() if bank.enabled], np.int64)
+        # Every hit as flat arrays: (upload descriptor, entry, keypoint of it, bank, distance).
+        # Look-alike pictures share many corners, so a scan can see a million hits: no Python loop.
+        parts: list[tuple[np.ndarray, ...]] = []
         segment = base.get(signal_type)
-        sources: list[tuple[list[tuple[np.ndarray, np.ndarray]], Any, np.ndarray | None]] = []
         if segment is not None and segment.table is not None and len(descriptors):
-            in_base = descriptor_search.range_search(
+            query_rows, rows, dists = descriptor_search.range_search(
                 self._flat_index(signal_type, segment), descriptors, radius
             )
-            sources.append((in_base, segment, segment.alive))
+            live = segment.alive[rows]
+            parts.append(_keypoint_hits(segment, query_rows[live], rows[live], dists[live]))
         view = views.get(signal_type)
         if view is not None and len(view.entry_ids) and len(descriptors):
-            sources.append(([view.search(query, radius) for query in descriptors], view, None))
-        for per_query, source, alive in sources:
-            for query_row, (rows, dists) in enumerate(per_query):
-                for row, dist in zip(rows.tolist(), dists.tolist(), strict=True):
-                    bank_id = int(source.bank_ids[row])
-                    if (alive is not None and not alive[row]) or bank_id not in enabled:
-                        continue
-                    entry_id = int(source.entry_ids[row])
-                    first = int(np.searchsorted(source.entry_ids, entry_id, "left"))
-                    found[query_row].append((dist, entry_id, row - first, bank_id))
-        neighbours_found = []
-        for query_row, candidates in enumerate(found):
-            for dist, entry_id, position, bank_id in sorted(candidates)[:neighbours]:
-                neighbours_found.append(
-                    KeypointNeighbour(query_row, entry_id, bank_id, position, dist)
-                )
-        return neighbours_found
+            found = [view.search(query, radius) for query in descriptors]
+            query_rows = np.repeat(np.arange(len(found)), [len(r) for r, _ in found])
+            rows = np.concatenate([r for r, _ in found]).astype(np.int64)
+            dists = np.concatenate([d for _, d in found]).astype(np.int64)
+            parts.append(_keypoint_hits(view, query_rows, rows, dists))
+        if not parts:
+            return []
+        query_rows, entry_ids, positions, bank_ids, dists = (
+            np.concatenate(column) for column in zip(*parts, strict=True)
+        )
+        keep = np.isin(bank_ids, enabled)
+        query_rows, entry_ids, positions, bank_ids, dists = (
+            column[keep] for column in (query_rows, entry_ids, positions, bank_ids, dists)
+        )
+        order = np.lexsort((entry_ids, dists, query_rows))  # nearest first within each descriptor
+        starts = np.searchsorted(query_rows[order], query_rows[order], "left")
+        chosen = order[np.arange(len(order)) - starts < neighbours]
+        return [
+            KeypointNeighbour(int(q), int(e), int(b), int(p), int(d))
+            for q, e, b, p, d in zip(
+                query_rows[chosen],
+                entry_ids[chosen],
+                bank_ids[chosen],
+                positions[chosen],
+                dists[chosen],
+                strict=True,
+            )
+        ]
 
     def _flat_index(self, signal_type: str, segment: Segment) -> Any:
         """The faiss index over a keypoint base segment, built on first use after each swap."""
@@ -713,6 +726,23 @@ def _segment(
         return build_segment(signal_type, True, ids, banks, hashes=rows[order])
     assert keys is not None
     return build_segment(signal_type, False, entry_ids[order], bank_ids[order], keys=keys[order])
+
+
+def _keypoint_hits(
+    source: Any, query_rows: np.ndarray, rows: np.ndarray, dists: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Hits of a base segment or delta view as (query row, entry, keypoint position, bank,
+    distance) columns; an entry's rows are contiguous and in its value's order."""
+    entry_ids = source.entry_ids[rows].astype(np.int64)
+    positions = rows - np.searchsorted(source.entry_ids, entry_ids, "left")
+    bank_ids = source.bank_ids[rows].astype(np.int64)
+    return (
+        query_rows.astype(np.int64),
+        entry_ids,
+        positions.astype(np.int64),
+        bank_ids,
+        dists.astype(np.int64),
+    )
 
 
 def _hits(
