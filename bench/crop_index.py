@@ -36,7 +36,7 @@ from takedown.index.segments import build_segment  # noqa: E402
 from takedown.index.service import BankInfo, MatchIndex  # noqa: E402
 from takedown.media import decode  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
-from takedown.signals import keypoints  # noqa: E402
+from takedown.signals import keypoints, normalise  # noqa: E402
 
 SEED = 5
 SETTINGS = Settings()
@@ -50,7 +50,7 @@ def _picture(index: int):
 
 def _bank_keypoints(index: int) -> keypoints.Keypoints:
     media = decode(generate.png_bytes(_picture(index)), settings=SETTINGS)
-    return keypoints.keypoints_of(keypoints.trimmed_pixels(media))
+    return keypoints.keypoints_of(normalise.trimmed_upload(media))
 
 
 def _crop_upload(index: int) -> bytes:
@@ -73,7 +73,7 @@ def main() -> None:
     uploads = []
     for i in range(args.copies):
         media = decode(_crop_upload(i), settings=SETTINGS)
-        pixels = keypoints.trimmed_pixels(media)
+        pixels = normalise.trimmed_upload(media)
         uploads.append((pixels, keypoints.keypoints_of(pixels)))
     print(
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.processor() or 'cpu'}: "

@@ -324,7 +324,7 @@ def crop_matches(data: bytes) -> dict[int, int]:
     assert _CROP_BANK is not None
     values, owner, position, index = _CROP_BANK
     media = decode(data, settings=SETTINGS)
-    pixels = keypoints.trimmed_pixels(media)
+    pixels = normalise.trimmed_upload(media)
     upload = keypoints.keypoints_of(pixels)
     if not len(upload.descriptors):
         return {}
@@ -363,7 +363,7 @@ def _crop_distractor_job(args: tuple[int, int]) -> dict[int, int]:
 def _crop_original_job(args: tuple[int, int]) -> str:
     index, seed = args
     data = generate.png_bytes(generate.original_image(index, seed))
-    return keypoints.keypoints_of(keypoints.trimmed_pixels(decode(data, settings=SETTINGS))).value()
+    return keypoints.keypoints_of(normalise.trimmed_upload(decode(data, settings=SETTINGS))).value()
 
 
 def crop_benchmark(args, key: str) -> dict:

@@ -38,7 +38,7 @@ from takedown.media import DecodedMedia
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
-from takedown.signals import keypoints
+from takedown.signals import keypoints, normalise
 from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.regions import REGION_SIGNAL_TYPES
 from takedown.signals.vpdq import parse_vpdq
@@ -338,7 +338,7 @@ def _match_crop(
         radius=keypoints.DESCRIPTOR_RADIUS,
         neighbours=keypoints.NEIGHBOURS,
     )
-    pixels = keypoints.trimmed_pixels(media)
+    pixels = normalise.trimmed_upload(media)
     for found in keypoints.match_upload(pixels, upload, neighbours, index.entry_values):
         bank = index.banks.get(found.bank_id)
         if bank is None or found.distance > bank.threshold(PDQ_CROP):

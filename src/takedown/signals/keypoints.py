@@ -41,7 +41,7 @@ from takedown.errors import InvalidInput
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
-from takedown.signals.normalise import trimmed_content
+from takedown.signals.normalise import trimmed_upload
 from takedown.signals.pdq import PdqSignal, bits_hex, pdq_distance
 from takedown.signals.pdq_blocks import pdq_bits
 from takedown.signals.regions import center_region
@@ -141,16 +141,6 @@ def keypoints_of(pixels: np.ndarray) -> Keypoints:
         points = np.array([k.pt for k in found], np.float32) / max(grey.shape)
     bits, quality = pdq_bits(center_region(pixels, WINDOW_SHARE))
     return Keypoints(width, height, bits_hex(bits), quality, points, descriptors)
-
-
-def trimmed_pixels(media: DecodedMedia) -> np.ndarray:
-    """The picture the keypoints and the confirmed region are taken from (cached per upload)."""
-    cached = getattr(media, "_trimmed_pixels", None)
-    if cached is None:
-        assert media.image is not None  # still images only
-        cached = trimmed_content(media.image)
-        media._trimmed_pixels = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def needs_the_picture(signal_type: str = PDQ_CROP) -> InvalidInput:
@@ -258,7 +248,7 @@ class PdqCropSignal(SignalType):
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
         if media.image is None:
             return []
-        found = keypoints_of(trimmed_pixels(media))
+        found = keypoints_of(trimmed_upload(media))
         return [{"type": cls.name, "value": found.value(), "quality": found.window_quality}]
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from takedown.media import DecodedMedia
+
 # PDQ reduces every image to 64x64 internally; hashing a 256-pixel copy costs far less and moves
 # the hash by a few bits at most.
 WORKING_SIZE = 256
@@ -192,3 +194,24 @@ def trimmed_content(image: Image.Image | np.ndarray, small: np.ndarray | None = 
             round(box.left * scale_x) : round(box.right * scale_x),
         ]
     )
+
+
+def upload_working_copy(media: DecodedMedia) -> np.ndarray:
+    """`working_copy` of an uploaded still, made once per upload (region hashes, de-rotations)."""
+    cached = getattr(media, "_working_copy", None)
+    if cached is None:
+        assert media.image is not None  # still images only
+        cached = working_copy(media.image)
+        media._working_copy = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def trimmed_upload(media: DecodedMedia) -> np.ndarray:
+    """`trimmed_content` of an uploaded still, made once per upload: the region hashes and the
+    `pdq_crop` keypoints start from the same pixels."""
+    cached = getattr(media, "_trimmed_content", None)
+    if cached is None:
+        assert media.image is not None  # still images only
+        cached = trimmed_content(media.image, upload_working_copy(media))
+        media._trimmed_content = cached  # type: ignore[attr-defined]
+    return cached

@@ -20,7 +20,13 @@ from PIL import Image
 from takedown.media import DecodedMedia, MediaType
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
-from takedown.signals.normalise import trim_borders, trimmed_content, working_copy
+from takedown.signals.normalise import (
+    trim_borders,
+    trimmed_content,
+    trimmed_upload,
+    upload_working_copy,
+    working_copy,
+)
 from takedown.signals.pdq import PdqSignal, bits_hex
 from takedown.signals.pdq_blocks import pdq_bits
 from takedown.signals.rotation import QUERY_ANGLES, derotate
@@ -99,10 +105,17 @@ def reference_hashes(image: Image.Image | np.ndarray) -> list[RegionHash]:
     return _hashes_of(trimmed_content(image))
 
 
-def query_hashes(image: Image.Image | np.ndarray, *, rotations: bool = True) -> list[RegionHash]:
-    """Region hashes of an upload: as is, then at each small de-rotation."""
-    pixels = working_copy(image)
-    hashes = _hashes_of(trimmed_content(image, pixels))
+def query_hashes(
+    image: Image.Image | np.ndarray,
+    *,
+    rotations: bool = True,
+    pixels: np.ndarray | None = None,
+    trimmed: np.ndarray | None = None,
+) -> list[RegionHash]:
+    """Region hashes of an upload: as is, then at each small de-rotation (`pixels` and
+    `trimmed`: its working copy and trimmed content, where already made)."""
+    pixels = working_copy(image) if pixels is None else pixels
+    hashes = _hashes_of(trimmed_content(image, pixels) if trimmed is None else trimmed)
     if rotations:
         for angle in QUERY_ANGLES:
             turned = trim_borders(derotate(pixels, angle), chrome=True)
@@ -144,7 +157,9 @@ def _cached_query_hashes(media: DecodedMedia) -> list[RegionHash]:
     cached = getattr(media, "_region_hashes", None)
     if cached is None:
         assert media.image is not None  # callers hash still images only
-        cached = query_hashes(media.image)
+        cached = query_hashes(
+            media.image, pixels=upload_working_copy(media), trimmed=trimmed_upload(media)
+        )
         media._region_hashes = cached  # type: ignore[attr-defined]
     return cached
 
