@@ -603,16 +603,16 @@ class MatchIndex:
         descriptors within `radius` bits: which entry, which keypoint of it, how far."""
         base, views, banks = self._base, self._views, self.banks
         enabled = np.array([bank.id for bank in banks.values() if bank.enabled], np.int64)
-        # Every hit as flat arrays: (upload descriptor, entry, keypoint of it, bank, distance).
-        # Look-alike pictures share many corners, so a scan can see a million hits: no Python loop.
+        # Hits as flat arrays (upload descriptor, entry, keypoint of it, bank, distance): look-alike
+        # pictures share many corners, so the delta alone can give thousands; no Python loop.
         parts: list[tuple[np.ndarray, ...]] = []
         segment = base.get(signal_type)
         if segment is not None and segment.table is not None and len(descriptors):
-            query_rows, rows, dists = descriptor_search.range_search(
-                self._flat_index(signal_type, segment), descriptors, radius
+            usable = segment.alive & np.isin(segment.bank_ids, enabled)
+            query_rows, rows, dists = descriptor_search.nearest_usable(
+                self._flat_index(signal_type, segment), descriptors, radius, neighbours, usable
             )
-            live = segment.alive[rows]
-            parts.append(_keypoint_hits(segment, query_rows[live], rows[live], dists[live]))
+            parts.append(_keypoint_hits(segment, query_rows, rows, dists))
         view = views.get(signal_type)
         if view is not None and len(view.entry_ids) and len(descriptors):
             found = [view.search(query, radius) for query in descriptors]
@@ -629,9 +629,7 @@ class MatchIndex:
         query_rows, entry_ids, positions, bank_ids, dists = (
             column[keep] for column in (query_rows, entry_ids, positions, bank_ids, dists)
         )
-        order = np.lexsort((entry_ids, dists, query_rows))  # nearest first within each descriptor
-        starts = np.searchsorted(query_rows[order], query_rows[order], "left")
-        chosen = order[np.arange(len(order)) - starts < neighbours]
+        chosen = descriptor_search.nearest_first(query_rows, dists, entry_ids, neighbours)
         return [
             KeypointNeighbour(int(q), int(e), int(b), int(p), int(d))
             for q, e, b, p, d in zip(
