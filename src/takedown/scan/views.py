@@ -16,6 +16,7 @@ from takedown.auth.models import Scope
 from takedown.auth.service import Principal
 from takedown.banks.service import normalise_entry
 from takedown.errors import InvalidInput
+from takedown.media.upload import MEDIA_ERRORS
 from takedown.scan import flows, metrics
 from takedown.scan.form import read_scan_upload
 from takedown.scan.schemas import LookupOut, MatchOut, ScanForm, ScanOut
@@ -34,9 +35,11 @@ _SCAN_FORM_DOC: dict[str, Any] = {
 _SCAN_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "missing_api_key, invalid_api_key"},
     403: {"description": "missing_scope"},
-    413: {"description": "file_too_large, too_many_pixels, video_too_long, ..."},
-    415: {"description": "unsupported_format, no_video_stream"},
-    422: {"description": "invalid_input (form fields), empty_file, corrupt_media, ..."},
+    **MEDIA_ERRORS,
+    422: {
+        "description": "invalid_input (form fields), empty_file, "
+        + MEDIA_ERRORS[422]["description"]
+    },
 }
 
 

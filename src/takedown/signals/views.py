@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -11,7 +9,7 @@ from takedown.api.deps import get_settings
 from takedown.auth.dependencies import require_scope
 from takedown.auth.service import Principal
 from takedown.media import max_upload_bytes
-from takedown.media.upload import read_capped_form, read_upload
+from takedown.media.upload import MEDIA_ERRORS, read_capped_form, read_upload
 from takedown.settings import Settings
 from takedown.signals.schemas import HashResponse
 from takedown.signals.service import hash_media
@@ -32,18 +30,13 @@ _MULTIPART_FILE = {
         },
     }
 }
-_MEDIA_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "file_too_large, too_many_pixels, video_too_long, too_many_frames"},
-    415: {"description": "unsupported_format, no_video_stream"},
-    422: {"description": "corrupt_media, truncated_media, decode_timeout, empty_media"},
-}
 
 
 @router.post(
     "/hash",
     response_model=HashResponse,
     openapi_extra=_MULTIPART_FILE,
-    responses=_MEDIA_ERRORS,
+    responses=MEDIA_ERRORS,
     summary="Compute an upload's signals (PDQ and variants, MD5, SHA-256; vPDQ for video)",
 )
 async def hash_upload(
