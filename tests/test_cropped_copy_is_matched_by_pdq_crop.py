@@ -155,3 +155,15 @@ def test_crop_entries_loaded_by_a_fresh_process_match_and_disabled_ones_do_not(
         assert disabled.status_code == 200, disabled.text
         index.refresh()
         assert scan_upload(fresh, scan, upload)["verdict"] == "allow"
+
+
+def test_bank_threshold_for_pdq_crop_is_its_own(client, auth_header) -> None:
+    """The bank's `signal_thresholds` sets `pdq_crop`'s threshold like any other type's."""
+    scan, banks = auth_header("scan"), auth_header("scan", "banks")
+    _bank_crop_values(client, scan, banks)
+    upload = jpeg(_crop(stand_in("chelsea"), 0.75, (0.2, 0.7), 0.8), 80)
+    found = scan_upload(client, scan, upload)
+    distance = next(m["distance"] for m in found["matches"] if m["signal_type"] == "pdq_crop")
+    tighter = {"signal_thresholds": {"pdq_crop": max(0, distance - 1)}}
+    assert client.patch("/v1/banks/known", json=tighter, headers=banks).status_code == 200
+    assert scan_upload(client, scan, upload)["verdict"] == "allow"
