@@ -9,7 +9,7 @@ from starlette.types import Message
 from takedown.errors import InvalidInput, MediaTooLarge
 
 # Room for multipart boundaries and the small text fields sent beside the file.
-_FORM_OVERHEAD_BYTES = 64 * 1024
+FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def too_large(limit: int) -> MediaTooLarge:
@@ -18,16 +18,23 @@ def too_large(limit: int) -> MediaTooLarge:
     )
 
 
+def body_limit(request: Request, *, max_bytes: int) -> int:
+    """The most body bytes a form carrying a file of `max_bytes` may have; 413 at once when the
+    request declares a Content-Length over it (nothing is read)."""
+    limit = max_bytes + FORM_OVERHEAD_BYTES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(max_bytes)
+    return limit
+
+
 async def read_capped_form(request: Request, *, max_bytes: int) -> FormData:
     """The request's multipart form; 413 as soon as the body passes `max_bytes` (plus overhead).
 
     A declared Content-Length over the limit is refused before any byte is read; a body without
     one (chunked) is counted as it streams in and cut off at the limit.
     """
-    limit = max_bytes + _FORM_OVERHEAD_BYTES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large(max_bytes)
+    limit = body_limit(request, max_bytes=max_bytes)
     received = 0
 
     async def capped_receive() -> Message:

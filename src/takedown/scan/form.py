@@ -16,11 +16,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from takedown.errors import InvalidInput
-from takedown.media.upload import too_large
+from takedown.media.upload import body_limit, too_large
 
 FILE_FIELD = "file"
-# Room for the boundaries, part headers and the small text fields sent beside the file.
-FORM_OVERHEAD_BYTES = 64 * 1024
 MAX_TEXT_FIELD_BYTES = 64 * 1024  # content_id, account_id, content_url: far below this
 MAX_PARTS = 20
 
@@ -109,10 +107,7 @@ async def read_scan_upload(request: Request, *, max_file_bytes: int) -> ScanUplo
     `max_file_bytes` (or the body that plus the form's overhead, counted before parsing, so a
     declared Content-Length over it is refused before a byte is read); 422 if malformed. A body
     that is not multipart/form-data is not read: it has no fields."""
-    body_limit = max_file_bytes + FORM_OVERHEAD_BYTES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > body_limit:
-        raise too_large(max_file_bytes)
+    limit = body_limit(request, max_bytes=max_file_bytes)
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -123,7 +118,7 @@ async def read_scan_upload(request: Request, *, max_file_bytes: int) -> ScanUplo
         parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
         async for chunk in request.stream():
             received += len(chunk)
-            if received > body_limit:
+            if received > limit:
                 raise too_large(max_file_bytes)
             parser.write(chunk)
         parser.finalize()

@@ -16,6 +16,7 @@ from takedown.auth.models import Scope
 from takedown.auth.service import Principal
 from takedown.banks.service import normalise_entry
 from takedown.errors import InvalidInput
+from takedown.media import max_upload_bytes
 from takedown.media.upload import MEDIA_ERRORS
 from takedown.scan import flows, metrics
 from takedown.scan.form import read_scan_upload
@@ -69,8 +70,7 @@ async def scan(request: Request) -> Response:
     database_url = settings.resolved_database_url
     if authorize_remembered(request=request, scope=Scope.SCAN, database_url=database_url) is None:
         await run_in_threadpool(_check_key, request, settings, database_url)
-    limit = max(settings.max_image_bytes, settings.max_video_bytes)
-    upload = await read_scan_upload(request, max_file_bytes=limit)
+    upload = await read_scan_upload(request, max_file_bytes=max_upload_bytes(settings))
     started = time.perf_counter()  # takedown_scan_seconds: from the upload's last byte on
     try:
         form = ScanForm(file=upload.data, **upload.fields)  # type: ignore[arg-type]
