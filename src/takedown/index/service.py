@@ -619,15 +619,14 @@ class MatchIndex:
             query_rows = np.repeat(np.arange(len(found)), [len(r) for r, _ in found])
             rows = np.concatenate([r for r, _ in found]).astype(np.int64)
             dists = np.concatenate([d for _, d in found]).astype(np.int64)
-            parts.append(_keypoint_hits(view, query_rows, rows, dists))
+            in_enabled = np.isin(view.bank_ids[rows], enabled)  # the base's rows are filtered
+            parts.append(
+                _keypoint_hits(view, query_rows[in_enabled], rows[in_enabled], dists[in_enabled])
+            )
         if not parts:
             return []
         query_rows, entry_ids, positions, bank_ids, dists = (
             np.concatenate(column) for column in zip(*parts, strict=True)
-        )
-        keep = np.isin(bank_ids, enabled)
-        query_rows, entry_ids, positions, bank_ids, dists = (
-            column[keep] for column in (query_rows, entry_ids, positions, bank_ids, dists)
         )
         chosen = descriptor_search.nearest_first(query_rows, dists, entry_ids, neighbours)
         return [
