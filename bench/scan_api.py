@@ -7,7 +7,9 @@ For 1 and then 2 server processes (uvicorn workers) on 127.0.0.1 it measures:
 - the bare hashing time of the same image in this process (`signals.service.hash_media`), and the
   API's overhead as the median over pairs of (scan time / hashing time - 1); the target is under
   20 %;
-- the server's own split from /metrics (takedown_scan_seconds vs takedown_scan_hash_seconds).
+- the server's own split from /metrics (takedown_scan_seconds vs takedown_scan_hash_seconds);
+- then the same for the floor (bench/scan_floor_app.py, 1 process; --no-floor skips it): HTTP,
+  uvicorn, a thread hop and hashing only, what any scan API in Python pays before its own work.
 The image is a stand-in from tests/media.py (scikit-image's "coffee", resized to about 1 MP).
 
 The timed client is what a platform scanning at scale would run: one keep-alive
@@ -113,6 +115,31 @@ def run_server(workers: int, env: dict[str, str], port: int) -> subprocess.Popen
         "--workers",
         str(workers),
     ]
+    return start(command, env, port, answers_in_a_row=4 * workers)
+
+
+def run_floor(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """bench/scan_floor_app.py: HTTP, a thread hop and hashing, nothing of Takedown's API."""
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--app-dir",
+        str(ROOT / "bench"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "scan_floor_app:app",
+    ]
+    return start(command, env, port, answers_in_a_row=4)
+
+
+def start(
+    command: list[str], env: dict[str, str], port: int, *, answers_in_a_row: int
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command,
         env=env,
@@ -128,7 +155,7 @@ def run_server(workers: int, env: dict[str, str], port: int) -> subprocess.Popen
                 ready = ready + 1 if client.get(f"http://127.0.0.1:{port}/readyz").is_success else 0
             except httpx.HTTPError:
                 ready = 0
-            if ready >= 4 * workers:  # several answers in a row: every worker has its index
+            if ready >= answers_in_a_row:  # several in a row: every worker has its index
                 return process
             time.sleep(0.25)
     process.kill()
@@ -254,6 +281,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="per measurement (bounded)")
     parser.add_argument("--bank-size", type=int, default=100_000, help="random PDQ entries banked")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--no-floor", action="store_true", help="skip the floor (bench/scan_floor_app.py)"
+    )
     parser.add_argument("--append-results", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
     requests = max(10, min(args.requests, 2_000))
@@ -289,7 +319,17 @@ def main() -> None:
             if before and after and after[2] > before[2]:
                 total, hashed = after[0] - before[0], after[1] - before[1]
                 server_overhead = (total - hashed) / hashed
-            rows.append((workers, serial, loaded, server_overhead))
+            rows.append((str(workers), serial, loaded, server_overhead))
+        if not args.no_floor:
+            port = free_port()
+            server = run_floor(env, port)
+            try:
+                serial = measure_serial(port, key, data, requests, settings)
+                loaded = measure_loaded(port, key, data, requests, in_flight=2)
+                hashing.append(serial["hash_p50"])
+            finally:
+                stop_server(server)
+            rows.append(("floor, 1", serial, loaded, None))
 
     hash_p50 = statistics.median(hashing)
     load = os.getloadavg()
@@ -333,7 +373,10 @@ def main() -> None:
         "(multipart parsing, auth, index queries of every signal, the ledger "
         "transaction with a durable commit, JSON). Server-side overhead is the same ratio from "
         "the server's own histograms (takedown_scan_seconds vs takedown_scan_hash_seconds), "
-        "without the client and HTTP.",
+        "without the client and HTTP. The floor row is bench/scan_floor_app.py, 1 process: "
+        "the same client, HTTP, uvicorn, one thread hop and `hash_media`, and nothing else "
+        "(no key check, matching, ledger or commit); Takedown's fixed cost minus the floor's is "
+        "what its own API work costs.",
         "",
     ]
     report = "\n".join(lines)
