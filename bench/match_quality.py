@@ -291,6 +291,66 @@ def baseline_hits(queries: list[tuple[bytes, int]], bank_plain: np.ndarray) -> n
     return d <= BASELINE_PDQ_THRESHOLD
 
 
+# --- a hash-only bank: whole-picture PDQs, as hash exchanges ship them ---------------------
+
+# The rules POST /v1/scan applies to a bank entry of type pdq: the upload's own PDQ, and its
+# trimmed picture's hash (pdq_norm) with its de-rotations (scan.flows.ALSO_MATCHED_AS), all under
+# PDQ's quality gate and the bank's PDQ threshold.
+HASH_ONLY_RULES = ("pdq", "pdq_norm", "pdq_norm rotated")
+
+
+def hash_only_hits(
+    queries: list[Hashes], bank_pdq: np.ndarray
+) -> tuple[list[dict[int, tuple[str, int]]], dict[str, int | None]]:
+    """Per query, the originals it matches in a bank of their whole-picture PDQs only, with the
+    rule that fired (the smallest distance wins); and per rule, the smallest distance seen."""
+    rows: list[tuple[int, str, bytes, int]] = []
+    for qi, hashes in enumerate(queries):
+        rows.append((qi, "pdq", hashes.plain[0], hashes.plain[1]))
+        for signal_type, variant, value, quality in hashes.region:
+            if signal_type == "pdq_norm":
+                rows.append((qi, "pdq_norm rotated" if variant else "pdq_norm", value, quality))
+    d = distances(_words([value for _, _, value, _ in rows]), bank_pdq)
+    low_quality = np.array([quality for *_, quality in rows]) < match_rule.PDQ_MIN_QUALITY
+    d = np.where(low_quality[:, None], np.where(d == 0, 0, 999), d)
+    hits: list[dict[int, tuple[str, int]]] = [{} for _ in queries]
+    for row, original in zip(*np.nonzero(d <= BASELINE_PDQ_THRESHOLD), strict=True):
+        qi, rule = rows[row][0], rows[row][1]
+        distance = int(d[row, original])
+        previous = hits[qi].get(int(original))
+        if previous is None or distance < previous[1]:
+            hits[qi][int(original)] = (rule, distance)
+    rule_of_row = np.array([rule for _, rule, _, _ in rows])
+    closest = {
+        rule: (int(d[rule_of_row == rule].min()) if (rule_of_row == rule).any() else None)
+        for rule in HASH_ONLY_RULES
+    }
+    return hits, closest
+
+
+def hash_only_benchmark(originals: list[Hashes], flat_copies: list, distractors: list) -> dict:
+    bank_pdq = _words([h.plain[0] for h in originals])
+    copy_hits, _ = hash_only_hits([h for *_, h in flat_copies], bank_pdq)
+    rows: dict[tuple[str, int], dict] = {}
+    other_false: Counter = Counter()
+    for (owner, transform, strength, _), hits in zip(flat_copies, copy_hits, strict=True):
+        row = rows.setdefault(
+            (transform, strength), {"n": 0, "without_rotations": 0, "all": 0, "via": Counter()}
+        )
+        row["n"] += 1
+        if owner in hits:
+            rule = hits[owner][0]
+            row["all"] += 1
+            row["without_rotations"] += rule != "pdq_norm rotated"
+            row["via"][rule] += 1
+        for original, (rule, _) in hits.items():
+            if original != owner:
+                other_false[rule] += 1
+    dist_hits, closest = hash_only_hits(distractors, bank_pdq)
+    false: Counter = Counter(rule for hits in dist_hits for rule, _ in hits.values())
+    return {"rows": rows, "false": false, "other_false": other_false, "closest": closest}
+
+
 # --- pdq_crop: keypoints, then the aligned central half (signals/keypoints.py) ---------------
 
 _CROP_BANK: tuple | None = None
@@ -477,6 +537,7 @@ def image_benchmark(args, key: str) -> dict:
         margins[rule] = int(per_original.min()) if per_original.size else None
     return {
         "rows": rows,
+        "hash_only": hash_only_benchmark(originals, flat_copies, distractors),
         "copy_hits": matched_by_rules,
         "pairs": len(distractors) * len(originals),
         "copy_pairs": len(flat_copies) * (len(originals) - 1),
@@ -631,6 +692,42 @@ def percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
+def hash_only_report(images: dict) -> list[str]:
+    hash_only = images["hash_only"]
+    lines = [
+        "",
+        "Against a hash-only bank (each original's whole-picture PDQ only, as hash exchanges ship "
+        "them; the region types above need the media on the bank side):",
+        "",
+        "| Images: transformation | strength | copies | plain PDQ <= 31 | Takedown: pdq + "
+        "trimmed | Takedown: + trimmed de-rotated | matched via |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (transform, strength), row in sorted(
+        hash_only["rows"].items(),
+        key=lambda kv: (generate.IMAGE_TRANSFORMS.index(kv[0][0]), kv[0][1]),
+    ):
+        base = images["rows"][(transform, strength)]["base"]
+        via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
+        lines.append(
+            f"| {transform} | {strength} | {row['n']} | {percent(base, row['n'])} "
+            f"| {percent(row['without_rotations'], row['n'])} | {percent(row['all'], row['n'])} "
+            f"| {via} |"
+        )
+    lines += [
+        "",
+        "| Rule against a hash-only bank | threshold | false matches (distractors) | false "
+        "matches (copies of other originals) | closest distractor distance |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in HASH_ONLY_RULES:
+        lines.append(
+            f"| {rule} | {BASELINE_PDQ_THRESHOLD} | {hash_only['false'][rule]} "
+            f"| {hash_only['other_false'][rule]} | {hash_only['closest'][rule]} |"
+        )
+    return lines
+
+
 def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
     lines = [
         f"Seed {args.seed}; {images['counts'][0]} originals, {images['counts'][1]} image copies, "
@@ -664,6 +761,7 @@ def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
             f"| {rule} | {threshold} | {images['false'][rule]} | {images['other_false'][rule]} "
             f"| {images['margins'].get(rule)} |"
         )
+    lines += hash_only_report(images)
     if videos:
         lines += [
             "",

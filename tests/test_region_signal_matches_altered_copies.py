@@ -34,7 +34,8 @@ def test_region_signals_match_boxed_overlaid_and_rotated_copies(client, auth_hea
     boxed = scan_upload(client, scan, jpeg(_letterboxed(stand_in("chelsea")), 80))
     assert boxed["verdict"] == "block"
     by_type = {m["signal_type"]: m for m in boxed["matches"]}
-    assert "pdq" not in by_type  # plain PDQ misses the letterboxed copy
+    # Plain PDQ misses the letterboxed copy: the banked pdq matches only its trimmed picture.
+    assert by_type["pdq"]["variant"] == "trimmed"
     assert by_type["pdq_norm"]["distance"] <= 31
 
     rotated = stand_in("chelsea").rotate(
@@ -42,8 +43,14 @@ def test_region_signals_match_boxed_overlaid_and_rotated_copies(client, auth_hea
     )
     turned = scan_upload(client, scan, jpeg(rotated, 80))
     assert turned["verdict"] == "block"
-    assert {m["signal_type"] for m in turned["matches"]} <= {"pdq_norm", "pdq_center"}
+    assert {m["signal_type"] for m in turned["matches"]} <= {"pdq", "pdq_norm", "pdq_center"}
     assert {m.get("variant") for m in turned["matches"]} & {"rotated -8", "rotated -4"}
+    # The banked pdq matches only a de-rotated trimmed picture, never the turned copy as it is.
+    assert all(
+        m.get("variant", "").startswith("trimmed, rotated")
+        for m in turned["matches"]
+        if m["signal_type"] == "pdq"
+    )
 
     unrelated = scan_upload(client, scan, jpeg(stand_in("rocket")))
     assert unrelated["verdict"] == "allow" and unrelated["matches"] == []

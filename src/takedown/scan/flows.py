@@ -40,9 +40,14 @@ from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
 from takedown.signals import keypoints, normalise
 from takedown.signals.keypoints import PDQ_CROP
-from takedown.signals.regions import REGION_SIGNAL_TYPES
+from takedown.signals.regions import PDQ_NORM, REGION_SIGNAL_TYPES
 from takedown.signals.vpdq import parse_vpdq
 
+# Hash exchanges ship whole-picture PDQs only, so an upload's trimmed picture (letterbox, padding
+# and screenshot chrome cut away: pdq_norm) and its de-rotations are also compared with banked
+# pdq entries, under PDQ's quality gate and threshold; such a match names the pdq entry with the
+# variant "trimmed" (bench/RESULTS.md, "Match quality", hash-only bank).
+ALSO_MATCHED_AS = {PDQ_NORM: "pdq"}
 VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
 LEDGER_VALUE_MAX = 128  # ContentSignal.value's width
 # The ledger's inserts, built once for the scan path (see `_record`).
@@ -245,7 +250,13 @@ def match_signals(
     best: dict[int, Match] = {}
     exact_only_noted: set[str] = set()
     batches: dict[tuple[str, bool], list[str]] = defaultdict(list)
-    queued: list[tuple[dict[str, Any], tuple[str, bool], int]] = []
+    queued: list[tuple[str | None, tuple[str, bool], int]] = []  # (variant, batch, position)
+
+    def enqueue(table: str, value: str, exact_only: bool, variant: str | None) -> None:
+        batch = batches[(table, exact_only)]
+        queued.append((variant, (table, exact_only), len(batch)))
+        batch.append(value)
+
     for signal in signals:
         signal_type = str(signal.get("type", ""))
         if is_multi_row_type(signal_type):
@@ -260,15 +271,23 @@ def match_signals(
                 f"{signal_type} quality {signal.get('quality')} is below "
                 f"{min_quality(signal_type, settings)}: matched exactly only"
             )
-        batch = batches[(signal_type, exact_only)]
-        queued.append((signal, (signal_type, exact_only), len(batch)))
-        batch.append(value)
+        variant = signal.get("variant")
+        enqueue(signal_type, value, exact_only, str(variant) if variant else None)
+        also = ALSO_MATCHED_AS.get(signal_type)
+        if also is not None:
+            # Under the other type's own quality gate, as its own hashes are.
+            enqueue(
+                also,
+                value,
+                _low_quality({**signal, "type": also}, settings),
+                ", ".join(part for part in ("trimmed", variant) if part),
+            )
     answers = {
         key: index.query_many(key[0], values, exact_only=key[1]) for key, values in batches.items()
     }
-    for signal, key, position in queued:
+    for variant, key, position in queued:
         for hit in answers[key][position]:
-            _keep(best, index, hit, signal.get("variant"))
+            _keep(best, index, hit, variant)
     for signal in signals:
         signal_type = str(signal.get("type", ""))
         if is_video_type(signal_type):
