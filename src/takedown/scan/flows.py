@@ -41,13 +41,15 @@ from takedown.settings import Settings
 from takedown.signals import keypoints, normalise
 from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.regions import PDQ_NORM, REGION_SIGNAL_TYPES
+from takedown.signals.video_regions import VpdqNormSignal
 from takedown.signals.vpdq import parse_vpdq
 
-# Hash exchanges ship whole-picture PDQs only, so an upload's trimmed picture (letterbox, padding
-# and screenshot chrome cut away: pdq_norm) and its de-rotations are also compared with banked
-# pdq entries, under PDQ's quality gate and threshold; such a match names the pdq entry with the
-# variant "trimmed" (bench/RESULTS.md, "Match quality", hash-only bank).
-ALSO_MATCHED_AS = {PDQ_NORM: "pdq"}
+# Hash exchanges ship whole-picture PDQs and whole-frame vPDQs only, so an upload's trimmed
+# picture (letterbox, padding and screenshot chrome cut away: pdq_norm) with its de-rotations, and
+# a video's trimmed frames (vpdq_norm), are also compared with banked pdq and vpdq entries, under
+# that type's own quality gate and threshold; such a match names the pdq or vpdq entry with the
+# variant "trimmed" (bench/RESULTS.md, "Match quality", hash-only banks).
+ALSO_MATCHED_AS = {PDQ_NORM: "pdq", VpdqNormSignal.name: "vpdq"}
 VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
 LEDGER_VALUE_MAX = 128  # ContentSignal.value's width
 # The ledger's inserts, built once for the scan path (see `_record`).
@@ -291,7 +293,10 @@ def match_signals(
     for signal in signals:
         signal_type = str(signal.get("type", ""))
         if is_video_type(signal_type):
-            _match_video(index, signal, best, outcome)
+            _match_video(index, signal, best)
+            also = ALSO_MATCHED_AS.get(signal_type)
+            if also is not None:
+                _match_video(index, {**signal, "type": also}, best, variant="trimmed")
         elif is_keypoint_type(signal_type):
             if media is not None and media.image is not None:
                 _match_crop(index, signal, media, best)
@@ -333,14 +338,15 @@ def video_frames(signal: dict[str, Any]) -> list[tuple[str, int | None]]:
 
 
 def _match_video(
-    index: Any, signal: dict[str, Any], best: dict[int, Match], outcome: MatchOutcome
+    index: Any, signal: dict[str, Any], best: dict[int, Match], *, variant: str | None = None
 ) -> None:
-    """Bank videos matching under the vPDQ rule (share of query and of bank frames matched)."""
+    """Bank videos of the signal's type matching its frames under the vPDQ rule (share of query
+    and of bank frames matched)."""
     value = signal.get("value")
     if not isinstance(value, str) or not video_frames(signal):
         return
     for hit in index.query_video(value, signal_type=str(signal.get("type", VIDEO_FRAME_SIGNAL))):
-        _keep(best, index, hit, None)
+        _keep(best, index, hit, variant)
 
 
 def _match_crop(
