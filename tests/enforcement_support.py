@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from takedown import clock
+from takedown.enforcement import copy_search
 from takedown.enforcement.signing import SIGNATURE_HEADER, verify
 from tests.review_support import make_user, staff_headers
 
@@ -143,9 +144,17 @@ def report_with_media(
 
 
 def decide_violating(
-    client: TestClient, settings: Any, case_id: str, username: str = "csr-1", **fields: Any
+    client: TestClient,
+    settings: Any,
+    case_id: str,
+    username: str = "csr-1",
+    *,
+    search_copies: bool = True,
+    **fields: Any,
 ) -> dict[str, Any]:
-    """A child-safety reviewer decides `violating` through POST /v1/cases/{id}/decisions."""
+    """A child-safety reviewer decides `violating` through POST /v1/cases/{id}/decisions; then
+    (unless `search_copies` is false) the copy-search job runs, as every server runs it in the
+    background, and finds the copies in the ledger."""
     make_user(settings, username, "child_safety_reviewer")
     body = {
         "outcome": "violating",
@@ -159,6 +168,8 @@ def decide_violating(
         headers=staff_headers(client, settings, username),
     )
     assert answer.status_code == 201, answer.text
+    if search_copies:
+        copy_search.run_due(settings)
     return answer.json()
 
 

@@ -42,6 +42,7 @@ from takedown.console.auth import (
     start_session,
 )
 from takedown.console.media import blurred_preview, original_for_reveal
+from takedown.enforcement import copy_search
 from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.review import flows, service
 from takedown.review.models import Classification
@@ -279,6 +280,7 @@ def case_page_response(
         media=case_media(db_session=db_session, case_id=case.id),
         decisions=decisions,
         appeals=appeals,
+        copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
         usernames=names,
         history=_uploader_history(db_session, case),
         can_decide=case.status not in CLOSED_STATUSES

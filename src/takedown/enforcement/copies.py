@@ -79,8 +79,11 @@ def find_copies(
     settings: Settings,
     signals: list[dict[str, Any]],
     pdq_threshold: int,
+    item_ids: tuple[int, int] | None = None,
 ) -> list[LedgerMatch]:
-    """Every ledger item matching any of `signals`, the closest match kept per item."""
+    """Every ledger item matching any of `signals`, the closest match kept per item; only ledger
+    rows with ids in `item_ids` (first, last), when given (the copy-search job's batches)."""
+    in_range = _in_range(item_ids)
     best: dict[int, tuple[MatchKind, str, int | None]] = {}
 
     def keep(item_id: int, kind: MatchKind, signal_type: str, distance: int | None) -> None:
@@ -98,7 +101,9 @@ def find_copies(
             continue
         for (item_id,) in db_session.execute(
             select(ContentSignal.content_item_id).where(
-                ContentSignal.signal_type == signal_type, ContentSignal.value.in_(values)
+                ContentSignal.signal_type == signal_type,
+                ContentSignal.value.in_(values),
+                *in_range,
             )
         ):
             keep(item_id, MatchKind.IDENTICAL, signal_type, None)
@@ -111,13 +116,13 @@ def find_copies(
     pdq_queries = {t: bits for t, values in by_type.items() if len(bits := _bits(values))}
     if pdq_queries:
         for item_id, signal_type, distance in _pdq_scan(
-            db_session, settings, pdq_queries, pdq_threshold
+            db_session, settings, pdq_queries, pdq_threshold, in_range
         ):
             keep(item_id, MatchKind.SIMILAR, signal_type, distance)
 
     frames = [f for s in signals if s.get("type") == "vpdq" for f in _frames(s.get("value"))]
     if frames:
-        for item_id in _vpdq_scan(db_session, settings, _bits(frames), pdq_threshold):
+        for item_id in _vpdq_scan(db_session, settings, _bits(frames), pdq_threshold, in_range):
             keep(item_id, MatchKind.SIMILAR, "vpdq", None)
 
     if not best:
@@ -139,6 +144,12 @@ def find_copies(
     return sorted(matches, key=lambda m: (m.scanned_at, m.content_item_id))
 
 
+def _in_range(item_ids: tuple[int, int] | None) -> list[Any]:
+    if item_ids is None:
+        return []
+    return [ContentSignal.content_item_id.between(*item_ids)]
+
+
 def _chunks(db_session: Session, query: Any) -> Iterator[Sequence[Any]]:
     # Core rows, not ORM loading: the scan is over plain columns and ORM overhead dominated it.
     # (Options on the statement: Connection.execution_options() would stick to the session's
@@ -148,7 +159,11 @@ def _chunks(db_session: Session, query: Any) -> Iterator[Sequence[Any]]:
 
 
 def _pdq_scan(
-    db_session: Session, settings: Settings, queries: dict[str, np.ndarray], threshold: int
+    db_session: Session,
+    settings: Settings,
+    queries: dict[str, np.ndarray],
+    threshold: int,
+    in_range: list[Any],
 ) -> Iterator[tuple[int, str, int]]:
     """Ledger rows within `threshold` of a query hash of their own type: a whole-picture PDQ is
     compared with whole-picture PDQs (every dihedral variant), a centre region with centre
@@ -158,7 +173,7 @@ def _pdq_scan(
         ContentSignal.signal_type,
         ContentSignal.value,
         ContentSignal.quality,
-    ).where(ContentSignal.signal_type.in_(list(queries)))
+    ).where(ContentSignal.signal_type.in_(list(queries)), *in_range)
     for rows in _chunks(db_session, query):
         by_type: dict[str, list[Any]] = {}
         for row in rows:
@@ -176,12 +191,16 @@ def _pdq_scan(
 
 
 def _vpdq_scan(
-    db_session: Session, settings: Settings, case_frames: np.ndarray, threshold: int
+    db_session: Session,
+    settings: Settings,
+    case_frames: np.ndarray,
+    threshold: int,
+    in_range: list[Any],
 ) -> Iterator[int]:
     """Ledger videos whose frames match the case video (python-threatexchange's vPDQ rule)."""
     query = (
         select(ContentSignal.content_item_id, ContentSignal.value)
-        .where(ContentSignal.signal_type == "vpdq")
+        .where(ContentSignal.signal_type == "vpdq", *in_range)
         .order_by(ContentSignal.content_item_id)
     )
     current: int | None = None

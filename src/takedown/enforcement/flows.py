@@ -20,9 +20,10 @@ from takedown import clock
 from takedown.accounts import service as accounts
 from takedown.audit.service import record as audit
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseMedia, Category, Outcome
-from takedown.enforcement.copies import LedgerMatch, find_copies
+from takedown.enforcement.copy_search import cancel_searches, start_copy_search
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
+from takedown.enforcement.removal import RemovedItem, already_removed, remove_item
 from takedown.errors import InvalidInput
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -165,86 +166,35 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
     threshold = _bank_signals(db_session, settings, case, decision, signals, done)
     reported = _reported_item(db_session, case)
     uploader = case.account_id or (reported.account_id if reported else None)
-    source_type, automated_detection = _source_of(db_session, case)
     policy = getattr(decision, "policy", "") or ""
-
-    targets: list[tuple[str, str | None, MatchKind, LedgerMatch | None]] = []
-    if case.content_id:
-        targets.append((case.content_id, uploader, MatchKind.REPORTED, None))
-    seen = {case.content_id}
-    for found in find_copies(
-        db_session=db_session, settings=settings, signals=signals, pdq_threshold=threshold
-    ):
-        if found.content_id in seen:
-            continue
-        seen.add(found.content_id)
-        targets.append((found.content_id, found.account_id, found.kind, found))
-
-    for content_id, account_id, kind, match in targets:
-        if db_session.scalar(
-            select(CaseCopy.id).where(
-                CaseCopy.case_id == case.id, CaseCopy.content_id == content_id
-            )
-        ):
-            continue
-        copy = CaseCopy(
-            case_id=case.id,
-            content_id=content_id,
-            account_id=account_id,
-            content_item_id=match.content_item_id if match else (reported.id if reported else None),
-            match_kind=kind.value,
-            signal_type=match.signal_type if match else None,
-            distance=match.distance if match else None,
-            media_type=match.media_type if match else media_type,
-            uploaded_at=match.scanned_at if match else (reported.scanned_at if reported else None),
-            removed_at=clock.now(),
-        )
-        db_session.add(copy)
-        is_copy = kind is not MatchKind.REPORTED
-        statement = statements.record(
-            db_session=db_session,
-            case_id=case.id,
+    if case.content_id and not already_removed(db_session, case.id, case.content_id):
+        source_type, automated_detection = _source_of(db_session, case)
+        remove_item(
+            db_session,
+            case=case,
             decision_id=decision.id,
-            content_id=content_id,
-            account_id=account_id,
-            restriction=statements.Restriction.CONTENT_REMOVED,
-            category=case.category,
             policy=policy,
-            media_type=copy.media_type,
-            content_date=copy.uploaded_at,
-            source_type=SourceType.VOLUNTARY if is_copy else source_type,
-            automated_detection=is_copy or automated_detection,
-            automated_decision=AutomatedDecision.FULLY
-            if is_copy
-            else AutomatedDecision.NOT_AUTOMATED,
-            facts=_facts_for_copy(kind, match) if is_copy else _facts_for_reported(case, policy),
+            item=RemovedItem(
+                content_id=case.content_id,
+                account_id=uploader,
+                kind=MatchKind.REPORTED,
+                content_item_id=reported.id if reported else None,
+                media_type=media_type,
+                uploaded_at=reported.scanned_at if reported else None,
+            ),
+            source=(source_type, automated_detection),
         )
-        enqueue(
-            db_session=db_session,
-            event_type=EventType.CONTENT_REMOVE,
-            case_id=case.id,
-            subject=content_id,
-            data={
-                "case_id": case.id,
-                "content_id": content_id,
-                "account_id": account_id,
-                "match": {
-                    "kind": kind.value,
-                    "signal_type": copy.signal_type,
-                    "distance": copy.distance,
-                },
-                "category": case.category,
-                "statement_of_reasons": statement.body,
-            },
-        )
-        done.removed.append(content_id)
-        if is_copy and account_id and account_id != uploader:
-            accounts.flag_for_review(
-                db_session=db_session,
-                account_id=account_id,
-                reason=f"posted a copy of material confirmed in case {case.id}",
-            )
-            done.flagged.append(account_id)
+        done.removed.append(case.content_id)
+    # Every copy in the ledger: searched by a job once this decision has committed.
+    start_copy_search(
+        db_session,
+        case=case,
+        decision_id=decision.id,
+        signals=signals,
+        pdq_threshold=threshold,
+        uploader=uploader,
+        policy=policy,
+    )
 
     if uploader:
         _strike_and_suspend(db_session, settings, case, decision, uploader, policy, done)
@@ -336,28 +286,6 @@ def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
     if roles:
         return SourceType.ARTICLE_16, automated
     return SourceType.VOLUNTARY, automated
-
-
-def _facts_for_reported(case: Case, policy: str) -> str:
-    category = case.category.replace("_", " ")
-    under = f" under the '{policy}' policy" if policy else ""
-    return (
-        f"The content was reported and reviewed by a trained reviewer, who confirmed it as "
-        f"{category}{under}. The content was removed and its hashes were added to a block list "
-        f"so that identical and near-identical copies are removed and blocked."
-    )
-
-
-def _facts_for_copy(kind: MatchKind, match: LedgerMatch | None) -> str:
-    how = (
-        "an identical copy (same file hash)"
-        if kind is MatchKind.IDENTICAL
-        else "a substantially similar copy (perceptual hash match)"
-    )
-    return (
-        f"Automated hash matching found this content to be {how} of content that a trained "
-        f"reviewer had confirmed as violating. The copy was removed on that basis."
-    )
 
 
 def _strike_and_suspend(
@@ -499,6 +427,7 @@ def reverse(
         actor=ACTOR,
         reason="the decision was overturned on appeal",
     )
+    cancel_searches(db_session, case_id=case.id)  # first: a batch that committed is read below
     copies = list(
         db_session.scalars(
             select(CaseCopy).where(CaseCopy.case_id == case.id, CaseCopy.restored_at.is_(None))

@@ -14,3 +14,12 @@ DELIVERY_ATTEMPTS = Counter(
     "Webhook delivery attempts by result (delivered, retry, failed).",
     ["result"],
 )
+COPY_SEARCHES = Gauge(
+    "takedown_copy_searches",
+    "Every-copy ledger searches by status (pending, done, cancelled; refreshed by the job).",
+    ["status"],
+)
+COPIES_REMOVED = Counter(
+    "takedown_copies_removed",
+    "Copies of confirmed material the every-copy search found in the ledger and took down.",
+)

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.banks.models import BigId
-from takedown.store.base import Base
+from takedown.store.base import Base, JsonDocument
 
 
 class EventType(enum.StrEnum):
@@ -94,3 +94,39 @@ class CaseBankEntry(Base):
     entry_id: Mapped[int] = mapped_column(BigInteger)
     signal_type: Mapped[str] = mapped_column(String(40))
     added_at: Mapped[datetime]
+
+
+class CopySearchStatus(enum.StrEnum):
+    PENDING = "pending"  # the copy-search job has ledger rows left to search
+    DONE = "done"
+    CANCELLED = "cancelled"  # the decision was overturned before the search finished
+
+
+class CopySearch(Base):
+    """The ledger search for every copy of a case's confirmed content. Written with the
+    decision; run by the copy-search job in batches of ledger rows after it commits
+    (enforcement/copy_search.py), so a decision never waits on the size of the ledger."""
+
+    __tablename__ = "copy_searches"
+    __table_args__ = (Index("ix_copy_searches_due", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    decision_id: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    # What is searched for, fixed at the decision: the case's signals and the PDQ threshold of
+    # the bank they were added to.
+    signals: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument)
+    pdq_threshold: Mapped[int] = mapped_column(Integer)
+    uploader: Mapped[str | None] = mapped_column(String(255))  # the reported content's account
+    policy: Mapped[str] = mapped_column(String(120), default="")
+    searched_up_to: Mapped[int] = mapped_column(BigInteger, default=0)  # ledger ids done
+    last_item_id: Mapped[int] = mapped_column(BigInteger)  # the ledger's last id to search
+    # When `last_item_id` was last set to the ledger's end; it is set once more after the
+    # banked hashes have reached every serving process (copy_search.COVER).
+    target_set_at: Mapped[datetime]
+    target_final: Mapped[bool] = mapped_column(default=False)
+    found: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    lease_until: Mapped[datetime]  # a job's claim; due again once it has passed
+    finished_at: Mapped[datetime | None]

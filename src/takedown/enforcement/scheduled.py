@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from takedown.enforcement.copy_search import run_due as search_copies
 from takedown.enforcement.delivery import deliver_due
 from takedown.jobs.runner import PeriodicJob
 from takedown.settings import Settings
@@ -31,6 +32,7 @@ def submit_statements(settings: Settings) -> object:
 def jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob("webhook-delivery", deliver_due, max(settings.job_interval_seconds, 0.5)),
+        PeriodicJob("copy-search", search_copies, max(settings.job_interval_seconds, 0.5)),
         PeriodicJob("evidence-purge", purge_evidence, 300.0),
         PeriodicJob("media-cleanup", clean_media, 60.0),
         PeriodicJob("dsa-statements", submit_statements, 60.0),

@@ -14,7 +14,7 @@ from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.enforcement import delivery, flows
+from takedown.enforcement import copy_search, delivery, flows
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.errors import NotFound
 from takedown.settings import Settings
@@ -89,7 +89,8 @@ def case_enforcement(
     _: Principal = Depends(require_role(Role.CHILD_SAFETY_REVIEWER)),
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
-    """Every item the case removed (the reported one and each copy) and its platform events."""
+    """Every item the case removed (the reported one and each copy), the ledger search for
+    copies (which runs after the decision), and the case's platform events."""
     copies = flows.copies_for(db_session=db_session, case_id=case_id)
     events = db_session.scalars(
         select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.created_at)
@@ -108,6 +109,7 @@ def case_enforcement(
             }
             for c in copies
         ],
+        "copy_search": copy_search.search_status(db_session, case_id=case_id),
         "events": [event_json(e) for e in events],
     }
 
