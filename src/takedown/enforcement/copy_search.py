@@ -177,7 +177,7 @@ def _next_batch(settings: Settings, search_id: int) -> int | None:
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             db_session.rollback()
             return None
-        removed = _remove_copies(db_session, settings, search, (first, last))
+        removed, flagged = _remove_copies(db_session, settings, search, (first, last))
         db_session.execute(
             update(CopySearch)
             .where(CopySearch.id == search.id)
@@ -193,6 +193,7 @@ def _next_batch(settings: Settings, search_id: int) -> int | None:
                     "decision_id": search.decision_id,
                     "ledger_rows": [first, last],
                     "removed": removed,
+                    "flagged": flagged,
                 },
             )
         return len(removed)
@@ -239,10 +240,11 @@ def _at_the_end(db_session: Session, search: CopySearch, now: datetime) -> int |
 
 def _remove_copies(
     db_session: Session, settings: Settings, search: CopySearch, item_ids: tuple[int, int]
-) -> list[str]:
+) -> tuple[list[str], list[str]]:
+    """Take down the copies among these ledger rows: (content ids removed, accounts flagged)."""
     case = db_session.get(Case, search.case_id)
     if case is None:
-        return []
+        return [], []
     found = find_copies(
         db_session=db_session,
         settings=settings,
@@ -251,7 +253,7 @@ def _remove_copies(
         item_ids=item_ids,
     )
     if not found:
-        return []
+        return [], []
     taken = set(
         db_session.scalars(
             select(CaseCopy.content_id).where(
@@ -261,6 +263,7 @@ def _remove_copies(
         )
     )
     removed: list[str] = []
+    flagged: list[str] = []
     for match in found:
         if match.content_id in taken:
             continue
@@ -279,7 +282,8 @@ def _remove_copies(
                 account_id=match.account_id,
                 reason=f"posted a copy of material confirmed in case {case.id}",
             )
-    return removed
+            flagged.append(match.account_id)
+    return removed, flagged
 
 
 def _ledger_end(db_session: Session) -> int:

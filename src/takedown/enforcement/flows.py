@@ -55,7 +55,6 @@ class Enforcement:
     banked: int = 0
     removed: list[str] = field(default_factory=list)
     suspended: list[str] = field(default_factory=list)
-    flagged: list[str] = field(default_factory=list)
     evidence_package: str | None = None
     ncmec_filing: str | None = None
 
@@ -106,7 +105,6 @@ def act_on_decision(*, db_session: Session, settings: Settings, case: Any, decis
                 "banked": done.banked,
                 "removed": done.removed,
                 "suspended": done.suspended,
-                "flagged": done.flagged,
                 "evidence_package": done.evidence_package,
                 "ncmec_filing": done.ncmec_filing,
             },
