@@ -722,6 +722,14 @@ def measure_costs(seed: int, count: int = 40) -> dict[str, float]:
     return costs
 
 
+def _in_order(rows: dict, transforms: list[str]):
+    """(transform, strength, row, "rule n, ...") in the benchmark's order of transformations."""
+    for (transform, strength), row in sorted(
+        rows.items(), key=lambda kv: (transforms.index(kv[0][0]), kv[0][1])
+    ):
+        yield transform, strength, row, ", ".join(f"{r} {n}" for r, n in row["via"].most_common())
+
+
 def percent(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
@@ -737,12 +745,8 @@ def hash_only_report(images: dict) -> list[str]:
         "trimmed | Takedown: + trimmed de-rotated | matched via |",
         "|---|---|---|---|---|---|---|",
     ]
-    for (transform, strength), row in sorted(
-        hash_only["rows"].items(),
-        key=lambda kv: (generate.IMAGE_TRANSFORMS.index(kv[0][0]), kv[0][1]),
-    ):
+    for transform, strength, row, via in _in_order(hash_only["rows"], generate.IMAGE_TRANSFORMS):
         base = images["rows"][(transform, strength)]["base"]
-        via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
         lines.append(
             f"| {transform} | {strength} | {row['n']} | {percent(base, row['n'])} "
             f"| {percent(row['without_rotations'], row['n'])} | {percent(row['all'], row['n'])} "
@@ -771,10 +775,7 @@ def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
         "| Takedown matched via |",
         "|---|---|---|---|---|---|",
     ]
-    for (transform, strength), row in sorted(
-        images["rows"].items(), key=lambda kv: (generate.IMAGE_TRANSFORMS.index(kv[0][0]), kv[0][1])
-    ):
-        via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
+    for transform, strength, row, via in _in_order(images["rows"], generate.IMAGE_TRANSFORMS):
         lines.append(
             f"| {transform} | {strength} | {row['n']} | {percent(row['base'], row['n'])} "
             f"| {percent(row['takedown'], row['n'])} | {via} |"
@@ -803,11 +804,7 @@ def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
             "| Takedown matched via |",
             "|---|---|---|---|---|---|",
         ]
-        for (transform, strength), row in sorted(
-            videos["rows"].items(),
-            key=lambda kv: (generate.VIDEO_TRANSFORMS.index(kv[0][0]), kv[0][1]),
-        ):
-            via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
+        for transform, strength, row, via in _in_order(videos["rows"], generate.VIDEO_TRANSFORMS):
             lines.append(
                 f"| {transform} | {strength} | {row['n']} | {percent(row['base'], row['n'])} "
                 f"| {percent(row['takedown'], row['n'])} | {via} |"
@@ -826,12 +823,10 @@ def report(args, images: dict, videos: dict | None, elapsed: float) -> str:
             "vpdq + trimmed frames | matched via |",
             "|---|---|---|---|---|---|",
         ]
-        for (transform, strength), row in sorted(
-            videos["hash_only"]["rows"].items(),
-            key=lambda kv: (generate.VIDEO_TRANSFORMS.index(kv[0][0]), kv[0][1]),
+        for transform, strength, row, via in _in_order(
+            videos["hash_only"]["rows"], generate.VIDEO_TRANSFORMS
         ):
             base = videos["rows"][(transform, strength)]["base"]
-            via = ", ".join(f"{rule} {n}" for rule, n in row["via"].most_common())
             lines.append(
                 f"| {transform} | {strength} | {row['n']} | {percent(base, row['n'])} "
                 f"| {percent(row['takedown'], row['n'])} | {via} |"

@@ -8,18 +8,8 @@ from __future__ import annotations
 
 from PIL import Image
 
-from tests.media import stand_in, video
-
-FPS = 10
-
-
-def _frames(names: tuple[str, ...]) -> list[Image.Image]:
-    """Benign stand-ins, two seconds each, with a slow turn so frames differ."""
-    frames = []
-    for name in names:
-        base = stand_in(name).resize((320, 240))
-        frames += [base.rotate(i * 0.3, resample=Image.BILINEAR) for i in range(2 * FPS)]
-    return frames
+from tests.media import video
+from tests.video_support import FPS, scan_video, stand_in_frames
 
 
 def _letterboxed(frame: Image.Image) -> Image.Image:
@@ -28,20 +18,9 @@ def _letterboxed(frame: Image.Image) -> Image.Image:
     return canvas
 
 
-def _scan(client, headers, data: bytes, content_id: str) -> dict:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("v.mp4", data, "video/mp4")},
-        data={"content_id": content_id},
-        headers=headers,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_hash_only_video_bank_blocks_a_letterboxed_copy(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("banks")
-    frames = _frames(("chelsea", "rocket", "coffee"))
+    frames = stand_in_frames(("chelsea", "rocket", "coffee"))
     hashed = client.post(
         "/v1/hash", files={"file": ("original.mp4", video(frames, fps=FPS))}, headers=scan
     )
@@ -60,14 +39,15 @@ def test_hash_only_video_bank_blocks_a_letterboxed_copy(client, auth_header) -> 
     )
     assert added.status_code == 200, added.text
 
-    boxed = _scan(client, scan, video([_letterboxed(f) for f in frames], fps=FPS), "boxed")
+    boxed = scan_video(client, scan, video([_letterboxed(f) for f in frames], fps=FPS), "boxed")
     assert boxed["verdict"] == "block", boxed["matches"]
     assert [(m["bank"], m["signal_type"], m["variant"]) for m in boxed["matches"]] == [
         ("exchange", "vpdq", "trimmed")
     ]
     assert boxed["matches"][0]["query_match_percent"] >= 80
 
-    unrelated = _scan(client, scan, video(_frames(("astronaut", "camera")), fps=FPS), "other")
+    other = video(stand_in_frames(("astronaut", "camera")), fps=FPS)
+    unrelated = scan_video(client, scan, other, "other")
     assert unrelated["verdict"] == "allow" and unrelated["matches"] == []
 
 
@@ -78,7 +58,7 @@ def test_plain_vpdq_alone_misses_the_letterboxed_copy(client, auth_header) -> No
     from takedown.signals.vpdq import parse_vpdq
 
     scan = auth_header("scan")
-    frames = _frames(("chelsea", "rocket", "coffee"))
+    frames = stand_in_frames(("chelsea", "rocket", "coffee"))
 
     def frame_hashes(data: bytes, signal_type: str) -> list[str]:
         answer = client.post("/v1/hash", files={"file": ("v.mp4", data)}, headers=scan).json()

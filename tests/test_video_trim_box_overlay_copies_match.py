@@ -8,18 +8,9 @@ from __future__ import annotations
 from PIL import Image, ImageDraw
 
 from tests.media import stand_in, video
+from tests.video_support import FPS, scan_video, stand_in_frames
 
-FPS = 10
 VIDEO_TYPES = ("vpdq", "vpdq_norm", "vpdq_center", "vpdq_band_top", "vpdq_band_bottom")
-
-
-def _frames() -> list[Image.Image]:
-    """Three benign stand-ins, two seconds each, with a slow turn so frames differ."""
-    frames = []
-    for name in ("chelsea", "rocket", "coffee"):
-        base = stand_in(name).resize((320, 240))
-        frames += [base.rotate(i * 0.3, resample=Image.BILINEAR) for i in range(2 * FPS)]
-    return frames
 
 
 def _letterboxed(frame: Image.Image) -> Image.Image:
@@ -39,20 +30,9 @@ def _captioned(frame: Image.Image, width: float = 0.28, height: float = 0.16) ->
     return copy
 
 
-def _scan(client, headers, data: bytes, content_id: str) -> dict:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("v.mp4", data, "video/mp4")},
-        data={"content_id": content_id},
-        headers=headers,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
 def test_boxed_captioned_and_trimmed_copies_match(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("banks")
-    frames = _frames()
+    frames = stand_in_frames(("chelsea", "rocket", "coffee"))
     hashed = client.post(
         "/v1/hash",
         files={"file": ("original.mp4", video(frames, fps=FPS))},
@@ -70,24 +50,24 @@ def test_boxed_captioned_and_trimmed_copies_match(client, auth_header) -> None:
     added = client.post("/v1/banks/videos/entries", json={"entries": entries}, headers=banks)
     assert added.status_code == 200, added.text
 
-    boxed = _scan(client, scan, video([_letterboxed(f) for f in frames], fps=FPS), "boxed")
+    boxed = scan_video(client, scan, video([_letterboxed(f) for f in frames], fps=FPS), "boxed")
     assert boxed["verdict"] == "block"
     by_type = {m["signal_type"]: m for m in boxed["matches"]}
     # Naive vPDQ misses the letterboxed copy: the banked vpdq matches only its trimmed frames.
     assert by_type.get("vpdq", {"variant": "trimmed"})["variant"] == "trimmed"
     assert by_type["vpdq_norm"]["query_match_percent"] >= 80
 
-    captioned = _scan(client, scan, video([_captioned(f) for f in frames], fps=FPS), "caption")
+    captioned = scan_video(client, scan, video([_captioned(f) for f in frames], fps=FPS), "caption")
     assert captioned["verdict"] == "block"
     assert "vpdq_center" in {m["signal_type"] for m in captioned["matches"]}
 
     large = [_captioned(f, width=0.45, height=0.28) for f in frames]
-    block = _scan(client, scan, video(large, fps=FPS), "large-caption")
+    block = scan_video(client, scan, video(large, fps=FPS), "large-caption")
     assert block["verdict"] == "block"
     assert "vpdq_band_bottom" in {m["signal_type"] for m in block["matches"]}
 
-    trimmed = _scan(client, scan, video(frames[FPS // 2 + 2 :], fps=FPS), "trimmed")
+    trimmed = scan_video(client, scan, video(frames[FPS // 2 + 2 :], fps=FPS), "trimmed")
     assert trimmed["verdict"] == "block"
 
     unrelated = [stand_in("hubble_deep_field").resize((320, 240)).rotate(i) for i in range(30)]
-    assert _scan(client, scan, video(unrelated, fps=FPS), "other")["verdict"] == "allow"
+    assert scan_video(client, scan, video(unrelated, fps=FPS), "other")["verdict"] == "allow"
