@@ -124,14 +124,35 @@ def _media(db_session: Session, case_id: str) -> list[CaseMedia]:
 
 def _reported_item(db_session: Session, case: Case) -> ContentItem | None:
     """The ledger row of the reported content, when the platform scanned it (latest scan)."""
-    if not case.content_id:
-        return None
+    return _ledger_item(db_session, case.content_id) if case.content_id else None
+
+
+def _ledger_item(db_session: Session, content_id: str) -> ContentItem | None:
     return db_session.scalar(
         select(ContentItem)
-        .where(ContentItem.content_id == case.content_id)
+        .where(ContentItem.content_id == content_id)
         .order_by(ContentItem.scanned_at.desc(), ContentItem.id.desc())
         .limit(1)
     )
+
+
+def _reported_contents(db_session: Session, case: Case) -> list[tuple[str, str | None]]:
+    """(content id, uploader if a report or the case says) of every item reported into the case:
+    the case's own and those of reports that joined it by matching media, which can be other
+    posts of the same material (never in the ledger if the platform did not scan them)."""
+    from takedown.reports.models import Report
+
+    found: dict[str, str | None] = {}
+    if case.content_id:
+        found[case.content_id] = case.account_id
+    for content_id, account_id in db_session.execute(
+        select(Report.content_id, Report.account_id)
+        .where(Report.case_id == case.id, Report.content_id.is_not(None))
+        .order_by(Report.received_at, Report.id)
+    ):
+        if content_id and not found.get(content_id):
+            found[content_id] = account_id
+    return list(found.items())
 
 
 def case_signals(db_session: Session, case: Case) -> tuple[list[dict[str, Any]], str | None]:
@@ -165,24 +186,38 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
     reported = _reported_item(db_session, case)
     uploader = case.account_id or (reported.account_id if reported else None)
     policy = getattr(decision, "policy", "") or ""
-    if case.content_id and not already_removed(db_session, case.id, case.content_id):
-        source_type, automated_detection = _source_of(db_session, case)
+    source = _source_of(db_session, case)
+    for content_id, account_id in _reported_contents(db_session, case):
+        if already_removed(db_session, case.id, content_id):
+            continue
+        item = reported if content_id == case.content_id else _ledger_item(db_session, content_id)
+        poster = account_id or (item.account_id if item else None)
+        if content_id == case.content_id:
+            poster = uploader
         remove_item(
             db_session,
             case=case,
             decision_id=decision.id,
             policy=policy,
             item=RemovedItem(
-                content_id=case.content_id,
-                account_id=uploader,
+                content_id=content_id,
+                account_id=poster,
                 kind=MatchKind.REPORTED,
-                content_item_id=reported.id if reported else None,
-                media_type=media_type,
-                uploaded_at=reported.scanned_at if reported else None,
+                content_item_id=item.id if item else None,
+                media_type=item.media_type if item else media_type,
+                uploaded_at=item.scanned_at if item else None,
             ),
-            source=(source_type, automated_detection),
+            source=source,
         )
-        done.removed.append(case.content_id)
+        done.removed.append(content_id)
+        if poster and poster != uploader:
+            # Another post of the material, joined to the case by its media: removed like the
+            # reported one; its poster is flagged for review, as posters of copies are.
+            accounts.flag_for_review(
+                db_session=db_session,
+                account_id=poster,
+                reason=f"posted material confirmed in case {case.id}",
+            )
     # Every copy in the ledger: searched by a job once this decision has committed.
     start_copy_search(
         db_session,
