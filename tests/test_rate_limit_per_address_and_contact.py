@@ -51,3 +51,26 @@ def test_limit_is_shared_by_separate_app_instances(client, settings):
     other.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="s3"))
     answer = client.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="s4"))
     assert answer.status_code == 429
+
+
+def test_servers_on_other_hosts_share_the_count_through_the_address_key(settings, tmp_path):
+    """Servers with their own data_dir (other hosts) count one address together when they are
+    given the same TAKEDOWN_ADDRESS_KEY; without it each would hash addresses with its own key."""
+    from fastapi.testclient import TestClient
+    from pydantic import SecretStr
+
+    from takedown.api.app import create_app
+
+    def host(name: str) -> TestClient:
+        own = settings.model_copy(
+            update={"data_dir": tmp_path / name, "address_key": SecretStr("shared-key-0123")}
+        )
+        return TestClient(create_app(own))
+
+    first, second = host("host-a"), host("host-b")
+    for i in range(3):
+        body = valid_body("child_sexual_abuse", content_id=f"h{i}")
+        assert (first if i % 2 else second).post("/v1/reports", json=body).status_code == 201
+    answer = second.post("/v1/reports", json=valid_body("child_sexual_abuse", content_id="h9"))
+    assert answer.status_code == 429
+    assert not (tmp_path / "host-a" / "report-address.key").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from pathlib import Path
 
@@ -11,12 +12,18 @@ from takedown.settings import Settings
 
 
 def _address_key(settings: Settings) -> bytes:
-    """A per-installation key so stored address hashes cannot be reversed by trying every IP."""
+    """A per-installation key so stored address hashes cannot be reversed by trying every IP:
+    `address_key`, else one generated once and kept in data_dir (mode 0600)."""
+    configured = settings.address_key.get_secret_value()
+    if configured:
+        return configured.encode()
     path = Path(settings.data_dir) / "report-address.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(path, "xb") as handle:  # first process wins; others read its key
+            # First process wins; others read its key.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
                 handle.write(secrets.token_bytes(32))
         except FileExistsError:
             pass

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     appeal_window_days: int = 183  # DSA Art 20: at least six months
     report_rate_limit_per_address: int = 30  # reports per hour per client address
     report_rate_limit_per_contact: int = 20  # reports per hour per reporter email
+    # the key client addresses are hashed with (rate limits, sign-in throttle); empty: generated
+    # and kept under data_dir; servers on several hosts set the same value, or their counts split
+    address_key: SecretStr = SecretStr("")
     oncall_webhook_url: str = ""  # escalations are POSTed here as JSON
     oncall_email: str = ""  # escalations are emailed here
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
