@@ -1,17 +1,17 @@
 """What a `pdq_crop` bank costs a scan: the keypoint search in the match index as banks grow.
 
-    .venv/bin/python bench/crop_index.py [--pictures 2000] [--copies 20] [--grow 1 5]
+    .venv/bin/python bench/crop_index.py [--pictures 2000 20000] [--copies 20]
 
-Bank: ORB keypoints (as `pdq_crop` stores them) of `--pictures` benign generated pictures
-(the match-quality benchmark's originals and distractors, seed 5), one index row per keypoint.
-`--grow K` repeats every picture's descriptors K times with 8 random bits flipped per copy, a
-stand-in for a bank K times larger whose pictures look like these (generated, not measured).
-Queries: the keypoints of crops of the first `--copies` pictures. Per scan, side by side in one
-run, all exact at the shipped radius: `MatchIndex.query_keypoints`, what a scan runs (faiss's
-flat binary index, `index/descriptors.py`, then the 2 nearest live rows per descriptor), the
-index's multi-index table (`HammingTable.search_many`, what PDQ uses; rows only), and a numpy
-brute force (rows only); then `keypoints.match_upload`'s alignment and confirmation of the three
-candidates. Prints a Markdown table.
+Banks: ORB keypoints (as `pdq_crop` stores them) of the first N benign generated pictures (the
+match-quality benchmark's 160 originals, then its distractors, seed 5), one index row per
+keypoint. Queries: crops keeping 90 % and 75 % of each side of the first `--copies` pictures,
+re-encoded as JPEG. Per scan, side by side in one run on the same rows and queries:
+`MatchIndex.query_keypoints` (what a scan runs: the 2 nearest live rows of each descriptor) with
+the exact search (faiss flat, every row) and with the clustered search (faiss IVF lists,
+`index/descriptors.py`), each followed by `keypoints.match_upload`'s alignment and PDQ
+confirmation; votes for the right picture under lists as a share of its votes under the exact
+search; crops confirmed by each, and other pictures confirmed (false matches, at the default
+threshold 36). Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
-from takedown.index.hamming import HammingTable, brute_force  # noqa: E402
 from takedown.index.segments import build_segment  # noqa: E402
 from takedown.index.service import BankInfo, MatchIndex  # noqa: E402
 from takedown.media import decode  # noqa: E402
@@ -53,66 +52,63 @@ def _bank_keypoints(index: int) -> keypoints.Keypoints:
     return keypoints.keypoints_of(normalise.trimmed_upload(media))
 
 
-def _crop_upload(index: int) -> bytes:
-    rng = np.random.default_rng([SEED, 9, index])
-    return generate.image_copy_jpeg(_picture(index), "crop", 2, SEED, int(rng.integers(1 << 30)))
+def _crop_upload(args: tuple[int, int]) -> bytes:
+    index, strength = args
+    rng = np.random.default_rng([SEED, 9, index, strength])
+    return generate.image_copy_jpeg(
+        _picture(index), "crop", strength, SEED, int(rng.integers(1 << 30))
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pictures", type=int, default=2000)
+    parser.add_argument("--pictures", type=int, nargs="+", default=[2000, 20000])
     parser.add_argument("--copies", type=int, default=20)
-    parser.add_argument("--grow", type=int, nargs="+", default=[1, 5])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with ProcessPoolExecutor(args.workers) as pool:
-        bank = list(pool.map(_bank_keypoints, range(args.pictures), chunksize=32))
-    values = [b.value() for b in bank]
-    base = np.concatenate([keypoints.descriptor_words(b.descriptors) for b in bank])
-    owner = np.concatenate([np.full(len(b.descriptors), i) for i, b in enumerate(bank)])
+        bank = list(pool.map(_bank_keypoints, range(max(args.pictures)), chunksize=64))
     uploads = []
-    for i in range(args.copies):
-        media = decode(_crop_upload(i), settings=SETTINGS)
-        pixels = normalise.trimmed_upload(media)
-        uploads.append((pixels, keypoints.keypoints_of(pixels)))
+    for owner in range(args.copies):
+        for strength in (1, 2):  # 90 % and 75 % of each side
+            media = decode(_crop_upload((owner, strength)), settings=SETTINGS)
+            pixels = normalise.trimmed_upload(media)
+            uploads.append((owner, pixels, keypoints.keypoints_of(pixels)))
     print(
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {platform.processor() or 'cpu'}: "
         f"{' '.join(sys.argv)}\n"
     )
     print(
-        "| bank pictures | index rows | build s | search at radius "
-        f"{keypoints.DESCRIPTOR_RADIUS}: query_keypoints (ms/scan) | multi-index (ms/scan) "
-        "| numpy brute force (ms/scan) "
-        "| alignment + confirmation (ms/scan) | crops found |"
+        "| bank pictures | index rows | lists | lists built (s) | exact search (ms/scan) "
+        "| clustered search (ms/scan) | speed-up | right picture's votes kept "
+        "| alignment + confirmation (ms/scan) | crops found: exact | crops found: lists "
+        "| other pictures matched: exact | other pictures matched: lists |"
     )
-    print("|---|---|---|---|---|---|---|---|")
-    rng = np.random.default_rng(SEED)
-    for grow in args.grow:
-        rows = [base]
-        for _ in range(grow - 1):
-            noise = np.zeros_like(base)
-            for _ in range(8):
-                bit = rng.integers(0, 256, len(base))
-                noise[np.arange(len(base)), bit // 64] ^= np.uint64(1) << (bit % 64).astype(
-                    np.uint64
-                )
-            rows.append(base ^ noise)
-        hashes = np.concatenate(rows)
-        started = time.perf_counter()
-        table = HammingTable.build(hashes)
-        build = time.perf_counter() - started
-        entry_ids = np.concatenate([owner + 1 + k * args.pictures for k in range(grow)])
-        index = _index(entry_ids, hashes)
-        values_of = lambda ids: {i: values[(i - 1) % args.pictures] for i in ids}  # noqa: E731
-        timings: dict[str, list[float]] = {
-            "shipped": [],
-            "multi-index": [],
-            "brute": [],
-            "confirm": [],
-        }
-        found = 0
-        for pixels, upload in uploads:
-            query = keypoints.descriptor_words(upload.descriptors)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for pictures in args.pictures:
+        _compare(bank[:pictures], uploads)
+
+
+def _compare(bank: list[keypoints.Keypoints], uploads: list) -> None:  # type: ignore[type-arg]
+    values = [b.value() for b in bank]
+    hashes = np.concatenate([keypoints.descriptor_words(b.descriptors) for b in bank])
+    entry_ids = np.concatenate([np.full(len(b.descriptors), i + 1) for i, b in enumerate(bank)])
+    values_of = lambda ids: {i: values[i - 1] for i in ids}  # noqa: E731
+    exact = _index(entry_ids, hashes, exact_rows=len(hashes))
+    listed = _index(entry_ids, hashes, exact_rows=0)
+    started = time.perf_counter()
+    listed._index_descriptors(listed._base)
+    built = time.perf_counter() - started
+    exact._index_descriptors(exact._base)
+    lists = len(listed._base[keypoints.PDQ_CROP].clusters.centroids)
+    timings: dict[str, list[float]] = {"exact": [], "lists": [], "confirm": []}
+    found = {"exact": 0, "lists": 0}
+    wrong = {"exact": 0, "lists": 0}
+    kept = []
+    for owner, pixels, upload in uploads:
+        query = keypoints.descriptor_words(upload.descriptors)
+        votes = {}
+        for name, index in (("exact", exact), ("lists", listed)):
             started = time.perf_counter()
             neighbours = index.query_keypoints(
                 keypoints.PDQ_CROP,
@@ -120,32 +116,28 @@ def main() -> None:
                 radius=keypoints.DESCRIPTOR_RADIUS,
                 neighbours=keypoints.NEIGHBOURS,
             )
-            timings["shipped"].append(1000 * (time.perf_counter() - started))
-            for name in ("multi-index", "brute"):
-                started = time.perf_counter()
-                _search(name, table, hashes, query)
-                timings[name].append(1000 * (time.perf_counter() - started))
+            timings[name].append(1000 * (time.perf_counter() - started))
+            votes[name] = len({n.query_row for n in neighbours if n.entry_id == owner + 1})
             started = time.perf_counter()
             matches = keypoints.match_upload(pixels, upload, neighbours, values_of)
             timings["confirm"].append(1000 * (time.perf_counter() - started))
-            found += any(m.distance <= 36 for m in matches)
-        median = {name: statistics.median(t) for name, t in timings.items()}
-        print(
-            f"| {args.pictures * grow:,} | {len(hashes):,} | {build:.1f} | {median['shipped']:.1f} "
-            f"| {median['multi-index']:.1f} | {median['brute']:.1f} | {median['confirm']:.1f} "
-            f"| {found}/{len(uploads)} |"
-        )
+            found[name] += any(m.entry_id == owner + 1 and m.distance <= 36 for m in matches)
+            wrong[name] += sum(m.entry_id != owner + 1 and m.distance <= 36 for m in matches)
+        kept.append(votes["lists"] / max(1, votes["exact"]))
+    median = {name: statistics.median(t) for name, t in timings.items()}
+    print(
+        f"| {len(bank):,} | {len(hashes):,} | {lists:,} | {built:.1f} | {median['exact']:.1f} "
+        f"| {median['lists']:.1f} | {median['exact'] / median['lists']:.0f}x "
+        f"| {100 * statistics.mean(kept):.1f} % | {median['confirm']:.1f} "
+        f"| {found['exact']}/{len(uploads)} | {found['lists']}/{len(uploads)} "
+        f"| {wrong['exact']} | {wrong['lists']} |",
+        flush=True,
+    )
 
 
-def _search(name: str, table: HammingTable, hashes: np.ndarray, query: np.ndarray) -> list:
-    if name == "multi-index":
-        return table.search_many(query, keypoints.DESCRIPTOR_RADIUS)
-    return [brute_force(hashes, q, keypoints.DESCRIPTOR_RADIUS) for q in query]
-
-
-def _index(entry_ids: np.ndarray, hashes: np.ndarray) -> MatchIndex:
+def _index(entry_ids: np.ndarray, hashes: np.ndarray, *, exact_rows: int) -> MatchIndex:
     """A serving match index over the keypoint rows, in one enabled bank (no database)."""
-    index = MatchIndex(SETTINGS)
+    index = MatchIndex(SETTINGS.model_copy(update={"crop_search_exact_rows": exact_rows}))
     bank_ids = np.ones(len(entry_ids), np.int32)
     index._base = {
         keypoints.PDQ_CROP: build_segment(

@@ -8,48 +8,10 @@ because the confirmation needs the picture."""
 from __future__ import annotations
 
 import pytest
-from PIL import Image
 
+from tests.crop_support import bank_crop_values, crop, picture
 from tests.media import jpeg, stand_in
 from tests.region_support import scan_upload
-
-BANKED = ("chelsea", "coffee", "astronaut")
-
-
-def _picture(name: str) -> Image.Image:
-    if name == "astronaut":
-        from skimage import data
-
-        return Image.fromarray(data.astronaut())
-    return stand_in(name)
-
-
-def _crop(image: Image.Image, keep: float, at: tuple[float, float], shrink: float) -> Image.Image:
-    width, height = round(image.width * keep), round(image.height * keep)
-    left = round((image.width - width) * at[0])
-    top = round((image.height - height) * at[1])
-    cropped = image.crop((left, top, left + width, top + height))
-    return cropped.resize((round(width * shrink), round(height * shrink)), Image.LANCZOS)
-
-
-def _bank_crop_values(client, scan, banks) -> None:  # type: ignore[no-untyped-def]
-    created = client.post(
-        "/v1/banks", json={"name": "known", "category": "csam", "action": "block"}, headers=banks
-    )
-    assert created.status_code == 201, created.text
-    for name in BANKED:
-        hashed = client.post(
-            "/v1/hash", files={"file": ("a.png", jpeg(_picture(name), 95))}, headers=scan
-        )
-        assert hashed.status_code == 200, hashed.text
-        entries = [
-            {"signal_type": s["type"], "value": s["value"]}
-            for s in hashed.json()["signals"]
-            if s["type"] in ("pdq", "pdq_crop") and s.get("variant") in (None, "original")
-        ]
-        assert {e["signal_type"] for e in entries} == {"pdq", "pdq_crop"}
-        added = client.post("/v1/banks/known/entries", json={"entries": entries}, headers=banks)
-        assert added.status_code == 200, added.text
 
 
 @pytest.mark.parametrize(
@@ -64,33 +26,33 @@ def test_cropped_copy_is_matched_by_pdq_crop(
     client, auth_header, name: str, keep: float, at: tuple[float, float], shrink: float
 ) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_crop_values(client, scan, banks)
+    bank_crop_values(client, scan, banks)
 
-    answer = scan_upload(client, scan, jpeg(_crop(_picture(name), keep, at, shrink), 80))
+    answer = scan_upload(client, scan, jpeg(crop(picture(name), keep, at, shrink), 80))
     assert answer["verdict"] == "block", answer["matches"]
     by_type = {m["signal_type"]: m for m in answer["matches"]}
     assert "pdq" not in by_type  # plain PDQ misses the crop
-    crop = by_type["pdq_crop"]
-    assert crop["distance"] <= 36
-    assert crop["variant"].startswith("aligned: ")
+    match = by_type["pdq_crop"]
+    assert match["distance"] <= 36
+    assert match["variant"].startswith("aligned: ")
     # The keypoints are for matching; the scan answer (and the ledger) leave them out.
     assert "pdq_crop" not in {s["type"] for s in answer["signals"]}
 
 
 def test_unrelated_pictures_and_their_crops_are_allowed(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_crop_values(client, scan, banks)
+    bank_crop_values(client, scan, banks)
     for name in ("rocket", "hubble_deep_field", "immunohistochemistry", "retina"):
         whole = scan_upload(client, scan, jpeg(stand_in(name), 85))
         assert whole["verdict"] == "allow" and whole["matches"] == [], name
-        cropped = scan_upload(client, scan, jpeg(_crop(stand_in(name), 0.75, (0.5, 0.5), 0.8)))
+        cropped = scan_upload(client, scan, jpeg(crop(stand_in(name), 0.75, (0.5, 0.5), 0.8)))
         assert cropped["verdict"] == "allow" and cropped["matches"] == [], name
 
 
 def test_disabled_bank_stops_crop_matches(client, auth_header) -> None:
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_crop_values(client, scan, banks)
-    upload = jpeg(_crop(stand_in("chelsea"), 0.75, (0.3, 0.6), 0.9), 80)
+    bank_crop_values(client, scan, banks)
+    upload = jpeg(crop(stand_in("chelsea"), 0.75, (0.3, 0.6), 0.9), 80)
     assert scan_upload(client, scan, upload)["verdict"] == "block"
     assert (
         client.patch("/v1/banks/known", json={"enabled": False}, headers=banks).status_code == 200
@@ -140,8 +102,8 @@ def test_crop_entries_loaded_by_a_fresh_process_match_and_disabled_ones_do_not(
     from takedown.api.app import create_app
 
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_crop_values(client, scan, banks)
-    upload = jpeg(_crop(stand_in("coffee"), 0.75, (0.8, 0.1), 0.75), 80)
+    bank_crop_values(client, scan, banks)
+    upload = jpeg(crop(stand_in("coffee"), 0.75, (0.8, 0.1), 0.75), 80)
     with TestClient(create_app(settings)) as fresh:
         index = fresh.app.state.index
         index.compact()  # what a process does once its delta grows: the entries move to the base
@@ -160,8 +122,8 @@ def test_crop_entries_loaded_by_a_fresh_process_match_and_disabled_ones_do_not(
 def test_bank_threshold_for_pdq_crop_is_its_own(client, auth_header) -> None:
     """The bank's `signal_thresholds` sets `pdq_crop`'s threshold like any other type's."""
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    _bank_crop_values(client, scan, banks)
-    upload = jpeg(_crop(stand_in("chelsea"), 0.75, (0.2, 0.7), 0.8), 80)
+    bank_crop_values(client, scan, banks)
+    upload = jpeg(crop(stand_in("chelsea"), 0.75, (0.2, 0.7), 0.8), 80)
     found = scan_upload(client, scan, upload)
     distance = next(m["distance"] for m in found["matches"] if m["signal_type"] == "pdq_crop")
     tighter = {"signal_thresholds": {"pdq_crop": max(0, distance - 1)}}

@@ -39,7 +39,9 @@ def test_keypoint_search_is_exact(seed: int, rows: int, disabled_share: float, r
     usable = rng.random(rows) >= disabled_share
     queries = np.concatenate([centres, bank[rng.integers(0, rows, 4)]])
     index = descriptors.flat_index(bank)
-    query_rows, found, distances = descriptors.nearest_usable(index, queries, radius, 2, usable)
+    query_rows, found, distances = descriptors.nearest_usable(
+        index, queries, radius, 2, usable.__getitem__
+    )
     assert usable[found].all()
     assert (np.bitwise_count(bank[found] ^ queries[query_rows]).sum(axis=1) == distances).all()
     got = [sorted(distances[query_rows == q].tolist()) for q in range(len(queries))]

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     index_refresh_seconds: float = 1.0  # how often each process applies the change log
     # write a new index snapshot after this many changes
     index_snapshot_every_changes: int = 100_000
+    # pdq_crop keypoint rows in a base up to which the search scans every row (exact); above,
+    # it probes faiss IVF lists (index/descriptors.py)
+    crop_search_exact_rows: int = 100_000
 
     # --- reports, cases, review ------------------------------------------------------------
     deadline_p0_hours: float = 1.0  # P0 case deadline

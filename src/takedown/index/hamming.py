@@ -131,6 +131,14 @@ class HammingTable:
         offsets = np.concatenate(offset_parts) if offset_parts else np.zeros(0, np.uint32)
         return cls(hashes, layout, order, offsets, np.array(bases, dtype=np.int64))
 
+    @classmethod
+    def rows_only(cls, hashes: np.ndarray) -> HammingTable:
+        """The rows without chunk tables, searched by a scan: for keypoint rows, which faiss
+        searches (index/descriptors.py), so postings would be memory never read."""
+        hashes = np.ascontiguousarray(hashes, dtype=np.uint64).reshape(-1, WORDS)
+        none = np.zeros(0, np.uint32)
+        return cls(hashes, [], none, none, np.zeros(0, np.int64))
+
     def __len__(self) -> int:
         return len(self.hashes)
 
@@ -223,6 +231,8 @@ class HammingTable:
 
     def _probe_cost(self, radius: int) -> float:
         """Expected probes plus candidates for `radius` on uniformly random hashes."""
+        if not self.layout:
+            return math.inf  # rows only: always scanned
         per_chunk = radius // len(self.layout)
         if math.comb(64, min(per_chunk, 64)) > len(self.hashes):
             return math.inf  # a wide radius: do not even enumerate the probes

@@ -13,9 +13,11 @@ import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from takedown.index.descriptors import Clusters
 from takedown.index.hamming import EMPTY_HASHES, HammingTable, brute_force, hex_to_words
 from takedown.index.video import frame_hashes
 from takedown.signals.match_rule import video_frame_min_quality
@@ -83,6 +85,8 @@ class Segment:
     key_hi: np.ndarray | None = None  # exact types: high key halves, sorted
     key_order: np.ndarray | None = None  # the row of each sorted key
     key_lo: np.ndarray | None = None  # low key half of each row
+    clusters: Clusters | None = None  # keypoint types over the exact search's size (descriptors.py)
+    descriptor_index: Any = None  # keypoint types: the faiss index the service builds with the base
 
     def __len__(self) -> int:
         return len(self.entry_ids)
@@ -95,6 +99,8 @@ class Segment:
         for array in (self.key_hi, self.key_lo, self.key_order):
             if array is not None:
                 total += array.nbytes
+        if self.clusters is not None:
+            total += self.clusters.centroids.nbytes + self.clusters.assignment.nbytes
         return total
 
     def rows_of(self, entry_id: int) -> slice:
@@ -130,7 +136,9 @@ def build_segment(
     bank_ids = np.ascontiguousarray(bank_ids, dtype=np.int32)
     alive = np.ones(len(entry_ids), dtype=bool)
     if hamming:
-        table = HammingTable.build(hashes if hashes is not None else EMPTY_HASHES)
+        rows = hashes if hashes is not None else EMPTY_HASHES
+        keypoints = is_keypoint_type(signal_type)
+        table = HammingTable.rows_only(rows) if keypoints else HammingTable.build(rows)
         return Segment(signal_type, entry_ids, bank_ids, alive, table=table)
     keys = np.zeros((0, 2), np.uint64) if keys is None else keys.reshape(-1, 2)
     order = np.argsort(keys[:, 0], kind="stable").astype(np.int64)

@@ -11,6 +11,7 @@ See docs/index.md.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -141,7 +142,6 @@ class MatchIndex:
         self._base: dict[str, Segment] = {}
         self._delta: dict[int, DeltaEntry] = {}
         self._views: dict[str, DeltaView] = {}
-        self._flat_indexes: dict[str, tuple[Segment, Any]] = {}  # keypoint types (descriptors.py)
         self._cursor = ChangeCursor()
         self._lock = threading.RLock()  # one writer: refresh, compaction swap
         self._journal: list[tuple[int, tuple[int, str, str, bool] | None]] | None = None
@@ -196,6 +196,7 @@ class MatchIndex:
         else:
             self._build_from_database()
             self.loaded_from = "database"
+        self._index_descriptors(self._base)
         self.refresh()
         if self.loaded_from == "database":
             self._write_snapshot_later(self._base, self._cursor.copy())
@@ -367,6 +368,7 @@ class MatchIndex:
     ) -> None:
         try:
             new_base = self._merge(base, alive, delta)
+            self._index_descriptors(new_base)
         except Exception:
             log.exception("index compaction failed; the delta keeps serving")
             with self._lock:
@@ -608,9 +610,14 @@ class MatchIndex:
         parts: list[tuple[np.ndarray, ...]] = []
         segment = base.get(signal_type)
         if segment is not None and segment.table is not None and len(descriptors):
-            usable = segment.alive & np.isin(segment.bank_ids, enabled)
+            if segment.descriptor_index is None:  # a base made in memory (benchmarks, tools)
+                segment.descriptor_index = self._build_descriptor_index(segment)
             query_rows, rows, dists = descriptor_search.nearest_usable(
-                self._flat_index(signal_type, segment), descriptors, radius, neighbours, usable
+                segment.descriptor_index,
+                descriptors,
+                radius,
+                neighbours,
+                functools.partial(_usable_rows, segment, enabled),
             )
             parts.append(_keypoint_hits(segment, query_rows, rows, dists))
         view = views.get(signal_type)
@@ -641,14 +648,22 @@ class MatchIndex:
             )
         ]
 
-    def _flat_index(self, signal_type: str, segment: Segment) -> Any:
-        """The faiss index over a keypoint base segment, built on first use after each swap."""
-        cached = self._flat_indexes.get(signal_type)
-        if cached is None or cached[0] is not segment:
-            assert segment.table is not None
-            cached = (segment, descriptor_search.flat_index(segment.table.hashes))
-            self._flat_indexes[signal_type] = cached
-        return cached[1]
+    def _index_descriptors(self, base: dict[str, Segment]) -> None:
+        """Build the faiss index of each keypoint segment of a base before it serves."""
+        for signal_type, segment in base.items():
+            if is_keypoint_type(signal_type) and segment.table is not None:
+                segment.descriptor_index = self._build_descriptor_index(segment)
+
+    def _build_descriptor_index(self, segment: Segment) -> Any:
+        """Flat (exact) up to `crop_search_exact_rows` rows, else clustered; a segment's clusters
+        are computed once and kept with it (snapshots save them)."""
+        assert segment.table is not None
+        hashes = segment.table.hashes
+        if len(segment) <= self.settings.crop_search_exact_rows:
+            return descriptor_search.flat_index(hashes)
+        if segment.clusters is None or len(segment.clusters.assignment) != len(segment):
+            segment.clusters = descriptor_search.cluster(hashes)
+        return descriptor_search.clustered_index(hashes, segment.clusters)
 
     def entry_values(self, entry_ids: Iterable[int]) -> dict[int, str]:
         """Current values of bank entries, read from the database (keypoint confirmation)."""
@@ -723,6 +738,11 @@ def _segment(
         return build_segment(signal_type, True, ids, banks, hashes=rows[order])
     assert keys is not None
     return build_segment(signal_type, False, entry_ids[order], bank_ids[order], keys=keys[order])
+
+
+def _usable_rows(segment: Segment, enabled_banks: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Which of a base segment's rows are live and in an enabled bank."""
+    return segment.alive[rows] & np.isin(segment.bank_ids[rows], enabled_banks)
 
 
 def _keypoint_hits(

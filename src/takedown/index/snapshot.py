@@ -25,6 +25,7 @@ import numpy as np
 
 from takedown.ids import new_id
 from takedown.index.changelog import ChangeCursor
+from takedown.index.descriptors import Clusters
 from takedown.index.hamming import HammingTable
 from takedown.index.segments import Segment
 
@@ -67,6 +68,12 @@ def save(
                 "bases": segment.table.bases,
             }
             info["layout"] = [list(part) for part in segment.table.layout]
+            if segment.clusters is not None:
+                arrays |= {
+                    "centroids": segment.clusters.centroids,
+                    "assignment": segment.clusters.assignment,
+                }
+                info["clusters"] = True
         else:
             assert (
                 segment.key_hi is not None
@@ -126,6 +133,8 @@ def _load(index_dir: Path, fingerprint: str) -> tuple[dict[str, Segment], Change
                 arr("offsets"),
                 np.array(arr("bases")),
             )
+            if info.get("clusters"):
+                segment.clusters = Clusters(arr("centroids"), arr("assignment"))
         else:
             segment.key_hi, segment.key_order, segment.key_lo = (
                 arr("key_hi"),

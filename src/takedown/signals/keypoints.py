@@ -7,7 +7,8 @@ the part of the upload where the banked picture's central half must be:
 1. Keypoints: OpenCV ORB (FAST corners, 256-bit binary descriptors) on the trimmed picture,
    resized so its longer side is `SIDE` px. Banked with their positions.
 2. Candidates: every upload descriptor votes for the bank pictures holding its `NEIGHBOURS`
-   nearest descriptors (within `DESCRIPTOR_RADIUS` bits, exact search in the match index); the
+   nearest descriptors (within `DESCRIPTOR_RADIUS` bits; the match index searches every row of a
+   small bank and the nearest faiss IVF lists of a large one, index/descriptors.py); the
    `CANDIDATES` pictures with most votes go on.
 3. Alignment: a scale-and-shift fit (no turn: a crop does not turn the picture) from every pair
    of the strongest matched keypoints, the fit with most inliers kept and refined by least squares.
