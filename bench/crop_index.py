@@ -11,7 +11,9 @@ the exact search (faiss flat, every row) and with the clustered search (faiss IV
 `index/descriptors.py`), each followed by `keypoints.match_upload`'s alignment and PDQ
 confirmation; votes for the right picture under lists as a share of its votes under the exact
 search; crops confirmed by each, and other pictures confirmed (false matches, at the default
-threshold 36). Prints a Markdown table.
+threshold 36). Then the same queries against a full delta (pictures banked since the last
+compaction), with the delta search used before the sixth session as the baseline. Prints
+Markdown tables.
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import generate  # noqa: E402
+from takedown.index.descriptors import nearest_first  # noqa: E402
 from takedown.index.segments import build_segment  # noqa: E402
-from takedown.index.service import BankInfo, MatchIndex  # noqa: E402
+from takedown.index.service import DELTA_MAX_ROWS, BankInfo, MatchIndex  # noqa: E402
 from takedown.media import decode  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
 from takedown.signals import keypoints, normalise  # noqa: E402
@@ -87,6 +90,56 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for pictures in args.pictures:
         _compare(bank[:pictures], uploads)
+    _delta_cost(bank, uploads)
+
+
+def _delta_cost(bank: list[keypoints.Keypoints], uploads: list) -> None:  # type: ignore[type-arg]
+    """A full keypoint delta (entries banked since the last compaction, up to DELTA_MAX_ROWS
+    rows): `query_keypoints` (faiss k-nearest over the delta) against the search the delta had
+    before this session (every row within the radius of each descriptor, then the nearest)."""
+    index = _index(
+        np.zeros(0, np.int64), keypoints.descriptor_words(bank[0].descriptors)[:0], exact_rows=0
+    )
+    rows = 0
+    entry_id = 0
+    while rows + len(bank[entry_id].descriptors) <= DELTA_MAX_ROWS:
+        state = (1, keypoints.PDQ_CROP, bank[entry_id].value(), True)
+        index._apply_entry(entry_id + 1, state)
+        rows += len(bank[entry_id].descriptors)
+        entry_id += 1
+    index._rebuild_views({keypoints.PDQ_CROP})
+    view = index._views[keypoints.PDQ_CROP]
+    timings: dict[str, list[float]] = {"now": [], "before": []}
+    same = 0
+    for _, _, upload in uploads:
+        query = keypoints.descriptor_words(upload.descriptors)
+        started = time.perf_counter()
+        now = index.query_keypoints(
+            keypoints.PDQ_CROP, query, radius=keypoints.DESCRIPTOR_RADIUS, neighbours=2
+        )
+        timings["now"].append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        before = _delta_before(view, query)
+        timings["before"].append(1000 * (time.perf_counter() - started))
+        same += sorted((n.query_row, n.distance) for n in now) == before
+    median = {name: statistics.median(t) for name, t in timings.items()}
+    print(
+        f"\nA full delta: {entry_id} pictures, {rows:,} keypoint rows, {len(uploads)} scans\n\n"
+        "| delta search | ms/scan | same nearest distances |\n|---|---|---|\n"
+        f"| every row within the radius, then the nearest (before) | {median['before']:.1f} | |\n"
+        f"| faiss k-nearest (`query_keypoints`) | {median['now']:.1f} "
+        f"| {same}/{len(uploads)} |"
+    )
+
+
+def _delta_before(view, query: np.ndarray) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
+    found = [view.search(q, keypoints.DESCRIPTOR_RADIUS) for q in query]
+    query_rows = np.repeat(np.arange(len(found)), [len(r) for r, _ in found])
+    rows = np.concatenate([r for r, _ in found]).astype(np.int64)
+    dists = np.concatenate([d for _, d in found]).astype(np.int64)
+    entry_ids = view.entry_ids[rows]
+    chosen = nearest_first(query_rows, dists, entry_ids, 2)
+    return sorted(zip(query_rows[chosen].tolist(), dists[chosen].tolist(), strict=True))
 
 
 def _compare(bank: list[keypoints.Keypoints], uploads: list) -> None:  # type: ignore[type-arg]

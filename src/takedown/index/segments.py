@@ -169,6 +169,7 @@ class DeltaView:
     hashes: np.ndarray = field(default_factory=lambda: EMPTY_HASHES)
     exact: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.uint64))  # exact rows
+    descriptor_index: Any = None  # keypoint types: faiss flat index, built on first search
 
     def search(self, query: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
         return brute_force(self.hashes, query, radius)

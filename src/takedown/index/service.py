@@ -605,8 +605,9 @@ class MatchIndex:
         descriptors within `radius` bits: which entry, which keypoint of it, how far."""
         base, views, banks = self._base, self._views, self.banks
         enabled = np.array([bank.id for bank in banks.values() if bank.enabled], np.int64)
-        # Hits as flat arrays (upload descriptor, entry, keypoint of it, bank, distance): look-alike
-        # pictures share many corners, so the delta alone can give thousands; no Python loop.
+        # Hits as flat arrays (upload descriptor, entry, keypoint of it, bank, distance), from
+        # faiss's k-nearest search of the base and of the delta (look-alike pictures put
+        # thousands of rows within the radius of a descriptor: collecting them all was the cost).
         parts: list[tuple[np.ndarray, ...]] = []
         segment = base.get(signal_type)
         if segment is not None and segment.table is not None and len(descriptors):
@@ -622,14 +623,17 @@ class MatchIndex:
             parts.append(_keypoint_hits(segment, query_rows, rows, dists))
         view = views.get(signal_type)
         if view is not None and len(view.entry_ids) and len(descriptors):
-            found = [view.search(query, radius) for query in descriptors]
-            query_rows = np.repeat(np.arange(len(found)), [len(r) for r, _ in found])
-            rows = np.concatenate([r for r, _ in found]).astype(np.int64)
-            dists = np.concatenate([d for _, d in found]).astype(np.int64)
-            in_enabled = np.isin(view.bank_ids[rows], enabled)  # the base's rows are filtered
-            parts.append(
-                _keypoint_hits(view, query_rows[in_enabled], rows[in_enabled], dists[in_enabled])
+            # The nearest of base and delta together are among each one's own nearest.
+            if view.descriptor_index is None:
+                view.descriptor_index = descriptor_search.flat_index(view.hashes)
+            query_rows, rows, dists = descriptor_search.nearest_usable(
+                view.descriptor_index,
+                descriptors,
+                radius,
+                neighbours,
+                functools.partial(_usable_rows, view, enabled),
             )
+            parts.append(_keypoint_hits(view, query_rows, rows, dists))
         if not parts:
             return []
         query_rows, entry_ids, positions, bank_ids, dists = (
@@ -740,9 +744,15 @@ def _segment(
     return build_segment(signal_type, False, entry_ids[order], bank_ids[order], keys=keys[order])
 
 
-def _usable_rows(segment: Segment, enabled_banks: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Which of a base segment's rows are live and in an enabled bank."""
-    return segment.alive[rows] & np.isin(segment.bank_ids[rows], enabled_banks)
+def _usable_rows(
+    source: Segment | DeltaView, enabled_banks: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Which of these rows of a base segment or delta view are live and in an enabled bank (a
+    disabled entry leaves the delta; in a base its rows stay, marked not alive)."""
+    usable = np.isin(source.bank_ids[rows], enabled_banks)
+    if isinstance(source, Segment):
+        usable &= source.alive[rows]
+    return usable
 
 
 def _keypoint_hits(
