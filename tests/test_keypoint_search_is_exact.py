@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from takedown.index import descriptors
+from tests.descriptor_support import look_alike_rows
 
 
 def _brute_force(bank: np.ndarray, queries: np.ndarray, radius: int, wanted: int, usable):  # type: ignore[no-untyped-def]
@@ -28,16 +29,7 @@ def _brute_force(bank: np.ndarray, queries: np.ndarray, radius: int, wanted: int
     radius=st.integers(0, 60),
 )
 def test_keypoint_search_is_exact(seed: int, rows: int, disabled_share: float, radius: int) -> None:
-    rng = np.random.default_rng(seed)
-    # Clusters of near-identical descriptors, as look-alike pictures give, plus random rows.
-    centres = rng.integers(0, 2**63, (4, 4), dtype=np.uint64)
-    bank = centres[rng.integers(0, 4, rows)]
-    for _ in range(int(rng.integers(0, 20))):
-        bit = rng.integers(0, 256, rows)
-        bank[np.arange(rows), bit // 64] ^= np.uint64(1) << (bit % 64).astype(np.uint64)
-    bank[: rows // 3] = rng.integers(0, 2**63, (rows // 3, 4), dtype=np.uint64)
-    usable = rng.random(rows) >= disabled_share
-    queries = np.concatenate([centres, bank[rng.integers(0, rows, 4)]])
+    bank, usable, queries = look_alike_rows(np.random.default_rng(seed), rows, 4, disabled_share)
     index = descriptors.flat_index(bank)
     query_rows, found, distances = descriptors.nearest_usable(
         index, queries, radius, 2, usable.__getitem__

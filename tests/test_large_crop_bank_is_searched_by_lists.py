@@ -16,6 +16,7 @@ from takedown.api.app import create_app
 from takedown.index import descriptors
 from takedown.settings import Settings
 from tests.crop_support import bank_crop_values, crop, picture
+from tests.descriptor_support import look_alike_rows
 from tests.media import jpeg, stand_in
 from tests.region_support import scan_upload
 
@@ -89,16 +90,7 @@ def test_restart_serves_crop_lists_from_the_snapshot(
 def test_clustered_search_returns_true_usable_rows_and_every_identical_one(
     seed: int, rows: int, disabled_share: float, radius: int
 ) -> None:
-    rng = np.random.default_rng(seed)
-    # Families of near-identical descriptors, as look-alike pictures give, plus random rows.
-    centres = rng.integers(0, 2**63, (8, 4), dtype=np.uint64)
-    bank = centres[rng.integers(0, 8, rows)]
-    for _ in range(int(rng.integers(0, 20))):
-        bit = rng.integers(0, 256, rows)
-        bank[np.arange(rows), bit // 64] ^= np.uint64(1) << (bit % 64).astype(np.uint64)
-    bank[: rows // 3] = rng.integers(0, 2**63, (rows // 3, 4), dtype=np.uint64)
-    usable = rng.random(rows) >= disabled_share
-    queries = np.concatenate([centres, bank[rng.integers(0, rows, 8)]])
+    bank, usable, queries = look_alike_rows(np.random.default_rng(seed), rows, 8, disabled_share)
     clusters = descriptors.cluster(bank, rows_per_list=64)
     index = descriptors.clustered_index(bank, clusters)
 

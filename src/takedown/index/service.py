@@ -603,37 +603,35 @@ class MatchIndex:
     ) -> list[KeypointNeighbour]:
         """For each upload descriptor ((n, 4) uint64 rows), its `neighbours` nearest enabled bank
         descriptors within `radius` bits: which entry, which keypoint of it, how far."""
+        if len(descriptors) == 0:
+            return []
         base, views, banks = self._base, self._views, self.banks
         enabled = np.array([bank.id for bank in banks.values() if bank.enabled], np.int64)
         # Hits as flat arrays (upload descriptor, entry, keypoint of it, bank, distance), from
         # faiss's k-nearest search of the base and of the delta (look-alike pictures put
         # thousands of rows within the radius of a descriptor: collecting them all was the cost).
-        parts: list[tuple[np.ndarray, ...]] = []
+        sources: list[Segment | DeltaView] = []
         segment = base.get(signal_type)
-        if segment is not None and segment.table is not None and len(descriptors):
+        if segment is not None and segment.table is not None:
             if segment.descriptor_index is None:  # a base made in memory (benchmarks, tools)
                 segment.descriptor_index = self._build_descriptor_index(segment)
-            query_rows, rows, dists = descriptor_search.nearest_usable(
-                segment.descriptor_index,
-                descriptors,
-                radius,
-                neighbours,
-                functools.partial(_usable_rows, segment, enabled),
-            )
-            parts.append(_keypoint_hits(segment, query_rows, rows, dists))
+            sources.append(segment)
         view = views.get(signal_type)
-        if view is not None and len(view.entry_ids) and len(descriptors):
-            # The nearest of base and delta together are among each one's own nearest.
-            if view.descriptor_index is None:
+        if view is not None and len(view.entry_ids):
+            if view.descriptor_index is None:  # built on the first scan after the delta changed
                 view.descriptor_index = descriptor_search.flat_index(view.hashes)
+            sources.append(view)
+        # The nearest of base and delta together are among each one's own nearest.
+        parts: list[tuple[np.ndarray, ...]] = []
+        for source in sources:
             query_rows, rows, dists = descriptor_search.nearest_usable(
-                view.descriptor_index,
+                source.descriptor_index,
                 descriptors,
                 radius,
                 neighbours,
-                functools.partial(_usable_rows, view, enabled),
+                functools.partial(_usable_rows, source, enabled),
             )
-            parts.append(_keypoint_hits(view, query_rows, rows, dists))
+            parts.append(_keypoint_hits(source, query_rows, rows, dists))
         if not parts:
             return []
         query_rows, entry_ids, positions, bank_ids, dists = (
