@@ -101,6 +101,9 @@ class Segment:
                 total += array.nbytes
         if self.clusters is not None:
             total += self.clusters.centroids.nbytes + self.clusters.assignment.nbytes
+        if self.descriptor_index is not None:  # faiss's own copy of the rows (+ ids in IVF lists)
+            listed = hasattr(self.descriptor_index, "nlist")
+            total += self.descriptor_index.ntotal * (40 if listed else 32)
         return total
 
     def rows_of(self, entry_id: int) -> slice:
