@@ -41,7 +41,7 @@ class Clusters:
     row's list."""
 
     centroids: np.ndarray  # (lists, 4) uint64
-    assignment: np.ndarray  # (rows,) int64
+    assignment: np.ndarray  # (rows,) int32 (at most MAX_LISTS lists)
 
 
 def cluster(hashes: np.ndarray, rows_per_list: int | None = None) -> Clusters:
@@ -56,7 +56,7 @@ def cluster(hashes: np.ndarray, rows_per_list: int | None = None) -> Clusters:
     centroids = np.ascontiguousarray(np.asarray(hashes)[np.sort(picked)])
     quantizer = faiss.IndexBinaryFlat(256)
     quantizer.add(as_bytes(centroids))
-    assignment = np.empty(rows, np.int64)
+    assignment = np.empty(rows, np.int32)
     for start in range(0, rows, ASSIGN_BATCH):
         _, nearest = quantizer.search(as_bytes(hashes[start : start + ASSIGN_BATCH]), 1)
         assignment[start : start + ASSIGN_BATCH] = nearest[:, 0]
