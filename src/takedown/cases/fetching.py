@@ -1,7 +1,8 @@
 """Fetch a case's media from the platform (by content id) after intake, hash and match it.
 
 Intake answers at once; the fetch happens here, so a slow or failing platform never delays or
-loses a report. A bank match raises the case's priority.
+loses a report. A bank match raises the case's priority; media matching another open case's
+merges the two (cases/merging.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import CursorResult, select, update
 from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.media import attach_media, hash_media
+from takedown.cases.merging import merge_with_matching_case
 from takedown.cases.models import Case, MediaSource
 from takedown.cases.service import apply_priority, case_priority
 from takedown.errors import TakedownError
@@ -95,6 +97,11 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
                     "bank_matches": len(hashed.matches),
                     "priority": {"from": before, "to": case.priority},
                 },
+            )
+        # Its own transaction, after the media is safely attached: the merge locks two cases.
+        with session_scope(settings.resolved_database_url) as db_session:
+            merge_with_matching_case(
+                db_session=db_session, settings=settings, case_id=case_id, signals=hashed.signals
             )
         fetched += 1
     return fetched

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -182,12 +182,19 @@ def attach_media(
 
 
 def find_case_by_media(
-    *, db_session: Session, settings: Settings, signals: list[dict[str, Any]]
+    *,
+    db_session: Session,
+    settings: Settings,
+    signals: list[dict[str, Any]],
+    other_than: str | None = None,
 ) -> Case | None:
-    """An open case whose media is the same file (MD5), within the PDQ threshold, or the same
-    video by vPDQ (enough of the new video's frames match one case's frames)."""
+    """An open case (other than `other_than`) whose media is the same file (MD5), within the PDQ
+    threshold, or the same video by vPDQ (enough of the new video's frames match one case's
+    frames)."""
     rows = searchable_signals(signals)
-    open_case = Case.status.in_([s.value for s in OPEN_STATUSES])
+    open_case: ColumnElement[bool] = Case.status.in_([s.value for s in OPEN_STATUSES])
+    if other_than is not None:
+        open_case = open_case & (Case.id != other_than)
     exact = [(t, v) for t, v in rows if t in EXACT_MERGE_SIGNALS]
     for signal_type, value in exact:
         case = db_session.scalar(

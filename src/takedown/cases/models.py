@@ -45,12 +45,13 @@ class CaseStatus(enum.StrEnum):
     ACTION_TAKEN = "action_taken"  # closed: decided violating, action taken
     NO_ACTION = "no_action"  # closed: decided no violation (twice if child safety)
     APPEALED = "appealed"  # an appeal against the decision is open
+    MERGED = "merged"  # closed undecided: its reports and media joined `merged_into`
 
 
 OPEN_STATUSES = frozenset(
     {CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.SECOND_REVIEW, CaseStatus.APPEALED}
 )
-CLOSED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION})
+CLOSED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION, CaseStatus.MERGED})
 
 
 class Priority(enum.StrEnum):
@@ -103,6 +104,8 @@ class Case(Base):
     media_fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
     media_fetch_next_at: Mapped[datetime | None]  # also a lease while a worker fetches
     media_fetch_error: Mapped[str | None] = mapped_column(Text)
+    # Set when media fetched later showed this case to be about the same content as another.
+    merged_into: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -290,6 +290,7 @@ def case_overview(*, db_session: Session, case_id: str) -> dict[str, Any]:
         "account_id": case.account_id,
         "content_id": case.content_id,
         "content_url": case.content_url,
+        "merged_into": case.merged_into,
         "report_count": len(reports),
         "distinct_reporters": distinct_reporters(reports),
         "reports": [

@@ -24,6 +24,7 @@ PUBLIC_STATUS = {
     CaseStatus.ACTION_TAKEN: "action taken",
     CaseStatus.NO_ACTION: "no action",
     CaseStatus.APPEALED: "appealed",
+    CaseStatus.MERGED: "joined with other reports of the same content",
 }
 
 

@@ -152,7 +152,8 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
             Case.deadline_at < end,
             Case.deadline_at >= start,
             (Case.decided_at.is_(None)) | (Case.decided_at >= end),
-            Case.status != CaseStatus.NO_ACTION.value,
+            # Decided no action, or merged: its reports' clock runs on in the case they joined.
+            Case.status.not_in([CaseStatus.NO_ACTION.value, CaseStatus.MERGED.value]),
         )
         .group_by(Case.category)
     ):

@@ -1,0 +1,145 @@
+"""Rule: reports that name different posts of the same material, with no file attached, open
+separate cases; once the platform's media of both is fetched and matches, the cases become one:
+every report in one case (the tracking page of each follows it), the priority its reports earn,
+the earlier deadline, a `merged` case pointing at it, an audit entry; a violating decision then
+takes down both posts. Different media never merge, and a case a reviewer is working on is not
+merged away."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from fastapi.testclient import TestClient
+
+from takedown.audit.models import AuditEntry
+from takedown.cases.fetching import fetch_pending_media
+from takedown.cases.service import case_overview
+from takedown.enforcement.models import OutboxEvent
+from takedown.store.db import session_scope
+from tests.enforcement_support import decide_violating
+from tests.media import altered_copy, jpeg, stand_in
+from tests.reports_support import file_report, http_server
+from tests.review_support import make_user, staff_headers, track_status
+
+
+class Platform(BaseHTTPRequestHandler):
+    media: dict[str, bytes] = {}
+
+    def do_GET(self) -> None:
+        data = type(self).media.get(self.path.rsplit("/", 1)[-1])
+        self.send_response(200 if data else 404)
+        self.send_header("Content-Length", str(len(data or b"")))
+        self.end_headers()
+        self.wfile.write(data or b"")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def serving(app, settings):  # type: ignore[no-untyped-def]
+    """The app with the platform's media endpoint configured, and the settings the job uses."""
+    with http_server(Platform) as server:
+        configured = settings.model_copy(
+            update={
+                "platform_media_url": f"http://127.0.0.1:{server.server_port}/m/{{content_id}}",
+                "platform_media_allowed_hosts": ["127.0.0.1"],
+            }
+        )
+        app.state.settings = configured
+        with TestClient(app) as client:
+            yield client, configured
+
+
+def _overview(settings, case_id: str) -> dict:  # type: ignore[no-untyped-def]
+    with session_scope(settings.resolved_database_url) as db_session:
+        return case_overview(db_session=db_session, case_id=case_id)
+
+
+def _fetch_all(client: TestClient, settings) -> None:  # type: ignore[no-untyped-def]
+    """The media-fetch job, as every server runs it in the background."""
+    assert fetch_pending_media(settings, client.app.state.index) == 2  # type: ignore[attr-defined]
+
+
+def test_fetched_media_matching_an_open_case_merges_the_cases(serving) -> None:  # type: ignore[no-untyped-def]
+    client, settings = serving
+    Platform.media = {
+        "post-1": jpeg(stand_in("chelsea")),
+        "post-2": altered_copy(stand_in("chelsea")),  # re-encoded, resized, re-posted
+    }
+    bystander = file_report(client, "terms_violation", content_id="post-1")
+    parent = file_report(
+        client,
+        "child_sexual_abuse",
+        content_id="post-2",
+        subject_is_minor="yes",
+        law_enforcement={"agency": "Example Police", "case_number": "2026-1234"},
+    )
+    assert bystander["case_id"] != parent["case_id"]  # nothing tells them apart yet
+    deadlines = {
+        case_id: datetime.fromisoformat(_overview(settings, case_id)["deadline_at"])
+        for case_id in (bystander["case_id"], parent["case_id"])
+    }
+
+    _fetch_all(client, settings)
+
+    seen = {c: _overview(settings, c) for c in (bystander["case_id"], parent["case_id"])}
+    (merged,) = [c for c in seen.values() if c["status"] == "merged"]
+    (kept,) = [c for c in seen.values() if c["status"] != "merged"]
+    assert merged["merged_into"] == kept["case_id"] and merged["reports"] == []
+    assert kept["report_count"] == 2
+    assert {r["report_id"] for r in kept["reports"]} == {
+        bystander["report_id"],
+        parent["report_id"],
+    }
+    assert kept["is_child_safety"] and kept["category"] == "child_sexual_abuse"
+    assert kept["priority"] == "P0"  # a minor, a police case number: what the parent's report earns
+    assert datetime.fromisoformat(kept["deadline_at"]) <= min(deadlines.values())
+    assert len(kept["media"]) == 2
+    for ack in (bystander, parent):  # each reporter's tracking page follows the kept case
+        assert "received" in track_status(client, ack["tracking_token"])
+    with session_scope(settings.resolved_database_url) as db_session:
+        audited = db_session.query(AuditEntry).filter_by(action="case.merged").one()
+        assert audited.subject == kept["case_id"]
+
+    decide_violating(client, settings, kept["case_id"], classification="B2")
+    with session_scope(settings.resolved_database_url) as db_session:
+        removed = {
+            e.payload()["data"]["content_id"]
+            for e in db_session.query(OutboxEvent).filter_by(event_type="content.remove")
+        }
+    assert removed == {"post-1", "post-2"}
+
+
+def test_different_media_do_not_merge(serving) -> None:  # type: ignore[no-untyped-def]
+    client, settings = serving
+    Platform.media = {"post-1": jpeg(stand_in("chelsea")), "post-2": jpeg(stand_in("coffee"))}
+    first = file_report(client, "child_sexual_abuse", content_id="post-1")
+    second = file_report(client, "child_sexual_abuse", content_id="post-2")
+    _fetch_all(client, settings)
+    for answer in (first, second):
+        seen = _overview(settings, answer["case_id"])
+        assert seen["status"] == "open" and seen["merged_into"] is None
+        assert seen["report_count"] == 1
+
+
+def test_case_in_review_is_not_merged_away(serving) -> None:  # type: ignore[no-untyped-def]
+    client, settings = serving
+    Platform.media = {"post-1": jpeg(stand_in("coffee")), "post-2": jpeg(stand_in("coffee"))}
+    first = file_report(client, "child_sexual_abuse", content_id="post-1")
+    second = file_report(client, "child_sexual_abuse", content_id="post-2")
+    make_user(settings, "csr-a", "child_safety_reviewer")
+    make_user(settings, "csr-b", "child_safety_reviewer")
+    for case_id, reviewer in ((first["case_id"], "csr-a"), (second["case_id"], "csr-b")):
+        claimed = client.post(
+            f"/v1/cases/{case_id}/claim", headers=staff_headers(client, settings, reviewer)
+        )
+        assert claimed.status_code == 200, claimed.text
+
+    _fetch_all(client, settings)
+
+    for answer in (first, second):
+        seen = _overview(settings, answer["case_id"])
+        assert seen["status"] == "in_review" and seen["merged_into"] is None
