@@ -39,7 +39,14 @@ from takedown.media import decode  # noqa: E402
 from takedown.media import image as media_image  # noqa: E402
 from takedown.media import model as media_model  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
-from takedown.signals import keypoints, match_rule, normalise, regions, rotation  # noqa: E402
+from takedown.signals import (  # noqa: E402
+    keypoints,
+    match_rule,
+    normalise,
+    pdq_blocks,
+    regions,
+    rotation,
+)
 
 SETTINGS = Settings()
 
@@ -174,7 +181,8 @@ def _video_distractor_job(args: tuple[int, int]) -> VideoHashes:
 
 def _code_version() -> str:
     digest = hashlib.sha256()
-    for module in (generate, normalise, regions, rotation, match_rule, media_image, media_model):
+    modules = (generate, normalise, pdq_blocks, keypoints, regions, rotation, match_rule)
+    for module in (*modules, media_image, media_model):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes().split(b"# --- matching")[0])
     return digest.hexdigest()[:16]
