@@ -1,9 +1,9 @@
 """Rule: reports that name different posts of the same material, with no file attached, open
 separate cases; once the platform's media of both is fetched and matches, the cases become one:
 every report in one case (the tracking page of each follows it), the priority its reports earn,
-the earlier deadline, a `merged` case pointing at it, an audit entry; a violating decision then
-takes down both posts. Different media never merge, and a case a reviewer is working on is not
-merged away."""
+the earlier deadline, a `merged` case pointing at it, an audit entry; a later report about either
+post joins it; a violating decision then takes down both posts. Different media never merge,
+and a case a reviewer is working on is not merged away."""
 
 from __future__ import annotations
 
@@ -103,6 +103,11 @@ def test_fetched_media_matching_an_open_case_merges_the_cases(serving) -> None: 
     with session_scope(settings.resolved_database_url) as db_session:
         audited = db_session.query(AuditEntry).filter_by(action="case.merged").one()
         assert audited.subject == kept["case_id"]
+
+    # A later report about the merged case's post goes straight to the kept case.
+    again = file_report(client, "child_sexual_abuse", content_id=merged["content_id"])
+    assert again["case_id"] == kept["case_id"]
+    assert _overview(settings, kept["case_id"])["report_count"] == 3
 
     decide_violating(client, settings, kept["case_id"], classification="B2")
     with session_scope(settings.resolved_database_url) as db_session:

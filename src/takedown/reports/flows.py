@@ -249,32 +249,44 @@ def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | 
 
 
 def _find_case(db_session: Session, settings: Settings, data: ReportIn, hashed: Any) -> Case | None:
-    """An open case about the same content: same content id, same URL, or matching media."""
-    open_case = Case.status.in_([s.value for s in OPEN_STATUSES])
+    """An open case about the same content: same content id, same URL (also through a case that
+    was merged into an open one), or matching media."""
     if data.content_id:
-        case = db_session.scalar(
-            select(Case)
-            .where(Case.content_id == data.content_id, open_case)
-            .order_by(Case.created_at)
-            .limit(1)
-            .with_for_update()
-        )
+        case = _open_case_about(db_session, Case.content_id == data.content_id)
         if case is not None:
             return case
     if data.content_url:
-        case = db_session.scalar(
-            select(Case)
-            .where(Case.content_url_key == url_key(data.content_url), open_case)
-            .order_by(Case.created_at)
-            .limit(1)
-            .with_for_update()
-        )
+        case = _open_case_about(db_session, Case.content_url_key == url_key(data.content_url))
         if case is not None:
             return case
     if hashed is not None:
         return case_media.find_case_by_media(
             db_session=db_session, settings=settings, signals=hashed.signals
         )
+    return None
+
+
+def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
+    """The oldest open case matching `same_content`; else the open case that a matching case
+    was merged into (cases/merging.py: merged cases point at the case that took their reports)."""
+    case = db_session.scalar(
+        select(Case)
+        .where(same_content, Case.status.in_([s.value for s in OPEN_STATUSES]))
+        .order_by(Case.created_at)
+        .limit(1)
+        .with_for_update()
+    )
+    if case is not None:
+        return case
+    merged = select(Case).where(same_content, Case.status == CaseStatus.MERGED.value)
+    for merged_case in db_session.scalars(merged.order_by(Case.created_at.desc()).limit(8)):
+        joined: Case | None = merged_case
+        for _ in range(8):  # the case it joined may itself have been merged later
+            if joined is None or joined.status != CaseStatus.MERGED or not joined.merged_into:
+                break
+            joined = db_session.get(Case, joined.merged_into, with_for_update=True)
+        if joined is not None and joined.status in OPEN_STATUSES:
+            return joined
     return None
 
 
