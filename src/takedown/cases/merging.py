@@ -25,6 +25,7 @@ from takedown.cases.models import OPEN_STATUSES, Case, CaseMedia, CaseMediaSigna
 from takedown.cases.service import (
     apply_priority,
     case_priority,
+    locked_case,
     more_severe_category,
     reset_timers,
     set_status,
@@ -114,15 +115,5 @@ def merge(*, db_session: Session, settings: Settings, source: Case, target: Case
 
 def _locked(db_session: Session, case_ids: list[str]) -> dict[str, Case]:
     """Both cases, write-locked in id order (so two merges of the same pair cannot deadlock) and
-    read fresh after the lock (see review.service.locked_case)."""
-    for case_id in case_ids:
-        db_session.execute(
-            update(Case)
-            .where(Case.id == case_id)
-            .values(updated_at=Case.updated_at)
-            .execution_options(synchronize_session=False)
-        )
-    rows = db_session.scalars(
-        select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True)
-    )
-    return {case.id: case for case in rows}
+    read fresh after the lock."""
+    return {case_id: locked_case(db_session=db_session, case_id=case_id) for case_id in case_ids}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -39,6 +39,28 @@ def get_case(*, db_session: Session, case_id: str, for_update: bool = False) -> 
     if for_update:
         query = query.with_for_update()
     case = db_session.scalar(query)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found")
+    return case
+
+
+def locked_case(*, db_session: Session, case_id: str) -> Case:
+    """Take the case's write lock first, then read it fresh, so concurrent claims and decisions
+    on one case run one after the other.
+
+    PostgreSQL: the UPDATE takes the row lock (like SELECT ... FOR UPDATE). SQLite: it takes the
+    database write lock at the start of the transaction; a plain read first would let two
+    requests decide on the same stale status.
+    """
+    db_session.execute(
+        update(Case)
+        .where(Case.id == case_id)
+        .values(updated_at=Case.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    case = db_session.scalar(
+        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    )
     if case is None:
         raise NotFound(f"no case {case_id}", code="case_not_found")
     return case

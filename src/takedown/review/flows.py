@@ -25,7 +25,7 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.cases.service import set_status
+from takedown.cases.service import locked_case, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
@@ -35,7 +35,6 @@ from takedown.review.service import (
     claim_is_live,
     decided_case_before,
     first_no_violation_by,
-    locked_case,
     may_see_case,
 )
 from takedown.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true, update
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -19,6 +19,7 @@ from takedown.cases.models import (
     Case,
     CaseStatus,
 )
+from takedown.cases.service import locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.review.models import Decision
 from takedown.settings import Settings
@@ -53,28 +54,6 @@ def get_visible_case(*, db_session: Session, case_id: str, user: User) -> Case:
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
-    return case
-
-
-def locked_case(*, db_session: Session, case_id: str) -> Case:
-    """Take the case's write lock first, then read it fresh, so concurrent claims and decisions
-    on one case run one after the other.
-
-    PostgreSQL: the UPDATE takes the row lock (like SELECT ... FOR UPDATE). SQLite: it takes the
-    database write lock at the start of the transaction; a plain read first would let two
-    requests decide on the same stale status.
-    """
-    db_session.execute(
-        update(Case)
-        .where(Case.id == case_id)
-        .values(updated_at=Case.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-    case = db_session.scalar(
-        select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
-    )
-    if case is None:
-        raise NotFound(f"no case {case_id}", code="case_not_found")
     return case
 
 
