@@ -17,6 +17,7 @@ and the Hamming distance of each shortcut's PDQ to the full-resolution hash for 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import io
 import os
 import platform
@@ -76,6 +77,25 @@ def meta_512(data: bytes) -> str:
     return _hex(vectors[0])
 
 
+def pin_allocator() -> str:
+    """Fix glibc malloc's thresholds for the run; what the report says about it.
+
+    glibc hands big buffers back to the OS below a threshold it moves as the process runs, so a
+    hasher that allocates full-resolution buffers per image (pdqhash does) ran 1.6x slower or
+    not depending on what else had run in the process before it (python-threatexchange: 15 ms an
+    image, then 25-28 ms after some Takedown hashing, 2026-12-04). Pinned, every hasher gets
+    the heap-reused case.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return "allocator not pinned (no glibc)"
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 64 << 20)
+    libc.mallopt(m_trim_threshold, 256 << 20)
+    return "glibc malloc thresholds pinned (mmap 64 MiB, trim 256 MiB)"
+
+
 def distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
@@ -109,6 +129,7 @@ def main() -> None:
     parser.add_argument("--append-results", action="store_true")
     args = parser.parse_args()
 
+    allocator = pin_allocator()
     settings = Settings()
     images = benign_jpegs(args.images)
     megapixels = statistics.mean(
@@ -167,7 +188,7 @@ def main() -> None:
         " (the machine is shared)",
         f"- Command: `{command}`",
         f"- Images: {len(images)} benign JPEGs (quality 90) from tests/media.py, mean "
-        f"{megapixels:.2f} MP; median of {args.rounds} interleaved rounds",
+        f"{megapixels:.2f} MP; median of {args.rounds} interleaved rounds; {allocator}",
         "",
         "| Hasher | images/s (wall) | vs python-threatexchange | images/CPU-s "
         "| vs python-threatexchange |",

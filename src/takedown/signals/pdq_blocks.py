@@ -18,11 +18,12 @@ import numpy as np
 from PIL import Image
 from threadpoolctl import threadpool_limits
 
+from takedown.signals.pdq_kernel import above_median, dct_and_quality
+
 # The matrices here are 64 x a few hundred: BLAS threads only add hand-off overhead (measured
 # 5x slower with OpenBLAS's default threads), and a server hashes many uploads side by side.
 threadpool_limits(limits=1, user_api="blas")
 
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)  # the reference's RGB -> luma weights
 # The reference's DCT rows 1..16 (the DC row is skipped) over 64 samples.
 _DCT = (
     np.sqrt(2 / 64) * np.cos(np.pi / 128 * np.outer(np.arange(1, 17), 2 * np.arange(64) + 1))
@@ -96,20 +97,18 @@ def axis_band(full: int, scaled: int, block: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _dct(pixels: np.ndarray, full_size: tuple[int, int], block: int) -> tuple[np.ndarray, int]:
-    """The reference's 16x16 DCT coefficients and quality of RGB `pixels`."""
-    luma = pixels[..., :3].astype(np.float32) @ _LUMA
-    row_index, row_weights = axis_band(full_size[1], luma.shape[0], block)
-    col_index, col_weights = axis_band(full_size[0], luma.shape[1], block)
-    rows_filtered = np.einsum("ok,okw->ow", row_weights, luma[row_index])  # 64 x width
-    buffer = np.einsum("ck,rck->rc", col_weights, rows_filtered[:, col_index])  # 64 x 64
-    return _DCT @ buffer @ _DCT.T, _quality(buffer)
-
-
-def _quality(buffer: np.ndarray) -> int:
-    """The reference's gradient-sum quality metric (0-100)."""
-    vertical = np.trunc((buffer[:-1] - buffer[1:]) * 100 / 255)
-    horizontal = np.trunc((buffer[:, :-1] - buffer[:, 1:]) * 100 / 255)
-    return min(100, int(np.abs(vertical).sum() + np.abs(horizontal).sum()) // 90)
+    """The reference's 16x16 DCT coefficients and quality of RGB `pixels` (pdq_kernel.py)."""
+    row_index, row_weights = axis_band(full_size[1], pixels.shape[0], block)
+    col_index, col_weights = axis_band(full_size[0], pixels.shape[1], block)
+    dct, quality = dct_and_quality(
+        np.ascontiguousarray(pixels[..., :3], dtype=np.uint8),
+        row_index,
+        row_weights,
+        col_index,
+        col_weights,
+        _DCT,
+    )
+    return dct, int(quality)
 
 
 def _dihedral_bits(dct: np.ndarray) -> list[np.ndarray]:
@@ -127,7 +126,7 @@ def _dihedral_bits(dct: np.ndarray) -> list[np.ndarray]:
 
 
 def _above_median(dct: np.ndarray) -> np.ndarray:
-    return dct > np.median(dct)
+    return above_median(np.ascontiguousarray(dct))
 
 
 def _as_bit_vector(above: np.ndarray) -> np.ndarray:

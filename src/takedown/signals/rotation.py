@@ -27,7 +27,9 @@ def derotate(pixels: np.ndarray, degrees: float) -> np.ndarray:
             for cols in (slice(0, 2), slice(-2, None))
         ]
     )
-    fill = tuple(int(v) for v in np.median(corners, axis=0))
+    ordered = np.sort(corners, axis=0).astype(np.int64)  # np.median's answer, truncated
+    middle = len(ordered) // 2
+    fill = tuple(int(v) // 2 for v in ordered[middle - 1] + ordered[middle])
     height, width = pixels.shape[:2]
     # The frame keeps its size: a copy turned inside its frame lines up with the original again,
     # and one turned on a grown canvas keeps the original inside a trimmable uniform margin.
