@@ -20,8 +20,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from takedown.index.service import load_index
+        from takedown.signals.service import warm_up
 
         app.state.index = load_index(settings)
+        warm_up(settings)  # the first upload should not wait for the hashing kernels
         runner = JobRunner(settings, all_jobs(app))
         app.state.jobs = runner
         if settings.run_background_jobs:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
 
 from takedown.media import DecodedMedia, MediaType, decode
 from takedown.settings import Settings
@@ -38,6 +42,17 @@ def compute_signals(data: bytes, media: DecodedMedia, *, settings: Settings) -> 
         if media.media_type in signal_type.media_types:
             signals.extend(signal_type.compute(data, media, settings=settings))
     return signals
+
+
+def warm_up(settings: Settings) -> None:
+    """Hash a small generated picture, so the compiled kernels (border_kernel.py, pdq_kernel.py)
+    are built or loaded from numba's cache before an upload waits for them: about 11 s on the
+    first start after install on 2 cores, 0.4 s from the cache."""
+    rows, columns = np.mgrid[0:96, 0:128]
+    pixels = np.stack([rows * 2, columns * 2, (rows + columns) % 256], axis=-1).astype(np.uint8)
+    picture = io.BytesIO()
+    Image.fromarray(pixels).save(picture, "PNG")
+    hash_media(picture.getvalue(), settings=settings)
 
 
 def searchable_signals(signals: list[Signal]) -> list[Signal]:
