@@ -40,10 +40,12 @@ from takedown.media import image as media_image  # noqa: E402
 from takedown.media import model as media_model  # noqa: E402
 from takedown.settings import Settings  # noqa: E402
 from takedown.signals import (  # noqa: E402
+    border_kernel,
     keypoints,
     match_rule,
     normalise,
     pdq_blocks,
+    pdq_kernel,
     regions,
     rotation,
 )
@@ -181,7 +183,8 @@ def _video_distractor_job(args: tuple[int, int]) -> VideoHashes:
 
 def _code_version() -> str:
     digest = hashlib.sha256()
-    modules = (generate, normalise, pdq_blocks, keypoints, regions, rotation, match_rule)
+    modules = (generate, normalise, border_kernel, pdq_blocks, pdq_kernel, keypoints, regions)
+    modules = (*modules, rotation, match_rule)
     for module in (*modules, media_image, media_model):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(Path(__file__).read_bytes().split(b"# --- matching")[0])

@@ -1,7 +1,7 @@
 """Priority from reports and content: P0 for child sexual abuse or exploitation with a minor
 subject, a victim or parent reporter, a police case number, a bank match, or an uploader with
-earlier violations; P1 other child safety, NCII and trusted flaggers; P2 the rest. A new report
-can raise a case's priority, never lower it."""
+earlier violations; P1 other child safety, NCII and designated trusted flaggers; P2 the rest. A
+new report can raise a case's priority, never lower it."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def test_p0_aggravating_facts(client, settings, category, fields):
         ("child_sexual_abuse", {"law_enforcement": {"agency": "Met"}}, "P1"),
         ("other_illegal", {"subject_is_minor": "yes"}, "P1"),
         ("non_consensual_intimate_imagery", {}, "P1"),
-        (
+        (  # a claimed role only: tests/test_trusted_flagger_priority_needs_a_designated_key.py
             "terms_violation",
             {"reporter": {"role": "trusted_flagger", "name": "TF", "email": "tf@example.org"}},
-            "P1",
+            "P2",
         ),
         ("terms_violation", {}, "P2"),
         ("other_illegal", {}, "P2"),

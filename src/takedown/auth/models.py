@@ -14,6 +14,9 @@ from takedown.store.base import Base
 class Scope(enum.StrEnum):
     SCAN = "scan"  # POST /v1/scan, /v1/hash, /v1/lookup
     REPORT = "report"  # POST /v1/reports as a platform
+    # With `report`: the key's reports come from a trusted flagger the platform designated
+    # (DSA Art 22) and get a trusted flagger's priority; a role claimed in a report does not.
+    TRUSTED_FLAGGER = "trusted_flagger"
     BANKS = "banks"  # create, update, import, export banks
     CASES = "cases"  # the staff API (a staff token carries it; role decides the rest)
     ADMIN = "admin"

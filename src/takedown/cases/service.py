@@ -105,6 +105,7 @@ class PriorityFacts:
     category: str
     subject_is_minor: str = "unknown"
     reporter_role: str | None = None
+    trusted_flagger: bool = False  # designated: sent with a `trusted_flagger` key
     police_case_number: bool = False
     bank_match: bool = False
     uploader_has_violations: bool = False
@@ -117,7 +118,8 @@ def is_child_safety(category: str, subject_is_minor: str) -> bool:
 
 def priority_for(facts: PriorityFacts) -> Priority:
     """P0: child sexual abuse/exploitation with an aggravating fact; P1: other child safety,
-    NCII, trusted flaggers; P2: the rest."""
+    NCII, designated trusted flaggers (a role the report only claims does not count); P2: the
+    rest."""
     if facts.category in CHILD_SAFETY_CATEGORIES and (
         facts.subject_is_minor == "yes"
         or facts.reporter_role in ROLES_RAISING_TO_P0
@@ -129,7 +131,7 @@ def priority_for(facts: PriorityFacts) -> Priority:
     if (
         is_child_safety(facts.category, facts.subject_is_minor)
         or facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
-        or facts.reporter_role == "trusted_flagger"
+        or facts.trusted_flagger
     ):
         return Priority.P1
     return Priority.P2

@@ -18,7 +18,11 @@ console = Console(stderr=True)
 @app.command()
 def create(
     name: str = typer.Option(..., help="Who or what the key is for."),
-    scope: list[str] = typer.Option(..., help="scan, report, banks, cases, admin (repeatable)."),
+    scope: list[str] = typer.Option(
+        ...,
+        help="scan, report, trusted_flagger (with report: a designated trusted flagger), "
+        "banks, cases, admin (repeatable).",
+    ),
     as_json: bool = typer.Option(False, "--json", help='Print {"key": ...} only.'),
 ) -> None:
     """Create an API key. The key is printed once; only its hash is stored."""

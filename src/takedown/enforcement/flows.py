@@ -312,11 +312,13 @@ def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
     """The DSA source type of the notice(s) behind the case, and whether a bank match found it."""
     from takedown.reports.models import Report
 
-    roles = set(db_session.scalars(select(Report.reporter_role).where(Report.case_id == case.id)))
+    designated = list(
+        db_session.scalars(select(Report.trusted_flagger).where(Report.case_id == case.id))
+    )
     automated = bool(getattr(case, "bank_match", False))
-    if "trusted_flagger" in roles:
+    if any(designated):
         return SourceType.TRUSTED_FLAGGER, automated
-    if roles:
+    if designated:
         return SourceType.ARTICLE_16, automated
     return SourceType.VOLUNTARY, automated
 

@@ -32,7 +32,7 @@ from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
 from takedown.notify.service import queue_acknowledgment, tracking_url
 from takedown.reports import service
-from takedown.reports.models import Channel, IdempotentReport, Report
+from takedown.reports.models import Channel, IdempotentReport, Report, ReporterRole
 from takedown.reports.schemas import ReportIn, rule_errors
 from takedown.settings import Settings
 
@@ -46,6 +46,7 @@ class Submission:
     file_bytes: bytes | None = None
     filename: str | None = None
     api_key_id: str | None = None
+    trusted_flagger: bool = False  # the key holds the `trusted_flagger` scope
     client_address: str | None = None
     idempotency_key: str | None = None
 
@@ -111,6 +112,7 @@ def submit_report(
         category=data.category,
         subject_is_minor=data.subject_is_minor,
         reporter_role=data.reporter.role,
+        trusted_flagger=submission.trusted_flagger,
         police_case_number=bool(data.law_enforcement and data.law_enforcement.case_number),
         bank_match=bool(hashed and hashed.bank_match) or bool(case and case.bank_match),
         uploader_has_violations=uploader_has_violations(
@@ -149,7 +151,7 @@ def submit_report(
         content_id=data.content_id,
         content_url=data.content_url,
         account_id=account_id,
-        reporter_role=data.reporter.role.value if data.reporter.role else None,
+        reporter_role=_reporter_role(data, submission),
         reporter_name=data.reporter.name,
         reporter_email=email,
         subject_is_minor=data.subject_is_minor.value,
@@ -166,6 +168,7 @@ def submit_report(
         api_key_id=submission.api_key_id,
         client_address_hash=address_hash,
         ranked_lower=flagged,
+        trusted_flagger=submission.trusted_flagger,
         has_media=has_file,
         received_at=now,
     )
@@ -195,6 +198,7 @@ def submit_report(
             "priority": case.priority,
             "deadline_at": case.deadline_at.isoformat(),
             "ranked_lower": flagged,
+            "trusted_flagger": submission.trusted_flagger,
             "bank_match": bool(hashed and hashed.bank_match),
         },
     )
@@ -346,3 +350,10 @@ def _join_case(
         case.content_url = normalise_url(data.content_url)
         case.content_url_key = url_key(data.content_url)
     case.updated_at = now
+
+
+def _reporter_role(data: ReportIn, submission: Submission) -> str | None:
+    """The role the report states; a designated trusted flagger's key stands in for none."""
+    if data.reporter.role:
+        return data.reporter.role.value
+    return ReporterRole.TRUSTED_FLAGGER.value if submission.trusted_flagger else None

@@ -63,6 +63,9 @@ class Report(Base):
     client_address_hash: Mapped[str | None] = mapped_column(String(64))  # keyed SHA-256
     # The reporter is flagged as sending manifestly unfounded reports (DSA Art 23).
     ranked_lower: Mapped[bool] = mapped_column(default=False)
+    # Sent with a key holding the `trusted_flagger` scope: a flagger the platform designated
+    # (DSA Art 22). Only these count as trusted flaggers; `reporter_role` is what the report says.
+    trusted_flagger: Mapped[bool] = mapped_column(default=False)
     has_media: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
 

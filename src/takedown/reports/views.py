@@ -161,6 +161,7 @@ async def create_report(
         file_bytes=file_bytes,
         filename=filename,
         api_key_id=principal.key_id if principal else None,
+        trusted_flagger=principal is not None and Scope.TRUSTED_FLAGGER in principal.scopes,
         client_address=request.client.host if request.client else None,
         idempotency_key=request.headers.get("idempotency-key"),
     )

@@ -53,7 +53,8 @@ class CaseList(BaseModel):
 class ReportOut(BaseModel):
     report_id: str
     category: str
-    reporter_role: str | None
+    reporter_role: str | None  # as the report states it
+    trusted_flagger: bool  # sent with a designated trusted flagger's key
     subject_is_minor: str
     content_id: str | None
     content_url: str | None

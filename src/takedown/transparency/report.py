@@ -90,19 +90,30 @@ def period(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def notice_source(role: str | None, designated: bool, channel: str | None) -> str:
+    """Who sent a notice, as counted: only designated trusted flaggers (their key holds the
+    `trusted_flagger` scope) count as trusted flaggers (DSA Art 15(1)(b)); the claim alone is
+    counted apart."""
+    if designated:
+        return "trusted_flagger"
+    if role == "trusted_flagger":
+        return "claimed_trusted_flagger"
+    return role or channel or "unknown"
+
+
 def gather(*, db_session: Session, start: datetime, end: datetime) -> TransparencyFigures:
     figures = TransparencyFigures(start=start, end=end)
 
     def within(column):  # type: ignore[no-untyped-def]
         return (column >= start) & (column < end)
 
-    for category, role, channel in db_session.execute(
-        select(Report.category, Report.reporter_role, Report.channel).where(
+    for category, role, designated, channel in db_session.execute(
+        select(Report.category, Report.reporter_role, Report.trusted_flagger, Report.channel).where(
             within(Report.received_at)
         )
     ):
         figures.reports_by_category[category] += 1
-        figures.reports_by_source[role or channel or "unknown"] += 1
+        figures.reports_by_source[notice_source(role, designated, channel)] += 1
 
     first_report = (
         select(Report.case_id, func.min(Report.received_at).label("first_at"))
@@ -110,9 +121,11 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         .subquery()
     )
     first_role = {
-        case_id: role or channel or "unknown"
-        for case_id, role, channel in db_session.execute(
-            select(Report.case_id, Report.reporter_role, Report.channel).join(
+        case_id: notice_source(role, designated, channel)
+        for case_id, role, designated, channel in db_session.execute(
+            select(
+                Report.case_id, Report.reporter_role, Report.trusted_flagger, Report.channel
+            ).join(
                 first_report,
                 (first_report.c.case_id == Report.case_id)
                 & (first_report.c.first_at == Report.received_at),
