@@ -1,8 +1,10 @@
 """Rule: a `pdq_crop` base larger than `crop_search_exact_rows` is searched through faiss IVF
 lists instead of a scan of every row, and still blocks crops of its pictures, allows unrelated
 pictures, and stops matching a disabled entry; the lists are kept in the snapshot, so a restart
-serves them without computing them again. The clustered search returns only live, enabled rows
-within the radius with their true distances, and never misses an identical row."""
+serves them without computing them again, and a compaction that brings no change to the crop rows
+keeps the crop segment with its lists and faiss index as they are. The clustered search returns
+only live, enabled rows within the radius with their true distances, and never misses an identical
+row."""
 
 from __future__ import annotations
 
@@ -55,6 +57,42 @@ def test_large_crop_bank_is_searched_by_lists_and_still_finds_crops(
         disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
         assert disabled.status_code == 200, disabled.text
         index.refresh()
+        assert scan_upload(serving, scan, upload)["verdict"] == "allow"
+
+
+def test_compaction_keeps_an_unchanged_crop_segment_and_its_lists(
+    settings: Settings, auth_header, monkeypatch
+) -> None:
+    scan, banks = auth_header("scan"), auth_header("scan", "banks")
+    with TestClient(create_app(_listed(settings, monkeypatch))) as serving:
+        bank_crop_values(serving, scan, banks)
+        index = serving.app.state.index
+        index.compact()
+        crop_segment, pdq_segment = index._base["pdq_crop"], index._base["pdq"]
+        searched = crop_segment.descriptor_index
+
+        other = serving.post(
+            "/v1/banks/known/entries",
+            json={"entries": [{"signal_type": "pdq", "value": "f0" * 32}]},
+            headers=banks,
+        )
+        assert other.status_code == 200, other.text
+        index.refresh()
+        index.compact()  # a PDQ entry is new; the crop rows are not
+        assert index._base["pdq_crop"] is crop_segment
+        assert index._base["pdq_crop"].descriptor_index is searched
+        assert index._base["pdq"] is not pdq_segment  # rebuilt with the new hash
+        lookup = serving.get("/v1/lookup?signal_type=pdq&value=" + "f0" * 32, headers=scan)
+        assert lookup.json()["verdict"] == "block"
+        upload = jpeg(crop(picture("astronaut"), 0.75, (0.2, 0.4), 0.8), 80)
+        assert scan_upload(serving, scan, upload)["verdict"] == "block"
+
+        entry_id = scan_upload(serving, scan, upload)["matches"][0]["entry_id"]
+        disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
+        assert disabled.status_code == 200, disabled.text
+        index.refresh()
+        index.compact()  # a third of the crop rows are disabled now: the segment is rebuilt
+        assert index._base["pdq_crop"] is not crop_segment
         assert scan_upload(serving, scan, upload)["verdict"] == "allow"
 
 

@@ -402,10 +402,20 @@ class MatchIndex:
             by_type[entry.signal_type].append((entry_id, entry))
         merged: dict[str, Segment] = {}
         for signal_type in set(base) | set(by_type):
+            segment = base.get(signal_type)
+            if (
+                segment is not None
+                and signal_type not in by_type
+                and np.count_nonzero(~alive[signal_type]) <= DEAD_SHARE * len(segment)
+            ):
+                # Nothing new and few disabled rows: the segment serves on as it is, tables,
+                # lists and descriptor index included (a large crop bank's lists take seconds to
+                # build; a PDQ import should not rebuild them). Its `alive` is the live one.
+                merged[signal_type] = segment
+                continue
             hamming = self._is_hamming(signal_type)
             view = delta_view(signal_type, hamming, by_type.get(signal_type, []))
             ids, banks, hashes, keys = [view.entry_ids], [view.bank_ids], [view.hashes], [view.keys]
-            segment = base.get(signal_type)
             if segment is not None:
                 keep = alive[signal_type]
                 ids.append(np.asarray(segment.entry_ids)[keep])
@@ -651,9 +661,14 @@ class MatchIndex:
         ]
 
     def _index_descriptors(self, base: dict[str, Segment]) -> None:
-        """Build the faiss index of each keypoint segment of a base before it serves."""
+        """Build the faiss index of each keypoint segment of a base before it serves (a segment
+        compaction kept as it was has its index already)."""
         for signal_type, segment in base.items():
-            if is_keypoint_type(signal_type) and segment.table is not None:
+            if (
+                is_keypoint_type(signal_type)
+                and segment.table is not None
+                and segment.descriptor_index is None
+            ):
                 segment.descriptor_index = self._build_descriptor_index(segment)
 
     def _build_descriptor_index(self, segment: Segment) -> Any:

@@ -29,7 +29,7 @@ def derotate(pixels: np.ndarray, degrees: float) -> np.ndarray:
     )
     ordered = np.sort(corners, axis=0).astype(np.int64)  # np.median's answer, truncated
     middle = len(ordered) // 2
-    fill = tuple(int(v) // 2 for v in ordered[middle - 1] + ordered[middle])
+    fill = tuple(((ordered[middle - 1] + ordered[middle]) // 2).tolist())
     height, width = pixels.shape[:2]
     # The frame keeps its size: a copy turned inside its frame lines up with the original again,
     # and one turned on a grown canvas keeps the original inside a trimmable uniform margin.
