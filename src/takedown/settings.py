@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     deadline_p1_hours: float = 24.0  # P1 case deadline
     deadline_ncii_hours: float = 48.0  # TAKE IT DOWN Act: 48 h from a valid request
     deadline_p2_hours: float = 7 * 24.0  # P2 case deadline
+    # reports about one post (its open case's, earlier closed cases', this one; reporters
+    # flagged as unfounded not counted) that raise it a level: P2 to P1, child safety or NCII
+    # to P0; 0 turns it off
+    repeated_reports_raise_at: int = 3
     appeal_window_days: int = 183  # DSA Art 20: at least six months
     report_rate_limit_per_address: int = 30  # reports per hour per client address
     report_rate_limit_per_contact: int = 20  # reports per hour per reporter email

@@ -81,7 +81,7 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
             apply_priority(
                 settings=settings,
                 case=case,
-                priority=case_priority(db_session=db_session, case=case),
+                priority=case_priority(db_session=db_session, settings=settings, case=case),
                 start=clock.now(),
                 legal_ncii=False,
             )

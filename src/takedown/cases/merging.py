@@ -85,7 +85,7 @@ def merge(*, db_session: Session, settings: Settings, source: Case, target: Case
     apply_priority(
         settings=settings,
         case=target,
-        priority=case_priority(db_session=db_session, case=target),
+        priority=case_priority(db_session=db_session, settings=settings, case=target),
         start=now,
         legal_ncii=False,
     )

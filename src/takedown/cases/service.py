@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -109,6 +109,7 @@ class PriorityFacts:
     police_case_number: bool = False
     bank_match: bool = False
     uploader_has_violations: bool = False
+    repeatedly_reported: bool = False  # settings.repeated_reports_raise_at reached
 
 
 def is_child_safety(category: str, subject_is_minor: str) -> bool:
@@ -119,7 +120,20 @@ def is_child_safety(category: str, subject_is_minor: str) -> bool:
 def priority_for(facts: PriorityFacts) -> Priority:
     """P0: child sexual abuse/exploitation with an aggravating fact; P1: other child safety,
     NCII, designated trusted flaggers (a role the report only claims does not count); P2: the
-    rest."""
+    rest. Content reported again and again goes up a level: to P1, or to P0 when it is child
+    safety or NCII (the reports that went unanswered are the failure Takedown exists to end)."""
+    priority = _priority_of_one_report(facts)
+    if not facts.repeatedly_reported or priority == Priority.P0:
+        return priority
+    if priority == Priority.P2:
+        return Priority.P1
+    sensitive = is_child_safety(facts.category, facts.subject_is_minor) or (
+        facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+    )
+    return Priority.P0 if sensitive else priority
+
+
+def _priority_of_one_report(facts: PriorityFacts) -> Priority:
     if facts.category in CHILD_SAFETY_CATEGORIES and (
         facts.subject_is_minor == "yes"
         or facts.reporter_role in ROLES_RAISING_TO_P0
@@ -276,23 +290,67 @@ def case_appeals(*, db_session: Session, case_id: str) -> list[Appeal]:
     )
 
 
-def case_priority(*, db_session: Session, case: Case) -> Priority:
+def case_priority(*, db_session: Session, settings: Settings, case: Case) -> Priority:
     """The highest priority any of the case's reports earns, with what is known of the content."""
     violations = uploader_has_violations(
         db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
     )
+    reports = case_reports(db_session=db_session, case_id=case.id)
+    repeated = is_repeatedly_reported(
+        settings,
+        sum(not r.ranked_lower for r in reports)
+        + earlier_reports_about(
+            db_session=db_session, content_id=case.content_id, url_key=case.content_url_key
+        ),
+    )
     best = Priority.P2
-    for report in case_reports(db_session=db_session, case_id=case.id):
+    for report in reports:
         facts = PriorityFacts(
             category=report.category,
             subject_is_minor=report.subject_is_minor,
             reporter_role=report.reporter_role,
+            trusted_flagger=report.trusted_flagger,
             police_case_number=bool(report.law_enforcement_case_number),
             bank_match=case.bank_match,
             uploader_has_violations=violations,
+            repeatedly_reported=repeated,
         )
         best = higher_priority(best, priority_for(facts))
     return best
+
+
+def is_repeatedly_reported(settings: Settings, reports: int) -> bool:
+    threshold = settings.repeated_reports_raise_at
+    return threshold > 0 and reports >= threshold
+
+
+def earlier_reports_about(
+    *, db_session: Session, content_id: str | None, url_key: str | None
+) -> int:
+    """Reports about this post on cases already closed (decided, or withdrawn), reporters
+    flagged as unfounded not counted: a post reported again after "no violation" counts them."""
+    same = [
+        condition
+        for condition in (
+            Case.content_id == content_id if content_id else None,
+            Case.content_url_key == url_key if url_key else None,
+        )
+        if condition is not None
+    ]
+    if not same:
+        return 0
+    from takedown.reports.models import Report
+
+    closed = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
+    return int(
+        db_session.scalar(
+            select(func.count())
+            .select_from(Report)
+            .join(Case, Case.id == Report.case_id)
+            .where(or_(*same), Case.status.in_(closed), Report.ranked_lower.is_(False))
+        )
+        or 0
+    )
 
 
 def case_overview(*, db_session: Session, case_id: str) -> dict[str, Any]:

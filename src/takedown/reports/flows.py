@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from takedown import addresses, clock
@@ -20,8 +20,10 @@ from takedown.cases.service import (
     PriorityFacts,
     apply_priority,
     deadline_window,
+    earlier_reports_about,
     escalation_time,
     is_child_safety,
+    is_repeatedly_reported,
     more_severe_category,
     priority_for,
     uploader_has_violations,
@@ -119,6 +121,9 @@ def submit_report(
             db_session=db_session,
             account_id=account_id,
             exclude_case_id=case.id if case else None,
+        ),
+        repeatedly_reported=is_repeatedly_reported(
+            settings, _reports_about(db_session, data, case) + (not flagged)
         ),
     )
     priority = priority_for(facts)
@@ -357,3 +362,21 @@ def _reporter_role(data: ReportIn, submission: Submission) -> str | None:
     if data.reporter.role:
         return data.reporter.role.value
     return ReporterRole.TRUSTED_FLAGGER.value if submission.trusted_flagger else None
+
+
+def _reports_about(db_session: Session, data: ReportIn, case: Case | None) -> int:
+    """Earlier reports about the post, reporters flagged as unfounded not counted: on the open
+    case this report joins, and on closed cases about the same content id or URL."""
+    on_case = 0
+    if case is not None:
+        counted = select(func.count()).where(
+            Report.case_id == case.id, Report.ranked_lower.is_(False)
+        )
+        on_case = int(db_session.scalar(counted) or 0)
+    return on_case + earlier_reports_about(
+        db_session=db_session,
+        content_id=data.content_id or (case.content_id if case else None),
+        url_key=url_key(data.content_url)
+        if data.content_url
+        else (case.content_url_key if case else None),
+    )
