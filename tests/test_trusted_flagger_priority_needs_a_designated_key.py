@@ -2,7 +2,7 @@
 statement of reasons, the trusted-flagger line of the transparency report) only when it is sent
 with an API key holding the `trusted_flagger` scope, which the platform gives the flaggers it
 designated. A reporter who only claims the role keeps the claim on the report, and reviewers see
-that it is a claim, but it earns nothing."""
+that it is a claim, but it earns nothing; the public report form does not offer the role."""
 
 from __future__ import annotations
 
@@ -41,6 +41,10 @@ def test_trusted_flagger_priority_needs_a_designated_key(settings, make_api_key,
     make_user(settings, "lead", "child_safety_reviewer")
     app = create_app(settings)
     with TestClient(app) as client:
+        form = client.get("/report")
+        assert form.status_code == 200
+        assert 'value="bystander"' in form.text
+        assert 'value="trusted_flagger"' not in form.text  # not a role the public can pick
         public_claim = file_report(client, "terms_violation", content_id="post-1", **CLAIM)
         platform_claim = file_report(
             client, "terms_violation", content_id="post-2", headers=platform, **CLAIM

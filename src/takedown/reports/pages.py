@@ -37,12 +37,13 @@ CATEGORY_LABELS = {
     Category.OTHER_ILLEGAL: "Other illegal content",
     Category.TERMS_VIOLATION: "Breaks the platform's rules",
 }
+# No "trusted flagger" here: the platform designates its flaggers and gives them a key (the
+# `trusted_flagger` scope); on a public form the role would only be a claim.
 ROLE_LABELS = {
     ReporterRole.VICTIM: "I am the person shown",
     ReporterRole.PARENT_OR_GUARDIAN: "I am a parent or guardian of the person shown",
     ReporterRole.BYSTANDER: "I saw this content",
     ReporterRole.LAW_ENFORCEMENT: "Law enforcement",
-    ReporterRole.TRUSTED_FLAGGER: "Trusted flagger",
     ReporterRole.PLATFORM_USER: "A user of the platform",
 }
 MINOR_LABELS = {
