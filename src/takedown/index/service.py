@@ -608,6 +608,14 @@ class MatchIndex:
         hits.sort(key=lambda hit: (-hit.query_match_percent, hit.entry_id))
         return hits
 
+    def holds(self, signal_type: str) -> bool:
+        """Whether any row of `signal_type` is in the index (disabled rows included: cheap)."""
+        segment = self._base.get(signal_type)
+        view = self._views.get(signal_type)
+        return bool(
+            (segment is not None and len(segment)) or (view is not None and len(view.entry_ids))
+        )
+
     def query_keypoints(
         self, signal_type: str, descriptors: np.ndarray, *, radius: int, neighbours: int
     ) -> list[KeypointNeighbour]:

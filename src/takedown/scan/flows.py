@@ -412,7 +412,10 @@ def scan_upload(
     from takedown.signals.service import hash_media
 
     started = time.perf_counter()
-    hashed = hash_media(data, settings=settings, filename=filename)
+    # Keypoints are a quarter of an image's hashing and meet only banked `pdq_crop` rows; a
+    # deployment whose banks hold none (hash lists from exchanges) does not pay for them.
+    skip = () if index.holds(PDQ_CROP) else (PDQ_CROP,)
+    hashed = hash_media(data, settings=settings, filename=filename, skip=skip)
     hash_seconds = time.perf_counter() - started
     signals = [dict(s) for s in hashed.signals]
     outcome = match_signals(index=index, settings=settings, signals=signals, media=hashed.media)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,19 +28,24 @@ def hash_media(
     settings: Settings,
     filename: str | None = None,
     frames_per_second: float | None = None,
+    skip: Collection[str] = (),
 ) -> HashResult:
-    """Decode within the limits (413/415/422 `MediaError` otherwise) and compute every signal.
+    """Decode within the limits (413/415/422 `MediaError` otherwise) and compute every signal
+    but the types in `skip` (a scan leaves out what no bank could match).
 
     `frames_per_second` overrides settings.video_frames_per_second (e.g. denser bank videos).
     """
     media = decode(data, settings=settings, filename=filename, frames_per_second=frames_per_second)
-    return HashResult(media.media_type, compute_signals(data, media, settings=settings), media)
+    signals = compute_signals(data, media, settings=settings, skip=skip)
+    return HashResult(media.media_type, signals, media)
 
 
-def compute_signals(data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
+def compute_signals(
+    data: bytes, media: DecodedMedia, *, settings: Settings, skip: Collection[str] = ()
+) -> list[Signal]:
     signals: list[Signal] = []
     for signal_type in SIGNAL_TYPES.values():
-        if media.media_type in signal_type.media_types:
+        if media.media_type in signal_type.media_types and signal_type.name not in skip:
             signals.extend(signal_type.compute(data, media, settings=settings))
     return signals
 
