@@ -86,7 +86,7 @@ def _blurred_edge(lines: Array, start: int, colour: Array, edge_lines: int) -> i
 
 
 @njit(cache=True, nogil=True)
-def border_run(
+def _border_run(
     lines: Array,
     chrome: bool,
     min_keep: float,
@@ -147,7 +147,7 @@ def content_box(
             else:
                 view = columns[::-1]
             # Screenshot chrome runs across the screen: columns must be uniform.
-            cut = border_run(
+            cut = _border_run(
                 view,
                 chrome and side < 2,
                 min_keep,
