@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # the same gate for region signals (pdq_norm, pdq_center); lower because a centre crop or
     # de-rotated copy has less gradient energy: measured in bench/RESULTS.md ("Match quality")
     region_min_quality: int = 20
+    # allowed scans with no match and no enforcement are deleted from the content ledger after
+    # this many days (scan/retention.py); 0 keeps them, so a decision can reach any old copy
+    ledger_retention_days: int = Field(default=0, ge=0)
     vpdq_query_match_percent: float = (
         80.0  # python-threatexchange VPDQ_QUERY_MATCH_THRESHOLD_PERCENT
     )

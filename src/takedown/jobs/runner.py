@@ -65,6 +65,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs: list[PeriodicJob] = [refresh_job(app)]
 
+    from takedown.scan.retention import retention_job
+
+    jobs.append(retention_job())  # allowed scans past TAKEDOWN_LEDGER_RETENTION_DAYS
+
     from takedown.ncmec.scheduled import filing_job
 
     jobs.append(filing_job())  # CyberTipline filing with retries

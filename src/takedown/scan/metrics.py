@@ -23,3 +23,6 @@ HASH_SECONDS = Histogram(
 MATCH_SECONDS = Histogram(
     "takedown_scan_match_seconds", "Index queries share of a scan", buckets=_BUCKETS
 )
+LEDGER_PURGED = Counter(
+    "takedown_ledger_purged", "Allowed scans deleted from the ledger past its retention period"
+)
