@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     # --- server ----------------------------------------------------------------------------
     host: str = "127.0.0.1"  # address `takedown serve` listens on
     port: int = 8000  # port `takedown serve` listens on
-    public_base_url: str = "http://127.0.0.1:8000"  # base of links sent to reporters
+    # base of links sent to reporters; empty: http://HOST:PORT (where `takedown serve` listens)
+    public_base_url: str = ""
     run_background_jobs: bool = True  # the embedded server runs timers, outbox and index refresh
     job_interval_seconds: float = 1.0  # how often the job loop wakes
     # POST /v1/scan accepts a key it checked this recently without asking the database again, so
@@ -144,6 +145,10 @@ class Settings(BaseSettings):
     # --- EU DSA transparency database ------------------------------------------------------
     dsa_database_url: str = ""  # EU DSA Transparency Database batch endpoint
     dsa_database_token: SecretStr = SecretStr("")  # its bearer token
+
+    @property
+    def resolved_public_base_url(self) -> str:
+        return self.public_base_url.rstrip("/") or f"http://{self.host}:{self.port}"
 
     @property
     def resolved_database_url(self) -> str:

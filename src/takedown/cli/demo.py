@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from takedown.cli.serve import listen_on
 from takedown.settings import get_settings
 from takedown.store.migrate import upgrade
 
@@ -21,14 +22,13 @@ def demo(
     reviewer logins (new passwords on every start)."""
     from takedown.console.demo import STAND_IN_LABEL, seed_demo
 
+    listen_on(host, port)
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     console.print("[bold]Seeding demo data[/bold] (idempotent) ...")
     seed = seed_demo(settings)
-    base = settings.public_base_url.rstrip("/")
-    if "public_base_url" not in settings.model_fields_set:
-        base = f"http://{host or settings.host}:{port or settings.port}"  # where it will listen
+    base = settings.resolved_public_base_url
     console.print(
         f"bank [bold]demo-stand-ins[/bold]: {seed.bank_entries} hashes, every one a "
         f"{STAND_IN_LABEL} (scikit-image photographs; no abusive material anywhere)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 import uvicorn
 from rich.console import Console
@@ -12,15 +14,27 @@ from takedown.store.migrate import upgrade
 console = Console(stderr=True)
 
 
+def listen_on(host: str | None, port: int | None) -> None:
+    """--host/--port override TAKEDOWN_HOST/TAKEDOWN_PORT for this run, in this process and in
+    the server processes it starts (they read the environment), so links to the server (the
+    reporters' tracking pages, when TAKEDOWN_PUBLIC_BASE_URL is empty) name where it listens."""
+    if host:
+        os.environ["TAKEDOWN_HOST"] = host
+    if port:
+        os.environ["TAKEDOWN_PORT"] = str(port)
+    if host or port:
+        get_settings.cache_clear()
+
+
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default TAKEDOWN_HOST)."),
     port: int = typer.Option(None, help="Port (default TAKEDOWN_PORT)."),
     workers: int = typer.Option(1, help="Server processes."),
 ) -> None:
     """Apply migrations, then serve the API, the console and the public report pages."""
+    listen_on(host, port)
     settings = get_settings()
-    host = host or settings.host
-    port = port or settings.port
+    host, port = settings.host, settings.port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     console.print(f"[green]Takedown[/green] listening on http://{host}:{port}  (docs: /docs)")

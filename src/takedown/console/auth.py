@@ -108,7 +108,7 @@ def _token_digest(token: str) -> str:
 
 
 def _secure_cookies(settings: Settings) -> bool:
-    return settings.public_base_url.startswith("https://")
+    return settings.resolved_public_base_url.startswith("https://")
 
 
 def start_session(

@@ -33,7 +33,7 @@ def public_status(case: Case) -> str:
 
 
 def tracking_url(settings: Settings, tracking_token: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/track/{tracking_token}"
+    return f"{settings.resolved_public_base_url}/track/{tracking_token}"
 
 
 def queue(
