@@ -3,7 +3,8 @@ separate cases; once the platform's media of both is fetched and matches, the ca
 every report in one case (the tracking page of each follows it), the priority its reports earn,
 the earlier deadline, a `merged` case pointing at it, an audit entry; a later report about either
 post joins it; a violating decision then takes down both posts. Different media never merge,
-and a case a reviewer is working on is not merged away."""
+a case a reviewer is working on is not merged away, and a merge check interrupted by a crash
+after the media was stored runs on the job's next pass."""
 
 from __future__ import annotations
 
@@ -148,3 +149,41 @@ def test_case_in_review_is_not_merged_away(serving) -> None:  # type: ignore[no-
     for answer in (first, second):
         seen = _overview(settings, answer["case_id"])
         assert seen["status"] == "in_review" and seen["merged_into"] is None
+
+
+def test_a_merge_interrupted_after_the_media_is_stored_is_finished_later(  # type: ignore[no-untyped-def]
+    serving, monkeypatch
+) -> None:
+    """A crash between storing the fetched media and the merge check leaves the case marked
+    `merging`; the next run of the job finishes the merge from the stored media."""
+    from takedown.cases import fetching
+
+    client, settings = serving
+    Platform.media = {
+        "post-1": jpeg(stand_in("coffee")),
+        "post-2": altered_copy(stand_in("coffee")),
+    }
+    first = file_report(client, "child_sexual_abuse", content_id="post-1")
+    second = file_report(client, "child_sexual_abuse", content_id="post-2")
+
+    merge_check = fetching.merge_with_matching_case
+    calls: list[str] = []
+
+    def crash_on_the_second(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["case_id"])
+        if len(calls) == 2:  # both media stored; the check that would find the pair never runs
+            raise SystemExit("the server stopped here")
+        return merge_check(**kwargs)
+
+    monkeypatch.setattr(fetching, "merge_with_matching_case", crash_on_the_second)
+    with pytest.raises(SystemExit):
+        fetch_pending_media(settings, client.app.state.index)  # type: ignore[attr-defined]
+    monkeypatch.undo()
+    # Nothing is left to fetch; the next run finishes the interrupted merge check.
+    assert fetch_pending_media(settings, client.app.state.index) == 0  # type: ignore[attr-defined]
+    seen = [_overview(settings, answer["case_id"]) for answer in (first, second)]
+    assert sorted(case["status"] for case in seen) == ["merged", "open"]
+    (kept,) = [case for case in seen if case["status"] == "open"]
+    assert kept["report_count"] == 2 and len(kept["media"]) == 2
+    with session_scope(settings.resolved_database_url) as db_session:
+        assert db_session.query(AuditEntry).filter_by(action="case.merged").count() == 1

@@ -17,7 +17,7 @@ from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.media import attach_media, hash_media
 from takedown.cases.merging import merge_with_matching_case
-from takedown.cases.models import Case, MediaSource
+from takedown.cases.models import Case, CaseMedia, MediaSource
 from takedown.cases.service import apply_priority, case_priority
 from takedown.errors import TakedownError
 from takedown.settings import Settings
@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 5
 
 class FetchState:
     PENDING = "pending"
+    MERGING = "merging"  # media attached; the merge check (its own transaction) still to run
     DONE = "done"
     FAILED = "failed"
 
@@ -38,6 +39,7 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
     """Fetch media for cases waiting on it; returns how many cases got media."""
     if not settings.platform_media_url:
         return 0
+    _finish_interrupted_merges(settings)
     now = clock.now()
     with session_scope(settings.resolved_database_url) as db_session:
         due = db_session.execute(
@@ -85,7 +87,7 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
                 start=clock.now(),
                 legal_ncii=False,
             )
-            case.media_fetch_state, case.media_fetch_error = FetchState.DONE, None
+            case.media_fetch_state, case.media_fetch_error = FetchState.MERGING, None
             case.updated_at = clock.now()
             record(
                 db_session=db_session,
@@ -98,13 +100,46 @@ def fetch_pending_media(settings: Settings, index: Any = None) -> int:
                     "priority": {"from": before, "to": case.priority},
                 },
             )
-        # Its own transaction, after the media is safely attached: the merge locks two cases.
-        with session_scope(settings.resolved_database_url) as db_session:
-            merge_with_matching_case(
-                db_session=db_session, settings=settings, case_id=case_id, signals=hashed.signals
-            )
+        _merge_step(settings, case_id, hashed.signals)
         fetched += 1
     return fetched
+
+
+def _merge_step(settings: Settings, case_id: str, signals: list[dict[str, Any]]) -> None:
+    """Its own transaction, after the media is safely attached (the merge locks two cases, in id
+    order); the case leaves `merging` in the same transaction, so a crash in between leaves it
+    there for `_finish_interrupted_merges`."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        merge_with_matching_case(
+            db_session=db_session, settings=settings, case_id=case_id, signals=signals
+        )
+        db_session.execute(
+            update(Case)
+            .where(Case.id == case_id, Case.media_fetch_state == FetchState.MERGING)
+            .values(media_fetch_state=FetchState.DONE)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _finish_interrupted_merges(settings: Settings) -> None:
+    """Cases whose media was attached but whose merge check never ran (a crash between the two
+    transactions): run it now from the stored media's signals. Running it twice is harmless."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        waiting = list(
+            db_session.scalars(
+                select(Case.id).where(Case.media_fetch_state == FetchState.MERGING).limit(20)
+            )
+        )
+    for case_id in waiting:
+        with session_scope(settings.resolved_database_url) as db_session:
+            signals = [
+                signal
+                for media in db_session.scalars(
+                    select(CaseMedia).where(CaseMedia.case_id == case_id)
+                )
+                for signal in media.signals or []
+            ]
+        _merge_step(settings, case_id, signals)
 
 
 def _failed(settings: Settings, case_id: str, reason: str, *, permanent: bool) -> None:
