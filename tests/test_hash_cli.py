@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.media import jpeg, slideshow, stand_in
+from tests.media import generated_scene, jpeg, slideshow, stand_in
 
 
 def test_hash_prints_one_line_per_file(cli, tmp_path) -> None:
@@ -47,3 +47,21 @@ def test_bad_file_gets_an_error_line_and_exit_code(cli, tmp_path) -> None:
         "unreadable_file",
     ]
     assert all(line["error"]["detail"] for line in lines[1:])
+
+
+def test_hash_in_parallel_keeps_the_file_order(cli, tmp_path) -> None:
+    """--workers N hashes in N processes; the lines are the serial run's, in the files' order."""
+    files = []
+    for seed in range(6):
+        path = tmp_path / f"scene-{seed}.jpg"
+        path.write_bytes(jpeg(generated_scene(200 + seed, (480, 360))))
+        files.append(str(path))
+    files.insert(3, str(tmp_path / "missing.jpg"))
+
+    serial = cli("hash", "--workers", "1", *files)
+    parallel = cli("hash", "--workers", "3", *files)
+
+    assert serial.exit_code == parallel.exit_code == 1  # the missing file
+    serial_lines = [json.loads(line) for line in serial.output.splitlines()]
+    assert [line["file"] for line in serial_lines] == files
+    assert [json.loads(line) for line in parallel.output.splitlines()] == serial_lines
