@@ -3,6 +3,7 @@ deadlines and escalation timers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -292,6 +293,39 @@ def case_appeals(*, db_session: Session, case_id: str) -> list[Appeal]:
 
 def case_priority(*, db_session: Session, settings: Settings, case: Case) -> Priority:
     """The highest priority any of the case's reports earns, with what is known of the content."""
+    best = Priority.P2
+    for facts in case_priority_facts(db_session=db_session, settings=settings, case=case):
+        best = higher_priority(best, priority_for(facts))
+    return best
+
+
+def priority_reasons(facts: Iterable[PriorityFacts]) -> list[str]:
+    """What raises a case's priority, in words for reviewers, each fact once."""
+    reasons: dict[str, None] = {}
+    for fact in facts:
+        for present, reason in (
+            (fact.category in CHILD_SAFETY_CATEGORIES, "child sexual abuse or exploitation"),
+            (fact.subject_is_minor == "yes", "a minor is shown"),
+            (fact.reporter_role in ROLES_RAISING_TO_P0, "reported by the person shown or a parent"),
+            (fact.police_case_number, "a police case number"),
+            (fact.bank_match, "the media matches a hash bank"),
+            (fact.uploader_has_violations, "the uploader has earlier violations"),
+            (
+                fact.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
+                "intimate imagery shared without consent",
+            ),
+            (fact.trusted_flagger, "a designated trusted flagger reported it"),
+            (fact.repeatedly_reported, "reported repeatedly"),
+        ):
+            if present:
+                reasons[reason] = None
+    return list(reasons)
+
+
+def case_priority_facts(
+    *, db_session: Session, settings: Settings, case: Case
+) -> list[PriorityFacts]:
+    """Each report's facts with what is known of the content: what the case's priority is from."""
     violations = uploader_has_violations(
         db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
     )
@@ -303,9 +337,8 @@ def case_priority(*, db_session: Session, settings: Settings, case: Case) -> Pri
             db_session=db_session, content_id=case.content_id, url_key=case.content_url_key
         ),
     )
-    best = Priority.P2
-    for report in reports:
-        facts = PriorityFacts(
+    return [
+        PriorityFacts(
             category=report.category,
             subject_is_minor=report.subject_is_minor,
             reporter_role=report.reporter_role,
@@ -315,8 +348,8 @@ def case_priority(*, db_session: Session, settings: Settings, case: Case) -> Pri
             uploader_has_violations=violations,
             repeatedly_reported=repeated,
         )
-        best = higher_priority(best, priority_for(facts))
-    return best
+        for report in reports
+    ]
 
 
 def is_repeatedly_reported(settings: Settings, reports: int) -> bool:

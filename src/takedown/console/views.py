@@ -26,7 +26,13 @@ from takedown.cases.models import (
     CaseStatus,
     Category,
 )
-from takedown.cases.service import case_appeals, case_media, case_reports
+from takedown.cases.service import (
+    case_appeals,
+    case_media,
+    case_priority_facts,
+    case_reports,
+    priority_reasons,
+)
 from takedown.console.auth import (
     LOGIN_CSRF_COOKIE,
     LOGIN_FAILED,
@@ -274,6 +280,9 @@ def case_page_response(
         me,
         status_code=status_code,
         case=case,
+        priority_reasons=priority_reasons(
+            case_priority_facts(db_session=db_session, settings=settings, case=case)
+        ),
         overdue=service.is_overdue(case),
         claimed_by=claimed_by,
         reports=case_reports(db_session=db_session, case_id=case.id),

@@ -148,6 +148,7 @@ class AppealOut(BaseModel):
 
 
 class CaseDetail(CaseSummary):
+    priority_reasons: list[str]  # what raises its priority, in words (none: P2's defaults)
     account_id: str | None
     content_id: str | None
     content_url: str | None

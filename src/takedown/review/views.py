@@ -13,7 +13,13 @@ from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
 from takedown.cases.models import Appeal, Case
-from takedown.cases.service import case_appeals, case_media, case_reports
+from takedown.cases.service import (
+    case_appeals,
+    case_media,
+    case_priority_facts,
+    case_reports,
+    priority_reasons,
+)
 from takedown.errors import Forbidden, NotFound
 from takedown.review import flows, service
 from takedown.review.schemas import (
@@ -77,8 +83,10 @@ def get_case(
 ) -> CaseDetail:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     reports = case_reports(db_session=db_session, case_id=case.id)
+    facts = case_priority_facts(db_session=db_session, settings=settings, case=case)
     return CaseDetail(
         **_summary(case, settings).model_dump(),
+        priority_reasons=priority_reasons(facts),
         account_id=case.account_id,
         content_id=case.content_id,
         content_url=case.content_url,
