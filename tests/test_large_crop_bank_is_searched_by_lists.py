@@ -9,6 +9,7 @@ row."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
@@ -32,68 +33,69 @@ def _listed(settings: Settings, monkeypatch) -> Settings:  # type: ignore[no-unt
     return settings.model_copy(update={"crop_search_exact_rows": 1})
 
 
-def test_large_crop_bank_is_searched_by_lists_and_still_finds_crops(
-    settings: Settings, auth_header, monkeypatch
-) -> None:
+@pytest.fixture
+def listed_bank(settings: Settings, auth_header, monkeypatch):  # type: ignore[no-untyped-def]
+    """A server whose crop bank (three pictures) was compacted into a base searched by lists:
+    (client, scan headers, banks headers)."""
     scan, banks = auth_header("scan"), auth_header("scan", "banks")
     with TestClient(create_app(_listed(settings, monkeypatch))) as serving:
         bank_crop_values(serving, scan, banks)
-        index = serving.app.state.index
-        index.compact()  # the entries move from the delta to a base, which gets its lists
-        segment = index._base["pdq_crop"]
-        assert segment.clusters is not None and len(segment.clusters.centroids) >= 8
-        assert type(segment.descriptor_index).__name__ == "IndexBinaryIVF"
-
-        for name, at in CROPS:
-            answer = scan_upload(serving, scan, jpeg(crop(picture(name), 0.75, at, 0.8), 80))
-            assert answer["verdict"] == "block", (name, answer["matches"])
-            assert {m["signal_type"] for m in answer["matches"]} == {"pdq_crop"}
-        for name in ("rocket", "hubble_deep_field", "retina"):
-            unrelated = jpeg(crop(stand_in(name), 0.75, (0.5, 0.5), 0.8))
-            assert scan_upload(serving, scan, unrelated)["verdict"] == "allow", name
-
-        upload = jpeg(crop(picture("coffee"), 0.75, (0.8, 0.1), 0.75), 80)
-        entry_id = scan_upload(serving, scan, upload)["matches"][0]["entry_id"]
-        disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
-        assert disabled.status_code == 200, disabled.text
-        index.refresh()
-        assert scan_upload(serving, scan, upload)["verdict"] == "allow"
+        serving.app.state.index.compact()  # from the delta to a base, which gets its lists
+        yield serving, scan, banks
 
 
-def test_compaction_keeps_an_unchanged_crop_segment_and_its_lists(
-    settings: Settings, auth_header, monkeypatch
-) -> None:
-    scan, banks = auth_header("scan"), auth_header("scan", "banks")
-    with TestClient(create_app(_listed(settings, monkeypatch))) as serving:
-        bank_crop_values(serving, scan, banks)
-        index = serving.app.state.index
-        index.compact()
-        crop_segment, pdq_segment = index._base["pdq_crop"], index._base["pdq"]
-        searched = crop_segment.descriptor_index
+def test_large_crop_bank_is_searched_by_lists_and_still_finds_crops(listed_bank) -> None:  # type: ignore[no-untyped-def]
+    serving, scan, banks = listed_bank
+    index = serving.app.state.index
+    segment = index._base["pdq_crop"]
+    assert segment.clusters is not None and len(segment.clusters.centroids) >= 8
+    assert type(segment.descriptor_index).__name__ == "IndexBinaryIVF"
 
-        other = serving.post(
-            "/v1/banks/known/entries",
-            json={"entries": [{"signal_type": "pdq", "value": "f0" * 32}]},
-            headers=banks,
-        )
-        assert other.status_code == 200, other.text
-        index.refresh()
-        index.compact()  # a PDQ entry is new; the crop rows are not
-        assert index._base["pdq_crop"] is crop_segment
-        assert index._base["pdq_crop"].descriptor_index is searched
-        assert index._base["pdq"] is not pdq_segment  # rebuilt with the new hash
-        lookup = serving.get("/v1/lookup?signal_type=pdq&value=" + "f0" * 32, headers=scan)
-        assert lookup.json()["verdict"] == "block"
-        upload = jpeg(crop(picture("astronaut"), 0.75, (0.2, 0.4), 0.8), 80)
-        assert scan_upload(serving, scan, upload)["verdict"] == "block"
+    for name, at in CROPS:
+        answer = scan_upload(serving, scan, jpeg(crop(picture(name), 0.75, at, 0.8), 80))
+        assert answer["verdict"] == "block", (name, answer["matches"])
+        assert {m["signal_type"] for m in answer["matches"]} == {"pdq_crop"}
+    for name in ("rocket", "hubble_deep_field", "retina"):
+        unrelated = jpeg(crop(stand_in(name), 0.75, (0.5, 0.5), 0.8))
+        assert scan_upload(serving, scan, unrelated)["verdict"] == "allow", name
 
-        entry_id = scan_upload(serving, scan, upload)["matches"][0]["entry_id"]
-        disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
-        assert disabled.status_code == 200, disabled.text
-        index.refresh()
-        index.compact()  # a third of the crop rows are disabled now: the segment is rebuilt
-        assert index._base["pdq_crop"] is not crop_segment
-        assert scan_upload(serving, scan, upload)["verdict"] == "allow"
+    upload = jpeg(crop(picture("coffee"), 0.75, (0.8, 0.1), 0.75), 80)
+    entry_id = scan_upload(serving, scan, upload)["matches"][0]["entry_id"]
+    disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
+    assert disabled.status_code == 200, disabled.text
+    index.refresh()
+    assert scan_upload(serving, scan, upload)["verdict"] == "allow"
+
+
+def test_compaction_keeps_an_unchanged_crop_segment_and_its_lists(listed_bank) -> None:  # type: ignore[no-untyped-def]
+    serving, scan, banks = listed_bank
+    index = serving.app.state.index
+    crop_segment, pdq_segment = index._base["pdq_crop"], index._base["pdq"]
+    searched = crop_segment.descriptor_index
+
+    other = serving.post(
+        "/v1/banks/known/entries",
+        json={"entries": [{"signal_type": "pdq", "value": "f0" * 32}]},
+        headers=banks,
+    )
+    assert other.status_code == 200, other.text
+    index.refresh()
+    index.compact()  # a PDQ entry is new; the crop rows are not
+    assert index._base["pdq_crop"] is crop_segment
+    assert index._base["pdq_crop"].descriptor_index is searched
+    assert index._base["pdq"] is not pdq_segment  # rebuilt with the new hash
+    lookup = serving.get("/v1/lookup?signal_type=pdq&value=" + "f0" * 32, headers=scan)
+    assert lookup.json()["verdict"] == "block"
+    upload = jpeg(crop(picture("astronaut"), 0.75, (0.2, 0.4), 0.8), 80)
+    assert scan_upload(serving, scan, upload)["verdict"] == "block"
+
+    entry_id = scan_upload(serving, scan, upload)["matches"][0]["entry_id"]
+    disabled = serving.post(f"/v1/banks/known/entries/{entry_id}/disable", headers=banks)
+    assert disabled.status_code == 200, disabled.text
+    index.refresh()
+    index.compact()  # a third of the crop rows are disabled now: the segment is rebuilt
+    assert index._base["pdq_crop"] is not crop_segment
+    assert scan_upload(serving, scan, upload)["verdict"] == "allow"
 
 
 def test_restart_serves_crop_lists_from_the_snapshot(
