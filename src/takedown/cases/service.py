@@ -323,13 +323,15 @@ def priority_reasons(facts: Iterable[PriorityFacts]) -> list[str]:
 
 
 def case_priority_facts(
-    *, db_session: Session, settings: Settings, case: Case
+    *, db_session: Session, settings: Settings, case: Case, reports: list[Any] | None = None
 ) -> list[PriorityFacts]:
-    """Each report's facts with what is known of the content: what the case's priority is from."""
+    """Each report's facts with what is known of the content: what the case's priority is from
+    (`reports`: the case's reports, where the caller has them already)."""
     violations = uploader_has_violations(
         db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
     )
-    reports = case_reports(db_session=db_session, case_id=case.id)
+    if reports is None:
+        reports = case_reports(db_session=db_session, case_id=case.id)
     repeated = is_repeatedly_reported(
         settings,
         sum(not r.ranked_lower for r in reports)

@@ -271,6 +271,7 @@ def case_page_response(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
+    reports = case_reports(db_session=db_session, case_id=case.id)
     names = _usernames(
         db_session, {d.reviewer_id for d in decisions} | ({claimed_by} if claimed_by else set())
     )
@@ -281,11 +282,13 @@ def case_page_response(
         status_code=status_code,
         case=case,
         priority_reasons=priority_reasons(
-            case_priority_facts(db_session=db_session, settings=settings, case=case)
+            case_priority_facts(
+                db_session=db_session, settings=settings, case=case, reports=reports
+            )
         ),
         overdue=service.is_overdue(case),
         claimed_by=claimed_by,
-        reports=case_reports(db_session=db_session, case_id=case.id),
+        reports=reports,
         media=case_media(db_session=db_session, case_id=case.id),
         decisions=decisions,
         appeals=appeals,

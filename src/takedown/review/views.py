@@ -83,7 +83,9 @@ def get_case(
 ) -> CaseDetail:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     reports = case_reports(db_session=db_session, case_id=case.id)
-    facts = case_priority_facts(db_session=db_session, settings=settings, case=case)
+    facts = case_priority_facts(
+        db_session=db_session, settings=settings, case=case, reports=reports
+    )
     return CaseDetail(
         **_summary(case, settings).model_dump(),
         priority_reasons=priority_reasons(facts),
