@@ -123,33 +123,52 @@ def priority_for(facts: PriorityFacts) -> Priority:
     NCII, designated trusted flaggers (a role the report only claims does not count); P2: the
     rest. Content reported again and again goes up a level: to P1, or to P0 when it is child
     safety or NCII (the reports that went unanswered are the failure Takedown exists to end)."""
-    priority = _priority_of_one_report(facts)
-    if not facts.repeatedly_reported or priority == Priority.P0:
-        return priority
-    if priority == Priority.P2:
-        return Priority.P1
-    sensitive = is_child_safety(facts.category, facts.subject_is_minor) or (
-        facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
-    )
-    return Priority.P0 if sensitive else priority
+    return _assessed(facts)[0]
 
 
-def _priority_of_one_report(facts: PriorityFacts) -> Priority:
-    if facts.category in CHILD_SAFETY_CATEGORIES and (
-        facts.subject_is_minor == "yes"
-        or facts.reporter_role in ROLES_RAISING_TO_P0
-        or facts.police_case_number
-        or facts.bank_match
-        or facts.uploader_has_violations
-    ):
-        return Priority.P0
-    if (
-        is_child_safety(facts.category, facts.subject_is_minor)
-        or facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
-        or facts.trusted_flagger
-    ):
-        return Priority.P1
-    return Priority.P2
+def priority_reasons(facts: Iterable[PriorityFacts]) -> list[str]:
+    """What gave a case's reports their priority, in words for reviewers, each fact once."""
+    reasons: dict[str, None] = {}
+    for fact in facts:
+        reasons.update(dict.fromkeys(_assessed(fact)[1]))
+    return list(reasons)
+
+
+def _assessed(facts: PriorityFacts) -> tuple[Priority, list[str]]:
+    """One report's priority and the facts that gave it (none for P2): the rule is written once,
+    so what a reviewer reads is what decided."""
+    aggravating = [
+        reason
+        for present, reason in (
+            (facts.subject_is_minor == "yes", "a minor is shown"),
+            (
+                facts.reporter_role in ROLES_RAISING_TO_P0,
+                "reported by the person shown or a parent",
+            ),
+            (facts.police_case_number, "a police case number"),
+            (facts.bank_match, "the media matches a hash bank"),
+            (facts.uploader_has_violations, "the uploader has earlier violations"),
+        )
+        if present
+    ]
+    priority, reasons = Priority.P2, []
+    if facts.category in CHILD_SAFETY_CATEGORIES:
+        priority = Priority.P0 if aggravating else Priority.P1
+        reasons = ["child sexual abuse or exploitation", *aggravating]
+    elif facts.subject_is_minor == "yes":
+        priority, reasons = Priority.P1, ["a minor is shown"]
+    elif facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY:
+        priority, reasons = Priority.P1, ["intimate imagery shared without consent"]
+    elif facts.trusted_flagger:
+        priority, reasons = Priority.P1, ["a designated trusted flagger reported it"]
+    if facts.repeatedly_reported and priority != Priority.P0:
+        sensitive = is_child_safety(facts.category, facts.subject_is_minor) or (
+            facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+        )
+        raised = Priority.P1 if priority == Priority.P2 else Priority.P0 if sensitive else priority
+        if raised != priority:
+            priority, reasons = raised, [*reasons, "reported repeatedly"]
+    return priority, reasons
 
 
 def higher_priority(a: str, b: str) -> Priority:
@@ -299,29 +318,6 @@ def case_priority(*, db_session: Session, settings: Settings, case: Case) -> Pri
     return best
 
 
-def priority_reasons(facts: Iterable[PriorityFacts]) -> list[str]:
-    """What raises a case's priority, in words for reviewers, each fact once."""
-    reasons: dict[str, None] = {}
-    for fact in facts:
-        for present, reason in (
-            (fact.category in CHILD_SAFETY_CATEGORIES, "child sexual abuse or exploitation"),
-            (fact.subject_is_minor == "yes", "a minor is shown"),
-            (fact.reporter_role in ROLES_RAISING_TO_P0, "reported by the person shown or a parent"),
-            (fact.police_case_number, "a police case number"),
-            (fact.bank_match, "the media matches a hash bank"),
-            (fact.uploader_has_violations, "the uploader has earlier violations"),
-            (
-                fact.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
-                "intimate imagery shared without consent",
-            ),
-            (fact.trusted_flagger, "a designated trusted flagger reported it"),
-            (fact.repeatedly_reported, "reported repeatedly"),
-        ):
-            if present:
-                reasons[reason] = None
-    return list(reasons)
-
-
 def case_priority_facts(
     *, db_session: Session, settings: Settings, case: Case, reports: list[Any] | None = None
 ) -> list[PriorityFacts]:
@@ -364,14 +360,11 @@ def earlier_reports_about(
 ) -> int:
     """Reports about this post on cases already closed (decided, or withdrawn), reporters
     flagged as unfounded not counted: a post reported again after "no violation" counts them."""
-    same = [
-        condition
-        for condition in (
-            Case.content_id == content_id if content_id else None,
-            Case.content_url_key == url_key if url_key else None,
-        )
-        if condition is not None
-    ]
+    same = []
+    if content_id:
+        same.append(Case.content_id == content_id)
+    if url_key:
+        same.append(Case.content_url_key == url_key)
     if not same:
         return 0
     from takedown.reports.models import Report
