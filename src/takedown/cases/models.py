@@ -97,7 +97,7 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     account_id: Mapped[str | None] = mapped_column(String(255), index=True)  # the uploader
     content_id: Mapped[str | None] = mapped_column(String(255), index=True)
-    content_url: Mapped[str | None] = mapped_column(Text)  # normalised (see cases.urls)
+    content_url: Mapped[str | None] = mapped_column(Text)  # normalised (see content_urls.py)
     content_url_key: Mapped[str | None] = mapped_column(String(64), index=True)  # its SHA-256
     # Fetching the content's media from the platform: None (not needed), pending, done, failed.
     media_fetch_state: Mapped[str | None] = mapped_column(String(20))

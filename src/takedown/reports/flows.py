@@ -28,7 +28,7 @@ from takedown.cases.service import (
     priority_for,
     uploader_has_violations,
 )
-from takedown.cases.urls import normalise_url, url_key
+from takedown.content_urls import normalise_url, url_key
 from takedown.errors import InvalidInput, MediaTooLarge
 from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
@@ -108,8 +108,11 @@ def submit_report(
 
     now = clock.now()
     flagged = service.is_flagged(db_session=db_session, email=email)
-    account_id = data.account_id or _uploader_from_ledger(db_session, data.content_id)
-    case = _find_case(db_session, settings, data, hashed)
+    # A victim or parent has the post's address, not the platform's content id: the upload
+    # scanned at that address supplies it (and with it the uploader, the signals and the copies).
+    content_id = data.content_id or _content_scanned_at(db_session, data.content_url)
+    account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
+    case = _find_case(db_session, settings, data, content_id, hashed)
     facts = PriorityFacts(
         category=data.category,
         subject_is_minor=data.subject_is_minor,
@@ -123,7 +126,7 @@ def submit_report(
             exclude_case_id=case.id if case else None,
         ),
         repeatedly_reported=is_repeatedly_reported(
-            settings, _reports_about(db_session, data, case) + (not flagged)
+            settings, _reports_about(db_session, data, content_id, case) + (not flagged)
         ),
     )
     priority = priority_for(facts)
@@ -131,11 +134,13 @@ def submit_report(
     legal_ncii = data.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
     merged = case is not None
     if case is None:
-        case = _open_case(settings, data, priority, legal_ncii, flagged, account_id, has_file, now)
+        case = _open_case(
+            settings, data, content_id, priority, legal_ncii, flagged, account_id, has_file, now
+        )
         db_session.add(case)
     else:
         before = case.priority
-        _join_case(case, data, flagged, account_id, now)
+        _join_case(case, data, content_id, flagged, account_id, now)
         apply_priority(
             settings=settings, case=case, priority=priority, start=now, legal_ncii=legal_ncii
         )
@@ -205,6 +210,7 @@ def submit_report(
             "ranked_lower": flagged,
             "trusted_flagger": submission.trusted_flagger,
             "bank_match": bool(hashed and hashed.bank_match),
+            "content_id_from_ledger": content_id if content_id != data.content_id else None,
         },
     )
     queue_acknowledgment(db_session=db_session, settings=settings, report=report, case=case)
@@ -257,11 +263,32 @@ def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | 
     )
 
 
-def _find_case(db_session: Session, settings: Settings, data: ReportIn, hashed: Any) -> Case | None:
-    """An open case about the same content: same content id, same URL (also through a case that
-    was merged into an open one), or matching media."""
-    if data.content_id:
-        case = _open_case_about(db_session, Case.content_id == data.content_id)
+def _content_scanned_at(db_session: Session, content_url: str | None) -> str | None:
+    """The content id of the latest upload the platform scanned at `content_url`, if any."""
+    if not content_url:
+        return None
+    from takedown.scan.models import ContentItem
+
+    return db_session.scalar(
+        select(ContentItem.content_id)
+        .where(ContentItem.content_url_key == url_key(content_url))
+        .order_by(ContentItem.scanned_at.desc(), ContentItem.id.desc())
+        .limit(1)
+    )
+
+
+def _find_case(
+    db_session: Session,
+    settings: Settings,
+    data: ReportIn,
+    content_id: str | None,
+    hashed: Any,
+) -> Case | None:
+    """An open case about the same content: same content id (given, or of the upload scanned at
+    the given URL), same URL (also through a case that was merged into an open one), or
+    matching media."""
+    if content_id:
+        case = _open_case_about(db_session, Case.content_id == content_id)
         if case is not None:
             return case
     if data.content_url:
@@ -302,6 +329,7 @@ def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
 def _open_case(
     settings: Settings,
     data: ReportIn,
+    content_id: str | None,
     priority: Any,
     legal_ncii: bool,
     flagged: bool,
@@ -309,7 +337,7 @@ def _open_case(
     has_file: bool,
     now: datetime,
 ) -> Case:
-    fetch = bool(data.content_id and not has_file and settings.platform_media_url)
+    fetch = bool(content_id and not has_file and settings.platform_media_url)
     case = Case(
         id=new_id("case"),
         status=CaseStatus.OPEN.value,
@@ -326,7 +354,7 @@ def _open_case(
         ranked_lower=flagged,
         report_count=1,
         account_id=account_id,
-        content_id=data.content_id,
+        content_id=content_id,
         content_url=normalise_url(data.content_url) if data.content_url else None,
         content_url_key=url_key(data.content_url) if data.content_url else None,
         media_fetch_state="pending" if fetch else None,
@@ -340,7 +368,12 @@ def _open_case(
 
 
 def _join_case(
-    case: Case, data: ReportIn, flagged: bool, account_id: str | None, now: datetime
+    case: Case,
+    data: ReportIn,
+    content_id: str | None,
+    flagged: bool,
+    account_id: str | None,
+    now: datetime,
 ) -> None:
     case.report_count += 1
     case.category = more_severe_category(case.category, data.category)
@@ -349,8 +382,8 @@ def _join_case(
     )
     case.ranked_lower = case.ranked_lower and flagged
     case.account_id = case.account_id or account_id
-    if data.content_id and not case.content_id:
-        case.content_id = data.content_id
+    if content_id and not case.content_id:
+        case.content_id = content_id
     if data.content_url and not case.content_url:
         case.content_url = normalise_url(data.content_url)
         case.content_url_key = url_key(data.content_url)
@@ -364,7 +397,9 @@ def _reporter_role(data: ReportIn, submission: Submission) -> str | None:
     return ReporterRole.TRUSTED_FLAGGER.value if submission.trusted_flagger else None
 
 
-def _reports_about(db_session: Session, data: ReportIn, case: Case | None) -> int:
+def _reports_about(
+    db_session: Session, data: ReportIn, content_id: str | None, case: Case | None
+) -> int:
     """Earlier reports about the post, reporters flagged as unfounded not counted: on the open
     case this report joins, and on closed cases about the same content id or URL."""
     on_case = 0
@@ -375,7 +410,7 @@ def _reports_about(db_session: Session, data: ReportIn, case: Case | None) -> in
         on_case = int(db_session.scalar(counted) or 0)
     return on_case + earlier_reports_about(
         db_session=db_session,
-        content_id=data.content_id or (case.content_id if case else None),
+        content_id=content_id or (case.content_id if case else None),
         url_key=url_key(data.content_url)
         if data.content_url
         else (case.content_url_key if case else None),

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.content_urls import url_key
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
 from takedown.ids import new_id
@@ -64,6 +65,7 @@ _ITEM_COLUMNS = (
     "content_id",
     "account_id",
     "content_url",
+    "content_url_key",
     "filename",
     "media_type",
     "size_bytes",
@@ -434,6 +436,7 @@ def scan_upload(
             "content_id": content_id,
             "account_id": account_id,
             "content_url": content_url,
+            "content_url_key": url_key(content_url) if content_url else None,
             "filename": (filename or "")[:255] or None,
             "media_type": media_type,
             "size_bytes": len(data),

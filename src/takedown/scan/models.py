@@ -38,6 +38,9 @@ class ContentItem(Base):
     content_id: Mapped[str] = mapped_column(String(255), index=True)
     account_id: Mapped[str | None] = mapped_column(String(255))
     content_url: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 of the normalised URL (content_urls.py): a report giving only the post's address
+    # finds this upload, its content id and its uploader.
+    content_url_key: Mapped[str | None] = mapped_column(String(64), index=True)
     filename: Mapped[str | None] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(20))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
