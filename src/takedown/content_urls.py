@@ -1,5 +1,5 @@
-"""Normalise content URLs, so reports about the same page join one case and a report that gives
-only a post's address finds the upload the platform scanned there (the scan ledger keeps the key)."""
+"""Normalise content URLs, so reports about the same page join one case, and a report that gives
+only a post's address finds the upload the platform scanned there (the ledger keeps the key)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,13 @@ from takedown.review import flows, service
 from takedown.review.models import Classification
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
+from takedown.signals.keypoints import PDQ_CROP
+from takedown.signals.registry import SIGNAL_TYPES
+from takedown.signals.service import searchable_signals
 from takedown.web.templating import render
+
+# What each signal type's match means, for the case page's match lines.
+SIGNAL_WORDS = {name: signal_type.description for name, signal_type in SIGNAL_TYPES.items()}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 # Why a sign-in is refused before its password is checked (console.auth.login_locked).
@@ -272,6 +278,7 @@ def case_page_response(
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
     reports = case_reports(db_session=db_session, case_id=case.id)
+    media = case_media(db_session=db_session, case_id=case.id)
     names = _usernames(
         db_session, {d.reviewer_id for d in decisions} | ({claimed_by} if claimed_by else set())
     )
@@ -289,7 +296,9 @@ def case_page_response(
         overdue=service.is_overdue(case),
         claimed_by=claimed_by,
         reports=reports,
-        media=case_media(db_session=db_session, case_id=case.id),
+        media=media,
+        signals_shown={item.id: _signals_to_show(item.signals or []) for item in media},
+        signal_words=SIGNAL_WORDS,
         decisions=decisions,
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
@@ -538,3 +547,9 @@ def whoami(
         "role": me.role,
         "child_safety": has_role(me.role, Role.CHILD_SAFETY_REVIEWER),
     }
+
+
+def _signals_to_show(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A media item's hashes as a reviewer reads them: each once, without the query-side
+    variants (rotations, flips) and without the keypoint lists (kilobytes of numbers)."""
+    return [s for s in searchable_signals(signals) if s.get("type") != PDQ_CROP]

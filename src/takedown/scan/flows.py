@@ -29,9 +29,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from takedown import clock
-from takedown.content_urls import url_key
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
+from takedown.content_urls import url_key
 from takedown.ids import new_id
 from takedown.index.segments import is_keypoint_type, is_multi_row_type, is_video_type
 from takedown.index.service import IndexHit

@@ -25,6 +25,8 @@ class SignalType(ABC):
     # indicator types, so bank files from its tools import as they are.
     aliases: ClassVar[tuple[str, ...]] = ()
     match_kind: ClassVar[MatchKind]
+    # What a match on this type means, in a reviewer's words (the console's match lines).
+    description: ClassVar[str]
     media_types: ClassVar[frozenset[MediaType]]
 
     @classmethod

@@ -13,6 +13,7 @@ from takedown.signals.base import MatchKind, Signal, SignalType
 
 class _DigestSignal(SignalType):
     match_kind = MatchKind.EXACT
+    description = "the identical file"
     algorithm: ClassVar[str]
     hex_length: ClassVar[int]
 

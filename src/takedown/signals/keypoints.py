@@ -236,6 +236,7 @@ class PdqCropSignal(SignalType):
     """Keypoints plus the PDQ of the central half: one value per picture, banked and queried."""
 
     name = PDQ_CROP
+    description = "a cropped part of the picture, found by its keypoints"
     aliases = ("crop",)
     match_kind = MatchKind.KEYPOINTS
     media_types = frozenset({MediaType.IMAGE})

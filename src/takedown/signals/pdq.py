@@ -45,6 +45,7 @@ def pdq_distance(a: str, b: str) -> int:
 
 class PdqSignal(SignalType):
     name = "pdq"
+    description = "the whole picture (PDQ)"
     aliases = ("hash_pdq", "pdq_hash", "photo_pdq")
     match_kind = MatchKind.HAMMING
     media_types = frozenset({MediaType.IMAGE})

@@ -166,11 +166,13 @@ def _cached_query_hashes(media: DecodedMedia) -> list[RegionHash]:
 
 class PdqNormSignal(_RegionSignal):
     name = PDQ_NORM
+    description = "the picture with borders and screenshot bars trimmed"
     aliases = ("pdq_normalised", "pdq_trimmed")
 
 
 class PdqCenterSignal(_RegionSignal):
     name = PDQ_CENTER
+    description = "the centre of the picture (corners overlaid or cropped)"
     aliases = ("pdq_centre",)
 
 
@@ -178,3 +180,4 @@ class PdqBandSignal(_RegionSignal):
     """Two values per picture (`part` top and bottom), both banked."""
 
     name = PDQ_BAND
+    description = "the top or bottom band of the picture (a caption over the other)"

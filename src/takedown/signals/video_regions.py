@@ -67,18 +67,22 @@ class _VideoRegionSignal(SignalType):
 
 class VpdqNormSignal(_VideoRegionSignal):
     name = "vpdq_norm"
+    description = "video frames with borders trimmed"
 
 
 class VpdqCenterSignal(_VideoRegionSignal):
     name = "vpdq_center"
+    description = "the centre of the video frames"
 
 
 class VpdqBandTopSignal(_VideoRegionSignal):
     name = "vpdq_band_top"
+    description = "the top band of the video frames"
 
 
 class VpdqBandBottomSignal(_VideoRegionSignal):
     name = "vpdq_band_bottom"
+    description = "the bottom band of the video frames"
 
 
 VIDEO_REGION_SIGNALS = (VpdqNormSignal, VpdqCenterSignal, VpdqBandTopSignal, VpdqBandBottomSignal)

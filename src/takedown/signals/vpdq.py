@@ -131,6 +131,7 @@ def vpdq_frames(media: DecodedMedia) -> list[VpdqFrame]:
 
 class VpdqSignal(SignalType):
     name = "vpdq"
+    description = "video frames (vPDQ)"
     aliases = ("hash_vpdq", "video_pdq")
     match_kind = MatchKind.VIDEO
     media_types = frozenset({MediaType.VIDEO})
