@@ -1,7 +1,7 @@
-"""Priority from reports and content: P0 for child sexual abuse or exploitation with a minor
-subject, a victim or parent reporter, a police case number, a bank match, or an uploader with
-earlier violations; P1 other child safety, NCII and designated trusted flaggers; P2 the rest. A
-new report can raise a case's priority, never lower it."""
+"""Priority from reports and content: P0 for child sexual abuse or exploitation (or intimate
+imagery of a minor) with a minor subject, a victim or parent reporter, a police case number, a
+bank match, or an uploader with earlier violations; P1 other child safety, NCII and designated
+trusted flaggers; P2 the rest. A new report can raise a case's priority, never lower it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def priority_of(settings, case_id: str) -> str:  # type: ignore[no-untyped-def]
         ("child_sexual_exploitation", {"reporter": {"role": "victim"}}),
         ("child_sexual_exploitation", {"reporter": {"role": "parent_or_guardian"}}),
         ("child_sexual_abuse", {"law_enforcement": {"agency": "Met", "case_number": "CR-1"}}),
+        ("non_consensual_intimate_imagery", {"subject_is_minor": "yes"}),  # a minor's: CSAM
     ],
 )
 def test_p0_aggravating_facts(client, settings, category, fields):

@@ -119,10 +119,11 @@ def is_child_safety(category: str, subject_is_minor: str) -> bool:
 
 
 def priority_for(facts: PriorityFacts) -> Priority:
-    """P0: child sexual abuse/exploitation with an aggravating fact; P1: other child safety,
-    NCII, designated trusted flaggers (a role the report only claims does not count); P2: the
-    rest. Content reported again and again goes up a level: to P1, or to P0 when it is child
-    safety or NCII (the reports that went unanswered are the failure Takedown exists to end)."""
+    """P0: child sexual abuse/exploitation (or intimate imagery of a minor) with an aggravating
+    fact; P1: other child safety, NCII, designated trusted flaggers (a role the report only claims
+    does not count); P2: the rest. Content reported again and again goes up a level: to P1, or to
+    P0 when it is child safety or NCII (the reports that went unanswered are the failure Takedown
+    exists to end)."""
     return _assessed(facts)[0]
 
 
@@ -151,10 +152,21 @@ def _assessed(facts: PriorityFacts) -> tuple[Priority, list[str]]:
         )
         if present
     ]
+    # Intimate imagery of someone under 18 is child sexual abuse material, whatever a
+    # teenager reporting it calls it.
+    minor_intimate = (
+        facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+        and facts.subject_is_minor == "yes"
+    )
     priority, reasons = Priority.P2, []
-    if facts.category in CHILD_SAFETY_CATEGORIES:
+    if facts.category in CHILD_SAFETY_CATEGORIES or minor_intimate:
         priority = Priority.P0 if aggravating else Priority.P1
-        reasons = ["child sexual abuse or exploitation", *aggravating]
+        what = (
+            "intimate imagery of a minor"
+            if minor_intimate
+            else "child sexual abuse or exploitation"
+        )
+        reasons = [what, *aggravating]
     elif facts.subject_is_minor == "yes":
         priority, reasons = Priority.P1, ["a minor is shown"]
     elif facts.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY:

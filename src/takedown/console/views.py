@@ -51,7 +51,7 @@ from takedown.console.media import blurred_preview, original_for_reveal
 from takedown.enforcement import copy_search
 from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.review import flows, service
-from takedown.review.models import Classification
+from takedown.review.models import Classification, Policy
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.signals.keypoints import PDQ_CROP
@@ -85,13 +85,7 @@ NOTICES = {
     "logged_out": "You are signed out.",
     "timed_out": "Sign in to continue.",
 }
-POLICIES = [
-    "child_sexual_abuse_material",
-    "child_sexual_exploitation",
-    "non_consensual_intimate_imagery",
-    "illegal_content",
-    "terms_of_service",
-]
+POLICIES = [policy.value for policy in Policy]
 
 
 def page(

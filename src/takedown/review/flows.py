@@ -25,12 +25,12 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.cases.service import locked_case, set_status
+from takedown.cases.service import locked_case, more_severe_category, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
 from takedown.review import notices
-from takedown.review.models import Classification, Decision, Stage
+from takedown.review.models import CHILD_SAFETY_POLICIES, Classification, Decision, Stage
 from takedown.review.service import (
     claim_is_live,
     decided_case_before,
@@ -65,7 +65,8 @@ def _validate(
     if chosen == Outcome.VIOLATING:
         if not policy.strip():
             raise InvalidInput("name the policy the content breaks", code="policy_required")
-        if case.category == Category.CHILD_SEXUAL_ABUSE and classification is None:
+        found_csam = policy.strip() == "child_sexual_abuse_material"
+        if (case.category == Category.CHILD_SEXUAL_ABUSE or found_csam) and classification is None:
             # Industry classification travels with CSAM to NCMEC and hash-sharing partners.
             raise InvalidInput(
                 "child sexual abuse needs the industry classification (A1, A2, B1, B2)",
@@ -155,8 +156,34 @@ def record_decision(
             details={"decision_id": decision.id},
         )
         return decision
+    if chosen == Outcome.VIOLATING:
+        _categorise_by_finding(db_session=db_session, case=case, decision=decision, actor=actor)
     _close(db_session=db_session, settings=settings, case=case, decision=decision, actor=actor)
     return decision
+
+
+def _categorise_by_finding(
+    *, db_session: Session, case: Case, decision: Decision, actor: str
+) -> None:
+    """A reviewer who finds child sexual abuse or exploitation in content reported as something
+    else (a teenager's "intimate image", a "spam" report) makes it a child-safety case before
+    enforcement runs: the CyberTipline report, the bank's category, the strike rule and the
+    statements of reasons all follow the case's category (18 U.S.C. 2258A: apparent CSAM is
+    reported whatever the report called it)."""
+    found = CHILD_SAFETY_POLICIES.get(decision.policy)
+    if found is None:
+        return
+    category = more_severe_category(case.category, found)
+    if category == case.category and case.is_child_safety:
+        return
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="case.recategorised",
+        subject=case.id,
+        details={"from": case.category, "to": category, "decision_id": decision.id},
+    )
+    case.category, case.is_child_safety = category, True
 
 
 def _close(
@@ -303,6 +330,8 @@ def decide_appeal(
         actor=actor,
         details={"appeal_id": appeal.id, "decision_id": decision.id},
     )
+    if chosen == Outcome.VIOLATING:
+        _categorise_by_finding(db_session=db_session, case=case, decision=decision, actor=actor)
     act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
     notices.tell_appellant(db_session=db_session, settings=settings, case=case, appeal=appeal)
     return decision

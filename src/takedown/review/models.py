@@ -17,6 +17,25 @@ class Stage(enum.StrEnum):
     APPEAL = "appeal"
 
 
+class Policy(enum.StrEnum):
+    """The policies the console offers a violating decision (the API also takes a platform's own
+    names). The two child-safety policies make a case a child-safety case (`CHILD_SAFETY_POLICIES`).
+    """
+
+    CHILD_SEXUAL_ABUSE_MATERIAL = "child_sexual_abuse_material"
+    CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
+    NON_CONSENSUAL_INTIMATE_IMAGERY = "non_consensual_intimate_imagery"
+    ILLEGAL_CONTENT = "illegal_content"
+    TERMS_OF_SERVICE = "terms_of_service"
+
+
+# The case category a violating decision under each child-safety policy confirms.
+CHILD_SAFETY_POLICIES: dict[str, str] = {
+    Policy.CHILD_SEXUAL_ABUSE_MATERIAL: "child_sexual_abuse",
+    Policy.CHILD_SEXUAL_EXPLOITATION: "child_sexual_exploitation",
+}
+
+
 class Classification(enum.StrEnum):
     """The industry classification of child sexual abuse material (Tech Coalition / NCMEC).
 
