@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     platform_media_allowed_hosts: list[str] = Field(default_factory=list)
     platform_media_max_bytes: int = 250 * 1024 * 1024  # cap on a fetched media file
     platform_media_timeout_seconds: float = 20.0  # time limit of a media fetch
+    # Is a removed item really down? e.g. https://platform.example/status/{content_id}: 404/410
+    # = no longer visible, 200 = still visible (docs/platform-webhooks.md); empty = not checked.
+    # Same host allow-list as media fetches.
+    platform_content_status_url: str = ""
+    removal_check_minutes: float = 15.0  # first check after the removal order; doubles while up
+    removal_check_max_hours: float = 6.0  # the longest wait between checks of an item still up
     # Optional JSON about an upload for the CyberTipline report (screen name, IP events), e.g.
     # https://platform.example/meta/{content_id}?account={account_id}; see docs/ncmec.md.
     platform_metadata_url: str = ""

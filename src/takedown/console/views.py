@@ -49,6 +49,8 @@ from takedown.console.auth import (
 )
 from takedown.console.media import blurred_preview, original_for_reveal
 from takedown.enforcement import copy_search
+from takedown.enforcement.flows import copies_for
+from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.review import flows, service
 from takedown.review.models import Classification, Policy
@@ -296,6 +298,10 @@ def case_page_response(
         decisions=decisions,
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
+        removals=[
+            (item, removal_state(item))
+            for item in copies_for(db_session=db_session, case_id=case.id)
+        ],
         usernames=names,
         history=_uploader_history(db_session, case),
         can_decide=case.status not in CLOSED_STATUSES

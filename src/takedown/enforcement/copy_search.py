@@ -29,6 +29,7 @@ from takedown.enforcement.copies import find_copies
 from takedown.enforcement.metrics import COPIES_REMOVED, COPY_SEARCHES
 from takedown.enforcement.models import CaseCopy, CopySearch, CopySearchStatus
 from takedown.enforcement.removal import RemovedItem, remove_item
+from takedown.enforcement.removal_checks import first_check_at
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -274,6 +275,7 @@ def _remove_copies(
             decision_id=search.decision_id,
             policy=search.policy,
             item=RemovedItem.copy(match),
+            first_check_at=first_check_at(settings, clock.now()),
         )
         removed.append(match.content_id)
         if match.account_id and match.account_id != search.uploader:

@@ -24,6 +24,7 @@ from takedown.enforcement.copy_search import cancel_searches, start_copy_search
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
 from takedown.enforcement.removal import RemovedItem, already_removed, remove_item
+from takedown.enforcement.removal_checks import first_check_at
 from takedown.errors import InvalidInput
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -208,6 +209,7 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
                 uploaded_at=item.scanned_at if item else None,
             ),
             source=source,
+            first_check_at=first_check_at(settings, clock.now()),
         )
         done.removed.append(content_id)
         if poster and poster != uploader:

@@ -23,3 +23,8 @@ COPIES_REMOVED = Counter(
     "takedown_copies_removed",
     "Copies of confirmed material the every-copy search found in the ledger and took down.",
 )
+REMOVAL_CHECKS = Counter(
+    "takedown_removal_checks",
+    "Checks whether a removed item is really down, by result (gone, still_up, unknown).",
+    ["result"],
+)

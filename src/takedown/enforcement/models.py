@@ -80,6 +80,12 @@ class CaseCopy(Base):
     uploaded_at: Mapped[datetime | None]
     removed_at: Mapped[datetime]
     restored_at: Mapped[datetime | None]
+    # Removal verification (enforcement/removal_checks.py): is the item really down?
+    next_removal_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    removal_verified_at: Mapped[datetime | None]
+    still_up_checks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_removal_check_at: Mapped[datetime | None]
+    removal_check_error: Mapped[str | None] = mapped_column(Text)
 
 
 class CaseBankEntry(Base):

@@ -54,10 +54,13 @@ def remove_item(
     policy: str,
     item: RemovedItem,
     source: tuple[SourceType, bool] = (SourceType.VOLUNTARY, True),
+    first_check_at: datetime | None = None,
 ) -> None:
     """Record the removal (case copy), its statement of reasons and the platform's
     `content.remove` event, in the caller's transaction. `source`: the DSA source type and
-    automated detection of the reported item; copies are found by hash matching."""
+    automated detection of the reported item; copies are found by hash matching.
+    `first_check_at`: when to ask the platform whether the item is really down
+    (removal_checks.first_check_at; None when the platform offers no status endpoint)."""
     is_copy = item.kind is not MatchKind.REPORTED
     db_session.add(
         CaseCopy(
@@ -71,6 +74,7 @@ def remove_item(
             media_type=item.media_type,
             uploaded_at=item.uploaded_at,
             removed_at=clock.now(),
+            next_removal_check_at=first_check_at,
         )
     )
     source_type, automated_detection = source

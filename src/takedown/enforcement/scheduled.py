@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from takedown.enforcement.copy_search import run_due as search_copies
 from takedown.enforcement.delivery import deliver_due
+from takedown.enforcement.removal_checks import removal_check_job
 from takedown.jobs.runner import PeriodicJob
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -36,4 +37,5 @@ def jobs(settings: Settings) -> list[PeriodicJob]:
         PeriodicJob("evidence-purge", purge_evidence, 300.0),
         PeriodicJob("media-cleanup", clean_media, 60.0),
         PeriodicJob("dsa-statements", submit_statements, 60.0),
+        removal_check_job(),
     ]

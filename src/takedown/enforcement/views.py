@@ -16,6 +16,7 @@ from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
 from takedown.enforcement import copy_search, delivery, flows
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
+from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import NotFound
 from takedown.settings import Settings
 from takedown.web.templating import render
@@ -106,6 +107,12 @@ def case_enforcement(
                 "distance": c.distance,
                 "removed_at": c.removed_at,
                 "restored_at": c.restored_at,
+                "removal": removal_state(c),
+                "removal_verified_at": c.removal_verified_at,
+                "still_up_checks": c.still_up_checks,
+                "last_removal_check_at": c.last_removal_check_at,
+                "next_removal_check_at": c.next_removal_check_at,
+                "removal_check_error": c.removal_check_error,
             }
             for c in copies
         ],

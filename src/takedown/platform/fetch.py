@@ -23,10 +23,40 @@ class FetchRefused(TakedownError):
 
 
 def media_url(settings: Settings, content_id: str) -> str:
-    if not settings.platform_media_url:
-        raise FetchRefused("TAKEDOWN_PLATFORM_MEDIA_URL is not set", code="fetch_not_configured")
+    return _platform_url(settings.platform_media_url, "PLATFORM_MEDIA_URL", content_id)
+
+
+def _platform_url(template: str, setting: str, content_id: str) -> str:
+    if not template:
+        raise FetchRefused(f"TAKEDOWN_{setting} is not set", code="fetch_not_configured")
     # quote with safe="" so a content id cannot add path segments, a query, or another host.
-    return settings.platform_media_url.replace("{content_id}", quote(content_id, safe=""))
+    return template.replace("{content_id}", quote(content_id, safe=""))
+
+
+def content_is_visible(settings: Settings, content_id: str) -> bool:
+    """Whether the platform still shows `content_id` to the public, by its status endpoint
+    (TAKEDOWN_PLATFORM_CONTENT_STATUS_URL): 200 yes, 404 or 410 no; anything else, or no answer,
+    is an UpstreamError (not known either way). The body is never read."""
+    url = _platform_url(
+        settings.platform_content_status_url, "PLATFORM_CONTENT_STATUS_URL", content_id
+    )
+    check_url(settings, url)
+    timeout = httpx.Timeout(settings.platform_media_timeout_seconds)
+    try:
+        with (
+            httpx.Client(follow_redirects=False, timeout=timeout, trust_env=False) as client,
+            client.stream("GET", url) as response,
+        ):
+            status = response.status_code
+    except httpx.HTTPError as exc:
+        raise UpstreamError(f"status of {content_id}: {exc}", code="status_check_failed") from exc
+    if status in (404, 410):
+        return False
+    if status == 200:
+        return True
+    raise UpstreamError(
+        f"platform answered {status} for the status of {content_id}", code="status_check_failed"
+    )
 
 
 def check_url(settings: Settings, url: str) -> None:

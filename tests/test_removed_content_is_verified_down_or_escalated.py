@@ -1,0 +1,190 @@
+"""Rule: a removal order is not the end. Where the platform has a status endpoint
+(TAKEDOWN_PLATFORM_CONTENT_STATUS_URL), each removed item is checked after
+`removal_check_minutes`; one still visible is audited, sent to on-call and checked again at
+doubling intervals until it is down (recorded as verified, with the minutes it took). A reversed
+removal is not checked, and without a status endpoint nothing is asked and the case page says so.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from takedown import clock
+from takedown.api.app import create_app
+from takedown.audit.models import AuditEntry
+from takedown.enforcement.removal_checks import check_due_removals
+from takedown.notify.models import Notification
+from takedown.store.db import session_scope
+from tests.enforcement_support import (  # noqa: F401 (moving_clock is a fixture)
+    decide_violating,
+    moving_clock,
+    report_with_media,
+)
+from tests.media import generated_scene, jpeg
+from tests.reports_support import http_server
+from tests.review_support import console, make_user, staff_headers
+
+
+class PlatformStatus(BaseHTTPRequestHandler):
+    """The platform's status endpoint: 200 while an item is visible, 404 once it is down."""
+
+    visible: set[str] = set()
+    asked: list[str] = []
+
+    def do_GET(self) -> None:
+        content_id = self.path.rsplit("/", 1)[-1]
+        type(self).asked.append(content_id)
+        self.send_response(200 if content_id in type(self).visible else 404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def platform_status():  # type: ignore[no-untyped-def]
+    PlatformStatus.visible, PlatformStatus.asked = set(), []
+    with http_server(PlatformStatus) as server:
+        yield server.server_port
+
+
+@pytest.fixture(autouse=True)
+def auditor(settings):  # type: ignore[no-untyped-def]
+    make_user(settings, "auditor", "child_safety_reviewer")
+
+
+def _items(client, settings, case_id):  # type: ignore[no-untyped-def]
+    answer = client.get(
+        f"/v1/cases/{case_id}/enforcement", headers=staff_headers(client, settings, "auditor")
+    )
+    return {item["content_id"]: item for item in answer.json()["items"]}
+
+
+def _audited(settings, case_id, action):  # type: ignore[no-untyped-def]
+    with session_scope(settings.resolved_database_url) as db_session:
+        return db_session.scalars(
+            select(AuditEntry).where(AuditEntry.subject == case_id, AuditEntry.action == action)
+        ).all()
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_removed_content_is_verified_down_or_escalated(settings, platform_status):
+    settings = settings.model_copy(
+        update={
+            "platform_content_status_url": (
+                f"http://127.0.0.1:{platform_status}/status/{{content_id}}"
+            ),
+            "platform_media_allowed_hosts": ["127.0.0.1"],
+            "oncall_webhook_url": "http://127.0.0.1:9/oncall",
+            "removal_check_minutes": 15.0,
+        }
+    )
+    app = create_app(settings)
+    with TestClient(app) as client:
+        filed = report_with_media(
+            client, jpeg(generated_scene(7171)), content_id="post-up", account_id="acct-up"
+        )
+        case_id = filed["case_id"]
+        decide_violating(client, settings, case_id, classification="A2")
+        PlatformStatus.visible = {"post-up"}  # the platform has not acted on the order
+
+        assert check_due_removals(settings).still_up == 0  # not due before 15 minutes
+        assert PlatformStatus.asked == []
+        assert _items(client, settings, case_id)["post-up"]["removal"] == "awaiting_check"
+
+        clock.advance(timedelta(minutes=16))
+        run = check_due_removals(settings)
+        assert (run.still_up, run.verified) == (1, 0)
+        item = _items(client, settings, case_id)["post-up"]
+        assert item["removal"] == "still_up" and item["still_up_checks"] == 1
+        (still_up,) = _audited(settings, case_id, "content.still_up")
+        assert still_up.details["content_id"] == "post-up"
+        with session_scope(settings.resolved_database_url) as db_session:
+            alerts = db_session.scalars(
+                select(Notification).where(Notification.kind == "content.still_up")
+            ).all()
+        assert [a.case_id for a in alerts] == [case_id]
+        assert "still visible" in alerts[0].payload["summary"]
+        page = console(app, "auditor").get(f"/console/cases/{case_id}").text
+        assert "Still visible" in page and "on-call alerted" in page
+
+        # Asked again after twice the wait (30 min), not before.
+        clock.advance(timedelta(minutes=20))
+        assert check_due_removals(settings).still_up == 0
+        clock.advance(timedelta(minutes=11))
+        assert check_due_removals(settings).still_up == 1
+        assert _items(client, settings, case_id)["post-up"]["still_up_checks"] == 2
+
+        PlatformStatus.visible = set()  # the platform takes it down
+        clock.advance(timedelta(minutes=61))
+        assert check_due_removals(settings).verified == 1
+        item = _items(client, settings, case_id)["post-up"]
+        assert item["removal"] == "verified_down" and item["removal_verified_at"]
+        (verified,) = _audited(settings, case_id, "content.removal_verified")
+        assert verified.details["checks_still_up_before"] == 2
+        assert verified.details["minutes_after_order"] >= 107
+
+        asked = len(PlatformStatus.asked)
+        clock.advance(timedelta(hours=12))
+        check_due_removals(settings)
+        assert len(PlatformStatus.asked) == asked  # verified items are not asked again
+        assert "Verified down" in console(app, "auditor").get(f"/console/cases/{case_id}").text
+
+
+def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platform_status):
+    filed = report_with_media(
+        client, jpeg(generated_scene(7272)), content_id="post-x", account_id="acct-x"
+    )
+    decide_violating(client, settings, filed["case_id"], classification="A2")
+    assert check_due_removals(settings).still_up == 0
+    assert PlatformStatus.asked == []
+    assert _items(client, settings, filed["case_id"])["post-x"]["removal"] == "not_checked"
+    page = console(app, "auditor").get(f"/console/cases/{filed['case_id']}").text
+    assert "Not checked: the platform has no status endpoint" in page
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_a_reversed_removal_is_not_checked(settings, make_api_key, platform_status):
+    settings = settings.model_copy(
+        update={
+            "platform_content_status_url": (
+                f"http://127.0.0.1:{platform_status}/status/{{content_id}}"
+            ),
+            "platform_media_allowed_hosts": ["127.0.0.1"],
+        }
+    )
+    report_key = make_api_key("report")
+    with TestClient(create_app(settings)) as client:
+        filed = report_with_media(
+            client,
+            jpeg(generated_scene(7373)),
+            content_id="post-back",
+            account_id="acct-back",
+            category="non_consensual_intimate_imagery",
+        )
+        decide_violating(client, settings, filed["case_id"], username="first", policy="ncii")
+        appeal = client.post(
+            "/v1/uploader-appeals",
+            json={"case_id": filed["case_id"], "reason": "this is me, and I consented"},
+            headers={"Authorization": f"Bearer {report_key}"},
+        )
+        assert appeal.status_code == 201, appeal.text
+        make_user(settings, "second", "reviewer")
+        decided = client.post(
+            f"/v1/appeals/{appeal.json()['appeal_id']}/decisions",
+            json={"outcome": "overturned", "reason": "a mistake"},
+            headers=staff_headers(client, settings, "second"),
+        )
+        assert decided.status_code == 201, decided.text
+        PlatformStatus.visible = {"post-back"}  # restored, so visible again: as it should be
+        clock.advance(timedelta(hours=1))
+        assert check_due_removals(settings).still_up == 0
+        assert PlatformStatus.asked == []
+        item = _items(client, settings, filed["case_id"])["post-back"]
+        assert item["removal"] == "restored"
