@@ -12,6 +12,8 @@ Here, with benign stand-ins for every picture and video:
 - a second reviewer's violating decision removes the post and a re-post by another account,
   suspends the poster, banks the video so a re-upload is blocked, preserves encrypted evidence,
   files an XSD-valid CyberTipline report carrying the police case number, and tells the mother;
+- the platform takes the post down but misses the re-post: the removal check says which is
+  verified down and which is still visible (and alerts on-call);
 - the audit log of all of it verifies.
 """
 
@@ -34,6 +36,7 @@ from takedown.cases.fetching import fetch_pending_media
 from takedown.cases.scheduled import escalate_due_cases
 from takedown.enforcement import copy_search
 from takedown.enforcement.delivery import deliver_due
+from takedown.enforcement.removal_checks import check_due_removals
 from takedown.ncmec.scheduled import file_due_reports
 from takedown.ncmec.xml import validate
 from takedown.notify.scheduled import deliver_notifications
@@ -47,13 +50,21 @@ POST_URL = "https://platform.example/watch/1"
 POLICE = {"agency": "Example County Police", "case_number": "ECP-2026-0713"}
 
 
-class PlatformMedia(BaseHTTPRequestHandler):
-    """The platform's media endpoint: Takedown fetches a reported post's file by content id."""
+class Platform(BaseHTTPRequestHandler):
+    """The platform's endpoints for Takedown: a post's file by content id (/media/), and whether
+    the public can still see it (/status/: 200 visible, 404 down)."""
 
     media: dict[str, bytes] = {}
+    visible: set[str] = set()
 
     def do_GET(self) -> None:
-        data = type(self).media.get(self.path.rsplit("/", 1)[-1])
+        content_id = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/status/"):
+            self.send_response(200 if content_id in type(self).visible else 404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        data = type(self).media.get(content_id)
         self.send_response(200 if data else 404)
         self.send_header("Content-Length", str(len(data or b"")))
         self.end_headers()
@@ -104,11 +115,12 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
     repost = _video((288, 216), fps=8)  # re-encoded, resized, re-timed by another account
     known_picture = jpeg(generated_scene(9001))
     receiver = Receiver().start()
-    PlatformMedia.media = {"vid-1": video}
+    Platform.media = {"vid-1": video}
+    Platform.visible = {"vid-1", "vid-9"}
     with (
         sandbox() as ncmec,
         smtp_server() as (inbox, smtp_port),
-        http_server(PlatformMedia) as platform,
+        http_server(Platform) as platform,
     ):
         settings = ncmec_settings(
             settings,
@@ -120,6 +132,7 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             smtp_port=smtp_port,
             platform_media_url=f"http://127.0.0.1:{platform.server_port}/media/{{content_id}}",
             platform_media_allowed_hosts=["127.0.0.1"],
+            platform_content_status_url=f"http://127.0.0.1:{platform.server_port}/status/{{content_id}}",
         )
         key = make_api_key("scan", "banks")
         with TestClient(create_app(settings)) as client:
@@ -258,6 +271,19 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
                 "packages"
             ]
             assert package["package_id"]
+
+            # The platform took the post down but missed the re-post: Takedown notices.
+            Platform.visible = {"vid-9"}
+            clock.advance(timedelta(minutes=16))
+            checked = check_due_removals(settings)
+            assert (checked.verified, checked.still_up) == (1, 1)
+            states = {
+                item["content_id"]: item["removal"]
+                for item in client.get(f"/v1/cases/{case_id}/enforcement", headers=second).json()[
+                    "items"
+                ]
+            }
+            assert states == {"vid-1": "verified_down", "vid-9": "still_up"}
 
             assert "action taken" in client.get(victim_link).text.lower()
             deliver_notifications(settings)
