@@ -7,6 +7,7 @@ removal is not checked, and without a status endpoint nothing is asked and the c
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 
@@ -74,7 +75,7 @@ def _audited(settings, case_id, action):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.usefixtures("moving_clock")
-def test_removed_content_is_verified_down_or_escalated(settings, platform_status):
+def test_removed_content_is_verified_down_or_escalated(settings, platform_status, cli, tmp_path):
     settings = settings.model_copy(
         update={
             "platform_content_status_url": (
@@ -92,6 +93,7 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         )
         case_id = filed["case_id"]
         decide_violating(client, settings, case_id, classification="A2")
+        ordered_on = clock.now().date()
         PlatformStatus.visible = {"post-up"}  # the platform has not acted on the order
 
         assert check_due_removals(settings).still_up == 0  # not due before 15 minutes
@@ -135,6 +137,19 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         check_due_removals(settings)
         assert len(PlatformStatus.asked) == asked  # verified items are not asked again
         assert "Verified down" in console(app, "auditor").get(f"/console/cases/{case_id}").text
+
+    # The transparency report counts it: verified down, how long it took, seen still up.
+    period = (str(ordered_on), str(clock.now().date()))
+    out = tmp_path / "transparency"
+    made = cli(
+        "report", "transparency", "--from", period[0], "--to", period[1], "--output", str(out)
+    )
+    assert made.exit_code == 0, made.output
+    with (out / "summary.csv").open() as handle:
+        summary = {row["metric"]: row["value"] for row in csv.DictReader(handle)}
+    assert summary["removals_verified_down"] == "1"
+    assert summary["removals_seen_still_up_after_the_order"] == "1"
+    assert float(summary["median_minutes_removal_order_to_verified_down"]) >= 107
 
 
 def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platform_status):

@@ -42,6 +42,9 @@ class TransparencyFigures:
     deadline_breaches: Counter[str] = field(default_factory=Counter)
     copies_removed: int = 0
     reported_items_removed: int = 0
+    # Removal checks (enforcement/removal_checks.py) of items removed in the period.
+    minutes_to_verified_down: list[float] = field(default_factory=list)
+    removals_seen_still_up: int = 0
     uploads_blocked: int = 0
     uploads_scanned: int = 0
     ncmec_reports_filed: int = 0
@@ -68,6 +71,16 @@ class TransparencyFigures:
             ("deadline_breaches", sum(self.deadline_breaches.values())),
             ("reported_items_removed", self.reported_items_removed),
             ("copies_removed", self.copies_removed),
+            ("removals_verified_down", len(self.minutes_to_verified_down)),
+            (
+                "median_minutes_removal_order_to_verified_down",
+                _round(
+                    float(np.median(self.minutes_to_verified_down))
+                    if self.minutes_to_verified_down
+                    else None
+                ),
+            ),
+            ("removals_seen_still_up_after_the_order", self.removals_seen_still_up),
             ("uploads_scanned", self.uploads_scanned),
             ("uploads_blocked", self.uploads_blocked),
             ("ncmec_reports_filed", self.ncmec_reports_filed),
@@ -181,6 +194,15 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
             figures.reported_items_removed += count
         else:
             figures.copies_removed += count
+    for removed_at, verified_at, still_up_checks in db_session.execute(
+        select(CaseCopy.removed_at, CaseCopy.removal_verified_at, CaseCopy.still_up_checks).where(
+            within(CaseCopy.removed_at)
+        )
+    ):
+        if verified_at is not None:
+            figures.minutes_to_verified_down.append((verified_at - removed_at).total_seconds() / 60)
+        if still_up_checks:
+            figures.removals_seen_still_up += 1
     figures.uploads_scanned = (
         db_session.scalar(
             select(func.count()).select_from(ContentItem).where(within(ContentItem.scanned_at))
