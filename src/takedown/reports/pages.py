@@ -22,11 +22,12 @@ from takedown.notify.service import public_status, tracking_url
 from takedown.reports import service
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
-from takedown.reports.views import accept, form_payload, parse_report, read_file
+from takedown.reports.views import accept_all, form_payload, parse_report, read_file
 from takedown.settings import Settings
 from takedown.web.templating import render
 
 router = APIRouter(tags=["public pages"], include_in_schema=False)
+MORE_ADDRESSES = 19  # extra addresses one form may report, beside the first
 
 CATEGORY_LABELS = {
     Category.CHILD_SEXUAL_ABUSE: "Sexual abuse of a child (child sexual abuse material)",
@@ -81,20 +82,38 @@ async def submit_report_form(
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         file_bytes, filename = await read_file(form.get("file"), settings)
-        submission = Submission(
-            report=parse_report(form_payload(form)),
-            channel=Channel.WEB_FORM,
-            file_bytes=file_bytes,
-            filename=filename,
-            client_address=request.client.host if request.client else None,
-            idempotency_key=str(form.get("idempotency_key") or "") or None,
-        )
-        answer = await run_in_threadpool(
-            accept,
+        payload = form_payload(form)
+        report = parse_report({k: v for k, v in payload.items() if k != "more_urls"})
+        extra_urls = more_addresses(str(payload.get("more_urls") or ""), report.content_url)
+        key = str(form.get("idempotency_key") or "") or None
+        client_address = request.client.host if request.client else None
+        # The first report carries the file; each extra address is a report of its own with
+        # the same answers (its own case, unless it is about content already reported).
+        submissions = [
+            Submission(
+                report=report,
+                channel=Channel.WEB_FORM,
+                file_bytes=file_bytes,
+                filename=filename,
+                client_address=client_address,
+                idempotency_key=key,
+            ),
+            *(
+                Submission(
+                    report=report.model_copy(update={"content_url": url, "content_id": None}),
+                    channel=Channel.WEB_FORM,
+                    client_address=client_address,
+                    idempotency_key=f"{key}#{n}" if key else None,
+                )
+                for n, url in enumerate(extra_urls, start=2)
+            ),
+        ]
+        answers = await run_in_threadpool(
+            accept_all,
             db_session=db_session,
             settings=settings,
             index=getattr(request.app.state, "index", None),
-            submission=submission,
+            submissions=submissions,
         )
     except (InvalidInput, MediaError, RateLimited) as exc:
         errors = {e["field"]: e["message"] for e in exc.extra.get("errors", [])}
@@ -105,9 +124,49 @@ async def submit_report_form(
     return render(
         request,
         "reports/confirmation.html",
-        {"answer": answer.body, "email_given": bool(values.get("reporter.email"))},
+        {
+            "answer": answers[0].body,
+            "more": [
+                {"url": url, **a.body} for url, a in zip(extra_urls, answers[1:], strict=True)
+            ],
+            "email_given": bool(values.get("reporter.email")),
+        },
         status_code=201,
     )
+
+
+def more_addresses(text: str, first: str | None) -> list[str]:
+    """The form's extra addresses, one a line: blank lines and repeats dropped; each must be a
+    web address, at most MORE_ADDRESSES of them (InvalidInput on `more_urls` otherwise)."""
+    addresses: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        url = line.strip()
+        if not url or url == first or url in addresses:
+            continue
+        if not url.lower().startswith(("http://", "https://")):
+            raise InvalidInput(
+                "an extra address is not a web address",
+                errors=[
+                    {
+                        "field": "more_urls",
+                        "message": f"Line {number} must start with http:// or https://.",
+                        "type": "invalid",
+                    }
+                ],
+            )
+        addresses.append(url)
+    if len(addresses) > MORE_ADDRESSES:
+        raise InvalidInput(
+            "too many extra addresses",
+            errors=[
+                {
+                    "field": "more_urls",
+                    "message": f"Give at most {MORE_ADDRESSES} more addresses in one report.",
+                    "type": "too_many",
+                }
+            ],
+        )
+    return addresses
 
 
 @router.get("/track/{tracking_token}", response_class=HTMLResponse)

@@ -92,18 +92,31 @@ async def read_file(upload: Any, settings: Settings) -> tuple[bytes | None, str 
 def accept(
     *, db_session: Session, settings: Settings, index: Any, submission: Submission
 ) -> Answer:
-    """Run intake and commit before answering, so a 201 means the report is durable.
+    """Run intake and commit before answering, so a 201 means the report is durable."""
+    return accept_all(
+        db_session=db_session, settings=settings, index=index, submissions=[submission]
+    )[0]
+
+
+def accept_all(
+    *, db_session: Session, settings: Settings, index: Any, submissions: list[Submission]
+) -> list[Answer]:
+    """Intake of several reports (the web form's extra addresses) in one transaction: all are
+    stored, or none is and the error says why.
 
     A transaction that loses a race (a unique key, a lock timeout) is retried from the start:
     intake is idempotent up to its commit, and stored media files are content-addressed.
     """
     for attempt in range(INTAKE_ATTEMPTS):
         try:
-            answer = submit_report(
-                db_session=db_session, settings=settings, index=index, submission=submission
-            )
+            answers = [
+                submit_report(
+                    db_session=db_session, settings=settings, index=index, submission=submission
+                )
+                for submission in submissions
+            ]
             db_session.commit()
-            return answer
+            return answers
         except (IntegrityError, OperationalError):
             db_session.rollback()
             if attempt == INTAKE_ATTEMPTS - 1:
