@@ -41,7 +41,7 @@ class CaseStatus(enum.StrEnum):
 
     OPEN = "open"  # received, waiting in a queue (nobody has decided yet)
     IN_REVIEW = "in_review"  # claimed by a reviewer, or re-opened by an appeal being reviewed
-    SECOND_REVIEW = "second_review"  # one no_violation on a child-safety case; needs a second
+    SECOND_REVIEW = "second_review"  # one child-safety "no" (see review.flows); needs a second
     ACTION_TAKEN = "action_taken"  # closed: decided violating, action taken
     NO_ACTION = "no_action"  # closed: decided no violation (twice if child safety)
     APPEALED = "appealed"  # an appeal against the decision is open

@@ -269,7 +269,7 @@ def case_page_response(
     decisions = service.decisions_for(db_session=db_session, case_id=case.id)
     appeals = case_appeals(db_session=db_session, case_id=case.id)
     decided_before = any(d.reviewer_id == me.id for d in decisions)
-    first_decider = case.status == CaseStatus.SECOND_REVIEW and service.first_no_violation_by(
+    first_decider = case.status == CaseStatus.SECOND_REVIEW and service.gave_the_first_look(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None

@@ -15,6 +15,7 @@ from takedown.audit.service import record
 from takedown.auth.models import User
 from takedown.cases.appeals import file_appeal
 from takedown.cases.models import (
+    CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
     Appeal,
     AppealOutcome,
@@ -25,16 +26,16 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.cases.service import locked_case, more_severe_category, set_status
+from takedown.cases.service import locked_case, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
 from takedown.review import notices
-from takedown.review.models import CHILD_SAFETY_POLICIES, Classification, Decision, Stage
+from takedown.review.models import POLICY_CATEGORIES, Classification, Decision, Stage
 from takedown.review.service import (
     claim_is_live,
     decided_case_before,
-    first_no_violation_by,
+    gave_the_first_look,
     may_see_case,
 )
 from takedown.settings import Settings
@@ -65,14 +66,36 @@ def _validate(
     if chosen == Outcome.VIOLATING:
         if not policy.strip():
             raise InvalidInput("name the policy the content breaks", code="policy_required")
-        found_csam = policy.strip() == "child_sexual_abuse_material"
-        if (case.category == Category.CHILD_SEXUAL_ABUSE or found_csam) and classification is None:
+        found = finding(case, policy)
+        if found == Category.CHILD_SEXUAL_ABUSE and classification is None:
             # Industry classification travels with CSAM to NCMEC and hash-sharing partners.
             raise InvalidInput(
                 "child sexual abuse needs the industry classification (A1, A2, B1, B2)",
                 code="classification_required",
             )
+        if found != Category.CHILD_SEXUAL_ABUSE and classification is not None:
+            raise InvalidInput(
+                "the industry classification is for child sexual abuse material only; "
+                f"the policy {policy.strip()!r} says the content is something else",
+                code="invalid_classification",
+            )
     return chosen, classification
+
+
+def finding(case: Case, policy: str) -> str:
+    """The category a violating decision under `policy` confirms: the policy's own (one of
+    `Policy`), or for a platform's own policy name the category the case was reported as."""
+    return POLICY_CATEGORIES.get(policy.strip(), case.category)
+
+
+def lowers_child_safety(case: Case, outcome: Outcome, policy: str) -> bool:
+    """A violating decision that says a child-safety case is something else (adult imagery
+    mislabelled as abuse): a child-safety "no", so the two-person rule applies to it too."""
+    return (
+        outcome == Outcome.VIOLATING
+        and case.category in CHILD_SAFETY_CATEGORIES
+        and finding(case, policy) not in CHILD_SAFETY_CATEGORIES
+    )
 
 
 def record_decision(
@@ -88,9 +111,11 @@ def record_decision(
 ) -> Decision:
     """Record a reviewer's decision on a case and apply the two-person rule.
 
-    - violating: final at once; the case becomes action_taken and enforcement acts.
-    - no_violation on a child-safety case: the first one moves the case to second_review; only a
-      second no_violation by a *different* child-safety reviewer closes it as no_action.
+    - violating: final at once; the case becomes action_taken and enforcement acts, under the
+      category the policy confirms (`finding`).
+    - a child-safety "no" (no_violation on a child-safety case, or violating under a policy that
+      says it is not child sexual abuse or exploitation): the first moves the case to
+      second_review; the decision of a *different* child-safety reviewer then stands.
     - no_violation on any other case: final, no_action.
     """
     case = locked_case(db_session=db_session, case_id=case_id)
@@ -108,12 +133,16 @@ def record_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
     second_look = case.status == CaseStatus.SECOND_REVIEW
-    if second_look and first_no_violation_by(db_session=db_session, case=case, user_id=reviewer.id):
+    if second_look and gave_the_first_look(db_session=db_session, case=case, user_id=reviewer.id):
         raise Forbidden(
             "two-person rule: the second review must be done by a different reviewer",
             code="two_person_rule",
         )
-    holds_open = chosen == Outcome.NO_VIOLATION and case.is_child_safety and not second_look
+    holds_open = (
+        (chosen == Outcome.NO_VIOLATION or lowers_child_safety(case, chosen, policy))
+        and case.is_child_safety
+        and not second_look
+    )
     decision = Decision(
         id=new_id("dec"),
         case_id=case.id,
@@ -165,25 +194,25 @@ def record_decision(
 def _categorise_by_finding(
     *, db_session: Session, case: Case, decision: Decision, actor: str
 ) -> None:
-    """A reviewer who finds child sexual abuse or exploitation in content reported as something
-    else (a teenager's "intimate image", a "spam" report) makes it a child-safety case before
-    enforcement runs: the CyberTipline report, the bank's category, the strike rule and the
-    statements of reasons all follow the case's category (18 U.S.C. 2258A: apparent CSAM is
-    reported whatever the report called it)."""
-    found = CHILD_SAFETY_POLICIES.get(decision.policy)
-    if found is None:
-        return
-    category = more_severe_category(case.category, found)
-    if category == case.category and case.is_child_safety:
+    """The final violating decision's policy decides the case's category before enforcement
+    runs, so the CyberTipline report, the bank's category, the strike rule and the statements of
+    reasons follow what reviewers found, not what a report was called: child sexual abuse found
+    in a "spam" report or a teenager's "intimate image" is reported to NCMEC (18 U.S.C. 2258A:
+    apparent CSAM is reported whatever the report called it), and adult imagery mislabelled as
+    abuse, confirmed so by two reviewers, is not."""
+    found = finding(case, decision.policy)
+    if found == case.category:
         return
     record(
         db_session=db_session,
         actor=actor,
         action="case.recategorised",
         subject=case.id,
-        details={"from": case.category, "to": category, "decision_id": decision.id},
+        details={"from": case.category, "to": found, "decision_id": decision.id},
     )
-    case.category, case.is_child_safety = category, True
+    case.category = found
+    if found in CHILD_SAFETY_CATEGORIES:
+        case.is_child_safety = True
 
 
 def _close(

@@ -19,8 +19,8 @@ class Stage(enum.StrEnum):
 
 class Policy(enum.StrEnum):
     """The policies the console offers a violating decision (the API also takes a platform's own
-    names). The two child-safety policies make a case a child-safety case (`CHILD_SAFETY_POLICIES`).
-    """
+    names, which leave the category as reported). Each names the case category it confirms
+    (`POLICY_CATEGORIES`): what the reviewer finds decides the category."""
 
     CHILD_SEXUAL_ABUSE_MATERIAL = "child_sexual_abuse_material"
     CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
@@ -29,10 +29,12 @@ class Policy(enum.StrEnum):
     TERMS_OF_SERVICE = "terms_of_service"
 
 
-# The case category a violating decision under each child-safety policy confirms.
-CHILD_SAFETY_POLICIES: dict[str, str] = {
+POLICY_CATEGORIES: dict[str, str] = {
     Policy.CHILD_SEXUAL_ABUSE_MATERIAL: "child_sexual_abuse",
     Policy.CHILD_SEXUAL_EXPLOITATION: "child_sexual_exploitation",
+    Policy.NON_CONSENSUAL_INTIMATE_IMAGERY: "non_consensual_intimate_imagery",
+    Policy.ILLEGAL_CONTENT: "other_illegal",
+    Policy.TERMS_OF_SERVICE: "terms_violation",
 }
 
 

@@ -70,7 +70,7 @@ def claim_case(*, db_session: Session, settings: Settings, case: Case, user: Use
         raise Conflict("the case is closed", code="case_closed")
     if case.claimed_by not in (None, user.id) and claim_is_live(settings=settings, case=case):
         raise Conflict("another reviewer is working on this case", code="claimed_by_other")
-    if case.status == CaseStatus.SECOND_REVIEW and first_no_violation_by(
+    if case.status == CaseStatus.SECOND_REVIEW and gave_the_first_look(
         db_session=db_session, case=case, user_id=user.id
     ):
         raise Forbidden(
@@ -97,15 +97,15 @@ def release_claim(*, db_session: Session, case: Case, user: User) -> None:
     record(db_session=db_session, actor=f"user:{user.id}", action="case.released", subject=case.id)
 
 
-def first_no_violation_by(*, db_session: Session, case: Case, user_id: str) -> bool:
-    """True if `user_id` gave the no_violation that sent this case to second review."""
+def gave_the_first_look(*, db_session: Session, case: Case, user_id: str) -> bool:
+    """True if `user_id` gave the decision that sent this case to second review (a no_violation,
+    or a finding that it is not child sexual abuse or exploitation)."""
     return (
         db_session.scalar(
             select(Decision.id).where(
                 Decision.case_id == case.id,
                 Decision.appeal_id.is_(None),
                 Decision.reviewer_id == user_id,
-                Decision.outcome == "no_violation",
                 Decision.final.is_(False),
             )
         )
