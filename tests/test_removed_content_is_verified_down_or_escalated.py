@@ -115,6 +115,10 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         assert "still visible" in alerts[0].payload["summary"]
         page = console(app, "auditor").get(f"/console/cases/{case_id}").text
         assert "Still visible" in page and "on-call alerted" in page
+        # The reporter is not told it is gone while it is not.
+        tracked = client.get(f"/track/{filed['tracking_token']}").text
+        assert "we are checking that it comes down" in tracked
+        assert "no longer visible" not in tracked
 
         # Asked again after twice the wait (30 min), not before.
         clock.advance(timedelta(minutes=20))
@@ -160,6 +164,8 @@ def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platf
     assert check_due_removals(settings).still_up == 0
     assert PlatformStatus.asked == []
     assert _items(client, settings, filed["case_id"])["post-x"]["removal"] == "not_checked"
+    tracked = client.get(f"/track/{filed['tracking_token']}").text
+    assert "Removal ordered on" in tracked and "checking" not in tracked
     page = console(app, "auditor").get(f"/console/cases/{filed['case_id']}").text
     assert "Not checked: the platform has no status endpoint" in page
 

@@ -285,7 +285,10 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             }
             assert states == {"vid-1": "verified_down", "vid-9": "still_up"}
 
-            assert "action taken" in client.get(victim_link).text.lower()
+            tracked = client.get(victim_link).text
+            assert "action taken" in tracked.lower()
+            assert "it is no longer visible" in tracked  # the victim's post, checked gone
+            assert "1 other copy of it was found and removed too" in tracked
             deliver_notifications(settings)
             told = [m.get_content().lower() for m in inbox.to("mother@example.org")]
             assert any("action taken" in body for body in told)

@@ -205,8 +205,29 @@ def _track_page(
         "appeal_window_days": settings.appeal_window_days,
         "error": error,
         "track_url": tracking_url(settings, report.tracking_token),
+        "removal": _removal_for_reporter(db_session, case.id),
     }
     return render(request, "reports/track.html", context, status_code=status_code)
+
+
+def _removal_for_reporter(db_session: Session, case_id: str) -> dict[str, Any] | None:
+    """What was taken down, in a reporter's terms: when, whether the reported post is checked
+    gone, and how many other copies went with it (never whose)."""
+    from takedown.enforcement.flows import copies_for
+    from takedown.enforcement.removal_checks import removal_state
+
+    items = [item for item in copies_for(db_session=db_session, case_id=case_id)]
+    reported = [i for i in items if i.match_kind == "reported" and i.restored_at is None]
+    if not reported:
+        return None
+    states = {removal_state(i) for i in reported}
+    verified = [i.removal_verified_at for i in reported if i.removal_verified_at is not None]
+    return {
+        "ordered_at": min(i.removed_at for i in reported),
+        "verified_at": max(verified) if states == {"verified_down"} else None,
+        "checking": bool(states & {"awaiting_check", "still_up"}),
+        "copies": sum(1 for i in items if i.match_kind != "reported" and i.restored_at is None),
+    }
 
 
 @router.post("/track/{tracking_token}/appeal", response_class=HTMLResponse, response_model=None)
