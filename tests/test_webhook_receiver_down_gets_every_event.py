@@ -51,7 +51,9 @@ def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
                 account_id=f"acct-{seed}",
                 category="non_consensual_intimate_imagery",
             )
-            decide_violating(client, settings, filed["case_id"], username=f"rev-{seed}")
+            decide_violating(
+                client, settings, filed["case_id"], username=f"rev-{seed}", policy="ncii"
+            )
         expected = {e["event_id"] for e in _outbox(client, admin)["events"]}
         assert len(expected) >= 4  # content.block, content.remove, case.updated per case
 
