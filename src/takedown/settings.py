@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # = no longer visible, 200 = still visible (docs/platform-webhooks.md); empty = not checked.
     # Same host allow-list as media fetches.
     platform_content_status_url: str = ""
+    # An upload blocked by a `csam` bank opens a case (review, then the CyberTipline report and
+    # the account); its media comes from TAKEDOWN_PLATFORM_MEDIA_URL (docs/reports-and-cases.md).
+    blocked_csam_opens_cases: bool = True
     removal_check_minutes: float = 15.0  # first check after the removal order; doubles while up
     removal_check_max_hours: float = 6.0  # the longest wait between checks of an item still up
     # Optional JSON about an upload for the CyberTipline report (screen name, IP events), e.g.

@@ -111,6 +111,7 @@ class PriorityFacts:
     bank_match: bool = False
     uploader_has_violations: bool = False
     repeatedly_reported: bool = False  # settings.repeated_reports_raise_at reached
+    blocked_at_upload: bool = False  # Takedown's own case for an upload a CSAM bank blocked
 
 
 def is_child_safety(category: str, subject_is_minor: str) -> bool:
@@ -180,6 +181,9 @@ def _assessed(facts: PriorityFacts) -> tuple[Priority, list[str]]:
         raised = Priority.P1 if priority == Priority.P2 else Priority.P0 if sensitive else priority
         if raised != priority:
             priority, reasons = raised, [*reasons, "reported repeatedly"]
+    if facts.blocked_at_upload and priority == Priority.P0:
+        # Never shown to anyone: urgent, but not ahead of material that is up right now.
+        priority, reasons = Priority.P1, [*reasons, "blocked at upload, never shown (P1)"]
     return priority, reasons
 
 
@@ -357,6 +361,7 @@ def case_priority_facts(
             bank_match=case.bank_match,
             uploader_has_violations=violations,
             repeatedly_reported=repeated,
+            blocked_at_upload=report.channel == "hash_match",
         )
         for report in reports
     ]

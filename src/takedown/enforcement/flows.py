@@ -312,10 +312,14 @@ def _bank_signals(
 
 def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
     """The DSA source type of the notice(s) behind the case, and whether a bank match found it."""
-    from takedown.reports.models import Report
+    from takedown.reports.models import Channel, Report
 
     designated = list(
-        db_session.scalars(select(Report.trusted_flagger).where(Report.case_id == case.id))
+        db_session.scalars(
+            select(Report.trusted_flagger).where(
+                Report.case_id == case.id, Report.channel != Channel.HASH_MATCH.value
+            )
+        )
     )
     automated = bool(getattr(case, "bank_match", False))
     if any(designated):

@@ -73,10 +73,12 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs.append(filing_job())  # CyberTipline filing with retries
 
+    from takedown.cases.blocked_uploads import blocked_upload_job
     from takedown.cases.scheduled import escalation_job, platform_media_job
     from takedown.notify.scheduled import delivery_job
 
     jobs += [escalation_job(), platform_media_job(app), delivery_job()]  # reports and cases
+    jobs.append(blocked_upload_job(app))  # cases for uploads a CSAM bank blocked
 
     from takedown.enforcement.scheduled import jobs as enforcement_jobs
 

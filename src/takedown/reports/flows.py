@@ -49,6 +49,7 @@ class Submission:
     filename: str | None = None
     api_key_id: str | None = None
     trusted_flagger: bool = False  # the key holds the `trusted_flagger` scope
+    bank_match: bool = False  # the content is known to match a hash bank (blocked at upload)
     client_address: str | None = None
     idempotency_key: str | None = None
 
@@ -119,7 +120,9 @@ def submit_report(
         reporter_role=data.reporter.role,
         trusted_flagger=submission.trusted_flagger,
         police_case_number=bool(data.law_enforcement and data.law_enforcement.case_number),
-        bank_match=bool(hashed and hashed.bank_match) or bool(case and case.bank_match),
+        bank_match=bool(hashed and hashed.bank_match)
+        or bool(case and case.bank_match)
+        or submission.bank_match,
         uploader_has_violations=uploader_has_violations(
             db_session=db_session,
             account_id=account_id,
@@ -128,6 +131,7 @@ def submit_report(
         repeatedly_reported=is_repeatedly_reported(
             settings, _reports_about(db_session, data, content_id, case) + (not flagged)
         ),
+        blocked_at_upload=submission.channel == Channel.HASH_MATCH,
     )
     priority = priority_for(facts)
     # Rule checks passed, so an NCII report here is a valid TAKE IT DOWN Act request.
@@ -152,6 +156,7 @@ def submit_report(
                 subject=case.id,
                 details={"from": before, "to": case.priority},
             )
+    case.bank_match = case.bank_match or submission.bank_match
     db_session.flush()
 
     report = Report(

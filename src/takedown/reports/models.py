@@ -31,6 +31,7 @@ class Channel(enum.StrEnum):
     API = "api"  # POST /v1/reports without a key
     PLATFORM = "platform"  # POST /v1/reports with an API key (scope `report`)
     WEB_FORM = "web_form"  # the public /report page
+    HASH_MATCH = "hash_match"  # Takedown itself: an upload blocked by a CSAM bank (no notice)
 
 
 class Report(Base):

@@ -55,6 +55,7 @@ class ReportOut(BaseModel):
     category: str
     reporter_role: str | None  # as the report states it
     trusted_flagger: bool  # sent with a designated trusted flagger's key
+    channel: str  # web_form, api, platform, or hash_match (Takedown's own: a blocked upload)
     subject_is_minor: str
     content_id: str | None
     content_url: str | None

@@ -98,6 +98,7 @@ def get_case(
                 category=r.category,
                 reporter_role=r.reporter_role,
                 trusted_flagger=r.trusted_flagger,
+                channel=r.channel,
                 subject_is_minor=r.subject_is_minor,
                 content_id=r.content_id,
                 content_url=r.content_url,

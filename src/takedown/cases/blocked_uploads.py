@@ -1,0 +1,137 @@
+"""An upload blocked by a CSAM bank becomes a case.
+
+Blocking keeps known material from being seen, but an attempt to post apparent child sexual abuse
+material is itself something a provider must act on: the account, the CyberTipline report
+(18 U.S.C. 2258A), the evidence. So each upload a `csam` bank blocked opens a case (a report on
+channel `hash_match`, no notice behind it: DSA source "voluntary", automated detection), and the
+review, enforcement and NCMEC filing run as for any case. Its media comes from the platform's
+media endpoint (TAKEDOWN_PLATFORM_MEDIA_URL), which must keep serving blocked uploads to Takedown.
+
+The scan path does none of this work: this job follows the match events from a stored cursor.
+Rows are taken once they are `SETTLE` old, so a scan transaction that commits a lower id after a
+higher one (PostgreSQL sequences) is still seen; each case is idempotent on the scan id.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from takedown import clock
+from takedown.banks.models import Bank
+from takedown.errors import TakedownError
+from takedown.jobs.models import JobCursor
+from takedown.jobs.runner import PeriodicJob
+from takedown.scan.models import ContentItem, MatchEvent
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+log = logging.getLogger(__name__)
+CURSOR = "cases-for-blocked-csam-uploads"
+BATCH = 100
+SETTLE = timedelta(seconds=10)
+
+
+def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int:
+    """Open a case for each upload blocked by a CSAM bank since the last run; returns how many."""
+    if not settings.blocked_csam_opens_cases:
+        return 0
+    try:
+        with session_scope(settings.resolved_database_url) as db_session:
+            cursor = _locked_cursor(db_session)
+            events = db_session.execute(
+                select(
+                    MatchEvent.id,
+                    MatchEvent.content_item_id,
+                    Bank.name,
+                    MatchEvent.entry_id,
+                    MatchEvent.signal_type,
+                    MatchEvent.distance,
+                )
+                .join(Bank, Bank.id == MatchEvent.bank_id)
+                .where(
+                    MatchEvent.id > cursor.position,
+                    MatchEvent.matched_at <= clock.now() - SETTLE,
+                    MatchEvent.action == "block",
+                    Bank.category == "csam",
+                )
+                .order_by(MatchEvent.id)
+                .limit(BATCH)
+            ).all()
+            if not events:
+                return 0
+            matches: dict[int, list[str]] = {}
+            for _, item_id, bank, entry_id, signal_type, distance in events:
+                how = f"{signal_type}" + (
+                    f" at distance {distance}" if distance is not None else ""
+                )
+                matches.setdefault(item_id, []).append(f"bank {bank} entry {entry_id} ({how})")
+            for item_id, found in matches.items():
+                item = db_session.get(ContentItem, item_id)
+                if item is None:  # purged by ledger retention (never a blocked row) or gone
+                    continue
+                try:
+                    with db_session.begin_nested():  # one bad row never blocks the rest
+                        _open_case(db_session, settings, index, item, found)
+                except TakedownError as exc:
+                    log.error("no case for blocked upload %s: %s", item.scan_id, exc.detail)
+            cursor.position, cursor.updated_at = events[-1][0], clock.now()
+            return len(matches)
+    except IntegrityError:
+        log.info("another process created the blocked-upload cursor first; next run goes on")
+        return 0
+
+
+def _locked_cursor(db_session: Any) -> JobCursor:
+    cursor = db_session.get(JobCursor, CURSOR, with_for_update=True)
+    if cursor is None:
+        cursor = JobCursor(name=CURSOR, position=0, updated_at=clock.now())
+        db_session.add(cursor)
+        db_session.flush()
+    return cursor
+
+
+def _open_case(
+    db_session: Any, settings: Settings, index: Any, item: ContentItem, found: list[str]
+) -> None:
+    from takedown.cases.models import Category
+    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.models import Channel
+    from takedown.reports.schemas import ReportIn
+
+    explanation = (
+        f"Blocked at upload by a hash match: {'; '.join(found)}. "
+        f"Scan {item.scan_id} at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC."
+    )
+    submit_report(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        submission=Submission(
+            report=ReportIn(
+                category=Category.CHILD_SEXUAL_ABUSE,
+                content_id=item.content_id,
+                content_url=item.content_url if _is_web_address(item.content_url) else None,
+                account_id=item.account_id,
+                explanation=explanation[:20_000],
+            ),
+            channel=Channel.HASH_MATCH,
+            bank_match=True,
+            idempotency_key=f"blocked-upload:{item.scan_id}",
+        ),
+    )
+
+
+def _is_web_address(url: str | None) -> bool:
+    return bool(url) and str(url).lower().startswith(("http://", "https://"))
+
+
+def blocked_upload_job(app: Any) -> PeriodicJob:
+    def run(settings: Settings) -> int:
+        return open_cases_for_blocked_uploads(settings, getattr(app.state, "index", None))
+
+    return PeriodicJob("cases-for-blocked-uploads", run, 15.0)

@@ -1,0 +1,130 @@
+"""Rule: an upload blocked by a CSAM bank is not the end of it. Each one opens a case (no notice
+behind it: channel hash_match, DSA source voluntary), P1 because it was never shown, with the
+bank match in words; its media is fetched from the platform; a reviewer's violating decision files
+the CyberTipline report and suspends the account. Uploads blocked by other banks, or allowed, open
+nothing; each blocked upload opens one case however often the job runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+from fastapi.testclient import TestClient
+
+from takedown import clock
+from takedown.api.app import create_app
+from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
+from takedown.cases.fetching import fetch_pending_media
+from takedown.ncmec.scheduled import file_due_reports
+from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
+from tests.media import generated_scene, jpeg
+from tests.ncmec_factories import ncmec_settings, sandbox
+from tests.reports_support import http_server
+from tests.review_support import make_user, staff_headers
+
+KNOWN = jpeg(generated_scene(9393))
+OTHER_KNOWN = jpeg(generated_scene(9494))
+
+
+class QuarantinedMedia(BaseHTTPRequestHandler):
+    """The platform keeps blocked uploads for Takedown (and the law), served by content id."""
+
+    media: dict[str, bytes] = {}
+
+    def do_GET(self) -> None:
+        data = type(self).media.get(self.path.rsplit("/", 1)[-1], b"")
+        self.send_response(200 if data else 404)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _bank(client, headers, name: str, category: str, picture: bytes) -> None:  # type: ignore[no-untyped-def]
+    created = client.post(
+        "/v1/banks", json={"name": name, "category": category, "action": "block"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    signals = client.post(
+        "/v1/hash", files={"file": ("k.jpg", picture, "image/jpeg")}, headers=headers
+    ).json()["signals"]
+    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
+    added = client.post(
+        f"/v1/banks/{name}/entries",
+        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
+    QuarantinedMedia.media = {"up-1": KNOWN}
+    with sandbox() as ncmec, http_server(QuarantinedMedia) as platform:
+        settings = ncmec_settings(
+            settings,
+            ncmec,
+            platform_media_url=f"http://127.0.0.1:{platform.server_port}/q/{{content_id}}",
+            platform_media_allowed_hosts=["127.0.0.1"],
+        )
+        key = make_api_key("scan", "banks")
+        auth = {"Authorization": f"Bearer {key}"}
+        app = create_app(settings)
+        with TestClient(app) as client:
+            _bank(client, auth, "industry", "csam", KNOWN)
+            _bank(client, auth, "spam-images", "other", OTHER_KNOWN)
+            assert scan(client, key, KNOWN, "up-1", "acct-bad")["verdict"] == "block"
+            assert scan(client, key, OTHER_KNOWN, "up-2", "acct-spam")["verdict"] == "block"
+            assert scan(client, key, jpeg(generated_scene(1)), "up-3", "acct-ok")["verdict"] == (
+                "allow"
+            )
+
+            assert open_cases_for_blocked_uploads(settings, app.state.index) == 0  # settling
+            clock.advance(timedelta(seconds=11))
+            assert open_cases_for_blocked_uploads(settings, app.state.index) == 1
+            assert open_cases_for_blocked_uploads(settings, app.state.index) == 0  # once
+
+            make_user(settings, "csr", "child_safety_reviewer")
+            csr = staff_headers(client, settings, "csr")
+            (listed,) = client.get("/v1/cases?queue=all", headers=csr).json()["cases"]
+            case = client.get(f"/v1/cases/{listed['case_id']}", headers=csr).json()
+            assert (case["content_id"], case["account_id"]) == ("up-1", "acct-bad")
+            assert case["category"] == "child_sexual_abuse" and case["priority"] == "P1"
+            assert "blocked at upload, never shown (P1)" in case["priority_reasons"]
+            (report,) = case["reports"]
+            assert report["channel"] == "hash_match"
+            assert "bank industry entry" in report["explanation"]
+
+            assert fetch_pending_media(settings, app.state.index) == 1
+            decided = client.post(
+                f"/v1/cases/{case['case_id']}/decisions",
+                json={
+                    "outcome": "violating",
+                    "policy": "child_sexual_abuse_material",
+                    "classification": "A2",
+                    "reason": "confirmed (benign stand-in)",
+                },
+                headers=csr,
+            )
+            assert decided.status_code == 201, decided.text
+            assert file_due_reports(settings)
+            (filed,) = ncmec.state.reports.values()
+            assert filed.status == "finished" and len(filed.files) == 1
+            account = client.get("/v1/accounts/acct-bad", headers=csr).json()
+            assert account["status"] == "suspended"
+
+
+def test_switched_off_nothing_is_opened(client, settings, make_api_key):
+    key = make_api_key("scan", "banks")
+    _bank(client, {"Authorization": f"Bearer {key}"}, "industry", "csam", KNOWN)
+    assert scan(client, key, KNOWN, "up-9", "acct-9")["verdict"] == "block"
+    off = settings.model_copy(update={"blocked_csam_opens_cases": False})
+    clock.advance(timedelta(seconds=11))
+    try:
+        assert open_cases_for_blocked_uploads(off) == 0
+        assert open_cases_for_blocked_uploads(settings) == 1
+    finally:
+        clock.reset()
