@@ -6,6 +6,7 @@ nothing; each blocked upload opens one case however often the job runs."""
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 
@@ -117,7 +118,7 @@ def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
             assert account["status"] == "suspended"
 
 
-def test_switched_off_nothing_is_opened(client, settings, make_api_key):
+def test_switched_off_nothing_is_opened(client, settings, make_api_key, cli, tmp_path):
     key = make_api_key("scan", "banks")
     _bank(client, {"Authorization": f"Bearer {key}"}, "industry", "csam", KNOWN)
     assert scan(client, key, KNOWN, "up-9", "acct-9")["verdict"] == "block"
@@ -128,3 +129,14 @@ def test_switched_off_nothing_is_opened(client, settings, make_api_key):
         assert open_cases_for_blocked_uploads(settings) == 1
     finally:
         clock.reset()
+
+    # In the transparency report the case is Takedown's own initiative, not a notice.
+    today = str(clock.now().date())
+    made = cli("report", "transparency", "--from", today, "--to", today, "--output", str(tmp_path))
+    assert made.exit_code == 0, made.output
+    with (tmp_path / "summary.csv").open() as handle:
+        summary = {row["metric"]: row["value"] for row in csv.DictReader(handle)}
+    with (tmp_path / "cases_by_source.csv").open() as handle:
+        sources = {row["source"]: row["cases"] for row in csv.DictReader(handle)}
+    assert summary["reports"] == "0" and summary["cases_opened"] == "1"
+    assert sources == {"own initiative (hash match)": "1"}

@@ -107,6 +107,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
     """Who sent a notice, as counted: only designated trusted flaggers (their key holds the
     `trusted_flagger` scope) count as trusted flaggers (DSA Art 15(1)(b)); the claim alone is
     counted apart."""
+    if channel == "hash_match":
+        return "own initiative (hash match)"  # Takedown's case for a blocked upload: no notice
     if designated:
         return "trusted_flagger"
     if role == "trusted_flagger":
@@ -122,7 +124,8 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
 
     for category, role, designated, channel in db_session.execute(
         select(Report.category, Report.reporter_role, Report.trusted_flagger, Report.channel).where(
-            within(Report.received_at)
+            within(Report.received_at),
+            Report.channel != "hash_match",  # notices only
         )
     ):
         figures.reports_by_category[category] += 1
