@@ -82,3 +82,30 @@ def test_at_most_nineteen_more_addresses(client):
     many = "\n".join(f"https://platform.example/watch/{n}" for n in range(100, 120))
     page = _post(client, many, key="form-many-too")
     assert page.status_code == 422 and "at most 19" in page.text
+
+
+def test_one_acknowledgment_lists_every_address(client, app, settings):
+    from takedown.notify.scheduled import deliver_notifications
+    from tests.reports_support import smtp_server
+
+    with smtp_server() as (inbox, port):
+        configured = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        app.state.settings = configured
+        page = client.post(
+            "/report",
+            data={
+                "category": "child_sexual_abuse",
+                "content_url": FIRST,
+                "more_urls": "https://platform.example/watch/2",
+                "reporter.email": "parent@example.org",
+                "idempotency_key": "form-ack",
+            },
+        )
+        assert page.status_code == 201, page.text
+        assert deliver_notifications(configured) == 1
+    (message,) = inbox.to("parent@example.org")
+    body = message.get_content()
+    assert message["Subject"] == "We received your 2 reports"
+    for case_id, link in _references(page.text):
+        assert case_id in body and link in body
+    assert "https://platform.example/watch/2" in body

@@ -74,28 +74,41 @@ def queue(
 
 
 def queue_acknowledgment(
-    *, db_session: Session, settings: Settings, report: Any, case: Case
+    *, db_session: Session, settings: Settings, filed: list[tuple[Any, Case]]
 ) -> Notification | None:
-    """Tell a reporter who gave an address that the report arrived, and how to follow it."""
+    """Tell a reporter who gave an address that the report arrived, and how to follow it: one
+    message for the reports filed together (the web form's extra addresses), each with its case
+    reference and tracking link."""
+    report = filed[0][0]
     if not report.reporter_email:
         return None
-    link = tracking_url(settings, report.tracking_token)
-    body = (
-        "We received your report.\n\n"
+    blocks = [
         f"Case reference: {case.id}\n"
-        f"Report reference: {report.id}\n"
-        f"Received: {report.received_at:%Y-%m-%d %H:%M} UTC\n\n"
-        f"Follow your report here (keep this link private):\n{link}\n\n"
-        "We review every report. You will get another message when a decision is made.\n"
+        f"Report reference: {each.id}\n"
+        + (f"Address: {each.content_url}\n" if len(filed) > 1 and each.content_url else "")
+        + f"Received: {each.received_at:%Y-%m-%d %H:%M} UTC\n"
+        f"Follow it here (keep this link private):\n{tracking_url(settings, each.tracking_token)}\n"
+        for each, case in filed
+    ]
+    many = len(filed) > 1
+    body = (
+        (f"We received your {len(filed)} reports.\n\n" if many else "We received your report.\n\n")
+        + "\n".join(blocks)
+        + "\nWe review every report. You will get another message when a decision is made.\n"
     )
+    first_case = filed[0][1]
     return queue(
         db_session=db_session,
         channel=NotificationChannel.EMAIL,
         kind="acknowledgment",
         recipient=report.reporter_email,
-        subject=f"We received your report ({case.id})",
+        subject=(
+            f"We received your {len(filed)} reports"
+            if many
+            else f"We received your report ({first_case.id})"
+        ),
         body=body,
-        case_id=case.id,
+        case_id=first_case.id,
         dedupe_key=f"ack:{report.id}",
     )
 

@@ -50,6 +50,7 @@ class Submission:
     api_key_id: str | None = None
     trusted_flagger: bool = False  # the key holds the `trusted_flagger` scope
     bank_match: bool = False  # the content is known to match a hash bank (blocked at upload)
+    acknowledge: bool = True  # False: the caller sends one acknowledgment for several reports
     client_address: str | None = None
     idempotency_key: str | None = None
 
@@ -218,7 +219,8 @@ def submit_report(
             "content_id_from_ledger": content_id if content_id != data.content_id else None,
         },
     )
-    queue_acknowledgment(db_session=db_session, settings=settings, report=report, case=case)
+    if submission.acknowledge:
+        queue_acknowledgment(db_session=db_session, settings=settings, filed=[(report, case)])
     body = {
         "report_id": report.id,
         "case_id": case.id,

@@ -97,6 +97,7 @@ async def submit_report_form(
                 filename=filename,
                 client_address=client_address,
                 idempotency_key=key,
+                acknowledge=not extra_urls,
             ),
             *(
                 Submission(
@@ -104,6 +105,7 @@ async def submit_report_form(
                     channel=Channel.WEB_FORM,
                     client_address=client_address,
                     idempotency_key=f"{key}#{n}" if key else None,
+                    acknowledge=False,
                 )
                 for n, url in enumerate(extra_urls, start=2)
             ),
@@ -114,6 +116,7 @@ async def submit_report_form(
             settings=settings,
             index=getattr(request.app.state, "index", None),
             submissions=submissions,
+            acknowledge_together=bool(extra_urls),
         )
     except (InvalidInput, MediaError, RateLimited) as exc:
         errors = {e["field"]: e["message"] for e in exc.extra.get("errors", [])}

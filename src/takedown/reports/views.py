@@ -99,10 +99,16 @@ def accept(
 
 
 def accept_all(
-    *, db_session: Session, settings: Settings, index: Any, submissions: list[Submission]
+    *,
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    submissions: list[Submission],
+    acknowledge_together: bool = False,
 ) -> list[Answer]:
     """Intake of several reports (the web form's extra addresses) in one transaction: all are
-    stored, or none is and the error says why.
+    stored, or none is and the error says why. `acknowledge_together`: one acknowledgment for
+    them all (the submissions say acknowledge=False), queued in the same transaction.
 
     A transaction that loses a race (a unique key, a lock timeout) is retried from the start:
     intake is idempotent up to its commit, and stored media files are content-addressed.
@@ -115,6 +121,8 @@ def accept_all(
                 )
                 for submission in submissions
             ]
+            if acknowledge_together:
+                _acknowledge(db_session, settings, answers)
             db_session.commit()
             return answers
         except (IntegrityError, OperationalError):
@@ -123,6 +131,21 @@ def accept_all(
                 raise
             log.warning("report intake lost a race; retrying (attempt %d)", attempt + 2)
     raise AssertionError("unreachable")
+
+
+def _acknowledge(db_session: Session, settings: Settings, answers: list[Answer]) -> None:
+    from takedown.cases.models import Case
+    from takedown.notify.service import queue_acknowledgment
+    from takedown.reports.models import Report
+
+    filed = [
+        (
+            db_session.get_one(Report, a.body["report_id"]),
+            db_session.get_one(Case, a.body["case_id"]),
+        )
+        for a in answers
+    ]
+    queue_acknowledgment(db_session=db_session, settings=settings, filed=filed)
 
 
 @router.post(
