@@ -192,3 +192,24 @@ def decision_with_copies(
     )
     decide_violating(client, settings, filed["case_id"], username=f"rev-{seed}", policy="ncii")
     return filed
+
+
+def overturn_on_uploader_appeal(
+    client: TestClient, settings: Any, case_id: str, report_key: str, username: str = "second"
+) -> dict[str, Any]:
+    """The uploader appeals through the platform (a key with scope `report`) and a reviewer who
+    did not decide the case overturns the removal."""
+    appeal = client.post(
+        "/v1/uploader-appeals",
+        json={"case_id": case_id, "reason": "this is not what you think"},
+        headers={"Authorization": f"Bearer {report_key}"},
+    )
+    assert appeal.status_code == 201, appeal.text
+    make_user(settings, username, "reviewer")
+    decided = client.post(
+        f"/v1/appeals/{appeal.json()['appeal_id']}/decisions",
+        json={"outcome": "overturned", "reason": "a mistake"},
+        headers=staff_headers(client, settings, username),
+    )
+    assert decided.status_code == 201, decided.text
+    return decided.json()

@@ -115,3 +115,44 @@ def smtp_server() -> Iterator[tuple[SmtpInbox, int]]:
         yield inbox, port
     finally:
         controller.stop()
+
+
+class PlatformEndpoints(BaseHTTPRequestHandler):
+    """The platform's endpoints for Takedown, by content id: `/status/<id>` answers 200 while the
+    item is visible and 404 once it is down (removal checks); any other path serves the media
+    (media fetches), 404 when there is none. Use through `platform_server`."""
+
+    media: dict[str, bytes] = {}
+    visible: set[str] = set()
+    asked: list[str] = []  # content ids whose status was asked
+
+    def do_GET(self) -> None:
+        content_id = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/status/"):
+            type(self).asked.append(content_id)
+            data, found = b"", content_id in type(self).visible
+        else:
+            data = type(self).media.get(content_id, b"")
+            found = bool(data)
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def platform_server(
+    media: dict[str, bytes] | None = None, visible: set[str] | None = None
+) -> Iterator[tuple[type[PlatformEndpoints], int]]:
+    """A local platform (its own copy of the state) and its port; URL templates:
+    http://127.0.0.1:<port>/media/{content_id} and http://127.0.0.1:<port>/status/{content_id}."""
+
+    class Endpoints(PlatformEndpoints):
+        pass
+
+    Endpoints.media, Endpoints.visible, Endpoints.asked = dict(media or {}), set(visible or ()), []
+    with http_server(Endpoints) as server:
+        yield Endpoints, server.server_port

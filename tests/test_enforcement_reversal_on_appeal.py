@@ -9,7 +9,12 @@ from fastapi.testclient import TestClient
 from takedown.api.app import create_app
 from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
-from tests.enforcement_support import decide_violating, report_with_media, scan
+from tests.enforcement_support import (
+    decide_violating,
+    overturn_on_uploader_appeal,
+    report_with_media,
+    scan,
+)
 from tests.media import altered_copy, jpeg, stand_in
 from tests.review_support import make_user, staff_headers
 
@@ -43,19 +48,7 @@ def test_overturned_appeal_restores_content_and_account(settings, make_api_key):
         client.app.state.index.refresh()
         assert scan(client, scan_key, picture, "post-2", "acct-c")["verdict"] == "block"
 
-        appeal = client.post(
-            "/v1/uploader-appeals",
-            json={"case_id": filed["case_id"], "reason": "this is not what you think"},
-            headers={"Authorization": f"Bearer {report_key}"},
-        )
-        assert appeal.status_code == 201, appeal.text
-        make_user(settings, "second", "reviewer")
-        decided = client.post(
-            f"/v1/appeals/{appeal.json()['appeal_id']}/decisions",
-            json={"outcome": "overturned", "reason": "a mistake"},
-            headers=staff_headers(client, settings, "second"),
-        )
-        assert decided.status_code == 201, decided.text
+        overturn_on_uploader_appeal(client, settings, filed["case_id"], report_key)
 
         assert {e["content_id"] for e in _events(settings, "content.restore")} == {
             "post-1",

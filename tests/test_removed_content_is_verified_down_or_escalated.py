@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,35 +23,19 @@ from takedown.store.db import session_scope
 from tests.enforcement_support import (  # noqa: F401 (moving_clock is a fixture)
     decide_violating,
     moving_clock,
+    overturn_on_uploader_appeal,
     report_with_media,
 )
 from tests.media import generated_scene, jpeg
-from tests.reports_support import http_server
+from tests.reports_support import platform_server
 from tests.review_support import console, make_user, staff_headers
-
-
-class PlatformStatus(BaseHTTPRequestHandler):
-    """The platform's status endpoint: 200 while an item is visible, 404 once it is down."""
-
-    visible: set[str] = set()
-    asked: list[str] = []
-
-    def do_GET(self) -> None:
-        content_id = self.path.rsplit("/", 1)[-1]
-        type(self).asked.append(content_id)
-        self.send_response(200 if content_id in type(self).visible else 404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def platform_status():  # type: ignore[no-untyped-def]
-    PlatformStatus.visible, PlatformStatus.asked = set(), []
-    with http_server(PlatformStatus) as server:
-        yield server.server_port
+    """The platform's status endpoint: 200 while an item is visible, 404 once it is down."""
+    with platform_server() as (platform, port):
+        yield platform, f"http://127.0.0.1:{port}/status/{{content_id}}"
 
 
 @pytest.fixture(autouse=True)
@@ -76,11 +59,10 @@ def _audited(settings, case_id, action):  # type: ignore[no-untyped-def]
 
 @pytest.mark.usefixtures("moving_clock")
 def test_removed_content_is_verified_down_or_escalated(settings, platform_status, cli, tmp_path):
+    platform, status_url = platform_status
     settings = settings.model_copy(
         update={
-            "platform_content_status_url": (
-                f"http://127.0.0.1:{platform_status}/status/{{content_id}}"
-            ),
+            "platform_content_status_url": status_url,
             "platform_media_allowed_hosts": ["127.0.0.1"],
             "oncall_webhook_url": "http://127.0.0.1:9/oncall",
             "removal_check_minutes": 15.0,
@@ -94,10 +76,10 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         case_id = filed["case_id"]
         decide_violating(client, settings, case_id, classification="A2")
         ordered_on = clock.now().date()
-        PlatformStatus.visible = {"post-up"}  # the platform has not acted on the order
+        platform.visible = {"post-up"}  # the platform has not acted on the order
 
         assert check_due_removals(settings).still_up == 0  # not due before 15 minutes
-        assert PlatformStatus.asked == []
+        assert platform.asked == []
         assert _items(client, settings, case_id)["post-up"]["removal"] == "awaiting_check"
 
         clock.advance(timedelta(minutes=16))
@@ -127,7 +109,7 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         assert check_due_removals(settings).still_up == 1
         assert _items(client, settings, case_id)["post-up"]["still_up_checks"] == 2
 
-        PlatformStatus.visible = set()  # the platform takes it down
+        platform.visible = set()  # the platform takes it down
         clock.advance(timedelta(minutes=61))
         assert check_due_removals(settings).verified == 1
         item = _items(client, settings, case_id)["post-up"]
@@ -136,10 +118,10 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         assert verified.details["checks_still_up_before"] == 2
         assert verified.details["minutes_after_order"] >= 107
 
-        asked = len(PlatformStatus.asked)
+        asked = len(platform.asked)
         clock.advance(timedelta(hours=12))
         check_due_removals(settings)
-        assert len(PlatformStatus.asked) == asked  # verified items are not asked again
+        assert len(platform.asked) == asked  # verified items are not asked again
         assert "Verified down" in console(app, "auditor").get(f"/console/cases/{case_id}").text
 
     # The transparency report counts it: verified down, how long it took, seen still up.
@@ -157,12 +139,13 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
 
 
 def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platform_status):
+    platform, _ = platform_status
     filed = report_with_media(
         client, jpeg(generated_scene(7272)), content_id="post-x", account_id="acct-x"
     )
     decide_violating(client, settings, filed["case_id"], classification="A2")
     assert check_due_removals(settings).still_up == 0
-    assert PlatformStatus.asked == []
+    assert platform.asked == []
     assert _items(client, settings, filed["case_id"])["post-x"]["removal"] == "not_checked"
     tracked = client.get(f"/track/{filed['tracking_token']}").text
     assert "Removal ordered on" in tracked and "checking" not in tracked
@@ -172,11 +155,10 @@ def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platf
 
 @pytest.mark.usefixtures("moving_clock")
 def test_a_reversed_removal_is_not_checked(settings, make_api_key, platform_status):
+    platform, status_url = platform_status
     settings = settings.model_copy(
         update={
-            "platform_content_status_url": (
-                f"http://127.0.0.1:{platform_status}/status/{{content_id}}"
-            ),
+            "platform_content_status_url": status_url,
             "platform_media_allowed_hosts": ["127.0.0.1"],
         }
     )
@@ -190,22 +172,34 @@ def test_a_reversed_removal_is_not_checked(settings, make_api_key, platform_stat
             category="non_consensual_intimate_imagery",
         )
         decide_violating(client, settings, filed["case_id"], username="first", policy="ncii")
-        appeal = client.post(
-            "/v1/uploader-appeals",
-            json={"case_id": filed["case_id"], "reason": "this is me, and I consented"},
-            headers={"Authorization": f"Bearer {report_key}"},
-        )
-        assert appeal.status_code == 201, appeal.text
-        make_user(settings, "second", "reviewer")
-        decided = client.post(
-            f"/v1/appeals/{appeal.json()['appeal_id']}/decisions",
-            json={"outcome": "overturned", "reason": "a mistake"},
-            headers=staff_headers(client, settings, "second"),
-        )
-        assert decided.status_code == 201, decided.text
-        PlatformStatus.visible = {"post-back"}  # restored, so visible again: as it should be
+        overturn_on_uploader_appeal(client, settings, filed["case_id"], report_key)
+        platform.visible = {"post-back"}  # restored, so visible again: as it should be
         clock.advance(timedelta(hours=1))
         assert check_due_removals(settings).still_up == 0
-        assert PlatformStatus.asked == []
+        assert platform.asked == []
         item = _items(client, settings, filed["case_id"])["post-back"]
         assert item["removal"] == "restored"
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_no_answer_is_not_counted_either_way(settings):
+    settings = settings.model_copy(
+        update={
+            "platform_content_status_url": "http://127.0.0.1:9/status/{content_id}",  # refused
+            "platform_media_allowed_hosts": ["127.0.0.1"],
+        }
+    )
+    with TestClient(create_app(settings)) as client:
+        filed = report_with_media(
+            client, jpeg(generated_scene(7474)), content_id="post-q", account_id="acct-q"
+        )
+        decide_violating(client, settings, filed["case_id"], classification="A2")
+        clock.advance(timedelta(minutes=16))
+        run = check_due_removals(settings)
+        assert (run.unknown, run.still_up, run.verified) == (1, 0, 0)
+        item = _items(client, settings, filed["case_id"])["post-q"]
+        assert item["removal"] == "awaiting_check" and item["still_up_checks"] == 0
+        assert item["removal_check_error"]
+        assert check_due_removals(settings).unknown == 0  # asked again after the wait, not now
+        clock.advance(timedelta(minutes=16))
+        assert check_due_removals(settings).unknown == 1

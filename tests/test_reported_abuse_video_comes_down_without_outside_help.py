@@ -23,7 +23,6 @@ import base64
 import re
 import secrets
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
@@ -43,35 +42,11 @@ from takedown.notify.scheduled import deliver_notifications
 from tests.enforcement_support import SECRET, Receiver, moving_clock  # noqa: F401 (fixture)
 from tests.media import generated_scene, jpeg, slideshow, stand_in
 from tests.ncmec_factories import ncmec_settings, sandbox
-from tests.reports_support import http_server, smtp_server
+from tests.reports_support import platform_server, smtp_server
 from tests.review_support import make_user, staff_headers
 
 POST_URL = "https://platform.example/watch/1"
 POLICE = {"agency": "Example County Police", "case_number": "ECP-2026-0713"}
-
-
-class Platform(BaseHTTPRequestHandler):
-    """The platform's endpoints for Takedown: a post's file by content id (/media/), and whether
-    the public can still see it (/status/: 200 visible, 404 down)."""
-
-    media: dict[str, bytes] = {}
-    visible: set[str] = set()
-
-    def do_GET(self) -> None:
-        content_id = self.path.rsplit("/", 1)[-1]
-        if self.path.startswith("/status/"):
-            self.send_response(200 if content_id in type(self).visible else 404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        data = type(self).media.get(content_id)
-        self.send_response(200 if data else 404)
-        self.send_header("Content-Length", str(len(data or b"")))
-        self.end_headers()
-        self.wfile.write(data or b"")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _video(size: tuple[int, int], fps: int) -> bytes:
@@ -115,12 +90,10 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
     repost = _video((288, 216), fps=8)  # re-encoded, resized, re-timed by another account
     known_picture = jpeg(generated_scene(9001))
     receiver = Receiver().start()
-    Platform.media = {"vid-1": video}
-    Platform.visible = {"vid-1", "vid-9"}
     with (
         sandbox() as ncmec,
         smtp_server() as (inbox, smtp_port),
-        http_server(Platform) as platform,
+        platform_server(media={"vid-1": video}, visible={"vid-1", "vid-9"}) as (platform, port),
     ):
         settings = ncmec_settings(
             settings,
@@ -130,9 +103,9 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             evidence_key=SecretStr(base64.b64encode(secrets.token_bytes(32)).decode()),
             smtp_host="127.0.0.1",
             smtp_port=smtp_port,
-            platform_media_url=f"http://127.0.0.1:{platform.server_port}/media/{{content_id}}",
+            platform_media_url=f"http://127.0.0.1:{port}/media/{{content_id}}",
             platform_media_allowed_hosts=["127.0.0.1"],
-            platform_content_status_url=f"http://127.0.0.1:{platform.server_port}/status/{{content_id}}",
+            platform_content_status_url=f"http://127.0.0.1:{port}/status/{{content_id}}",
         )
         key = make_api_key("scan", "banks")
         with TestClient(create_app(settings)) as client:
@@ -273,7 +246,7 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             assert package["package_id"]
 
             # The platform took the post down but missed the re-post: Takedown notices.
-            Platform.visible = {"vid-9"}
+            platform.visible = {"vid-9"}
             clock.advance(timedelta(minutes=16))
             checked = check_due_removals(settings)
             assert (checked.verified, checked.still_up) == (1, 1)

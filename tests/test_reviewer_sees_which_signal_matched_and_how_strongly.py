@@ -13,6 +13,7 @@ from PIL import Image
 from tests.media import jpeg, slideshow, stand_in
 from tests.region_support import bank_region_hashes
 from tests.review_support import console, make_user
+from tests.video_support import bank_video
 
 
 def _letterboxed(image: Image.Image) -> Image.Image:
@@ -60,20 +61,7 @@ def test_reviewer_sees_which_signal_matched_and_how_strongly(client, app, settin
 
 def test_video_match_shows_the_shares_of_frames(client, app, settings, auth_header):
     original = slideshow([stand_in("chelsea"), stand_in("rocket")], seconds_each=2.0, fps=10)
-    hashed = client.post(
-        "/v1/hash", files={"file": ("v.mp4", original)}, headers=auth_header("scan")
-    ).json()
-    vpdq = next(s["value"] for s in hashed["signals"] if s["type"] == "vpdq")
-    banks = auth_header("banks")
-    client.post(
-        "/v1/banks", json={"name": "videos", "category": "csam", "action": "review"}, headers=banks
-    )
-    added = client.post(
-        "/v1/banks/videos/entries",
-        json={"entries": [{"signal_type": "vpdq", "value": vpdq}]},
-        headers=banks,
-    )
-    assert added.status_code == 200, added.text
+    bank_video(client, auth_header("scan", "banks"), original, action="review")
     copy = slideshow([stand_in("chelsea"), stand_in("rocket")], seconds_each=2.0, fps=8)
     case_id = _report_with(client, copy, "copy.mp4")
     make_user(settings, "rev", "child_safety_reviewer")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,27 +20,11 @@ from takedown.ncmec.scheduled import file_due_reports
 from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
 from tests.media import generated_scene, jpeg
 from tests.ncmec_factories import ncmec_settings, sandbox
-from tests.reports_support import http_server
+from tests.reports_support import platform_server
 from tests.review_support import make_user, staff_headers
 
 KNOWN = jpeg(generated_scene(9393))
 OTHER_KNOWN = jpeg(generated_scene(9494))
-
-
-class QuarantinedMedia(BaseHTTPRequestHandler):
-    """The platform keeps blocked uploads for Takedown (and the law), served by content id."""
-
-    media: dict[str, bytes] = {}
-
-    def do_GET(self) -> None:
-        data = type(self).media.get(self.path.rsplit("/", 1)[-1], b"")
-        self.send_response(200 if data else 404)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _bank(client, headers, name: str, category: str, picture: bytes) -> None:  # type: ignore[no-untyped-def]
@@ -63,12 +46,12 @@ def _bank(client, headers, name: str, category: str, picture: bytes) -> None:  #
 
 @pytest.mark.usefixtures("moving_clock")
 def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
-    QuarantinedMedia.media = {"up-1": KNOWN}
-    with sandbox() as ncmec, http_server(QuarantinedMedia) as platform:
+    # The platform keeps blocked uploads for Takedown (and the law), served by content id.
+    with sandbox() as ncmec, platform_server(media={"up-1": KNOWN}) as (_, port):
         settings = ncmec_settings(
             settings,
             ncmec,
-            platform_media_url=f"http://127.0.0.1:{platform.server_port}/q/{{content_id}}",
+            platform_media_url=f"http://127.0.0.1:{port}/media/{{content_id}}",
             platform_media_allowed_hosts=["127.0.0.1"],
         )
         key = make_api_key("scan", "banks")

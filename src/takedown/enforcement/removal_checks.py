@@ -67,16 +67,16 @@ def check_due_removals(settings: Settings) -> RemovalCheckRun:
         return run
     for copy_id, content_id in _claim_due(settings):
         try:
-            visible = content_is_visible(settings, content_id)
+            visible: bool | None = content_is_visible(settings, content_id)
+            error = ""
         except TakedownError as exc:
-            _record_unknown(settings, copy_id, exc.detail)
+            visible, error = None, exc.detail
+        _record(settings, copy_id, visible, error)
+        if visible is None:
             run.unknown += 1
-            continue
-        if visible:
-            _record_still_up(settings, copy_id)
+        elif visible:
             run.still_up += 1
         else:
-            _record_gone(settings, copy_id)
             run.verified += 1
     return run
 
@@ -107,84 +107,77 @@ def _claim_due(settings: Settings) -> list[tuple[int, str]]:
     return claimed
 
 
-def _record_gone(settings: Settings, copy_id: int) -> None:
+def _record(settings: Settings, copy_id: int, visible: bool | None, error: str = "") -> None:
+    """Store one check's answer (`visible` None: not known, asked again after the first wait)."""
     now = clock.now()
     with session_scope(settings.resolved_database_url) as db_session:
         item = db_session.get(CaseCopy, copy_id)
         if item is None or item.restored_at is not None:
             return
-        item.removal_verified_at = now
         item.last_removal_check_at = now
-        item.next_removal_check_at = None
-        item.removal_check_error = None
-        record(
-            db_session=db_session,
-            actor=ACTOR,
-            action="content.removal_verified",
-            subject=item.case_id,
-            details={
-                "content_id": item.content_id,
-                "minutes_after_order": round((now - item.removed_at).total_seconds() / 60, 1),
-                "checks_still_up_before": item.still_up_checks,
-            },
-        )
-    REMOVAL_CHECKS.labels("gone").inc()
+        item.removal_check_error = error[:2000] or None
+        if visible is None:
+            item.next_removal_check_at = now + timedelta(minutes=settings.removal_check_minutes)
+            result = "unknown"
+        elif visible:
+            _still_up(db_session, settings, item, now)
+            result = "still_up"
+        else:
+            _gone(db_session, item, now)
+            result = "gone"
+    REMOVAL_CHECKS.labels(result).inc()
 
 
-def _record_still_up(settings: Settings, copy_id: int) -> None:
+def _gone(db_session: Any, item: CaseCopy, now: datetime) -> None:
+    item.removal_verified_at = now
+    item.next_removal_check_at = None
+    record(
+        db_session=db_session,
+        actor=ACTOR,
+        action="content.removal_verified",
+        subject=item.case_id,
+        details={
+            "content_id": item.content_id,
+            "minutes_after_order": round((now - item.removed_at).total_seconds() / 60, 1),
+            "checks_still_up_before": item.still_up_checks,
+        },
+    )
+
+
+def _still_up(db_session: Any, settings: Settings, item: CaseCopy, now: datetime) -> None:
     from takedown.notify.service import queue_oncall
 
-    now = clock.now()
-    with session_scope(settings.resolved_database_url) as db_session:
-        item = db_session.get(CaseCopy, copy_id)
-        if item is None or item.restored_at is not None:
-            return
-        item.still_up_checks += 1
-        item.last_removal_check_at = now
-        item.removal_check_error = None
-        item.next_removal_check_at = now + _wait_after(settings, item.still_up_checks)
-        minutes = round((now - item.removed_at).total_seconds() / 60, 1)
-        details = {
-            "content_id": item.content_id,
-            "account_id": item.account_id,
-            "minutes_after_order": minutes,
-            "checks_still_up": item.still_up_checks,
-        }
-        record(
+    item.still_up_checks += 1
+    item.next_removal_check_at = now + _wait_after(settings, item.still_up_checks)
+    minutes = round((now - item.removed_at).total_seconds() / 60, 1)
+    details = {
+        "content_id": item.content_id,
+        "account_id": item.account_id,
+        "minutes_after_order": minutes,
+        "checks_still_up": item.still_up_checks,
+    }
+    record(
+        db_session=db_session,
+        actor=ACTOR,
+        action="content.still_up",
+        subject=item.case_id,
+        details=details,
+    )
+    case = db_session.get(Case, item.case_id)
+    if case is not None:
+        queue_oncall(
             db_session=db_session,
-            actor=ACTOR,
-            action="content.still_up",
-            subject=item.case_id,
+            settings=settings,
+            kind="content.still_up",
+            case=case,
+            summary=(
+                f"{item.content_id} is still visible {minutes:g} min after the removal order "
+                f"of case {case.id}"
+            ),
             details=details,
+            dedupe_key=f"still-up:{item.id}:{item.still_up_checks}",
         )
-        case = db_session.get(Case, item.case_id)
-        if case is not None:
-            queue_oncall(
-                db_session=db_session,
-                settings=settings,
-                kind="content.still_up",
-                case=case,
-                summary=(
-                    f"{item.content_id} is still visible {minutes:g} min after the removal order "
-                    f"of case {case.id}"
-                ),
-                details=details,
-                dedupe_key=f"still-up:{item.id}:{item.still_up_checks}",
-            )
-    REMOVAL_CHECKS.labels("still_up").inc()
-    log.warning("content %s still visible after its removal order", copy_id)
-
-
-def _record_unknown(settings: Settings, copy_id: int, error: str) -> None:
-    now = clock.now()
-    with session_scope(settings.resolved_database_url) as db_session:
-        item = db_session.get(CaseCopy, copy_id)
-        if item is None:
-            return
-        item.last_removal_check_at = now
-        item.removal_check_error = error[:2000]
-        item.next_removal_check_at = now + timedelta(minutes=settings.removal_check_minutes)
-    REMOVAL_CHECKS.labels("unknown").inc()
+    log.warning("%s still visible %g min after its removal order", item.content_id, minutes)
 
 
 def _wait_after(settings: Settings, still_up_checks: int) -> timedelta:
