@@ -21,7 +21,7 @@ from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_c
 from tests.media import generated_scene, jpeg
 from tests.ncmec_factories import ncmec_settings, sandbox
 from tests.reports_support import platform_server
-from tests.review_support import make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers
 
 KNOWN = jpeg(generated_scene(9393))
 OTHER_KNOWN = jpeg(generated_scene(9494))
@@ -81,6 +81,9 @@ def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
             (report,) = case["reports"]
             assert report["channel"] == "hash_match"
             assert "bank industry entry" in report["explanation"]
+
+            page = console(app, "csr").get(f"/console/cases/{case['case_id']}").text
+            assert "found by Takedown: blocked at upload" in page and "anonymous" not in page
 
             assert fetch_pending_media(settings, app.state.index) == 1
             decided = client.post(
