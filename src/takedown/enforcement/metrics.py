@@ -28,3 +28,7 @@ REMOVAL_CHECKS = Counter(
     "Checks whether a removed item is really down, by result (gone, still_up, unknown).",
     ["result"],
 )
+STILL_UP = Gauge(
+    "takedown_removed_items_still_up",
+    "Items seen still visible after their removal order and not yet verified down (alert if > 0).",
+)

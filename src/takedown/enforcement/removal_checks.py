@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.models import Case
-from takedown.enforcement.metrics import REMOVAL_CHECKS
+from takedown.enforcement.metrics import REMOVAL_CHECKS, STILL_UP
 from takedown.enforcement.models import CaseCopy
 from takedown.errors import TakedownError
 from takedown.jobs.runner import PeriodicJob
@@ -78,7 +78,22 @@ def check_due_removals(settings: Settings) -> RemovalCheckRun:
             run.still_up += 1
         else:
             run.verified += 1
+    _refresh_still_up_gauge(settings)
     return run
+
+
+def _refresh_still_up_gauge(settings: Settings) -> None:
+    """Items seen still visible after their removal order and not yet verified down: what an
+    alert rule on /metrics watches (it should be 0)."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        count = db_session.scalar(
+            select(func.count()).where(
+                CaseCopy.still_up_checks > 0,
+                CaseCopy.removal_verified_at.is_(None),
+                CaseCopy.restored_at.is_(None),
+            )
+        )
+    STILL_UP.set(count or 0)
 
 
 def _claim_due(settings: Settings) -> list[tuple[int, str]]:
