@@ -1,5 +1,6 @@
-"""Timed work on cases: escalation at 50 % / 90 % of the deadline and at breach, and fetching
-reported media from the platform. Both are safe in several processes at once."""
+"""Timed work on cases: escalation at 50 % / 90 % of the deadline and at breach (which also
+refreshes the case gauges on /metrics), and fetching reported media from the platform. Both are
+safe in several processes at once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import CursorResult, select, update
 
 from takedown import clock
 from takedown.audit.service import record
+from takedown.cases.metrics import refresh_case_gauges
 from takedown.cases.models import OPEN_STATUSES, Case
 from takedown.cases.service import escalation_level_at, escalation_time
 from takedown.jobs.runner import PeriodicJob
@@ -79,6 +81,7 @@ def escalate_due_cases(settings: Settings) -> int:
                 dedupe_key=f"escalation:{case.id}:{level}:{case.deadline_at.isoformat()}",
             )
             escalated += 1
+    refresh_case_gauges(settings)
     return escalated
 
 
