@@ -143,8 +143,8 @@ def server_env(database_url: str, data_dir: Any, port: int) -> dict[str, str]:
     }
 
 
-def run_server(env: dict[str, str], log_path: Any) -> Any:
-    """Start `takedown serve` and wait until /readyz answers; returns the Popen."""
+def run_server(env: dict[str, str], log_path: Any, *options: str) -> Any:
+    """Start `takedown serve [options]` and wait until /readyz answers; returns the Popen."""
     import subprocess
     import sys
     import time
@@ -154,7 +154,7 @@ def run_server(env: dict[str, str], log_path: Any) -> Any:
     base = env["TAKEDOWN_PUBLIC_BASE_URL"]
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process by stop_server
     process = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli.main", "serve"],
+        [sys.executable, "-m", "takedown.cli.main", "serve", *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy import text
 
 from takedown.store.db import engine_for
@@ -34,4 +36,10 @@ def readyz(request: Request, response: Response) -> dict[str, object]:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics() -> Response:
+    """This process's metrics; with several server processes (PROMETHEUS_MULTIPROC_DIR, set by
+    `takedown serve --workers N`), those of them all (takedown/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from takedown import clock
 from takedown.cases.models import OPEN_STATUSES, Case, CaseStatus, Priority
+from takedown.metrics import database_gauge
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
-CASES_OPEN = Gauge(
+CASES_OPEN = database_gauge(
     "takedown_cases_open", "Open cases (not yet decided), by priority.", ["priority"]
 )
-CASES_OVERDUE = Gauge(
+CASES_OVERDUE = database_gauge(
     "takedown_cases_overdue", "Open cases past their deadline, by priority.", ["priority"]
 )
-OLDEST_OPEN = Gauge(
+OLDEST_OPEN = database_gauge(
     "takedown_case_oldest_open_seconds",
     "Age of the oldest open case (since it was opened), by priority; 0 when none is open.",
     ["priority"],
 )
-DECIDED_LAST_DAY = Gauge(
+DECIDED_LAST_DAY = database_gauge(
     "takedown_cases_decided_last_day",
     "Cases decided in the last 24 hours, by priority and whether within their deadline.",
     ["priority", "on_time"],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -26,6 +28,18 @@ def listen_on(host: str | None, port: int | None) -> None:
         get_settings.cache_clear()
 
 
+def share_metrics(directory: Path) -> None:
+    """Several server processes: prometheus_client's multiprocess mode, so /metrics sums the
+    counters of them all whichever process answers (takedown/metrics.py). The directory is
+    emptied at start (files of processes before a restart would count twice); an operator's own
+    PROMETHEUS_MULTIPROC_DIR is kept."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
 def serve(
     host: str = typer.Option(None, help="Address to listen on (default TAKEDOWN_HOST)."),
     port: int = typer.Option(None, help="Port (default TAKEDOWN_PORT)."),
@@ -37,6 +51,8 @@ def serve(
     host, port = settings.host, settings.port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    if workers > 1:
+        share_metrics(settings.data_dir / "prometheus-multiproc")
     console.print(f"[green]Takedown[/green] listening on http://{host}:{port}  (docs: /docs)")
     console.print(f"database: {settings.resolved_database_url}")
     uvicorn.run(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter
 
-OUTBOX_EVENTS = Gauge(
+from takedown.metrics import database_gauge
+
+OUTBOX_EVENTS = database_gauge(
     "takedown_webhook_outbox_events",
     "Platform webhook events in the outbox, by status (refreshed by the delivery job).",
     ["status"],
@@ -14,7 +16,7 @@ DELIVERY_ATTEMPTS = Counter(
     "Webhook delivery attempts by result (delivered, retry, failed).",
     ["result"],
 )
-COPY_SEARCHES = Gauge(
+COPY_SEARCHES = database_gauge(
     "takedown_copy_searches",
     "Every-copy ledger searches by status (pending, done, cancelled; refreshed by the job).",
     ["status"],
@@ -28,7 +30,7 @@ REMOVAL_CHECKS = Counter(
     "Checks whether a removed item is really down, by result (gone, still_up, unknown).",
     ["result"],
 )
-STILL_UP = Gauge(
+STILL_UP = database_gauge(
     "takedown_removed_items_still_up",
     "Items seen still visible after their removal order and not yet verified down (alert if > 0).",
 )
