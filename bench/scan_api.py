@@ -74,8 +74,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(url: str, bank_size: int) -> str:
-    upgrade(url)
+def prepare(url: str, bank_size: int, *, migrate: bool = True) -> str:
+    """A scan key and a bank of `bank_size` random PDQ hashes (`migrate=False`: the database was
+    migrated already, by the code under test)."""
+    if migrate:
+        upgrade(url)
     with session_scope(url) as db_session:
         _, key = create_api_key(db_session=db_session, name="bench", scopes=["scan"])
         bank = banks.create_bank(

@@ -1,5 +1,5 @@
 """POST /v1/scan end to end, A/B: `takedown serve` from a git revision against the working tree,
-started in turn on one database, round after round.
+started in turn, round after round, each on a database migrated by its own code.
 
     .venv/bin/python bench/scan_server_ab.py --rev 5c9882a~2 [--rounds 3] [--requests 100]
         [--bank-size 100000]
@@ -48,12 +48,30 @@ def main() -> None:
         )
         try:
             trees = {"working tree": ROOT / "src", f"{args.rev}": baseline / "src"}
-            url = f"sqlite:///{Path(tmp) / 'takedown.db'}"
-            key = scan_api.prepare(url, args.bank_size)
-            settings = Settings(data_dir=Path(tmp), database_url=url)
+            # A database per tree, migrated by that tree's own code (a revision cannot start on
+            # a schema newer than it knows), each with the same key-and-bank setup.
+            urls = {
+                name: f"sqlite:///{Path(tmp) / f'takedown-{n}.db'}" for n, name in enumerate(trees)
+            }
+            keys = {}
+            for name, source in trees.items():
+                subprocess.run(
+                    [sys.executable, "-m", "takedown.cli.main", "db", "upgrade"],
+                    env={
+                        **os.environ,
+                        "PYTHONPATH": str(source),
+                        "TAKEDOWN_DATABASE_URL": urls[name],
+                        "TAKEDOWN_DATA_DIR": tmp,
+                    },
+                    check=True,
+                    capture_output=True,
+                )
+                keys[name] = scan_api.prepare(urls[name], args.bank_size, migrate=False)
             results: dict[str, dict[int, list[str]]] = {name: {1: [], 2: []} for name in trees}
             for _ in range(args.rounds):
                 for name, source in trees.items():
+                    url, key = urls[name], keys[name]
+                    settings = Settings(data_dir=Path(tmp), database_url=url)
                     env = {
                         **os.environ,
                         "PYTHONPATH": str(source),

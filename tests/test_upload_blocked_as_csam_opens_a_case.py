@@ -126,3 +126,21 @@ def test_switched_off_nothing_is_opened(client, settings, make_api_key, cli, tmp
         sources = {row["source"]: row["cases"] for row in csv.DictReader(handle)}
     assert summary["reports"] == "0" and summary["cases_opened"] == "1"
     assert sources == {"own initiative (hash match)": "1"}
+
+
+def test_the_cursor_never_passes_a_row_it_has_not_taken(client, settings, make_api_key):
+    """Two scans whose match events commit out of time order (the later id has the earlier
+    time, as concurrent scans can): the job waits until both have settled, then takes both."""
+    from datetime import UTC, datetime
+
+    key = make_api_key("scan", "banks")
+    _bank(client, {"Authorization": f"Bearer {key}"}, "industry", "csam", KNOWN)
+    start = datetime.now(UTC)
+    with clock.frozen_at(start):
+        assert scan(client, key, KNOWN, "up-late", "acct-1")["verdict"] == "block"  # lower id
+    with clock.frozen_at(start - timedelta(seconds=5)):
+        assert scan(client, key, KNOWN, "up-early", "acct-2")["verdict"] == "block"
+    with clock.frozen_at(start + timedelta(seconds=8)):  # the earlier one settled, not the other
+        assert open_cases_for_blocked_uploads(settings) == 0
+    with clock.frozen_at(start + timedelta(seconds=11)):
+        assert open_cases_for_blocked_uploads(settings) == 2

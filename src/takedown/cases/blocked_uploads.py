@@ -43,9 +43,10 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
     try:
         with session_scope(settings.resolved_database_url) as db_session:
             cursor = _locked_cursor(db_session)
-            events = db_session.execute(
+            rows = db_session.execute(
                 select(
                     MatchEvent.id,
+                    MatchEvent.matched_at,
                     MatchEvent.content_item_id,
                     Bank.name,
                     MatchEvent.entry_id,
@@ -55,17 +56,23 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                 .join(Bank, Bank.id == MatchEvent.bank_id)
                 .where(
                     MatchEvent.id > cursor.position,
-                    MatchEvent.matched_at <= clock.now() - SETTLE,
                     MatchEvent.action == "block",
                     Bank.category == "csam",
                 )
                 .order_by(MatchEvent.id)
                 .limit(BATCH)
             ).all()
+            # Up to the first row not yet settled: the cursor never passes a row it has not taken.
+            settled_before = clock.now() - SETTLE
+            events = []
+            for row in rows:
+                if row.matched_at > settled_before:
+                    break
+                events.append(row)
             if not events:
                 return 0
             matches: dict[int, list[str]] = {}
-            for _, item_id, bank, entry_id, signal_type, distance in events:
+            for _, _, item_id, bank, entry_id, signal_type, distance in events:
                 how = f"{signal_type}" + (
                     f" at distance {distance}" if distance is not None else ""
                 )
