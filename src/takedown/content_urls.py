@@ -11,6 +11,11 @@ TRACKING_PARAMS = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "r
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def is_web_address(url: str | None) -> bool:
+    """An http or https address (what a report's location and the form's extra lines must be)."""
+    return bool(url) and str(url).strip().lower().startswith(("http://", "https://"))
+
+
 def normalise_url(url: str) -> str:
     """Lower-case scheme and host, drop default ports, `www.`, fragments, tracking parameters
     and trailing slashes, and sort the query."""

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
 from takedown.banks.models import Bank
+from takedown.content_urls import is_web_address
 from takedown.errors import TakedownError
 from takedown.jobs.models import JobCursor
 from takedown.jobs.runner import PeriodicJob
@@ -122,7 +123,7 @@ def _open_case(
             report=ReportIn(
                 category=Category.CHILD_SEXUAL_ABUSE,
                 content_id=item.content_id,
-                content_url=item.content_url if _is_web_address(item.content_url) else None,
+                content_url=item.content_url if is_web_address(item.content_url) else None,
                 account_id=item.account_id,
                 explanation=explanation[:20_000],
             ),
@@ -131,10 +132,6 @@ def _open_case(
             idempotency_key=f"blocked-upload:{item.scan_id}",
         ),
     )
-
-
-def _is_web_address(url: str | None) -> bool:
-    return bool(url) and str(url).lower().startswith(("http://", "https://"))
 
 
 def blocked_upload_job(app: Any) -> PeriodicJob:

@@ -16,6 +16,7 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
 from takedown.cases.models import Appellant, Category
 from takedown.cases.service import case_appeals, get_case
+from takedown.content_urls import is_web_address
 from takedown.errors import InvalidInput, MediaError, RateLimited, TakedownError
 from takedown.ids import new_secret_token
 from takedown.notify.service import public_status, tracking_url
@@ -146,7 +147,7 @@ def more_addresses(text: str, first: str | None) -> list[str]:
         url = line.strip()
         if not url or url == first or url in addresses:
             continue
-        if not url.lower().startswith(("http://", "https://")):
+        if not is_web_address(url):
             raise InvalidInput(
                 "an extra address is not a web address",
                 errors=[

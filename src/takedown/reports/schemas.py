@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Category
+from takedown.content_urls import is_web_address
 from takedown.reports.models import MinorSubject, ReporterRole
 
 
@@ -65,9 +66,7 @@ def rule_errors(report: ReportIn, *, has_file: bool) -> list[dict[str, Any]]:
     located = not (_blank(report.content_url) and _blank(report.content_id))
     if not located and not has_file:
         need("content_url", "Give the address (URL) of the content, its content id, or the file.")
-    if report.content_url and not report.content_url.strip().lower().startswith(
-        ("http://", "https://")
-    ):
+    if report.content_url and not is_web_address(report.content_url):
         errors.append(
             {
                 "field": "content_url",
