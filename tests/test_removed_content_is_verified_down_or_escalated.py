@@ -43,6 +43,17 @@ def auditor(settings):  # type: ignore[no-untyped-def]
     make_user(settings, "auditor", "child_safety_reviewer")
 
 
+def _checking(settings, status_url: str, **more: object):  # type: ignore[no-untyped-def]
+    """Settings with removal checks on: the platform's status endpoint on this machine."""
+    return settings.model_copy(
+        update={
+            "platform_content_status_url": status_url,
+            "platform_media_allowed_hosts": ["127.0.0.1"],
+            **more,
+        }
+    )
+
+
 def _items(client, settings, case_id):  # type: ignore[no-untyped-def]
     answer = client.get(
         f"/v1/cases/{case_id}/enforcement", headers=staff_headers(client, settings, "auditor")
@@ -60,14 +71,7 @@ def _audited(settings, case_id, action):  # type: ignore[no-untyped-def]
 @pytest.mark.usefixtures("moving_clock")
 def test_removed_content_is_verified_down_or_escalated(settings, platform_status, cli, tmp_path):
     platform, status_url = platform_status
-    settings = settings.model_copy(
-        update={
-            "platform_content_status_url": status_url,
-            "platform_media_allowed_hosts": ["127.0.0.1"],
-            "oncall_webhook_url": "http://127.0.0.1:9/oncall",
-            "removal_check_minutes": 15.0,
-        }
-    )
+    settings = _checking(settings, status_url, oncall_webhook_url="http://127.0.0.1:9/oncall")
     app = create_app(settings)
     with TestClient(app) as client:
         filed = report_with_media(
@@ -158,12 +162,7 @@ def test_without_a_status_endpoint_nothing_is_asked(client, app, settings, platf
 @pytest.mark.usefixtures("moving_clock")
 def test_a_reversed_removal_is_not_checked(settings, make_api_key, platform_status):
     platform, status_url = platform_status
-    settings = settings.model_copy(
-        update={
-            "platform_content_status_url": status_url,
-            "platform_media_allowed_hosts": ["127.0.0.1"],
-        }
-    )
+    settings = _checking(settings, status_url)
     report_key = make_api_key("report")
     with TestClient(create_app(settings)) as client:
         filed = report_with_media(
@@ -185,12 +184,7 @@ def test_a_reversed_removal_is_not_checked(settings, make_api_key, platform_stat
 
 @pytest.mark.usefixtures("moving_clock")
 def test_no_answer_is_not_counted_either_way(settings):
-    settings = settings.model_copy(
-        update={
-            "platform_content_status_url": "http://127.0.0.1:9/status/{content_id}",  # refused
-            "platform_media_allowed_hosts": ["127.0.0.1"],
-        }
-    )
+    settings = _checking(settings, "http://127.0.0.1:9/status/{content_id}")  # refused
     with TestClient(create_app(settings)) as client:
         filed = report_with_media(
             client, jpeg(generated_scene(7474)), content_id="post-q", account_id="acct-q"
