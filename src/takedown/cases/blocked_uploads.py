@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
-from takedown.banks.models import Bank
+from takedown.banks.models import Bank, BankCategory, MatchAction
 from takedown.content_urls import is_web_address
 from takedown.errors import TakedownError
 from takedown.jobs.models import JobCursor
@@ -57,8 +57,8 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                 .join(Bank, Bank.id == MatchEvent.bank_id)
                 .where(
                     MatchEvent.id > cursor.position,
-                    MatchEvent.action == "block",
-                    Bank.category == "csam",
+                    MatchEvent.action == MatchAction.BLOCK.value,
+                    Bank.category == BankCategory.CSAM.value,
                 )
                 .order_by(MatchEvent.id)
                 .limit(BATCH)

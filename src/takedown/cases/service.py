@@ -339,6 +339,8 @@ def case_priority_facts(
 ) -> list[PriorityFacts]:
     """Each report's facts with what is known of the content: what the case's priority is from
     (`reports`: the case's reports, where the caller has them already)."""
+    from takedown.reports.models import Channel
+
     violations = uploader_has_violations(
         db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
     )
@@ -361,7 +363,7 @@ def case_priority_facts(
             bank_match=case.bank_match,
             uploader_has_violations=violations,
             repeatedly_reported=repeated,
-            blocked_at_upload=report.channel == "hash_match",
+            blocked_at_upload=report.channel == Channel.HASH_MATCH,
         )
         for report in reports
     ]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
-from takedown.reports.models import Report
+from takedown.reports.models import Channel, Report
 from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
 from takedown.transparency.models import StatementRecord
@@ -107,7 +107,7 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
     """Who sent a notice, as counted: only designated trusted flaggers (their key holds the
     `trusted_flagger` scope) count as trusted flaggers (DSA Art 15(1)(b)); the claim alone is
     counted apart."""
-    if channel == "hash_match":
+    if channel == Channel.HASH_MATCH:
         return "own initiative (hash match)"  # Takedown's case for a blocked upload: no notice
     if designated:
         return "trusted_flagger"
@@ -125,7 +125,7 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
     for category, role, designated, channel in db_session.execute(
         select(Report.category, Report.reporter_role, Report.trusted_flagger, Report.channel).where(
             within(Report.received_at),
-            Report.channel != "hash_match",  # notices only
+            Report.channel != Channel.HASH_MATCH.value,  # notices only
         )
     ):
         figures.reports_by_category[category] += 1
