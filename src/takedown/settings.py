@@ -151,6 +151,17 @@ class Settings(BaseSettings):
     ncmec_retry_base_seconds: float = 60.0  # exponential backoff: base * 2^(attempt-1) ...
     ncmec_retry_max_seconds: float = 3600.0  # ... capped here
 
+    # --- hash exchanges a bank can follow (docs/exchanges.md) --------------------------------
+    ncmec_hash_api_username: str = ""  # NCMEC hash sharing API user (not the CyberTipline one)
+    ncmec_hash_api_password: SecretStr = SecretStr("")  # its password
+    ncmec_hash_api_url: str = ""  # empty: the address of the bank's named NCMEC environment
+    stopncii_fetch_key: SecretStr = SecretStr("")  # StopNCII FetchHashes function key
+    stopncii_subscription_key: SecretStr = SecretStr("")  # StopNCII subscription key
+    stopncii_url: str = ""  # empty: https://api.stopncii.org/v1
+    # A background sync stops after this long and resumes from its checkpoint on the next run,
+    # so a first fetch of millions of hashes never holds up the other background jobs.
+    exchange_sync_seconds: float = 20.0
+
     # --- EU DSA transparency database ------------------------------------------------------
     dsa_database_url: str = ""  # EU DSA Transparency Database batch endpoint
     dsa_database_token: SecretStr = SecretStr("")  # its bearer token

@@ -53,6 +53,10 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(scan_views.router)
     app.include_router(banks_views.router)
+
+    from takedown.exchanges import views as exchange_views
+
+    app.include_router(exchange_views.router)  # /v1/banks/{name}/exchange
     app.include_router(health.router)
 
     from takedown.signals import views as signals_views

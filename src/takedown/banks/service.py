@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select, text
+from sqlalchemy import Row, bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -452,6 +452,53 @@ def set_entry_enabled(
         details={"entry_id": entry.id, "signal_type": entry.signal_type},
     )
     return entry
+
+
+def set_entries_enabled(
+    *,
+    db_session: Session,
+    bank_id: int,
+    pairs: Iterable[tuple[str, str]],
+    enabled: bool,
+    added_by: str | None = None,
+) -> int:
+    """Enable or disable a bank's entries by (signal type, value digest), in bulk (an exchange
+    sync; the caller audits the batch). Only entries `added_by` that source when given. Returns
+    how many changed; each change is logged for the serving processes."""
+    by_type: dict[str, list[str]] = {}
+    for signal_type, digest in pairs:
+        by_type.setdefault(signal_type, []).append(digest)
+    changed: list[int] = []
+    for signal_type, digests in by_type.items():
+        for start in range(0, len(digests), 500):
+            query = select(BankEntry.id).where(
+                BankEntry.bank_id == bank_id,
+                BankEntry.signal_type == signal_type,
+                BankEntry.value_digest.in_(digests[start : start + 500]),
+                BankEntry.enabled.is_(not enabled),
+            )
+            if added_by is not None:
+                query = query.where(BankEntry.added_by == added_by)
+            changed.extend(db_session.scalars(query))
+    if not changed:
+        return 0
+    now = clock.now()
+    for start in range(0, len(changed), 500):
+        ids = changed[start : start + 500]
+        db_session.execute(
+            update(BankEntry).where(BankEntry.id.in_(ids)).values(enabled=enabled, updated_at=now)
+        )
+    db_session.add_all(
+        IndexChange(
+            entry_id=entry_id,
+            bank_id=bank_id,
+            op=IndexOp.ENABLE if enabled else IndexOp.DISABLE,
+            changed_at=now,
+        )
+        for entry_id in changed
+    )
+    db_session.flush()
+    return len(changed)
 
 
 def disable_entries_by_value(

@@ -40,6 +40,10 @@ from takedown.cli import report as report_cli  # noqa: E402
 
 app.add_typer(report_cli.app, name="report")  # transparency report, DSA statement batches
 
+from takedown.exchanges import cli as exchange_cli  # noqa: E402
+
+app.add_typer(exchange_cli.app, name="exchange")  # banks that follow hash exchanges
+
 
 if __name__ == "__main__":
     app()

@@ -73,6 +73,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs.append(filing_job())  # CyberTipline filing with retries
 
+    from takedown.exchanges.scheduled import exchange_sync_job
+
+    jobs.append(exchange_sync_job())  # banks that follow a hash exchange
+
     from takedown.cases.blocked_uploads import blocked_upload_job
     from takedown.cases.scheduled import escalation_job, platform_media_job
     from takedown.notify.scheduled import delivery_job

@@ -1,0 +1,503 @@
+"""Following an exchange: configure, fetch in resumable batches, apply adds and withdrawals.
+
+Each batch python-threatexchange yields is applied in one transaction together with the
+checkpoint after it, so a crash or a stop mid-fetch resumes where the last batch ended and no
+batch is applied twice. Added hashes become bank entries (seen by every serving process through
+the index change log); when every record holding a hash has been withdrawn (an NCMEC tombstone, a
+StopNCII case withdrawn, a line gone from a followed file), its entry is disabled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record as audit
+from takedown.banks.models import Bank, BankSource
+from takedown.banks.service import (
+    NewEntry,
+    add_entries,
+    get_bank,
+    set_entries_enabled,
+    value_digest,
+)
+from takedown.errors import Conflict, InvalidInput, NotFound
+from takedown.exchanges import apis
+from takedown.exchanges.metrics import ENTRY_CHANGES, SYNCS
+from takedown.exchanges.models import BankExchange, ExchangeSignal
+from takedown.settings import Settings
+from takedown.signals.registry import normalise_signal
+from takedown.store.db import session_scope
+
+log = logging.getLogger(__name__)
+
+CLAIM = timedelta(minutes=10)  # renewed with every batch; a crashed sync frees the bank after it
+MAX_RETRY_WAIT = timedelta(hours=1)
+KEY_CHUNK = 500
+
+Pair = tuple[str, str]  # (signal type, value digest)
+
+
+@dataclass
+class SyncOutcome:
+    records: int = 0
+    added: int = 0
+    enabled: int = 0
+    retracted: int = 0
+    batches: int = 0
+    complete: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records": self.records,
+            "added": self.added,
+            "enabled": self.enabled,
+            "retracted": self.retracted,
+        }
+
+
+@dataclass
+class _Batch:
+    records: int = 0
+    added: int = 0
+    enabled: int = 0
+    retracted: int = 0
+    keys: list[str] = field(default_factory=list)
+
+
+# --- configuration ------------------------------------------------------------------------------
+
+
+def follow(
+    *,
+    db_session: Session,
+    bank_name: str,
+    api: str,
+    config: Mapping[str, Any],
+    every_minutes: int,
+    actor: str,
+    over_http: bool = False,
+) -> BankExchange:
+    """Make a bank follow an exchange (or change how it does); the first sync runs at once."""
+    bank = get_bank(db_session=db_session, name=bank_name)
+    kind = apis.kind_of(api)
+    if over_http and not kind.over_http:
+        raise InvalidInput(
+            f"{kind.name} is set up on the host: takedown bank follow {bank_name} --exchange "
+            f"{kind.name}",
+            code="exchange_host_only",
+        )
+    if every_minutes < 1:
+        raise InvalidInput("every_minutes must be at least 1", code="invalid_input")
+    apis.collab_config(kind, bank.name, config)  # refuses unknown or ill-typed settings
+    now = clock.now()
+    exchange = db_session.get(BankExchange, bank.id)
+    if exchange is not None and exchange.api != kind.name:
+        raise Conflict(
+            f"bank {bank.name!r} follows {exchange.api}; stop following it first",
+            code="exchange_exists",
+        )
+    if exchange is None:
+        exchange = BankExchange(
+            bank_id=bank.id,
+            api=kind.name,
+            config=dict(config),
+            every_minutes=every_minutes,
+            next_sync_at=now,
+            last_error="",
+            failures=0,
+            totals={},
+            created_at=now,
+            updated_at=now,
+        )
+        db_session.add(exchange)
+    else:
+        if dict(exchange.config) != dict(config):
+            exchange.checkpoint = None  # another dataset: fetch it from the start
+        exchange.config = dict(config)
+        exchange.every_minutes = every_minutes
+        exchange.next_sync_at = now
+        exchange.updated_at = now
+    bank.source = BankSource.EXCHANGE.value
+    db_session.flush()
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="bank.exchange.follow",
+        subject=f"bank:{bank.name}",
+        details={"exchange": kind.name, "config": dict(config), "every_minutes": every_minutes},
+    )
+    return exchange
+
+
+def unfollow(*, db_session: Session, bank_name: str, actor: str) -> None:
+    """Stop following; the entries stay as they are (disable the bank to stop its matches)."""
+    bank = get_bank(db_session=db_session, name=bank_name)
+    exchange = exchange_of(db_session=db_session, bank=bank)
+    db_session.execute(delete(ExchangeSignal).where(ExchangeSignal.bank_id == bank.id))
+    db_session.delete(exchange)
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="bank.exchange.unfollow",
+        subject=f"bank:{bank.name}",
+        details={"exchange": exchange.api},
+    )
+
+
+def exchange_of(*, db_session: Session, bank: Bank) -> BankExchange:
+    exchange = db_session.get(BankExchange, bank.id)
+    if exchange is None:
+        raise NotFound(f"bank {bank.name!r} follows no exchange", code="exchange_not_found")
+    return exchange
+
+
+def request_sync(*, db_session: Session, bank_name: str) -> BankExchange:
+    """Sync at the next run of the background job (within seconds)."""
+    bank = get_bank(db_session=db_session, name=bank_name)
+    exchange = exchange_of(db_session=db_session, bank=bank)
+    exchange.next_sync_at = clock.now()
+    return exchange
+
+
+def progress_timestamp(exchange: BankExchange) -> int | None:
+    """How far the exchange's own timeline has been fetched (epoch seconds), where it says."""
+    checkpoint = apis.load_checkpoint(apis.kind_of(exchange.api), exchange.checkpoint)
+    return None if checkpoint is None else checkpoint.get_progress_timestamp()
+
+
+def record_count(*, db_session: Session, bank_id: int) -> int:
+    return int(
+        db_session.scalar(
+            select(func.count(func.distinct(ExchangeSignal.record_key))).where(
+                ExchangeSignal.bank_id == bank_id
+            )
+        )
+        or 0
+    )
+
+
+# --- syncing ------------------------------------------------------------------------------------
+
+
+def sync(
+    settings: Settings,
+    bank_name: str,
+    *,
+    budget_seconds: float | None = None,
+    on_batch: Callable[[SyncOutcome], None] | None = None,
+    actor: str = "system",
+) -> SyncOutcome:
+    """Fetch from the bank's exchange and apply it. With `budget_seconds`, stop after the batch
+    that passes it (the next run resumes from the checkpoint). Errors are recorded on the bank's
+    exchange (`last_error`, retried with backoff) and raised."""
+    url = settings.resolved_database_url
+    with session_scope(url) as db_session:
+        bank = get_bank(db_session=db_session, name=bank_name)
+        exchange = exchange_of(db_session=db_session, bank=bank)
+        if not _claim(db_session, bank.id):
+            raise Conflict(f"a sync of bank {bank.name!r} is running", code="sync_running")
+        bank_id, bank_label = bank.id, bank.name
+        kind = apis.kind_of(exchange.api)
+        config = dict(exchange.config)
+        stored_checkpoint = exchange.checkpoint
+    outcome = SyncOutcome()
+    try:
+        collab = apis.collab_config(kind, bank_label, config)
+        checkpoint = apis.load_checkpoint(kind, stored_checkpoint)
+        # A snapshot exchange lists everything each time; a stale checkpoint starts over. Either
+        # way, whatever the full fetch did not list has been withdrawn.
+        full = kind.snapshot or (checkpoint is not None and checkpoint.is_stale())
+        seen: set[str] = set()
+        started = time.monotonic()
+        exchange_api = kind.connect(collab, settings)
+        deltas = exchange_api.fetch_iter(apis.SUPPORTED_SIGNAL_TYPES, None if full else checkpoint)
+        for delta in deltas:
+            with session_scope(url) as db_session:
+                batch = _apply(db_session, bank_id, kind, collab, delta.updates)
+                saved = None if kind.snapshot else apis.dump_checkpoint(delta.checkpoint)
+                _save_progress(db_session, bank_id, saved, batch)
+            if full:
+                seen.update(batch.keys)
+            _add(outcome, batch)
+            if on_batch is not None:
+                on_batch(outcome)
+            over_budget = budget_seconds is not None and time.monotonic() - started > budget_seconds
+            if over_budget and not full:
+                break
+        else:
+            outcome.complete = True
+        if full and outcome.complete:
+            _add(outcome, _withdraw_unlisted(url, bank_id, kind, collab, seen))
+    except Exception as exc:
+        _record_failure(url, bank_id, kind.name, exc, actor)
+        SYNCS.labels(kind.name, "failed").inc()
+        raise
+    _record_success(url, bank_id, outcome, actor)
+    SYNCS.labels(kind.name, "complete" if outcome.complete else "partial").inc()
+    for change in ("added", "enabled", "retracted"):
+        ENTRY_CHANGES.labels(kind.name, change).inc(getattr(outcome, change))
+    return outcome
+
+
+def due_banks(settings: Settings) -> list[str]:
+    """Banks whose exchange is due and not being synced (enabled banks only)."""
+    now = clock.now()
+    with session_scope(settings.resolved_database_url) as db_session:
+        return list(
+            db_session.scalars(
+                select(Bank.name)
+                .join(BankExchange, BankExchange.bank_id == Bank.id)
+                .where(
+                    Bank.enabled.is_(True),
+                    BankExchange.next_sync_at <= now,
+                    or_(BankExchange.claimed_until.is_(None), BankExchange.claimed_until < now),
+                )
+                .order_by(BankExchange.next_sync_at)
+            )
+        )
+
+
+def _claim(db_session: Session, bank_id: int) -> bool:
+    now = clock.now()
+    claimed = db_session.execute(
+        update(BankExchange)
+        .where(
+            BankExchange.bank_id == bank_id,
+            or_(BankExchange.claimed_until.is_(None), BankExchange.claimed_until < now),
+        )
+        .values(claimed_until=now + CLAIM)
+    )
+    return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _save_progress(
+    db_session: Session, bank_id: int, checkpoint: dict[str, Any] | None, batch: _Batch
+) -> None:
+    exchange = db_session.get(BankExchange, bank_id)
+    assert exchange is not None
+    exchange.checkpoint = checkpoint
+    exchange.claimed_until = clock.now() + CLAIM
+    _add_totals(db_session, bank_id, batch)
+
+
+def _add_totals(db_session: Session, bank_id: int, batch: _Batch) -> None:
+    exchange = db_session.get(BankExchange, bank_id)
+    assert exchange is not None
+    totals = dict(exchange.totals)
+    for name in ("records", "added", "enabled", "retracted"):
+        totals[name] = int(totals.get(name, 0)) + getattr(batch, name)
+    exchange.totals = totals
+
+
+def _record_success(url: str, bank_id: int, outcome: SyncOutcome, actor: str) -> None:
+    with session_scope(url) as db_session:
+        exchange = db_session.get(BankExchange, bank_id)
+        bank = db_session.get(Bank, bank_id)
+        if exchange is None or bank is None:
+            return  # unfollowed meanwhile
+        now = clock.now()
+        exchange.claimed_until = None
+        exchange.last_error = ""
+        exchange.failures = 0
+        exchange.updated_at = now
+        if outcome.complete:
+            exchange.last_synced_at = now
+            exchange.next_sync_at = now + timedelta(minutes=exchange.every_minutes)
+        else:
+            exchange.next_sync_at = now  # more to fetch: carry on at the next run
+        if outcome.batches:
+            audit(
+                db_session=db_session,
+                actor=actor,
+                action="bank.exchange.sync",
+                subject=f"bank:{bank.name}",
+                details={
+                    "exchange": exchange.api,
+                    "complete": outcome.complete,
+                    **outcome.counts(),
+                },
+            )
+
+
+def _record_failure(url: str, bank_id: int, api: str, exc: Exception, actor: str) -> None:
+    log.warning("exchange sync of bank %s (%s) failed: %s", bank_id, api, exc)
+    with session_scope(url) as db_session:
+        exchange = db_session.get(BankExchange, bank_id)
+        bank = db_session.get(Bank, bank_id)
+        if exchange is None or bank is None:
+            return
+        now = clock.now()
+        exchange.failures += 1
+        exchange.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        wait = min(timedelta(minutes=2 ** min(exchange.failures - 1, 10)), MAX_RETRY_WAIT)
+        exchange.next_sync_at = now + wait
+        exchange.claimed_until = None
+        exchange.updated_at = now
+        audit(
+            db_session=db_session,
+            actor=actor,
+            action="bank.exchange.sync_failed",
+            subject=f"bank:{bank.name}",
+            details={"exchange": api, "error": exchange.last_error, "failures": exchange.failures},
+        )
+
+
+def _add(outcome: SyncOutcome, batch: _Batch) -> None:
+    outcome.batches += 1
+    for name in ("records", "added", "enabled", "retracted"):
+        setattr(outcome, name, getattr(outcome, name) + getattr(batch, name))
+
+
+# --- applying a batch ---------------------------------------------------------------------------
+
+
+def record_key(key: object) -> str:
+    """An exchange's record key as stored: NCMEC's entry id, or `type value` for the exchanges
+    keyed by the hash itself."""
+    text = " ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
+    if len(text) > 255:
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+    return text
+
+
+def _apply(
+    db_session: Session,
+    bank_id: int,
+    kind: apis.ExchangeKind,
+    collab: Any,
+    updates: Mapping[Any, Any],
+) -> _Batch:
+    bank = db_session.get(Bank, bank_id)
+    assert bank is not None
+    batch = _Batch(records=len(updates))
+    wanted: dict[str, dict[Pair, NewEntry]] = {}
+    for raw_key, value in updates.items():
+        key = record_key(raw_key)
+        batch.keys.append(key)
+        merged = None if value is None else kind.api_class.fetch_value_merge(None, value)
+        wanted[key] = {} if merged is None else _entries_of(kind, collab, raw_key, key, merged)
+    held = _held_by(db_session, bank_id, list(wanted))
+    added: dict[Pair, NewEntry] = {}
+    for key, entries in wanted.items():
+        for pair in entries.keys() - held.get(key, set()):
+            added.setdefault(pair, entries[pair])
+    # Added hashes no record held before this batch: if the exchange had withdrawn their entries,
+    # they come back (an entry disabled by a person while a record held it stays disabled).
+    returning = set(added) - _still_held(db_session, bank_id, added)
+    removed: set[Pair] = set()
+    for key, entries in wanted.items():
+        before = held.get(key, set())
+        for pair in before - entries.keys():
+            removed.add(pair)
+            db_session.execute(
+                delete(ExchangeSignal).where(
+                    ExchangeSignal.bank_id == bank_id,
+                    ExchangeSignal.record_key == key,
+                    ExchangeSignal.signal_type == pair[0],
+                    ExchangeSignal.value_digest == pair[1],
+                )
+            )
+        db_session.add_all(
+            ExchangeSignal(bank_id=bank_id, record_key=key, signal_type=t, value_digest=d)
+            for t, d in entries.keys() - before
+        )
+    db_session.flush()
+    added_by = f"exchange:{kind.name}"
+    result = add_entries(
+        db_session=db_session,
+        bank=bank,
+        entries=list(added.values()),
+        added_by=added_by,
+        normalised=True,
+    )
+    batch.added = result.added
+    batch.enabled = set_entries_enabled(
+        db_session=db_session, bank_id=bank_id, pairs=returning, enabled=True, added_by=added_by
+    )
+    # Only what the exchange itself added is withdrawn with it, never a hash a person banked.
+    orphaned = removed - _still_held(db_session, bank_id, removed)
+    batch.retracted = set_entries_enabled(
+        db_session=db_session, bank_id=bank_id, pairs=orphaned, enabled=False, added_by=added_by
+    )
+    return batch
+
+
+def _entries_of(
+    kind: apis.ExchangeKind, collab: Any, raw_key: object, key: str, record: Any
+) -> dict[Pair, NewEntry]:
+    converted = kind.api_class.naive_convert_to_signal_type(
+        apis.SUPPORTED_SIGNAL_TYPES, collab, {raw_key: record}
+    )
+    entries: dict[Pair, NewEntry] = {}
+    for tx_type, values in converted.items():
+        for raw_value, metadata in values.items():
+            try:
+                signal_type, value = normalise_signal(tx_type.get_name(), raw_value)
+            except InvalidInput:
+                continue  # an exchange's malformed hash never reaches the index
+            note = f"{kind.name} {key}" + (f": {metadata}" if str(metadata) else "")
+            entries[signal_type, value_digest(value)] = NewEntry(
+                signal_type, value, f"{kind.name}:{key}"[:255], note[:1000]
+            )
+    return entries
+
+
+def _held_by(db_session: Session, bank_id: int, keys: list[str]) -> dict[str, set[Pair]]:
+    held: dict[str, set[Pair]] = {}
+    for start in range(0, len(keys), KEY_CHUNK):
+        rows = db_session.execute(
+            select(
+                ExchangeSignal.record_key, ExchangeSignal.signal_type, ExchangeSignal.value_digest
+            ).where(
+                ExchangeSignal.bank_id == bank_id,
+                ExchangeSignal.record_key.in_(keys[start : start + KEY_CHUNK]),
+            )
+        )
+        for key, signal_type, digest in rows:
+            held.setdefault(key, set()).add((signal_type, digest))
+    return held
+
+
+def _still_held(db_session: Session, bank_id: int, pairs: Iterable[Pair]) -> set[Pair]:
+    """The pairs some record holds."""
+    by_type: dict[str, list[str]] = {}
+    for signal_type, digest in pairs:
+        by_type.setdefault(signal_type, []).append(digest)
+    held: set[Pair] = set()
+    for signal_type, digests in by_type.items():
+        for start in range(0, len(digests), KEY_CHUNK):
+            query = select(ExchangeSignal.value_digest).where(
+                ExchangeSignal.bank_id == bank_id,
+                ExchangeSignal.signal_type == signal_type,
+                ExchangeSignal.value_digest.in_(digests[start : start + KEY_CHUNK]),
+            )
+            held.update((signal_type, digest) for digest in db_session.scalars(query))
+    return held
+
+
+def _withdraw_unlisted(
+    url: str, bank_id: int, kind: apis.ExchangeKind, collab: Any, listed: set[str]
+) -> _Batch:
+    """After a full fetch: every record it did not list is withdrawn."""
+    with session_scope(url) as db_session:
+        stored = set(
+            db_session.scalars(
+                select(ExchangeSignal.record_key)
+                .where(ExchangeSignal.bank_id == bank_id)
+                .distinct()
+            )
+        )
+        gone = sorted(stored - listed)
+        batch = _apply(db_session, bank_id, kind, collab, dict.fromkeys(gone))
+        _add_totals(db_session, bank_id, batch)
+        return batch

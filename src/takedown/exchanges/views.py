@@ -1,0 +1,104 @@
+"""Routes: /v1/banks/{name}/exchange (scope `banks`): follow, see, sync now, stop following."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Depends, Response
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.api.deps import DB_SESSION
+from takedown.auth.dependencies import require_scope
+from takedown.auth.models import Scope
+from takedown.auth.service import Principal
+from takedown.banks.service import get_bank
+from takedown.exchanges import service
+from takedown.exchanges.models import BankExchange
+from takedown.exchanges.schemas import ExchangeIn, ExchangeOut
+
+router = APIRouter(prefix="/v1/banks", tags=["exchanges"])
+banks_scope = require_scope(Scope.BANKS)
+
+
+def _out(db_session: Session, bank_name: str, exchange: BankExchange) -> ExchangeOut:
+    fetched = service.progress_timestamp(exchange)
+    claimed = exchange.claimed_until
+    return ExchangeOut(
+        bank=bank_name,
+        exchange=exchange.api,
+        config=exchange.config,
+        every_minutes=exchange.every_minutes,
+        last_synced_at=exchange.last_synced_at,
+        next_sync_at=exchange.next_sync_at,
+        syncing=claimed is not None and claimed > clock.now(),
+        fetched_up_to=_as_time(fetched),
+        records=service.record_count(db_session=db_session, bank_id=exchange.bank_id),
+        totals={k: int(v) for k, v in exchange.totals.items()},
+        failures=exchange.failures,
+        last_error=exchange.last_error,
+    )
+
+
+def _as_time(epoch_seconds: int | None) -> datetime | None:
+    try:
+        return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # an exchange counting in other units: shown as unknown, never a 500
+
+
+@router.put("/{name}/exchange", response_model=ExchangeOut, summary="Follow a hash exchange")
+def follow_exchange(
+    name: str,
+    body: ExchangeIn,
+    db_session: Session = DB_SESSION,
+    principal: Principal = Depends(banks_scope),
+) -> ExchangeOut:
+    """The bank takes every hash the exchange shares and lets go of the ones it withdraws; the
+    first sync starts within seconds."""
+    exchange = service.follow(
+        db_session=db_session,
+        bank_name=name,
+        api=body.exchange,
+        config=body.config,
+        every_minutes=body.every_minutes,
+        actor=f"{principal.name} ({principal.key_id})",
+        over_http=True,
+    )
+    db_session.commit()
+    return _out(db_session, name, exchange)
+
+
+@router.get(
+    "/{name}/exchange", response_model=ExchangeOut, summary="How the bank's exchange stands"
+)
+def get_exchange(
+    name: str, db_session: Session = DB_SESSION, _: Principal = Depends(banks_scope)
+) -> ExchangeOut:
+    bank = get_bank(db_session=db_session, name=name)
+    return _out(db_session, name, service.exchange_of(db_session=db_session, bank=bank))
+
+
+@router.post(
+    "/{name}/exchange/sync",
+    response_model=ExchangeOut,
+    status_code=202,
+    summary="Sync now (the background job starts it within seconds)",
+)
+def sync_exchange(
+    name: str, db_session: Session = DB_SESSION, _: Principal = Depends(banks_scope)
+) -> ExchangeOut:
+    exchange = service.request_sync(db_session=db_session, bank_name=name)
+    db_session.commit()
+    return _out(db_session, name, exchange)
+
+
+@router.delete("/{name}/exchange", status_code=204, summary="Stop following (entries stay)")
+def unfollow_exchange(
+    name: str, db_session: Session = DB_SESSION, principal: Principal = Depends(banks_scope)
+) -> Response:
+    service.unfollow(
+        db_session=db_session, bank_name=name, actor=f"{principal.name} ({principal.key_id})"
+    )
+    db_session.commit()
+    return Response(status_code=204)

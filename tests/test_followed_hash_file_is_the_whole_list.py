@@ -1,0 +1,90 @@
+"""A bank that follows a hash file on the host holds exactly the file's hashes: a line removed is
+withdrawn, a line put back returns. What people decided stays theirs: an entry a person disabled
+stays disabled while the file still lists it, and a hash a person banked is never withdrawn with
+the file. A local file is named on the host only, never over HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from takedown.banks.models import BankEntry
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+A, B, C, MANUAL = ("a" * 64, "b" * 63 + "0", "c" * 62 + "00", "d" * 61 + "000")
+
+
+def _sync(cli: Callable[..., object]) -> dict[str, int]:
+    result = cli("exchange", "sync", "partner-list", "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    return dict(json.loads(result.stdout))  # type: ignore[attr-defined]
+
+
+def _enabled(settings: Settings) -> set[str]:
+    with session_scope(settings.resolved_database_url) as db_session:
+        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
+
+
+def test_followed_hash_file_is_the_whole_list(
+    settings: Settings,
+    cli: Callable[..., object],
+    client,  # type: ignore[no-untyped-def]
+    auth_header: Callable[..., dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    banks = auth_header("banks")
+    listed = tmp_path / "partner-hashes.txt"
+    listed.write_text(f"pdq {A}\npdq {B}\npdq {C}\nnot-a-type zzz\n")
+    created = cli("bank", "create", "partner-list", "--category", "csam", "--action", "block")
+    assert created.exit_code == 0, created.output  # type: ignore[attr-defined]
+    manual = client.post(
+        "/v1/banks/partner-list/entries",
+        json={"entries": [{"signal_type": "pdq", "value": MANUAL}]},
+        headers=banks,
+    )
+    assert manual.status_code in (200, 201), manual.text
+
+    over_http = client.put(
+        "/v1/banks/partner-list/exchange",
+        json={"exchange": "local_file", "config": {"filename": str(listed)}},
+        headers=banks,
+    )
+    assert over_http.status_code == 422
+    assert over_http.json()["code"] == "exchange_host_only"
+    followed = cli(
+        "exchange", "follow", "partner-list", "--exchange", "local_file", "--set",
+        f"filename={listed}",
+    )  # fmt: skip
+    assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
+
+    assert _sync(cli) == {"records": 4, "added": 3, "enabled": 0, "retracted": 0}
+    assert _enabled(settings) == {A, B, C, MANUAL}
+
+    listed.write_text(f"pdq {A}\npdq {C}\n")  # B withdrawn
+    assert _sync(cli)["retracted"] == 1
+    assert _enabled(settings) == {A, C, MANUAL}
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        c_id = db_session.scalar(select(BankEntry.id).where(BankEntry.value == C))
+    disabled = cli("bank", "disable-entry", "partner-list", str(c_id))
+    assert disabled.exit_code == 0, disabled.output  # type: ignore[attr-defined]
+
+    listed.write_text(f"pdq {A}\npdq {B}\npdq {C}\n")  # B back; C still listed
+    again = _sync(cli)
+    assert (again["added"], again["enabled"], again["retracted"]) == (0, 1, 0)
+    assert _enabled(settings) == {A, B, MANUAL}  # C stays as the person left it
+
+    listed.write_text("")  # the whole list withdrawn: the manual hash stays
+    assert _sync(cli)["retracted"] == 2
+    assert _enabled(settings) == {MANUAL}
+
+    status = cli("exchange", "status", "--json")
+    [row] = json.loads(status.stdout)  # type: ignore[attr-defined]
+    assert (row["bank"], row["exchange"], row["records"], row["failures"]) == (
+        "partner-list", "local_file", 0, 0,
+    )  # fmt: skip
+    assert row["totals"] == {"records": 13, "added": 3, "enabled": 1, "retracted": 3}

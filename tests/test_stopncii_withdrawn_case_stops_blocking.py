@@ -1,0 +1,91 @@
+"""A bank that follows StopNCII blocks the hashes people submitted there, and a hash whose case
+was withdrawn stops blocking: withdrawn on arrival it is never banked, withdrawn later its entry
+is disabled. (python-threatexchange 1.2.17 compares the hash value with the withdrawn statuses,
+so through it alone withdrawals never arrive; Takedown reads the record's status.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from takedown.settings import Settings, get_settings
+from takedown.signals.service import hash_media
+from tests.exchange_support import StopNciiState, stop_ncii
+from tests.media import altered_copy, jpeg, stand_in
+
+
+def _pdq(data: bytes, settings: Settings) -> str:
+    signals = hash_media(data, settings=settings).signals
+    return next(s["value"] for s in signals if s["type"] == "pdq" and s["variant"] == "original")
+
+
+def _verdict(cli: Callable[..., object], path: Path) -> str:
+    result = cli("match", str(path))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    return str(json.loads(result.stdout)["verdict"])  # type: ignore[attr-defined]
+
+
+def test_stopncii_withdrawn_case_stops_blocking(
+    settings: Settings,
+    cli: Callable[..., object],
+    client,  # type: ignore[no-untyped-def]
+    auth_header: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    kept, withdrawn_later, withdrawn_at_once = (
+        stand_in("chelsea"),
+        stand_in("rocket"),
+        stand_in("coffee"),
+    )
+    state = StopNciiState()
+    state.put("ImagePDQ", _pdq(jpeg(kept), settings))
+    state.put("ImagePDQ", _pdq(jpeg(withdrawn_later), settings))
+    state.put("ImagePDQ", _pdq(jpeg(withdrawn_at_once), settings), status="Withdrawn")
+    state.put("VideoMD5", "0cc175b9c0f1b6a831c399e269772661")
+    uploads = {}
+    for name, image in (("kept", kept), ("later", withdrawn_later), ("once", withdrawn_at_once)):
+        uploads[name] = tmp_path / f"{name}.jpg"
+        uploads[name].write_bytes(altered_copy(image))
+    banks = auth_header("banks")
+    created = client.post(
+        "/v1/banks", json={"name": "stopncii", "category": "ncii", "action": "block"}, headers=banks
+    )
+    assert created.status_code == 201, created.text
+    followed = client.put(
+        "/v1/banks/stopncii/exchange", json={"exchange": "stop_ncii"}, headers=banks
+    )
+    assert followed.status_code == 200, followed.text
+
+    with stop_ncii(state) as url:
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_URL", url)
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_FETCH_KEY", state.fetch_key)
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_SUBSCRIPTION_KEY", state.subscription_key)
+        get_settings.cache_clear()
+        first = cli("exchange", "sync", "stopncii", "--json")
+        assert first.exit_code == 0, first.output  # type: ignore[attr-defined]
+        assert json.loads(first.stdout) == {  # type: ignore[attr-defined]
+            "records": 4,
+            "added": 3,
+            "enabled": 0,
+            "retracted": 0,
+        }
+        assert _verdict(cli, uploads["kept"]) == "block"
+        assert _verdict(cli, uploads["later"]) == "block"
+        assert _verdict(cli, uploads["once"]) == "allow"
+
+        state.put("ImagePDQ", _pdq(jpeg(withdrawn_later), settings), status="Withdrawn")
+        second = cli("exchange", "sync", "stopncii", "--json")
+        assert json.loads(second.stdout)["retracted"] == 1  # type: ignore[attr-defined]
+        assert _verdict(cli, uploads["kept"]) == "block"
+        assert _verdict(cli, uploads["later"]) == "allow"
+
+    bank = client.get("/v1/banks/stopncii", headers=banks).json()
+    assert (bank["entries"], bank["entries_total"]) == (2, 3)
+    status = client.get("/v1/banks/stopncii/exchange", headers=banks).json()
+    assert status["records"] == 2 and status["failures"] == 0
+    assert status["fetched_up_to"] is not None
+    assert all("startTimestamp" in path for path in state.requests)
