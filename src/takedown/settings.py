@@ -151,6 +151,10 @@ class Settings(BaseSettings):
     ncmec_retry_base_seconds: float = 60.0  # exponential backoff: base * 2^(attempt-1) ...
     ncmec_retry_max_seconds: float = 3600.0  # ... capped here
 
+    # --- lookback: uploads scanned before a hash was banked (docs/lookback.md) -----------------
+    lookback_opens_cases: bool = True  # a live upload matching a newly banked csam/ncii hash
+    lookback_days: int = 0  # how far back in the ledger to look; 0: all of it
+
     # --- hash exchanges a bank can follow (docs/exchanges.md) --------------------------------
     ncmec_hash_api_username: str = ""  # NCMEC hash sharing API user (not the CyberTipline one)
     ncmec_hash_api_password: SecretStr = SecretStr("")  # its password

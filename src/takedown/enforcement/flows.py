@@ -312,12 +312,12 @@ def _bank_signals(
 
 def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
     """The DSA source type of the notice(s) behind the case, and whether a bank match found it."""
-    from takedown.reports.models import Channel, Report
+    from takedown.reports.models import OWN_INITIATIVE, Report
 
     designated = list(
         db_session.scalars(
             select(Report.trusted_flagger).where(
-                Report.case_id == case.id, Report.channel != Channel.HASH_MATCH.value
+                Report.case_id == case.id, Report.channel.not_in(OWN_INITIATIVE)
             )
         )
     )

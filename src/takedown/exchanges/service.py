@@ -223,6 +223,8 @@ def sync(
         deltas = exchange_api.fetch_iter(apis.SUPPORTED_SIGNAL_TYPES, None if full else checkpoint)
         for delta in deltas:
             with session_scope(url) as db_session:
+                if db_session.get(BankExchange, bank_id, with_for_update=True) is None:
+                    return outcome  # unfollowed meanwhile: nothing more is applied
                 batch = _apply(db_session, bank_id, kind, collab, delta.updates)
                 saved = None if kind.snapshot else apis.dump_checkpoint(delta.checkpoint)
                 _save_progress(db_session, bank_id, saved, batch)

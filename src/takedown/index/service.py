@@ -202,12 +202,30 @@ class MatchIndex:
             self._write_snapshot_later(self._base, self._cursor.copy())
         self.ready = True
 
+    @classmethod
+    def of_entries(cls, settings: Settings, entry_ids: Sequence[int]) -> MatchIndex:
+        """An index of only these entries (those still enabled), read from the database: what an
+        upload scanned earlier would match against hashes banked since (the lookback)."""
+        index = cls(settings)
+        rows: list[Any] = []
+        with session_scope(settings.resolved_database_url) as db_session:
+            index.banks = _read_banks(db_session)
+            for start in range(0, len(entry_ids), 1000):
+                rows += db_session.execute(
+                    select(BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value)
+                    .where(
+                        BankEntry.id.in_(entry_ids[start : start + 1000]),
+                        BankEntry.enabled.is_(True),
+                    )
+                    .order_by(BankEntry.id)
+                ).all()
+        index._base = index._segments([rows])
+        index._index_descriptors(index._base)
+        index.ready = True
+        return index
+
     def _build_from_database(self) -> None:
         url = self.settings.resolved_database_url
-        ids: dict[str, list[np.ndarray]] = defaultdict(list)
-        banks: dict[str, list[np.ndarray]] = defaultdict(list)
-        hashes: dict[str, list[np.ndarray]] = defaultdict(list)
-        keys: dict[str, list[tuple[int, int]]] = defaultdict(list)
         with session_scope(url) as db_session:
             high = latest_seq(db_session)
             result = db_session.execute(
@@ -216,9 +234,18 @@ class MatchIndex:
                     " WHERE enabled ORDER BY id"
                 ).execution_options(yield_per=BUILD_BATCH)
             )
-            for batch in result.partitions():
-                self._add_rows(batch, ids, banks, hashes, keys)
-        self._base = {
+            self._base = self._segments(result.partitions())
+        self._cursor = ChangeCursor(high=max(0, high - TRAILING_REPLAY))
+
+    def _segments(self, batches: Iterable[Sequence[Any]]) -> dict[str, Segment]:
+        """Base segments from (id, bank_id, signal_type, value) rows in id order."""
+        ids: dict[str, list[np.ndarray]] = defaultdict(list)
+        banks: dict[str, list[np.ndarray]] = defaultdict(list)
+        hashes: dict[str, list[np.ndarray]] = defaultdict(list)
+        keys: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for batch in batches:
+            self._add_rows(batch, ids, banks, hashes, keys)
+        return {
             signal_type: _segment(
                 signal_type,
                 self._is_hamming(signal_type),
@@ -229,7 +256,6 @@ class MatchIndex:
             )
             for signal_type in ids
         }
-        self._cursor = ChangeCursor(high=max(0, high - TRAILING_REPLAY))
 
     def _add_rows(
         self,

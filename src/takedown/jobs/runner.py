@@ -84,6 +84,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
     jobs += [escalation_job(), platform_media_job(app), delivery_job()]  # reports and cases
     jobs.append(blocked_upload_job(app))  # cases for uploads a CSAM bank blocked
 
+    from takedown.lookback.scheduled import lookback_job
+
+    jobs.append(lookback_job(app))  # live uploads matching hashes banked after them
+
     from takedown.enforcement.scheduled import jobs as enforcement_jobs
 
     # webhook outbox, evidence purge, media cleanup, DSA statements

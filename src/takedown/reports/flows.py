@@ -34,7 +34,13 @@ from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
 from takedown.notify.service import queue_acknowledgment, tracking_url
 from takedown.reports import service
-from takedown.reports.models import Channel, IdempotentReport, Report, ReporterRole
+from takedown.reports.models import (
+    OWN_INITIATIVE,
+    Channel,
+    IdempotentReport,
+    Report,
+    ReporterRole,
+)
 from takedown.reports.schemas import ReportIn, rule_errors
 from takedown.settings import Settings
 
@@ -68,7 +74,7 @@ def submit_report(
     same answer."""
     data = submission.report
     has_file = bool(submission.file_bytes)
-    errors = rule_errors(data, has_file=has_file)
+    errors = rule_errors(data, has_file=has_file, notice=submission.channel not in OWN_INITIATIVE)
     if errors:
         raise InvalidInput("the report is missing required information", errors=errors)
     if has_file and len(submission.file_bytes or b"") > max_upload_bytes(settings):

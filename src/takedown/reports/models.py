@@ -32,6 +32,12 @@ class Channel(enum.StrEnum):
     PLATFORM = "platform"  # POST /v1/reports with an API key (scope `report`)
     WEB_FORM = "web_form"  # the public /report page
     HASH_MATCH = "hash_match"  # Takedown itself: an upload blocked by a CSAM bank (no notice)
+    # Takedown itself: a live upload matching a hash banked after it was scanned (no notice)
+    FOUND_AFTER_UPLOAD = "found_after_upload"
+
+
+# Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
+OWN_INITIATIVE = frozenset({Channel.HASH_MATCH, Channel.FOUND_AFTER_UPLOAD})
 
 
 class Report(Base):

@@ -56,8 +56,10 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
-def rule_errors(report: ReportIn, *, has_file: bool) -> list[dict[str, Any]]:
-    """Field-level errors for the category's legal requirements (empty when valid)."""
+def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> list[dict[str, Any]]:
+    """Field-level errors for the category's legal requirements (empty when valid). A case
+    Takedown opens itself (`notice=False`) needs only the content's location: the requirements
+    are those of a notice from a person."""
     errors: list[dict[str, Any]] = []
 
     def need(field: str, message: str) -> None:
@@ -74,7 +76,7 @@ def rule_errors(report: ReportIn, *, has_file: bool) -> list[dict[str, Any]]:
                 "type": "invalid",
             }
         )
-    if report.category in CHILD_SAFETY_CATEGORIES:
+    if report.category in CHILD_SAFETY_CATEGORIES or not notice:
         # DSA Art 16(2)(c): reports of child sexual abuse may be anonymous; nothing else required.
         return errors
     if report.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY:

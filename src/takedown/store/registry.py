@@ -13,6 +13,7 @@ from takedown.enforcement import models as _enforcement  # noqa: F401
 from takedown.evidence import models as _evidence  # noqa: F401
 from takedown.exchanges import models as _exchanges  # noqa: F401
 from takedown.jobs import models as _jobs  # noqa: F401
+from takedown.lookback import models as _lookback  # noqa: F401
 from takedown.ncmec import models as _ncmec  # noqa: F401
 from takedown.notify import models as _notify  # noqa: F401
 from takedown.reports import models as _reports  # noqa: F401

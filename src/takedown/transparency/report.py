@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
-from takedown.reports.models import Channel, Report
+from takedown.reports.models import OWN_INITIATIVE, Channel, Report
 from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
 from takedown.transparency.models import StatementRecord
@@ -109,6 +109,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
     counted apart."""
     if channel == Channel.HASH_MATCH:
         return "own initiative (hash match)"  # Takedown's case for a blocked upload: no notice
+    if channel == Channel.FOUND_AFTER_UPLOAD:
+        return "own initiative (hash banked after upload)"
     if designated:
         return "trusted_flagger"
     if role == "trusted_flagger":
@@ -125,7 +127,7 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
     for category, role, designated, channel in db_session.execute(
         select(Report.category, Report.reporter_role, Report.trusted_flagger, Report.channel).where(
             within(Report.received_at),
-            Report.channel != Channel.HASH_MATCH.value,  # notices only
+            Report.channel.not_in(OWN_INITIATIVE),  # notices only
         )
     ):
         figures.reports_by_category[category] += 1

@@ -1,0 +1,1 @@
+"""Known material found after upload: uploads scanned before a hash was banked are matched again."""

@@ -1,0 +1,326 @@
+"""Known material found after upload.
+
+A hash banked today says nothing to the uploads scanned yesterday: they were allowed, and they are
+up. So every entry added to or enabled in a bank (an import, an exchange sync, a confirmed case, a
+person) is looked for among the uploads already in the content ledger, by the scan's own rule: each
+upload's stored signals (every PDQ variant, the region and video signals) are matched again, against
+an index of only the new entries. A live upload that matches a `csam` or `ncii` bank opens a case
+(reports channel `found_after_upload`, no notice behind it; child sexual abuse material found up is
+P0), and the review, removal of every copy, CyberTipline report and account action run as for
+any case.
+
+The job follows the index change log from a stored cursor (rows taken once `SETTLE` old, as
+cases/blocked_uploads.py does, so a late-committing transaction is not skipped). The entries of
+the changes since the last search become one `LookbackSearch` over the ledger rows up to the
+newest (which covers uploads scanned before a serving process saw the new entries). A search works
+through the ledger in batches, each one transaction that opens the cases it found and moves the
+search's position; a run stops after `RUN_SECONDS` and the next resumes. One search at a time;
+hashes banked meanwhile wait for the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record as audit
+from takedown.banks.models import BankCategory, IndexChange
+from takedown.banks.service import IndexOp
+from takedown.cases.models import Category
+from takedown.content_urls import is_web_address
+from takedown.enforcement.models import CaseCopy
+from takedown.errors import TakedownError
+from takedown.index.service import MatchIndex
+from takedown.jobs.models import JobCursor
+from takedown.lookback.metrics import FOUND, SEARCHED
+from takedown.lookback.models import LookbackSearch, LookbackStatus
+from takedown.scan.flows import match_signals
+from takedown.scan.models import ContentItem, Verdict
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+log = logging.getLogger(__name__)
+CURSOR = "lookback-index-changes"
+ACTOR = "system:lookback"
+SETTLE = timedelta(seconds=10)
+BATCH = 500  # ledger rows a batch transaction matches again
+RUN_SECONDS = 5.0
+LEASE = timedelta(minutes=2)
+CASE_CATEGORY = {
+    BankCategory.CSAM.value: Category.CHILD_SEXUAL_ABUSE,
+    BankCategory.NCII.value: Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
+}
+
+
+def run_lookback(settings: Settings, index: Any = None) -> int:
+    """Plan a search for newly banked hashes if none is running, then work on the running one
+    for up to RUN_SECONDS; returns the uploads found this run."""
+    if not settings.lookback_opens_cases:
+        return 0
+    _plan(settings)
+    return _work(settings, index)
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def _plan(settings: Settings) -> None:
+    try:
+        with session_scope(settings.resolved_database_url) as db_session:
+            running = db_session.scalar(
+                select(LookbackSearch.id).where(LookbackSearch.status == LookbackStatus.RUNNING)
+            )
+            if running is not None:
+                return
+            cursor = _locked_cursor(db_session)
+            # Up to the first change not yet settled: the cursor never passes a change it has not
+            # taken. Aggregates, so a million-hash import is not read row by row.
+            after = IndexChange.seq > cursor.position
+            unsettled = db_session.scalar(
+                select(func.min(IndexChange.seq)).where(
+                    after, IndexChange.changed_at > clock.now() - SETTLE
+                )
+            )
+            settled = [after] if unsettled is None else [after, IndexChange.seq < unsettled]
+            last = db_session.scalar(select(func.max(IndexChange.seq)).where(*settled))
+            last = cursor.position if last is None else last
+            entries = db_session.scalar(
+                select(func.count()).where(
+                    *settled, IndexChange.op.in_([IndexOp.ADD.value, IndexOp.ENABLE.value])
+                )
+            )
+            if last == cursor.position:
+                return
+            if entries:
+                first_row = _first_ledger_row(db_session, settings)
+                ledger_end = db_session.scalar(select(func.max(ContentItem.id))) or 0
+                db_session.add(
+                    LookbackSearch(
+                        changes_after=cursor.position,
+                        changes_to=last,
+                        entries=entries,
+                        position=first_row,
+                        ledger_end=ledger_end,
+                        searched=0,
+                        found=0,
+                        status=LookbackStatus.RUNNING.value,
+                        created_at=clock.now(),
+                    )
+                )
+            cursor.position, cursor.updated_at = last, clock.now()
+    except IntegrityError:
+        log.info("another process created the lookback cursor first; next run goes on")
+
+
+def _locked_cursor(db_session: Session) -> JobCursor:
+    cursor = db_session.get(JobCursor, CURSOR, with_for_update=True)
+    if cursor is None:
+        cursor = JobCursor(name=CURSOR, position=0, updated_at=clock.now())
+        db_session.add(cursor)
+        db_session.flush()
+    return cursor
+
+
+def _first_ledger_row(db_session: Session, settings: Settings) -> int:
+    """The position before the oldest upload to look at (TAKEDOWN_LOOKBACK_DAYS; 0: all)."""
+    if settings.lookback_days <= 0:
+        return 0
+    since = clock.now() - timedelta(days=settings.lookback_days)
+    first = db_session.scalar(
+        select(func.min(ContentItem.id)).where(ContentItem.scanned_at >= since)
+    )
+    return (
+        (first - 1)
+        if first is not None
+        else db_session.scalar(select(func.max(ContentItem.id))) or 0
+    )
+
+
+# --- working ------------------------------------------------------------------------------------
+
+
+def _work(settings: Settings, serving_index: Any) -> int:
+    url = settings.resolved_database_url
+    with session_scope(url) as db_session:
+        search = db_session.scalar(
+            select(LookbackSearch)
+            .where(LookbackSearch.status == LookbackStatus.RUNNING)
+            .order_by(LookbackSearch.id)
+        )
+        if search is None or not _claim(db_session, search.id):
+            return 0
+        search_id, after, upto = search.id, search.changes_after, search.changes_to
+    index = _index_for(settings, search_id, after, upto)
+    started, found, done = time.monotonic(), 0, False
+    try:
+        while not done:  # at least one batch a run, then until RUN_SECONDS have passed
+            with session_scope(url) as db_session:
+                done, opened = _batch(db_session, settings, serving_index, index, search_id)
+            found += opened
+            if time.monotonic() - started >= RUN_SECONDS:
+                break
+    finally:
+        if done:
+            _built.pop((url, search_id), None)
+        else:  # let the next run (of any process) carry on at once
+            with session_scope(url) as db_session:
+                db_session.execute(
+                    update(LookbackSearch)
+                    .where(LookbackSearch.id == search_id)
+                    .values(claimed_until=None)
+                )
+    return found
+
+
+# The running search's index, kept between runs of this process (a search of a million new
+# hashes would otherwise rebuild it every run).
+_built: dict[tuple[str, int], MatchIndex] = {}
+
+
+def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> MatchIndex:
+    """An index of the entries the changes (after, upto] added or enabled."""
+    key = (settings.resolved_database_url, search_id)
+    index = _built.get(key)
+    if index is not None:
+        return index
+    with session_scope(settings.resolved_database_url) as db_session:
+        entry_ids = [
+            entry_id
+            for entry_id in db_session.scalars(
+                select(IndexChange.entry_id)
+                .where(
+                    IndexChange.seq > after,
+                    IndexChange.seq <= upto,
+                    IndexChange.op.in_([IndexOp.ADD.value, IndexOp.ENABLE.value]),
+                    IndexChange.entry_id.is_not(None),
+                )
+                .distinct()
+            )
+            if entry_id is not None
+        ]
+    for stale in [k for k in _built if k[0] == key[0]]:
+        _built.pop(stale).close()
+    index = _built[key] = MatchIndex.of_entries(settings, entry_ids)
+    return index
+
+
+def _claim(db_session: Session, search_id: int) -> bool:
+    now = clock.now()
+    claimed = db_session.execute(
+        update(LookbackSearch)
+        .where(
+            LookbackSearch.id == search_id,
+            or_(LookbackSearch.claimed_until.is_(None), LookbackSearch.claimed_until < now),
+        )
+        .values(claimed_until=now + LEASE)
+    )
+    return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _batch(
+    db_session: Session, settings: Settings, serving_index: Any, index: MatchIndex, search_id: int
+) -> tuple[bool, int]:
+    """Match the next ledger rows again; (search finished, cases opened)."""
+    search = db_session.get(LookbackSearch, search_id, with_for_update=True)
+    assert search is not None
+    rows = db_session.scalars(
+        select(ContentItem)
+        .where(ContentItem.id > search.position, ContentItem.id <= search.ledger_end)
+        .order_by(ContentItem.id)
+        .limit(BATCH)
+    ).all()
+    opened = 0
+    for item in rows:
+        if item.verdict == Verdict.BLOCK.value or _taken_down(db_session, item.content_id):
+            continue  # never shown (blocked uploads have cases of their own), or already down
+        outcome = match_signals(index=index, settings=settings, signals=list(item.signals))
+        found = [m for m in outcome.matches if m.category in CASE_CATEGORY]
+        if not found:
+            continue
+        try:
+            with db_session.begin_nested():  # one bad row never stops the search
+                _open_case(db_session, settings, serving_index, item, found)
+                opened += 1
+        except TakedownError as exc:
+            log.error("no case for upload %s found after upload: %s", item.scan_id, exc.detail)
+    search.searched += len(rows)
+    search.found += opened
+    search.claimed_until = clock.now() + LEASE
+    SEARCHED.inc(len(rows))
+    FOUND.inc(opened)
+    if rows:
+        search.position = rows[-1].id
+    if not rows or search.position >= search.ledger_end:
+        search.status = LookbackStatus.DONE.value
+        search.finished_at = clock.now()
+        search.claimed_until = None
+        audit(
+            db_session=db_session,
+            actor=ACTOR,
+            action="lookback.finished",
+            subject=f"lookback:{search.id}",
+            details={
+                "entries": search.entries,
+                "uploads_searched": search.searched,
+                "found": search.found,
+            },
+        )
+        return True, opened
+    return False, opened
+
+
+def _taken_down(db_session: Session, content_id: str) -> bool:
+    return bool(
+        db_session.scalar(
+            select(
+                exists().where(CaseCopy.content_id == content_id, CaseCopy.restored_at.is_(None))
+            )
+        )
+    )
+
+
+def _open_case(
+    db_session: Session, settings: Settings, index: Any, item: ContentItem, found: list[Any]
+) -> None:
+    from takedown.cases.service import more_severe_category
+    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.models import Channel
+    from takedown.reports.schemas import ReportIn
+
+    category = CASE_CATEGORY[found[0].category]
+    for match in found[1:]:
+        category = Category(more_severe_category(category, CASE_CATEGORY[match.category]))
+    matches = "; ".join(
+        f"bank {m.bank} entry {m.entry_id} ({m.signal_type}"
+        + (f" at distance {m.distance}" if m.distance is not None else "")
+        + ")"
+        for m in found
+    )
+    explanation = (
+        f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, allowed then) and "
+        f"matching hashes banked since: {matches}."
+    )
+    submit_report(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        submission=Submission(
+            report=ReportIn(
+                category=category,
+                content_id=item.content_id,
+                content_url=item.content_url if is_web_address(item.content_url) else None,
+                account_id=item.account_id,
+                explanation=explanation[:20_000],
+            ),
+            channel=Channel.FOUND_AFTER_UPLOAD,
+            bank_match=True,
+            idempotency_key=f"found-after-upload:{item.scan_id}",
+        ),
+    )

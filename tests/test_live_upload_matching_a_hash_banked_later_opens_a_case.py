@@ -1,0 +1,133 @@
+"""Rule: known material cannot stay up because it was uploaded before its hash was known. Every
+hash banked later is looked for among the uploads already scanned, by the scan's own rule (a
+mirrored copy too): a live upload matching a csam bank opens a P0 case, an ncii bank a P1 case
+(channel found_after_upload, no notice behind it). Uploads blocked at upload, allowed uploads that
+match nothing, and matches in other banks open nothing; each upload opens one case however
+often the job runs, and hashes banked later start a search of their own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import ImageOps
+
+from takedown import clock
+from takedown.api.app import create_app
+from takedown.lookback.service import run_lookback
+from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
+from tests.media import generated_scene, jpeg
+from tests.review_support import console, make_user, staff_headers
+
+KNOWN = generated_scene(7101)
+INTIMATE = generated_scene(7202)
+SPAM = generated_scene(7303)
+LATER = generated_scene(7404)
+
+
+def _bank(client: TestClient, headers: dict[str, str], name: str, category: str) -> None:
+    created = client.post(
+        "/v1/banks", json={"name": name, "category": category, "action": "block"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+
+
+def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, picture) -> None:  # type: ignore[no-untyped-def]
+    signals = client.post(
+        "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=headers
+    ).json()["signals"]
+    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
+    added = client.post(
+        f"/v1/banks/{bank}/entries",
+        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+
+
+def _cases(client: TestClient, headers: dict[str, str]) -> dict[str, dict]:  # type: ignore[type-arg]
+    """Every case, in full, by content id."""
+    listed = client.get("/v1/cases?queue=all", headers=headers).json()["cases"]
+    full = [client.get(f"/v1/cases/{c['case_id']}", headers=headers).json() for c in listed]
+    return {case["content_id"]: case for case in full}
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_live_upload_matching_a_hash_banked_later_opens_a_case(settings, make_api_key):  # type: ignore[no-untyped-def]
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for name, category in (("industry", "csam"), ("stopncii", "ncii"), ("spam", "other")):
+            _bank(client, auth, name, category)
+        # Scanned while no bank knew them: all allowed, all up.
+        mirrored = jpeg(ImageOps.mirror(KNOWN), quality=80)
+        assert scan(client, key, mirrored, "post-1", "acct-1")["verdict"] == "allow"
+        assert scan(client, key, jpeg(INTIMATE, 85), "post-2", "acct-2")["verdict"] == "allow"
+        assert scan(client, key, jpeg(SPAM, 85), "post-3", "acct-3")["verdict"] == "allow"
+        assert scan(client, key, jpeg(LATER, 85), "post-4", "acct-4")["verdict"] == "allow"
+        assert scan(client, key, jpeg(generated_scene(1)), "post-5", "acct-5")["verdict"] == (
+            "allow"
+        )
+
+        _bank_picture(client, auth, "industry", KNOWN)
+        _bank_picture(client, auth, "stopncii", INTIMATE)
+        _bank_picture(client, auth, "spam", SPAM)
+        # Uploaded after banking: blocked at upload (that path opens its own case).
+        assert scan(client, key, jpeg(KNOWN), "post-6", "acct-6")["verdict"] == "block"
+
+        assert run_lookback(settings, app.state.index) == 0  # the changes are settling
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 2
+        assert run_lookback(settings, app.state.index) == 0  # nothing new banked
+
+        make_user(settings, "csr", "child_safety_reviewer")
+        csr = staff_headers(client, settings, "csr")
+        cases = _cases(client, csr)
+        assert set(cases) == {"post-1", "post-2"}
+        abuse, intimate = cases["post-1"], cases["post-2"]
+        assert (abuse["category"], abuse["priority"]) == ("child_sexual_abuse", "P0")
+        assert "the media matches a hash bank" in abuse["priority_reasons"]
+        assert abuse["account_id"] == "acct-1"
+        assert [r["channel"] for r in abuse["reports"]] == ["found_after_upload"]
+        assert "bank industry" in abuse["reports"][0]["explanation"]
+        assert (intimate["category"], intimate["priority"]) == (
+            "non_consensual_intimate_imagery",
+            "P1",
+        )
+
+        # A hash banked later starts a search of its own: it finds post-4, and post-1 and
+        # post-2 open nothing twice.
+        _bank_picture(client, auth, "industry", LATER)
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 1
+        assert sorted(_cases(client, csr)) == ["post-1", "post-2", "post-4"]
+
+        page = console(app, "csr").get(f"/console/cases/{abuse['case_id']}").text
+        assert "found by Takedown: up, and matches a hash banked after upload" in page
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_lookback_goes_on_where_the_last_run_stopped(settings, make_api_key, monkeypatch):  # type: ignore[no-untyped-def]
+    """A search larger than one run resumes from its position in the next run (every process's
+    job may take it), searching each upload once."""
+    from takedown.lookback import service
+
+    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(service, "RUN_SECONDS", 0.0)  # one batch a run
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _bank(client, auth, "industry", "csam")
+        for number in range(4):
+            picture = jpeg(generated_scene(8000 + number))
+            assert scan(client, key, picture, f"other-{number}", "acct")["verdict"] == "allow"
+        assert scan(client, key, jpeg(KNOWN, 85), "post-last", "acct-9")["verdict"] == "allow"
+        _bank_picture(client, auth, "industry", KNOWN)
+        clock.advance(timedelta(seconds=11))
+        found = [run_lookback(settings, app.state.index) for _ in range(4)]
+        assert found == [0, 0, 1, 0]  # rows 1-2, 3-4, 5 (found), then nothing left
+        make_user(settings, "csr", "child_safety_reviewer")
+        assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-last"]
