@@ -131,3 +131,31 @@ def test_lookback_goes_on_where_the_last_run_stopped(settings, make_api_key, mon
         assert found == [0, 0, 1, 0]  # rows 1-2, 3-4, 5 (found), then nothing left
         make_user(settings, "csr", "child_safety_reviewer")
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-last"]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_hashes_a_decision_banked_are_left_to_its_every_copy_search(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """A confirmed case banks its media's hashes and its every-copy search removes the earlier
+    copies, so the lookback opens no second case for each of them, even when it runs first."""
+    from takedown.enforcement import copy_search
+    from tests.enforcement_support import decide_violating, report_with_media
+
+    key = make_api_key("scan")
+    picture = jpeg(generated_scene(7505))
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for n in range(2):
+            assert scan(client, key, picture, f"copy-{n}", f"acct-{n}")["verdict"] == "allow"
+        filed = report_with_media(
+            client,
+            picture,
+            content_id="orig",
+            account_id="acct-orig",
+            category="non_consensual_intimate_imagery",
+        )
+        decide_violating(client, settings, filed["case_id"], policy="ncii", search_copies=False)
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 0
+        assert copy_search.run_due(settings) == 2
+        make_user(settings, "csr", "child_safety_reviewer")
+        assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["orig"]

@@ -214,7 +214,7 @@ class HammingTable:
         """`search` for each row of `queries` (k, 4), in one compiled call when probing."""
         queries = np.array(queries, np.uint64).reshape(-1, WORDS)  # a writable copy, as compiled
         if probe is False or (probe is None and self._probe_cost(radius) > len(self.hashes) // 4):
-            return [brute_force(self.hashes, query, radius) for query in queries]
+            return brute_force_many(self.hashes, queries, radius)
         if len(self.hashes) == 0 or radius < 0:
             return [(np.zeros(0, np.int64), np.zeros(0, np.int32)) for _ in queries]
         plan = self._plan(radius)
@@ -311,6 +311,36 @@ def brute_force(
     dist = distances(hashes, query)
     rows = np.nonzero(dist <= radius)[0]
     return rows, dist[rows]
+
+
+# Query x row pairs compared in one numpy step by `brute_force_many` (32 MB of XORed words).
+PAIRS_PER_STEP = 1 << 20
+
+
+def brute_force_many(
+    hashes: np.ndarray, queries: np.ndarray, radius: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`brute_force` for each row of `queries`, the queries compared in blocks with numpy rather
+    than one call each (a small table asked thousands of hashes: the lookback)."""
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int32))
+    if len(hashes) == 0 or radius < 0:
+        return [empty for _ in queries]
+    answers: list[tuple[np.ndarray, np.ndarray]] = []
+    step = max(1, PAIRS_PER_STEP // len(hashes))
+    for start in range(0, len(queries), step):
+        block = queries[start : start + step]
+        counts = np.bitwise_count(hashes[None, :, :] ^ block[:, None, :])  # (b, n, 4) uint8
+        packed = np.ascontiguousarray(counts).view(np.uint32)[..., 0]  # the four counts
+        pairs = (packed & 0x00FF00FF) + ((packed >> 8) & 0x00FF00FF)
+        dist = ((pairs & 0xFFFF) + (pairs >> 16)).astype(np.int32)  # (b, n)
+        query_rows, rows = np.nonzero(dist <= radius)
+        ends = np.searchsorted(query_rows, np.arange(1, len(block) + 1))
+        begin = 0
+        for number, end in enumerate(ends.tolist()):
+            found = rows[begin:end].astype(np.int64)
+            answers.append((found, dist[number, found]))
+            begin = end
+    return answers
 
 
 def _sort_rows(values: np.ndarray, bits: int) -> np.ndarray:

@@ -35,13 +35,13 @@ from takedown.banks.models import BankCategory, IndexChange
 from takedown.banks.service import IndexOp
 from takedown.cases.models import Category
 from takedown.content_urls import is_web_address
-from takedown.enforcement.models import CaseCopy
+from takedown.enforcement.models import CaseBankEntry, CaseCopy
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
 from takedown.jobs.models import JobCursor
 from takedown.lookback.metrics import FOUND, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
-from takedown.scan.flows import match_signals
+from takedown.scan.flows import match_uploads
 from takedown.scan.models import ContentItem, Verdict
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -53,6 +53,13 @@ SETTLE = timedelta(seconds=10)
 BATCH = 500  # ledger rows a batch transaction matches again
 RUN_SECONDS = 5.0
 LEASE = timedelta(minutes=2)
+# Entries added or enabled, except those a case's decision banked: that case's every-copy search
+# already goes through the ledger for them (and removes what it finds).
+_NEW_ENTRIES = (
+    IndexChange.op.in_([IndexOp.ADD.value, IndexOp.ENABLE.value]),
+    IndexChange.entry_id.is_not(None),
+    IndexChange.entry_id.not_in(select(CaseBankEntry.entry_id)),
+)
 CASE_CATEGORY = {
     BankCategory.CSAM.value: Category.CHILD_SEXUAL_ABUSE,
     BankCategory.NCII.value: Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
@@ -91,11 +98,7 @@ def _plan(settings: Settings) -> None:
             settled = [after] if unsettled is None else [after, IndexChange.seq < unsettled]
             last = db_session.scalar(select(func.max(IndexChange.seq)).where(*settled))
             last = cursor.position if last is None else last
-            entries = db_session.scalar(
-                select(func.count()).where(
-                    *settled, IndexChange.op.in_([IndexOp.ADD.value, IndexOp.ENABLE.value])
-                )
-            )
+            entries = db_session.scalar(select(func.count()).where(*settled, *_NEW_ENTRIES))
             if last == cursor.position:
                 return
             if entries:
@@ -195,12 +198,7 @@ def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> Mat
             entry_id
             for entry_id in db_session.scalars(
                 select(IndexChange.entry_id)
-                .where(
-                    IndexChange.seq > after,
-                    IndexChange.seq <= upto,
-                    IndexChange.op.in_([IndexOp.ADD.value, IndexOp.ENABLE.value]),
-                    IndexChange.entry_id.is_not(None),
-                )
+                .where(IndexChange.seq > after, IndexChange.seq <= upto, *_NEW_ENTRIES)
                 .distinct()
             )
             if entry_id is not None
@@ -236,13 +234,15 @@ def _batch(
         .order_by(ContentItem.id)
         .limit(BATCH)
     ).all()
+    # Blocked uploads were never shown, and have cases of their own.
+    shown = [item for item in rows if item.verdict != Verdict.BLOCK.value]
+    outcomes = match_uploads(
+        index=index, settings=settings, uploads=[list(item.signals) for item in shown]
+    )
     opened = 0
-    for item in rows:
-        if item.verdict == Verdict.BLOCK.value or _taken_down(db_session, item.content_id):
-            continue  # never shown (blocked uploads have cases of their own), or already down
-        outcome = match_signals(index=index, settings=settings, signals=list(item.signals))
+    for item, outcome in zip(shown, outcomes, strict=True):
         found = [m for m in outcome.matches if m.category in CASE_CATEGORY]
-        if not found:
+        if not found or _taken_down(db_session, item.content_id):
             continue
         try:
             with db_session.begin_nested():  # one bad row never stops the search

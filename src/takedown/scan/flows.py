@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -246,66 +246,88 @@ def match_signals(
 
     `pdq_crop` is confirmed on the picture itself, so it is matched only when the decoded
     `media` is given (a scan); elsewhere (a hash sent alone) it is left out, and the notes say so.
-
-    The hashes of one type go to the index in one batch (`query_many`); hits are then taken in
-    the signals' order, so which variant names a match does not depend on the batching.
     """
-    outcome = MatchOutcome()
-    best: dict[int, Match] = {}
-    exact_only_noted: set[str] = set()
-    batches: dict[tuple[str, bool], list[str]] = defaultdict(list)
-    queued: list[tuple[str | None, tuple[str, bool], int]] = []  # (variant, batch, position)
+    return match_uploads(index=index, settings=settings, uploads=[signals], media=[media])[0]
 
-    def enqueue(table: str, value: str, exact_only: bool, variant: str | None) -> None:
+
+def match_uploads(
+    *,
+    index: Any,
+    settings: Settings,
+    uploads: Sequence[list[dict[str, Any]]],
+    media: Sequence[DecodedMedia | None] | None = None,
+) -> list[MatchOutcome]:
+    """`match_signals` for several uploads at once (the lookback matches the ledger again).
+
+    The hashes of one type, of every upload, go to the index in one batch (`query_many`); hits are
+    then taken in each upload's signals' order, so which variant names a match does not depend on
+    the batching.
+    """
+    outcomes = [MatchOutcome() for _ in uploads]
+    bests: list[dict[int, Match]] = [{} for _ in uploads]
+    batches: dict[tuple[str, bool], list[str]] = defaultdict(list)
+    # (upload, variant, batch, position in the batch)
+    queued: list[tuple[int, str | None, tuple[str, bool], int]] = []
+
+    def enqueue(upload: int, table: str, value: str, exact_only: bool, variant: str | None) -> None:
         batch = batches[(table, exact_only)]
-        queued.append((variant, (table, exact_only), len(batch)))
+        queued.append((upload, variant, (table, exact_only), len(batch)))
         batch.append(value)
 
-    for signal in signals:
-        signal_type = str(signal.get("type", ""))
-        if is_multi_row_type(signal_type):
-            continue
-        value = signal.get("value")
-        if not isinstance(value, str) or not value:
-            continue
-        exact_only = _low_quality(signal, settings)
-        if exact_only and signal_type not in exact_only_noted:
-            exact_only_noted.add(signal_type)
-            outcome.notes.append(
-                f"{signal_type} quality {signal.get('quality')} is below "
-                f"{min_quality(signal_type, settings)}: matched exactly only"
-            )
-        variant = signal.get("variant")
-        enqueue(signal_type, value, exact_only, str(variant) if variant else None)
-        also = ALSO_MATCHED_AS.get(signal_type)
-        if also is not None:
-            # Under the other type's own quality gate, as its own hashes are.
-            enqueue(
-                also,
-                value,
-                _low_quality({**signal, "type": also}, settings),
-                ", ".join(part for part in ("trimmed", variant) if part),
-            )
+    for upload, signals in enumerate(uploads):
+        exact_only_noted: set[str] = set()
+        for signal in signals:
+            signal_type = str(signal.get("type", ""))
+            if is_multi_row_type(signal_type):
+                continue
+            value = signal.get("value")
+            if not isinstance(value, str) or not value:
+                continue
+            exact_only = _low_quality(signal, settings)
+            if exact_only and signal_type not in exact_only_noted:
+                exact_only_noted.add(signal_type)
+                outcomes[upload].notes.append(
+                    f"{signal_type} quality {signal.get('quality')} is below "
+                    f"{min_quality(signal_type, settings)}: matched exactly only"
+                )
+            variant = signal.get("variant")
+            enqueue(upload, signal_type, value, exact_only, str(variant) if variant else None)
+            also = ALSO_MATCHED_AS.get(signal_type)
+            if also is not None:
+                # Under the other type's own quality gate, as its own hashes are.
+                enqueue(
+                    upload,
+                    also,
+                    value,
+                    _low_quality({**signal, "type": also}, settings),
+                    ", ".join(part for part in ("trimmed", variant) if part),
+                )
     answers = {
         key: index.query_many(key[0], values, exact_only=key[1]) for key, values in batches.items()
     }
-    for variant, key, position in queued:
+    for upload, variant, key, position in queued:
         for hit in answers[key][position]:
-            _keep(best, index, hit, variant)
-    for signal in signals:
-        signal_type = str(signal.get("type", ""))
-        if is_video_type(signal_type):
-            _match_video(index, signal, best)
-            also = ALSO_MATCHED_AS.get(signal_type)
-            if also is not None:
-                _match_video(index, {**signal, "type": also}, best, variant="trimmed")
-        elif is_keypoint_type(signal_type):
-            if media is not None and media.image is not None:
-                _match_crop(index, signal, media, best)
-            else:
-                outcome.notes.append(f"{signal_type} is matched only when the picture is scanned")
-    outcome.matches = sorted(best.values(), key=lambda m: (m.distance or 0, m.entry_id))
-    return outcome
+            _keep(bests[upload], index, hit, variant)
+    for upload, signals in enumerate(uploads):
+        best, decoded = bests[upload], media[upload] if media else None
+        for signal in signals:
+            signal_type = str(signal.get("type", ""))
+            if is_video_type(signal_type):
+                _match_video(index, signal, best)
+                also = ALSO_MATCHED_AS.get(signal_type)
+                if also is not None:
+                    _match_video(index, {**signal, "type": also}, best, variant="trimmed")
+            elif is_keypoint_type(signal_type):
+                if decoded is not None and decoded.image is not None:
+                    _match_crop(index, signal, decoded, best)
+                else:
+                    outcomes[upload].notes.append(
+                        f"{signal_type} is matched only when the picture is scanned"
+                    )
+        outcomes[upload].matches = sorted(
+            best.values(), key=lambda m: (m.distance or 0, m.entry_id)
+        )
+    return outcomes
 
 
 def _keep(best: dict[int, Match], index: Any, hit: Any, variant: Any) -> None:
