@@ -1,5 +1,6 @@
 """A bank that follows NCMEC's hash sharing list blocks what the list shares, without anyone
-importing a file, and stops blocking an entry once NCMEC deletes it. Against a real server: the
+importing a file, finds the copy posted before the list arrived (the lookback opens a P0 case),
+and stops blocking an entry once NCMEC deletes it. Against a real server: the
 platform sets the bank up over HTTP, the server's background job fetches (python-threatexchange's
 NCMEC client, against a local stand-in with benign pictures' hashes), and uploads are scanned."""
 
@@ -17,7 +18,14 @@ from takedown.settings import Settings
 from takedown.signals.service import hash_media
 from tests.exchange_support import NcmecState, ncmec_hash_sharing
 from tests.media import altered_copy, jpeg, stand_in
-from tests.review_support import free_port, run_server, server_env, stop_server
+from tests.review_support import (
+    free_port,
+    make_user,
+    run_server,
+    server_env,
+    staff_headers,
+    stop_server,
+)
 
 
 def _pdq(data: bytes, settings: Settings) -> str:
@@ -72,6 +80,9 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
                     headers=banks,
                 )
                 assert created.status_code == 201, created.text
+                # Posted before NCMEC's list reached the bank: allowed, and up.
+                early = _scan(http, scan_key, altered_copy(shared), "post-0")
+                assert early["verdict"] == "allow"
                 followed = http.put(
                     "/v1/banks/ncmec-industry/exchange",
                     json={"exchange": "ncmec", "config": {"environment": "test_Industry"}},
@@ -104,6 +115,22 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
                 )
                 assert {m["bank"] for m in blocked["matches"]} == {"ncmec-industry"}
                 assert _scan(http, scan_key, jpeg(unrelated), "post-2")["verdict"] == "allow"
+
+                # The upload posted before the list arrived is found by the lookback: a P0 case.
+                make_user(settings, "csr", "child_safety_reviewer")
+                staff = staff_headers(None, settings, "csr")  # type: ignore[arg-type]
+
+                def found_live() -> dict[str, Any] | None:
+                    listed = http.get("/v1/cases?queue=all", headers=staff).json()["cases"]
+                    for summary in listed:
+                        case = http.get(f"/v1/cases/{summary['case_id']}", headers=staff).json()
+                        if case["content_id"] == "post-0":
+                            return dict(case)
+                    return None
+
+                case = _until(found_live, "the lookback to find the earlier upload", seconds=60)
+                assert (case["priority"], case["category"]) == ("P0", "child_sexual_abuse")
+                assert [r["channel"] for r in case["reports"]] == ["found_after_upload"]
 
                 # NCMEC deletes the picture's entry; it must stop blocking after the next sync.
                 fetched_up_to = int(datetime.fromisoformat(first["fetched_up_to"]).timestamp())
