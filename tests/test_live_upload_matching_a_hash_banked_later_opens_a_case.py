@@ -46,6 +46,13 @@ def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, pictur
     assert added.status_code == 200, added.text
 
 
+def _metric(client: TestClient, name: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not on /metrics")
+
+
 def _cases(client: TestClient, headers: dict[str, str]) -> dict[str, dict]:  # type: ignore[type-arg]
     """Every case, in full, by content id."""
     listed = client.get("/v1/cases?queue=all", headers=headers).json()["cases"]
@@ -127,8 +134,13 @@ def test_lookback_goes_on_where_the_last_run_stopped(settings, make_api_key, mon
         assert scan(client, key, jpeg(KNOWN, 85), "post-last", "acct-9")["verdict"] == "allow"
         _bank_picture(client, auth, "industry", KNOWN)
         clock.advance(timedelta(seconds=11))
-        found = [run_lookback(settings, app.state.index) for _ in range(4)]
+        found = [run_lookback(settings, app.state.index)]
+        assert _metric(client, "takedown_lookback_progress_ratio") == 0.4  # 2 of 5 uploads
+        clock.advance(timedelta(minutes=1))
+        found += [run_lookback(settings, app.state.index) for _ in range(3)]
         assert found == [0, 0, 1, 0]  # rows 1-2, 3-4, 5 (found), then nothing left
+        assert _metric(client, "takedown_lookback_progress_ratio") == 1.0
+        assert _metric(client, "takedown_lookback_running_seconds") == 0.0
         make_user(settings, "csr", "child_safety_reviewer")
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-last"]
 

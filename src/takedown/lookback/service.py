@@ -39,7 +39,7 @@ from takedown.enforcement.models import CaseBankEntry, CaseCopy
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
 from takedown.jobs.models import JobCursor
-from takedown.lookback.metrics import FOUND, SEARCHED
+from takedown.lookback.metrics import FOUND, PROGRESS, RUNNING_SECONDS, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
 from takedown.scan.flows import match_uploads
 from takedown.scan.models import ContentItem, Verdict
@@ -72,7 +72,25 @@ def run_lookback(settings: Settings, index: Any = None) -> int:
     if not settings.lookback_opens_cases:
         return 0
     _plan(settings)
-    return _work(settings, index)
+    found = _work(settings, index)
+    _publish(settings)
+    return found
+
+
+def _publish(settings: Settings) -> None:
+    with session_scope(settings.resolved_database_url) as db_session:
+        running = db_session.scalar(
+            select(LookbackSearch)
+            .where(LookbackSearch.status == LookbackStatus.RUNNING)
+            .order_by(LookbackSearch.id)
+        )
+        if running is None:
+            RUNNING_SECONDS.set(0)
+            PROGRESS.set(1)
+            return
+        RUNNING_SECONDS.set((clock.now() - running.created_at).total_seconds())
+        span = running.ledger_end - (running.position - running.searched)
+        PROGRESS.set(min(1.0, running.searched / span) if span > 0 else 1.0)
 
 
 # --- planning -----------------------------------------------------------------------------------
