@@ -23,7 +23,6 @@ from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
 from takedown.banks.models import Bank, BankCategory, MatchAction
-from takedown.content_urls import is_web_address
 from takedown.errors import TakedownError
 from takedown.jobs.models import JobCursor
 from takedown.jobs.runner import PeriodicJob
@@ -107,30 +106,21 @@ def _open_case(
     db_session: Any, settings: Settings, index: Any, item: ContentItem, found: list[str]
 ) -> None:
     from takedown.cases.models import Category
-    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.flows import report_scanned_upload
     from takedown.reports.models import Channel
-    from takedown.reports.schemas import ReportIn
 
-    explanation = (
-        f"Blocked at upload by a hash match: {'; '.join(found)}. "
-        f"Scan {item.scan_id} at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC."
-    )
-    submit_report(
+    report_scanned_upload(
         db_session=db_session,
         settings=settings,
         index=index,
-        submission=Submission(
-            report=ReportIn(
-                category=Category.CHILD_SEXUAL_ABUSE,
-                content_id=item.content_id,
-                content_url=item.content_url if is_web_address(item.content_url) else None,
-                account_id=item.account_id,
-                explanation=explanation[:20_000],
-            ),
-            channel=Channel.HASH_MATCH,
-            bank_match=True,
-            idempotency_key=f"blocked-upload:{item.scan_id}",
+        item=item,
+        category=Category.CHILD_SEXUAL_ABUSE,
+        channel=Channel.HASH_MATCH,
+        explanation=(
+            f"Blocked at upload by a hash match: {'; '.join(found)}. "
+            f"Scan {item.scan_id} at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC."
         ),
+        idempotency_key=f"blocked-upload:{item.scan_id}",
     )
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -34,6 +34,7 @@ from takedown.errors import Conflict, InvalidInput, NotFound
 from takedown.exchanges import apis
 from takedown.exchanges.metrics import ENTRY_CHANGES, SYNCS
 from takedown.exchanges.models import BankExchange, ExchangeSignal
+from takedown.jobs import leases
 from takedown.settings import Settings
 from takedown.signals.registry import normalise_signal
 from takedown.store.db import session_scope
@@ -262,7 +263,7 @@ def due_banks(settings: Settings) -> list[str]:
                 .where(
                     Bank.enabled.is_(True),
                     BankExchange.next_sync_at <= now,
-                    or_(BankExchange.claimed_until.is_(None), BankExchange.claimed_until < now),
+                    leases.is_free(BankExchange.claimed_until),
                 )
                 .order_by(BankExchange.next_sync_at)
             )
@@ -270,16 +271,12 @@ def due_banks(settings: Settings) -> list[str]:
 
 
 def _claim(db_session: Session, bank_id: int) -> bool:
-    now = clock.now()
-    claimed = db_session.execute(
-        update(BankExchange)
-        .where(
-            BankExchange.bank_id == bank_id,
-            or_(BankExchange.claimed_until.is_(None), BankExchange.claimed_until < now),
-        )
-        .values(claimed_until=now + CLAIM)
+    return leases.take(
+        db_session,
+        BankExchange.claimed_until,
+        BankExchange.bank_id == bank_id,
+        until=clock.now() + CLAIM,
     )
-    return claimed.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _save_progress(

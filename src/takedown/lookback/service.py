@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,10 +34,10 @@ from takedown.audit.service import record as audit
 from takedown.banks.models import BankCategory, IndexChange
 from takedown.banks.service import IndexOp
 from takedown.cases.models import Category
-from takedown.content_urls import is_web_address
 from takedown.enforcement.models import CaseBankEntry, CaseCopy
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
+from takedown.jobs import leases
 from takedown.jobs.models import JobCursor
 from takedown.lookback.metrics import FOUND, PROGRESS, RUNNING_SECONDS, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
@@ -228,16 +228,12 @@ def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> Mat
 
 
 def _claim(db_session: Session, search_id: int) -> bool:
-    now = clock.now()
-    claimed = db_session.execute(
-        update(LookbackSearch)
-        .where(
-            LookbackSearch.id == search_id,
-            or_(LookbackSearch.claimed_until.is_(None), LookbackSearch.claimed_until < now),
-        )
-        .values(claimed_until=now + LEASE)
+    return leases.take(
+        db_session,
+        LookbackSearch.claimed_until,
+        LookbackSearch.id == search_id,
+        until=clock.now() + LEASE,
     )
-    return claimed.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _batch(
@@ -308,9 +304,8 @@ def _open_case(
     db_session: Session, settings: Settings, index: Any, item: ContentItem, found: list[Any]
 ) -> None:
     from takedown.cases.service import more_severe_category
-    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.flows import report_scanned_upload
     from takedown.reports.models import Channel
-    from takedown.reports.schemas import ReportIn
 
     category = CASE_CATEGORY[found[0].category]
     for match in found[1:]:
@@ -321,24 +316,16 @@ def _open_case(
         + ")"
         for m in found
     )
-    explanation = (
-        f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, allowed then) and "
-        f"matching hashes banked since: {matches}."
-    )
-    submit_report(
+    report_scanned_upload(
         db_session=db_session,
         settings=settings,
         index=index,
-        submission=Submission(
-            report=ReportIn(
-                category=category,
-                content_id=item.content_id,
-                content_url=item.content_url if is_web_address(item.content_url) else None,
-                account_id=item.account_id,
-                explanation=explanation[:20_000],
-            ),
-            channel=Channel.FOUND_AFTER_UPLOAD,
-            bank_match=True,
-            idempotency_key=f"found-after-upload:{item.scan_id}",
+        item=item,
+        category=category,
+        channel=Channel.FOUND_AFTER_UPLOAD,
+        explanation=(
+            f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, allowed then)"
+            f" and matching hashes banked since: {matches}."
         ),
+        idempotency_key=f"found-after-upload:{item.scan_id}",
     )

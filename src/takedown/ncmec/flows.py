@@ -12,12 +12,13 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.models import Case
 from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.jobs import leases
 from takedown.ncmec import metrics
 from takedown.ncmec.case_report import NotReportable, package_for_case
 from takedown.ncmec.client import CyberTiplineClient, NcmecError, ProductionGuardError
@@ -77,7 +78,7 @@ def due_filing_ids(settings: Settings, *, limit: int = 20) -> list[str]:
                     NcmecFiling.state != FilingState.FINISHED,
                     NcmecFiling.next_attempt_at.is_not(None),
                     NcmecFiling.next_attempt_at <= now,
-                    or_(NcmecFiling.lease_until.is_(None), NcmecFiling.lease_until < now),
+                    leases.is_free(NcmecFiling.lease_until),
                 )
                 .order_by(NcmecFiling.next_attempt_at)
                 .limit(limit)
@@ -89,20 +90,15 @@ def claim(settings: Settings, filing_id: str) -> bool:
     """Take the filing for this worker (atomic on every backend); False if another has it."""
     now = clock.now()
     with session_scope(settings.resolved_database_url) as db_session:
-        result = db_session.execute(
-            update(NcmecFiling)
-            .where(
-                NcmecFiling.id == filing_id,
-                NcmecFiling.state != FilingState.FINISHED,
-                or_(NcmecFiling.lease_until.is_(None), NcmecFiling.lease_until < now),
-            )
-            .values(
-                lease_until=now + timedelta(seconds=lease_seconds(settings)),
-                attempts=NcmecFiling.attempts + 1,
-                updated_at=now,
-            )
+        return leases.take(
+            db_session,
+            NcmecFiling.lease_until,
+            NcmecFiling.id == filing_id,
+            NcmecFiling.state != FilingState.FINISHED,
+            until=now + timedelta(seconds=lease_seconds(settings)),
+            attempts=NcmecFiling.attempts + 1,
+            updated_at=now,
         )
-        return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 class _Filing:

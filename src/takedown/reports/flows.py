@@ -28,7 +28,7 @@ from takedown.cases.service import (
     priority_for,
     uploader_has_violations,
 )
-from takedown.content_urls import normalise_url, url_key
+from takedown.content_urls import is_web_address, normalise_url, url_key
 from takedown.errors import InvalidInput, MediaTooLarge
 from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
@@ -65,6 +65,39 @@ class Submission:
 class Answer:
     body: dict[str, Any]
     replayed: bool = False
+
+
+def report_scanned_upload(
+    *,
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    item: Any,
+    category: Category,
+    channel: Channel,
+    explanation: str,
+    idempotency_key: str,
+) -> Answer:
+    """Takedown's own report about an upload in the scan ledger (`scan.models.ContentItem`), with
+    no notice behind it: one a bank blocked, or one found to match a hash banked after it. The
+    content id, uploader and address come from the ledger; the explanation says what matched."""
+    return submit_report(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        submission=Submission(
+            report=ReportIn(
+                category=category,
+                content_id=item.content_id,
+                content_url=item.content_url if is_web_address(item.content_url) else None,
+                account_id=item.account_id,
+                explanation=explanation[:20_000],
+            ),
+            channel=channel,
+            bank_match=True,
+            idempotency_key=idempotency_key,
+        ),
+    )
 
 
 def submit_report(
