@@ -49,7 +49,19 @@ class NcmecState:
         self.entries.append(NcmecEntry(entry_id, old.kind, {}, at, old.member_id, deleted=True))
 
 
-class NcmecHashSharing(BaseHTTPRequestHandler):
+class _Endpoint(BaseHTTPRequestHandler):
+    def send(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class NcmecHashSharing(_Endpoint):
     state: NcmecState
 
     def do_GET(self) -> None:
@@ -84,15 +96,7 @@ class NcmecHashSharing(BaseHTTPRequestHandler):
         self._answer(200, _entries_xml(page, next_link))
 
     def _answer(self, status: int, body: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send(status, body.encode(), "application/xml")
 
 
 def _ncmec_time(text: str) -> int:
@@ -152,7 +156,7 @@ class StopNciiState:
         }
 
 
-class StopNcii(BaseHTTPRequestHandler):
+class StopNcii(_Endpoint):
     state: StopNciiState
 
     def do_GET(self) -> None:
@@ -182,15 +186,7 @@ class StopNcii(BaseHTTPRequestHandler):
         )
 
     def _answer(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.send(status, json.dumps(body).encode(), "application/json")
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from takedown import clock
 from takedown.banks.models import Bank, BankCategory, MatchAction
 from takedown.errors import TakedownError
-from takedown.jobs.models import JobCursor
+from takedown.jobs.cursors import locked_cursor
 from takedown.jobs.runner import PeriodicJob
 from takedown.scan.models import ContentItem, MatchEvent
 from takedown.settings import Settings
@@ -42,7 +42,7 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
         return 0
     try:
         with session_scope(settings.resolved_database_url) as db_session:
-            cursor = _locked_cursor(db_session)
+            cursor = locked_cursor(db_session, CURSOR)
             rows = db_session.execute(
                 select(
                     MatchEvent.id,
@@ -91,15 +91,6 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
     except IntegrityError:
         log.info("another process created the blocked-upload cursor first; next run goes on")
         return 0
-
-
-def _locked_cursor(db_session: Any) -> JobCursor:
-    cursor = db_session.get(JobCursor, CURSOR, with_for_update=True)
-    if cursor is None:
-        cursor = JobCursor(name=CURSOR, position=0, updated_at=clock.now())
-        db_session.add(cursor)
-        db_session.flush()
-    return cursor
 
 
 def _open_case(

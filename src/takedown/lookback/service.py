@@ -38,7 +38,7 @@ from takedown.enforcement.models import CaseBankEntry, CaseCopy
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
 from takedown.jobs import leases
-from takedown.jobs.models import JobCursor
+from takedown.jobs.cursors import locked_cursor
 from takedown.lookback.metrics import FOUND, PROGRESS, RUNNING_SECONDS, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
 from takedown.scan.flows import match_uploads
@@ -104,7 +104,7 @@ def _plan(settings: Settings) -> None:
             )
             if running is not None:
                 return
-            cursor = _locked_cursor(db_session)
+            cursor = locked_cursor(db_session, CURSOR)
             # Up to the first change not yet settled: the cursor never passes a change it has not
             # taken. Aggregates, so a million-hash import is not read row by row.
             after = IndexChange.seq > cursor.position
@@ -138,15 +138,6 @@ def _plan(settings: Settings) -> None:
             cursor.position, cursor.updated_at = last, clock.now()
     except IntegrityError:
         log.info("another process created the lookback cursor first; next run goes on")
-
-
-def _locked_cursor(db_session: Session) -> JobCursor:
-    cursor = db_session.get(JobCursor, CURSOR, with_for_update=True)
-    if cursor is None:
-        cursor = JobCursor(name=CURSOR, position=0, updated_at=clock.now())
-        db_session.add(cursor)
-        db_session.flush()
-    return cursor
 
 
 def _first_ledger_row(db_session: Session, settings: Settings) -> int:
