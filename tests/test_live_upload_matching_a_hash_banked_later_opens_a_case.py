@@ -136,11 +136,16 @@ def test_lookback_goes_on_where_the_last_run_stopped(settings, make_api_key, mon
         clock.advance(timedelta(seconds=11))
         found = [run_lookback(settings, app.state.index)]
         assert _metric(client, "takedown_lookback_progress_ratio") == 0.4  # 2 of 5 uploads
+        (running,) = client.get("/v1/lookback", headers=auth).json()["searches"]
+        assert (running["status"], running["entries"]) == ("running", 1)
+        assert (running["uploads_searched"], running["uploads_in_range"]) == (2, 5)
         clock.advance(timedelta(minutes=1))
         found += [run_lookback(settings, app.state.index) for _ in range(3)]
         assert found == [0, 0, 1, 0]  # rows 1-2, 3-4, 5 (found), then nothing left
         assert _metric(client, "takedown_lookback_progress_ratio") == 1.0
         assert _metric(client, "takedown_lookback_running_seconds") == 0.0
+        (done,) = client.get("/v1/lookback", headers=auth).json()["searches"]
+        assert (done["status"], done["uploads_searched"], done["found"]) == ("done", 5, 1)
         make_user(settings, "csr", "child_safety_reviewer")
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-last"]
 

@@ -57,6 +57,10 @@ def _include_routers(app: FastAPI) -> None:
     from takedown.exchanges import views as exchange_views
 
     app.include_router(exchange_views.router)  # /v1/banks/{name}/exchange
+
+    from takedown.lookback import views as lookback_views
+
+    app.include_router(lookback_views.router)  # /v1/lookback
     app.include_router(health.router)
 
     from takedown.signals import views as signals_views
