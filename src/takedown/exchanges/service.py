@@ -46,32 +46,34 @@ MAX_RETRY_WAIT = timedelta(hours=1)
 KEY_CHUNK = 500
 
 Pair = tuple[str, str]  # (signal type, value digest)
+ENTRY_CHANGES_COUNTED = ("added", "enabled", "retracted")
 
 
 @dataclass
-class SyncOutcome:
+class Counts:
+    """Exchange records applied, and bank entries added, enabled again and retracted."""
+
     records: int = 0
     added: int = 0
     enabled: int = 0
     retracted: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"records": self.records, **{c: getattr(self, c) for c in ENTRY_CHANGES_COUNTED}}
+
+    def add(self, other: Counts) -> None:
+        for name, value in other.counts().items():
+            setattr(self, name, getattr(self, name) + value)
+
+
+@dataclass
+class SyncOutcome(Counts):
     batches: int = 0
     complete: bool = False
 
-    def counts(self) -> dict[str, int]:
-        return {
-            "records": self.records,
-            "added": self.added,
-            "enabled": self.enabled,
-            "retracted": self.retracted,
-        }
-
 
 @dataclass
-class _Batch:
-    records: int = 0
-    added: int = 0
-    enabled: int = 0
-    retracted: int = 0
+class _Batch(Counts):
     keys: list[str] = field(default_factory=list)
 
 
@@ -247,7 +249,7 @@ def sync(
         raise
     _record_success(url, bank_id, outcome, actor)
     SYNCS.labels(kind.name, "complete" if outcome.complete else "partial").inc()
-    for change in ("added", "enabled", "retracted"):
+    for change in ENTRY_CHANGES_COUNTED:
         ENTRY_CHANGES.labels(kind.name, change).inc(getattr(outcome, change))
     return outcome
 
@@ -293,8 +295,8 @@ def _add_totals(db_session: Session, bank_id: int, batch: _Batch) -> None:
     exchange = db_session.get(BankExchange, bank_id)
     assert exchange is not None
     totals = dict(exchange.totals)
-    for name in ("records", "added", "enabled", "retracted"):
-        totals[name] = int(totals.get(name, 0)) + getattr(batch, name)
+    for name, value in batch.counts().items():
+        totals[name] = int(totals.get(name, 0)) + value
     exchange.totals = totals
 
 
@@ -353,8 +355,7 @@ def _record_failure(url: str, bank_id: int, api: str, exc: Exception, actor: str
 
 def _add(outcome: SyncOutcome, batch: _Batch) -> None:
     outcome.batches += 1
-    for name in ("records", "added", "enabled", "retracted"):
-        setattr(outcome, name, getattr(outcome, name) + getattr(batch, name))
+    outcome.add(batch)
 
 
 # --- applying a batch ---------------------------------------------------------------------------
