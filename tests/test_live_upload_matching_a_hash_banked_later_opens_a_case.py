@@ -33,7 +33,7 @@ def _bank(client: TestClient, headers: dict[str, str], name: str, category: str)
     assert created.status_code == 201, created.text
 
 
-def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, picture) -> None:  # type: ignore[no-untyped-def]
+def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, picture) -> int:  # type: ignore[no-untyped-def]
     signals = client.post(
         "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=headers
     ).json()["signals"]
@@ -44,6 +44,7 @@ def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, pictur
         headers=headers,
     )
     assert added.status_code == 200, added.text
+    return int(added.json()["entry_ids"][0])
 
 
 def _metric(client: TestClient, name: str) -> float:
@@ -176,3 +177,34 @@ def test_hashes_a_decision_banked_are_left_to_its_every_copy_search(settings, ma
         assert copy_search.run_due(settings) == 2
         make_user(settings, "csr", "child_safety_reviewer")
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["orig"]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_hash_withdrawn_during_a_search_opens_no_case(settings, make_api_key, monkeypatch):  # type: ignore[no-untyped-def]
+    """An entry disabled while a search runs (an exchange withdrew it, a person disabled it)
+    opens no case for the uploads the search reaches afterwards."""
+    from takedown.lookback import service
+
+    monkeypatch.setattr(service, "BATCH", 2)
+    monkeypatch.setattr(service, "RUN_SECONDS", 0.0)
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    kept, withdrawn = generated_scene(7606), generated_scene(7707)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _bank(client, auth, "industry", "csam")
+        for number in range(2):
+            picture = jpeg(generated_scene(8100 + number))
+            assert scan(client, key, picture, f"other-{number}", "acct")["verdict"] == "allow"
+        assert scan(client, key, jpeg(kept, 85), "post-kept", "acct-1")["verdict"] == "allow"
+        assert scan(client, key, jpeg(withdrawn, 85), "post-gone", "acct-2")["verdict"] == "allow"
+        _bank_picture(client, auth, "industry", kept)
+        gone = _bank_picture(client, auth, "industry", withdrawn)
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 0  # the two unrelated uploads
+
+        disabled = client.post(f"/v1/banks/industry/entries/{gone}/disable", headers=auth)
+        assert disabled.status_code == 200, disabled.text
+        assert run_lookback(settings, app.state.index) == 1
+        make_user(settings, "csr", "child_safety_reviewer")
+        assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-kept"]

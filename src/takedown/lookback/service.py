@@ -179,8 +179,8 @@ def _work(settings: Settings, serving_index: Any) -> int:
             if time.monotonic() - started >= RUN_SECONDS:
                 break
     finally:
-        if done:
-            _built.pop((url, search_id), None)
+        if done and (url, search_id) in _built:
+            _built.pop((url, search_id))[0].close()
         else:  # let the next run (of any process) carry on at once
             with session_scope(url) as db_session:
                 db_session.execute(
@@ -192,17 +192,28 @@ def _work(settings: Settings, serving_index: Any) -> int:
 
 
 # The running search's index, kept between runs of this process (a search of a million new
-# hashes would otherwise rebuild it every run).
-_built: dict[tuple[str, int], MatchIndex] = {}
+# hashes would otherwise rebuild it every run), with the change-log position it was built at.
+_built: dict[tuple[str, int], tuple[MatchIndex, int]] = {}
 
 
 def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> MatchIndex:
-    """An index of the entries the changes (after, upto] added or enabled."""
-    key = (settings.resolved_database_url, search_id)
-    index = _built.get(key)
-    if index is not None:
-        return index
-    with session_scope(settings.resolved_database_url) as db_session:
+    """An index of the entries the changes (after, upto] added or enabled and that are still
+    enabled, in banks as they are now: rebuilt when an entry or a bank changed since it was built
+    (a hash withdrawn during a search opens no case)."""
+    url = settings.resolved_database_url
+    key = (url, search_id)
+    with session_scope(url) as db_session:
+        now_at = db_session.scalar(select(func.max(IndexChange.seq))) or 0
+        cached = _built.get(key)
+        if cached is not None:
+            changed = db_session.scalar(
+                select(func.count()).where(
+                    IndexChange.seq > cached[1],
+                    IndexChange.op.in_([IndexOp.DISABLE.value, IndexOp.BANK.value]),
+                )
+            )
+            if not changed:
+                return cached[0]
         entry_ids = [
             entry_id
             for entry_id in db_session.scalars(
@@ -212,9 +223,10 @@ def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> Mat
             )
             if entry_id is not None
         ]
-    for stale in [k for k in _built if k[0] == key[0]]:
-        _built.pop(stale).close()
-    index = _built[key] = MatchIndex.of_entries(settings, entry_ids)
+    for stale in [k for k in _built if k[0] == url]:
+        _built.pop(stale)[0].close()
+    index = MatchIndex.of_entries(settings, entry_ids)
+    _built[key] = (index, now_at)
     return index
 
 
