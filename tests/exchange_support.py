@@ -9,7 +9,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
@@ -124,16 +124,9 @@ def _entries_xml(page: list[NcmecEntry], next_link: str) -> str:
     return "".join(parts)
 
 
-@contextmanager
-def ncmec_hash_sharing(state: NcmecState) -> Iterator[str]:
+def ncmec_hash_sharing(state: NcmecState) -> AbstractContextManager[str]:
     """The stand-in's base URL (TAKEDOWN_NCMEC_HASH_API_URL)."""
-
-    class Handler(NcmecHashSharing):
-        pass
-
-    Handler.state = state
-    with http_server(Handler) as server:
-        yield f"http://127.0.0.1:{server.server_port}"
+    return _serving(NcmecHashSharing, state)
 
 
 @dataclass
@@ -189,13 +182,14 @@ class StopNcii(_Endpoint):
         self.send(status, json.dumps(body).encode(), "application/json")
 
 
-@contextmanager
-def stop_ncii(state: StopNciiState) -> Iterator[str]:
+def stop_ncii(state: StopNciiState) -> AbstractContextManager[str]:
     """The stand-in's base URL (TAKEDOWN_STOPNCII_URL)."""
+    return _serving(StopNcii, state)
 
-    class Handler(StopNcii):
-        pass
 
-    Handler.state = state
-    with http_server(Handler) as server:
+@contextmanager
+def _serving(endpoint: type[_Endpoint], state: object) -> Iterator[str]:
+    """Serve `endpoint` with its own `state` (a subclass per server, so two never share it)."""
+    handler = type(endpoint.__name__, (endpoint,), {"state": state})
+    with http_server(handler) as server:
         yield f"http://127.0.0.1:{server.server_port}"

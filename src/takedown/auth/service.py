@@ -26,6 +26,11 @@ class Principal:
     user_id: str | None = None
     role: str | None = None
 
+    @property
+    def key_label(self) -> str:
+        """How a platform key's changes are attributed in the audit log: its name and id."""
+        return f"{self.name} ({self.key_id})"
+
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

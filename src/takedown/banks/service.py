@@ -454,6 +454,19 @@ def set_entry_enabled(
     return entry
 
 
+def digests_by_type(
+    pairs: Iterable[tuple[str, str]], chunk: int = 500
+) -> Iterator[tuple[str, list[str]]]:
+    """(signal type, up to `chunk` value digests) from (signal type, value digest) pairs: the
+    shape of an indexed `signal_type = ? AND value_digest IN (...)` lookup."""
+    by_type: dict[str, list[str]] = {}
+    for signal_type, digest in pairs:
+        by_type.setdefault(signal_type, []).append(digest)
+    for signal_type, digests in by_type.items():
+        for start in range(0, len(digests), chunk):
+            yield signal_type, digests[start : start + chunk]
+
+
 def set_entries_enabled(
     *,
     db_session: Session,
@@ -465,21 +478,17 @@ def set_entries_enabled(
     """Enable or disable a bank's entries by (signal type, value digest), in bulk (an exchange
     sync; the caller audits the batch). Only entries `added_by` that source when given. Returns
     how many changed; each change is logged for the serving processes."""
-    by_type: dict[str, list[str]] = {}
-    for signal_type, digest in pairs:
-        by_type.setdefault(signal_type, []).append(digest)
     changed: list[int] = []
-    for signal_type, digests in by_type.items():
-        for start in range(0, len(digests), 500):
-            query = select(BankEntry.id).where(
-                BankEntry.bank_id == bank_id,
-                BankEntry.signal_type == signal_type,
-                BankEntry.value_digest.in_(digests[start : start + 500]),
-                BankEntry.enabled.is_(not enabled),
-            )
-            if added_by is not None:
-                query = query.where(BankEntry.added_by == added_by)
-            changed.extend(db_session.scalars(query))
+    for signal_type, digests in digests_by_type(pairs):
+        query = select(BankEntry.id).where(
+            BankEntry.bank_id == bank_id,
+            BankEntry.signal_type == signal_type,
+            BankEntry.value_digest.in_(digests),
+            BankEntry.enabled.is_(not enabled),
+        )
+        if added_by is not None:
+            query = query.where(BankEntry.added_by == added_by)
+        changed.extend(db_session.scalars(query))
     if not changed:
         return 0
     now = clock.now()

@@ -30,10 +30,6 @@ router = APIRouter(prefix="/v1/banks", tags=["banks"])
 banks_scope = require_scope(Scope.BANKS)
 
 
-def _actor(principal: Principal) -> str:
-    return f"{principal.name} ({principal.key_id})"
-
-
 def _bank_out(db_session: Session, name: str) -> BankOut:
     bank = service.get_bank(db_session=db_session, name=name)
     return BankOut.of(bank, *service.entry_counts(db_session=db_session, bank=bank))
@@ -72,7 +68,7 @@ def create_bank(
         pdq_threshold=settings.pdq_default_threshold if body.threshold is None else body.threshold,
         description=body.description,
         source=body.source,
-        actor=_actor(principal),
+        actor=principal.key_label,
     )
     _apply_now(request, db_session)
     return BankOut.of(bank, 0, 0)
@@ -96,7 +92,7 @@ def update_bank(
     bank = service.update_bank(
         db_session=db_session,
         name=name,
-        actor=_actor(principal),
+        actor=principal.key_label,
         new_name=body.name,
         description=body.description,
         category=body.category,
@@ -137,7 +133,7 @@ def add_entries(
         entries=[
             service.NewEntry(e.signal_type, e.value, e.external_id, e.note) for e in body.entries
         ],
-        added_by=_actor(principal),
+        added_by=principal.key_label,
     )
     _apply_now(request, db_session)
     return EntriesAdded(added=result.added, skipped=result.skipped, entry_ids=result.entry_ids)
@@ -151,7 +147,7 @@ def _set_entry(
         bank_name=name,
         entry_id=entry_id,
         enabled=on,
-        actor=_actor(principal),
+        actor=principal.key_label,
     )
     _apply_now(request, db_session)
     return EntryOut.of(entry)
@@ -200,7 +196,7 @@ def import_file(
         lines=stream,
         fmt=fmt or formats.guess_format(file.filename),
         signal_type=signal_type or None,
-        added_by=_actor(principal),
+        added_by=principal.key_label,
         source_name=file.filename or "",
     )
     _apply_now(request, db_session)

@@ -26,6 +26,7 @@ from takedown.banks.models import Bank, BankSource
 from takedown.banks.service import (
     NewEntry,
     add_entries,
+    digests_by_type,
     get_bank,
     set_entries_enabled,
     value_digest,
@@ -470,18 +471,14 @@ def _held_by(db_session: Session, bank_id: int, keys: list[str]) -> dict[str, se
 
 def _still_held(db_session: Session, bank_id: int, pairs: Iterable[Pair]) -> set[Pair]:
     """The pairs some record holds."""
-    by_type: dict[str, list[str]] = {}
-    for signal_type, digest in pairs:
-        by_type.setdefault(signal_type, []).append(digest)
     held: set[Pair] = set()
-    for signal_type, digests in by_type.items():
-        for start in range(0, len(digests), KEY_CHUNK):
-            query = select(ExchangeSignal.value_digest).where(
-                ExchangeSignal.bank_id == bank_id,
-                ExchangeSignal.signal_type == signal_type,
-                ExchangeSignal.value_digest.in_(digests[start : start + KEY_CHUNK]),
-            )
-            held.update((signal_type, digest) for digest in db_session.scalars(query))
+    for signal_type, digests in digests_by_type(pairs, KEY_CHUNK):
+        query = select(ExchangeSignal.value_digest).where(
+            ExchangeSignal.bank_id == bank_id,
+            ExchangeSignal.signal_type == signal_type,
+            ExchangeSignal.value_digest.in_(digests),
+        )
+        held.update((signal_type, digest) for digest in db_session.scalars(query))
     return held
 
 

@@ -62,7 +62,7 @@ def follow_exchange(
         api=body.exchange,
         config=body.config,
         every_minutes=body.every_minutes,
-        actor=f"{principal.name} ({principal.key_id})",
+        actor=principal.key_label,
         over_http=True,
     )
     db_session.commit()
@@ -97,8 +97,6 @@ def sync_exchange(
 def unfollow_exchange(
     name: str, db_session: Session = DB_SESSION, principal: Principal = Depends(banks_scope)
 ) -> Response:
-    service.unfollow(
-        db_session=db_session, bank_name=name, actor=f"{principal.name} ({principal.key_id})"
-    )
+    service.unfollow(db_session=db_session, bank_name=name, actor=principal.key_label)
     db_session.commit()
     return Response(status_code=204)
