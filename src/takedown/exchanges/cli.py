@@ -131,18 +131,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             .order_by(Bank.name)
         ).all()
         data: list[dict[str, Any]] = [
-            {
-                "bank": bank.name,
-                "exchange": exchange.api,
-                "config": exchange.config,
-                "every_minutes": exchange.every_minutes,
-                "last_synced_at": _iso(exchange.last_synced_at),
-                "next_sync_at": _iso(exchange.next_sync_at),
-                "records": service.record_count(db_session=db_session, bank_id=bank.id),
-                "totals": exchange.totals,
-                "failures": exchange.failures,
-                "last_error": exchange.last_error,
-            }
+            service.status_of(
+                db_session=db_session, bank_name=bank.name, exchange=exchange
+            ).model_dump(mode="json")
             for bank, exchange in rows
         ]
     if as_json:
@@ -160,7 +151,3 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             row["last_error"] or "",
         )
     Console().print(table)
-
-
-def _iso(when: Any) -> str | None:
-    return None if when is None else when.isoformat()

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -35,6 +35,7 @@ from takedown.errors import Conflict, InvalidInput, NotFound
 from takedown.exchanges import apis
 from takedown.exchanges.metrics import ENTRY_CHANGES, SYNCS
 from takedown.exchanges.models import BankExchange, ExchangeSignal
+from takedown.exchanges.schemas import ExchangeOut
 from takedown.jobs import leases
 from takedown.settings import Settings
 from takedown.signals.registry import normalise_signal
@@ -177,6 +178,32 @@ def progress_timestamp(exchange: BankExchange) -> int | None:
     """How far the exchange's own timeline has been fetched (epoch seconds), where it says."""
     checkpoint = apis.load_checkpoint(apis.kind_of(exchange.api), exchange.checkpoint)
     return None if checkpoint is None else checkpoint.get_progress_timestamp()
+
+
+def status_of(*, db_session: Session, bank_name: str, exchange: BankExchange) -> ExchangeOut:
+    """How a bank's exchange stands (the API's answer and `takedown exchange status`)."""
+    claimed = exchange.claimed_until
+    return ExchangeOut(
+        bank=bank_name,
+        exchange=exchange.api,
+        config=exchange.config,
+        every_minutes=exchange.every_minutes,
+        last_synced_at=exchange.last_synced_at,
+        next_sync_at=exchange.next_sync_at,
+        syncing=claimed is not None and claimed > clock.now(),
+        fetched_up_to=_as_time(progress_timestamp(exchange)),
+        records=record_count(db_session=db_session, bank_id=exchange.bank_id),
+        totals={k: int(v) for k, v in exchange.totals.items()},
+        failures=exchange.failures,
+        last_error=exchange.last_error,
+    )
+
+
+def _as_time(epoch_seconds: int | None) -> datetime | None:
+    try:
+        return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None  # an exchange counting in other units: shown as unknown, never a 500
 
 
 def record_count(*, db_session: Session, bank_id: int) -> int:

@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy.orm import Session
 
-from takedown import clock
 from takedown.api.deps import DB_SESSION
 from takedown.auth.dependencies import require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
 from takedown.banks.service import get_bank
 from takedown.exchanges import service
-from takedown.exchanges.models import BankExchange
 from takedown.exchanges.schemas import ExchangeIn, ExchangeOut
 
 router = APIRouter(prefix="/v1/banks", tags=["exchanges"])
 banks_scope = require_scope(Scope.BANKS)
-
-
-def _out(db_session: Session, bank_name: str, exchange: BankExchange) -> ExchangeOut:
-    fetched = service.progress_timestamp(exchange)
-    claimed = exchange.claimed_until
-    return ExchangeOut(
-        bank=bank_name,
-        exchange=exchange.api,
-        config=exchange.config,
-        every_minutes=exchange.every_minutes,
-        last_synced_at=exchange.last_synced_at,
-        next_sync_at=exchange.next_sync_at,
-        syncing=claimed is not None and claimed > clock.now(),
-        fetched_up_to=_as_time(fetched),
-        records=service.record_count(db_session=db_session, bank_id=exchange.bank_id),
-        totals={k: int(v) for k, v in exchange.totals.items()},
-        failures=exchange.failures,
-        last_error=exchange.last_error,
-    )
-
-
-def _as_time(epoch_seconds: int | None) -> datetime | None:
-    try:
-        return None if epoch_seconds is None else datetime.fromtimestamp(epoch_seconds, UTC)
-    except (ValueError, OverflowError, OSError):
-        return None  # an exchange counting in other units: shown as unknown, never a 500
 
 
 @router.put("/{name}/exchange", response_model=ExchangeOut, summary="Follow a hash exchange")
@@ -66,7 +36,7 @@ def follow_exchange(
         over_http=True,
     )
     db_session.commit()
-    return _out(db_session, name, exchange)
+    return service.status_of(db_session=db_session, bank_name=name, exchange=exchange)
 
 
 @router.get(
@@ -76,7 +46,11 @@ def get_exchange(
     name: str, db_session: Session = DB_SESSION, _: Principal = Depends(banks_scope)
 ) -> ExchangeOut:
     bank = get_bank(db_session=db_session, name=name)
-    return _out(db_session, name, service.exchange_of(db_session=db_session, bank=bank))
+    return service.status_of(
+        db_session=db_session,
+        bank_name=name,
+        exchange=service.exchange_of(db_session=db_session, bank=bank),
+    )
 
 
 @router.post(
@@ -90,7 +64,7 @@ def sync_exchange(
 ) -> ExchangeOut:
     exchange = service.request_sync(db_session=db_session, bank_name=name)
     db_session.commit()
-    return _out(db_session, name, exchange)
+    return service.status_of(db_session=db_session, bank_name=name, exchange=exchange)
 
 
 @router.delete("/{name}/exchange", status_code=204, summary="Stop following (entries stay)")
