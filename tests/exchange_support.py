@@ -40,8 +40,17 @@ class NcmecState:
     entries: list[NcmecEntry] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
 
-    def add(self, entry_id: str, kind: str, fingerprints: dict[str, str], *, ago: int = 60) -> None:
-        self.entries.append(NcmecEntry(entry_id, kind, fingerprints, int(time.time()) - ago))
+    def add(
+        self,
+        entry_id: str,
+        kind: str,
+        fingerprints: dict[str, str],
+        *,
+        ago: int = 60,
+        member_id: int = 42,
+    ) -> None:
+        timestamp = int(time.time()) - ago
+        self.entries.append(NcmecEntry(entry_id, kind, fingerprints, timestamp, member_id))
 
     def delete(self, entry_id: str, at: int) -> None:
         """A tombstone for the entry, timestamped `at` (epoch seconds)."""

@@ -97,11 +97,10 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
 
                 first = _until(synced, "the first sync")
                 assert first["records"] == 2 and first["failures"] == 0
-                # The picture's PDQ and the video's MD5 (python-threatexchange maps NCMEC image
-                # PDQs and video MD5s; an image's file MD5 is left to its PDQ at distance 0).
-                assert first["totals"]["added"] == 2
+                # The picture's PDQ and file MD5, and the video's MD5.
+                assert first["totals"]["added"] == 3
                 bank = http.get("/v1/banks/ncmec-industry", headers=banks).json()
-                assert (bank["source"], bank["entries"]) == ("exchange", 2)
+                assert (bank["source"], bank["entries"]) == ("exchange", 3)
 
                 # The index follows the change log within about a second.
                 blocked = _until(
@@ -141,12 +140,12 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
 
                 def withdrawn() -> dict[str, Any] | None:
                     got = http.get("/v1/banks/ncmec-industry/exchange", headers=banks).json()
-                    return got if got["totals"].get("retracted") == 1 else None
+                    return got if got["totals"].get("retracted") == 2 else None
 
                 after = _until(withdrawn, "the deletion to be applied")
                 assert after["records"] == 1
                 bank = http.get("/v1/banks/ncmec-industry", headers=banks).json()
-                assert (bank["entries"], bank["entries_total"]) == (1, 2)
+                assert (bank["entries"], bank["entries_total"]) == (1, 3)
                 _until(
                     lambda: (
                         _scan(http, scan_key, altered_copy(shared), "post-3")["verdict"] == "allow"

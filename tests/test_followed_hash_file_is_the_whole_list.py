@@ -88,3 +88,47 @@ def test_followed_hash_file_is_the_whole_list(
         "partner-list", "local_file", 0, 0,
     )  # fmt: skip
     assert row["totals"] == {"records": 13, "added": 3, "enabled": 1, "retracted": 3}
+
+
+def test_followed_hash_file_takes_every_signal_type_takedown_exports(
+    settings: Settings,
+    cli: Callable[..., object],
+    client,  # type: ignore[no-untyped-def]
+    auth_header: Callable[..., dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    """A partner's `takedown bank export --format text` file, followed by another deployment, is
+    banked line for line (image MD5s and region hashes included, not only PDQ and video MD5)."""
+    banks = auth_header("banks")
+    for name in ("partner", "follower"):
+        created = cli("bank", "create", name, "--category", "csam", "--action", "block")
+        assert created.exit_code == 0, created.output  # type: ignore[attr-defined]
+    added = client.post(
+        "/v1/banks/partner/entries",
+        json={
+            "entries": [
+                {"signal_type": "pdq", "value": A},
+                {"signal_type": "md5", "value": "0123456789abcdef" * 2},
+                {"signal_type": "sha256", "value": "ab" * 32},
+                {"signal_type": "pdq_center", "value": B},
+                {"signal_type": "video_md5", "value": "fedcba9876543210" * 2},
+            ]
+        },
+        headers=banks,
+    )
+    assert added.status_code in (200, 201), added.text
+    exported = client.get("/v1/banks/partner/export?format=text", headers=banks)
+    assert exported.status_code == 200, exported.text
+    listed = tmp_path / "partner.txt"
+    listed.write_text(exported.text + "photo_md5 " + "9" * 32 + "\nmd5 not-a-digest\n")
+
+    followed = cli(
+        "exchange", "follow", "follower", "--exchange", "local_file", "--set", f"filename={listed}"
+    )
+    assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
+    synced = cli("exchange", "sync", "follower", "--json")
+    assert synced.exit_code == 0, synced.output  # type: ignore[attr-defined]
+    assert json.loads(synced.stdout)["added"] == 6  # type: ignore[attr-defined]
+
+    again = client.get("/v1/banks/follower/export?format=text", headers=banks).text
+    assert sorted(again.splitlines()) == sorted([*exported.text.splitlines(), "md5 " + "9" * 32])

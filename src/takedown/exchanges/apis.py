@@ -41,9 +41,22 @@ from threatexchange.utils import dataclass_json
 from takedown.errors import InvalidInput
 from takedown.settings import Settings
 
-# The exchanges' signal types Takedown banks (by python-threatexchange's names, which the
-# signal registry takes as aliases).
+# What the fetches are asked for (python-threatexchange's types; its exchanges here fetch
+# everything regardless, and `signals_of` below decides what is banked).
 SUPPORTED_SIGNAL_TYPES: list[type[TxSignalType]] = [PdqSignal, VideoMD5Signal]
+
+# (entry type, fingerprint) -> Takedown signal type. python-threatexchange maps only image PDQs
+# and video MD5s, which left an entry NCMEC shares with an image MD5 and no PDQ (many older ones)
+# unbanked. PhotoDNA, NetClean, Videntifier and the SSVH hashes are licensed algorithms Takedown
+# cannot compute, TMK+PDQF is not implemented, and SHA-1 comes with an MD5 of the same file.
+NCMEC_FINGERPRINTS: dict[tuple[ncmec_client.NCMECEntryType, str], str] = {
+    (ncmec_client.NCMECEntryType.image, "pdq"): "pdq",
+    (ncmec_client.NCMECEntryType.image, "md5"): "md5",
+    (ncmec_client.NCMECEntryType.video, "md5"): "video_md5",
+}
+
+# A fetched record's hashes: (signal type name or alias, hash, note for the bank entry).
+SignalsOf = Callable[[Any, Any, Any], Iterator[tuple[str, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,7 @@ class ExchangeKind:
     # May be set through the HTTP API (a local file is the host operator's to name).
     over_http: bool
     connect: Callable[[CollaborationConfigBase, Settings], SignalExchangeAPI]  # type: ignore[type-arg]
+    signals_of: SignalsOf
 
 
 class _NCMEC(NCMECSignalExchangeAPI):
@@ -139,6 +153,27 @@ def _connect_stop_ncii(collab: CollaborationConfigBase, settings: Settings) -> S
     return _StopNCII(collab, client)
 
 
+def _ncmec_signals(
+    collab: NCMECCollabConfig, _key: str, entry: ncmec_client.NCMECEntryUpdate
+) -> Iterator[tuple[str, str, str]]:
+    if entry.deleted or (collab.only_esp_ids and entry.member_id not in collab.only_esp_ids):
+        return
+    note = f"ESP {entry.member_id}" + (f", {entry.classification}" if entry.classification else "")
+    for fingerprint, value in entry.fingerprints.items():
+        signal_type = NCMEC_FINGERPRINTS.get((entry.entry_type, fingerprint.lower()))
+        if signal_type is not None:
+            yield signal_type, value, note
+
+
+def _named_signals(
+    _collab: CollaborationConfigBase, key: tuple[str, str], metadata: object
+) -> Iterator[tuple[str, str, str]]:
+    """Records keyed by (signal type, hash), as StopNCII's and a file's are: any type Takedown
+    knows by its name or alias (a file of `takedown bank export --format text` lines included)."""
+    if metadata is not None:
+        yield key[0], key[1], ""
+
+
 def _connect_local_file(collab: CollaborationConfigBase, settings: Settings) -> SignalExchangeAPI:  # type: ignore[type-arg]
     assert isinstance(collab, FileCollaborationConfig)
     return LocalFileSignalExchangeAPI.for_collab(collab)
@@ -155,6 +190,7 @@ KINDS: dict[str, ExchangeKind] = {
             snapshot=False,
             over_http=True,
             connect=_connect_ncmec,
+            signals_of=_ncmec_signals,
         ),
         ExchangeKind(
             "stop_ncii",
@@ -164,6 +200,7 @@ KINDS: dict[str, ExchangeKind] = {
             snapshot=False,
             over_http=True,
             connect=_connect_stop_ncii,
+            signals_of=_named_signals,
         ),
         ExchangeKind(
             "local_file",
@@ -173,6 +210,7 @@ KINDS: dict[str, ExchangeKind] = {
             snapshot=True,
             over_http=False,
             connect=_connect_local_file,
+            signals_of=_named_signals,
         ),
     )
 }

@@ -463,20 +463,16 @@ def _apply(
 def _entries_of(
     kind: apis.ExchangeKind, collab: Any, raw_key: object, key: str, record: Any
 ) -> dict[Pair, NewEntry]:
-    converted = kind.api_class.naive_convert_to_signal_type(
-        apis.SUPPORTED_SIGNAL_TYPES, collab, {raw_key: record}
-    )
     entries: dict[Pair, NewEntry] = {}
-    for tx_type, values in converted.items():
-        for raw_value, metadata in values.items():
-            try:
-                signal_type, value = normalise_signal(tx_type.get_name(), raw_value)
-            except InvalidInput:
-                continue  # an exchange's malformed hash never reaches the index
-            note = f"{kind.name} {key}" + (f": {metadata}" if str(metadata) else "")
-            entries[signal_type, value_digest(value)] = NewEntry(
-                signal_type, value, f"{kind.name}:{key}"[:255], note[:1000]
-            )
+    for type_name, raw_value, detail in kind.signals_of(collab, raw_key, record):
+        try:
+            signal_type, value = normalise_signal(type_name, raw_value)
+        except InvalidInput:
+            continue  # an exchange's malformed hash or unknown type never reaches the index
+        note = f"{kind.name} {key}" + (f": {detail}" if detail else "")
+        entries[signal_type, value_digest(value)] = NewEntry(
+            signal_type, value, f"{kind.name}:{key}"[:255], note[:1000]
+        )
     return entries
 
 
