@@ -106,6 +106,13 @@ def test_bank_lifecycle_over_http(client, auth_header, settings) -> None:
     assert (
         client.patch("/v1/banks/nope", json={"enabled": False}, headers=headers).status_code == 404
     )
+    # A misspelt setting is refused, never a 200 that changed nothing.
+    misspelt = client.patch("/v1/banks/ncii-hashes", json={"pdq_threshold": 31}, headers=headers)
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["field"] == "pdq_threshold"
+    # A higher threshold matches more: logged for the lookback (`widen`) beside `bank`.
+    widened = client.patch("/v1/banks/ncii-hashes", json={"threshold": 12}, headers=headers)
+    assert widened.status_code == 200, widened.text
 
     listed = client.get("/v1/banks", headers=headers).json()
     assert [b["name"] for b in listed] == ["ncii-hashes"]
@@ -116,6 +123,8 @@ def test_bank_lifecycle_over_http(client, auth_header, settings) -> None:
         (entry_ids[1], "add"),
         (entry_ids[0], "disable"),
         (None, "bank"),
+        (None, "bank"),
+        (None, "widen"),
     ]
 
 

@@ -208,3 +208,65 @@ def test_hash_withdrawn_during_a_search_opens_no_case(settings, make_api_key, mo
         assert run_lookback(settings, app.state.index) == 1
         make_user(settings, "csr", "child_safety_reviewer")
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-kept"]
+
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_bank_that_can_match_more_is_looked_back(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """A bank enabled again, moved out of `other` or given a higher threshold matches uploads it
+    did not match before: the lookback searches the ledger for all of its entries. Disabling a
+    bank or lowering a threshold starts no search."""
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    known, misfiled = generated_scene(7808), generated_scene(7909)
+    app = create_app(settings)
+
+    def settle_and_look() -> int:
+        clock.advance(timedelta(seconds=11))
+        return run_lookback(settings, app.state.index)
+
+    def searches() -> list[dict]:  # type: ignore[type-arg]
+        return list(client.get("/v1/lookback", headers=auth).json()["searches"])
+
+    def update(bank: str, **changes: object) -> None:
+        answer = client.patch(f"/v1/banks/{bank}", json=changes, headers=auth)
+        assert answer.status_code == 200, answer.text
+
+    with TestClient(app) as client:
+        _bank(client, auth, "industry", "csam")
+        triage = client.post(
+            "/v1/banks", json={"name": "triage", "category": "other", "action": "review"},
+            headers=auth,
+        )  # fmt: skip
+        assert triage.status_code == 201, triage.text
+        _bank_picture(client, auth, "industry", known)
+        _bank_picture(client, auth, "triage", misfiled)
+        assert settle_and_look() == 0  # nothing uploaded yet
+        update("industry", enabled=False)
+        assert settle_and_look() == 0
+        assert len(searches()) == 1  # disabling widens nothing
+
+        # While the bank was off, and while the picture's bank was `other`: up.
+        assert scan(client, key, jpeg(known, 80), "post-off", "acct-1")["verdict"] == "allow"
+        assert scan(client, key, jpeg(misfiled, 80), "post-other", "acct-2")["verdict"] == "review"
+
+        make_user(settings, "csr", "child_safety_reviewer")
+        csr = staff_headers(client, settings, "csr")
+        update("industry", enabled=True)
+        assert settle_and_look() == 1
+        assert searches()[0]["entries"] == 1
+        assert list(_cases(client, csr)) == ["post-off"]
+
+        update("triage", category="csam")
+        assert settle_and_look() == 1
+        assert sorted(_cases(client, csr)) == ["post-off", "post-other"]
+
+        update("industry", threshold=20)
+        assert settle_and_look() == 0
+        assert len(searches()) == 3  # a lower threshold finds nothing new
+        update("industry", threshold=31)
+        assert settle_and_look() == 1  # post-off, found again
+        assert len(searches()) == 4
+        cases = _cases(client, csr)
+        assert sorted(cases) == ["post-off", "post-other"]  # and no second case for it
+        assert len(cases["post-off"]["reports"]) == 1

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from takedown.banks.models import Bank, BankCategory, BankEntry, BankSource, MatchAction
 
 
 class BankCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=120)
     category: BankCategory
     action: MatchAction
@@ -24,6 +25,7 @@ class BankCreate(BaseModel):
 
 
 class BankUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, min_length=1, max_length=120, description="Rename")
     category: BankCategory | None = None
     action: MatchAction | None = None
@@ -66,6 +68,7 @@ class BankOut(BaseModel):
 
 
 class EntryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     signal_type: str = Field(description="pdq, md5, sha256, video_md5, ...")
     value: str
     external_id: str | None = Field(None, max_length=255)
@@ -73,6 +76,7 @@ class EntryIn(BaseModel):
 
 
 class EntriesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     entries: list[EntryIn] = Field(min_length=1, max_length=10_000)
 
 

@@ -44,6 +44,10 @@ class IndexOp(enum.StrEnum):
     ENABLE = "enable"
     DISABLE = "disable"
     BANK = "bank"
+    # Logged beside `bank` when the change lets the bank match uploads it did not match before
+    # (enabled again, a threshold raised, moved out of `other`): the lookback searches the ledger
+    # for all of its entries.
+    WIDEN = "widen"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,37 @@ def _log_change(db_session: Session, *, bank_id: int, op: str, entry_id: int | N
 
 
 # --- banks -------------------------------------------------------------------------------------
+
+
+def _widens(bank: Bank, changes: Mapping[str, Any]) -> bool:
+    """Whether `changes` (not yet applied) let the bank match uploads it did not match before."""
+    from takedown.index.service import BankInfo
+    from takedown.signals.base import MatchKind
+    from takedown.signals.registry import SIGNAL_TYPES
+
+    if not changes.get("enabled", bank.enabled):
+        return False  # a disabled bank matches nothing; enabling it later widens
+    if changes.get("enabled") is True:
+        return True
+    if bank.category == BankCategory.OTHER.value and changes.get("category") is not None:
+        return True  # `other` matches never open cases
+    views = [
+        BankInfo(
+            bank.id,
+            bank.name,
+            bank.category,
+            bank.action,
+            int(settings.get("pdq_threshold", bank.pdq_threshold)),
+            dict(settings.get("signal_thresholds", bank.signal_thresholds) or {}),
+            True,
+        )
+        for settings in ({}, changes)
+    ]
+    return any(
+        views[1].threshold(name) > views[0].threshold(name)
+        for name, signal_type in SIGNAL_TYPES.items()
+        if signal_type.match_kind is MatchKind.HAMMING
+    )
 
 
 def create_bank(
@@ -221,11 +256,14 @@ def update_bank(
     changes = {k: v for k, v in changes.items() if getattr(bank, k) != v}
     if not changes:
         return bank
+    widens = _widens(bank, changes)
     for key, value in changes.items():
         setattr(bank, key, value)
     bank.updated_at = clock.now()
     db_session.flush()
     _log_change(db_session, bank_id=bank.id, op=IndexOp.BANK)
+    if widens:
+        _log_change(db_session, bank_id=bank.id, op=IndexOp.WIDEN)
     audit(
         db_session=db_session,
         actor=actor,

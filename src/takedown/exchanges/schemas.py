@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ExchangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     exchange: str = Field(description="ncmec or stop_ncii (a local file is set up on the host)")
     config: dict[str, Any] = Field(
         default_factory=dict,

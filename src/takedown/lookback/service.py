@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
-from takedown.banks.models import BankCategory, IndexChange
+from takedown.banks.models import BankCategory, BankEntry, IndexChange
 from takedown.banks.service import IndexOp
 from takedown.cases.models import Category
 from takedown.enforcement.models import CaseBankEntry, CaseCopy
@@ -116,7 +116,9 @@ def _plan(settings: Settings) -> None:
             settled = [after] if unsettled is None else [after, IndexChange.seq < unsettled]
             last = db_session.scalar(select(func.max(IndexChange.seq)).where(*settled))
             last = cursor.position if last is None else last
-            entries = db_session.scalar(select(func.count()).where(*settled, *_NEW_ENTRIES))
+            entries = (
+                db_session.scalar(select(func.count()).where(*settled, *_NEW_ENTRIES)) or 0
+            ) + _widened_entries(db_session, _widened_banks(db_session, *settled))
             if last == cursor.position:
                 return
             if entries:
@@ -138,6 +140,29 @@ def _plan(settings: Settings) -> None:
             cursor.position, cursor.updated_at = last, clock.now()
     except IntegrityError:
         log.info("another process created the lookback cursor first; next run goes on")
+
+
+def _widened_banks(db_session: Session, *changes: Any) -> list[int]:
+    """Banks a settings change let match more (IndexOp.WIDEN) among `changes`: all their enabled
+    entries are searched for, as if banked again."""
+    return list(
+        db_session.scalars(
+            select(IndexChange.bank_id)
+            .where(*changes, IndexChange.op == IndexOp.WIDEN.value)
+            .distinct()
+        )
+    )
+
+
+def _widened_entries(db_session: Session, bank_ids: list[int]) -> int:
+    if not bank_ids:
+        return 0
+    return (
+        db_session.scalar(
+            select(func.count()).where(BankEntry.bank_id.in_(bank_ids), BankEntry.enabled.is_(True))
+        )
+        or 0
+    )
 
 
 def _first_ledger_row(db_session: Session, settings: Settings) -> int:
@@ -214,18 +239,26 @@ def _index_for(settings: Settings, search_id: int, after: int, upto: int) -> Mat
             )
             if not changed:
                 return cached[0]
-        entry_ids = [
+        in_search = (IndexChange.seq > after, IndexChange.seq <= upto)
+        entry_ids = {
             entry_id
             for entry_id in db_session.scalars(
-                select(IndexChange.entry_id)
-                .where(IndexChange.seq > after, IndexChange.seq <= upto, *_NEW_ENTRIES)
-                .distinct()
+                select(IndexChange.entry_id).where(*in_search, *_NEW_ENTRIES).distinct()
             )
             if entry_id is not None
-        ]
+        }
+        widened = _widened_banks(db_session, *in_search)
+        if widened:
+            entry_ids.update(
+                db_session.scalars(
+                    select(BankEntry.id).where(
+                        BankEntry.bank_id.in_(widened), BankEntry.enabled.is_(True)
+                    )
+                )
+            )
     for stale in [k for k in _built if k[0] == url]:
         _built.pop(stale)[0].close()
-    index = MatchIndex.of_entries(settings, entry_ids)
+    index = MatchIndex.of_entries(settings, sorted(entry_ids))
     _built[key] = (index, now_at)
     return index
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from takedown.cases.models import Appeal, Case, CaseMedia
 from takedown.review.models import Decision
@@ -160,6 +160,7 @@ class CaseDetail(CaseSummary):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     outcome: str = Field(description="violating | no_violation")
     policy: str = Field("", max_length=120, description="the policy broken (violating)")
     reason: str = Field(..., max_length=5000)
@@ -169,6 +170,7 @@ class DecisionIn(BaseModel):
 
 
 class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     outcome: str = Field(description="upheld | overturned")
     reason: str = Field(..., max_length=5000)
     policy: str = Field("", max_length=120)
@@ -176,6 +178,7 @@ class AppealDecisionIn(BaseModel):
 
 
 class UploaderAppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=20_000)
     contact_email: str | None = Field(None, max_length=320)
 
