@@ -210,7 +210,6 @@ def test_hash_withdrawn_during_a_search_opens_no_case(settings, make_api_key, mo
         assert list(_cases(client, staff_headers(client, settings, "csr"))) == ["post-kept"]
 
 
-
 @pytest.mark.usefixtures("moving_clock")
 def test_bank_that_can_match_more_is_looked_back(settings, make_api_key):  # type: ignore[no-untyped-def]
     """A bank enabled again, moved out of `other` or given a higher threshold matches uploads it
