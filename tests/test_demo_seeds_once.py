@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from takedown.banks.models import Bank, BankEntry
 from takedown.cases.models import Case
+from takedown.console.demo import BANKED_STAND_INS
 from takedown.reports.models import Report
 from takedown.store.db import session_scope
 from tests.review_support import ConsoleBrowser
@@ -28,6 +29,13 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
     counts = _counts(settings)
     assert counts["Bank"] == 1 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
     with session_scope(settings.resolved_database_url) as db_session:
+        by_type = dict(
+            db_session.execute(
+                select(BankEntry.signal_type, func.count()).group_by(BankEntry.signal_type)
+            ).all()
+        )
+        # Each stand-in's own PDQ and MD5: the scan queries with the dihedral variants.
+        assert by_type == {"pdq": len(BANKED_STAND_INS), "md5": len(BANKED_STAND_INS)}
         notes = db_session.scalars(select(BankEntry.note)).all()
         assert all("DEMO STAND-IN — benign test image" in note for note in notes)
         priorities = set(db_session.scalars(select(Case.priority)))

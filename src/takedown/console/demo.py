@@ -79,6 +79,7 @@ def _scene(seed: int) -> Image.Image:
 def seed_bank(settings: Settings) -> int:
     """The demo bank (CSAM category, action block) holding only benign stand-in hashes."""
     from takedown.cases.media import compute_signals
+    from takedown.signals.service import distinct_originals
 
     with session_scope(settings.resolved_database_url) as db_session:
         bank = get_or_create_bank(
@@ -91,10 +92,11 @@ def seed_bank(settings: Settings) -> int:
         )
         for name in BANKED_STAND_INS:
             _, signals, _ = compute_signals(settings, _jpeg(stand_in_image(name)), f"{name}.jpg")
+            # The picture's own PDQ and MD5: uploads are queried with every dihedral variant.
             entries = [
                 {**s, "note": f"{STAND_IN_LABEL} (skimage.data.{name})"}
-                for s in signals
-                if s.get("type") in ("pdq", "md5")
+                for s in distinct_originals(signals)  # type: ignore[arg-type]
+                if s["type"] in ("pdq", "md5")
             ]
             add_entries(db_session=db_session, bank=bank, entries=entries, added_by="demo")
         return int(

@@ -58,7 +58,7 @@ from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.registry import SIGNAL_TYPES
-from takedown.signals.service import searchable_signals
+from takedown.signals.service import distinct_originals
 from takedown.web.templating import render
 
 # What each signal type's match means, for the case page's match lines.
@@ -552,4 +552,4 @@ def whoami(
 def _signals_to_show(signals: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A media item's hashes as a reviewer reads them: each once, without the query-side
     variants (rotations, flips) and without the keypoint lists (kilobytes of numbers)."""
-    return [s for s in searchable_signals(signals) if s.get("type") != PDQ_CROP]
+    return [s for s in distinct_originals(signals) if s.get("type") != PDQ_CROP]

@@ -61,8 +61,8 @@ def warm_up(settings: Settings) -> None:
     hash_media(picture.getvalue(), settings=settings)
 
 
-def searchable_signals(signals: list[Signal]) -> list[Signal]:
-    """The signals worth storing for later search: each distinct value once, no dihedral variants.
+def distinct_originals(signals: list[Signal]) -> list[Signal]:
+    """The signals a bank or a reader needs: each distinct value once, no query-side variants.
 
     The variants exist to query with (a mirrored upload's variant equals the original's hash);
     storing only originals and querying with all eight variants finds the same pairs.
