@@ -260,12 +260,13 @@ def test_bank_that_can_match_more_is_looked_back(settings, make_api_key):  # typ
         assert settle_and_look() == 1
         assert sorted(_cases(client, csr)) == ["post-off", "post-other"]
 
-        update("industry", threshold=20)
+        update("triage", threshold=20)
         assert settle_and_look() == 0
         assert len(searches()) == 3  # a lower threshold finds nothing new
-        update("industry", threshold=31)
-        assert settle_and_look() == 1  # post-off, found again
+        update("triage", threshold=31)
+        # post-other, found again (a review bank: still up, under review); post-off is down.
+        assert settle_and_look() == 1
         assert len(searches()) == 4
         cases = _cases(client, csr)
         assert sorted(cases) == ["post-off", "post-other"]  # and no second case for it
-        assert len(cases["post-off"]["reports"]) == 1
+        assert len(cases["post-other"]["reports"]) == 1

@@ -50,17 +50,19 @@ def remove_item(
     db_session: Session,
     *,
     case: Case,
-    decision_id: str,
+    decision_id: str | None,
     policy: str,
     item: RemovedItem,
     source: tuple[SourceType, bool] = (SourceType.VOLUNTARY, True),
     first_check_at: datetime | None = None,
+    facts: str | None = None,
 ) -> None:
     """Record the removal (case copy), its statement of reasons and the platform's
     `content.remove` event, in the caller's transaction. `source`: the DSA source type and
     automated detection of the reported item; copies are found by hash matching.
     `first_check_at`: when to ask the platform whether the item is really down
-    (removal_checks.first_check_at; None when the platform offers no status endpoint)."""
+    (removal_checks.first_check_at; None when the platform offers no status endpoint).
+    `decision_id` None and `facts`: a removal before any decision (a hash match found live)."""
     is_copy = item.kind is not MatchKind.REPORTED
     db_session.add(
         CaseCopy(
@@ -92,7 +94,8 @@ def remove_item(
         source_type=source_type,
         automated_detection=automated_detection,
         automated_decision=AutomatedDecision.FULLY if is_copy else AutomatedDecision.NOT_AUTOMATED,
-        facts=_facts_for_copy(item.kind) if is_copy else _facts_for_reported(case, policy),
+        facts=facts
+        or (_facts_for_copy(item.kind) if is_copy else _facts_for_reported(case, policy)),
     )
     enqueue(
         db_session=db_session,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
-from takedown.banks.models import BankCategory, BankEntry, IndexChange
+from takedown.banks.models import BankCategory, BankEntry, IndexChange, MatchAction
 from takedown.banks.service import IndexOp
 from takedown.cases.models import Category
 from takedown.enforcement.models import CaseBankEntry, CaseCopy
@@ -352,7 +352,9 @@ def _open_case(
         + ")"
         for m in found
     )
-    report_scanned_upload(
+    blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
+    removing = bool(blocking) and settings.lookback_removes
+    answer = report_scanned_upload(
         db_session=db_session,
         settings=settings,
         index=index,
@@ -362,6 +364,71 @@ def _open_case(
         explanation=(
             f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, allowed then)"
             f" and matching hashes banked since: {matches}."
+            + (
+                " Removed at once, as the bank would have blocked it at upload; the review"
+                " confirms the removal or restores it."
+                if removing
+                else ""
+            )
         ),
         idempotency_key=f"found-after-upload:{item.scan_id}",
+    )
+    if removing and not answer.replayed:
+        _remove_now(db_session, settings, answer.body["case_id"], item, blocking[0])
+
+
+def _remove_now(
+    db_session: Session, settings: Settings, case_id: str, item: ContentItem, match: Any
+) -> None:
+    """Take the upload down before review: a block bank's match would have stopped it at upload.
+    A reviewer's violating decision keeps it down; a closing "no violation" restores it
+    (enforcement.flows.reverse)."""
+    from takedown.cases.models import Case
+    from takedown.enforcement.models import MatchKind
+    from takedown.enforcement.removal import RemovedItem, already_removed, remove_item
+    from takedown.enforcement.removal_checks import first_check_at
+    from takedown.signals.base import MatchKind as SignalMatch
+    from takedown.signals.registry import get_signal_type
+
+    case = db_session.get(Case, case_id)
+    if case is None or already_removed(db_session, case.id, item.content_id):
+        return
+    exact = get_signal_type(match.signal_type).match_kind is SignalMatch.EXACT
+    bank_category = CASE_CATEGORY[match.category].value.replace("_", " ")
+    remove_item(
+        db_session,
+        case=case,
+        decision_id=None,
+        policy=f"hash bank {match.bank}",
+        item=RemovedItem(
+            content_id=item.content_id,
+            account_id=item.account_id,
+            kind=MatchKind.IDENTICAL if exact else MatchKind.SIMILAR,
+            content_item_id=item.id,
+            media_type=item.media_type,
+            uploaded_at=item.scanned_at,
+            signal_type=match.signal_type,
+            distance=match.distance,
+        ),
+        first_check_at=first_check_at(settings, clock.now()),
+        facts=(
+            f"The content matched the hash of known {bank_category} in the hash list "
+            f"'{match.bank}', which blocks such uploads; the hash was added after the content "
+            "was posted. The content was removed automatically, and a trained reviewer reviews "
+            "the case: the removal is confirmed or the content is restored."
+        ),
+    )
+    audit(
+        db_session=db_session,
+        actor=ACTOR,
+        action="lookback.removed",
+        subject=case.id,
+        details={
+            "content_id": item.content_id,
+            "scan_id": item.scan_id,
+            "bank": match.bank,
+            "entry_id": match.entry_id,
+            "signal_type": match.signal_type,
+            "distance": match.distance,
+        },
     )
