@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # to P0; 0 turns it off
     repeated_reports_raise_at: int = 3
     appeal_window_days: int = 183  # DSA Art 20: at least six months
+    # reporters' names, emails and signatures are erased this many days after their case closed
+    # (never sooner than the appeal window; reports/retention.py); 0 keeps them
+    reporter_contact_retention_days: int = Field(default=365, ge=0)
     report_rate_limit_per_address: int = 30  # reports per hour per client address
     report_rate_limit_per_contact: int = 20  # reports per hour per reporter email
     # the key client addresses are hashed with (rate limits, sign-in throttle); empty: generated

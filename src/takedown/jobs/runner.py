@@ -69,6 +69,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs.append(retention_job())  # allowed scans past TAKEDOWN_LEDGER_RETENTION_DAYS
 
+    from takedown.reports.retention import contact_retention_job
+
+    jobs.append(contact_retention_job())  # reporters' contact past its retention period
+
     from takedown.ncmec.scheduled import filing_job
 
     jobs.append(filing_job())  # CyberTipline filing with retries

@@ -75,6 +75,8 @@ class Report(Base):
     trusted_flagger: Mapped[bool] = mapped_column(default=False)
     has_media: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
+    # Name, email and signature erased past the retention period (reports/retention.py).
+    contact_erased_at: Mapped[datetime | None]
 
 
 class ReporterFlag(Base):

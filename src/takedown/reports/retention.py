@@ -1,0 +1,109 @@
+"""How long reporters' contact details are kept (`TAKEDOWN_REPORTER_CONTACT_RETENTION_DAYS`).
+
+A reporter's name, email address and signature are needed while their case is open: to
+acknowledge, to tell them the decision, to take their appeal, to name a victim in the CyberTipline
+report. After that they are personal data kept for nothing, often a victim's. So once a case has
+been closed for the retention period (never less than the appeal window), its reports' contact
+details are erased, with the addresses on the emails sent about it; the report itself (category,
+content, explanation, police reference, times) stays as the record of what was reported.
+
+Not erased while the case is open or appealed, while its evidence is on legal hold, or while a
+CyberTipline report of the case is not finished (its victim details come from the reports). What
+NCMEC was sent stays in the filing record, which the law requires to be kept.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import exists, or_, select, update
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.cases.models import Case, CaseStatus
+from takedown.evidence.models import EvidencePackage
+from takedown.jobs.runner import PeriodicJob
+from takedown.ncmec.models import FilingState, NcmecFiling
+from takedown.notify.models import Notification, NotificationStatus
+from takedown.reports.models import Report
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+
+BATCH = 1_000
+ERASED = "(erased)"
+
+
+def erase_expired_contacts(settings: Settings) -> int:
+    """Erase the contact details of reports whose case closed before the retention period; how
+    many reports were erased."""
+    if settings.reporter_contact_retention_days <= 0:
+        return 0
+    days = max(settings.reporter_contact_retention_days, settings.appeal_window_days)
+    cutoff = clock.now() - timedelta(days=days)
+    erased = 0
+    while True:
+        with session_scope(settings.resolved_database_url) as db_session:
+            rows = db_session.execute(
+                select(Report.id, Report.case_id, Report.reporter_email)
+                .join(Case, Case.id == Report.case_id)
+                .where(
+                    Report.contact_erased_at.is_(None),
+                    or_(
+                        Report.reporter_name.is_not(None),
+                        Report.reporter_email.is_not(None),
+                        Report.signature.is_not(None),
+                    ),
+                    Case.status.in_([CaseStatus.ACTION_TAKEN.value, CaseStatus.NO_ACTION.value]),
+                    Case.closed_at < cutoff,
+                    ~exists().where(
+                        EvidencePackage.case_id == Case.id, EvidencePackage.legal_hold.is_(True)
+                    ),
+                    ~exists().where(
+                        NcmecFiling.case_id == Case.id,
+                        NcmecFiling.state != FilingState.FINISHED.value,
+                    ),
+                )
+                .order_by(Report.id)
+                .limit(BATCH)
+            ).all()
+            if not rows:
+                break
+            now = clock.now()
+            ids = [report_id for report_id, _, _ in rows]
+            db_session.execute(
+                update(Report)
+                .where(Report.id.in_(ids))
+                .values(reporter_name=None, reporter_email=None, signature=None)
+                .values(contact_erased_at=now)
+            )
+            for case_id, email in {(case_id, email) for _, case_id, email in rows if email}:
+                sent_to = (Notification.case_id == case_id, Notification.recipient == email)
+                # One still unsent a retention period after its case closed never will be.
+                db_session.execute(
+                    update(Notification)
+                    .where(*sent_to, Notification.status == NotificationStatus.PENDING.value)
+                    .values(status=NotificationStatus.FAILED.value, last_error="address erased")
+                )
+                db_session.execute(
+                    update(Notification)
+                    .where(*sent_to)
+                    .values(recipient=ERASED, body="", payload={})
+                )
+            record(
+                db_session=db_session,
+                actor="system",
+                action="reports.contact_erased",
+                subject="reports",
+                details={
+                    "reports": len(ids),
+                    "cases": sorted({case_id for _, case_id, _ in rows}),
+                    "closed_before": cutoff.isoformat(),
+                    "retention_days": days,
+                },
+            )
+        erased += len(ids)
+    return erased
+
+
+def contact_retention_job() -> PeriodicJob:
+    return PeriodicJob("reporter-contact-retention", erase_expired_contacts, 3600.0)
