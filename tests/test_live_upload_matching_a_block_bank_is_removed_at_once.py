@@ -127,7 +127,7 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
 
     with session_scope(settings.resolved_database_url) as db_session:
         removed = db_session.scalars(
-            select(AuditEntry.subject).where(AuditEntry.action == "lookback.removed")
+            select(AuditEntry.subject).where(AuditEntry.action == "live_upload.removed")
         ).all()
     assert sorted(removed) == sorted([first, second])
 

@@ -116,7 +116,13 @@ def test_docs_describe_the_scan_form(client) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/v1/scan"]["post"]
     schema = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert operation["requestBody"]["required"] is True
-    assert set(schema["properties"]) == {"file", "content_id", "account_id", "content_url"}
+    assert set(schema["properties"]) == {
+        "file",
+        "content_id",
+        "account_id",
+        "content_url",
+        "published",
+    }
     assert set(schema["required"]) == {"file", "content_id"}
     assert schema["properties"]["file"]["format"] == "binary"
     assert schema["properties"]["content_id"]["maxLength"] == 255

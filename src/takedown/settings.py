@@ -156,9 +156,9 @@ class Settings(BaseSettings):
 
     # --- lookback: uploads scanned before a hash was banked (docs/lookback.md) -----------------
     lookback_opens_cases: bool = True  # a live upload matching a newly banked csam/ncii hash
-    # ... and is removed at once when the matching bank blocks (what it would have done at upload);
-    # the review confirms the removal or restores the upload
-    lookback_removes: bool = True
+    # a live upload found matching a block bank (by the lookback or a back-catalogue scan) is
+    # removed at once (what the bank would have done at upload); the review confirms or restores
+    remove_live_matches: bool = True
     lookback_days: int = 0  # how far back in the ledger to look; 0: all of it
 
     # --- hash exchanges a bank can follow (docs/exchanges.md) --------------------------------

@@ -54,10 +54,13 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                     MatchEvent.distance,
                 )
                 .join(Bank, Bank.id == MatchEvent.bank_id)
+                .join(ContentItem, ContentItem.id == MatchEvent.content_item_id)
                 .where(
                     MatchEvent.id > cursor.position,
                     MatchEvent.action == MatchAction.BLOCK.value,
                     Bank.category == BankCategory.CSAM.value,
+                    # Content scanned when already public opened its case in the scan itself.
+                    ContentItem.published.is_(False),
                 )
                 .order_by(MatchEvent.id)
                 .limit(BATCH)

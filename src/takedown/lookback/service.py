@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
-from takedown.banks.models import BankCategory, BankEntry, IndexChange, MatchAction
+from takedown.banks.models import BankEntry, IndexChange
 from takedown.banks.service import IndexOp
-from takedown.cases.models import Category
+from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
 from takedown.enforcement.models import CaseBankEntry, CaseCopy
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
@@ -41,6 +41,7 @@ from takedown.jobs import leases
 from takedown.jobs.cursors import locked_cursor
 from takedown.lookback.metrics import FOUND, PROGRESS, RUNNING_SECONDS, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
+from takedown.reports.models import Channel
 from takedown.scan.flows import match_uploads
 from takedown.scan.models import ContentItem, Verdict
 from takedown.settings import Settings
@@ -60,10 +61,6 @@ _NEW_ENTRIES = (
     IndexChange.entry_id.is_not(None),
     IndexChange.entry_id.not_in(select(CaseBankEntry.entry_id)),
 )
-CASE_CATEGORY = {
-    BankCategory.CSAM.value: Category.CHILD_SEXUAL_ABUSE,
-    BankCategory.NCII.value: Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
-}
 
 
 def run_lookback(settings: Settings, index: Any = None) -> int:
@@ -291,12 +288,23 @@ def _batch(
     )
     opened = 0
     for item, outcome in zip(shown, outcomes, strict=True):
-        found = [m for m in outcome.matches if m.category in CASE_CATEGORY]
+        found = case_matches(outcome.matches)
         if not found or _taken_down(db_session, item.content_id):
             continue
         try:
             with db_session.begin_nested():  # one bad row never stops the search
-                _open_case(db_session, settings, serving_index, item, found)
+                open_case_for_live_upload(
+                    db_session,
+                    settings,
+                    serving_index,
+                    item,
+                    found,
+                    channel=Channel.FOUND_AFTER_UPLOAD,
+                    how_found=(
+                        f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id},"
+                        " allowed then) and matching hashes banked since"
+                    ),
+                )
                 opened += 1
         except TakedownError as exc:
             log.error("no case for upload %s found after upload: %s", item.scan_id, exc.detail)
@@ -333,102 +341,4 @@ def _taken_down(db_session: Session, content_id: str) -> bool:
                 exists().where(CaseCopy.content_id == content_id, CaseCopy.restored_at.is_(None))
             )
         )
-    )
-
-
-def _open_case(
-    db_session: Session, settings: Settings, index: Any, item: ContentItem, found: list[Any]
-) -> None:
-    from takedown.cases.service import more_severe_category
-    from takedown.reports.flows import report_scanned_upload
-    from takedown.reports.models import Channel
-
-    category = CASE_CATEGORY[found[0].category]
-    for match in found[1:]:
-        category = Category(more_severe_category(category, CASE_CATEGORY[match.category]))
-    matches = "; ".join(
-        f"bank {m.bank} entry {m.entry_id} ({m.signal_type}"
-        + (f" at distance {m.distance}" if m.distance is not None else "")
-        + ")"
-        for m in found
-    )
-    blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
-    removing = bool(blocking) and settings.lookback_removes
-    answer = report_scanned_upload(
-        db_session=db_session,
-        settings=settings,
-        index=index,
-        item=item,
-        category=category,
-        channel=Channel.FOUND_AFTER_UPLOAD,
-        explanation=(
-            f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, allowed then)"
-            f" and matching hashes banked since: {matches}."
-            + (
-                " Removed at once, as the bank would have blocked it at upload; the review"
-                " confirms the removal or restores it."
-                if removing
-                else ""
-            )
-        ),
-        idempotency_key=f"found-after-upload:{item.scan_id}",
-    )
-    if removing and not answer.replayed:
-        _remove_now(db_session, settings, answer.body["case_id"], item, blocking[0])
-
-
-def _remove_now(
-    db_session: Session, settings: Settings, case_id: str, item: ContentItem, match: Any
-) -> None:
-    """Take the upload down before review: a block bank's match would have stopped it at upload.
-    A reviewer's violating decision keeps it down; a closing "no violation" restores it
-    (enforcement.flows.reverse)."""
-    from takedown.cases.models import Case
-    from takedown.enforcement.models import MatchKind
-    from takedown.enforcement.removal import RemovedItem, already_removed, remove_item
-    from takedown.enforcement.removal_checks import first_check_at
-    from takedown.signals.base import MatchKind as SignalMatch
-    from takedown.signals.registry import get_signal_type
-
-    case = db_session.get(Case, case_id)
-    if case is None or already_removed(db_session, case.id, item.content_id):
-        return
-    exact = get_signal_type(match.signal_type).match_kind is SignalMatch.EXACT
-    bank_category = CASE_CATEGORY[match.category].value.replace("_", " ")
-    remove_item(
-        db_session,
-        case=case,
-        decision_id=None,
-        policy=f"hash bank {match.bank}",
-        item=RemovedItem(
-            content_id=item.content_id,
-            account_id=item.account_id,
-            kind=MatchKind.IDENTICAL if exact else MatchKind.SIMILAR,
-            content_item_id=item.id,
-            media_type=item.media_type,
-            uploaded_at=item.scanned_at,
-            signal_type=match.signal_type,
-            distance=match.distance,
-        ),
-        first_check_at=first_check_at(settings, clock.now()),
-        facts=(
-            f"The content matched the hash of known {bank_category} in the hash list "
-            f"'{match.bank}', which blocks such uploads; the hash was added after the content "
-            "was posted. The content was removed automatically, and a trained reviewer reviews "
-            "the case: the removal is confirmed or the content is restored."
-        ),
-    )
-    audit(
-        db_session=db_session,
-        actor=ACTOR,
-        action="lookback.removed",
-        subject=case.id,
-        details={
-            "content_id": item.content_id,
-            "scan_id": item.scan_id,
-            "bank": match.bank,
-            "entry_id": match.entry_id,
-            "signal_type": match.signal_type,
-            "distance": match.distance,
-        },
     )

@@ -34,10 +34,12 @@ class Channel(enum.StrEnum):
     HASH_MATCH = "hash_match"  # Takedown itself: an upload blocked by a CSAM bank (no notice)
     # Takedown itself: a live upload matching a hash banked after it was scanned (no notice)
     FOUND_AFTER_UPLOAD = "found_after_upload"
+    # Takedown itself: content scanned after it was public (POST /v1/scan, published=true) matched
+    BACK_CATALOGUE = "back_catalogue"
 
 
 # Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
-OWN_INITIATIVE = frozenset({Channel.HASH_MATCH, Channel.FOUND_AFTER_UPLOAD})
+OWN_INITIATIVE = frozenset({Channel.HASH_MATCH, Channel.FOUND_AFTER_UPLOAD, Channel.BACK_CATALOGUE})
 
 
 class Report(Base):

@@ -72,6 +72,7 @@ _ITEM_COLUMNS = (
     "verdict",
     "signals",
     "scanned_at",
+    "published",
 )
 
 
@@ -201,6 +202,7 @@ class ScanResult:
     hash_seconds: float
     content_item_id: int
     statement_of_reasons: dict[str, Any] | None = None
+    case_id: str | None = None  # published: the case a csam or ncii match opened or joined
 
 
 def verdict_for(matches: Iterable[Match]) -> Verdict:
@@ -431,8 +433,13 @@ def scan_upload(
     account_id: str | None = None,
     content_url: str | None = None,
     filename: str | None = None,
+    published: bool = False,
 ) -> ScanResult:
-    """Hash, match, decide; write the ledger row, its signals and match events in this session."""
+    """Hash, match, decide; write the ledger row, its signals and match events in this session.
+
+    `published`: the content is already public (a back-catalogue scan). A csam or ncii match then
+    opens its case in this transaction, and a block bank's match takes it down at once
+    (cases/live_uploads.py); the blocked-upload job and statement are for uploads never shown."""
     from takedown.signals.service import hash_media
 
     started = time.perf_counter()
@@ -465,19 +472,24 @@ def scan_upload(
             "verdict": verdict.value,
             "signals": signals,
             "scanned_at": now,
+            "published": published,
         },
         signals=ledger_signals(signals),
         matches=outcome.matches,
         now=now,
     )
-    statement = _statement_for_block(
-        db_session,
-        verdict=verdict,
-        content_id=content_id,
-        account_id=account_id,
-        media_type=media_type,
-        matches=outcome.matches,
-    )
+    statement, case_id = None, None
+    if published:
+        case_id = _case_for_published(db_session, settings, index, item_id, outcome.matches)
+    else:
+        statement = _statement_for_block(
+            db_session,
+            verdict=verdict,
+            content_id=content_id,
+            account_id=account_id,
+            media_type=media_type,
+            matches=outcome.matches,
+        )
     metrics.HASH_SECONDS.observe(hash_seconds)
     metrics.MATCH_SECONDS.observe(matched - started - hash_seconds)
     metrics.SCANS.labels(verdict=verdict.value, media_type=media_type).inc()
@@ -494,6 +506,32 @@ def scan_upload(
         hash_seconds=hash_seconds,
         content_item_id=item_id,
         statement_of_reasons=statement,
+        case_id=case_id,
+    )
+
+
+def _case_for_published(
+    db_session: Session, settings: Settings, index: Any, item_id: int, matches: list[Match]
+) -> str | None:
+    from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
+    from takedown.reports.models import Channel
+
+    found = case_matches(matches)
+    if not found:
+        return None
+    item = db_session.get(ContentItem, item_id)
+    assert item is not None  # inserted above, in this transaction
+    return open_case_for_live_upload(
+        db_session,
+        settings,
+        index,
+        item,
+        found,
+        channel=Channel.BACK_CATALOGUE,
+        how_found=(
+            f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
+            f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
+        ),
     )
 
 

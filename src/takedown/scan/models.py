@@ -9,7 +9,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.banks.models import BigId
@@ -48,6 +48,8 @@ class ContentItem(Base):
     # [{type, value, quality, ...}] exactly as answered by POST /v1/scan
     signals: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
     scanned_at: Mapped[datetime] = mapped_column(index=True)
+    # Scanned when already public (a back-catalogue scan): a match is a case at once, not a block.
+    published: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class ContentSignal(Base):

@@ -16,6 +16,12 @@ class ScanForm(BaseModel):
     content_id: str = Field(min_length=1, max_length=255, description="Platform content id")
     account_id: str | None = Field(None, max_length=255, description="Uploader's account id")
     content_url: str | None = Field(None, description="Where the content lives on the platform")
+    published: bool = Field(
+        False,
+        description="The content is already public (a back-catalogue scan, or a re-scan of live "
+        "content): a match in a csam or ncii bank opens a case at once, and a block bank's match "
+        "also sends content.remove; the verdict still says what the bank wants",
+    )
 
 
 class MatchOut(BaseModel):
@@ -51,6 +57,9 @@ class ScanOut(BaseModel):
         None,
         description="For a blocked upload with an account_id: the DSA statement of reasons "
         "(Transparency Database format) to pass on to the uploader",
+    )
+    case_id: str | None = Field(
+        None, description="published=true and a csam or ncii match: the case it opened or joined"
     )
 
 

@@ -115,6 +115,7 @@ def _scan(
             account_id=form.account_id or None,
             content_url=form.content_url or None,
             filename=filename,
+            published=form.published,
         )
         db_session.commit()  # durable before the answer
     answer = ScanOut(
@@ -126,6 +127,7 @@ def _scan(
         verdict=result.verdict,
         notes=result.notes,
         statement_of_reasons=result.statement_of_reasons,
+        case_id=result.case_id,
     )
     response = Response(answer.model_dump_json(), media_type="application/json")
     metrics.SCAN_SECONDS.observe(time.perf_counter() - started)

@@ -111,6 +111,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
         return "own initiative (hash match)"  # Takedown's case for a blocked upload: no notice
     if channel == Channel.FOUND_AFTER_UPLOAD:
         return "own initiative (hash banked after upload)"
+    if channel == Channel.BACK_CATALOGUE:
+        return "own initiative (back-catalogue scan)"
     if designated:
         return "trusted_flagger"
     if role == "trusted_flagger":
