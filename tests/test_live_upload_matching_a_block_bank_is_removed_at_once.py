@@ -22,7 +22,7 @@ from takedown.lookback.service import run_lookback
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating, moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
-from tests.review_support import make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers
 
 
 def _bank(client: TestClient, auth: dict[str, str], name: str, action: str, picture) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +100,8 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
         case = client.get(f"/v1/cases/{first}", headers=alice).json()
         assert case["status"] == "open" and case["priority"] == "P0"
         assert "Removed at once" in case["reports"][0]["explanation"]
+        page = console(app, "alice").get(f"/console/cases/{first}").text
+        assert 'id="down-before-decision"' in page
 
         # Two reviewers find no violation: the upload is restored.
         for reviewer in (alice, bob):
@@ -111,6 +113,8 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
             assert answer.status_code == 201, answer.text
         [item] = client.get(f"/v1/cases/{first}/enforcement", headers=alice).json()["items"]
         assert item["restored_at"] is not None
+        page = console(app, "alice").get(f"/console/cases/{first}").text
+        assert 'id="down-before-decision"' not in page
         events = enforcement_events(client, alice, first)
         assert events.count("content.remove") == 1 and "content.restore" in events
 

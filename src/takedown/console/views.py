@@ -273,6 +273,7 @@ def case_page_response(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
+    removed = copies_for(db_session=db_session, case_id=case.id)
     reports = case_reports(db_session=db_session, case_id=case.id)
     media = case_media(db_session=db_session, case_id=case.id)
     names = _usernames(
@@ -298,10 +299,10 @@ def case_page_response(
         decisions=decisions,
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
-        removals=[
-            (item, removal_state(item))
-            for item in copies_for(db_session=db_session, case_id=case.id)
-        ],
+        removals=[(item, removal_state(item)) for item in removed],
+        # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
+        down_before_decision=case.outcome is None
+        and any(item.restored_at is None for item in removed),
         usernames=names,
         history=_uploader_history(db_session, case),
         can_decide=case.status not in CLOSED_STATUSES
