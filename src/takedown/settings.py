@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     # An upload blocked by a `csam` bank opens a case (review, then the CyberTipline report and
     # the account); its media comes from TAKEDOWN_PLATFORM_MEDIA_URL (docs/reports-and-cases.md).
     blocked_csam_opens_cases: bool = True
+    # An account an `ncii` bank blocked this many times in `blocked_ncii_attempt_days` (someone
+    # trying to post a person's intimate images again and again) gets a case for review, and again
+    # at each further multiple; 0: never
+    blocked_ncii_attempts_open_case: int = Field(default=3, ge=0)
+    blocked_ncii_attempt_days: int = Field(default=30, ge=1)
     removal_check_minutes: float = 15.0  # first check after the removal order; doubles while up
     removal_check_max_hours: float = 6.0  # the longest wait between checks of an item still up
     # Optional JSON about an upload for the CyberTipline report (screen name, IP events), e.g.

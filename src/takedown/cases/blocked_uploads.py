@@ -1,4 +1,5 @@
-"""An upload blocked by a CSAM bank becomes a case.
+"""An upload blocked by a CSAM bank becomes a case; so does an account's repeated attempts to
+post intimate imagery an NCII bank blocks.
 
 Blocking keeps known material from being seen, but an attempt to post apparent child sexual abuse
 material is itself something a provider must act on: the account, the CyberTipline report
@@ -6,6 +7,13 @@ material is itself something a provider must act on: the account, the CyberTipli
 channel `hash_match`, no notice behind it: DSA source "voluntary", automated detection), and the
 review, enforcement and NCMEC filing run as for any case. Its media comes from the platform's
 media endpoint (TAKEDOWN_PLATFORM_MEDIA_URL), which must keep serving blocked uploads to Takedown.
+
+One blocked attempt to post a person's intimate images (a StopNCII hash, a confirmed case's) is
+stopped and that is enough; an account that keeps trying is harassing that person, and the
+platform should look at it (DSA Art 23: users who frequently provide manifestly illegal content).
+So every `TAKEDOWN_BLOCKED_NCII_ATTEMPTS_OPEN_CASE`-th upload of an account that `ncii` banks
+blocked within `TAKEDOWN_BLOCKED_NCII_ATTEMPT_DAYS` opens a case about its latest attempt, with
+the count in its explanation; a violating decision is a strike against the account.
 
 The scan path does none of this work: this job follows the match events from a stored cursor.
 Rows are taken once they are `SETTLE` old, so a scan transaction that commits a lower id after a
@@ -18,7 +26,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
@@ -37,8 +45,13 @@ SETTLE = timedelta(seconds=10)
 
 
 def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int:
-    """Open a case for each upload blocked by a CSAM bank since the last run; returns how many."""
-    if not settings.blocked_csam_opens_cases:
+    """Open a case for each upload blocked by a CSAM bank since the last run, and for each
+    account's n-th blocked NCII attempt; returns how many blocked uploads were looked at."""
+    categories = [
+        *([BankCategory.CSAM.value] if settings.blocked_csam_opens_cases else []),
+        *([BankCategory.NCII.value] if settings.blocked_ncii_attempts_open_case else []),
+    ]
+    if not categories:
         return 0
     try:
         with session_scope(settings.resolved_database_url) as db_session:
@@ -52,13 +65,14 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                     MatchEvent.entry_id,
                     MatchEvent.signal_type,
                     MatchEvent.distance,
+                    Bank.category,
                 )
                 .join(Bank, Bank.id == MatchEvent.bank_id)
                 .join(ContentItem, ContentItem.id == MatchEvent.content_item_id)
                 .where(
                     MatchEvent.id > cursor.position,
                     MatchEvent.action == MatchAction.BLOCK.value,
-                    Bank.category == BankCategory.CSAM.value,
+                    Bank.category.in_(categories),
                     # Content scanned when already public opened its case in the scan itself.
                     ContentItem.published.is_(False),
                 )
@@ -75,18 +89,24 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
             if not events:
                 return 0
             matches: dict[int, list[str]] = {}
-            for _, _, item_id, bank, entry_id, signal_type, distance in events:
+            abuse: set[int] = set()
+            for _, _, item_id, bank, entry_id, signal_type, distance, category in events:
                 how = f"{signal_type}" + (
                     f" at distance {distance}" if distance is not None else ""
                 )
                 matches.setdefault(item_id, []).append(f"bank {bank} entry {entry_id} ({how})")
+                if category == BankCategory.CSAM.value:
+                    abuse.add(item_id)
             for item_id, found in matches.items():
                 item = db_session.get(ContentItem, item_id)
                 if item is None:  # purged by ledger retention (never a blocked row) or gone
                     continue
                 try:
                     with db_session.begin_nested():  # one bad row never blocks the rest
-                        _open_case(db_session, settings, index, item, found)
+                        if item_id in abuse:
+                            _open_case(db_session, settings, index, item, found)
+                        else:
+                            _count_ncii_attempt(db_session, settings, index, item, found)
                 except TakedownError as exc:
                     log.error("no case for blocked upload %s: %s", item.scan_id, exc.detail)
             cursor.position, cursor.updated_at = events[-1][0], clock.now()
@@ -115,6 +135,52 @@ def _open_case(
             f"Scan {item.scan_id} at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC."
         ),
         idempotency_key=f"blocked-upload:{item.scan_id}",
+    )
+
+
+def _count_ncii_attempt(
+    db_session: Any, settings: Settings, index: Any, item: ContentItem, found: list[str]
+) -> None:
+    """Open a case when this blocked upload is its account's n-th (every multiple of the setting)
+    NCII attempt within the window; counted up to this upload, so the number is its own."""
+    from takedown.cases.models import Category
+    from takedown.reports.flows import report_scanned_upload
+    from takedown.reports.models import Channel
+
+    every = settings.blocked_ncii_attempts_open_case
+    if not item.account_id or not every:
+        return
+    days = settings.blocked_ncii_attempt_days
+    attempt = db_session.scalar(
+        select(func.count()).where(
+            ContentItem.account_id == item.account_id,
+            ContentItem.id <= item.id,
+            ContentItem.scanned_at >= item.scanned_at - timedelta(days=days),
+            ContentItem.published.is_(False),
+            exists().where(
+                MatchEvent.content_item_id == ContentItem.id,
+                MatchEvent.action == MatchAction.BLOCK.value,
+                MatchEvent.bank_id.in_(
+                    select(Bank.id).where(Bank.category == BankCategory.NCII.value)
+                ),
+            ),
+        )
+    )
+    if not attempt or attempt % every:
+        return
+    report_scanned_upload(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        item=item,
+        category=Category.NON_CONSENSUAL_INTIMATE_IMAGERY,
+        channel=Channel.HASH_MATCH,
+        explanation=(
+            f"Account {item.account_id}: {attempt} uploads blocked by intimate-imagery hash banks "
+            f"in {days} days; this one, scan {item.scan_id} at "
+            f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC, by: {'; '.join(found)}."
+        ),
+        idempotency_key=f"ncii-attempts:{item.scan_id}",
     )
 
 
