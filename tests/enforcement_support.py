@@ -111,6 +111,44 @@ def scan(
     return answer.json()
 
 
+def picture_pdq(client: TestClient, headers: dict[str, str], picture: bytes) -> str:
+    """The picture's own PDQ, from POST /v1/hash."""
+    signals = client.post(
+        "/v1/hash", files={"file": ("k.jpg", picture, "image/jpeg")}, headers=headers
+    ).json()["signals"]
+    return str(next(s["value"] for s in signals if s["type"] == "pdq"))
+
+
+def bank_pictures(
+    client: TestClient,
+    headers: dict[str, str],
+    bank: str,
+    *pictures: bytes,
+    category: str = "csam",
+    action: str = "block",
+) -> list[int]:
+    """Bank the pictures' PDQs over HTTP (scope `banks`), creating the bank if it is new; their
+    entry ids."""
+    if client.get(f"/v1/banks/{bank}", headers=headers).status_code == 404:
+        created = client.post(
+            "/v1/banks",
+            json={"name": bank, "category": category, "action": action},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+    added = client.post(
+        f"/v1/banks/{bank}/entries",
+        json={
+            "entries": [
+                {"signal_type": "pdq", "value": picture_pdq(client, headers, p)} for p in pictures
+            ]
+        },
+        headers=headers,
+    )
+    assert added.status_code == 200, added.text
+    return [int(entry_id) for entry_id in added.json()["entry_ids"]]
+
+
 def report_with_media(
     client: TestClient,
     data: bytes,

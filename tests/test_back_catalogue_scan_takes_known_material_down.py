@@ -19,7 +19,7 @@ from takedown.api.app import create_app
 from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
 from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
-from tests.enforcement_support import moving_clock  # noqa: F401
+from tests.enforcement_support import bank_pictures, moving_clock  # noqa: F401
 from tests.media import altered_copy, generated_scene, jpeg, stand_in
 from tests.review_support import make_user, staff_headers
 
@@ -33,23 +33,6 @@ def _scan(client: TestClient, key: str, data: bytes, content_id: str, **fields: 
     )
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
-
-
-def _bank(client: TestClient, auth: dict[str, str], name: str, action: str, picture) -> None:  # type: ignore[no-untyped-def]
-    created = client.post(
-        "/v1/banks", json={"name": name, "category": "csam", "action": action}, headers=auth
-    )
-    assert created.status_code == 201, created.text
-    signals = client.post(
-        "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=auth
-    ).json()["signals"]
-    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
-    added = client.post(
-        f"/v1/banks/{name}/entries",
-        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
-        headers=auth,
-    )
-    assert added.status_code == 200, added.text
 
 
 def _removals(settings) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
@@ -67,8 +50,8 @@ def test_back_catalogue_scan_takes_known_material_down(settings, make_api_key) -
     known, watched = stand_in("rocket"), generated_scene(9401)
     app = create_app(settings)
     with TestClient(app) as client:
-        _bank(client, auth, "industry", "block", known)
-        _bank(client, auth, "watchlist", "review", watched)
+        bank_pictures(client, auth, "industry", jpeg(known))
+        bank_pictures(client, auth, "watchlist", jpeg(watched), action="review")
 
         old = _scan(client, key, altered_copy(known), "old-1", published="true")
         assert old["verdict"] == "block" and old["statement_of_reasons"] is None

@@ -20,26 +20,14 @@ from takedown.audit.models import AuditEntry
 from takedown.enforcement.models import OutboxEvent
 from takedown.lookback.service import run_lookback
 from takedown.store.db import session_scope
-from tests.enforcement_support import decide_violating, moving_clock, scan  # noqa: F401
+from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
+    bank_pictures,
+    decide_violating,
+    moving_clock,
+    scan,
+)
 from tests.media import generated_scene, jpeg
 from tests.review_support import console, make_user, staff_headers
-
-
-def _bank(client: TestClient, auth: dict[str, str], name: str, action: str, picture) -> None:  # type: ignore[no-untyped-def]
-    created = client.post(
-        "/v1/banks", json={"name": name, "category": "csam", "action": action}, headers=auth
-    )
-    assert created.status_code == 201, created.text
-    signals = client.post(
-        "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=auth
-    ).json()["signals"]
-    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
-    added = client.post(
-        f"/v1/banks/{name}/entries",
-        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
-        headers=auth,
-    )
-    assert added.status_code == 200, added.text
 
 
 def _case_of(client: TestClient, staff: dict[str, str], content_id: str) -> str:
@@ -72,13 +60,8 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
             assert scan(client, key, jpeg(picture, 85), content_id, f"acct-{content_id}")[
                 "verdict"
             ] == "allow"  # fmt: skip
-        _bank(client, auth, "industry", "block", cleared)
-        client.post(
-            "/v1/banks/industry/entries",
-            json={"entries": [{"signal_type": "pdq", "value": _pdq(client, auth, confirmed)}]},
-            headers=auth,
-        )
-        _bank(client, auth, "watchlist", "review", watched)
+        bank_pictures(client, auth, "industry", jpeg(cleared), jpeg(confirmed))
+        bank_pictures(client, auth, "watchlist", jpeg(watched), action="review")
         clock.advance(timedelta(seconds=11))
         assert run_lookback(settings, app.state.index) == 3
 
@@ -139,10 +122,3 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
 def enforcement_events(client: TestClient, staff: dict[str, str], case_id: str) -> list[str]:
     answer = client.get(f"/v1/cases/{case_id}/enforcement", headers=staff).json()
     return [event["type"] for event in answer["events"]]
-
-
-def _pdq(client: TestClient, auth: dict[str, str], picture) -> str:  # type: ignore[no-untyped-def]
-    signals = client.post(
-        "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=auth
-    ).json()["signals"]
-    return str(next(s["value"] for s in signals if s["type"] == "pdq"))

@@ -16,7 +16,11 @@ from PIL import ImageOps
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.lookback.service import run_lookback
-from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
+from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
+    bank_pictures,
+    moving_clock,
+    scan,
+)
 from tests.media import generated_scene, jpeg
 from tests.review_support import console, make_user, staff_headers
 
@@ -31,20 +35,6 @@ def _bank(client: TestClient, headers: dict[str, str], name: str, category: str)
         "/v1/banks", json={"name": name, "category": category, "action": "block"}, headers=headers
     )
     assert created.status_code == 201, created.text
-
-
-def _bank_picture(client: TestClient, headers: dict[str, str], bank: str, picture) -> int:  # type: ignore[no-untyped-def]
-    signals = client.post(
-        "/v1/hash", files={"file": ("k.jpg", jpeg(picture), "image/jpeg")}, headers=headers
-    ).json()["signals"]
-    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
-    added = client.post(
-        f"/v1/banks/{bank}/entries",
-        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
-        headers=headers,
-    )
-    assert added.status_code == 200, added.text
-    return int(added.json()["entry_ids"][0])
 
 
 def _metric(client: TestClient, name: str) -> float:
@@ -79,9 +69,9 @@ def test_live_upload_matching_a_hash_banked_later_opens_a_case(settings, make_ap
             "allow"
         )
 
-        _bank_picture(client, auth, "industry", KNOWN)
-        _bank_picture(client, auth, "stopncii", INTIMATE)
-        _bank_picture(client, auth, "spam", SPAM)
+        bank_pictures(client, auth, "industry", jpeg(KNOWN))[0]
+        bank_pictures(client, auth, "stopncii", jpeg(INTIMATE))[0]
+        bank_pictures(client, auth, "spam", jpeg(SPAM))[0]
         # Uploaded after banking: blocked at upload (that path opens its own case).
         assert scan(client, key, jpeg(KNOWN), "post-6", "acct-6")["verdict"] == "block"
 
@@ -107,7 +97,7 @@ def test_live_upload_matching_a_hash_banked_later_opens_a_case(settings, make_ap
 
         # A hash banked later starts a search of its own: it finds post-4, and post-1 and
         # post-2 open nothing twice.
-        _bank_picture(client, auth, "industry", LATER)
+        bank_pictures(client, auth, "industry", jpeg(LATER))[0]
         clock.advance(timedelta(seconds=11))
         assert run_lookback(settings, app.state.index) == 1
         assert sorted(_cases(client, csr)) == ["post-1", "post-2", "post-4"]
@@ -133,7 +123,7 @@ def test_lookback_goes_on_where_the_last_run_stopped(settings, make_api_key, mon
             picture = jpeg(generated_scene(8000 + number))
             assert scan(client, key, picture, f"other-{number}", "acct")["verdict"] == "allow"
         assert scan(client, key, jpeg(KNOWN, 85), "post-last", "acct-9")["verdict"] == "allow"
-        _bank_picture(client, auth, "industry", KNOWN)
+        bank_pictures(client, auth, "industry", jpeg(KNOWN))[0]
         clock.advance(timedelta(seconds=11))
         found = [run_lookback(settings, app.state.index)]
         assert _metric(client, "takedown_lookback_progress_ratio") == 0.4  # 2 of 5 uploads
@@ -198,8 +188,8 @@ def test_hash_withdrawn_during_a_search_opens_no_case(settings, make_api_key, mo
             assert scan(client, key, picture, f"other-{number}", "acct")["verdict"] == "allow"
         assert scan(client, key, jpeg(kept, 85), "post-kept", "acct-1")["verdict"] == "allow"
         assert scan(client, key, jpeg(withdrawn, 85), "post-gone", "acct-2")["verdict"] == "allow"
-        _bank_picture(client, auth, "industry", kept)
-        gone = _bank_picture(client, auth, "industry", withdrawn)
+        bank_pictures(client, auth, "industry", jpeg(kept))[0]
+        gone = bank_pictures(client, auth, "industry", jpeg(withdrawn))[0]
         clock.advance(timedelta(seconds=11))
         assert run_lookback(settings, app.state.index) == 0  # the two unrelated uploads
 
@@ -238,8 +228,8 @@ def test_bank_that_can_match_more_is_looked_back(settings, make_api_key):  # typ
             headers=auth,
         )  # fmt: skip
         assert triage.status_code == 201, triage.text
-        _bank_picture(client, auth, "industry", known)
-        _bank_picture(client, auth, "triage", misfiled)
+        bank_pictures(client, auth, "industry", jpeg(known))[0]
+        bank_pictures(client, auth, "triage", jpeg(misfiled))[0]
         assert settle_and_look() == 0  # nothing uploaded yet
         update("industry", enabled=False)
         assert settle_and_look() == 0

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
-from tests.enforcement_support import moving_clock, scan  # noqa: F401
+from tests.enforcement_support import bank_pictures, moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
 from tests.review_support import make_user, staff_headers
 
@@ -25,20 +25,7 @@ def test_repeated_blocked_ncii_attempts_open_a_case(settings, make_api_key) -> N
     intimate = generated_scene(9501)
     app = create_app(settings)
     with TestClient(app) as client:
-        created = client.post(
-            "/v1/banks", json={"name": "stopncii", "category": "ncii", "action": "block"},
-            headers=auth,
-        )  # fmt: skip
-        assert created.status_code == 201, created.text
-        signals = client.post(
-            "/v1/hash", files={"file": ("k.jpg", jpeg(intimate), "image/jpeg")}, headers=auth
-        ).json()["signals"]
-        pdq = next(s["value"] for s in signals if s["type"] == "pdq")
-        client.post(
-            "/v1/banks/stopncii/entries",
-            json={"entries": [{"signal_type": "pdq", "value": pdq}]},
-            headers=auth,
-        )
+        bank_pictures(client, auth, "stopncii", jpeg(intimate), category="ncii")
 
         def attempt(content_id: str, account: str, quality: int) -> None:
             answer = scan(client, key, jpeg(intimate, quality), content_id, account)

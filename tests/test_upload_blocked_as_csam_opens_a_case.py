@@ -17,7 +17,11 @@ from takedown.api.app import create_app
 from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
 from takedown.cases.fetching import fetch_pending_media
 from takedown.ncmec.scheduled import file_due_reports
-from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
+from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
+    bank_pictures,
+    moving_clock,
+    scan,
+)
 from tests.media import generated_scene, jpeg
 from tests.ncmec_factories import ncmec_settings, sandbox
 from tests.reports_support import platform_server
@@ -25,23 +29,6 @@ from tests.review_support import console, make_user, staff_headers
 
 KNOWN = jpeg(generated_scene(9393))
 OTHER_KNOWN = jpeg(generated_scene(9494))
-
-
-def _bank(client, headers, name: str, category: str, picture: bytes) -> None:  # type: ignore[no-untyped-def]
-    created = client.post(
-        "/v1/banks", json={"name": name, "category": category, "action": "block"}, headers=headers
-    )
-    assert created.status_code == 201, created.text
-    signals = client.post(
-        "/v1/hash", files={"file": ("k.jpg", picture, "image/jpeg")}, headers=headers
-    ).json()["signals"]
-    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
-    added = client.post(
-        f"/v1/banks/{name}/entries",
-        json={"entries": [{"signal_type": "pdq", "value": pdq}]},
-        headers=headers,
-    )
-    assert added.status_code == 200, added.text
 
 
 @pytest.mark.usefixtures("moving_clock")
@@ -58,8 +45,8 @@ def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
         auth = {"Authorization": f"Bearer {key}"}
         app = create_app(settings)
         with TestClient(app) as client:
-            _bank(client, auth, "industry", "csam", KNOWN)
-            _bank(client, auth, "spam-images", "other", OTHER_KNOWN)
+            bank_pictures(client, auth, "industry", KNOWN, category="csam")
+            bank_pictures(client, auth, "spam-images", OTHER_KNOWN, category="other")
             assert scan(client, key, KNOWN, "up-1", "acct-bad")["verdict"] == "block"
             assert scan(client, key, OTHER_KNOWN, "up-2", "acct-spam")["verdict"] == "block"
             assert scan(client, key, jpeg(generated_scene(1)), "up-3", "acct-ok")["verdict"] == (
@@ -106,7 +93,7 @@ def test_upload_blocked_as_csam_opens_a_case(settings, make_api_key):
 
 def test_switched_off_nothing_is_opened(client, settings, make_api_key, cli, tmp_path):
     key = make_api_key("scan", "banks")
-    _bank(client, {"Authorization": f"Bearer {key}"}, "industry", "csam", KNOWN)
+    bank_pictures(client, {"Authorization": f"Bearer {key}"}, "industry", KNOWN)
     assert scan(client, key, KNOWN, "up-9", "acct-9")["verdict"] == "block"
     off = settings.model_copy(update={"blocked_csam_opens_cases": False})
     clock.advance(timedelta(seconds=11))
@@ -134,7 +121,7 @@ def test_the_cursor_never_passes_a_row_it_has_not_taken(client, settings, make_a
     from datetime import UTC, datetime
 
     key = make_api_key("scan", "banks")
-    _bank(client, {"Authorization": f"Bearer {key}"}, "industry", "csam", KNOWN)
+    bank_pictures(client, {"Authorization": f"Bearer {key}"}, "industry", KNOWN)
     start = datetime.now(UTC)
     with clock.frozen_at(start):
         assert scan(client, key, KNOWN, "up-late", "acct-1")["verdict"] == "block"  # lower id
