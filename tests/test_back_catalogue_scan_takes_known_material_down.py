@@ -91,3 +91,33 @@ def test_back_catalogue_scan_takes_known_material_down(settings, make_api_key) -
                 ).all()
             )
         assert by_content == {"old-1": 1, "old-2": 1, "new-1": 1}
+
+
+def test_back_catalogue_scan_is_recorded_when_its_case_cannot_open(
+    settings,  # type: ignore[no-untyped-def]
+    make_api_key,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The scan is the record: a case that cannot be opened (here, intake refusing) is logged,
+    and the scan is still stored and answered."""
+    from takedown.errors import InvalidInput
+    from takedown.reports import flows as report_flows
+    from takedown.scan.models import ContentItem
+
+    def refuse(**_: object) -> None:
+        raise InvalidInput("intake refused (test)")
+
+    monkeypatch.setattr(report_flows, "report_scanned_upload", refuse)
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    known = stand_in("rocket")
+    with TestClient(create_app(settings)) as client:
+        bank_pictures(client, auth, "industry", jpeg(known))
+        answer = _scan(client, key, altered_copy(known), "old-9", published="true")
+    assert (answer["verdict"], answer["case_id"]) == ("block", None)
+    assert _removals(settings) == []
+    with session_scope(settings.resolved_database_url) as db_session:
+        stored = db_session.scalars(
+            select(ContentItem.published).where(ContentItem.content_id == "old-9")
+        ).all()
+    assert stored == [True]

@@ -6,6 +6,7 @@ transaction, so an answer means the ledger row and its match events are durable.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,7 @@ from takedown import clock
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
 from takedown.content_urls import url_key
+from takedown.errors import TakedownError
 from takedown.ids import new_id
 from takedown.index.segments import is_keypoint_type, is_multi_row_type, is_video_type
 from takedown.index.service import IndexHit
@@ -51,6 +53,7 @@ from takedown.signals.vpdq import parse_vpdq
 # that type's own quality gate and threshold; such a match names the pdq or vpdq entry with the
 # variant "trimmed" (bench/RESULTS.md, "Match quality", hash-only banks).
 ALSO_MATCHED_AS = {PDQ_NORM: "pdq", VpdqNormSignal.name: "vpdq"}
+log = logging.getLogger(__name__)
 VIDEO_FRAME_SIGNAL = "vpdq"  # one ContentSignal row per sampled frame, value = that frame's PDQ
 LEDGER_VALUE_MAX = 128  # ContentSignal.value's width
 # The ledger's inserts, built once for the scan path (see `_record`).
@@ -521,18 +524,23 @@ def _case_for_published(
         return None
     item = db_session.get(ContentItem, item_id)
     assert item is not None  # inserted above, in this transaction
-    return open_case_for_live_upload(
-        db_session,
-        settings,
-        index,
-        item,
-        found,
-        channel=Channel.BACK_CATALOGUE,
-        how_found=(
-            f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
-            f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
-        ),
-    )
+    try:
+        with db_session.begin_nested():  # the scan is recorded and answered whatever happens here
+            return open_case_for_live_upload(
+                db_session,
+                settings,
+                index,
+                item,
+                found,
+                channel=Channel.BACK_CATALOGUE,
+                how_found=(
+                    f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
+                    f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
+                ),
+            )
+    except TakedownError as exc:
+        log.error("no case for published scan %s: %s", item.scan_id, exc.detail)
+        return None
 
 
 def _record(
