@@ -41,8 +41,10 @@ from takedown.cli import report as report_cli  # noqa: E402
 app.add_typer(report_cli.app, name="report")  # transparency report, DSA statement batches
 
 from takedown.exchanges import cli as exchange_cli  # noqa: E402
+from takedown.scan.backfill import backfill  # noqa: E402
 
 app.add_typer(exchange_cli.app, name="exchange")  # banks that follow hash exchanges
+app.command("backfill")(backfill)  # a back catalogue scanned as published
 
 
 if __name__ == "__main__":
