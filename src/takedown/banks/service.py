@@ -106,11 +106,11 @@ def _widens(bank: Bank, changes: Mapping[str, Any]) -> bool:
             bank.name,
             bank.category,
             bank.action,
-            int(settings.get("pdq_threshold", bank.pdq_threshold)),
-            dict(settings.get("signal_thresholds", bank.signal_thresholds) or {}),
+            int(values.get("pdq_threshold", bank.pdq_threshold)),
+            dict(values.get("signal_thresholds", bank.signal_thresholds) or {}),
             True,
         )
-        for settings in ({}, changes)
+        for values in ({}, changes)  # before, after
     ]
     return any(
         views[1].threshold(name) > views[0].threshold(name)
