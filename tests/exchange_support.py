@@ -1,13 +1,17 @@
 """Local stand-ins for the hash exchanges, shaped as python-threatexchange's clients read them:
-NCMEC's hash sharing API (XML entries by time, paged, tombstones for deletions) and StopNCII's
-FetchHashes (JSON records by modification time). They hold only hashes of benign pictures."""
+NCMEC's hash sharing API (XML entries by time, paged, tombstones for deletions), StopNCII's
+FetchHashes (JSON records by modification time) and Meta ThreatExchange's Graph API
+/threat_updates (indicators with every app's descriptors, paged, should_delete for deletions).
+They hold only hashes of benign pictures."""
 
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import time
 import urllib.parse
+import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -194,6 +198,197 @@ class StopNcii(_Endpoint):
 def stop_ncii(state: StopNciiState) -> AbstractContextManager[str]:
     """The stand-in's base URL (TAKEDOWN_STOPNCII_URL)."""
     return _serving(StopNcii, state)
+
+
+GRAPH_VERSION = "v26.0"  # python-threatexchange's ThreatExchangeAPI._TE_BASE_URL
+OTHER_APP = 1064060413755420  # another platform's ThreatExchange app
+
+
+@dataclass
+class TxDescriptor:
+    """One app's descriptor on an indicator: its status (MALICIOUS, NON_MALICIOUS, SUSPICIOUS,
+    UNKNOWN), its tags, and other apps' reactions to it (HELPFUL, DISAGREE_WITH_TAGS, ...)."""
+
+    owner: int = OTHER_APP
+    status: str = "MALICIOUS"
+    tags: list[str] = field(default_factory=list)
+    reactions: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class TxIndicator:
+    id: int
+    type: str
+    indicator: str
+    last_updated: int
+    descriptors: list[tuple[int, TxDescriptor]]
+    should_delete: bool = False
+
+
+@dataclass
+class ThreatExchangeState:
+    app_id: int = 2045213849582154  # this platform's app: the token's APPID
+    secret: str = "benign-test-app-secret-0123"
+    privacy_group: int = 1012185296055235
+    page_size: int = 500  # the server's own cap on `limit`
+    indicators: dict[tuple[str, str], TxIndicator] = field(default_factory=dict)
+    requests: list[dict[str, str]] = field(default_factory=list)
+    served: list[list[str]] = field(default_factory=list)  # indicators in each answer
+    # Update times: one second apart, an hour ago onwards (each update has its own second).
+    clock: Iterator[int] = field(default_factory=lambda: itertools.count(int(time.time()) - 3600))
+    ids: Iterator[int] = field(default_factory=lambda: itertools.count(7000000000000001))
+    # An app keeps its descriptor's id on an indicator across updates.
+    descriptor_ids: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    @property
+    def token(self) -> str:
+        return f"{self.app_id}|{self.secret}"
+
+    def share(self, indicator_type: str, value: str, *descriptors: TxDescriptor) -> int:
+        """The indicator as the group now sees it (every app's descriptor on it), updated now:
+        the next fetch returns it. Returns the update's time."""
+        old = self.indicators.get((indicator_type, value))
+        indicator_id = old.id if old else next(self.ids)
+        ids = [
+            self.descriptor_ids.setdefault((indicator_id, d.owner), next(self.ids))
+            for d in descriptors
+        ]
+        self.indicators[indicator_type, value] = TxIndicator(
+            indicator_id,
+            indicator_type,
+            value,
+            next(self.clock),
+            list(zip(ids, descriptors, strict=True)),
+        )
+        return self.indicators[indicator_type, value].last_updated
+
+    def delete(self, indicator_type: str, value: str) -> int:
+        """A tombstone: the indicator left the group (should_delete)."""
+        old = self.indicators[indicator_type, value]
+        self.indicators[indicator_type, value] = TxIndicator(
+            old.id, indicator_type, value, next(self.clock), [], should_delete=True
+        )
+        return self.indicators[indicator_type, value].last_updated
+
+
+class ThreatExchangeGraph(_Endpoint):
+    """GET /v26.0/{privacy_group}/threat_updates/ as the Graph API answers it: `access_token`,
+    `start_time` (inclusive), `limit`, `fields` (with `a{b,c}` expansion) and `after` cursors in
+    absolute `paging.next` links."""
+
+    state: ThreatExchangeState
+
+    def do_GET(self) -> None:
+        state = type(self).state
+        url = urllib.parse.urlsplit(self.path)
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(url.query).items()}
+        state.requests.append(query)
+        if query.get("access_token") != state.token:
+            self._error(401, "OAuthException", 190, "Invalid OAuth access token.")
+            return
+        path = url.path.rstrip("/").split("/")
+        if path[1:] != [GRAPH_VERSION, str(state.privacy_group), "threat_updates"]:
+            self._error(400, "GraphMethodException", 100, "Unsupported get request.")
+            return
+        start = int(query.get("start_time") or 0)
+        updates = sorted(
+            (i for i in state.indicators.values() if i.last_updated >= start),
+            key=lambda i: (i.last_updated, i.id),
+        )
+        offset = int(base64.b64decode(query.get("after", "MA==")))
+        size = min(int(query.get("limit") or state.page_size), state.page_size)
+        page = updates[offset : offset + size]
+        fields = _graph_fields(query.get("fields", "id"))
+        body: dict[str, Any] = {"data": [_select(_indicator_json(i, state), fields) for i in page]}
+        state.served.append([i.indicator for i in page])
+        after = base64.b64encode(str(offset + size).encode()).decode()
+        body["paging"] = {"cursors": {"before": query.get("after", "MA=="), "after": after}}
+        if offset + size < len(updates):
+            link = {**query, "after": after}
+            host = self.headers["Host"]
+            body["paging"]["next"] = f"http://{host}{url.path}?{urllib.parse.urlencode(link)}"
+        self._answer(200, body)
+
+    def _error(self, status: int, kind: str, code: int, message: str) -> None:
+        self._answer(status, {"error": {"message": message, "type": kind, "code": code}})
+
+    def _answer(self, status: int, body: dict[str, Any]) -> None:
+        self.send(status, json.dumps(body).encode(), "application/json")
+
+
+def _indicator_json(indicator: TxIndicator, state: ThreatExchangeState) -> dict[str, Any]:
+    return {
+        "id": str(indicator.id),
+        "indicator": indicator.indicator,
+        "type": indicator.type,
+        "last_updated": indicator.last_updated,
+        "should_delete": indicator.should_delete,
+        "descriptors": {
+            "data": [
+                {
+                    "id": str(descriptor_id),
+                    "owner": {"id": str(d.owner), "name": f"app {d.owner}"},
+                    "status": d.status,
+                    "tags": {
+                        "data": [{"id": str(zlib.crc32(t.encode())), "text": t} for t in d.tags]
+                    },
+                    "reactions": [
+                        {"key": key, "value": ",".join(str(app) for app in apps)}
+                        for key, apps in d.reactions.items()
+                    ],
+                    "my_reactions": [k for k, apps in d.reactions.items() if state.app_id in apps],
+                    "added_on": datetime.fromtimestamp(indicator.last_updated).strftime(
+                        "%Y-%m-%dT%H:%M:%S+0000"
+                    ),
+                }
+                for descriptor_id, d in indicator.descriptors
+            ]
+        },
+    }
+
+
+def _graph_fields(text: str) -> dict[str, Any]:
+    """Graph API field expansion: `a,b{c,d{e}}` -> {"a": {}, "b": {"c": {}, "d": {"e": {}}}}."""
+    root: dict[str, Any] = {}
+    stack, name = [root], ""
+    for char in text + ",":
+        if char not in ",{}":
+            name += char
+            continue
+        if name.strip():
+            stack[-1][name.strip()] = {}
+        if char == "{":
+            stack.append(stack[-1][name.strip()])
+        elif char == "}":
+            stack.pop()
+        name = ""
+    return root
+
+
+def _select(node: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """The asked fields of a node (its `id` always, as the Graph API does)."""
+    chosen: dict[str, Any] = {"id": node["id"]} if "id" in node else {}
+    for name, sub in fields.items():
+        if name not in node:
+            continue
+        value = node[name]
+        if sub and isinstance(value, dict) and "data" in value:
+            value = {"data": [_select(item, sub) for item in value["data"]]}
+        elif sub and isinstance(value, dict):
+            value = _select(value, sub)
+        chosen[name] = value
+    return chosen
+
+
+def threatexchange_graph(state: ThreatExchangeState) -> AbstractContextManager[str]:
+    """The stand-in's Graph API address with its version (TAKEDOWN_THREATEXCHANGE_URL)."""
+
+    @contextmanager
+    def serving() -> Iterator[str]:
+        with _serving(ThreatExchangeGraph, state) as url:
+            yield f"{url}/{GRAPH_VERSION}"
+
+    return serving()
 
 
 @contextmanager

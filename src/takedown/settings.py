@@ -173,6 +173,8 @@ class Settings(BaseSettings):
     stopncii_fetch_key: SecretStr = SecretStr("")  # StopNCII FetchHashes function key
     stopncii_subscription_key: SecretStr = SecretStr("")  # StopNCII subscription key
     stopncii_url: str = ""  # empty: https://api.stopncii.org/v1
+    threatexchange_access_token: SecretStr = SecretStr("")  # ThreatExchange APPID|SECRET
+    threatexchange_url: str = ""  # empty: python-threatexchange's Graph API address
     # A background sync stops after this long and resumes from its checkpoint on the next run,
     # so a first fetch of millions of hashes never holds up the other background jobs.
     exchange_sync_seconds: float = 20.0

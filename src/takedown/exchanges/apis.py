@@ -3,10 +3,14 @@
 - `ncmec`: NCMEC's hash sharing API (CSAM; entries keyed by NCMEC id, deletions as tombstones).
 - `stop_ncii`: StopNCII.org (intimate imagery hashed on victims' own devices; a withdrawn case
   withdraws its hashes).
+- `fb_threatexchange`: a Meta ThreatExchange privacy group (Graph API /threat_updates). An
+  indicator is banked while some app's opinion on it is positive and this platform's own app has
+  not called it a false positive (docs/decisions.md).
 - `local_file`: a file of `<signal_type> <hash>` lines on the host, each fetch the whole list.
 
 Credentials and service addresses are settings, never bank configuration: a key that may edit
-banks must not be able to send NCMEC's password to an address of its choosing.
+banks must not be able to send NCMEC's password (or ThreatExchange's app token) to an address of
+its choosing.
 """
 
 from __future__ import annotations
@@ -14,14 +18,24 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import dacite
+import requests
 from threatexchange.exchanges import fetch_state
+from threatexchange.exchanges.clients.fb_threatexchange import api as tx_client
+from threatexchange.exchanges.clients.fb_threatexchange.threat_updates import ThreatUpdateJSON
 from threatexchange.exchanges.clients.ncmec import hash_api as ncmec_client
 from threatexchange.exchanges.clients.stopncii import api as stopncii_client
 from threatexchange.exchanges.collab_config import CollaborationConfigBase
+from threatexchange.exchanges.impl.fb_threatexchange_api import (
+    FBThreatExchangeCheckpoint,
+    FBThreatExchangeCollabConfig,
+    FBThreatExchangeIndicatorRecord,
+    FBThreatExchangeOpinion,
+    FBThreatExchangeSignalExchangeAPI,
+)
 from threatexchange.exchanges.impl.file_api import (
     FileCollaborationConfig,
     LocalFileSignalExchangeAPI,
@@ -54,6 +68,21 @@ NCMEC_FINGERPRINTS: dict[tuple[ncmec_client.NCMECEntryType, str], str] = {
     (ncmec_client.NCMECEntryType.image, "md5"): "md5",
     (ncmec_client.NCMECEntryType.video, "md5"): "video_md5",
 }
+
+# ThreatExchange indicator type -> Takedown signal type (python-threatexchange's INDICATOR_TYPEs
+# for the types Takedown computes). There is no vPDQ indicator type. Left out: HASH_TMK (TMK+PDQF
+# is not implemented), HASH_SHA1 and the malware hashes (no such signal type), text and URLs.
+THREATEXCHANGE_INDICATORS: dict[str, str] = {
+    "HASH_PDQ": "pdq",
+    "HASH_MD5": "md5",
+    "HASH_SHA256": "sha256",
+    "HASH_VIDEO_MD5": "video_md5",
+    "HASH_VIDEO_SHA256": "video_sha256",
+}
+# python-threatexchange's convention (VideoMD5Signal.INDICATOR_TYPE): a file hash with this tag
+# is a video's.
+THREATEXCHANGE_VIDEO_TAG = "media_type_video"
+_VIDEO_DIGESTS = {"md5": "video_md5", "sha256": "video_sha256"}
 
 # A fetched record's hashes: (signal type name or alias, hash, note for the bank entry).
 SignalsOf = Callable[[Any, Any, Any], Iterator[tuple[str, str, str]]]
@@ -153,6 +182,103 @@ def _connect_stop_ncii(collab: CollaborationConfigBase, settings: Settings) -> S
     return _StopNCII(collab, client)
 
 
+@dataclass
+class ThreatExchangeCollabConfig(FBThreatExchangeCollabConfig):
+    """A privacy group; with `tags`, only positive opinions carrying one of them count."""
+
+    tags: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.privacy_group, bool) or self.privacy_group <= 0:
+            raise ValueError("privacy_group is a ThreatExchange privacy group id")
+
+
+class ThreatExchangeError(Exception):
+    """The Graph API failed or refused; the message never holds the access token."""
+
+
+class _GraphAPI(tx_client.ThreatExchangeAPI):
+    """python-threatexchange's Graph API client with a timeout (1.2.17 calls `requests.get`
+    without one, so a silent server would hold the job thread for good) and errors without the
+    token's secret. The token travels in every URL, paging links included, and an error is kept
+    in `last_error`, the audit log and the server log; for the same reason there are no retries
+    here (urllib3 logs each retry with its URL): a failed sync is retried with backoff and resumes
+    from its checkpoint."""
+
+    TIMEOUT_SECONDS = 60  # python-threatexchange's own session timeout
+
+    def get_json_from_url(self, url: str, params: Any = None, *, json_obj_hook: Any = None) -> Any:
+        try:
+            response = requests.get(url, params=params or {}, timeout=self.TIMEOUT_SECONDS)
+            if response.ok:
+                return response.json(object_hook=json_obj_hook)
+        except (requests.RequestException, ValueError) as exc:
+            raise ThreatExchangeError(self._redact(f"{type(exc).__name__}: {exc}")) from None
+        answer = f"the Graph API answered {response.status_code} ({_graph_error(response)})"
+        raise ThreatExchangeError(self._redact(answer))
+
+    def _redact(self, text: str) -> str:
+        secret = self.api_token.partition("|")[2]
+        return text.replace(secret, "<secret>") if secret else text
+
+
+def _graph_error(response: requests.Response) -> str:
+    """The Graph API's own error message ({"error": {"message", "type", "code"}}), if any."""
+    try:
+        error = response.json()["error"]
+        return f"{error.get('type', 'error')} {error.get('code', '?')}: {error['message']}"
+    except (ValueError, KeyError, TypeError):
+        return response.reason or "error"
+
+
+class _FBThreatExchange(FBThreatExchangeSignalExchangeAPI):
+    """python-threatexchange's /threat_updates fetch, except that a page without updates (an
+    empty privacy group, nothing new since the checkpoint) ends the fetch instead of failing it:
+    1.2.17 asserts that no page is empty."""
+
+    def fetch_iter(  # type: ignore[override]
+        self,
+        _supported_signal_types: t.Sequence[type[TxSignalType]],
+        checkpoint: FBThreatExchangeCheckpoint | None,
+    ) -> Iterator[fetch_state.FetchDelta]:  # type: ignore[type-arg]
+        start_time = None if checkpoint is None else checkpoint.update_time
+        pages = self.client.get_threat_updates(
+            self.collab.privacy_group,
+            start_time=start_time,
+            page_size=100,
+            fields=ThreatUpdateJSON.te_threat_updates_fields(),
+            decode_fn=ThreatUpdateJSON,
+        )
+        highest = start_time or 0
+        for page in pages:
+            if not page:
+                continue
+            highest = max(highest, *(update.time for update in page))
+            updates = {
+                (update.threat_type, update.indicator): (
+                    FBThreatExchangeIndicatorRecord.from_threatexchange_json(
+                        self.client.app_id, update
+                    )
+                )
+                for update in page
+            }
+            yield fetch_state.FetchDelta(updates, FBThreatExchangeCheckpoint(highest))
+
+
+def _connect_threatexchange(
+    collab: CollaborationConfigBase, settings: Settings
+) -> SignalExchangeAPI:  # type: ignore[type-arg]
+    assert isinstance(collab, ThreatExchangeCollabConfig)
+    token = settings.threatexchange_access_token.get_secret_value()
+    if not tx_client.is_valid_app_token(token):
+        raise InvalidInput(
+            "ThreatExchange needs TAKEDOWN_THREATEXCHANGE_ACCESS_TOKEN (app token APPID|SECRET)",
+            code="exchange_credentials_missing",
+        )
+    client = _GraphAPI(token, endpoint_override=settings.threatexchange_url.rstrip("/") or None)
+    return _FBThreatExchange(client, collab)
+
+
 def _ncmec_signals(
     collab: NCMECCollabConfig, _key: str, entry: ncmec_client.NCMECEntryUpdate
 ) -> Iterator[tuple[str, str, str]]:
@@ -172,6 +298,49 @@ def _named_signals(
     knows by its name or alias (a file of `takedown bank export --format text` lines included)."""
     if metadata is not None:
         yield key[0], key[1], ""
+
+
+def _threatexchange_signals(
+    collab: ThreatExchangeCollabConfig,
+    key: tuple[str, str],
+    record: FBThreatExchangeIndicatorRecord,
+) -> Iterator[tuple[str, str, str]]:
+    """Banked while some opinion (with `tags`: one carrying a wanted tag) is positive (MALICIOUS,
+    or a HELPFUL reaction) and our own app has not said it is not (NON_MALICIOUS, or
+    DISAGREE_WITH_TAGS): our false-positive verdict wins, and a suspicion alone never blocks."""
+    signal_type = THREATEXCHANGE_INDICATORS.get(key[0])
+    opinions = record.get_as_opinions()
+    wanted = set(collab.tags)
+    positive = [
+        o
+        for o in opinions
+        if o.category == fetch_state.SignalOpinionCategory.POSITIVE_CLASS
+        and (not wanted or wanted & o.tags)
+    ]
+    ours_negative = any(
+        o.is_mine and o.category == fetch_state.SignalOpinionCategory.NEGATIVE_CLASS
+        for o in opinions
+    )
+    if signal_type is None or not positive or ours_negative:
+        return
+    if any(THREATEXCHANGE_VIDEO_TAG in o.tags for o in opinions):
+        signal_type = _VIDEO_DIGESTS.get(signal_type, signal_type)
+    yield signal_type, key[1], _opinions_note(positive)
+
+
+def _opinions_note(opinions: list[FBThreatExchangeOpinion], shown: int = 5) -> str:
+    """Who vouches for the hash: "app 123 descriptor 456, app 789 HELPFUL"."""
+    names = [
+        f"app {o.owner_app_id} "
+        + (
+            "HELPFUL"
+            if o.descriptor_id == FBThreatExchangeOpinion.REACTION_DESCRIPTOR_ID
+            else f"descriptor {o.descriptor_id}"
+        )
+        for o in opinions
+    ]
+    more = f", {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def _connect_local_file(collab: CollaborationConfigBase, settings: Settings) -> SignalExchangeAPI:  # type: ignore[type-arg]
@@ -201,6 +370,16 @@ KINDS: dict[str, ExchangeKind] = {
             over_http=True,
             connect=_connect_stop_ncii,
             signals_of=_named_signals,
+        ),
+        ExchangeKind(
+            "fb_threatexchange",
+            "a Meta ThreatExchange privacy group",
+            _FBThreatExchange,
+            ThreatExchangeCollabConfig,
+            snapshot=False,
+            over_http=True,
+            connect=_connect_threatexchange,
+            signals_of=_threatexchange_signals,
         ),
         ExchangeKind(
             "local_file",

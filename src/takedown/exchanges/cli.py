@@ -19,7 +19,8 @@ from takedown.settings import get_settings
 from takedown.store.db import session_scope
 
 app = typer.Typer(
-    help="Hash exchanges (NCMEC hash sharing, StopNCII, a local file) that banks follow.",
+    help="Hash exchanges (NCMEC hash sharing, StopNCII, a ThreatExchange privacy group, a local "
+    "file) that banks follow.",
     no_args_is_help=True,
 )
 console = Console(stderr=True)
@@ -49,7 +50,8 @@ def follow(
         [],
         "--set",
         help="Exchange setting NAME=VALUE, repeatable: ncmec environment=Industry "
-        "[only_esp_ids=[1,2]]; local_file filename=/path [signal_type=pdq].",
+        "[only_esp_ids=[1,2]]; fb_threatexchange privacy_group=123 [tags='[\"csam\"]']; "
+        "local_file filename=/path [signal_type=pdq].",
     ),
     every: int = typer.Option(60, help="Minutes between syncs."),
 ) -> None:

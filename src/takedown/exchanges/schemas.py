@@ -10,11 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class ExchangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    exchange: str = Field(description="ncmec or stop_ncii (a local file is set up on the host)")
+    exchange: str = Field(
+        description="ncmec, stop_ncii or fb_threatexchange (a local file is set up on the host)"
+    )
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="The exchange's settings, e.g. NCMEC {'environment': 'Industry', "
-        "'only_esp_ids': [1, 2]}; credentials and addresses are server settings, never here",
+        "'only_esp_ids': [1, 2]}, ThreatExchange {'privacy_group': 123, 'tags': ['csam']}; "
+        "credentials and addresses are server settings, never here",
     )
     every_minutes: int = Field(60, ge=1, le=7 * 24 * 60, description="Minutes between syncs")
 
