@@ -132,6 +132,9 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    # `takedown demo` sets it for the server it starts; recorded here so it is undone afterwards.
+    monkeypatch.setenv("TAKEDOWN_CONSOLE_TWO_FACTOR", "")
+    monkeypatch.delenv("TAKEDOWN_CONSOLE_TWO_FACTOR")
     get_settings.cache_clear()
     yield env
     get_settings.cache_clear()

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from fastapi.testclient import TestClient
 
+from takedown import clock
 from takedown.auth.users import create_user
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -67,6 +70,30 @@ def staff_headers(client: TestClient, settings: Settings, username: str) -> dict
     return {"Authorization": f"Bearer {token}"}
 
 
+_SECRET = re.compile(r"data-secret>([A-Z2-7 ]+)<")
+
+
+@dataclass
+class Authenticator:
+    """A reviewer's authenticator app: TOTP codes of the test clock's now, never one twice (the
+    server refuses a replay), so a second sign-in within 30 s takes the next step's code."""
+
+    secret: str
+    last_step: int = -1
+
+    def code(self) -> str:
+        totp = pyotp.TOTP(self.secret)
+        for drift in (0, 1):
+            moment = clock.now() + timedelta(seconds=30 * drift)
+            if totp.timecode(moment) > self.last_step:
+                self.last_step = totp.timecode(moment)
+                return totp.at(moment)
+        raise AssertionError("three sign-ins within one 30 s step: advance the clock")
+
+
+# (app, username) -> the authenticator the console's set-up page gave that user
+AUTHENTICATOR: dict[tuple[int, str], Authenticator] = {}
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -84,15 +111,34 @@ class ConsoleBrowser:
     csrf: str = ""
 
     def login(self, username: str, password: str = PASSWORD) -> Any:
+        """Sign in as a reviewer would: password, then the authenticator's code (enrolling at the
+        first sign-in). Answers the password step's response; a refused code fails the test."""
         form = self.client.get("/console/login")
         answer = self.client.post(
             "/console/login",
             data={"username": username, "password": password, "csrf_token": csrf_from(form.text)},
             follow_redirects=False,
         )
+        if answer.status_code == 303 and answer.headers["location"].startswith("/console/login/"):
+            self.second_factor(answer.headers["location"], username)
         if answer.status_code == 303:
             page = self.client.get("/console/queue")
             self.csrf = csrf_from(page.text)
+        return answer
+
+    def second_factor(self, step: str, username: str) -> Any:
+        page = self.client.get(step)
+        key = (id(self.client.app), username)
+        if step == "/console/login/setup":
+            secret = _SECRET.search(page.text)
+            assert secret, "no secret on the set-up page"
+            AUTHENTICATOR[key] = Authenticator(secret.group(1).replace(" ", ""))
+        answer = self.client.post(
+            step,
+            data={"code": AUTHENTICATOR[key].code(), "csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
+        assert answer.status_code in (200, 303), answer.text
         return answer
 
     def get(self, path: str, **kw: Any) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pyotp
 import pytest
 from PIL import Image, ImageFilter
 
@@ -81,8 +82,15 @@ def _login(browser, base: str, username: str):  # type: ignore[no-untyped-def]
     page.wait_for_selector("#username")
     page.fill("#username", username)
     page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation(url=f"{base}/console/queue**"):
+    with page.expect_navigation(url=f"{base}/console/login/setup"):
         page.click("form.login button[type=submit]")
+    # First sign-in: set up the authenticator from the key on the page, then save the codes.
+    secret = page.text_content("[data-secret]") or ""
+    page.fill("#code", pyotp.TOTP(secret.replace(" ", "")).now())
+    page.click("form.login button[type=submit]")
+    assert len(page.locator(".recovery-codes li").all()) == 10
+    with page.expect_navigation(url=f"{base}/console/queue**"):
+        page.click("text=I have saved them")
     return context, page
 
 

@@ -11,6 +11,7 @@ from takedown.banks.models import Bank, BankEntry
 from takedown.cases.models import Case
 from takedown.console.demo import BANKED_STAND_INS
 from takedown.reports.models import Report
+from takedown.settings import get_settings
 from takedown.store.db import session_scope
 from tests.review_support import ConsoleBrowser
 
@@ -26,6 +27,9 @@ def _counts(settings):  # type: ignore[no-untyped-def]
 def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
     first = cli("demo", "--no-serve")
     assert first.exit_code == 0, first.output
+    # The printed passwords work alone in the demo; any other server also asks for a code.
+    assert "two-factor sign-in is off for the demo" in first.output
+    assert get_settings().console_two_factor is False
     counts = _counts(settings)
     assert counts["Bank"] == 1 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
     with session_scope(settings.resolved_database_url) as db_session:

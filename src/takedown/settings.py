@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     oncall_email: str = ""  # escalations are emailed here
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
     session_idle_minutes: int = 30  # console sessions end after this much inactivity
+    # every console sign-in takes a TOTP or recovery code after the password; users enrol at
+    # their first sign-in (auth/two_factor.py). `takedown demo` turns it off unless set.
+    console_two_factor: bool = True
     # a console username is locked for the window after this many failed sign-ins within it
     console_login_failures: int = 10
     # a client address is refused for the window after this many failed sign-ins within it, for

@@ -47,6 +47,23 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # TOTP (auth/two_factor.py): the base32 secret, set when enrolment starts; the enrolment
+    # counts once confirmed with a code. The last accepted time step refuses a code's replay.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled_at: Mapped[datetime | None]
+    two_factor_last_step: Mapped[int | None]
+
+
+class RecoveryCode(Base):
+    """A one-time code that signs a user in instead of TOTP (a lost phone); SHA-256 only."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class ApiKey(Base):

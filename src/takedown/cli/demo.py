@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -23,6 +25,10 @@ def demo(
     from takedown.console.demo import STAND_IN_LABEL, seed_demo
 
     listen_on(host, port)
+    # Demo logins work with their printed passwords alone; a real server asks for a second factor.
+    two_factor_set = "TAKEDOWN_CONSOLE_TWO_FACTOR" in os.environ
+    os.environ.setdefault("TAKEDOWN_CONSOLE_TWO_FACTOR", "false")
+    get_settings.cache_clear()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
@@ -44,6 +50,11 @@ def demo(
     for username, (role, password) in seed.logins.items():
         logins.add_row(username, role, password)
     console.print(logins)
+    if not two_factor_set:
+        console.print(
+            "two-factor sign-in is off for the demo "
+            "(TAKEDOWN_CONSOLE_TWO_FACTOR=true turns it on, as it is on any other server)"
+        )
     # Plain lines too, for scripts and terminals that mangle tables.
     typer.echo(f"console: {base}/console")
     for username, (role, password) in seed.logins.items():

@@ -1,4 +1,4 @@
-"""`takedown user create|token`: staff accounts for the console and the staff API."""
+"""`takedown user create|token|reset-two-factor`: staff accounts (console, staff API)."""
 
 from __future__ import annotations
 
@@ -60,3 +60,27 @@ def token(
     else:
         console.print(f"staff token for [bold]{username}[/bold]; store it now:")
         typer.echo(key)
+
+
+@app.command("reset-two-factor")
+def reset_two_factor(
+    username: str = typer.Option(..., help="The staff user who lost a phone."),
+) -> None:
+    """Forget a user's two-factor enrolment and recovery codes and sign them out everywhere;
+    they set up a new authenticator at their next sign-in."""
+    from takedown.auth import two_factor
+    from takedown.console.auth import end_user_sessions
+
+    try:
+        with session_scope(get_settings().resolved_database_url) as db_session:
+            user = two_factor.reset_two_factor(
+                db_session=db_session, username=username, actor="cli"
+            )
+            end_user_sessions(db_session=db_session, user_id=user.id)
+    except TakedownError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(
+        f"two-factor sign-in of [bold]{username}[/bold] reset and their sessions ended; "
+        "they set it up again at their next sign-in"
+    )

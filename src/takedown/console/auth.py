@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -37,6 +37,10 @@ from takedown.settings import Settings
 
 SESSION_COOKIE = "takedown_session"
 LOGIN_CSRF_COOKIE = "takedown_login_csrf"
+# Between a right password and the second factor: the user and where to go, signed and short-lived.
+SIGN_IN_COOKIE = "takedown_sign_in"
+SIGN_IN_PATH = "/console/login"
+SIGN_IN_SECONDS = 300
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -136,6 +140,58 @@ def start_session(
         path="/",
     )
     return row
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """A sign-in whose password was right and whose second factor is still to come."""
+
+    user_id: str
+    next: str
+
+
+def start_pending_sign_in(
+    *, settings: Settings, response: Response, user_id: str, next_url: str
+) -> None:
+    token = _serializer(settings, "console-sign-in").dumps(
+        {"user": user_id, "next": next_url, "at": clock.now().timestamp()}
+    )
+    response.set_cookie(
+        SIGN_IN_COOKIE,
+        token,
+        max_age=SIGN_IN_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookies(settings),
+        path=SIGN_IN_PATH,
+    )
+
+
+def pending_sign_in(request: Request, settings: Settings) -> PendingSignIn | None:
+    """The sign-in this browser is half-way through, or None (none, forged, or expired)."""
+    raw = request.cookies.get(SIGN_IN_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(settings, "console-sign-in").loads(raw)
+    except BadSignature:
+        return None
+    if clock.now().timestamp() - float(data["at"]) > SIGN_IN_SECONDS:
+        return None
+    return PendingSignIn(user_id=str(data["user"]), next=str(data["next"]))
+
+
+def end_pending_sign_in(response: Response) -> None:
+    response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
+
+
+def end_user_sessions(*, db_session: Session, user_id: str) -> None:
+    """Sign `user_id` out everywhere (a second factor reset: the old phone may be elsewhere)."""
+    db_session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=clock.now())
+    )
 
 
 def end_session(*, db_session: Session, console_user: ConsoleUser, response: Response) -> None:

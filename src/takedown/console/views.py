@@ -12,11 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown import addresses
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
-from takedown.auth.users import check_login, has_role
+from takedown.auth.users import has_role
 from takedown.cases.models import (
     CLOSED_STATUSES,
     Appeal,
@@ -34,18 +33,9 @@ from takedown.cases.service import (
     priority_reasons,
 )
 from takedown.console.auth import (
-    LOGIN_CSRF_COOKIE,
-    LOGIN_FAILED,
     ConsoleUser,
-    check_login_csrf,
     current_console_user,
-    end_session,
-    login_actor,
-    login_locked,
-    login_subject,
-    new_login_csrf,
     require_console_user,
-    start_session,
 )
 from takedown.console.media import blurred_preview, original_for_reveal
 from takedown.enforcement import copy_search
@@ -65,8 +55,6 @@ from takedown.web.templating import render
 SIGNAL_WORDS = {name: signal_type.description for name, signal_type in SIGNAL_TYPES.items()}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-# Why a sign-in is refused before its password is checked (console.auth.login_locked).
-LOCKED_BY = {"username": "for this username", "address": "from this network address"}
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
 reviewer = require_console_user(Role.REVIEWER)
@@ -86,6 +74,11 @@ NOTICES = {
     ),
     "logged_out": "You are signed out.",
     "timed_out": "Sign in to continue.",
+    "sign_in_expired": "The sign-in took too long. Please sign in again.",
+    "recovery_code_used": (
+        "You signed in with a recovery code, which is now spent. If your phone is lost, ask an "
+        "administrator to reset your two-factor sign-in."
+    ),
 }
 POLICIES = [policy.value for policy in Policy]
 
@@ -98,7 +91,7 @@ def page(
     return render(request, f"console/{name}", context, status_code=status_code)
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     if target and target.startswith("/console") and not target.startswith("//"):
         return target
     return "/console/queue"
@@ -115,95 +108,6 @@ def static(name: str) -> FileResponse:
 @router.get("")
 def console_home() -> RedirectResponse:
     return RedirectResponse("/console/queue", status_code=303)
-
-
-@router.get("/login")
-def login_form(
-    request: Request,
-    next: str | None = Query(None),
-    settings: Settings = Depends(get_settings),
-) -> HTMLResponse:
-    token, cookie = new_login_csrf(settings)
-    response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
-    )
-    return response
-
-
-@router.post("/login")
-def login(
-    request: Request,
-    username: str = Form(""),
-    password: str = Form(""),
-    csrf_token: str = Form(""),
-    next: str = Form("/console/queue"),
-    db_session: Session = DB_SESSION,
-    settings: Settings = Depends(get_settings),
-) -> Response:
-    def again(status_code: int, error: str) -> Response:
-        """The login form once more, with a fresh login CSRF token."""
-        token, cookie = new_login_csrf(settings)
-        response = page(
-            request,
-            "login.html",
-            None,
-            status_code=status_code,
-            error=error,
-            login_csrf=token,
-            next=_safe_next(next),
-            username=username,
-        )
-        response.set_cookie(
-            LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
-        )
-        return response
-
-    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        return again(403, "The form expired. Please sign in again.")
-    client = addresses.address_hash(settings, request.client.host if request.client else None)
-    # Checked before the password, so a locked account cannot be probed (and costs no argon2).
-    locked = login_locked(
-        db_session=db_session, settings=settings, username=username, address_hash=client
-    )
-    if locked is not None:
-        record(
-            db_session=db_session,
-            actor=login_actor(client),
-            action="console.login_locked",
-            subject=login_subject(username),
-            details={"locked": locked},
-        )
-        db_session.commit()
-        return again(
-            429,
-            f"Too many failed sign-ins {LOCKED_BY[locked]}. Try again in "
-            f"{settings.console_login_window_minutes} minutes, or ask an administrator.",
-        )
-    user = check_login(db_session=db_session, username=username, password=password)
-    if user is None:
-        record(
-            db_session=db_session,
-            actor=login_actor(client),
-            action=LOGIN_FAILED,
-            subject=login_subject(username),
-        )
-        db_session.commit()
-        return again(401, "Wrong username or password.")
-    redirect = RedirectResponse(_safe_next(next), status_code=303)
-    start_session(db_session=db_session, settings=settings, user=user, response=redirect)
-    redirect.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
-    record(db_session=db_session, actor=f"user:{user.id}", action="console.login", subject=user.id)
-    db_session.commit()  # durable before the browser follows the redirect
-    return redirect
-
-
-@router.post("/logout")
-def logout(me: ConsoleUser = Depends(reviewer), db_session: Session = DB_SESSION) -> Response:
-    response = RedirectResponse("/console/login?notice=logged_out", status_code=303)
-    end_session(db_session=db_session, console_user=me, response=response)
-    db_session.commit()
-    return response
 
 
 @router.get("/queue")
@@ -346,7 +250,7 @@ def claim(
     except TakedownError as exc:
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
-    target = _safe_next(next) if next else f"/console/cases/{quote(case.id)}?notice=claimed"
+    target = safe_next(next) if next else f"/console/cases/{quote(case.id)}?notice=claimed"
     return RedirectResponse(target, status_code=303)
 
 

@@ -1,0 +1,368 @@
+"""Console sign-in: password, then a second factor (TOTP or a recovery code), then a session.
+
+With `TAKEDOWN_CONSOLE_TWO_FACTOR` on (the default) a right password only starts a short-lived
+pending sign-in (console.auth.PendingSignIn); the session starts once the code is right. A user
+who has not enrolled yet enrols in the same step, and is shown recovery codes once. Wrong codes
+count as failed sign-ins for the username, so the sign-in throttle stops code guessing too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from takedown import addresses, clock
+from takedown.api.deps import DB_SESSION, get_settings
+from takedown.audit.service import record
+from takedown.auth import two_factor
+from takedown.auth.models import Role, User
+from takedown.auth.users import check_login
+from takedown.console.auth import (
+    LOGIN_CSRF_COOKIE,
+    LOGIN_FAILED,
+    ConsoleUser,
+    PendingSignIn,
+    check_login_csrf,
+    end_pending_sign_in,
+    end_session,
+    login_actor,
+    login_locked,
+    login_subject,
+    new_login_csrf,
+    pending_sign_in,
+    require_console_user,
+    start_pending_sign_in,
+    start_session,
+)
+from takedown.console.views import page, safe_next
+from takedown.settings import Settings
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+signed_in = require_console_user(Role.REVIEWER)
+# Why a sign-in is refused before its password or code is checked (console.auth.login_locked).
+LOCKED_BY = {"username": "for this username", "address": "from this network address"}
+
+
+def _form(request: Request, name: str, status_code: int = 200, **kw: Any) -> Response:
+    """A sign-in page with a fresh login CSRF token (double submit: field and cookie)."""
+    settings: Settings = request.app.state.settings
+    token, cookie = new_login_csrf(settings)
+    response = page(request, name, None, status_code=status_code, login_csrf=token, **kw)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
+    )
+    return response
+
+
+def _client(request: Request, settings: Settings) -> str | None:
+    return addresses.address_hash(settings, request.client.host if request.client else None)
+
+
+def _locked_out(
+    request: Request, db_session: Session, settings: Settings, username: str
+) -> str | None:
+    """The refusal text when this username or address is throttled (and the attempt audited)."""
+    client = _client(request, settings)
+    locked = login_locked(
+        db_session=db_session, settings=settings, username=username, address_hash=client
+    )
+    if locked is None:
+        return None
+    record(
+        db_session=db_session,
+        actor=login_actor(client),
+        action="console.login_locked",
+        subject=login_subject(username),
+        details={"locked": locked},
+    )
+    db_session.commit()
+    return (
+        f"Too many failed sign-ins {LOCKED_BY[locked]}. Try again in "
+        f"{settings.console_login_window_minutes} minutes, or ask an administrator."
+    )
+
+
+def _failed(
+    request: Request, db_session: Session, settings: Settings, username: str, stage: str
+) -> None:
+    record(
+        db_session=db_session,
+        actor=login_actor(_client(request, settings)),
+        action=LOGIN_FAILED,
+        subject=login_subject(username),
+        details={"stage": stage},
+    )
+    db_session.commit()
+
+
+def _signed_in(
+    *,
+    db_session: Session,
+    settings: Settings,
+    user: User,
+    response: Response,
+    second_factor: str | None,
+) -> Response:
+    """Start the session on `response`, end the pending sign-in, audit, commit."""
+    start_session(db_session=db_session, settings=settings, user=user, response=response)
+    end_pending_sign_in(response)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
+    user.last_login_at = clock.now()
+    record(
+        db_session=db_session,
+        actor=f"user:{user.id}",
+        action="console.login",
+        subject=user.id,
+        details={"second_factor": second_factor},
+    )
+    db_session.commit()  # durable before the browser follows the redirect
+    return response
+
+
+def _pending_user(
+    request: Request, db_session: Session, settings: Settings
+) -> tuple[PendingSignIn, User] | None:
+    pending = pending_sign_in(request, settings)
+    if pending is None:
+        return None
+    user = db_session.get(User, pending.user_id)
+    if user is None or user.disabled:
+        return None
+    return pending, user
+
+
+def _expired() -> Response:
+    response = RedirectResponse("/console/login?notice=sign_in_expired", status_code=303)
+    end_pending_sign_in(response)
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = Query(None)) -> Response:
+    return _form(request, "login.html", next=safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form("/console/queue"),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    def again(status_code: int, error: str) -> Response:
+        return _form(
+            request,
+            "login.html",
+            status_code,
+            error=error,
+            next=safe_next(next),
+            username=username,
+        )
+
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return again(403, "The form expired. Please sign in again.")
+    # Checked before the password, so a locked account cannot be probed (and costs no argon2).
+    refusal = _locked_out(request, db_session, settings, username)
+    if refusal is not None:
+        return again(429, refusal)
+    user = check_login(db_session=db_session, username=username, password=password)
+    if user is None:
+        _failed(request, db_session, settings, username, "password")
+        return again(401, "Wrong username or password.")
+    if not settings.console_two_factor:
+        redirect = RedirectResponse(safe_next(next), status_code=303)
+        return _signed_in(
+            db_session=db_session,
+            settings=settings,
+            user=user,
+            response=redirect,
+            second_factor=None,
+        )
+    step = "code" if two_factor.is_enrolled(user) else "setup"
+    redirect = RedirectResponse(f"/console/login/{step}", status_code=303)
+    start_pending_sign_in(
+        settings=settings, response=redirect, user_id=user.id, next_url=safe_next(next)
+    )
+    db_session.commit()  # a password rehash, if any
+    return redirect
+
+
+@router.get("/login/code")
+def code_form(
+    request: Request,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    found = _pending_user(request, db_session, settings)
+    if found is None:
+        return _expired()
+    if not two_factor.is_enrolled(found[1]):
+        return RedirectResponse("/console/login/setup", status_code=303)
+    return _form(request, "login_code.html", username=found[1].username)
+
+
+@router.post("/login/code")
+def code(
+    request: Request,
+    code: str = Form(""),
+    csrf_token: str = Form(""),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    found = _pending_user(request, db_session, settings)
+    if found is None:
+        return _expired()
+    pending, user = found
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return _form(request, "login_code.html", 403, error="The form expired. Try again.")
+    refusal = _locked_out(request, db_session, settings, user.username)
+    if refusal is not None:
+        return _form(request, "login_code.html", 429, error=refusal, username=user.username)
+    factor = two_factor.verify_second_factor(db_session=db_session, user=user, code=code)
+    if factor is None:
+        _failed(request, db_session, settings, user.username, "second_factor")
+        return _form(
+            request,
+            "login_code.html",
+            401,
+            error="That code is not right, or was used already. Wait for the next code.",
+            username=user.username,
+        )
+    target = pending.next
+    if factor is two_factor.SecondFactor.RECOVERY_CODE:
+        target = "/console/account?notice=recovery_code_used"
+    redirect = RedirectResponse(target, status_code=303)
+    return _signed_in(
+        db_session=db_session,
+        settings=settings,
+        user=user,
+        response=redirect,
+        second_factor=factor.value,
+    )
+
+
+@router.get("/login/setup")
+def setup_form(
+    request: Request,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    found = _pending_user(request, db_session, settings)
+    if found is None:
+        return _expired()
+    user = found[1]
+    if two_factor.is_enrolled(user):
+        return RedirectResponse("/console/login/code", status_code=303)
+    if not user.two_factor_secret:  # a reload keeps the secret an app may have scanned already
+        two_factor.start_enrolment(user)
+        db_session.commit()
+    return _setup_page(request, user)
+
+
+def _setup_page(request: Request, user: User, status_code: int = 200, **kw: Any) -> Response:
+    uri = two_factor.provisioning_uri(user)
+    secret = user.two_factor_secret or ""
+    return _form(
+        request,
+        "login_setup.html",
+        status_code,
+        username=user.username,
+        qr_svg=segno.make(uri, error="m").svg_inline(scale=5, title="two-factor secret"),
+        secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        **kw,
+    )
+
+
+@router.post("/login/setup")
+def setup(
+    request: Request,
+    code: str = Form(""),
+    csrf_token: str = Form(""),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    found = _pending_user(request, db_session, settings)
+    if found is None:
+        return _expired()
+    pending, user = found
+    if two_factor.is_enrolled(user) or not user.two_factor_secret:
+        return RedirectResponse("/console/login/code", status_code=303)
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return _setup_page(request, user, 403, error="The form expired. Try again.")
+    refusal = _locked_out(request, db_session, settings, user.username)
+    if refusal is not None:
+        return _setup_page(request, user, 429, error=refusal)
+    codes = two_factor.confirm_enrolment(db_session=db_session, user=user, code=code)
+    if codes is None:
+        _failed(request, db_session, settings, user.username, "two_factor_setup")
+        return _setup_page(
+            request, user, 401, error="That code is not right. Check the app and try again."
+        )
+    response = page(
+        request, "recovery_codes.html", None, codes=codes, next=pending.next, enrolled=True
+    )
+    return _signed_in(
+        db_session=db_session,
+        settings=settings,
+        user=user,
+        response=response,
+        second_factor=two_factor.SecondFactor.TOTP.value,
+    )
+
+
+@router.post("/logout")
+def logout(me: ConsoleUser = Depends(signed_in), db_session: Session = DB_SESSION) -> Response:
+    response = RedirectResponse("/console/login?notice=logged_out", status_code=303)
+    end_session(db_session=db_session, console_user=me, response=response)
+    db_session.commit()
+    return response
+
+
+@router.get("/account")
+def account(
+    request: Request,
+    me: ConsoleUser = Depends(signed_in),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    return _account_page(request, me, db_session)
+
+
+def _account_page(
+    request: Request, me: ConsoleUser, db_session: Session, status_code: int = 200, **kw: Any
+) -> HTMLResponse:
+    remaining = two_factor.remaining_recovery_codes(db_session=db_session, user=me.user)
+    return page(
+        request,
+        "account.html",
+        me,
+        status_code=status_code,
+        enrolled=two_factor.is_enrolled(me.user),
+        remaining=remaining,
+        **kw,
+    )
+
+
+@router.post("/account/recovery-codes")
+def new_recovery_codes(
+    request: Request,
+    code: str = Form(""),
+    me: ConsoleUser = Depends(signed_in),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """Replace every recovery code; takes a current TOTP code, so a borrowed session alone
+    cannot mint a way back in."""
+    user = me.user
+    if not two_factor.check_totp(user, code):
+        return _account_page(
+            request, me, db_session, 401, error="Enter a current code from your app."
+        )
+    codes = two_factor.issue_recovery_codes(db_session=db_session, user=user)
+    db_session.commit()
+    return page(request, "recovery_codes.html", me, codes=codes, next="/console/account")
