@@ -1,7 +1,8 @@
 """The two-person rule end to end in real headless Chromium against a real `takedown serve`:
-a public report with a (benign) image, reviewer A sees only a blurred greyscale preview and records
-a lone no_violation, the case lands in second review, reviewer B closes it, and the reporter's
-tracking page moves from "in review" to "no action"."""
+a public report with a (benign) image; each reviewer's first sign-in (password, then an
+authenticator set up from the key on the page, recovery codes shown); reviewer A sees only a
+blurred greyscale preview and records a lone no_violation, the case lands in second review,
+reviewer B closes it, and the reporter's tracking page moves from "in review" to "no action"."""
 
 from __future__ import annotations
 

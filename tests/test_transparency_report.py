@@ -53,6 +53,7 @@ def test_transparency_report_counts_what_happened(settings, make_api_key, cli, t
             csam_case = report_with_media(client, csam, content_id="post-csam", account_id="acct-c")
             terms_case = report(client, category="terms_violation", content_id="post-terms")
             clock.advance(timedelta(hours=3))
+            last_day = clock.now().date()  # the next day's when this runs after 21:00 UTC
             decide_violating(client, settings, ncii_case["case_id"], username="r1", policy="ncii")
             decide_violating(
                 client, settings, csam_case["case_id"], username="r2", classification="B2"
@@ -83,7 +84,7 @@ def test_transparency_report_counts_what_happened(settings, make_api_key, cli, t
 
     out = tmp_path / "report"
     result = cli(
-        "report", "transparency", "--from", str(today), "--to", str(today), "--output", str(out)
+        "report", "transparency", "--from", str(today), "--to", str(last_day), "--output", str(out)
     )
     assert result.exit_code == 0, result.output
     summary = _summary(out)

@@ -51,7 +51,15 @@ def _form(request: Request, name: str, status_code: int = 200, **kw: Any) -> Res
     """A sign-in page with a fresh login CSRF token (double submit: field and cookie)."""
     settings: Settings = request.app.state.settings
     token, cookie = new_login_csrf(settings)
-    response = page(request, name, None, status_code=status_code, login_csrf=token, **kw)
+    response = page(
+        request,
+        name,
+        None,
+        status_code=status_code,
+        login_csrf=token,
+        error_prefix="Not signed in:",
+        **kw,
+    )
     response.set_cookie(
         LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
     )
@@ -345,6 +353,7 @@ def _account_page(
         status_code=status_code,
         enrolled=two_factor.is_enrolled(me.user),
         remaining=remaining,
+        error_prefix="Not changed:",
         **kw,
     )
 

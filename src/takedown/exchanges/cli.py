@@ -49,9 +49,9 @@ def follow(
     setting: list[str] = typer.Option(
         [],
         "--set",
-        help="Exchange setting NAME=VALUE, repeatable: ncmec environment=Industry "
-        "[only_esp_ids=[1,2]]; fb_threatexchange privacy_group=123 [tags='[\"csam\"]']; "
-        "local_file filename=/path [signal_type=pdq].",
+        help="Exchange setting NAME=VALUE, repeatable: ncmec environment=Industry, optionally "
+        "only_esp_ids=[1,2]; fb_threatexchange privacy_group=123, optionally "
+        "tags='[\"csam\"]'; local_file filename=/path, optionally signal_type=pdq.",
     ),
     every: int = typer.Option(60, help="Minutes between syncs."),
 ) -> None:
