@@ -68,7 +68,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(signals_views.router)  # POST /v1/hash
 
     from takedown.console import auth as console_auth
-    from takedown.console import sign_in
+    from takedown.console import sign_in, staff
     from takedown.console import views as console_views
     from takedown.review import views as review_views
 
@@ -79,6 +79,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(ncmec_views.router)  # /v1/cases/{id}/ncmec
     app.include_router(console_views.router)  # /console
     app.include_router(sign_in.router)  # /console/login, /console/account
+    app.include_router(staff.router)  # /console/staff
     console_auth.install_login_redirect(app)
 
     from takedown.reports import pages as report_pages

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -99,3 +99,80 @@ def issue_staff_token(*, db_session: Session, username: str, actor: str = "syste
         details={"key_id": row.id},
     )
     return key
+
+
+def list_users(*, db_session: Session) -> list[User]:
+    return list(db_session.scalars(select(User).order_by(User.username)))
+
+
+def _existing(db_session: Session, username: str) -> User:
+    user = get_user_by_username(db_session=db_session, username=username)
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found")
+    return user
+
+
+def _keep_an_admin(db_session: Session, user: User) -> None:
+    """Refuse a change that would leave no enabled admin: nobody could manage staff any more."""
+    if user.role != Role.ADMIN or user.disabled:
+        return
+    others = db_session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN.value, User.disabled.is_(False), User.id != user.id)
+    )
+    if not others:
+        raise Conflict("the last enabled admin cannot be disabled or demoted", code="last_admin")
+
+
+def set_disabled(*, db_session: Session, username: str, disabled: bool, actor: str) -> User:
+    """Disable (or enable again) a staff user. Disabled, their console sessions and staff tokens
+    stop working at once (both check the flag on every request) and sign-in is refused."""
+    user = _existing(db_session, username)
+    if disabled and not user.disabled:
+        _keep_an_admin(db_session, user)
+    if user.disabled != disabled:
+        user.disabled = disabled
+        record(
+            db_session=db_session,
+            actor=actor,
+            action="user.disabled" if disabled else "user.enabled",
+            subject=user.id,
+            details={"username": user.username},
+        )
+    return user
+
+
+def set_role(*, db_session: Session, username: str, role: Role | str, actor: str) -> User:
+    user = _existing(db_session, username)
+    role = Role(role)
+    if user.role != role.value:
+        if role != Role.ADMIN:
+            _keep_an_admin(db_session, user)
+        record(
+            db_session=db_session,
+            actor=actor,
+            action="user.role_changed",
+            subject=user.id,
+            details={"username": user.username, "from": user.role, "to": role.value},
+        )
+        user.role = role.value
+    return user
+
+
+def change_password(*, db_session: Session, user: User, current: str, new: str) -> None:
+    """A user's own password change: the current password first, the new one as strong as
+    `create_user` requires."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput("the current password is wrong", code="wrong_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
+        )
+    user.password_hash = hash_password(new)
+    record(
+        db_session=db_session,
+        actor=f"user:{user.id}",
+        action="user.password_changed",
+        subject=user.id,
+    )

@@ -1,13 +1,16 @@
-"""`takedown user create|token|reset-two-factor`: staff accounts (console, staff API)."""
+"""`takedown user ...`: staff accounts for the console and the staff API."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from sqlalchemy.orm import Session
 
+from takedown.auth import users
 from takedown.auth.models import Role
 from takedown.auth.users import create_user, issue_staff_token
 from takedown.errors import TakedownError
@@ -71,16 +74,78 @@ def reset_two_factor(
     from takedown.auth import two_factor
     from takedown.console.auth import end_user_sessions
 
-    try:
-        with session_scope(get_settings().resolved_database_url) as db_session:
-            user = two_factor.reset_two_factor(
-                db_session=db_session, username=username, actor="cli"
-            )
-            end_user_sessions(db_session=db_session, user_id=user.id)
-    except TakedownError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+    def reset(db_session: Session) -> None:
+        user = two_factor.reset_two_factor(db_session=db_session, username=username, actor="cli")
+        end_user_sessions(db_session=db_session, user_id=user.id)
+
+    _change(reset)
     console.print(
         f"two-factor sign-in of [bold]{username}[/bold] reset and their sessions ended; "
         "they set it up again at their next sign-in"
     )
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a line.")) -> None:
+    """Every staff user: role, whether two-factor sign-in is set up, last sign-in, disabled."""
+    from rich.table import Table
+
+    from takedown.auth.two_factor import is_enrolled
+
+    with session_scope(get_settings().resolved_database_url) as db_session:
+        rows = [
+            {
+                "username": user.username,
+                "role": user.role,
+                "two_factor": is_enrolled(user),
+                "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+                "disabled": user.disabled,
+            }
+            for user in users.list_users(db_session=db_session)
+        ]
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row))
+        return
+    table = Table(*rows[0].keys()) if rows else Table("username")
+    for row in rows:
+        table.add_row(*(str(value) for value in row.values()))
+    Console().print(table)
+
+
+def _change(apply: Callable[[Session], object]) -> None:
+    """Run one change to staff users in a transaction; a refusal is printed, exit 1."""
+    try:
+        with session_scope(get_settings().resolved_database_url) as db_session:
+            apply(db_session)
+    except TakedownError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def disable(username: str = typer.Option(..., help="The staff user who leaves.")) -> None:
+    """Disable a staff user: their sessions and staff tokens stop working at once."""
+    _change(
+        lambda db: users.set_disabled(db_session=db, username=username, disabled=True, actor="cli")
+    )
+    console.print(f"user [bold]{username}[/bold] disabled")
+
+
+@app.command()
+def enable(username: str = typer.Option(..., help="The staff user to let back in.")) -> None:
+    """Enable a disabled staff user again."""
+    _change(
+        lambda db: users.set_disabled(db_session=db, username=username, disabled=False, actor="cli")
+    )
+    console.print(f"user [bold]{username}[/bold] enabled")
+
+
+@app.command("set-role")
+def set_role(
+    username: str = typer.Option(..., help="The staff user."),
+    role: Role = typer.Option(..., help="reviewer, child_safety_reviewer, legal or admin."),
+) -> None:
+    """Change a staff user's role (the last enabled admin cannot be demoted)."""
+    _change(lambda db: users.set_role(db_session=db, username=username, role=role, actor="cli"))
+    console.print(f"user [bold]{username}[/bold] is now {role.value}")

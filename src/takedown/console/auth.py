@@ -185,11 +185,16 @@ def end_pending_sign_in(response: Response) -> None:
     response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
 
 
-def end_user_sessions(*, db_session: Session, user_id: str) -> None:
-    """Sign `user_id` out everywhere (a second factor reset: the old phone may be elsewhere)."""
+def end_user_sessions(*, db_session: Session, user_id: str, keep: str | None = None) -> None:
+    """Sign `user_id` out everywhere (a second factor reset: the old phone may be elsewhere; a
+    new password: the old one may be known), except the session `keep`."""
     db_session.execute(
         update(ConsoleSession)
-        .where(ConsoleSession.user_id == user_id, ConsoleSession.ended_at.is_(None))
+        .where(
+            ConsoleSession.user_id == user_id,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.id != (keep or ""),
+        )
         .values(ended_at=clock.now())
     )
 

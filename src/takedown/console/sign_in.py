@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from takedown import addresses, clock
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
-from takedown.auth import two_factor
+from takedown.auth import two_factor, users
 from takedown.auth.models import Role, User
 from takedown.auth.users import check_login
 from takedown.console.auth import (
@@ -29,6 +29,7 @@ from takedown.console.auth import (
     check_login_csrf,
     end_pending_sign_in,
     end_session,
+    end_user_sessions,
     login_actor,
     login_locked,
     login_subject,
@@ -39,6 +40,7 @@ from takedown.console.auth import (
     start_session,
 )
 from takedown.console.views import page, safe_next
+from takedown.errors import InvalidInput
 from takedown.settings import Settings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -375,3 +377,34 @@ def new_recovery_codes(
     codes = two_factor.issue_recovery_codes(db_session=db_session, user=user)
     db_session.commit()
     return page(request, "recovery_codes.html", me, codes=codes, next="/console/account")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current_password: str = Form(""),
+    new_password: str = Form(""),
+    repeat_password: str = Form(""),
+    me: ConsoleUser = Depends(signed_in),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """A new password ends every other session of the user (the old one may be known). A wrong
+    current password is a failed sign-in: a borrowed session cannot guess it freely."""
+    refusal = _locked_out(request, db_session, settings, me.user.username)
+    if refusal is not None:
+        return _account_page(request, me, db_session, 429, error=refusal)
+    try:
+        if new_password != repeat_password:
+            raise InvalidInput("the two new passwords differ", code="passwords_differ")
+        users.change_password(
+            db_session=db_session, user=me.user, current=current_password, new=new_password
+        )
+    except InvalidInput as exc:
+        db_session.rollback()
+        if exc.code == "wrong_password":
+            _failed(request, db_session, settings, me.user.username, "password_change")
+        return _account_page(request, me, db_session, 422, error=exc.detail)
+    end_user_sessions(db_session=db_session, user_id=me.id, keep=me.session.id)
+    db_session.commit()
+    return RedirectResponse("/console/account?notice=password_changed", status_code=303)

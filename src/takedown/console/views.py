@@ -75,6 +75,14 @@ NOTICES = {
     "logged_out": "You are signed out.",
     "timed_out": "Sign in to continue.",
     "sign_in_expired": "The sign-in took too long. Please sign in again.",
+    "password_changed": "Password changed. Your other sessions are signed out.",
+    "staff_role": "Role changed.",
+    "staff_disabled": "User disabled: their sessions and staff tokens no longer work.",
+    "staff_enabled": "User enabled.",
+    "staff_two_factor_reset": (
+        "Two-factor sign-in reset and their sessions ended; they set it up again at their next "
+        "sign-in."
+    ),
     "recovery_code_used": (
         "You signed in with a recovery code, which is now spent. If your phone is lost, ask an "
         "administrator to reset your two-factor sign-in."

@@ -1,0 +1,109 @@
+"""The admin's staff page: every console user, their role, two-factor state and last sign-in;
+change a role, disable or enable, reset a lost authenticator. Each change is audited with the
+admin as actor (the services in auth.users and auth.two_factor do it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import DB_SESSION
+from takedown.auth import two_factor, users
+from takedown.auth.models import Role, User
+from takedown.console.auth import ConsoleUser, end_user_sessions, require_console_user
+from takedown.console.views import page
+from takedown.errors import InvalidInput, NotFound, TakedownError
+
+router = APIRouter(prefix="/console/staff", include_in_schema=False)
+admin = require_console_user(Role.ADMIN)
+
+
+@router.get("")
+def staff_page(
+    request: Request, me: ConsoleUser = Depends(admin), db_session: Session = DB_SESSION
+) -> HTMLResponse:
+    return _page(request, me, db_session)
+
+
+def _page(
+    request: Request, me: ConsoleUser, db_session: Session, status_code: int = 200, **kw: Any
+) -> HTMLResponse:
+    staff = [
+        {"user": user, "two_factor": two_factor.is_enrolled(user)}
+        for user in users.list_users(db_session=db_session)
+    ]
+    roles = [role.value for role in Role]
+    return page(request, "staff.html", me, status_code=status_code, staff=staff, roles=roles, **kw)
+
+
+def _change(
+    request: Request,
+    me: ConsoleUser,
+    db_session: Session,
+    user_id: str,
+    done: str,
+    apply: Callable[[User], object],
+) -> Response:
+    user = db_session.get(User, user_id)
+    try:
+        if user is None:
+            raise NotFound("no such user", code="user_not_found")
+        apply(user)
+    except TakedownError as exc:
+        db_session.rollback()
+        return _page(request, me, db_session, exc.status, error=exc.detail)
+    db_session.commit()
+    return RedirectResponse(f"/console/staff?notice=staff_{quote(done)}", status_code=303)
+
+
+@router.post("/{user_id}/role")
+def change_role(
+    request: Request,
+    user_id: str,
+    role: str = Form(""),
+    me: ConsoleUser = Depends(admin),
+    db_session: Session = DB_SESSION,
+) -> Response:
+    def apply(user: User) -> None:
+        if role not in Role._value2member_map_:
+            raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
+        users.set_role(db_session=db_session, username=user.username, role=role, actor=me.actor)
+
+    return _change(request, me, db_session, user_id, "role", apply)
+
+
+@router.post("/{user_id}/disabled")
+def change_disabled(
+    request: Request,
+    user_id: str,
+    disabled: bool = Form(...),
+    me: ConsoleUser = Depends(admin),
+    db_session: Session = DB_SESSION,
+) -> Response:
+    def apply(user: User) -> None:
+        if disabled and user.id == me.id:
+            raise InvalidInput("you cannot disable yourself", code="self_disable")
+        users.set_disabled(
+            db_session=db_session, username=user.username, disabled=disabled, actor=me.actor
+        )
+
+    return _change(request, me, db_session, user_id, "disabled" if disabled else "enabled", apply)
+
+
+@router.post("/{user_id}/two-factor-reset")
+def reset_two_factor(
+    request: Request,
+    user_id: str,
+    me: ConsoleUser = Depends(admin),
+    db_session: Session = DB_SESSION,
+) -> Response:
+    def apply(user: User) -> None:
+        two_factor.reset_two_factor(db_session=db_session, username=user.username, actor=me.actor)
+        end_user_sessions(db_session=db_session, user_id=user.id)
+
+    return _change(request, me, db_session, user_id, "two_factor_reset", apply)
