@@ -67,6 +67,7 @@ def _include_routers(app: FastAPI) -> None:
 
     app.include_router(signals_views.router)  # POST /v1/hash
 
+    from takedown.audit import views as audit_views
     from takedown.console import auth as console_auth
     from takedown.console import sign_in, staff
     from takedown.console import views as console_views
@@ -80,6 +81,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(console_views.router)  # /console
     app.include_router(sign_in.router)  # /console/login, /console/account
     app.include_router(staff.router)  # /console/staff
+    app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
 
     from takedown.reports import pages as report_pages

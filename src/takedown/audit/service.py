@@ -95,3 +95,41 @@ def _entries(db_session: Session) -> Iterator[AuditEntry]:
     yield from db_session.scalars(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
     )
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which entries to read: all given filters apply; `action` matches a prefix ("case."),
+    `before` pages back from a sequence number."""
+
+    subject: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    before: int | None = None
+    limit: int = 100
+
+
+def find(*, db_session: Session, query: AuditQuery) -> list[AuditEntry]:
+    """Entries matching `query`, newest first."""
+    statement = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(query.limit)
+    if query.subject:
+        statement = statement.where(AuditEntry.subject == query.subject)
+    if query.actor:
+        statement = statement.where(AuditEntry.actor == query.actor)
+    if query.action:
+        statement = statement.where(AuditEntry.action.startswith(query.action, autoescape=True))
+    if query.before is not None:
+        statement = statement.where(AuditEntry.seq < query.before)
+    return list(db_session.scalars(statement))
+
+
+def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "details": entry.details,
+        "entry_hash": entry.entry_hash,
+    }

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
-from takedown.audit.service import record
+from takedown.audit.service import AuditQuery, find, record
+from takedown.audit.views import actor_names
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.cases.models import (
@@ -188,6 +189,8 @@ def case_page_response(
     removed = copies_for(db_session=db_session, case_id=case.id)
     reports = case_reports(db_session=db_session, case_id=case.id)
     media = case_media(db_session=db_session, case_id=case.id)
+    # Oldest first, as a case's story reads; a case's own entries name it as their subject.
+    activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     names = _usernames(
         db_session, {d.reviewer_id for d in decisions} | ({claimed_by} if claimed_by else set())
     )
@@ -217,6 +220,8 @@ def case_page_response(
         and any(item.restored_at is None for item in removed),
         usernames=names,
         history=_uploader_history(db_session, case),
+        activity=activity,
+        activity_names=actor_names(db_session, activity),
         can_decide=case.status not in CLOSED_STATUSES
         and case.status != CaseStatus.APPEALED
         and not first_decider
