@@ -66,6 +66,21 @@ class RecoveryCode(Base):
     used_at: Mapped[datetime | None]
 
 
+class StaffInvite(Base):
+    """A single-use link that lets an invited staff member choose their password (auth.invites);
+    only its SHA-256 is kept."""
+
+    __tablename__ = "staff_invites"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 

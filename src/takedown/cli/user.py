@@ -149,3 +149,28 @@ def set_role(
     """Change a staff user's role (the last enabled admin cannot be demoted)."""
     _change(lambda db: users.set_role(db_session=db, username=username, role=role, actor="cli"))
     console.print(f"user [bold]{username}[/bold] is now {role.value}")
+
+
+@app.command()
+def invite(
+    username: str = typer.Option(..., help="Login name of the new staff member."),
+    role: Role = typer.Option(..., help="reviewer, child_safety_reviewer, legal or admin."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"link": ...} only.'),
+) -> None:
+    """Create a staff user with a single-use link on which they choose their own password (and
+    set up two-factor sign-in); the link is printed once and works for 72 hours."""
+    from takedown.auth import invites
+
+    settings = get_settings()
+    links: list[str] = []
+
+    def create(db_session: Session) -> None:
+        token = invites.invite(db_session=db_session, username=username, role=role, actor="cli")
+        links.append(settings.resolved_public_base_url.rstrip("/") + invites.invite_path(token))
+
+    _change(create)
+    if as_json:
+        typer.echo(json.dumps({"link": links[0]}))
+    else:
+        console.print(f"[bold]{username}[/bold] ({role.value}) invited; send them this link once:")
+        typer.echo(links[0])

@@ -4,6 +4,8 @@ With `TAKEDOWN_CONSOLE_TWO_FACTOR` on (the default) a right password only starts
 pending sign-in (console.auth.PendingSignIn); the session starts once the code is right. A user
 who has not enrolled yet enrols in the same step, and is shown recovery codes once. Wrong codes
 count as failed sign-ins for the username, so the sign-in throttle stops code guessing too.
+An invited staff member (auth.invites) starts here too: their link sets their password, then the
+same enrolment follows.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from typing import Any
 
 import segno
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from takedown import addresses, clock
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
-from takedown.auth import two_factor, users
+from takedown.auth import invites, two_factor
 from takedown.auth.models import Role, User
 from takedown.auth.users import check_login
 from takedown.console.auth import (
@@ -29,7 +31,6 @@ from takedown.console.auth import (
     check_login_csrf,
     end_pending_sign_in,
     end_session,
-    end_user_sessions,
     login_actor,
     login_locked,
     login_subject,
@@ -49,7 +50,13 @@ signed_in = require_console_user(Role.REVIEWER)
 LOCKED_BY = {"username": "for this username", "address": "from this network address"}
 
 
-def _form(request: Request, name: str, status_code: int = 200, **kw: Any) -> Response:
+def _form(
+    request: Request,
+    name: str,
+    status_code: int = 200,
+    cookie_path: str = "/console/login",
+    **kw: Any,
+) -> Response:
     """A sign-in page with a fresh login CSRF token (double submit: field and cookie)."""
     settings: Settings = request.app.state.settings
     token, cookie = new_login_csrf(settings)
@@ -62,9 +69,7 @@ def _form(request: Request, name: str, status_code: int = 200, **kw: Any) -> Res
         error_prefix="Not signed in:",
         **kw,
     )
-    response.set_cookie(
-        LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path="/console/login"
-    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path=cookie_path)
     return response
 
 
@@ -72,7 +77,7 @@ def _client(request: Request, settings: Settings) -> str | None:
     return addresses.address_hash(settings, request.client.host if request.client else None)
 
 
-def _locked_out(
+def locked_out(
     request: Request, db_session: Session, settings: Settings, username: str
 ) -> str | None:
     """The refusal text when this username or address is throttled (and the attempt audited)."""
@@ -96,7 +101,7 @@ def _locked_out(
     )
 
 
-def _failed(
+def record_failed_sign_in(
     request: Request, db_session: Session, settings: Settings, username: str, stage: str
 ) -> None:
     record(
@@ -179,12 +184,12 @@ def login(
     if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return again(403, "The form expired. Please sign in again.")
     # Checked before the password, so a locked account cannot be probed (and costs no argon2).
-    refusal = _locked_out(request, db_session, settings, username)
+    refusal = locked_out(request, db_session, settings, username)
     if refusal is not None:
         return again(429, refusal)
     user = check_login(db_session=db_session, username=username, password=password)
     if user is None:
-        _failed(request, db_session, settings, username, "password")
+        record_failed_sign_in(request, db_session, settings, username, "password")
         return again(401, "Wrong username or password.")
     if not settings.console_two_factor:
         redirect = RedirectResponse(safe_next(next), status_code=303)
@@ -232,12 +237,12 @@ def code(
     pending, user = found
     if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _form(request, "login_code.html", 403, error="The form expired. Try again.")
-    refusal = _locked_out(request, db_session, settings, user.username)
+    refusal = locked_out(request, db_session, settings, user.username)
     if refusal is not None:
         return _form(request, "login_code.html", 429, error=refusal, username=user.username)
     factor = two_factor.verify_second_factor(db_session=db_session, user=user, code=code)
     if factor is None:
-        _failed(request, db_session, settings, user.username, "second_factor")
+        record_failed_sign_in(request, db_session, settings, user.username, "second_factor")
         return _form(
             request,
             "login_code.html",
@@ -306,12 +311,12 @@ def setup(
         return RedirectResponse("/console/login/code", status_code=303)
     if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
         return _setup_page(request, user, 403, error="The form expired. Try again.")
-    refusal = _locked_out(request, db_session, settings, user.username)
+    refusal = locked_out(request, db_session, settings, user.username)
     if refusal is not None:
         return _setup_page(request, user, 429, error=refusal)
     codes = two_factor.confirm_enrolment(db_session=db_session, user=user, code=code)
     if codes is None:
-        _failed(request, db_session, settings, user.username, "two_factor_setup")
+        record_failed_sign_in(request, db_session, settings, user.username, "two_factor_setup")
         return _setup_page(
             request, user, 401, error="That code is not right. Check the app and try again."
         )
@@ -335,76 +340,73 @@ def logout(me: ConsoleUser = Depends(signed_in), db_session: Session = DB_SESSIO
     return response
 
 
-@router.get("/account")
-def account(
-    request: Request,
-    me: ConsoleUser = Depends(signed_in),
-    db_session: Session = DB_SESSION,
-) -> HTMLResponse:
-    return _account_page(request, me, db_session)
-
-
-def _account_page(
-    request: Request, me: ConsoleUser, db_session: Session, status_code: int = 200, **kw: Any
-) -> HTMLResponse:
-    remaining = two_factor.remaining_recovery_codes(db_session=db_session, user=me.user)
-    return page(
+@router.get("/invite/{token}")
+def invite_form(request: Request, token: str, db_session: Session = DB_SESSION) -> Response:
+    user = invites.invited_user(db_session=db_session, token=token)
+    if user is None:
+        return page(
+            request, "invite.html", None, status_code=410, invite_hours=invites.INVITE_HOURS
+        )
+    return _form(
         request,
-        "account.html",
-        me,
-        status_code=status_code,
-        enrolled=two_factor.is_enrolled(me.user),
-        remaining=remaining,
-        error_prefix="Not changed:",
-        **kw,
+        "invite.html",
+        cookie_path="/console/invite",
+        user=user,
+        token=token,
+        two_factor=request.app.state.settings.console_two_factor,
     )
 
 
-@router.post("/account/recovery-codes")
-def new_recovery_codes(
+@router.post("/invite/{token}")
+def accept_invite(
     request: Request,
-    code: str = Form(""),
-    me: ConsoleUser = Depends(signed_in),
-    db_session: Session = DB_SESSION,
-) -> HTMLResponse:
-    """Replace every recovery code; takes a current TOTP code, so a borrowed session alone
-    cannot mint a way back in."""
-    user = me.user
-    if not two_factor.check_totp(user, code):
-        return _account_page(
-            request, me, db_session, 401, error="Enter a current code from your app."
-        )
-    codes = two_factor.issue_recovery_codes(db_session=db_session, user=user)
-    db_session.commit()
-    return page(request, "recovery_codes.html", me, codes=codes, next="/console/account")
-
-
-@router.post("/account/password")
-def change_password(
-    request: Request,
-    current_password: str = Form(""),
+    token: str,
     new_password: str = Form(""),
     repeat_password: str = Form(""),
-    me: ConsoleUser = Depends(signed_in),
+    csrf_token: str = Form(""),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
-    """A new password ends every other session of the user (the old one may be known). A wrong
-    current password is a failed sign-in: a borrowed session cannot guess it freely."""
-    refusal = _locked_out(request, db_session, settings, me.user.username)
-    if refusal is not None:
-        return _account_page(request, me, db_session, 429, error=refusal)
-    try:
-        if new_password != repeat_password:
-            raise InvalidInput("the two new passwords differ", code="passwords_differ")
-        users.change_password(
-            db_session=db_session, user=me.user, current=current_password, new=new_password
+    """The invited person's own password; then, with two-factor on, their authenticator."""
+    user = invites.invited_user(db_session=db_session, token=token)
+    if user is None:
+        return page(
+            request, "invite.html", None, status_code=410, invite_hours=invites.INVITE_HOURS
         )
+
+    def again(status_code: int, error: str) -> Response:
+        return _form(
+            request,
+            "invite.html",
+            status_code,
+            cookie_path="/console/invite",
+            user=user,
+            token=token,
+            two_factor=settings.console_two_factor,
+            error=error,
+        )
+
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return again(403, "The form expired. Please try again.")
+    if new_password != repeat_password:
+        return again(422, "The two passwords differ.")
+    try:
+        invites.accept(db_session=db_session, token=token, password=new_password)
     except InvalidInput as exc:
         db_session.rollback()
-        if exc.code == "wrong_password":
-            _failed(request, db_session, settings, me.user.username, "password_change")
-        return _account_page(request, me, db_session, 422, error=exc.detail)
-    end_user_sessions(db_session=db_session, user_id=me.id, keep=me.session.id)
+        return again(422, exc.detail)
+    if not settings.console_two_factor:
+        redirect = RedirectResponse("/console/queue", status_code=303)
+        return _signed_in(
+            db_session=db_session,
+            settings=settings,
+            user=user,
+            response=redirect,
+            second_factor=None,
+        )
+    redirect = RedirectResponse("/console/login/setup", status_code=303)
+    start_pending_sign_in(
+        settings=settings, response=redirect, user_id=user.id, next_url="/console/queue"
+    )
     db_session.commit()
-    return RedirectResponse("/console/account?notice=password_changed", status_code=303)
+    return redirect

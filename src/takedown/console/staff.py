@@ -13,11 +13,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION
-from takedown.auth import two_factor, users
+from takedown.auth import invites, two_factor, users
 from takedown.auth.models import Role, User
 from takedown.console.auth import ConsoleUser, end_user_sessions, require_console_user
 from takedown.console.views import page
 from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.settings import Settings
 
 router = APIRouter(prefix="/console/staff", include_in_schema=False)
 admin = require_console_user(Role.ADMIN)
@@ -33,8 +34,9 @@ def staff_page(
 def _page(
     request: Request, me: ConsoleUser, db_session: Session, status_code: int = 200, **kw: Any
 ) -> HTMLResponse:
+    invited = invites.pending_invite_user_ids(db_session=db_session)
     staff = [
-        {"user": user, "two_factor": two_factor.is_enrolled(user)}
+        {"user": user, "two_factor": two_factor.is_enrolled(user), "invited": user.id in invited}
         for user in users.list_users(db_session=db_session)
     ]
     roles = [role.value for role in Role]
@@ -107,3 +109,53 @@ def reset_two_factor(
         end_user_sessions(db_session=db_session, user_id=user.id)
 
     return _change(request, me, db_session, user_id, "two_factor_reset", apply)
+
+
+@router.post("/invite")
+def invite(
+    request: Request,
+    username: str = Form(""),
+    role: str = Form(""),
+    me: ConsoleUser = Depends(admin),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """A new staff member and their single-use link, shown here once to pass on to them."""
+    try:
+        if role not in Role._value2member_map_:
+            raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
+        token = invites.invite(db_session=db_session, username=username, role=role, actor=me.actor)
+    except TakedownError as exc:
+        db_session.rollback()
+        return _page(request, me, db_session, exc.status, error=exc.detail)
+    db_session.commit()
+    return _invite_shown(request, me, db_session, username.strip(), token)
+
+
+@router.post("/{user_id}/invite")
+def reinvite(
+    request: Request,
+    user_id: str,
+    me: ConsoleUser = Depends(admin),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """A new link for someone who has not signed in yet; their earlier links stop working."""
+    user = db_session.get(User, user_id)
+    try:
+        if user is None:
+            raise NotFound("no such user", code="user_not_found")
+        token = invites.reinvite(db_session=db_session, username=user.username, actor=me.actor)
+    except TakedownError as exc:
+        db_session.rollback()
+        return _page(request, me, db_session, exc.status, error=exc.detail)
+    db_session.commit()
+    return _invite_shown(request, me, db_session, user.username, token)
+
+
+def _invite_shown(
+    request: Request, me: ConsoleUser, db_session: Session, username: str, token: str
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    link = settings.resolved_public_base_url.rstrip("/") + invites.invite_path(token)
+    return _page(
+        request, me, db_session, invite_link=link, invited=username, hours=invites.INVITE_HOURS
+    )
