@@ -2,7 +2,8 @@
 session and staff token on the next request; roles change from the console or the CLI; the last
 enabled admin can be neither disabled nor demoted (nobody could manage staff any more); an admin
 resets a lost authenticator from the console; a user changes their own password with the current
-one, which signs their other sessions out. Every change is audited with who made it."""
+one, which signs their other sessions out, and can sign out everywhere else. Every change is
+audited with who made it."""
 
 from __future__ import annotations
 
@@ -159,3 +160,16 @@ def test_changing_the_password_needs_the_current_one_and_signs_out_elsewhere(app
         },
     )
     assert short.status_code == 422
+
+
+def test_signing_out_everywhere_else_ends_the_other_sessions_only(app, settings):
+    make_user(settings, "rev", "reviewer")
+    laptop = console(app, "rev")
+    phone = console(app, "rev")
+    account = laptop.get("/console/account").text
+    assert "data-other-sessions>1<" in account
+    assert laptop.post("/console/account/sessions/end-others").status_code == 303
+    assert _in(laptop) and not _in(phone)
+    assert "data-other-sessions hidden>0<" in laptop.get("/console/account").text
+    ended = _audit(settings, "console.other_sessions_ended")
+    assert [e.subject for e in ended] == [_user_id(settings, "rev")]

@@ -54,6 +54,12 @@ def test_threatexchange_token_is_a_server_setting_never_bank_config(
 
     bad = cli("exchange", "follow", "tx", "--exchange", "fb_threatexchange", "--set", "tags=[1]")
     assert bad.exit_code == 1 and "invalid_exchange_config" in bad.output
+    typed = cli(
+        "exchange", "follow", "tx", "--exchange", "fb_threatexchange",
+        "--set", f"privacy_group={group}", "--set", "tags=[1]",
+    )  # fmt: skip
+    assert typed.exit_code == 1  # and it says what is wrong:
+    assert "tags must be list[str], not [1]" in " ".join(typed.output.split())
     followed = cli(
         "exchange",
         "follow",

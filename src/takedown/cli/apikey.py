@@ -6,6 +6,7 @@ import json
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from takedown.auth.service import create_api_key
 from takedown.settings import get_settings
@@ -31,7 +32,7 @@ def create(
         with session_scope(settings.resolved_database_url) as db_session:
             row, key = create_api_key(db_session=db_session, name=name, scopes=scope)
     except ValueError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
     if as_json:
         typer.echo(json.dumps({"key": key, "id": row.id, "scopes": row.scopes}))

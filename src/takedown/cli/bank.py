@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from takedown.banks import formats, service
+from takedown.cli.refusals import refused
 from takedown.errors import TakedownError
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
@@ -22,8 +23,7 @@ CLI_ACTOR = "cli"
 
 
 def _fail(exc: TakedownError) -> typer.Exit:
-    console.print(f"[red]error[/red] ({exc.code}): {exc.detail}")
-    return typer.Exit(1)
+    return refused(exc)
 
 
 @app.command()

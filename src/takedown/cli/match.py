@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from takedown.cli.refusals import refused
 from takedown.errors import TakedownError
 from takedown.scan import flows
 from takedown.settings import get_settings
@@ -51,8 +52,7 @@ def match(
             )
             answer = {"signal_type": signal_type, "value": value}
     except TakedownError as exc:
-        console.print(f"[red]error[/red] ({exc.code}): {exc.detail}")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     finally:
         index.close()
     answer.update(

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from takedown.cases.models import Case
+from takedown.cli.refusals import refused
 from takedown.errors import TakedownError
 from takedown.ncmec import service
 from takedown.ncmec.client import CyberTiplineClient, environment_of
@@ -43,8 +44,7 @@ def file_case(
             )
             filing_id = filing.id
     except TakedownError as exc:
-        errors.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     state = "pending"
     if now and claim(settings, filing_id):
         state = run_filing(settings, filing_id)
@@ -85,8 +85,7 @@ def check() -> None:
         ) as client:
             answer = client.status()
     except TakedownError as exc:
-        errors.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     console.print(f"[green]ok[/green] {client.base_url}: {answer.description}")
 
 
@@ -96,8 +95,7 @@ def validate(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> N
     try:
         validate_xml(path.read_bytes())
     except TakedownError as exc:
-        errors.print(f"[red]invalid[/red]: {exc.detail}")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     console.print("[green]valid[/green]")
 
 

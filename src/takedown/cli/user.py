@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from takedown.auth import users
 from takedown.auth.models import Role
 from takedown.auth.users import create_user, issue_staff_token
+from takedown.cli.refusals import refused
 from takedown.errors import TakedownError
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
@@ -41,8 +42,7 @@ def create(
             )
             user_id = user.id
     except TakedownError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     console.print(f"user [bold]{username}[/bold] ({role.value}) created: {user_id}")
 
 
@@ -56,8 +56,7 @@ def token(
         with session_scope(get_settings().resolved_database_url) as db_session:
             key = issue_staff_token(db_session=db_session, username=username, actor="cli")
     except TakedownError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
     if as_json:
         typer.echo(json.dumps({"token": key}))
     else:
@@ -119,8 +118,7 @@ def _change(apply: Callable[[Session], object]) -> None:
         with session_scope(get_settings().resolved_database_url) as db_session:
             apply(db_session)
     except TakedownError as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
+        raise refused(exc) from exc
 
 
 @app.command()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from takedown import clock
 from takedown.api.deps import DB_SESSION, get_settings
+from takedown.audit.service import record
 from takedown.auth import two_factor, users
 from takedown.auth.models import Role
 from takedown.console.auth import ConsoleUser, end_user_sessions, require_console_user
+from takedown.console.models import ConsoleSession
 from takedown.console.sign_in import locked_out, record_failed_sign_in
 from takedown.console.views import page
 from takedown.errors import InvalidInput
@@ -33,7 +38,19 @@ def account(
 def _account_page(
     request: Request, me: ConsoleUser, db_session: Session, status_code: int = 200, **kw: Any
 ) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
     remaining = two_factor.remaining_recovery_codes(db_session=db_session, user=me.user)
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    other_sessions = db_session.scalar(
+        select(func.count())
+        .select_from(ConsoleSession)
+        .where(
+            ConsoleSession.user_id == me.id,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.id != me.session.id,
+            ConsoleSession.last_seen_at > clock.now() - idle,
+        )
+    )
     return page(
         request,
         "account.html",
@@ -41,6 +58,7 @@ def _account_page(
         status_code=status_code,
         enrolled=two_factor.is_enrolled(me.user),
         remaining=remaining,
+        other_sessions=other_sessions or 0,
         error_prefix="Not changed:",
         **kw,
     )
@@ -96,3 +114,16 @@ def change_password(
     end_user_sessions(db_session=db_session, user_id=me.id, keep=me.session.id)
     db_session.commit()
     return RedirectResponse("/console/account?notice=password_changed", status_code=303)
+
+
+@router.post("/account/sessions/end-others")
+def end_other_sessions(
+    me: ConsoleUser = Depends(signed_in), db_session: Session = DB_SESSION
+) -> Response:
+    """Sign out every other session of mine (a laptop left signed in somewhere)."""
+    end_user_sessions(db_session=db_session, user_id=me.id, keep=me.session.id)
+    record(
+        db_session=db_session, actor=me.actor, action="console.other_sessions_ended", subject=me.id
+    )
+    db_session.commit()
+    return RedirectResponse("/console/account?notice=other_sessions_ended", status_code=303)

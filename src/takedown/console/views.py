@@ -77,6 +77,7 @@ NOTICES = {
     "timed_out": "Sign in to continue.",
     "sign_in_expired": "The sign-in took too long. Please sign in again.",
     "password_changed": "Password changed. Your other sessions are signed out.",
+    "other_sessions_ended": "Your other sessions are signed out.",
     "staff_role": "Role changed.",
     "staff_disabled": "User disabled: their sessions and staff tokens no longer work.",
     "staff_enabled": "User enabled.",

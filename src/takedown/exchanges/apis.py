@@ -423,6 +423,15 @@ def collab_config(kind: ExchangeKind, bank_name: str, config: Mapping[str, Any])
         return dacite.from_dict(
             kind.config_class, data, config=dacite.Config(cast=[set, tuple], check_types=True)
         )
+    except dacite.WrongTypeError as exc:
+        field_type = exc.field_type
+        plain = isinstance(field_type, type) and not t.get_args(field_type)
+        expected = field_type.__name__ if plain else str(field_type).replace("typing.", "")
+        given = config.get(exc.field_path or "", exc.value)
+        raise InvalidInput(
+            f"bad {kind.name} settings: {exc.field_path} must be {expected}, not {given!r}",
+            code="invalid_exchange_config",
+        ) from None
     except (dacite.DaciteError, ValueError, TypeError) as exc:
         raise InvalidInput(
             f"bad {kind.name} settings: {exc}", code="invalid_exchange_config"

@@ -7,11 +7,13 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 
 from takedown.banks.models import Bank
+from takedown.cli.refusals import refused
 from takedown.errors import TakedownError
 from takedown.exchanges import apis, service
 from takedown.exchanges.models import BankExchange
@@ -28,8 +30,7 @@ CLI_ACTOR = "cli"
 
 
 def _fail(exc: TakedownError) -> typer.Exit:
-    console.print(f"[red]error[/red] ({exc.code}): {exc.detail}")
-    return typer.Exit(1)
+    return refused(exc)
 
 
 def _setting(item: str) -> tuple[str, Any]:
@@ -112,7 +113,7 @@ def sync(
         except TakedownError as exc:
             raise _fail(exc) from exc
         except Exception as exc:  # the exchange's own errors (HTTP, credentials)
-            console.print(f"[red]sync failed[/red]: {type(exc).__name__}: {exc}")
+            console.print(f"[red]sync failed[/red]: {type(exc).__name__}: {escape(str(exc))}")
             raise typer.Exit(1) from exc
     if as_json:
         typer.echo(json.dumps(outcome.counts()))
