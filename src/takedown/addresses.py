@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-import secrets
-from pathlib import Path
 
+from takedown.local_keys import local_key
 from takedown.settings import Settings
 
 
@@ -17,17 +15,7 @@ def _address_key(settings: Settings) -> bytes:
     configured = settings.address_key.get_secret_value()
     if configured:
         return configured.encode()
-    path = Path(settings.data_dir) / "report-address.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # First process wins; others read its key.
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(secrets.token_bytes(32))
-        except FileExistsError:
-            pass
-    return path.read_bytes()
+    return local_key(settings.data_dir, "report-address.key")
 
 
 def address_hash(settings: Settings, address: str | None) -> str | None:

@@ -1,13 +1,22 @@
-"""`takedown audit verify|show`: prove the audit log is whole; read it."""
+"""`takedown audit verify|show|checkpoint|public-key`: prove the audit log is whole (against
+signed checkpoints too), read it."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from takedown.audit.checkpoints import (
+    check_checkpoint,
+    make_checkpoint,
+    public_key_text,
+    read_checkpoints,
+    signing_key,
+)
 from takedown.audit.service import AuditQuery, entry_json, find
 from takedown.audit.service import verify as verify_chain
 from takedown.settings import get_settings
@@ -18,16 +27,59 @@ console = Console()
 
 
 @app.command()
-def verify() -> None:
-    """Re-walk the hash chain; exit 1 and list every changed, inserted or deleted entry."""
+def verify(
+    checkpoints: list[Path] = typer.Option(
+        [],
+        "--checkpoints",
+        help="Files of checkpoints (audit-checkpoints.jsonl, or a witness's copy); repeatable.",
+    ),
+    public_key: str = typer.Option(
+        None, help="Accept only checkpoints signed by this key (takedown audit public-key)."
+    ),
+) -> None:
+    """Re-walk the hash chain; exit 1 and list every changed, inserted or deleted entry. With
+    checkpoints, also every checkpoint the log no longer matches (rewritten or cut back)."""
+    problems: list[str] = []
+    matched = 0
     with session_scope(get_settings().resolved_database_url) as db_session:
-        problems = verify_chain(db_session=db_session)
+        problems += [f"entry {p.seq}: {p.problem}" for p in verify_chain(db_session=db_session)]
+        for path in checkpoints:
+            try:
+                found = read_checkpoints(path)
+            except (OSError, ValueError) as exc:
+                problems.append(str(exc))
+                continue
+            for checkpoint in found:
+                why = check_checkpoint(db_session, checkpoint, trusted_key=public_key)
+                if why is None:
+                    matched += 1
+                else:
+                    problems.append(f"checkpoint of entry {checkpoint.seq} ({path}): {why}")
     if not problems:
-        console.print("[green]audit log intact[/green]")
+        also = f"; matches {matched} checkpoints" if checkpoints else ""
+        console.print(f"[green]audit log intact[/green]{also}")
         return
-    for item in problems:
-        console.print(f"[red]entry {item.seq}[/red]: {item.problem}")
+    for problem in problems:
+        console.print(f"[red]{escape(problem)}[/red]")
     raise typer.Exit(1)
+
+
+@app.command()
+def checkpoint() -> None:
+    """Print a signed checkpoint of the chain's head now (one JSON line), to keep elsewhere."""
+    settings = get_settings()
+    with session_scope(settings.resolved_database_url) as db_session:
+        made = make_checkpoint(db_session=db_session, settings=settings)
+    if made is None:
+        console.print("[yellow]the audit log is empty[/yellow]")
+        raise typer.Exit(1)
+    typer.echo(made.line())
+
+
+@app.command("public-key")
+def public_key() -> None:
+    """The public half of the key that signs checkpoints (publish it, give it to auditors)."""
+    typer.echo(public_key_text(signing_key(get_settings())))
 
 
 @app.command()

@@ -73,6 +73,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs.append(contact_retention_job())  # reporters' contact past its retention period
 
+    from takedown.audit.checkpoints import checkpoint_job
+
+    jobs.append(checkpoint_job())  # the audit chain's head, signed, kept outside the database
+
     from takedown.ncmec.scheduled import filing_job
 
     jobs.append(filing_job())  # CyberTipline filing with retries

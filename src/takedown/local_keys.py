@@ -1,0 +1,22 @@
+"""Keys an installation generates for itself when none is configured: random bytes created once
+under data_dir (mode 0600) and read by every process after (the first process to start wins).
+Servers on several hosts configure the same key instead, or each host has its own."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def local_key(data_dir: Path, filename: str, size: int = 32) -> bytes:
+    path = Path(data_dir) / filename
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(size))
+        except FileExistsError:
+            pass
+    return path.read_bytes()
