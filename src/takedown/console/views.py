@@ -43,6 +43,7 @@ from takedown.enforcement import copy_search
 from takedown.enforcement.flows import copies_for
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.reports.additions import additions_of
 from takedown.review import flows, service
 from takedown.review.models import Classification, Policy
 from takedown.scan.models import ContentItem
@@ -222,6 +223,7 @@ def case_page_response(
         usernames=names,
         history=_uploader_history(db_session, case),
         activity=activity,
+        additions=additions_of(db_session=db_session, case_id=case.id),
         activity_names=actor_names(db_session, activity),
         can_decide=case.status not in CLOSED_STATUSES
         and case.status != CaseStatus.APPEALED

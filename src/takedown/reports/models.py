@@ -81,6 +81,21 @@ class Report(Base):
     contact_erased_at: Mapped[datetime | None]
 
 
+class ReportAddition(Base):
+    """What a reporter added to their report later, from its tracking page (reports.additions)."""
+
+    __tablename__ = "report_additions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "add_..."
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    law_enforcement_agency: Mapped[str | None] = mapped_column(String(200))
+    law_enforcement_case_number: Mapped[str | None] = mapped_column(String(100))
+    subject_is_minor: Mapped[bool] = mapped_column(default=False)
+    received_at: Mapped[datetime]
+
+
 class ReporterFlag(Base):
     """Staff marked this contact as submitting manifestly unfounded reports (DSA Art 23)."""
 

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
-from takedown.cases.models import Appellant, Category
+from takedown.cases.models import CLOSED_STATUSES, Appellant, CaseStatus, Category
 from takedown.cases.service import case_appeals, get_case
 from takedown.content_urls import is_web_address
 from takedown.errors import InvalidInput, MediaError, RateLimited, TakedownError
 from takedown.ids import new_secret_token
 from takedown.notify.service import public_status, tracking_url
-from takedown.reports import service
+from takedown.reports import additions, service
+from takedown.reports.additions import additions_of
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
 from takedown.reports.views import accept_all, form_payload, parse_report, read_file
@@ -193,7 +194,8 @@ def _track_page(
     settings: Settings,
     report: Any,
     *,
-    error: str | None,
+    error: str | None = None,
+    add_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     case = get_case(db_session=db_session, case_id=report.case_id)
@@ -208,8 +210,11 @@ def _track_page(
         "appeal_closes_at": appeal_closes_at(settings, case),
         "appeal_window_days": settings.appeal_window_days,
         "error": error,
+        "add_error": add_error,
         "track_url": tracking_url(settings, report.tracking_token),
         "removal": _removal_for_reporter(db_session, case.id),
+        "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
+        "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
     }
     return render(request, "reports/track.html", context, status_code=status_code)
 
@@ -274,3 +279,39 @@ async def appeal(
         return _track_page(request, db_session, settings, report, error=exc.detail, status_code=409)
     # Post/redirect/get: reloading the page does not appeal twice.
     return RedirectResponse(f"/track/{tracking_token}?appealed=1", status_code=303)
+
+
+@router.post(
+    "/track/{tracking_token}/information", response_class=HTMLResponse, response_model=None
+)
+async def add_information(
+    request: Request,
+    tracking_token: str,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse | RedirectResponse:
+    """More from the reporter while the case is open (reports.additions)."""
+    form = await request.form(max_files=0, max_fields=8)
+    try:
+        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
+    except TakedownError:
+        return render(request, "reports/track_unknown.html", {}, status_code=404)
+    try:
+        case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
+        additions.add_information(
+            db_session=db_session,
+            settings=settings,
+            report=report,
+            case=case,
+            text=str(form.get("text") or ""),
+            police_agency=str(form.get("police_agency") or ""),
+            police_case_number=str(form.get("police_case_number") or ""),
+            subject_is_minor=form.get("subject_is_minor") == "yes",
+        )
+        db_session.commit()
+    except TakedownError as exc:
+        db_session.rollback()
+        return _track_page(
+            request, db_session, settings, report, add_error=exc.detail, status_code=exc.status
+        )
+    return RedirectResponse(f"/track/{tracking_token}?added=1", status_code=303)

@@ -50,6 +50,16 @@ class CaseList(BaseModel):
     cases: list[CaseSummary]
 
 
+class AdditionOut(BaseModel):
+    """What the reporter added later from the tracking page (reports.additions)."""
+
+    text: str | None
+    law_enforcement_agency: str | None
+    law_enforcement_case_number: str | None
+    subject_is_minor: bool
+    received_at: datetime
+
+
 class ReportOut(BaseModel):
     report_id: str
     category: str
@@ -64,6 +74,7 @@ class ReportOut(BaseModel):
     law_enforcement_case_number: str | None
     ranked_lower: bool
     received_at: datetime
+    additions: list[AdditionOut] = []
 
 
 class MediaOut(BaseModel):

@@ -21,8 +21,10 @@ from takedown.cases.service import (
     priority_reasons,
 )
 from takedown.errors import Forbidden, NotFound
+from takedown.reports.additions import additions_of
 from takedown.review import flows, service
 from takedown.review.schemas import (
+    AdditionOut,
     AppealDecisionIn,
     AppealOut,
     CaseDetail,
@@ -83,6 +85,7 @@ def get_case(
 ) -> CaseDetail:
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     reports = case_reports(db_session=db_session, case_id=case.id)
+    additions = additions_of(db_session=db_session, case_id=case.id)
     facts = case_priority_facts(
         db_session=db_session, settings=settings, case=case, reports=reports
     )
@@ -107,6 +110,10 @@ def get_case(
                 law_enforcement_case_number=r.law_enforcement_case_number,
                 ranked_lower=r.ranked_lower,
                 received_at=r.received_at,
+                additions=[
+                    AdditionOut.model_validate(a, from_attributes=True)
+                    for a in additions.get(r.id, [])
+                ],
             )
             for r in reports
         ],
