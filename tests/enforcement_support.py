@@ -98,13 +98,14 @@ def scan(
     key: str,
     data: bytes,
     content_id: str,
-    account_id: str,
+    account_id: str | None = None,
     filename: str = "upload.jpg",
 ) -> dict[str, Any]:
+    form = {"content_id": content_id} | ({"account_id": account_id} if account_id else {})
     answer = client.post(
         "/v1/scan",
         files={"file": (filename, data, "application/octet-stream")},
-        data={"content_id": content_id, "account_id": account_id},
+        data=form,
         headers={"Authorization": f"Bearer {key}"},
     )
     assert answer.status_code == 200, answer.text

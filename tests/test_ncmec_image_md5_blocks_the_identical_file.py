@@ -14,19 +14,9 @@ from collections.abc import Callable
 import pytest
 
 from takedown.settings import get_settings
+from tests.enforcement_support import scan
 from tests.exchange_support import NcmecState, ncmec_hash_sharing
 from tests.media import altered_copy, jpeg, stand_in
-
-
-def _scan(client, key: str, data: bytes, content_id: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("upload.jpg", data, "image/jpeg")},
-        data={"content_id": content_id},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
 
 
 def test_ncmec_image_md5_blocks_the_identical_file(
@@ -73,10 +63,10 @@ def test_ncmec_image_md5_blocks_the_identical_file(
     assert exported.text.split() == ["md5", hashlib.md5(shared).hexdigest()]
 
     client.app.state.index.refresh()  # the CLI wrote from another "process": the change log
-    blocked = _scan(client, scan_key, shared, "identical")
+    blocked = scan(client, scan_key, shared, "identical")
     assert blocked["verdict"] == "block"
     assert [(m["bank"], m["signal_type"]) for m in blocked["matches"]] == [("ncmec", "md5")]  # type: ignore[attr-defined]
-    assert _scan(client, scan_key, altered_copy(stand_in("rocket")), "re-encoded")["verdict"] == (
+    assert scan(client, scan_key, altered_copy(stand_in("rocket")), "re-encoded")["verdict"] == (
         "allow"
     )
-    assert _scan(client, scan_key, other_esp, "other-esp")["verdict"] == "allow"
+    assert scan(client, scan_key, other_esp, "other-esp")["verdict"] == "allow"

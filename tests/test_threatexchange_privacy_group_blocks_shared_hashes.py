@@ -11,12 +11,11 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import pytest
 
 from takedown.settings import get_settings
-from tests.enforcement_support import picture_pdq
+from tests.enforcement_support import picture_pdq, scan
 from tests.exchange_support import (
     OTHER_APP,
     ThreatExchangeState,
@@ -29,17 +28,6 @@ VIDEO_MD5 = "0cc175b9c0f1b6a831c399e269772661"  # a benign stand-in value
 TAGGED_VIDEO_MD5 = "92eb5ffee6ae2fec3ad71c777531578f"
 
 
-def _scan(client, key: str, data: bytes, content_id: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("upload.jpg", data, "image/jpeg")},
-        data={"content_id": content_id},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert answer.status_code == 200, answer.text
-    return dict(answer.json())
-
-
 def test_threatexchange_privacy_group_blocks_shared_hashes(
     cli: Callable[..., object],
     client,  # type: ignore[no-untyped-def]
@@ -48,21 +36,21 @@ def test_threatexchange_privacy_group_blocks_shared_hashes(
 ) -> None:
     banks = {"Authorization": f"Bearer {make_api_key('banks')}"}
     scan_key = make_api_key("scan")
-    scan = {"Authorization": f"Bearer {scan_key}"}
+    scan_headers = {"Authorization": f"Bearer {scan_key}"}
     shared, identical, helpful, unrelated = (
         stand_in("rocket"),
         jpeg(stand_in("coffee")),
         stand_in("chelsea"),
         stand_in("hubble_deep_field"),
     )
-    shared_pdq = picture_pdq(client, scan, jpeg(shared))
+    shared_pdq = picture_pdq(client, scan_headers, jpeg(shared))
     state = ThreatExchangeState(page_size=2)
     state.share("HASH_PDQ", shared_pdq, TxDescriptor(tags=["csam"]))
     state.share("HASH_MD5", hashlib.md5(identical).hexdigest().upper(), TxDescriptor())
     # Another app only marked it UNKNOWN, but a third found it HELPFUL: a positive opinion.
     state.share(
         "HASH_PDQ",
-        picture_pdq(client, scan, jpeg(helpful)),
+        picture_pdq(client, scan_headers, jpeg(helpful)),
         TxDescriptor(status="UNKNOWN", reactions={"HELPFUL": [1234567890123]}),
     )
     state.share("HASH_VIDEO_MD5", VIDEO_MD5, TxDescriptor())
@@ -110,7 +98,7 @@ def test_threatexchange_privacy_group_blocks_shared_hashes(
         [
             ("pdq", shared_pdq),
             ("md5", hashlib.md5(identical).hexdigest()),
-            ("pdq", picture_pdq(client, scan, jpeg(helpful))),
+            ("pdq", picture_pdq(client, scan_headers, jpeg(helpful))),
             ("video_md5", VIDEO_MD5),
             ("video_md5", TAGGED_VIDEO_MD5),
         ]
@@ -119,17 +107,19 @@ def test_threatexchange_privacy_group_blocks_shared_hashes(
     notes = {e["value"]: e["note"] for e in entries}
     assert notes[shared_pdq].startswith(f"fb_threatexchange HASH_PDQ {shared_pdq}: app {OTHER_APP}")
     assert "descriptor" in notes[shared_pdq]
-    assert notes[picture_pdq(client, scan, jpeg(helpful))].endswith("app 1234567890123 HELPFUL")
+    assert notes[picture_pdq(client, scan_headers, jpeg(helpful))].endswith(
+        "app 1234567890123 HELPFUL"
+    )
 
     client.app.state.index.refresh()  # the CLI wrote from another "process": the change log
-    blocked = _scan(client, scan_key, altered_copy(shared), "re-encoded")
+    blocked = scan(client, scan_key, altered_copy(shared), "re-encoded")
     assert blocked["verdict"] == "block"
     assert {(m["bank"], m["signal_type"]) for m in blocked["matches"]} == {("tx-group", "pdq")}
-    by_md5 = _scan(client, scan_key, identical, "identical")
+    by_md5 = scan(client, scan_key, identical, "identical")
     assert by_md5["verdict"] == "block"
     assert ("tx-group", "md5") in {(m["bank"], m["signal_type"]) for m in by_md5["matches"]}
-    assert _scan(client, scan_key, altered_copy(helpful), "helpful")["verdict"] == "block"
-    assert _scan(client, scan_key, jpeg(unrelated), "unrelated")["verdict"] == "allow"
+    assert scan(client, scan_key, altered_copy(helpful), "helpful")["verdict"] == "block"
+    assert scan(client, scan_key, jpeg(unrelated), "unrelated")["verdict"] == "allow"
 
     status = client.get("/v1/banks/tx-group/exchange", headers=banks).json()
     assert status["records"] == 5 and status["failures"] == 0 and status["last_error"] == ""

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from takedown.settings import get_settings
-from tests.enforcement_support import picture_pdq
+from tests.enforcement_support import picture_pdq, scan
 from tests.exchange_support import ThreatExchangeState, TxDescriptor, threatexchange_graph
 from tests.media import altered_copy, generated_scene, jpeg, stand_in
 
@@ -22,14 +22,7 @@ THIRD_APP = 1500000000000003
 
 
 def _verdict(client, key: str, data: bytes, content_id: str) -> tuple[str, set[str]]:  # type: ignore[no-untyped-def]
-    answer = client.post(
-        "/v1/scan",
-        files={"file": ("upload.jpg", data, "image/jpeg")},
-        data={"content_id": content_id},
-        headers={"Authorization": f"Bearer {key}"},
-    )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
+    body = scan(client, key, data, content_id)
     return body["verdict"], {m["bank"] for m in body["matches"]}
 
 
@@ -47,7 +40,7 @@ def test_threatexchange_withdrawn_or_disputed_hash_stops_blocking(
 ) -> None:
     banks = {"Authorization": f"Bearer {make_api_key('banks')}"}
     scan_key = make_api_key("scan")
-    scan = {"Authorization": f"Bearer {scan_key}"}
+    scan_headers = {"Authorization": f"Bearer {scan_key}"}
     pictures = {
         "kept": stand_in("rocket"),
         "disputed_later": stand_in("chelsea"),
@@ -56,7 +49,7 @@ def test_threatexchange_withdrawn_or_disputed_hash_stops_blocking(
         "ours_false_positive": generated_scene(11),
         "ours_disagree": generated_scene(12),
     }
-    pdq = {name: picture_pdq(client, scan, jpeg(image)) for name, image in pictures.items()}
+    pdq = {name: picture_pdq(client, scan_headers, jpeg(image)) for name, image in pictures.items()}
     state = ThreatExchangeState()
     ours = state.app_id
     state.share("HASH_PDQ", pdq["kept"], TxDescriptor(tags=["csam"]))

@@ -10,6 +10,7 @@ same enrolment follows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -101,6 +102,21 @@ def locked_out(
     )
 
 
+def _refused(
+    request: Request,
+    db_session: Session,
+    settings: Settings,
+    username: str,
+    csrf_token: str,
+    again: Callable[[int, str], Response],
+) -> Response | None:
+    """The form again when its CSRF token is wrong or `username` is throttled; else None."""
+    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
+        return again(403, "The form expired. Please try again.")
+    refusal = locked_out(request, db_session, settings, username)
+    return None if refusal is None else again(429, refusal)
+
+
 def record_failed_sign_in(
     request: Request, db_session: Session, settings: Settings, username: str, stage: str
 ) -> None:
@@ -181,12 +197,10 @@ def login(
             username=username,
         )
 
-    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        return again(403, "The form expired. Please sign in again.")
     # Checked before the password, so a locked account cannot be probed (and costs no argon2).
-    refusal = locked_out(request, db_session, settings, username)
-    if refusal is not None:
-        return again(429, refusal)
+    refused = _refused(request, db_session, settings, username, csrf_token, again)
+    if refused is not None:
+        return refused
     user = check_login(db_session=db_session, username=username, password=password)
     if user is None:
         record_failed_sign_in(request, db_session, settings, username, "password")
@@ -235,11 +249,18 @@ def code(
     if found is None:
         return _expired()
     pending, user = found
-    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        return _form(request, "login_code.html", 403, error="The form expired. Try again.")
-    refusal = locked_out(request, db_session, settings, user.username)
-    if refusal is not None:
-        return _form(request, "login_code.html", 429, error=refusal, username=user.username)
+    refused = _refused(
+        request,
+        db_session,
+        settings,
+        user.username,
+        csrf_token,
+        lambda status, error: _form(
+            request, "login_code.html", status, error=error, username=user.username
+        ),
+    )
+    if refused is not None:
+        return refused
     factor = two_factor.verify_second_factor(db_session=db_session, user=user, code=code)
     if factor is None:
         record_failed_sign_in(request, db_session, settings, user.username, "second_factor")
@@ -309,11 +330,16 @@ def setup(
     pending, user = found
     if two_factor.is_enrolled(user) or not user.two_factor_secret:
         return RedirectResponse("/console/login/code", status_code=303)
-    if not check_login_csrf(settings, request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token):
-        return _setup_page(request, user, 403, error="The form expired. Try again.")
-    refusal = locked_out(request, db_session, settings, user.username)
-    if refusal is not None:
-        return _setup_page(request, user, 429, error=refusal)
+    refused = _refused(
+        request,
+        db_session,
+        settings,
+        user.username,
+        csrf_token,
+        lambda status, error: _setup_page(request, user, status, error=error),
+    )
+    if refused is not None:
+        return refused
     codes = two_factor.confirm_enrolment(db_session=db_session, user=user, code=code)
     if codes is None:
         record_failed_sign_in(request, db_session, settings, user.username, "two_factor_setup")
