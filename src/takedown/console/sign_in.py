@@ -205,8 +205,18 @@ def login(
     if user is None:
         record_failed_sign_in(request, db_session, settings, username, "password")
         return again(401, "Wrong username or password.")
+    return _after_password(
+        db_session=db_session, settings=settings, user=user, next_url=safe_next(next)
+    )
+
+
+def _after_password(
+    *, db_session: Session, settings: Settings, user: User, next_url: str
+) -> Response:
+    """A right password (or a new one from an invite): with two-factor off the session starts at
+    once; else the pending sign-in, on to the code, or to enrolment for a user who has none."""
     if not settings.console_two_factor:
-        redirect = RedirectResponse(safe_next(next), status_code=303)
+        redirect = RedirectResponse(next_url, status_code=303)
         return _signed_in(
             db_session=db_session,
             settings=settings,
@@ -216,10 +226,8 @@ def login(
         )
     step = "code" if two_factor.is_enrolled(user) else "setup"
     redirect = RedirectResponse(f"/console/login/{step}", status_code=303)
-    start_pending_sign_in(
-        settings=settings, response=redirect, user_id=user.id, next_url=safe_next(next)
-    )
-    db_session.commit()  # a password rehash, if any
+    start_pending_sign_in(settings=settings, response=redirect, user_id=user.id, next_url=next_url)
+    db_session.commit()  # the new password, or a rehash of the old one
     return redirect
 
 
@@ -421,18 +429,6 @@ def accept_invite(
     except InvalidInput as exc:
         db_session.rollback()
         return again(422, exc.detail)
-    if not settings.console_two_factor:
-        redirect = RedirectResponse("/console/queue", status_code=303)
-        return _signed_in(
-            db_session=db_session,
-            settings=settings,
-            user=user,
-            response=redirect,
-            second_factor=None,
-        )
-    redirect = RedirectResponse("/console/login/setup", status_code=303)
-    start_pending_sign_in(
-        settings=settings, response=redirect, user_id=user.id, next_url="/console/queue"
+    return _after_password(
+        db_session=db_session, settings=settings, user=user, next_url="/console/queue"
     )
-    db_session.commit()
-    return redirect

@@ -1,6 +1,7 @@
 """The admin's staff page: every console user, their role, two-factor state and last sign-in;
-change a role, disable or enable, reset a lost authenticator. Each change is audited with the
-admin as actor (the services in auth.users and auth.two_factor do it)."""
+invite someone new, change a role, disable or enable, reset a lost authenticator. Each change is
+audited with the admin as actor (the services in auth.users, auth.invites and auth.two_factor do
+it)."""
 
 from __future__ import annotations
 
