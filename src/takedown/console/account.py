@@ -1,22 +1,24 @@
-"""A signed-in staff member's own account: two-factor state and recovery codes, password."""
+"""A signed-in staff member's own account: two-factor state and recovery codes, their other
+sessions, their password."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown import clock
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
 from takedown.auth import two_factor, users
 from takedown.auth.models import Role
-from takedown.console.auth import ConsoleUser, end_user_sessions, require_console_user
-from takedown.console.models import ConsoleSession
+from takedown.console.auth import (
+    ConsoleUser,
+    end_user_sessions,
+    other_live_sessions,
+    require_console_user,
+)
 from takedown.console.sign_in import locked_out, record_failed_sign_in
 from takedown.console.views import page
 from takedown.errors import InvalidInput
@@ -40,17 +42,6 @@ def _account_page(
 ) -> HTMLResponse:
     settings: Settings = request.app.state.settings
     remaining = two_factor.remaining_recovery_codes(db_session=db_session, user=me.user)
-    idle = timedelta(minutes=settings.session_idle_minutes)
-    other_sessions = db_session.scalar(
-        select(func.count())
-        .select_from(ConsoleSession)
-        .where(
-            ConsoleSession.user_id == me.id,
-            ConsoleSession.ended_at.is_(None),
-            ConsoleSession.id != me.session.id,
-            ConsoleSession.last_seen_at > clock.now() - idle,
-        )
-    )
     return page(
         request,
         "account.html",
@@ -58,7 +49,7 @@ def _account_page(
         status_code=status_code,
         enrolled=two_factor.is_enrolled(me.user),
         remaining=remaining,
-        other_sessions=other_sessions or 0,
+        other_sessions=other_live_sessions(db_session=db_session, settings=settings, me=me),
         error_prefix="Not changed:",
         **kw,
     )

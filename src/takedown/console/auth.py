@@ -199,6 +199,22 @@ def end_user_sessions(*, db_session: Session, user_id: str, keep: str | None = N
     )
 
 
+def other_live_sessions(*, db_session: Session, settings: Settings, me: ConsoleUser) -> int:
+    """How many of `me`'s sessions besides this one are still live (not ended, not idle)."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    count = db_session.scalar(
+        select(func.count())
+        .select_from(ConsoleSession)
+        .where(
+            ConsoleSession.user_id == me.id,
+            ConsoleSession.ended_at.is_(None),
+            ConsoleSession.id != me.session.id,
+            ConsoleSession.last_seen_at > clock.now() - idle,
+        )
+    )
+    return count or 0
+
+
 def end_session(*, db_session: Session, console_user: ConsoleUser, response: Response) -> None:
     console_user.session.ended_at = clock.now()
     record(
