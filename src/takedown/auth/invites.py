@@ -17,8 +17,8 @@ from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import Role, StaffInvite, User
 from takedown.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
-from takedown.auth.users import create_user, get_user_by_username
-from takedown.errors import Conflict, InvalidInput, NotFound
+from takedown.auth.users import create_user, user_named
+from takedown.errors import Conflict, InvalidInput
 from takedown.ids import new_id
 
 INVITE_HOURS = 72
@@ -43,9 +43,7 @@ def invite(*, db_session: Session, username: str, role: Role | str, actor: str) 
 def reinvite(*, db_session: Session, username: str, actor: str) -> str:
     """A new link for someone who has not accepted yet (the old one lost or expired); earlier
     links stop working."""
-    user = get_user_by_username(db_session=db_session, username=username)
-    if user is None:
-        raise NotFound(f"no user {username!r}", code="user_not_found")
+    user = user_named(db_session=db_session, username=username)
     if user.last_login_at is not None:
         raise Conflict(f"{username!r} has signed in already", code="invite_not_needed")
     return _new_invite(db_session, user, actor)

@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import RecoveryCode, User
-from takedown.auth.users import get_user_by_username
-from takedown.errors import NotFound
+from takedown.auth.users import user_named
 from takedown.ids import new_id
 
 ISSUER = "Takedown"
@@ -145,9 +144,7 @@ def remaining_recovery_codes(*, db_session: Session, user: User) -> int:
 def reset_two_factor(*, db_session: Session, username: str, actor: str) -> User:
     """Forget `username`'s enrolment and recovery codes (a lost phone): the next sign-in
     enrols again. The caller ends the user's console sessions too."""
-    user = get_user_by_username(db_session=db_session, username=username)
-    if user is None:
-        raise NotFound(f"no user {username!r}", code="user_not_found")
+    user = user_named(db_session=db_session, username=username)
     user.two_factor_secret = None
     user.two_factor_enabled_at = None
     user.two_factor_last_step = None

@@ -31,6 +31,14 @@ def get_user_by_username(*, db_session: Session, username: str) -> User | None:
     return db_session.scalar(select(User).where(User.username == username))
 
 
+def user_named(*, db_session: Session, username: str) -> User:
+    """The staff user `username`; NotFound (404 `user_not_found`) if there is none."""
+    user = get_user_by_username(db_session=db_session, username=username)
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found")
+    return user
+
+
 def create_user(
     *, db_session: Session, username: str, role: Role | str, password: str, actor: str = "system"
 ) -> User:
@@ -82,9 +90,7 @@ def check_login(*, db_session: Session, username: str, password: str) -> User | 
 
 def issue_staff_token(*, db_session: Session, username: str, actor: str = "system") -> str:
     """A bearer token for the staff API: an API key bound to the user (its role decides)."""
-    user = get_user_by_username(db_session=db_session, username=username)
-    if user is None:
-        raise NotFound(f"no user {username!r}", code="user_not_found")
+    user = user_named(db_session=db_session, username=username)
     row, key = create_api_key(
         db_session=db_session,
         name=f"staff token for {user.username}",
@@ -105,13 +111,6 @@ def list_users(*, db_session: Session) -> list[User]:
     return list(db_session.scalars(select(User).order_by(User.username)))
 
 
-def _existing(db_session: Session, username: str) -> User:
-    user = get_user_by_username(db_session=db_session, username=username)
-    if user is None:
-        raise NotFound(f"no user {username!r}", code="user_not_found")
-    return user
-
-
 def _keep_an_admin(db_session: Session, user: User) -> None:
     """Refuse a change that would leave no enabled admin: nobody could manage staff any more."""
     if user.role != Role.ADMIN or user.disabled:
@@ -128,7 +127,7 @@ def _keep_an_admin(db_session: Session, user: User) -> None:
 def set_disabled(*, db_session: Session, username: str, disabled: bool, actor: str) -> User:
     """Disable (or enable again) a staff user. Disabled, their console sessions and staff tokens
     stop working at once (both check the flag on every request) and sign-in is refused."""
-    user = _existing(db_session, username)
+    user = user_named(db_session=db_session, username=username)
     if disabled and not user.disabled:
         _keep_an_admin(db_session, user)
     if user.disabled != disabled:
@@ -144,7 +143,7 @@ def set_disabled(*, db_session: Session, username: str, disabled: bool, actor: s
 
 
 def set_role(*, db_session: Session, username: str, role: Role | str, actor: str) -> User:
-    user = _existing(db_session, username)
+    user = user_named(db_session=db_session, username=username)
     role = Role(role)
     if user.role != role.value:
         if role != Role.ADMIN:
