@@ -4,6 +4,8 @@ given (a server behind a proxy)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,6 +26,10 @@ def test_links_name_where_the_server_listens(cli, monkeypatch: pytest.MonkeyPatc
     with TestClient(create_app(get_settings())) as client:
         answer = file_report(client, "terms_violation", content_id="post-link")
     assert answer["status_url"].startswith("http://127.0.0.1:9123/track/")
+    # Started again elsewhere, the demo's cases (seeded the first time) link to where it is now.
+    again = cli("demo", "--no-serve", "--port", "9124")
+    tracks = re.findall(r"track:\s+(\S+)", again.output)
+    assert tracks and all(link.startswith("http://127.0.0.1:9124/track/") for link in tracks)
 
     monkeypatch.setenv("TAKEDOWN_PUBLIC_BASE_URL", "https://safety.example/")
     get_settings.cache_clear()

@@ -23,6 +23,7 @@ def demo(
     """Run Takedown with demo data: a bank of benign stand-in images, a few cases, and
     reviewer logins (new passwords on every start)."""
     from takedown.console.demo import STAND_IN_LABEL, seed_demo
+    from takedown.notify.service import tracking_url
 
     listen_on(host, port)
     # Demo logins work with their printed passwords alone; a real server asks for a second factor.
@@ -42,7 +43,7 @@ def demo(
     for case in seed.cases:
         console.print(
             f"case {case['case_id']}  {case['category']}  due {case['deadline']}  "
-            f"track: {case['status_url']}"
+            f"track: {tracking_url(settings, case['tracking_token'])}"
         )
     logins = Table(title=f"Console: {base}/console   (public form: {base}/report)")
     for column in ("username", "role", "password"):
