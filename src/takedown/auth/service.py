@@ -10,7 +10,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.audit.service import record
 from takedown.auth.models import ApiKey, Scope, User
+from takedown.errors import NotFound
 from takedown.ids import new_id, new_secret_token
 
 KEY_PREFIX = "tdk_"
@@ -117,3 +119,26 @@ def remembered(*, database_url: str, key: str) -> Principal | None:
     if entry is None or entry[0] <= time.monotonic():
         return None
     return entry[1]
+
+
+def list_api_keys(*, db_session: Session) -> list[ApiKey]:
+    """Every key, platform keys and staff tokens, newest first (hashes and prefixes only)."""
+    return list(db_session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())))
+
+
+def revoke_api_key(*, db_session: Session, key_id: str, actor: str) -> ApiKey:
+    """Revoke a key for good (a leak, a platform integration retired). Serving processes refuse
+    it within `api_key_cache_seconds` (at most 2 s). Revoking twice changes nothing."""
+    row = db_session.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"no API key {key_id!r}", code="api_key_not_found")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+        record(
+            db_session=db_session,
+            actor=actor,
+            action="api_key.revoked",
+            subject=row.id,
+            details={"name": row.name, "scopes": row.scopes, "user_id": row.user_id},
+        )
+    return row

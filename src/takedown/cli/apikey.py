@@ -1,14 +1,19 @@
-"""`takedown apikey create`: keys for platforms and automation."""
+"""`takedown apikey create|list|revoke`: keys for platforms and automation."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from takedown.auth.service import create_api_key
+from takedown.audit.service import record
+from takedown.auth.models import ApiKey
+from takedown.auth.service import create_api_key, list_api_keys, revoke_api_key
+from takedown.cli.refusals import refused
+from takedown.errors import TakedownError
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
 
@@ -31,6 +36,13 @@ def create(
     try:
         with session_scope(settings.resolved_database_url) as db_session:
             row, key = create_api_key(db_session=db_session, name=name, scopes=scope)
+            record(
+                db_session=db_session,
+                actor="cli",
+                action="api_key.created",
+                subject=row.id,
+                details={"name": row.name, "scopes": row.scopes},
+            )
     except ValueError as exc:
         console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(2) from exc
@@ -39,3 +51,54 @@ def create(
     else:
         console.print(f"key [bold]{row.id}[/bold] ({', '.join(row.scopes)}); store it now:")
         typer.echo(key)
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a line.")) -> None:
+    """Every key and staff token: id, name, the key's first characters, scopes, when created
+    and revoked. Never the key itself (only its hash is stored)."""
+    from rich.table import Table
+
+    with session_scope(get_settings().resolved_database_url) as db_session:
+        keys = list_api_keys(db_session=db_session)
+        if as_json:
+            for row in keys:
+                typer.echo(json.dumps(key_json(row)))
+            return
+        table = Table("id", "name", "prefix", "scopes", "created", "revoked")
+        for row in keys:
+            table.add_row(
+                row.id,
+                escape(row.name),
+                row.key_prefix,
+                ", ".join(row.scopes),
+                row.created_at.isoformat(),
+                row.revoked_at.isoformat() if row.revoked_at else "",
+            )
+    Console().print(table)
+
+
+@app.command()
+def revoke(key_id: str = typer.Argument(..., help="The key's id (takedown apikey list).")) -> None:
+    """Revoke a key for good: every server refuses it within 2 seconds."""
+    try:
+        with session_scope(get_settings().resolved_database_url) as db_session:
+            revoke_api_key(db_session=db_session, key_id=key_id, actor="cli")
+    except TakedownError as exc:
+        raise refused(exc) from exc
+    console.print(f"key [bold]{escape(key_id)}[/bold] revoked")
+
+
+def key_json(row: ApiKey) -> dict[str, object]:
+    def when(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment else None
+
+    return {
+        "id": row.id,
+        "name": row.name,
+        "prefix": row.key_prefix,
+        "scopes": row.scopes,
+        "user_id": row.user_id,
+        "created_at": when(row.created_at),
+        "revoked_at": when(row.revoked_at),
+    }

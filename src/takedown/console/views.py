@@ -79,6 +79,7 @@ NOTICES = {
     "sign_in_expired": "The sign-in took too long. Please sign in again.",
     "password_changed": "Password changed. Your other sessions are signed out.",
     "other_sessions_ended": "Your other sessions are signed out.",
+    "key_revoked": "Key revoked: every server refuses it within 2 seconds.",
     "staff_role": "Role changed.",
     "staff_disabled": "User disabled: their sessions and staff tokens no longer work.",
     "staff_enabled": "User enabled.",
