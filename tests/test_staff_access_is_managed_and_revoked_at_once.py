@@ -74,6 +74,7 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(app, settings, cli):
     demoted = boss.post(f"/console/staff/{ada_id}/role", {"role": "reviewer"})
     assert demoted.status_code == 409 and "last enabled admin" in demoted.text
     assert boss.post(f"/console/staff/{ada_id}/disabled", {"disabled": "true"}).status_code == 422
+    assert boss.post(f"/console/staff/{ada_id}/role", {"role": "king"}).status_code == 422
     result = cli("user", "disable", "--username", "ada")
     assert result.exit_code == 1 and "last enabled admin" in result.output
     assert cli("user", "set-role", "--username", "ada", "--role", "legal").exit_code == 1

@@ -31,6 +31,13 @@ def get_user_by_username(*, db_session: Session, username: str) -> User | None:
     return db_session.scalar(select(User).where(User.username == username))
 
 
+def role_named(value: Role | str) -> Role:
+    """The role `value` names; InvalidInput (422 `invalid_role`) for anything else."""
+    if value not in Role._value2member_map_:
+        raise InvalidInput(f"unknown role {value!r}", code="invalid_role")
+    return Role(value)
+
+
 def user_named(*, db_session: Session, username: str) -> User:
     """The staff user `username`; NotFound (404 `user_not_found`) if there is none."""
     user = get_user_by_username(db_session=db_session, username=username)
@@ -50,7 +57,7 @@ def create_user(
         raise InvalidInput(
             f"password must have at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
         )
-    role = Role(role)
+    role = role_named(role)
     if get_user_by_username(db_session=db_session, username=username) is not None:
         raise Conflict(f"user {username!r} exists", code="user_exists")
     user = User(
@@ -144,7 +151,7 @@ def set_disabled(*, db_session: Session, username: str, disabled: bool, actor: s
 
 def set_role(*, db_session: Session, username: str, role: Role | str, actor: str) -> User:
     user = user_named(db_session=db_session, username=username)
-    role = Role(role)
+    role = role_named(role)
     if user.role != role.value:
         if role != Role.ADMIN:
             _keep_an_admin(db_session, user)

@@ -70,14 +70,9 @@ def reset_two_factor(
 ) -> None:
     """Forget a user's two-factor enrolment and recovery codes and sign them out everywhere;
     they set up a new authenticator at their next sign-in."""
-    from takedown.auth import two_factor
-    from takedown.console.auth import end_user_sessions
+    from takedown.console.auth import reset_two_factor_and_sign_out
 
-    def reset(db_session: Session) -> None:
-        user = two_factor.reset_two_factor(db_session=db_session, username=username, actor="cli")
-        end_user_sessions(db_session=db_session, user_id=user.id)
-
-    _change(reset)
+    _change(lambda db: reset_two_factor_and_sign_out(db_session=db, username=username, actor="cli"))
     console.print(
         f"two-factor sign-in of [bold]{username}[/bold] reset and their sessions ended; "
         "they set it up again at their next sign-in"

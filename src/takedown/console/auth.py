@@ -29,6 +29,7 @@ from takedown.api.deps import DB_SESSION
 from takedown.api.problems import problem
 from takedown.audit.models import AuditEntry
 from takedown.audit.service import record
+from takedown.auth import two_factor
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.console.models import ConsoleSession
@@ -197,6 +198,13 @@ def end_user_sessions(*, db_session: Session, user_id: str, keep: str | None = N
         )
         .values(ended_at=clock.now())
     )
+
+
+def reset_two_factor_and_sign_out(*, db_session: Session, username: str, actor: str) -> None:
+    """A lost phone: forget the user's enrolment and recovery codes and end every session of
+    theirs (the phone may be in someone else's hands); they enrol again at the next sign-in."""
+    user = two_factor.reset_two_factor(db_session=db_session, username=username, actor=actor)
+    end_user_sessions(db_session=db_session, user_id=user.id)
 
 
 def other_live_sessions(*, db_session: Session, settings: Settings, me: ConsoleUser) -> int:

@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 from takedown.api.deps import DB_SESSION
 from takedown.auth import invites, two_factor, users
 from takedown.auth.models import Role, User
-from takedown.console.auth import ConsoleUser, end_user_sessions, require_console_user
+from takedown.console.auth import (
+    ConsoleUser,
+    require_console_user,
+    reset_two_factor_and_sign_out,
+)
 from takedown.console.views import page
 from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.settings import Settings
@@ -73,8 +77,6 @@ def change_role(
     db_session: Session = DB_SESSION,
 ) -> Response:
     def apply(user: User) -> None:
-        if role not in Role._value2member_map_:
-            raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
         users.set_role(db_session=db_session, username=user.username, role=role, actor=me.actor)
 
     return _change(request, me, db_session, user_id, "role", apply)
@@ -106,8 +108,7 @@ def reset_two_factor(
     db_session: Session = DB_SESSION,
 ) -> Response:
     def apply(user: User) -> None:
-        two_factor.reset_two_factor(db_session=db_session, username=user.username, actor=me.actor)
-        end_user_sessions(db_session=db_session, user_id=user.id)
+        reset_two_factor_and_sign_out(db_session=db_session, username=user.username, actor=me.actor)
 
     return _change(request, me, db_session, user_id, "two_factor_reset", apply)
 
@@ -122,8 +123,6 @@ def invite(
 ) -> HTMLResponse:
     """A new staff member and their single-use link, shown here once to pass on to them."""
     try:
-        if role not in Role._value2member_map_:
-            raise InvalidInput(f"unknown role {role!r}", code="invalid_role")
         token = invites.invite(db_session=db_session, username=username, role=role, actor=me.actor)
     except TakedownError as exc:
         db_session.rollback()
