@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     # a revoked key (or a disabled staff user) may still scan for this long; at most 2 s, 0: never
     api_key_cache_seconds: float = Field(default=2.0, ge=0.0, le=2.0)
 
+    # --- public pages --------------------------------------------------------------------
+    # language of the report form and reporter emails when the browser asks for none offered
+    default_language: str = "en"
+    # folder of an operator's own gettext catalogues (<language>.po): more languages, or other
+    # wording of the shipped ones (docs/languages.md); empty: the shipped catalogues only
+    translations_dir: Path | None = None
+
     # --- hostile media limits --------------------------------------------------------------
     max_image_bytes: int = 25 * 1024 * 1024  # larger images: 413 file_too_large
     max_video_bytes: int = 250 * 1024 * 1024  # larger videos: 413 file_too_large

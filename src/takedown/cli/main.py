@@ -44,6 +44,10 @@ from takedown.exchanges import cli as exchange_cli  # noqa: E402
 from takedown.scan.backfill import backfill  # noqa: E402
 
 app.add_typer(exchange_cli.app, name="exchange")  # banks that follow hash exchanges
+
+from takedown.cli import translations as translations_cli  # noqa: E402
+
+app.add_typer(translations_cli.app, name="translations")  # languages of the public pages
 app.command("backfill")(backfill)  # a back catalogue scanned as published
 
 

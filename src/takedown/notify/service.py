@@ -12,19 +12,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import clock
-from takedown.cases.models import Appeal, Case, CaseStatus
+from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus
+from takedown.i18n import N_, translator
 from takedown.notify.models import Notification, NotificationChannel
 from takedown.settings import Settings
 
-# What the reporter reads on the tracking page and in email (plain words, no internal codes).
+# What the reporter reads on the tracking page and in email (plain words, no internal codes;
+# English msgids, translated where shown).
 PUBLIC_STATUS = {
-    CaseStatus.OPEN: "received",
-    CaseStatus.IN_REVIEW: "in review",
-    CaseStatus.SECOND_REVIEW: "in review",  # the reporter is not told a first reviewer disagreed
-    CaseStatus.ACTION_TAKEN: "action taken",
-    CaseStatus.NO_ACTION: "no action",
-    CaseStatus.APPEALED: "appealed",
-    CaseStatus.MERGED: "joined with other reports of the same content",
+    CaseStatus.OPEN: N_("received"),
+    CaseStatus.IN_REVIEW: N_("in review"),
+    CaseStatus.SECOND_REVIEW: N_("in review"),  # the reporter is not told a reviewer disagreed
+    CaseStatus.ACTION_TAKEN: N_("action taken"),
+    CaseStatus.NO_ACTION: N_("no action"),
+    CaseStatus.APPEALED: N_("appealed"),
+    CaseStatus.MERGED: N_("joined with other reports of the same content"),
+}
+
+APPEAL_OUTCOMES: dict[str, str] = {
+    AppealOutcome.UPHELD: N_("upheld"),
+    AppealOutcome.OVERTURNED: N_("overturned"),
 }
 
 
@@ -78,35 +85,52 @@ def queue_acknowledgment(
 ) -> Notification | None:
     """Tell a reporter who gave an address that the report arrived, and how to follow it: one
     message for the reports filed together (the web form's extra addresses), each with its case
-    reference and tracking link."""
+    reference and tracking link. In the report's language."""
     report = filed[0][0]
     if not report.reporter_email:
         return None
+    language = translator(report.language, settings)
+    gettext = language.gettext
     blocks = [
-        f"Case reference: {case.id}\n"
-        f"Report reference: {each.id}\n"
-        + (f"Address: {each.content_url}\n" if len(filed) > 1 and each.content_url else "")
-        + f"Received: {each.received_at:%Y-%m-%d %H:%M} UTC\n"
-        f"Follow it here (keep this link private):\n{tracking_url(settings, each.tracking_token)}\n"
+        gettext("Case reference: %(case)s") % {"case": case.id}
+        + "\n"
+        + gettext("Report reference: %(report)s") % {"report": each.id}
+        + "\n"
+        + (
+            gettext("Address: %(address)s") % {"address": each.content_url} + "\n"
+            if len(filed) > 1 and each.content_url
+            else ""
+        )
+        + gettext("Received: %(when)s UTC") % {"when": f"{each.received_at:%Y-%m-%d %H:%M}"}
+        + "\n"
+        + gettext("Follow it here (keep this link private):")
+        + f"\n{tracking_url(settings, each.tracking_token)}\n"
         for each, case in filed
     ]
-    many = len(filed) > 1
+    count = len(filed)
+    received = language.ngettext(
+        "We received your report.", "We received your %(count)s reports.", count
+    ) % {"count": count}
     body = (
-        (f"We received your {len(filed)} reports.\n\n" if many else "We received your report.\n\n")
+        received
+        + "\n\n"
         + "\n".join(blocks)
-        + "\nWe review every report. You will get another message when a decision is made.\n"
+        + "\n"
+        + gettext("We review every report. You will get another message when a decision is made.")
+        + "\n"
     )
     first_case = filed[0][1]
+    subject = (
+        gettext("We received your %(count)s reports") % {"count": count}
+        if count > 1
+        else gettext("We received your report (%(case)s)") % {"case": first_case.id}
+    )
     return queue(
         db_session=db_session,
         channel=NotificationChannel.EMAIL,
         kind="acknowledgment",
         recipient=report.reporter_email,
-        subject=(
-            f"We received your {len(filed)} reports"
-            if many
-            else f"We received your report ({first_case.id})"
-        ),
+        subject=subject,
         body=body,
         case_id=first_case.id,
         dedupe_key=f"ack:{report.id}",
@@ -116,11 +140,13 @@ def queue_acknowledgment(
 def queue_decision_message(
     *, db_session: Session, case: Case, settings: Settings | None = None
 ) -> list[Notification]:
-    """Email every reporter of `case` who gave an address its decision in plain words.
+    """Email every reporter of `case` who gave an address its decision in plain words, each in
+    their report's language.
 
     Call it in the decision's transaction, after `case.outcome_text_public` is set.
     """
     from takedown.reports.models import Report
+    from takedown.review.public_texts import localised_public_text
 
     settings = settings or _settings()
     reports = db_session.scalars(
@@ -134,19 +160,23 @@ def queue_decision_message(
         if email is None or email in seen:
             continue
         seen.add(email)
+        gettext = translator(report.language, settings).gettext
         body = (
-            f"A decision was made on your report (case {case.id}).\n\n"
-            f"Status: {public_status(case)}\n"
-            f"{case.outcome_text_public or ''}\n\n"
-            f"Details, and how to appeal if you disagree:\n"
-            f"{tracking_url(settings, report.tracking_token)}\n"
+            gettext("A decision was made on your report (case %(case)s).") % {"case": case.id}
+            + "\n\n"
+            + gettext("Status: %(status)s") % {"status": gettext(public_status(case))}
+            + "\n"
+            + (localised_public_text(case.outcome_text_public, gettext) or "")
+            + "\n\n"
+            + gettext("Details, and how to appeal if you disagree:")
+            + f"\n{tracking_url(settings, report.tracking_token)}\n"
         )
         row = queue(
             db_session=db_session,
             channel=NotificationChannel.EMAIL,
             kind="decision",
             recipient=email,
-            subject=f"Decision on your report ({case.id})",
+            subject=gettext("Decision on your report (%(case)s)") % {"case": case.id},
             body=body,
             case_id=case.id,
             dedupe_key=f"decision:{case.id}:{email}:{decided}",
@@ -159,19 +189,29 @@ def queue_decision_message(
 def queue_appeal_decision_message(
     *, db_session: Session, appeal: Appeal, case: Case, settings: Settings | None = None
 ) -> Notification | None:
-    """Email the appellant (if they gave an address) the appeal's outcome."""
+    """Email the appellant (if they gave an address) the appeal's outcome; a reporter's appeal
+    in their report's language."""
+    from takedown.reports.models import Report
+    from takedown.review.public_texts import localised_public_text
+
     if not appeal.contact_email:
         return None
     settings = settings or _settings()
+    report = db_session.get(Report, appeal.report_id) if appeal.report_id else None
+    gettext = translator(report.language if report is not None else None, settings).gettext
+    outcome = gettext(APPEAL_OUTCOMES.get(appeal.outcome or "", appeal.outcome or ""))
     return queue(
         db_session=db_session,
         channel=NotificationChannel.EMAIL,
         kind="appeal_decision",
         recipient=appeal.contact_email,
-        subject=f"Decision on your appeal ({case.id})",
+        subject=gettext("Decision on your appeal (%(case)s)") % {"case": case.id},
         body=(
-            f"Your appeal on case {case.id} was decided: {appeal.outcome}.\n\n"
-            f"{appeal.outcome_text_public or ''}\n"
+            gettext("Your appeal on case %(case)s was decided: %(outcome)s.")
+            % {"case": case.id, "outcome": outcome}
+            + "\n\n"
+            + (localised_public_text(appeal.outcome_text_public, gettext) or "")
+            + "\n"
         ),
         case_id=case.id,
         dedupe_key=f"appeal-decision:{appeal.id}",

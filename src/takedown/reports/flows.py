@@ -30,6 +30,7 @@ from takedown.cases.service import (
 )
 from takedown.content_urls import is_web_address, normalise_url, url_key
 from takedown.errors import InvalidInput, MediaTooLarge
+from takedown.i18n import supported_language
 from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
 from takedown.notify.service import queue_acknowledgment, tracking_url
@@ -217,6 +218,7 @@ def submit_report(
         explanation=data.explanation,
         good_faith_statement=data.good_faith_statement,
         signature=data.signature,
+        language=supported_language(data.language, settings),
         valid_take_it_down_request=legal_ncii,
         tracking_token=new_secret_token(32),  # 256 random bits
         channel=submission.channel.value,

@@ -64,6 +64,8 @@ class Report(Base):
     explanation: Mapped[str | None] = mapped_column(Text)
     good_faith_statement: Mapped[bool] = mapped_column(default=False)
     signature: Mapped[str | None] = mapped_column(String(200))
+    # an offered language (i18n.languages) for emails and the tracking page; None: the default
+    language: Mapped[str | None] = mapped_column(String(35))
     # TAKE IT DOWN Act: an NCII report with every required element (starts the 48 h clock).
     valid_take_it_down_request: Mapped[bool] = mapped_column(default=False)
     tracking_token: Mapped[str] = mapped_column(String(64), unique=True)  # 256 random bits

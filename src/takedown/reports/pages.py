@@ -1,6 +1,8 @@
 """The public pages: /report (the form) and /track/{tracking_token} (status and appeal).
 
 Server-rendered, no JavaScript needed; every control has a label; errors sit next to fields.
+Each page is in the reader's language (i18n): labels and messages here are English msgids,
+translated where a page is rendered.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
 from takedown.cases.models import CLOSED_STATUSES, Appellant, CaseStatus, Category
 from takedown.cases.service import case_appeals, get_case
 from takedown.content_urls import is_web_address
-from takedown.errors import InvalidInput, MediaError, RateLimited, TakedownError
+from takedown.errors import InvalidInput, MediaError, MediaTooLarge, RateLimited, TakedownError
+from takedown.i18n import N_
+from takedown.i18n.negotiation import Reader, reader_of
 from takedown.ids import new_secret_token
 from takedown.notify.service import public_status, tracking_url
 from takedown.reports import additions, service
@@ -25,6 +29,7 @@ from takedown.reports.additions import additions_of
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
 from takedown.reports.views import accept_all, form_payload, parse_report, read_file
+from takedown.review.public_texts import localised_public_text
 from takedown.settings import Settings
 from takedown.web.templating import render
 
@@ -32,46 +37,97 @@ router = APIRouter(tags=["public pages"], include_in_schema=False)
 MORE_ADDRESSES = 19  # extra addresses one form may report, beside the first
 
 CATEGORY_LABELS = {
-    Category.CHILD_SEXUAL_ABUSE: "Sexual abuse of a child (child sexual abuse material)",
-    Category.CHILD_SEXUAL_EXPLOITATION: (
+    Category.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of a child (child sexual abuse material)"),
+    Category.CHILD_SEXUAL_EXPLOITATION: N_(
         "Child sexual exploitation (grooming, sextortion, enticement)"
     ),
-    Category.NON_CONSENSUAL_INTIMATE_IMAGERY: "Intimate images shared without consent",
-    Category.OTHER_ILLEGAL: "Other illegal content",
-    Category.TERMS_VIOLATION: "Breaks the platform's rules",
+    Category.NON_CONSENSUAL_INTIMATE_IMAGERY: N_("Intimate images shared without consent"),
+    Category.OTHER_ILLEGAL: N_("Other illegal content"),
+    Category.TERMS_VIOLATION: N_("Breaks the platform's rules"),
 }
 # No "trusted flagger" here: the platform designates its flaggers and gives them a key (the
 # `trusted_flagger` scope); on a public form the role would only be a claim.
 ROLE_LABELS = {
-    ReporterRole.VICTIM: "I am the person shown",
-    ReporterRole.PARENT_OR_GUARDIAN: "I am a parent or guardian of the person shown",
-    ReporterRole.BYSTANDER: "I saw this content",
-    ReporterRole.LAW_ENFORCEMENT: "Law enforcement",
-    ReporterRole.PLATFORM_USER: "A user of the platform",
+    ReporterRole.VICTIM: N_("I am the person shown"),
+    ReporterRole.PARENT_OR_GUARDIAN: N_("I am a parent or guardian of the person shown"),
+    ReporterRole.BYSTANDER: N_("I saw this content"),
+    ReporterRole.LAW_ENFORCEMENT: N_("Law enforcement"),
+    ReporterRole.PLATFORM_USER: N_("A user of the platform"),
 }
 MINOR_LABELS = {
-    MinorSubject.YES: "Yes",
-    MinorSubject.NO: "No",
-    MinorSubject.UNKNOWN: "I don't know",
+    MinorSubject.YES: N_("Yes"),
+    MinorSubject.NO: N_("No"),
+    MinorSubject.UNKNOWN: N_("I don't know"),
 }
 
 
-def _form_context(settings: Settings, values: dict[str, Any], errors: dict[str, str]) -> dict:
+# Messages for pydantic's own error types on the form (its English messages are for API callers).
+FIELD_MESSAGES = {
+    "category": N_("Choose what is wrong with the content."),
+    "reporter.email": N_("Enter an email address in the form name@example.com."),
+}
+TYPE_MESSAGES = {
+    "string_too_long": N_("This answer is too long."),
+    "enum": N_("Choose one of the options."),
+    "missing": N_("Answer this question."),
+}
+OWN_ERROR_TYPES = {"required", "invalid", "too_many"}  # messages written here: English msgids
+RATE_LIMITED = N_(
+    "Many reports came from here in a short time. Wait a few minutes, then send yours again."
+)
+# What the tracking page says when an appeal or an addition is refused, by the refusal's code.
+REFUSALS = {
+    "appeal_not_open": N_(
+        "This decision cannot be appealed now: it is being reviewed again, or the time to "
+        "appeal has ended."
+    ),
+    "case_decided": N_("This case is decided. If you disagree, appeal the decision instead."),
+    "empty_addition": N_("Write what you want to add, or give a police case number."),
+    "too_many_additions": N_("This report cannot take more additions. Send a new report instead."),
+}
+
+
+def _form_context(reader: Reader, values: dict[str, Any], errors: dict[str, str]) -> dict:
+    settings, t = reader.settings, reader.gettext
     return {
         "values": values,
         "errors": errors,
-        "categories": CATEGORY_LABELS,
-        "roles": ROLE_LABELS,
-        "minor_choices": MINOR_LABELS,
+        "categories": {value: t(label) for value, label in CATEGORY_LABELS.items()},
+        "roles": {value: t(label) for value, label in ROLE_LABELS.items()},
+        "minor_choices": {value: t(label) for value, label in MINOR_LABELS.items()},
         "idempotency_key": values.get("idempotency_key") or new_secret_token(16),
         "ncii_hours": int(settings.deadline_ncii_hours),
+        "more_addresses": MORE_ADDRESSES,
         "email_enabled": bool(settings.smtp_host),
     }
 
 
+def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
+    """Field -> message in the reader's language, for the form's error summary and fields."""
+    t = reader.gettext
+    if isinstance(exc, MediaTooLarge):
+        return {"file": t(N_("The file is too large. Give its address instead."))}
+    if isinstance(exc, MediaError):
+        return {"file": t(N_("We could not read the attached file. Give its address instead."))}
+    if isinstance(exc, RateLimited):
+        return {"_form": t(RATE_LIMITED)}
+    errors: dict[str, str] = {}
+    for error in exc.extra.get("errors", []):
+        field, kind = error["field"], error.get("type")
+        if kind in OWN_ERROR_TYPES:
+            message = t(error["message"]) % error.get("params", {})
+        elif field in FIELD_MESSAGES:
+            message = t(FIELD_MESSAGES[field])
+        else:
+            message = t(TYPE_MESSAGES.get(kind or "", N_("Check this answer.")))
+        errors.setdefault(field, message)
+    return errors or {"_form": t(N_("Your report could not be sent. Check your answers."))}
+
+
 @router.get("/report", response_class=HTMLResponse)
 def report_form(request: Request, settings: Settings = Depends(get_settings)) -> HTMLResponse:
-    return render(request, "reports/form.html", _form_context(settings, {}, {}))
+    reader = reader_of(request, settings)
+    return render(request, "reports/form.html", _form_context(reader, {}, {}), reader=reader)
 
 
 @router.post("/report", response_class=HTMLResponse)
@@ -82,9 +138,11 @@ async def submit_report_form(
 ) -> HTMLResponse:
     form = await request.form(max_files=1, max_fields=60)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
+    reader = reader_of(request, settings)
     try:
         file_bytes, filename = await read_file(form.get("file"), settings)
         payload = form_payload(form)
+        payload.setdefault("language", reader.language)
         report = parse_report({k: v for k, v in payload.items() if k != "more_urls"})
         extra_urls = more_addresses(str(payload.get("more_urls") or ""), report.content_url)
         key = str(form.get("idempotency_key") or "") or None
@@ -121,11 +179,8 @@ async def submit_report_form(
             acknowledge_together=bool(extra_urls),
         )
     except (InvalidInput, MediaError, RateLimited) as exc:
-        errors = {e["field"]: e["message"] for e in exc.extra.get("errors", [])}
-        if not errors:
-            errors["_form"] = exc.detail
-        context = _form_context(settings, values, errors)
-        return render(request, "reports/form.html", context, status_code=exc.status)
+        context = _form_context(reader, values, form_errors(exc, reader))
+        return render(request, "reports/form.html", context, status_code=exc.status, reader=reader)
     return render(
         request,
         "reports/confirmation.html",
@@ -137,6 +192,7 @@ async def submit_report_form(
             "email_given": bool(values.get("reporter.email")),
         },
         status_code=201,
+        reader=reader,
     )
 
 
@@ -154,7 +210,8 @@ def more_addresses(text: str, first: str | None) -> list[str]:
                 errors=[
                     {
                         "field": "more_urls",
-                        "message": f"Line {number} must start with http:// or https://.",
+                        "message": N_("Line %(line)s must start with http:// or https://."),
+                        "params": {"line": number},
                         "type": "invalid",
                     }
                 ],
@@ -166,7 +223,8 @@ def more_addresses(text: str, first: str | None) -> list[str]:
             errors=[
                 {
                     "field": "more_urls",
-                    "message": f"Give at most {MORE_ADDRESSES} more addresses in one report.",
+                    "message": N_("Give at most %(most)s more addresses in one report."),
+                    "params": {"most": MORE_ADDRESSES},
                     "type": "too_many",
                 }
             ],
@@ -184,8 +242,17 @@ def track(
     try:
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
-        return render(request, "reports/track_unknown.html", {}, status_code=404)
+        return _unknown_tracking_link(request, settings)
     return _track_page(request, db_session, settings, report, error=None)
+
+
+def _refusal(exc: TakedownError) -> str:
+    return REFUSALS.get(exc.code, N_("This could not be done. Try again later."))
+
+
+def _unknown_tracking_link(request: Request, settings: Settings) -> HTMLResponse:
+    reader = reader_of(request, settings)
+    return render(request, "reports/track_unknown.html", {}, status_code=404, reader=reader)
 
 
 def _track_page(
@@ -198,25 +265,30 @@ def _track_page(
     add_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    reader = reader_of(request, settings, hint=report.language)
+    t = reader.gettext
     case = get_case(db_session=db_session, case_id=report.case_id)
     appeals = [a for a in case_appeals(db_session=db_session, case_id=case.id)]
     context = {
         "report": report,
         "case": case,
         "status": public_status(case),
-        "category_label": CATEGORY_LABELS.get(Category(report.category), report.category),
+        "status_text": t(public_status(case)),
+        "decision_text": localised_public_text(case.outcome_text_public, t),
+        "appeal_texts": {a.id: localised_public_text(a.outcome_text_public, t) for a in appeals},
+        "category_label": t(CATEGORY_LABELS.get(Category(report.category), report.category)),
         "appeals": appeals,
         "appeal_open": can_appeal(db_session=db_session, settings=settings, case=case),
         "appeal_closes_at": appeal_closes_at(settings, case),
         "appeal_window_days": settings.appeal_window_days,
-        "error": error,
-        "add_error": add_error,
+        "error": t(error) if error else None,
+        "add_error": t(add_error) if add_error else None,
         "track_url": tracking_url(settings, report.tracking_token),
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
     }
-    return render(request, "reports/track.html", context, status_code=status_code)
+    return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
 
 
 def _removal_for_reporter(db_session: Session, case_id: str) -> dict[str, Any] | None:
@@ -251,14 +323,14 @@ async def appeal(
     try:
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
-        return render(request, "reports/track_unknown.html", {}, status_code=404)
+        return _unknown_tracking_link(request, settings)
     if not reason:
         return _track_page(
             request,
             db_session,
             settings,
             report,
-            error="Tell us why you disagree with the decision.",
+            error=N_("Tell us why you disagree with the decision."),
             status_code=422,
         )
     try:
@@ -276,7 +348,9 @@ async def appeal(
         db_session.commit()
     except TakedownError as exc:
         db_session.rollback()
-        return _track_page(request, db_session, settings, report, error=exc.detail, status_code=409)
+        return _track_page(
+            request, db_session, settings, report, error=_refusal(exc), status_code=409
+        )
     # Post/redirect/get: reloading the page does not appeal twice.
     return RedirectResponse(f"/track/{tracking_token}?appealed=1", status_code=303)
 
@@ -295,7 +369,7 @@ async def add_information(
     try:
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
-        return render(request, "reports/track_unknown.html", {}, status_code=404)
+        return _unknown_tracking_link(request, settings)
     try:
         case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
         additions.add_information(
@@ -312,6 +386,6 @@ async def add_information(
     except TakedownError as exc:
         db_session.rollback()
         return _track_page(
-            request, db_session, settings, report, add_error=exc.detail, status_code=exc.status
+            request, db_session, settings, report, add_error=_refusal(exc), status_code=exc.status
         )
     return RedirectResponse(f"/track/{tracking_token}?added=1", status_code=303)

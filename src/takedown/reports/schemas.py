@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Category
 from takedown.content_urls import is_web_address
+from takedown.i18n import N_
 from takedown.reports.models import MinorSubject, ReporterRole
 
 
@@ -41,6 +42,9 @@ class ReportIn(BaseModel):
     explanation: str | None = Field(default=None, max_length=20_000)
     good_faith_statement: bool = False
     signature: str | None = Field(default=None, max_length=200)
+    # The reporter's language (a BCP 47 tag such as "es" or "es-MX"): their emails and tracking
+    # page use it where Takedown offers it (GET /v1/languages), else the default language.
+    language: str | None = Field(default=None, max_length=35)
 
 
 class ReportAccepted(BaseModel):
@@ -67,12 +71,14 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
 
     located = not (_blank(report.content_url) and _blank(report.content_id))
     if not located and not has_file:
-        need("content_url", "Give the address (URL) of the content, its content id, or the file.")
+        need(
+            "content_url", N_("Give the address (URL) of the content, its content id, or the file.")
+        )
     if report.content_url and not is_web_address(report.content_url):
         errors.append(
             {
                 "field": "content_url",
-                "message": "The address must start with http:// or https://.",
+                "message": N_("The address must start with http:// or https://."),
                 "type": "invalid",
             }
         )
@@ -83,29 +89,32 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
         # TAKE IT DOWN Act: a valid request has a signature, identification and location of the
         # depiction, a good-faith statement that it is not consensual, and contact information.
         if _blank(report.signature):
-            need("signature", "Sign the request by typing your full name.")
+            need("signature", N_("Sign the request by typing your full name."))
         if not located:
-            need("content_url", "Say where the image or video is (its address or content id).")
+            need("content_url", N_("Say where the image or video is (its address or content id)."))
         if not report.good_faith_statement:
             need(
                 "good_faith_statement",
-                "Confirm you believe in good faith that the image was shared without consent.",
+                N_("Confirm you believe in good faith that the image was shared without consent."),
             )
         if report.reporter.email is None:
-            need("reporter.email", "Give an email address so we can contact you.")
+            need("reporter.email", N_("Give an email address so we can contact you."))
         return errors
     # DSA Art 16(2): reasons, exact location, name and email, good-faith statement.
     if _blank(report.explanation):
-        need("explanation", "Explain why you believe this content is illegal or breaks the rules.")
+        need(
+            "explanation",
+            N_("Explain why you believe this content is illegal or breaks the rules."),
+        )
     if not located:
-        need("content_url", "Give the exact address (URL) of the content.")
+        need("content_url", N_("Give the exact address (URL) of the content."))
     if _blank(report.reporter.name):
-        need("reporter.name", "Give your name.")
+        need("reporter.name", N_("Give your name."))
     if report.reporter.email is None:
-        need("reporter.email", "Give your email address.")
+        need("reporter.email", N_("Give your email address."))
     if not report.good_faith_statement:
         need(
             "good_faith_statement",
-            "Confirm that the information in this report is accurate and complete.",
+            N_("Confirm that the information in this report is accurate and complete."),
         )
     return errors

@@ -23,6 +23,7 @@ from takedown.cases.appeals import file_appeal
 from takedown.cases.models import Appellant
 from takedown.cases.service import get_case
 from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
+from takedown.i18n import SOURCE_LANGUAGE, language_name, languages, supported_language
 from takedown.media import max_upload_bytes
 from takedown.reports import service
 from takedown.reports.flows import Answer, Submission, submit_report
@@ -247,6 +248,28 @@ class ReporterFlagIn(BaseModel):
     email: EmailStr
     reason: str = ""
     clear: bool = False
+
+
+class OfferedLanguage(BaseModel):
+    tag: str
+    name: str  # in the language itself
+
+
+class OfferedLanguages(BaseModel):
+    default: str
+    languages: list[OfferedLanguage]
+
+
+@router.get("/v1/languages", summary="Languages reporters are answered in")
+def offered_languages(settings: Settings = Depends(get_settings)) -> OfferedLanguages:
+    """The languages of the report form, the tracking page and reporter emails. A report's
+    `language` (POST /v1/reports) picks one; an unoffered language gets the default."""
+    return OfferedLanguages(
+        default=supported_language(settings.default_language, settings) or SOURCE_LANGUAGE,
+        languages=[
+            OfferedLanguage(tag=tag, name=language_name(tag)) for tag in languages(settings)
+        ],
+    )
 
 
 @router.post("/v1/reporters/flags", summary="Mark a reporter as manifestly unfounded (DSA Art 23)")

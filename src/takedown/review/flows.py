@@ -30,7 +30,7 @@ from takedown.cases.service import locked_case, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
-from takedown.review import notices
+from takedown.review import notices, public_texts
 from takedown.review.models import POLICY_CATEGORIES, Classification, Decision, Stage
 from takedown.review.service import (
     claim_is_live,
@@ -220,7 +220,7 @@ def _close(
 ) -> None:
     now = clock.now()
     case.outcome = decision.outcome
-    case.outcome_text_public = notices.public_outcome_text(case=case, decision=decision)
+    case.outcome_text_public = public_texts.public_outcome_text(case=case, decision=decision)
     case.decided_at = now
     status = (
         CaseStatus.ACTION_TAKEN if decision.outcome == Outcome.VIOLATING else CaseStatus.NO_ACTION
@@ -346,11 +346,11 @@ def decide_appeal(
     appeal.outcome = appeal_outcome.value
     appeal.decided_by = reviewer.id
     appeal.decided_at = now
-    appeal.outcome_text_public = notices.public_appeal_text(
+    appeal.outcome_text_public = public_texts.public_appeal_text(
         appeal=appeal, outcome=appeal_outcome, standing=chosen
     )
     case.outcome = chosen.value
-    case.outcome_text_public = notices.public_outcome_text(case=case, decision=decision)
+    case.outcome_text_public = public_texts.public_outcome_text(case=case, decision=decision)
     case.decided_at = now
     set_status(
         db_session=db_session,

@@ -6,6 +6,8 @@ Templates are named `<concern>/<file>`: "web/base.html", "reports/form.html",
 
 from __future__ import annotations
 
+import gettext
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescape
+
+from takedown.i18n.negotiation import Reader, remember_choice
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -24,7 +28,24 @@ def _environment() -> Environment:
     loader = PrefixLoader(
         {folder.parent.name: FileSystemLoader(folder) for folder in PACKAGE_DIR.glob("*/templates")}
     )
-    return Environment(loader=loader, autoescape=select_autoescape(default=True))
+    environment = Environment(
+        loader=loader, autoescape=select_autoescape(default=True), extensions=["jinja2.ext.i18n"]
+    )
+    # `{% trans %}` and `_()` translate into the language of the page being rendered.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: _page_translations.get().gettext(message),
+        ngettext=lambda one, many, n: _page_translations.get().ngettext(one, many, n),
+        newstyle=True,
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    return environment
+
+
+# Set around each render (TemplateResponse renders at once, in the calling thread).
+_ENGLISH = gettext.NullTranslations()
+_page_translations: ContextVar[gettext.NullTranslations] = ContextVar(
+    "page_translations", default=_ENGLISH
+)
 
 
 templates = Jinja2Templates(env=_environment())
@@ -41,12 +62,34 @@ PAGE_HEADERS = {
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    *,
+    reader: Reader | None = None,
 ) -> HTMLResponse:
-    """Render `name` (e.g. "reports/form.html") with the request in its context."""
-    return templates.TemplateResponse(
-        request, name, context or {}, status_code=status_code, headers=PAGE_HEADERS
-    )
+    """Render `name` (e.g. "reports/form.html") with the request in its context.
+
+    With a `reader` (the public pages), the page is in their language and links to the others;
+    without, in English (the console).
+    """
+    context = dict(context or {})
+    headers = dict(PAGE_HEADERS)
+    if reader is not None:
+        context["language"] = reader.language
+        context["language_links"] = reader.language_links(request.url.path)
+        headers["Content-Language"] = reader.language
+    token = _page_translations.set(reader.translations if reader is not None else _ENGLISH)
+    try:
+        response = templates.TemplateResponse(
+            request, name, context, status_code=status_code, headers=headers
+        )
+    finally:
+        _page_translations.reset(token)
+    if reader is not None:
+        remember_choice(request, response, reader.settings)
+    return response
 
 
 def install(app: FastAPI) -> None:
