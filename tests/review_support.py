@@ -228,3 +228,36 @@ def stop_server(process: Any) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
     process.log.close()
+
+
+BROWSER_TIMEOUT_MS = 90_000  # two shared cores: argon2 and page loads can be slow
+
+
+def sign_in_in_browser(browser: Any, base: str, username: str, password: str, visit: Any = None):  # type: ignore[no-untyped-def]
+    """A new browser context signed in to the console as a first-time user: password, then the
+    authenticator set up from the key on the page, then the recovery codes saved. `visit(page,
+    name)` is called on each page on the way. Returns (context, page) on the queue."""
+    import pyotp
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"{base}/console")
+    page.wait_for_selector("#username")
+    if visit:
+        visit(page, "console sign-in")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    with page.expect_navigation(url=f"{base}/console/login/setup"):
+        page.click("form.login button[type=submit]")
+    if visit:
+        visit(page, "two-factor set-up")
+    secret = page.text_content("[data-secret]") or ""
+    page.fill("#code", pyotp.TOTP(secret.replace(" ", "")).now())
+    page.click("form.login button[type=submit]")
+    assert len(page.locator(".recovery-codes li").all()) == 10
+    if visit:
+        visit(page, "recovery codes")
+    with page.expect_navigation(url=f"{base}/console/queue**"):
+        page.click("text=I have saved them")
+    return context, page

@@ -14,12 +14,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pyotp
 import pytest
 from PIL import Image, ImageFilter
 
 from tests.media import jpeg, stand_in
-from tests.review_support import free_port, run_server, server_env, stop_server
+from tests.review_support import (
+    BROWSER_TIMEOUT_MS,
+    free_port,
+    run_server,
+    server_env,
+    sign_in_in_browser,
+    stop_server,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,7 +38,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORDS = {"reviewer-a": "first reviewer password", "reviewer-b": "second reviewer password"}
-TIMEOUT_MS = 90_000
+TIMEOUT_MS = BROWSER_TIMEOUT_MS
 SCREENSHOT = Path(os.environ.get("TAKEDOWN_SCREENSHOT", "/tmp/takedown-console-case.png"))
 
 pytestmark = [
@@ -76,23 +82,7 @@ def _blurred_and_grey(data: bytes, original: bytes) -> None:
 
 
 def _login(browser, base: str, username: str):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)  # two shared cores: argon2 and page loads can be slow
-    page = context.new_page()
-    page.goto(f"{base}/console")
-    page.wait_for_selector("#username")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORDS[username])
-    with page.expect_navigation(url=f"{base}/console/login/setup"):
-        page.click("form.login button[type=submit]")
-    # First sign-in: set up the authenticator from the key on the page, then save the codes.
-    secret = page.text_content("[data-secret]") or ""
-    page.fill("#code", pyotp.TOTP(secret.replace(" ", "")).now())
-    page.click("form.login button[type=submit]")
-    assert len(page.locator(".recovery-codes li").all()) == 10
-    with page.expect_navigation(url=f"{base}/console/queue**"):
-        page.click("text=I have saved them")
-    return context, page
+    return sign_in_in_browser(browser, base, username, PASSWORDS[username])
 
 
 def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:

@@ -1,0 +1,97 @@
+"""The pages a victim, a parent or a bystander uses (the report form with and without errors, the
+confirmation, the tracking page with its forms, in English and Spanish) and a reviewer's way
+through the console (sign-in, two-factor set-up, the queue, a case) pass axe-core's WCAG 2.0/2.1
+A and AA rules, in real headless Chromium against a real `takedown serve`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.review_support import (
+    free_port,
+    run_server,
+    server_env,
+    sign_in_in_browser,
+    stop_server,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
+]
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+REVIEWER_PASSWORD = "a reviewer's password"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = server_env(f"sqlite:///{tmp_path / 'a11y.db'}", tmp_path / "data", free_port())
+    cli = [sys.executable, "-m", "takedown.cli.main"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*cli, "user", "create", "--username", "reviewer", "--role", "child_safety_reviewer",
+         "--password-stdin"],
+        input=REVIEWER_PASSWORD + "\n", text=True, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    process = run_server(env, tmp_path / "server.log")
+    try:
+        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
+    finally:
+        stop_server(process)
+
+
+def test_public_pages_meet_wcag_aa(server: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    axe = Axe()
+    failures: list[str] = []
+
+    def check(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        results = axe.run(page, options=WCAG_AA)
+        if results.violations_count:
+            failures.append(f"--- {name} ({page.url})\n{results.generate_report()}")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for language in ("en", "es"):
+                page = browser.new_page(locale=language)
+                page.goto(f"{server}/report?lang={language}")
+                check(page, f"report form ({language})")
+                page.click("button[type=submit]")  # nothing chosen: the error summary
+                page.wait_for_selector(".error-summary")
+                check(page, f"report form with errors ({language})")
+                page.check("#category-child_sexual_abuse")
+                page.fill("#content_url", f"https://platform.example/p/a11y-{language}")
+                page.click("button[type=submit]")
+                page.wait_for_selector("#tracking-link")
+                check(page, f"confirmation ({language})")
+                page.click("#tracking-link")
+                page.wait_for_selector("#status")
+                check(page, f"tracking page ({language})")
+                page.click("form[action$='/information'] button[type=submit]")  # empty: refused
+                page.wait_for_selector("#add-error")
+                check(page, f"tracking page with an error ({language})")
+                page.close()
+            context, page = sign_in_in_browser(
+                browser, server, "reviewer", REVIEWER_PASSWORD, visit=check
+            )
+            check(page, "console queue")
+            case_id = page.locator("a.case-link").first.inner_text().strip()
+            assert case_id.startswith("case_")  # one of the reports above
+            page.click(f"a.case-link:text('{case_id}')")
+            page.wait_for_selector("#decision-form")
+            check(page, "console case")
+            context.close()
+        finally:
+            browser.close()
+    assert not failures, "\n".join(failures)
