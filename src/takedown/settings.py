@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     # every console sign-in takes a TOTP or recovery code after the password; users enrol at
     # their first sign-in (auth/two_factor.py). `takedown demo` turns it off unless set.
     console_two_factor: bool = True
+    # a reviewer who has revealed this many originals in the last hour is asked on every console
+    # page to step away for a while (review/exposure.py); 0: never
+    wellbeing_break_reveals: int = Field(default=15, ge=0)
+    # originals one reviewer may reveal in any 24 hours; past it a reveal is refused (decide on the
+    # blurred preview and the matches, or pass the case on); 0: no limit
+    wellbeing_daily_reveal_limit: int = Field(default=0, ge=0)
     # a console username is locked for the window after this many failed sign-ins within it
     console_login_failures: int = 10
     # a client address is refused for the window after this many failed sign-ins within it, for

@@ -68,7 +68,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(signals_views.router)  # POST /v1/hash
 
     from takedown.audit import views as audit_views
-    from takedown.console import account, api_keys, sign_in, staff
+    from takedown.console import account, api_keys, sign_in, staff, wellbeing
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
     from takedown.review import views as review_views
@@ -83,6 +83,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(account.router)  # /console/account
     app.include_router(staff.router)  # /console/staff
     app.include_router(api_keys.router)  # /console/keys
+    app.include_router(wellbeing.router)  # /console/wellbeing
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
 

@@ -45,6 +45,7 @@ from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import InvalidInput, NotFound, TakedownError
 from takedown.reports.additions import additions_of
 from takedown.review import flows, service
+from takedown.review.exposure import exposure_of
 from takedown.review.models import Classification, Policy
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -145,7 +146,16 @@ def queue_page(
         for case in cases
     ]
     names = _usernames(db_session, {r["claimed_by"] for r in rows if r["claimed_by"]})
-    return page(request, "queue.html", me, queue=queue, status=status, rows=rows, usernames=names)
+    return page(
+        request,
+        "queue.html",
+        me,
+        queue=queue,
+        status=status,
+        rows=rows,
+        usernames=names,
+        exposure=exposure_of(db_session, settings, me.id),
+    )
 
 
 def _usernames(db_session: Session, ids: set[str]) -> dict[str, str]:
@@ -237,6 +247,7 @@ def case_page_response(
         policies=POLICIES,
         error=error,
         open_appeal_status=AppealStatus.OPEN.value,
+        exposure=exposure_of(db_session, settings, me.id),
     )
 
 
@@ -362,6 +373,14 @@ def media_reveal(
     """Audit the reveal, then answer with the original inline (never cached, never by GET)."""
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     media = _media_of(db_session, case, media_id)
+    fragment = request.headers.get("hx-request")
+    exposure = exposure_of(db_session, settings, me.id)
+    if exposure.reveal_limit_reached:
+        # Past the day's limit the preview stays blurred: decide on it and the matches, or pass
+        # the case to a colleague (review/exposure.py).
+        name = "media_withheld.html" if fragment else "reveal_page.html"
+        context = {"case": case, "media": media, "source": None, "exposure": exposure}
+        return page(request, name, me, status_code=429, **context)
     data, mime = original_for_reveal(settings, media)
     record(
         db_session=db_session,
@@ -372,8 +391,9 @@ def media_reveal(
     )
     db_session.commit()  # the audit entry is durable before any original byte is sent
     source = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    fragment = "media_revealed.html" if request.headers.get("hx-request") else "reveal_page.html"
-    response = page(request, fragment, me, case=case, media=media, source=source)
+    exposure = exposure_of(db_session, settings, me.id)
+    name = "media_revealed.html" if fragment else "reveal_page.html"
+    response = page(request, name, me, case=case, media=media, source=source, exposure=exposure)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -7,6 +7,10 @@
   document.body.addEventListener("htmx:configRequest", function (event) {
     event.detail.headers["X-CSRF-Token"] = csrf;
   });
+  // A reveal refused past the day's limit (429) answers with the still-blurred figure and why.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 429) { event.detail.shouldSwap = true; event.detail.isError = false; }
+  });
 
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.case-row"));
   var selected = rows.length ? 0 : -1;
