@@ -151,3 +151,14 @@ def cli(cli_env: dict[str, str]) -> Callable[..., object]:
         return runner.invoke(cli_app, list(args), input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def mail(settings: Settings, app):  # type: ignore[no-untyped-def]
+    """A local SMTP server the app sends to: (its settings, the inbox)."""
+    from tests.reports_support import smtp_server
+
+    with smtp_server() as (inbox, port):
+        configured = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
+        app.state.settings = configured
+        yield configured, inbox

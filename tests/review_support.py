@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pyotp
+import pytest
 from fastapi.testclient import TestClient
 
 from takedown import clock
@@ -261,3 +262,26 @@ def sign_in_in_browser(browser: Any, base: str, username: str, password: str, vi
     with page.expect_navigation(url=f"{base}/console/queue**"):
         page.click("text=I have saved them")
     return context, page
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+BROWSER_TEST_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
+]
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless, through Playwright."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )

@@ -19,32 +19,21 @@ from PIL import Image, ImageFilter
 
 from tests.media import jpeg, stand_in
 from tests.review_support import (
+    BROWSER_TEST_MARKS,
     BROWSER_TIMEOUT_MS,
     free_port,
+    launch_chromium,
     run_server,
     server_env,
     sign_in_in_browser,
     stop_server,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORDS = {"reviewer-a": "first reviewer password", "reviewer-b": "second reviewer password"}
 TIMEOUT_MS = BROWSER_TIMEOUT_MS
 SCREENSHOT = Path(os.environ.get("TAKEDOWN_SCREENSHOT", "/tmp/takedown-console-case.png"))
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture
@@ -94,9 +83,7 @@ def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
     image_path.write_bytes(image)
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = launch_chromium(playwright)
         try:
             # The public form: child sexual abuse, anonymous, with a benign stand-in image.
             public_context = browser.new_context()

@@ -3,7 +3,6 @@ tracking link, and later the decision, sent by SMTP from a durable outbox."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from takedown import clock
@@ -13,15 +12,7 @@ from takedown.notify.models import Notification
 from takedown.notify.scheduled import deliver_notifications
 from takedown.notify.service import queue_decision_message
 from takedown.store.db import session_scope
-from tests.reports_support import file_report, smtp_server
-
-
-@pytest.fixture
-def mail(settings, app):  # type: ignore[no-untyped-def]
-    with smtp_server() as (inbox, port):
-        configured = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-        app.state.settings = configured
-        yield configured, inbox
+from tests.reports_support import file_report
 
 
 def test_acknowledgment_has_case_reference_and_tracking_link(client, mail):

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.review_support import free_port, run_server, server_env, stop_server
+from tests.review_support import (
+    BROWSER_TEST_MARKS,
+    free_port,
+    launch_chromium,
+    run_server,
+    server_env,
+    stop_server,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
-]
+pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture
@@ -44,9 +47,7 @@ def test_report_form_with_keyboard_only(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.goto(f"{server}/report")

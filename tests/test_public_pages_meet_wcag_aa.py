@@ -13,18 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.review_support import (
+    BROWSER_TEST_MARKS,
     free_port,
+    launch_chromium,
     run_server,
     server_env,
     sign_in_in_browser,
     stop_server,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's /usr/bin/chromium is not installed"),
-]
+pytestmark = BROWSER_TEST_MARKS
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 REVIEWER_PASSWORD = "a reviewer's password"
 
@@ -59,9 +57,7 @@ def test_public_pages_meet_wcag_aa(server: str) -> None:
             failures.append(f"--- {name} ({page.url})\n{results.generate_report()}")
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch_chromium(playwright)
         try:
             for language in ("en", "es"):
                 page = browser.new_page(locale=language)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from babel.messages.pofile import read_po, write_po
 from typer.testing import CliRunner
 
@@ -22,7 +21,7 @@ from takedown.notify.scheduled import deliver_notifications
 from takedown.notify.service import queue_decision_message
 from takedown.review.public_texts import NOT_VIOLATING_TWO_REVIEWERS, VIOLATING_WITH_POLICY
 from takedown.store.db import session_scope
-from tests.reports_support import file_report, smtp_server
+from tests.reports_support import file_report
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.4"}
 
@@ -33,14 +32,6 @@ def heading(page: str) -> str:
 
 def field_errors(page: str) -> list[str]:
     return re.findall(r'class="error-message"[^>]*>[^<]*?: ([^<]+)</span>', page)
-
-
-@pytest.fixture
-def mail(settings, app):  # type: ignore[no-untyped-def]
-    with smtp_server() as (inbox, port):
-        configured = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": port})
-        app.state.settings = configured
-        yield configured, inbox
 
 
 def test_report_form_follows_the_browsers_language(client):
