@@ -77,7 +77,7 @@ def check(folder: Path = typer.Option(None, "--dir", help=FOLDER_HELP)) -> None:
     paths = sorted(_folder(folder).glob("*.po"))
     problems = [problem for path in paths for problem in catalogue_problems(path, template)]
     for problem in problems:
-        console.print(problem, markup=False)
+        console.print(problem, markup=False, soft_wrap=True)
     if problems:
         raise typer.Exit(1)
     console.print(f"{len(paths)} catalogue(s) translate all {len(template)} messages.")

@@ -97,6 +97,7 @@ def _form_context(reader: Reader, values: dict[str, Any], errors: dict[str, str]
         "minor_choices": {value: t(label) for value, label in MINOR_LABELS.items()},
         "idempotency_key": values.get("idempotency_key") or new_secret_token(16),
         "ncii_hours": int(settings.deadline_ncii_hours),
+        "appeal_days": settings.appeal_window_days,
         "more_addresses": MORE_ADDRESSES,
         "email_enabled": bool(settings.smtp_host),
     }
