@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # folder of an operator's own gettext catalogues (<language>.po): more languages, or other
     # wording of the shipped ones (docs/languages.md); empty: the shipped catalogues only
     translations_dir: Path | None = None
+    # JSON list of {name, url, description, categories} shown to reporters as help beyond this
+    # platform, instead of the shipped US list (reports/support.py); empty: the shipped list
+    support_resources_file: Path | None = None
 
     # --- hostile media limits --------------------------------------------------------------
     max_image_bytes: int = 25 * 1024 * 1024  # larger images: 413 file_too_large

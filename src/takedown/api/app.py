@@ -16,6 +16,9 @@ from takedown.settings import Settings, get_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    from takedown.reports.support import check_support_resources
+
+    check_support_resources(settings)  # a broken operator file stops the start, saying why
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -28,6 +28,7 @@ from takedown.reports import additions, service
 from takedown.reports.additions import additions_of
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
+from takedown.reports.support import support_for
 from takedown.reports.views import accept_all, form_payload, parse_report, read_file
 from takedown.review.public_texts import localised_public_text
 from takedown.settings import Settings
@@ -191,6 +192,7 @@ async def submit_report_form(
                 {"url": url, **a.body} for url, a in zip(extra_urls, answers[1:], strict=True)
             ],
             "email_given": bool(values.get("reporter.email")),
+            "support": _support(reader, report.category.value),
         },
         status_code=201,
         reader=reader,
@@ -247,6 +249,15 @@ def track(
     return _track_page(request, db_session, settings, report, error=None)
 
 
+def _support(reader: Reader, category: str) -> list[dict[str, str]]:
+    """Help beyond this platform for what was reported, in the reader's language."""
+    t = reader.gettext
+    return [
+        {"name": t(r.name), "url": r.url, "description": t(r.description)}
+        for r in support_for(reader.settings, category)
+    ]
+
+
 def _refusal(exc: TakedownError) -> str:
     return REFUSALS.get(exc.code, N_("This could not be done. Try again later."))
 
@@ -288,6 +299,7 @@ def _track_page(
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
+        "support": _support(reader, report.category),
     }
     return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
 
