@@ -167,6 +167,18 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
             },
             None,
         ),
+        (
+            "demo-report-6",
+            {
+                "category": "child_sexual_exploitation",
+                "content_url": "https://platform.example/messages/demo-6006",
+                "subject_is_minor": "yes",
+                "reporter": {"role": "parent_or_guardian", "email": "madre@example.org"},
+                "explanation": "DEMO: una cuenta amenaza a mi hijo para que envíe fotos.",
+                "language": "es",  # its tracking page and emails are in Spanish
+            },
+            None,
+        ),
     ]
 
 

@@ -114,7 +114,9 @@ def submit_report(
     if has_file and len(submission.file_bytes or b"") > max_upload_bytes(settings):
         raise MediaTooLarge("the attached file is too large", code="file_too_large")
 
-    payload = data.model_dump(mode="json")
+    # Fields added in later versions are left out at their default, so that a retry with the
+    # same Idempotency-Key that spans an upgrade still replays instead of conflicting.
+    payload = data.model_dump(mode="json", exclude={"language"} if data.language is None else None)
     file_sha = case_media.sha256_of(submission.file_bytes) if has_file else None
     hashed = None
     if has_file:  # before taking the intake lock: hashing a video takes a while
