@@ -59,6 +59,13 @@ def test_a_language_link_is_remembered(client):
     back = client.get("/report?lang=en", headers=SPANISH)
     assert heading(back.text) == "Report content"
     assert heading(client.get("/report", headers=SPANISH).text) == "Report content"
+    # Without cookies, the form still answers in the language it was shown in.
+    page = app_client(client.app).get("/report?lang=es").text
+    action = re.search(r'<form method="post" action="([^"]+)"', page).group(1)
+    answered = app_client(client.app).post(
+        action, data={"category": "child_sexual_abuse", "content_url": "https://p.example/c"}
+    )
+    assert answered.status_code == 201 and heading(answered.text) == "Recibimos tu reporte"
 
 
 def test_form_errors_are_in_the_readers_language(client):
