@@ -108,6 +108,33 @@ def _serializer(settings: Settings, salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(session_secret(settings), salt=salt)
 
 
+PLAYBACK_MINUTES = 10  # a revealed video plays (and seeks) this long without another reveal
+
+
+def playback_ticket(settings: Settings, console_user: ConsoleUser, media_id: int) -> str:
+    """What a reveal hands the video player: the original video of `media_id`, for this console
+    session only, for PLAYBACK_MINUTES (the player fetches it in ranges, so not once)."""
+    issued = int(clock.now().timestamp())
+    return _serializer(settings, "video-playback").dumps(
+        {"s": console_user.session.id, "m": media_id, "t": issued}
+    )
+
+
+def valid_playback_ticket(
+    settings: Settings, console_user: ConsoleUser, media_id: int, ticket: str
+) -> bool:
+    try:
+        data = _serializer(settings, "video-playback").loads(ticket)
+    except BadSignature:
+        return False
+    age = clock.now().timestamp() - float(data.get("t", 0))
+    return (
+        data.get("s") == console_user.session.id
+        and data.get("m") == media_id
+        and 0 <= age <= PLAYBACK_MINUTES * 60
+    )
+
+
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -14,6 +14,7 @@ from PIL import Image, ImageFilter, ImageOps
 from takedown.cases.models import CaseMedia
 from takedown.errors import MediaError, NotFound
 from takedown.media import MediaFormat, decode
+from takedown.media.formats import sniff
 from takedown.settings import Settings
 
 PREVIEW_BOX = 360  # px: longer side of a preview (or of each strip frame)
@@ -25,6 +26,8 @@ BROWSER_FORMATS = {
     MediaFormat.GIF: "image/gif",
     MediaFormat.WEBP: "image/webp",
 }
+# Containers a browser plays; other videos are shown as their sampled frames only.
+PLAYABLE_VIDEO = {MediaFormat.MP4: "video/mp4", MediaFormat.WEBM: "video/webm"}
 
 
 def media_path(settings: Settings, media: CaseMedia) -> Path:
@@ -109,3 +112,12 @@ def original_for_reveal(settings: Settings, media: CaseMedia) -> tuple[bytes, st
         return data, BROWSER_FORMATS[fmt]
     image = frames[0] if len(frames) == 1 else _strip(frames, "RGB")
     return _jpeg(image.convert("RGB")), "image/jpeg"
+
+
+def playable_video(settings: Settings, media: CaseMedia) -> str | None:
+    """The MIME type a browser can play the original video as after a reveal, or None."""
+    if media.media_type != "video":
+        return None
+    with media_path(settings, media).open("rb") as handle:
+        container = sniff(handle.read(32))
+    return PLAYABLE_VIDEO.get(container) if container else None

@@ -34,15 +34,23 @@ from takedown.cases.service import (
     priority_reasons,
 )
 from takedown.console.auth import (
+    PLAYBACK_MINUTES,
     ConsoleUser,
     current_console_user,
+    playback_ticket,
     require_console_user,
+    valid_playback_ticket,
 )
-from takedown.console.media import blurred_preview, original_for_reveal
+from takedown.console.media import (
+    blurred_preview,
+    media_path,
+    original_for_reveal,
+    playable_video,
+)
 from takedown.enforcement import copy_search
 from takedown.enforcement.flows import copies_for
 from takedown.enforcement.removal_checks import removal_state
-from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
 from takedown.reports.additions import additions_of
 from takedown.review import flows, service
 from takedown.review.exposure import exposure_of
@@ -392,10 +400,52 @@ def media_reveal(
     db_session.commit()  # the audit entry is durable before any original byte is sent
     source = f"data:{mime};base64,{base64.b64encode(data).decode()}"
     exposure = exposure_of(db_session, settings, me.id)
+    video_type = playable_video(settings, media)
+    video_url = (
+        f"/console/cases/{case.id}/media/{media.id}/video?ticket="
+        + quote(playback_ticket(settings, me, media.id))
+        if video_type
+        else None
+    )
     name = "media_revealed.html" if fragment else "reveal_page.html"
-    response = page(request, name, me, case=case, media=media, source=source, exposure=exposure)
+    response = page(
+        request,
+        name,
+        me,
+        case=case,
+        media=media,
+        source=source,
+        exposure=exposure,
+        video_url=video_url,
+        video_type=video_type,
+        playback_minutes=PLAYBACK_MINUTES,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@router.get("/cases/{case_id}/media/{media_id}/video")
+def media_video(
+    case_id: str,
+    media_id: int,
+    ticket: str = Query(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> FileResponse:
+    """The original video, for the player of a reveal this session made (its ticket): never
+    without a reveal, never cached. Range requests let the player seek."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    media = _media_of(db_session, case, media_id)
+    video_type = playable_video(settings, media)
+    if video_type is None or not valid_playback_ticket(settings, me, media.id, ticket):
+        raise Forbidden("reveal the media again to play it", code="reveal_first")
+    return FileResponse(
+        media_path(settings, media),
+        media_type=video_type,
+        content_disposition_type="inline",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.post("/cases/{case_id}/decisions")
