@@ -313,34 +313,28 @@ def brute_force(
     return rows, dist[rows]
 
 
-# Query x row pairs compared in one numpy step by `brute_force_many` (32 MB of XORed words).
-PAIRS_PER_STEP = 1 << 20
-
-
 def brute_force_many(
     hashes: np.ndarray, queries: np.ndarray, radius: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """`brute_force` for each row of `queries`, the queries compared in blocks with numpy rather
-    than one call each (a small table asked thousands of hashes: the lookback)."""
+    """`brute_force` for each row of `queries`, all in one faiss `IndexBinaryFlat` range search
+    (a SIMD popcount scan): a small table asked thousands of hashes, as the lookback asks it,
+    costs 27x less than numpy's XOR-and-count (measured: bench/RESULTS.md, "Lookback")."""
+    import faiss
+
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int32))
     if len(hashes) == 0 or radius < 0:
         return [empty for _ in queries]
-    answers: list[tuple[np.ndarray, np.ndarray]] = []
-    step = max(1, PAIRS_PER_STEP // len(hashes))
-    for start in range(0, len(queries), step):
-        block = queries[start : start + step]
-        counts = np.bitwise_count(hashes[None, :, :] ^ block[:, None, :])  # (b, n, 4) uint8
-        packed = np.ascontiguousarray(counts).view(np.uint32)[..., 0]  # the four counts
-        pairs = (packed & 0x00FF00FF) + ((packed >> 8) & 0x00FF00FF)
-        dist = ((pairs & 0xFFFF) + (pairs >> 16)).astype(np.int32)  # (b, n)
-        query_rows, rows = np.nonzero(dist <= radius)
-        ends = np.searchsorted(query_rows, np.arange(1, len(block) + 1))
-        begin = 0
-        for number, end in enumerate(ends.tolist()):
-            found = rows[begin:end].astype(np.int64)
-            answers.append((found, dist[number, found]))
-            begin = end
-    return answers
+    flat = faiss.IndexBinaryFlat(WORDS * 64)
+    # Bytes in any order: a Hamming distance counts the same bits however they are grouped.
+    flat.add(np.ascontiguousarray(hashes, np.uint64).view(np.uint8))
+    limits, dists, rows = flat.range_search(
+        np.ascontiguousarray(queries, np.uint64).view(np.uint8), radius + 1  # faiss: d < radius
+    )
+    bounds = limits.tolist()
+    return [
+        (rows[start:end].astype(np.int64), dists[start:end].astype(np.int32))
+        for start, end in pairwise(bounds)
+    ]
 
 
 def _sort_rows(values: np.ndarray, bits: int) -> np.ndarray:
