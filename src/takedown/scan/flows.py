@@ -274,7 +274,13 @@ def match_uploads(
     # (upload, variant, batch, position in the batch)
     queued: list[tuple[int, str | None, tuple[str, bool], int]] = []
 
+    held: dict[str, bool] = {}  # whether the index has any row of a type (no row: no query)
+
     def enqueue(upload: int, table: str, value: str, exact_only: bool, variant: str | None) -> None:
+        if table not in held:
+            held[table] = index.holds(table)
+        if not held[table]:
+            return
         batch = batches[(table, exact_only)]
         queued.append((upload, variant, (table, exact_only), len(batch)))
         batch.append(value)
