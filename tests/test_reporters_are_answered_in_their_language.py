@@ -207,6 +207,25 @@ def test_catalogue_check_catches_missing_and_unsafe_translations(tmp_path: Path,
     refused = runner.invoke(cli, ["translations", "new", "nl", "--dir", str(tmp_path)])
     assert refused.exit_code == 1 and "exists" in refused.output
 
+    # A newer version's messages: `update` adds them untranslated and keeps the rest.
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    catalogue.delete("Send appeal")
+    catalogue["Send report"].string = "Verstuur melding"
+    with path.open("wb") as handle:
+        write_po(handle, catalogue)
+    assert runner.invoke(cli, ["translations", "update", "--dir", str(tmp_path)]).exit_code == 0
+    with path.open("rb") as handle:
+        updated = read_po(handle)
+    added = updated["Send appeal"]  # back, as a suggestion to check or untranslated
+    assert added is not None and (added.fuzzy or not added.string)
+    assert updated["Send report"].string == "Verstuur melding"
+    checked = runner.invoke(cli, ["translations", "check", "--dir", str(tmp_path)])
+    assert checked.exit_code == 1 and "'Send appeal'" in checked.output
+
+    listed = runner.invoke(cli, ["translations", "list"])
+    assert listed.exit_code == 0 and "español" in listed.output
+
 
 def _fill(path: Path, translate) -> None:  # type: ignore[no-untyped-def]
     with path.open("rb") as handle:
