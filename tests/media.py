@@ -62,12 +62,14 @@ def altered_copy(image: Image.Image) -> bytes:
     return jpeg(ImageOps.mirror(resized), quality=70)
 
 
-def video(frames: list[Image.Image], fps: int = 10, codec: str = "libx264") -> bytes:
-    """Encode frames as an MP4 with PyAV."""
+def video(
+    frames: list[Image.Image], fps: int = 10, codec: str = "libx264", container_format: str = "mp4"
+) -> bytes:
+    """Encode frames with PyAV: an MP4 (H.264) unless told otherwise ("webm", "libvpx")."""
     import av
 
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
+    with av.open(buffer, mode="w", format=container_format) as container:
         stream = container.add_stream(codec, rate=Fraction(fps, 1))
         stream.width = frames[0].width - frames[0].width % 2
         stream.height = frames[0].height - frames[0].height % 2
