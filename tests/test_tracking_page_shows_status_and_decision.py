@@ -4,6 +4,7 @@ appealed), dates, the decision in plain words; second_review shows as "in review
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -90,3 +91,26 @@ def test_tracking_page_is_not_cached_framed_or_leaked_by_referrer(client):
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_take_it_down_request_shows_its_legal_deadline(client, settings):
+    request = file_report(client, "non_consensual_intimate_imagery")
+    page = client.get(f"/track/{request['tracking_token']}").text
+    received = datetime.fromisoformat(request["received_at"])
+    due = received + timedelta(hours=settings.deadline_ncii_hours)
+    deadline = re.search(r'id="legal-deadline">([^<]+)<', page).group(1)
+    assert f"by {due:%Y-%m-%d %H:%M} UTC at the latest" in deadline
+    assert "TAKE IT DOWN Act" in deadline
+
+    child = file_report(client, "child_sexual_abuse", content_id="other-post")
+    assert 'id="legal-deadline"' not in client.get(f"/track/{child['tracking_token']}").text
+
+    move(
+        settings,
+        request["case_id"],
+        CaseStatus.ACTION_TAKEN,
+        outcome="violating",
+        outcome_text_public="We removed it.",
+        decided_at=clock.now(),
+    )
+    assert 'id="legal-deadline"' not in client.get(f"/track/{request['tracking_token']}").text

@@ -7,6 +7,7 @@ translated where a page is rendered.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -300,6 +301,12 @@ def _track_page(
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
         "support": _support(reader, report.category),
+        # TAKE IT DOWN Act: a valid request's image comes down within 48 hours of the request.
+        "legal_deadline": (
+            report.received_at + timedelta(hours=settings.deadline_ncii_hours)
+            if report.valid_take_it_down_request
+            else None
+        ),
     }
     return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
 
