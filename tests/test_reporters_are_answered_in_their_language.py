@@ -22,6 +22,7 @@ from takedown.notify.service import queue_decision_message
 from takedown.review.public_texts import NOT_VIOLATING_TWO_REVIEWERS, VIOLATING_WITH_POLICY
 from takedown.store.db import session_scope
 from tests.reports_support import file_report
+from tests.review_support import console, make_user, staff_headers
 
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9,en;q=0.4"}
 
@@ -157,7 +158,7 @@ def app_client(app):  # type: ignore[no-untyped-def]
     return TestClient(app, base_url="http://testserver")
 
 
-def test_api_reports_say_their_language(client):
+def test_api_reports_say_their_language(client, settings):
     offered = client.get("/v1/languages").json()
     assert offered["default"] == "en"
     assert {"tag": "es", "name": "español"} in offered["languages"]
@@ -165,6 +166,14 @@ def test_api_reports_say_their_language(client):
     regional = file_report(client, "child_sexual_abuse", language="es-AR")
     page = app_client(client.app).get(f"/track/{regional['tracking_token']}").text
     assert heading(page) == "Tu reporte"
+    # Staff see which language the reporter reads, in the staff API and on the case page.
+    make_user(settings, "lead", "admin")
+    case = client.get(
+        f"/v1/cases/{regional['case_id']}", headers=staff_headers(client, settings, "lead")
+    ).json()
+    assert case["reports"][0]["language"] == "es"
+    case_page = console(client.app, "lead").get(f"/console/cases/{regional['case_id']}").text
+    assert re.search(r'class="report-language">español \(', case_page)
     unoffered = file_report(client, "child_sexual_abuse", content_id="p-ja", language="ja")
     page = app_client(client.app).get(f"/track/{unoffered['tracking_token']}").text
     assert heading(page) == "Your report"

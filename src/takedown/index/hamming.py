@@ -328,7 +328,8 @@ def brute_force_many(
     # Bytes in any order: a Hamming distance counts the same bits however they are grouped.
     flat.add(np.ascontiguousarray(hashes, np.uint64).view(np.uint8))
     limits, dists, rows = flat.range_search(
-        np.ascontiguousarray(queries, np.uint64).view(np.uint8), radius + 1  # faiss: d < radius
+        np.ascontiguousarray(queries, np.uint64).view(np.uint8),
+        radius + 1,  # faiss: d < radius
     )
     bounds = limits.tolist()
     return [

@@ -74,6 +74,9 @@ class ReportOut(BaseModel):
     law_enforcement_case_number: str | None
     ranked_lower: bool
     received_at: datetime
+    language: str | None = (
+        None  # what the reporter reads (their emails, tracking page); None: default
+    )
     additions: list[AdditionOut] = []
 
 

@@ -110,6 +110,7 @@ def get_case(
                 law_enforcement_case_number=r.law_enforcement_case_number,
                 ranked_lower=r.ranked_lower,
                 received_at=r.received_at,
+                language=r.language,
                 additions=[
                     AdditionOut.model_validate(a, from_attributes=True)
                     for a in additions.get(r.id, [])
