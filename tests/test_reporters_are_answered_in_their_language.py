@@ -119,6 +119,10 @@ def test_report_made_in_spanish_is_acknowledged_tracked_and_decided_in_spanish(c
     assert acknowledgment["Subject"] == f"Recibimos tu reporte ({case_id})"
     assert "Referencia del caso: " + case_id in acknowledgment.get_content()
     assert tracking in acknowledgment.get_content()
+    # Help beyond this platform, for what was reported, in Spanish too.
+    lines = acknowledgment.get_content().splitlines()
+    offered = lines.index("Ayuda más allá de esta plataforma:")
+    assert lines[offered + 1] == "- Take It Down (NCMEC): https://takeitdown.ncmec.org"
 
     # Opened later on another device whose browser says nothing: the report's language.
     path = tracking.removeprefix("http://testserver")

@@ -15,6 +15,7 @@ from takedown import clock
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus
 from takedown.i18n import N_, translator
 from takedown.notify.models import Notification, NotificationChannel
+from takedown.reports.support import support_for
 from takedown.settings import Settings
 
 # What the reporter reads on the tracking page and in email (plain words, no internal codes;
@@ -111,14 +112,17 @@ def queue_acknowledgment(
     received = language.ngettext(
         "We received your report.", "We received your %(count)s reports.", count
     ) % {"count": count}
-    body = (
-        received
-        + "\n\n"
-        + "\n".join(blocks)
-        + "\n"
-        + gettext("We review every report. You will get another message when a decision is made.")
-        + "\n"
-    )
+    parts = [
+        received,
+        "",
+        "\n".join(blocks),
+        gettext("We review every report. You will get another message when a decision is made."),
+    ]
+    resources = support_for(settings, report.category)
+    if resources:
+        parts += ["", gettext("Help beyond this platform") + ":"]
+        parts += [f"- {gettext(r.name)}: {r.url}\n  {gettext(r.description)}" for r in resources]
+    body = "\n".join(parts) + "\n"
     first_case = filed[0][1]
     subject = (
         gettext("We received your %(count)s reports") % {"count": count}
