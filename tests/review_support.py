@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -285,3 +287,27 @@ def launch_chromium(playwright: Any) -> Any:
     return playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
     )
+
+
+@contextmanager
+def console_server(tmp_path: Path, reviewers: dict[str, str], **settings: str) -> Iterator[str]:
+    """A real `takedown serve` on SQLite with child-safety reviewers (username: password) and
+    `settings` as TAKEDOWN_* variables ({"wellbeing_daily_reveal_limit": "1"}); its base URL."""
+    import subprocess
+    import sys
+
+    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", free_port())
+    env |= {f"TAKEDOWN_{name.upper()}": value for name, value in settings.items()}
+    cli = [sys.executable, "-m", "takedown.cli.main"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+    for username, password in reviewers.items():
+        subprocess.run(
+            [*cli, "user", "create", "--username", username, "--role", "child_safety_reviewer",
+             "--password-stdin"],
+            input=password + "\n", text=True, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+    process = run_server(env, tmp_path / "server.log")
+    try:
+        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
+    finally:
+        stop_server(process)

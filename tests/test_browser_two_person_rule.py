@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,12 +19,9 @@ from tests.media import jpeg, stand_in
 from tests.review_support import (
     BROWSER_TEST_MARKS,
     BROWSER_TIMEOUT_MS,
-    free_port,
+    console_server,
     launch_chromium,
-    run_server,
-    server_env,
     sign_in_in_browser,
-    stop_server,
 )
 
 PASSWORDS = {"reviewer-a": "first reviewer password", "reviewer-b": "second reviewer password"}
@@ -38,21 +33,8 @@ pytestmark = BROWSER_TEST_MARKS
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = server_env(f"sqlite:///{tmp_path / 'browser.db'}", tmp_path / "data", port)
-    cli = [sys.executable, "-m", "takedown.cli.main"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-    for username, password in PASSWORDS.items():
-        subprocess.run(
-            [*cli, "user", "create", "--username", username, "--role", "child_safety_reviewer",
-             "--password-stdin"],
-            input=password + "\n", text=True, env=env, check=True, capture_output=True,
-        )  # fmt: skip
-    process = run_server(env, tmp_path / "server.log")
-    try:
-        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
-    finally:
-        stop_server(process)
+    with console_server(tmp_path, PASSWORDS) as base:
+        yield base
 
 
 def _blurred_and_grey(data: bytes, original: bytes) -> None:

@@ -5,8 +5,6 @@ refused in place, the preview still blurred and the reason said (htmx swaps the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +14,9 @@ import pytest
 from tests.media import stand_in, video
 from tests.review_support import (
     BROWSER_TEST_MARKS,
-    free_port,
+    console_server,
     launch_chromium,
-    run_server,
-    server_env,
     sign_in_in_browser,
-    stop_server,
 )
 
 pytestmark = BROWSER_TEST_MARKS
@@ -30,20 +25,8 @@ PASSWORD = "a reviewer's password"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = server_env(f"sqlite:///{tmp_path / 'video.db'}", tmp_path / "data", free_port())
-    env["TAKEDOWN_WELLBEING_DAILY_REVEAL_LIMIT"] = "1"
-    cli = [sys.executable, "-m", "takedown.cli.main"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*cli, "user", "create", "--username", "reviewer", "--role", "child_safety_reviewer",
-         "--password-stdin"],
-        input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    process = run_server(env, tmp_path / "server.log")
-    try:
-        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
-    finally:
-        stop_server(process)
+    with console_server(tmp_path, {"reviewer": PASSWORD}, wellbeing_daily_reveal_limit="1") as base:
+        yield base
 
 
 def _frames():  # type: ignore[no-untyped-def]

@@ -5,8 +5,6 @@ A and AA rules, in real headless Chromium against a real `takedown serve`."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +12,9 @@ import pytest
 
 from tests.review_support import (
     BROWSER_TEST_MARKS,
-    free_port,
+    console_server,
     launch_chromium,
-    run_server,
-    server_env,
     sign_in_in_browser,
-    stop_server,
 )
 
 pytestmark = BROWSER_TEST_MARKS
@@ -29,19 +24,8 @@ REVIEWER_PASSWORD = "a reviewer's password"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = server_env(f"sqlite:///{tmp_path / 'a11y.db'}", tmp_path / "data", free_port())
-    cli = [sys.executable, "-m", "takedown.cli.main"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*cli, "user", "create", "--username", "reviewer", "--role", "child_safety_reviewer",
-         "--password-stdin"],
-        input=REVIEWER_PASSWORD + "\n", text=True, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    process = run_server(env, tmp_path / "server.log")
-    try:
-        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
-    finally:
-        stop_server(process)
+    with console_server(tmp_path, {"reviewer": REVIEWER_PASSWORD}) as base:
+        yield base
 
 
 def test_public_pages_meet_wcag_aa(server: str) -> None:
