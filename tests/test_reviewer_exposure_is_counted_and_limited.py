@@ -5,6 +5,7 @@ nothing is sent, nothing is audited); admins see each person's exposure over the
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -77,6 +78,8 @@ def test_reveals_past_the_daily_limit_are_refused(client, app, settings):
     without_htmx = carol.post(reveal)
     assert without_htmx.status_code == 429 and "data:image" not in without_htmx.text
     assert _reveals(settings) == 2  # a refused reveal showed nothing, so records nothing
+    metrics = client.get("/metrics").text
+    assert re.search(r'^takedown_console_reveals_total\{outcome="withheld"\} [1-9]', metrics, re.M)
     # The case can still be decided on the preview and the matches.
     assert 'id="decision-form"' in carol.get(f"/console/cases/{case_id}").text
 

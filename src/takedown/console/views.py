@@ -55,6 +55,7 @@ from takedown.i18n import language_name
 from takedown.reports.additions import additions_of
 from takedown.review import flows, service
 from takedown.review.exposure import exposure_of
+from takedown.review.metrics import REVEALS
 from takedown.review.models import Classification, Policy
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -390,6 +391,7 @@ def media_reveal(
         # the case to a colleague (review/exposure.py).
         name = "media_withheld.html" if fragment else "reveal_page.html"
         context = {"case": case, "media": media, "source": None, "exposure": exposure}
+        REVEALS.labels(outcome="withheld").inc()
         return page(request, name, me, status_code=429, **context)
     data, mime = original_for_reveal(settings, media)
     record(
@@ -400,6 +402,7 @@ def media_reveal(
         details={"media_id": media.id, "sha256": media.sha256},
     )
     db_session.commit()  # the audit entry is durable before any original byte is sent
+    REVEALS.labels(outcome="shown").inc()
     source = f"data:{mime};base64,{base64.b64encode(data).decode()}"
     exposure = exposure_of(db_session, settings, me.id)
     video_type = playable_video(settings, media)
