@@ -38,14 +38,16 @@ def field_errors(page: str) -> list[str]:
 def test_report_form_follows_the_browsers_language(client):
     spanish = client.get("/report", headers=SPANISH)
     assert spanish.status_code == 200
-    assert '<html lang="es">' in spanish.text and spanish.headers["content-language"] == "es"
+    assert (
+        '<html lang="es" dir="ltr">' in spanish.text and spanish.headers["content-language"] == "es"
+    )
     assert heading(spanish.text) == "Reportar contenido"
     assert "Imágenes íntimas compartidas sin consentimiento" in spanish.text  # a category
     assert 'href="/report?lang=en"' in spanish.text  # a way back to English
 
     not_offered = client.get("/report", headers={"Accept-Language": "fr-FR, fr;q=0.9"})
     assert heading(not_offered.text) == "Report content"
-    assert '<html lang="en">' in not_offered.text
+    assert '<html lang="en" dir="ltr">' in not_offered.text
     assert re.search(
         r'<a href="/report\?lang=es" lang="es" hreflang="es">español</a>', not_offered.text
     )
@@ -260,15 +262,19 @@ def test_an_operator_catalogue_rewords_and_adds_languages(client, app, settings,
     operator = tmp_path / "translations"
     new_catalogue("es", operator)
     _fill(operator / "es.po", lambda m: "Denunciar contenido" if m == "Report content" else "")
-    new_catalogue("qps", operator)
-    _fill(operator / "qps.po", lambda m: f"⟦{m}⟧")
+    new_catalogue("ar", operator)
+    _fill(operator / "ar.po", lambda m: f"⟦{m}⟧")
     app.state.settings = settings.model_copy(update={"translations_dir": operator})
 
     spanish = client.get("/report", headers=SPANISH).text
     assert heading(spanish) == "Denunciar contenido"  # the operator's wording
     assert "Cómo funciona el reporte" in spanish  # the rest: the shipped catalogue
     offered = [language["tag"] for language in client.get("/v1/languages").json()["languages"]]
-    assert offered == ["en", "es", "qps"]
+    assert offered == ["en", "ar", "es"]
+    # A language written right to left is laid out so.
+    arabic = client.get("/report", headers={"Accept-Language": "ar"}).text
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert '<html lang="es" dir="ltr">' in client.get("/report", headers=SPANISH).text
 
 
 def test_public_pages_leave_no_text_untranslated(client, app, settings, tmp_path):

@@ -67,6 +67,15 @@ def language_name(language: str) -> str:
     return name or language
 
 
+@functools.cache
+def text_direction(language: str) -> str:
+    """ "rtl" for a language written right to left (Arabic, Hebrew, ...), else "ltr"."""
+    try:
+        return str(Locale.parse(language, sep="-").text_direction)
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
 def translator(language: str | None, settings: Settings) -> gettext.NullTranslations:
     """Translations into `language` (the source language, or an unknown one: the English text).
     An operator's catalogue is consulted first, then the shipped one."""

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescape
 
+from takedown.i18n.catalogues import text_direction
 from takedown.i18n.negotiation import Reader, remember_choice
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +79,7 @@ def render(
     headers = dict(PAGE_HEADERS)
     if reader is not None:
         context["language"] = reader.language
+        context["direction"] = text_direction(reader.language)
         context["language_links"] = reader.language_links(request.url.path)
         headers["Content-Language"] = reader.language
     token = _page_translations.set(reader.translations if reader is not None else _ENGLISH)
