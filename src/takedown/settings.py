@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # JSON list of {name, url, description, categories} shown to reporters as help beyond this
     # platform, instead of the shipped US list (reports/support.py); empty: the shipped list
     support_resources_file: Path | None = None
+    # where the public pages' "Leave this page" button goes: somewhere ordinary, for a reporter
+    # who must hide what they are doing at once; empty: no button
+    quick_exit_url: str = "https://www.wikipedia.org/"
 
     # --- hostile media limits --------------------------------------------------------------
     max_image_bytes: int = 25 * 1024 * 1024  # larger images: 413 file_too_large

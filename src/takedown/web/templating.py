@@ -80,6 +80,7 @@ def render(
     if reader is not None:
         context["language"] = reader.language
         context["direction"] = text_direction(reader.language)
+        context["quick_exit_url"] = reader.settings.quick_exit_url
         context["language_links"] = reader.language_links(request.url.path)
         headers["Content-Language"] = reader.language
     token = _page_translations.set(reader.translations if reader is not None else _ENGLISH)
