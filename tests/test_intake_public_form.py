@@ -14,7 +14,9 @@ def test_form_has_notice_and_labels_for_every_control(client):
     assert page.status_code == 200
     html = page.text
     assert "TAKE IT DOWN Act" in html and "48 hours" in html
-    assert "<script" not in html  # nothing needs JavaScript
+    # Nothing needs JavaScript: the one script makes "Leave this page" also leave the history,
+    # and without it that button is a plain link.
+    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/quick-exit.js" defer>']
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
     labelled = set(re.findall(r'<label for="([^"]+)"', html))
     assert ids and set(ids) <= labelled, set(ids) - labelled
@@ -79,3 +81,24 @@ def test_ncii_form_without_signature_names_the_missing_element(client):
     )
     assert page.status_code == 422
     assert 'id="signature-error"' in page.text
+
+
+def test_child_safety_confirmation_says_what_happens_next(client):
+    child = client.post(
+        "/report", data={"category": "child_sexual_abuse", "content_url": "https://x.example/c"}
+    )
+    assert child.status_code == 201
+    next_steps = re.search(r'id="what-happens-next">([^<]+)<', child.text).group(1)
+    assert "looked at first" in next_steps and "(NCMEC)" in next_steps
+    terms = client.post(
+        "/report",
+        data={
+            "category": "terms_violation",
+            "content_url": "https://x.example/t",
+            "explanation": "spam",
+            "reporter.name": "Sam",
+            "reporter.email": "sam@example.org",
+            "good_faith_statement": "true",
+        },
+    )
+    assert terms.status_code == 201 and 'id="what-happens-next"' not in terms.text

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
-from takedown.cases.models import CLOSED_STATUSES, Appellant, CaseStatus, Category
+from takedown.cases.models import (
+    CHILD_SAFETY_CATEGORIES,
+    CLOSED_STATUSES,
+    Appellant,
+    CaseStatus,
+    Category,
+)
 from takedown.cases.service import case_appeals, get_case
 from takedown.content_urls import is_web_address
 from takedown.errors import InvalidInput, MediaError, MediaTooLarge, RateLimited, TakedownError
@@ -194,6 +200,7 @@ async def submit_report_form(
             ],
             "email_given": bool(values.get("reporter.email")),
             "support": _support(reader, report.category.value),
+            "child_safety": report.category in CHILD_SAFETY_CATEGORIES,
         },
         status_code=201,
         reader=reader,
