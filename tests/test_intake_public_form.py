@@ -102,3 +102,23 @@ def test_child_safety_confirmation_says_what_happens_next(client):
         },
     )
     assert terms.status_code == 201 and 'id="what-happens-next"' not in terms.text
+
+
+def test_platform_report_button_fills_in_the_form(client):
+    linked = client.get(
+        "/report",
+        params={
+            "content_url": "https://platform.example/p/42",
+            "content_id": "post-42",
+            "category": "child_sexual_exploitation",
+        },
+    ).text
+    assert 'id="content_url" name="content_url" value="https://platform.example/p/42"' in linked
+    assert 'id="content_id" name="content_id" value="post-42"' in linked
+    assert re.search(r'id="category-child_sexual_exploitation" value="[^"]+" checked', linked)
+
+    odd = client.get(
+        "/report",
+        params={"content_url": "javascript:alert(1)", "category": "anything", "content_id": ""},
+    ).text
+    assert "javascript:" not in odd and " checked" not in odd.split('id="subject_is_minor"')[0]

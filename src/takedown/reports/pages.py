@@ -135,8 +135,27 @@ def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
 
 @router.get("/report", response_class=HTMLResponse)
 def report_form(request: Request, settings: Settings = Depends(get_settings)) -> HTMLResponse:
+    """The form, filled in from the link when a platform's own "Report" button links here
+    (`?content_url=&content_id=&category=`), so nobody has to copy an address."""
     reader = reader_of(request, settings)
-    return render(request, "reports/form.html", _form_context(reader, {}, {}), reader=reader)
+    context = _form_context(reader, prefilled(request.query_params), {})
+    return render(request, "reports/form.html", context, reader=reader)
+
+
+def prefilled(query: Any) -> dict[str, str]:
+    """The form values a link may fill in: a web address, a content id, a known category;
+    anything else in the link is ignored (the reporter still sees and sends the form)."""
+    values = {}
+    url = str(query.get("content_url") or "").strip()
+    if url and len(url) <= 4000 and is_web_address(url):
+        values["content_url"] = url
+    content_id = str(query.get("content_id") or "").strip()
+    if content_id and len(content_id) <= 255:
+        values["content_id"] = content_id
+    category = str(query.get("category") or "")
+    if category in {c.value for c in Category}:
+        values["category"] = category
+    return values
 
 
 @router.post("/report", response_class=HTMLResponse)
