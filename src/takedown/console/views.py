@@ -404,7 +404,7 @@ def media_reveal(
     db_session.commit()  # the audit entry is durable before any original byte is sent
     REVEALS.labels(outcome="shown").inc()
     source = f"data:{mime};base64,{base64.b64encode(data).decode()}"
-    exposure = exposure_of(db_session, settings, me.id)
+    exposure = exposure.after_reveal()
     video_type = playable_video(settings, media)
     video_url = (
         f"/console/cases/{case.id}/media/{media.id}/video?ticket="

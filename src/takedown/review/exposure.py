@@ -8,7 +8,7 @@ Counts only, never which cases: this serves the reviewers' wellbeing, not their 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -43,6 +43,14 @@ class Exposure:
     @property
     def reveal_limit_reached(self) -> bool:
         return bool(self.daily_limit) and self.reveals_last_day >= self.daily_limit
+
+    def after_reveal(self) -> Exposure:
+        """The same counts with one more reveal (the one just recorded)."""
+        return replace(
+            self,
+            reveals_last_hour=self.reveals_last_hour + 1,
+            reveals_last_day=self.reveals_last_day + 1,
+        )
 
 
 def _actor(user_id: str) -> str:
