@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -57,23 +58,26 @@ def supported_language(tag: str | None, settings: Settings) -> str | None:
     return primary if primary in offered else None
 
 
+def babel_locale(language: str) -> Locale | None:
+    """Babel's locale for a language tag ("pt-BR"), or None where Babel does not know it."""
+    try:
+        return Locale.parse(language, sep="-")
+    except (ValueError, UnknownLocaleError):
+        return None
+
+
 @functools.cache
 def language_name(language: str) -> str:
     """The language's name in itself ("español"), for the language links."""
-    try:
-        name = Locale.parse(language, sep="-").get_display_name(language)
-    except (ValueError, UnknownLocaleError):
-        return language
-    return name or language
+    locale = babel_locale(language)
+    return (locale.get_display_name(language) if locale else None) or language
 
 
 @functools.cache
 def text_direction(language: str) -> str:
     """ "rtl" for a language written right to left (Arabic, Hebrew, ...), else "ltr"."""
-    try:
-        return str(Locale.parse(language, sep="-").text_direction)
-    except (ValueError, UnknownLocaleError):
-        return "ltr"
+    locale = babel_locale(language)
+    return str(locale.text_direction) if locale else "ltr"
 
 
 def translator(language: str | None, settings: Settings) -> gettext.NullTranslations:
@@ -98,10 +102,13 @@ def _translator(language: str, operator_dir: str) -> gettext.NullTranslations:
     return first
 
 
-def _compiled(path: Path) -> gettext.GNUTranslations:
+def read_catalogue(path: Path) -> Catalog:
     with path.open("rb") as handle:
-        catalogue = read_po(handle)
+        return read_po(handle)
+
+
+def _compiled(path: Path) -> gettext.GNUTranslations:
     buffer = io.BytesIO()
-    write_mo(buffer, catalogue)  # fuzzy entries are left out, as msgfmt leaves them out
+    write_mo(buffer, read_catalogue(path))  # fuzzy entries are left out, as msgfmt leaves them out
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)

@@ -1,8 +1,8 @@
 """The messages to translate, found in the source with Babel (as `pybabel extract` finds them):
 `_()`, `gettext()`, `ngettext()` and `N_()` in Python, `_()` and `{% trans %}` in templates.
 
-`scripts/update-translations` writes them into every shipped catalogue; the test suite checks
-that each catalogue translates all of them.
+`takedown translations update` writes them into every catalogue of a folder (the shipped ones by
+default); the test suite checks that each shipped catalogue translates all of them.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import write_po
+
+from takedown.i18n.catalogues import babel_locale, read_catalogue
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
@@ -46,14 +47,12 @@ def catalogue_problems(path: Path, template: Catalog | None = None) -> list[str]
     or fuzzy, or a translation that drops or invents a placeholder or an HTML tag, or that is
     not a valid %-format (pages format every message, so a lone "%" must be written "%%")."""
     template = template or source_messages()
-    with path.open("rb") as handle:
-        catalogue = read_po(handle)
+    catalogue = read_catalogue(path)
     problems = []
     for wanted in template:
         if not wanted.id:
             continue
-        ids = tuple(wanted.id) if isinstance(wanted.id, tuple | list) else (wanted.id,)
-        ids = tuple(str(i) for i in ids)
+        ids = tuple(map(str, wanted.id)) if isinstance(wanted.id, tuple | list) else (wanted.id,)
         found = catalogue.get(wanted.id, wanted.context)
         label = f"{path.name}: {ids[0]!r}"
         if found is None or not all(_translations(found)):
@@ -84,8 +83,7 @@ def update_catalogue(path: Path, template: Catalog | None = None) -> None:
     """Bring the catalogue at `path` up to the source's messages: new ones added untranslated,
     changed ones kept as fuzzy suggestions, unused ones dropped."""
     template = template or source_messages()
-    with path.open("rb") as handle:
-        catalogue = read_po(handle)
+    catalogue = read_catalogue(path)
     catalogue.update(template)
     with path.open("wb") as handle:
         write_po(handle, catalogue, width=100, ignore_obsolete=True, sort_by_file=True)
@@ -95,11 +93,7 @@ def new_catalogue(language: str, folder: Path, template: Catalog | None = None) 
     """`<folder>/<language>.po` with every message to translate, and the language's plural
     rule where Babel knows the language."""
     template = template or source_messages()
-    try:
-        locale: Locale | None = Locale.parse(language, sep="-")
-    except (ValueError, UnknownLocaleError):
-        locale = None
-    catalogue = Catalog(locale=locale, project="Takedown", fuzzy=False)
+    catalogue = Catalog(locale=babel_locale(language), project="Takedown", fuzzy=False)
     catalogue.update(template)
     path = folder / f"{language}.po"
     folder.mkdir(parents=True, exist_ok=True)
