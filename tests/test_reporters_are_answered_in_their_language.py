@@ -353,3 +353,15 @@ def _untranslated(page: str, *, allowed: set[str]) -> list[str]:
         for word in words
         if word not in ignored and not any(word in reference for reference in references)
     ]
+
+
+def test_a_report_without_a_language_is_answered_in_the_default_language(client, app, mail):
+    settings, inbox = mail
+    app.state.settings = settings.model_copy(update={"default_language": "es"})
+    answer = file_report(
+        client, "child_sexual_abuse", reporter={"email": "padre@example.org"}
+    )  # from a platform's server: no language, no browser
+    deliver_notifications(app.state.settings)
+    (acknowledgment,) = inbox.to("padre@example.org")
+    assert acknowledgment["Subject"] == f"Recibimos tu reporte ({answer['case_id']})"
+    assert client.get("/v1/languages").json()["default"] == "es"

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from takedown.cli.refusals import refused
 from takedown.errors import Conflict, InvalidInput
-from takedown.i18n import language_name, languages
+from takedown.i18n import default_language, language_name, languages
 from takedown.i18n.catalogues import LANGUAGE_TAG, SHIPPED_DIR, SOURCE_LANGUAGE
 from takedown.i18n.extraction import (
     catalogue_problems,
@@ -36,7 +36,7 @@ def list_languages() -> None:
     settings = get_settings()
     table = Table("language", "name", "default")
     for code in languages(settings):
-        default = "yes" if code == settings.default_language.lower() else ""
+        default = "yes" if code == default_language(settings) else ""
         table.add_row(code, language_name(code), default)
     console.print(table)
 

@@ -9,6 +9,7 @@ API stay in English.
 from takedown.i18n.catalogues import (
     N_,
     SOURCE_LANGUAGE,
+    default_language,
     language_name,
     languages,
     supported_language,
@@ -18,6 +19,7 @@ from takedown.i18n.catalogues import (
 __all__ = [
     "N_",
     "SOURCE_LANGUAGE",
+    "default_language",
     "language_name",
     "languages",
     "supported_language",

@@ -66,6 +66,11 @@ def babel_locale(language: str) -> Locale | None:
         return None
 
 
+def default_language(settings: Settings) -> str:
+    """TAKEDOWN_DEFAULT_LANGUAGE where it is offered, else English."""
+    return supported_language(settings.default_language, settings) or SOURCE_LANGUAGE
+
+
 @functools.cache
 def language_name(language: str) -> str:
     """The language's name in itself ("español"), for the language links."""
@@ -81,10 +86,10 @@ def text_direction(language: str) -> str:
 
 
 def translator(language: str | None, settings: Settings) -> gettext.NullTranslations:
-    """Translations into `language` (the source language, or an unknown one: the English text).
-    An operator's catalogue is consulted first, then the shipped one."""
+    """Translations into `language` (none given: the default language; an unknown one: the
+    English text). An operator's catalogue is consulted first, then the shipped one."""
     operator_dir = str(settings.translations_dir or "")
-    return _translator((language or SOURCE_LANGUAGE).lower(), operator_dir)
+    return _translator((language or default_language(settings)).lower(), operator_dir)
 
 
 @functools.cache

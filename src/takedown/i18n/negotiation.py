@@ -10,7 +10,7 @@ from fastapi import Request
 from starlette.responses import Response
 
 from takedown.i18n.catalogues import (
-    SOURCE_LANGUAGE,
+    default_language,
     language_name,
     languages,
     supported_language,
@@ -52,7 +52,7 @@ def page_language(request: Request, settings: Settings, *, hint: str | None = No
     for candidate in candidates:
         if (language := supported_language(candidate, settings)) is not None:
             return language
-    return supported_language(settings.default_language, settings) or SOURCE_LANGUAGE
+    return default_language(settings)
 
 
 def remember_choice(request: Request, response: Response, settings: Settings) -> None:

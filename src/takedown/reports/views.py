@@ -23,7 +23,7 @@ from takedown.cases.appeals import file_appeal
 from takedown.cases.models import Appellant
 from takedown.cases.service import get_case
 from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
-from takedown.i18n import SOURCE_LANGUAGE, language_name, languages, supported_language
+from takedown.i18n import default_language, language_name, languages
 from takedown.media import max_upload_bytes
 from takedown.reports import service
 from takedown.reports.flows import Answer, Submission, submit_report
@@ -265,7 +265,7 @@ def offered_languages(settings: Settings = Depends(get_settings)) -> OfferedLang
     """The languages of the report form, the tracking page and reporter emails. A report's
     `language` (POST /v1/reports) picks one; an unoffered language gets the default."""
     return OfferedLanguages(
-        default=supported_language(settings.default_language, settings) or SOURCE_LANGUAGE,
+        default=default_language(settings),
         languages=[
             OfferedLanguage(tag=tag, name=language_name(tag)) for tag in languages(settings)
         ],
