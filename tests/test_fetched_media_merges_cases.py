@@ -187,3 +187,40 @@ def test_a_merge_interrupted_after_the_media_is_stored_is_finished_later(  # typ
     assert kept["report_count"] == 2 and len(kept["media"]) == 2
     with session_scope(settings.resolved_database_url) as db_session:
         assert db_session.query(AuditEntry).filter_by(action="case.merged").count() == 1
+
+
+def test_what_reporters_added_stays_with_their_report_when_cases_merge(serving) -> None:  # type: ignore[no-untyped-def]
+    client, settings = serving
+    Platform.media = {
+        "post-1": jpeg(stand_in("chelsea")),
+        "post-2": altered_copy(stand_in("chelsea")),
+    }
+    first = file_report(client, "child_sexual_abuse", content_id="post-1")
+    parent = file_report(client, "child_sexual_abuse", content_id="post-2")
+    for ack in (first, parent):  # each adds something before anything tells the posts apart
+        added = client.post(
+            f"/track/{ack['tracking_token']}/information",
+            data={"police_agency": "Example Police", "police_case_number": ack["report_id"]},
+            follow_redirects=False,
+        )
+        assert added.status_code == 303, added.text
+
+    _fetch_all(client, settings)
+
+    (kept,) = [
+        c
+        for c in (_overview(settings, a["case_id"]) for a in (first, parent))
+        if c["status"] != "merged"
+    ]
+    make_user(settings, "csr", "child_safety_reviewer")
+    seen = client.get(
+        f"/v1/cases/{kept['case_id']}", headers=staff_headers(client, settings, "csr")
+    ).json()
+    added_by_report = {
+        r["report_id"]: [a["law_enforcement_case_number"] for a in r["additions"]]
+        for r in seen["reports"]
+    }
+    assert added_by_report == {
+        first["report_id"]: [first["report_id"]],
+        parent["report_id"]: [parent["report_id"]],
+    }

@@ -26,6 +26,7 @@ class BankSource(enum.StrEnum):
     FILE = "file"
     PLATFORM_CONFIRMED = "platform-confirmed"
     EXCHANGE = "exchange"
+    REPORTED = "reported"  # fingerprints reporters sent of their own pictures (review only)
 
 
 class MatchAction(enum.StrEnum):

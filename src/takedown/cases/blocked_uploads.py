@@ -26,7 +26,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
@@ -45,14 +45,15 @@ SETTLE = timedelta(seconds=10)
 
 
 def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int:
-    """Open a case for each upload blocked by a CSAM bank since the last run, and for each
-    account's n-th blocked NCII attempt; returns how many blocked uploads were looked at."""
+    """Open a case for each upload blocked by a CSAM bank since the last run, for each account's
+    n-th blocked NCII attempt, and join each upload matching a reporter's fingerprint to that
+    reporter's case; returns how many uploads were looked at."""
+    from takedown.reports.fingerprints import REPORTED_BANKS
+
     categories = [
         *([BankCategory.CSAM.value] if settings.blocked_csam_opens_cases else []),
         *([BankCategory.NCII.value] if settings.blocked_ncii_attempts_open_case else []),
     ]
-    if not categories:
-        return 0
     try:
         with session_scope(settings.resolved_database_url) as db_session:
             cursor = locked_cursor(db_session, CURSOR)
@@ -61,18 +62,24 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                     MatchEvent.id,
                     MatchEvent.matched_at,
                     MatchEvent.content_item_id,
-                    Bank.name,
+                    Bank.name.label("bank"),
                     MatchEvent.entry_id,
                     MatchEvent.signal_type,
                     MatchEvent.distance,
                     Bank.category,
+                    MatchEvent.action,
                 )
                 .join(Bank, Bank.id == MatchEvent.bank_id)
                 .join(ContentItem, ContentItem.id == MatchEvent.content_item_id)
                 .where(
                     MatchEvent.id > cursor.position,
-                    MatchEvent.action == MatchAction.BLOCK.value,
-                    Bank.category.in_(categories),
+                    or_(
+                        and_(
+                            MatchEvent.action == MatchAction.BLOCK.value,
+                            Bank.category.in_(categories),
+                        ),
+                        Bank.name.in_(REPORTED_BANKS),
+                    ),
                     # Content scanned when already public opened its case in the scan itself.
                     ContentItem.published.is_(False),
                 )
@@ -88,36 +95,74 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                 events.append(row)
             if not events:
                 return 0
-            matches: dict[int, list[str]] = {}
-            abuse: set[int] = set()
-            for _, _, item_id, bank, entry_id, signal_type, distance, category in events:
-                how = f"{signal_type}" + (
-                    f" at distance {distance}" if distance is not None else ""
-                )
-                matches.setdefault(item_id, []).append(f"bank {bank} entry {entry_id} ({how})")
-                if category == BankCategory.CSAM.value:
-                    abuse.add(item_id)
-            for item_id, found in matches.items():
+            by_item: dict[int, list[Any]] = {}
+            for event in events:
+                by_item.setdefault(event.content_item_id, []).append(event)
+            for item_id, found in by_item.items():
                 item = db_session.get(ContentItem, item_id)
                 if item is None:  # purged by ledger retention (never a blocked row) or gone
                     continue
                 try:
                     with db_session.begin_nested():  # one bad row never blocks the rest
-                        if item_id in abuse:
-                            _open_case(db_session, settings, index, item, found)
-                        else:
-                            _count_ncii_attempt(db_session, settings, index, item, found)
+                        _act_on(db_session, settings, index, item, found, REPORTED_BANKS)
                 except TakedownError as exc:
-                    log.error("no case for blocked upload %s: %s", item.scan_id, exc.detail)
-            cursor.position, cursor.updated_at = events[-1][0], clock.now()
-            return len(matches)
+                    log.error("no case for upload %s: %s", item.scan_id, exc.detail)
+            cursor.position, cursor.updated_at = events[-1].id, clock.now()
+            return len(by_item)
     except IntegrityError:
         log.info("another process created the blocked-upload cursor first; next run goes on")
         return 0
 
 
+def _act_on(
+    db_session: Any,
+    settings: Settings,
+    index: Any,
+    item: ContentItem,
+    events: list[Any],
+    reported_banks: frozenset[str],
+) -> None:
+    """A blocked CSAM upload opens its case; a blocked NCII upload counts as an attempt; an
+    upload matching a reporter's fingerprint (held for review) joins the reporter's case."""
+    fingerprinted = tuple(e.entry_id for e in events if e.bank in reported_banks)
+    blocked = [e for e in events if e.action == MatchAction.BLOCK.value]
+    found = [
+        f"bank {e.bank} entry {e.entry_id} ({e.signal_type}"
+        + (f" at distance {e.distance}" if e.distance is not None else "")
+        + ")"
+        for e in events
+    ]
+    if any(e.category == BankCategory.CSAM.value for e in blocked):
+        if settings.blocked_csam_opens_cases:
+            _open_case(db_session, settings, index, item, found, fingerprinted)
+            return
+    elif blocked and settings.blocked_ncii_attempts_open_case:
+        _count_ncii_attempt(db_session, settings, index, item, found)
+    if fingerprinted and not blocked:
+        from takedown.cases.live_uploads import open_case_for_live_upload
+        from takedown.reports.models import Channel
+
+        open_case_for_live_upload(
+            db_session,
+            settings,
+            index,
+            item,
+            [e for e in events if e.bank in reported_banks],
+            channel=Channel.FINGERPRINT_MATCH,
+            how_found=(
+                f"Uploaded at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, held "
+                "for review) and matching a fingerprint a reporter sent"
+            ),
+        )
+
+
 def _open_case(
-    db_session: Any, settings: Settings, index: Any, item: ContentItem, found: list[str]
+    db_session: Any,
+    settings: Settings,
+    index: Any,
+    item: ContentItem,
+    found: list[str],
+    fingerprinted: tuple[int, ...],
 ) -> None:
     from takedown.cases.models import Category
     from takedown.reports.flows import report_scanned_upload
@@ -135,6 +180,7 @@ def _open_case(
             f"Scan {item.scan_id} at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC."
         ),
         idempotency_key=f"blocked-upload:{item.scan_id}",
+        fingerprint_entries=fingerprinted,
     )
 
 

@@ -1,9 +1,11 @@
 """A live upload found to match a hash bank: a case, and the upload down at once if the bank blocks.
 
-Two ways find one: the lookback (a hash banked after the upload was scanned, lookback/service.py)
-and a back-catalogue scan (`POST /v1/scan` with `published=true`: content that was public before
-the platform scanned it). Either way the upload is up, so it opens a case on Takedown's own
-initiative (no notice behind it; child sexual abuse material P0), and when a matching bank's
+Three ways find one: the lookback (a hash banked after the upload was scanned, lookback/service.py),
+a back-catalogue scan (`POST /v1/scan` with `published=true`: content that was public before
+the platform scanned it), and an upload matching a fingerprint a reporter sent
+(reports/fingerprints.py, found by cases/blocked_uploads.py). The upload may be up, so it opens a
+case on Takedown's own initiative (no notice behind it; child sexual abuse material P0), or joins
+the case of the reporter whose fingerprint it matched; and when a matching bank's
 action is `block` (what it would have done at upload) the upload is removed at once, in the same
 transaction: a `content.remove` event and a statement of reasons that says the removal was
 automatic. The review confirms the removal (a violating decision keeps it down, removed once) or
@@ -21,6 +23,7 @@ from takedown import clock
 from takedown.audit.service import record as audit
 from takedown.banks.models import BankCategory, MatchAction
 from takedown.cases.models import Case, Category
+from takedown.reports.fingerprints import REPORTED_BANKS
 from takedown.reports.models import Channel
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -63,6 +66,7 @@ def open_case_for_live_upload(
     )
     blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
     removing = bool(blocking) and settings.remove_live_matches
+    fingerprinted = tuple(m.entry_id for m in found if m.bank in REPORTED_BANKS)
     answer = report_scanned_upload(
         db_session=db_session,
         settings=settings,
@@ -80,6 +84,8 @@ def open_case_for_live_upload(
             )
         ),
         idempotency_key=f"{channel.value.replace('_', '-')}:{item.scan_id}",
+        bank_match=len(fingerprinted) < len(found),
+        fingerprint_entries=fingerprinted,
     )
     case_id = str(answer.body["case_id"])
     if removing and not answer.replayed:

@@ -30,7 +30,7 @@ from takedown.cases.service import (
     reset_timers,
     set_status,
 )
-from takedown.reports.models import Report
+from takedown.reports.models import Report, ReportAddition, ReportFingerprint
 from takedown.settings import Settings
 
 
@@ -59,10 +59,11 @@ def merge_with_matching_case(
 
 
 def merge(*, db_session: Session, settings: Settings, source: Case, target: Case) -> None:
-    """Move `source`'s reports and media to `target` and close `source` as merged."""
+    """Move `source`'s reports (with what their reporters added and their fingerprints) and media
+    to `target` and close `source` as merged."""
     now = clock.now()
     moved = sorted(db_session.scalars(select(Report.id).where(Report.case_id == source.id)))
-    for table in (Report, CaseMedia, CaseMediaSignal):
+    for table in (Report, ReportAddition, ReportFingerprint, CaseMedia, CaseMediaSignal):
         db_session.execute(
             update(table)
             .where(table.case_id == source.id)

@@ -34,7 +34,7 @@ from takedown.i18n import supported_language
 from takedown.ids import new_id, new_secret_token
 from takedown.media import max_upload_bytes
 from takedown.notify.service import queue_acknowledgment, tracking_url
-from takedown.reports import service
+from takedown.reports import fingerprints, service
 from takedown.reports.models import (
     OWN_INITIATIVE,
     Channel,
@@ -57,6 +57,8 @@ class Submission:
     api_key_id: str | None = None
     trusted_flagger: bool = False  # the key holds the `trusted_flagger` scope
     bank_match: bool = False  # the content is known to match a hash bank (blocked at upload)
+    # Entries of reported-fingerprint banks the content matched: it joins the reporter's case.
+    fingerprint_entries: tuple[int, ...] = ()
     acknowledge: bool = True  # False: the caller sends one acknowledgment for several reports
     client_address: str | None = None
     idempotency_key: str | None = None
@@ -78,10 +80,14 @@ def report_scanned_upload(
     channel: Channel,
     explanation: str,
     idempotency_key: str,
+    bank_match: bool = True,
+    fingerprint_entries: tuple[int, ...] = (),
 ) -> Answer:
     """Takedown's own report about an upload in the scan ledger (`scan.models.ContentItem`), with
     no notice behind it: one a bank blocked, or one found to match a hash banked after it. The
-    content id, uploader and address come from the ledger; the explanation says what matched."""
+    content id, uploader and address come from the ledger; the explanation says what matched.
+    `bank_match`: it matched a bank of known material (not only a reporter's fingerprint, which
+    nobody has verified)."""
     return submit_report(
         db_session=db_session,
         settings=settings,
@@ -95,7 +101,8 @@ def report_scanned_upload(
                 explanation=explanation[:20_000],
             ),
             channel=channel,
-            bank_match=True,
+            bank_match=bank_match,
+            fingerprint_entries=fingerprint_entries,
             idempotency_key=idempotency_key,
         ),
     )
@@ -114,9 +121,7 @@ def submit_report(
     if has_file and len(submission.file_bytes or b"") > max_upload_bytes(settings):
         raise MediaTooLarge("the attached file is too large", code="file_too_large")
 
-    # Fields added in later versions are left out at their default, so that a retry with the
-    # same Idempotency-Key that spans an upgrade still replays instead of conflicting.
-    payload = data.model_dump(mode="json", exclude={"language"} if data.language is None else None)
+    payload = _idempotent_payload(data)
     file_sha = case_media.sha256_of(submission.file_bytes) if has_file else None
     hashed = None
     if has_file:  # before taking the intake lock: hashing a video takes a while
@@ -156,7 +161,9 @@ def submit_report(
     # scanned at that address supplies it (and with it the uploader, the signals and the copies).
     content_id = data.content_id or _content_scanned_at(db_session, data.content_url)
     account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
-    case = _find_case(db_session, settings, data, content_id, hashed)
+    case = _find_case(
+        db_session, settings, data, content_id, hashed, submission.fingerprint_entries
+    )
     facts = PriorityFacts(
         category=data.category,
         subject_is_minor=data.subject_is_minor,
@@ -187,7 +194,7 @@ def submit_report(
         db_session.add(case)
     else:
         before = case.priority
-        _join_case(case, data, content_id, flagged, account_id, now)
+        _join_case(settings, case, data, content_id, flagged, account_id, has_file, now)
         apply_priority(
             settings=settings, case=case, priority=priority, start=now, legal_ncii=legal_ncii
         )
@@ -233,6 +240,9 @@ def submit_report(
     )
     db_session.add(report)
     db_session.flush()
+    fingerprints.bank_fingerprints(
+        db_session, settings, report=report, category=data.category, fingerprints=data.fingerprints
+    )
     if hashed is not None:
         case_media.attach_media(
             db_session=db_session,
@@ -260,6 +270,7 @@ def submit_report(
             "trusted_flagger": submission.trusted_flagger,
             "bank_match": bool(hashed and hashed.bank_match),
             "content_id_from_ledger": content_id if content_id != data.content_id else None,
+            "fingerprints": len(data.fingerprints),
         },
     )
     if submission.acknowledge:
@@ -284,6 +295,15 @@ def submit_report(
         )
     db_session.flush()
     return Answer(body)
+
+
+def _idempotent_payload(data: ReportIn) -> dict[str, Any]:
+    """The report as its Idempotency-Key remembers it. Fields added in later versions are left
+    out at their default, so that a retry that spans an upgrade still replays, not conflicts."""
+    later_fields = {"language": data.language is None, "fingerprints": not data.fingerprints}
+    return data.model_dump(
+        mode="json", exclude={name for name, at_default in later_fields.items() if at_default}
+    )
 
 
 def serialise_intake(db_session: Session) -> None:
@@ -333,10 +353,11 @@ def _find_case(
     data: ReportIn,
     content_id: str | None,
     hashed: Any,
+    fingerprint_entries: tuple[int, ...] = (),
 ) -> Case | None:
     """An open case about the same content: same content id (given, or of the upload scanned at
-    the given URL), same URL (also through a case that was merged into an open one), or
-    matching media."""
+    the given URL), same URL (also through a case that was merged into an open one), matching
+    media, or a reporter's fingerprint the content (or the report's own fingerprints) matched."""
     if content_id:
         case = _open_case_about(db_session, Case.content_id == content_id)
         if case is not None:
@@ -346,8 +367,29 @@ def _find_case(
         if case is not None:
             return case
     if hashed is not None:
-        return case_media.find_case_by_media(
+        case = case_media.find_case_by_media(
             db_session=db_session, settings=settings, signals=hashed.signals
+        )
+        if case is not None:
+            return case
+    if fingerprint_entries:
+        case = fingerprints.case_fingerprinted_by(db_session, fingerprint_entries)
+        if case is not None:
+            return case
+    given = [
+        {"type": f.type, "value": f.value}
+        for f in data.fingerprints
+        if fingerprints.usable(f, settings)
+    ]
+    if given:
+        case = case_media.find_case_by_media(
+            db_session=db_session, settings=settings, signals=given
+        )
+        if case is not None:
+            return case
+    if given or hashed is not None:
+        return fingerprints.case_fingerprinted_like(
+            db_session, settings, given + (hashed.signals if hashed is not None else [])
         )
     return None
 
@@ -418,11 +460,13 @@ def _open_case(
 
 
 def _join_case(
+    settings: Settings,
     case: Case,
     data: ReportIn,
     content_id: str | None,
     flagged: bool,
     account_id: str | None,
+    has_file: bool,
     now: datetime,
 ) -> None:
     case.report_count += 1
@@ -434,6 +478,11 @@ def _join_case(
     case.account_id = case.account_id or account_id
     if content_id and not case.content_id:
         case.content_id = content_id
+        # A case opened from fingerprints alone has no media yet: fetch the upload it now names.
+        if not has_file and settings.platform_media_url and case.media_fetch_state is None:
+            case.media_fetch_state = "pending"
+            case.media_fetch_attempts = 0
+            case.media_fetch_next_at = now
     if data.content_url and not case.content_url:
         case.content_url = normalise_url(data.content_url)
         case.content_url_key = url_key(data.content_url)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base, JsonDocument
@@ -36,10 +36,20 @@ class Channel(enum.StrEnum):
     FOUND_AFTER_UPLOAD = "found_after_upload"
     # Takedown itself: content scanned after it was public (POST /v1/scan, published=true) matched
     BACK_CATALOGUE = "back_catalogue"
+    # Takedown itself: an upload scanned after a reporter sent a fingerprint of it (reports with
+    # `fingerprints`), held for review by that match; it joins the reporter's case
+    FINGERPRINT_MATCH = "fingerprint_match"
 
 
 # Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
-OWN_INITIATIVE = frozenset({Channel.HASH_MATCH, Channel.FOUND_AFTER_UPLOAD, Channel.BACK_CATALOGUE})
+OWN_INITIATIVE = frozenset(
+    {
+        Channel.HASH_MATCH,
+        Channel.FOUND_AFTER_UPLOAD,
+        Channel.BACK_CATALOGUE,
+        Channel.FINGERPRINT_MATCH,
+    }
+)
 
 
 class Report(Base):
@@ -96,6 +106,25 @@ class ReportAddition(Base):
     law_enforcement_case_number: Mapped[str | None] = mapped_column(String(100))
     subject_is_minor: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime]
+
+
+class ReportFingerprint(Base):
+    """A fingerprint (hash) of a picture the reporter holds, sent instead of the picture
+    (reports.fingerprints): kept with the report, and banked for review matching when usable."""
+
+    __tablename__ = "report_fingerprints"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    signal_type: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)
+    quality: Mapped[int | None]
+    # The review-bank entry that finds uploads of it; None: too low a quality to match on.
+    bank_entry_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
 
 
 class ReporterFlag(Base):

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Category
 from takedown.content_urls import is_web_address
+from takedown.errors import InvalidInput
 from takedown.i18n import N_
 from takedown.reports.models import MinorSubject, ReporterRole
 
@@ -25,6 +34,43 @@ class LawEnforcement(BaseModel):
 
     agency: str | None = Field(default=None, max_length=200)
     case_number: str | None = Field(default=None, max_length=100)
+
+
+# A fingerprint stands for child sexual abuse material or intimate imagery shared without consent:
+# what a person may hold a copy of and must not be asked to send again.
+FINGERPRINT_CATEGORIES = frozenset(
+    CHILD_SAFETY_CATEGORIES | {Category.NON_CONSENSUAL_INTIMATE_IMAGERY}
+)
+
+
+class Fingerprint(BaseModel):
+    """A hash of a picture the reporter holds, made on their device (the public form does it in
+    the browser): the picture itself never leaves it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["pdq", "sha256", "md5"]
+    value: str = Field(max_length=128)
+    quality: int | None = Field(default=None, ge=0, le=100, description="PDQ's quality, 0-100")
+
+    @field_validator("value")
+    @classmethod
+    def _valid_hash(cls, value: str, info: ValidationInfo) -> str:
+        from takedown.signals.registry import normalise_signal
+
+        signal_type = info.data.get("type")
+        if signal_type is None:
+            return value
+        try:
+            return normalise_signal(signal_type, value)[1]
+        except InvalidInput as exc:
+            raise ValueError(exc.detail) from None
+
+    @model_validator(mode="after")
+    def _pdq_has_quality(self) -> Fingerprint:
+        if self.type == "pdq" and self.quality is None:
+            raise ValueError("a PDQ fingerprint needs its quality (0-100)")
+        return self
 
 
 class ReportIn(BaseModel):
@@ -45,6 +91,9 @@ class ReportIn(BaseModel):
     # The reporter's language (a BCP 47 tag such as "es" or "es-MX"): their emails and tracking
     # page use it where Takedown offers it (GET /v1/languages), else the default language.
     language: str | None = Field(default=None, max_length=35)
+    # Child sexual abuse and intimate-imagery reports: fingerprints of the reporter's own copies,
+    # instead of (or beside) the content's address; uploads matching them join the case.
+    fingerprints: list[Fingerprint] = Field(default_factory=list, max_length=20)
 
 
 class ReportAccepted(BaseModel):
@@ -69,7 +118,9 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
     def need(field: str, message: str) -> None:
         errors.append({"field": field, "message": message, "type": "required"})
 
-    located = not (_blank(report.content_url) and _blank(report.content_id))
+    located = not (_blank(report.content_url) and _blank(report.content_id)) or bool(
+        report.fingerprints
+    )
     if not located and not has_file:
         need(
             "content_url", N_("Give the address (URL) of the content, its content id, or the file.")
@@ -79,6 +130,17 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
             {
                 "field": "content_url",
                 "message": N_("The address must start with http:// or https://."),
+                "type": "invalid",
+            }
+        )
+    if report.fingerprints and report.category not in FINGERPRINT_CATEGORIES:
+        errors.append(
+            {
+                "field": "fingerprints",
+                "message": N_(
+                    "Fingerprints are taken only for child sexual abuse and intimate images "
+                    "shared without consent."
+                ),
                 "type": "invalid",
             }
         )

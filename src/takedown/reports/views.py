@@ -23,7 +23,7 @@ from takedown.cases.appeals import file_appeal
 from takedown.cases.models import Appellant
 from takedown.cases.service import get_case
 from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
-from takedown.i18n import default_language, language_name, languages
+from takedown.i18n import N_, default_language, language_name, languages
 from takedown.media import max_upload_bytes
 from takedown.reports import service
 from takedown.reports.flows import Answer, Submission, submit_report
@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
 INTAKE_ATTEMPTS = 3
 TRUE_WORDS = {"on", "true", "yes", "1"}
+
+
+FINGERPRINTS_UNREADABLE = N_(
+    "The fingerprints of your pictures could not be read. Choose the pictures again, or send "
+    "the report without them."
+)
 
 
 def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
@@ -75,6 +81,16 @@ def form_payload(form: FormData) -> dict[str, Any]:
             payload[key] = value
     if "good_faith_statement" in payload:
         payload["good_faith_statement"] = str(payload["good_faith_statement"]).lower() in TRUE_WORDS
+    if "fingerprints" in payload:  # the form's browser-made hashes, one JSON list
+        try:
+            payload["fingerprints"] = json.loads(str(payload["fingerprints"]))
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(
+                "the `fingerprints` field is not JSON",
+                errors=[
+                    {"field": "fingerprints", "message": FINGERPRINTS_UNREADABLE, "type": "json"}
+                ],
+            ) from exc
     return payload
 
 

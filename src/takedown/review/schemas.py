@@ -60,6 +60,15 @@ class AdditionOut(BaseModel):
     received_at: datetime
 
 
+class FingerprintOut(BaseModel):
+    """A hash of a picture the reporter holds, sent instead of it (reports.fingerprints)."""
+
+    signal_type: str
+    value: str
+    quality: int | None
+    bank_entry_id: int | None  # None: too low a quality to look for
+
+
 class ReportOut(BaseModel):
     report_id: str
     category: str
@@ -78,6 +87,7 @@ class ReportOut(BaseModel):
         None  # what the reporter reads (their emails, tracking page); None: default
     )
     additions: list[AdditionOut] = []
+    fingerprints: list[FingerprintOut] = []
 
 
 class MediaOut(BaseModel):

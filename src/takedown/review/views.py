@@ -22,6 +22,7 @@ from takedown.cases.service import (
 )
 from takedown.errors import Forbidden, NotFound
 from takedown.reports.additions import additions_of
+from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.review import flows, service
 from takedown.review.schemas import (
     AdditionOut,
@@ -33,6 +34,7 @@ from takedown.review.schemas import (
     DecisionIn,
     DecisionOut,
     DecisionResult,
+    FingerprintOut,
     MediaOut,
     ReportOut,
     UploaderAppealIn,
@@ -86,6 +88,7 @@ def get_case(
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     reports = case_reports(db_session=db_session, case_id=case.id)
     additions = additions_of(db_session=db_session, case_id=case.id)
+    fingerprints = fingerprints_by_report(db_session, case.id)
     facts = case_priority_facts(
         db_session=db_session, settings=settings, case=case, reports=reports
     )
@@ -114,6 +117,10 @@ def get_case(
                 additions=[
                     AdditionOut.model_validate(a, from_attributes=True)
                     for a in additions.get(r.id, [])
+                ],
+                fingerprints=[
+                    FingerprintOut.model_validate(f, from_attributes=True)
+                    for f in fingerprints.get(r.id, [])
                 ],
             )
             for r in reports

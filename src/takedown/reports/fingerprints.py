@@ -1,0 +1,204 @@
+"""Reports by fingerprint: a hash of a picture the reporter holds, sent instead of the picture.
+
+A victim with a copy of their own image (or a parent with what was sent to their child) should
+never have to send it again to get it found. As with NCMEC's Take It Down and StopNCII.org, the
+public form hashes the picture in the browser (web/static/device-hash.js) and sends only the
+hashes; a platform may send the same through the API.
+
+A fingerprint comes from someone nobody has verified, so it never blocks: it goes into a review
+bank of its category (`reported-fingerprints-csam`, `reported-fingerprints-ncii`, source
+`reported`), whose matches are held for a reviewer. Uploads already scanned are searched by the
+lookback (lookback/service.py) and later uploads by the match-event follower
+(cases/blocked_uploads.py); either way the upload joins the reporter's case, where a reviewer
+sees it and decides, and a violating decision banks the reviewed media in the blocking bank. A PDQ
+hash below `TAKEDOWN_PDQ_MIN_QUALITY` (a nearly flat picture) would match too much; it is kept
+with the report but not banked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.banks import service as banks
+from takedown.banks.models import Bank, BankCategory, BankEntry, BankSource, MatchAction
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES, OPEN_STATUSES, Case, Category
+from takedown.reports.models import Report, ReportFingerprint
+from takedown.reports.schemas import Fingerprint
+from takedown.settings import Settings
+from takedown.signals.pdq import pdq_distance
+
+ACTOR = "system:reported-fingerprints"
+BANK_NAMES = {
+    BankCategory.CSAM.value: "reported-fingerprints-csam",
+    BankCategory.NCII.value: "reported-fingerprints-ncii",
+}
+REPORTED_BANKS = frozenset(BANK_NAMES.values())
+
+
+def bank_category(category: Category) -> str:
+    return (
+        BankCategory.CSAM.value if category in CHILD_SAFETY_CATEGORIES else BankCategory.NCII.value
+    )
+
+
+def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
+    """Worth matching on: every exact hash, and a PDQ of at least the minimum quality."""
+    if fingerprint.type != "pdq":
+        return True
+    return fingerprint.quality is not None and fingerprint.quality >= settings.pdq_min_quality
+
+
+def existing_entries(db_session: Session, fingerprints: Iterable[Fingerprint]) -> list[int]:
+    """Ids of the enabled reported-fingerprint bank entries holding exactly these hashes."""
+    digests = {(f.type, banks.value_digest(f.value)) for f in fingerprints}
+    if not digests:
+        return []
+    rows = db_session.execute(
+        select(BankEntry.id, BankEntry.signal_type, BankEntry.value_digest)
+        .join(Bank, Bank.id == BankEntry.bank_id)
+        .where(
+            Bank.name.in_(REPORTED_BANKS),
+            BankEntry.enabled.is_(True),
+            BankEntry.value_digest.in_([d for _, d in digests]),
+        )
+    ).all()
+    return [entry_id for entry_id, signal_type, digest in rows if (signal_type, digest) in digests]
+
+
+def bank_fingerprints(
+    db_session: Session,
+    settings: Settings,
+    *,
+    report: Report,
+    category: Category,
+    fingerprints: list[Fingerprint],
+) -> None:
+    """Keep the report's fingerprints and bank the usable ones in the review bank of the category
+    (created on first use); a hash already banked links to its entry."""
+    if not fingerprints:
+        return
+    bank = banks.get_or_create_bank(
+        db_session=db_session,
+        name=BANK_NAMES[bank_category(category)],
+        category=bank_category(category),
+        action=MatchAction.REVIEW.value,
+        source=BankSource.REPORTED.value,
+        description=(
+            "Fingerprints reporters made of their own pictures. Never blocks: a match joins "
+            "the reporter's case for review."
+        ),
+        actor=ACTOR,
+    )
+    now = clock.now()
+    for fingerprint in fingerprints:
+        entry_id = None
+        if usable(fingerprint, settings):
+            added = banks.add_entries(
+                db_session=db_session,
+                bank=bank,
+                entries=[
+                    {
+                        "type": fingerprint.type,
+                        "value": fingerprint.value,
+                        "external_id": report.case_id,
+                        "note": f"report {report.id}",
+                    }
+                ],
+                added_by=ACTOR,
+                normalised=True,
+            )
+            entry_id = (
+                added.entry_ids[0]
+                if added.entry_ids
+                else _entry_in(db_session, bank.id, fingerprint)
+            )
+        db_session.add(
+            ReportFingerprint(
+                report_id=report.id,
+                case_id=report.case_id,
+                signal_type=fingerprint.type,
+                value=fingerprint.value,
+                quality=fingerprint.quality,
+                bank_entry_id=entry_id,
+                created_at=now,
+            )
+        )
+    db_session.flush()
+
+
+def _entry_in(db_session: Session, bank_id: int, fingerprint: Fingerprint) -> int | None:
+    return db_session.scalar(
+        select(BankEntry.id).where(
+            BankEntry.bank_id == bank_id,
+            BankEntry.signal_type == fingerprint.type,
+            BankEntry.value_digest == banks.value_digest(fingerprint.value),
+        )
+    )
+
+
+def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Case | None:
+    """The oldest open case a report's fingerprint put one of these bank entries in for."""
+    if not entry_ids:
+        return None
+    return db_session.scalar(
+        select(Case)
+        .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
+        .where(
+            ReportFingerprint.bank_entry_id.in_(list(entry_ids)),
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .order_by(Case.created_at)
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def case_fingerprinted_like(
+    db_session: Session, settings: Settings, signals: list[dict[str, Any]]
+) -> Case | None:
+    """The oldest open case with a usable fingerprint equal to one of `signals` (exact hashes)
+    or within the PDQ threshold of one (every dihedral variant of an upload's PDQ is given)."""
+    exact = {(s["type"], s["value"]) for s in signals if s.get("type") in ("md5", "sha256")}
+    pdqs = [s["value"] for s in signals if s.get("type") == "pdq"]
+    rows = db_session.execute(
+        select(ReportFingerprint.signal_type, ReportFingerprint.value, Case.id, Case.created_at)
+        .join(Case, Case.id == ReportFingerprint.case_id)
+        .where(
+            ReportFingerprint.bank_entry_id.is_not(None),
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
+        )
+        .order_by(Case.created_at)
+    ).all()
+    threshold = settings.pdq_default_threshold
+    for signal_type, value, case_id, _ in rows:
+        if (signal_type, value) in exact or (
+            signal_type == "pdq" and any(pdq_distance(value, p) <= threshold for p in pdqs)
+        ):
+            return db_session.get(Case, case_id, with_for_update=True)
+    return None
+
+
+def fingerprints_by_report(db_session: Session, case_id: str) -> dict[str, list[ReportFingerprint]]:
+    """The case's fingerprints, by the report that sent them (for the console)."""
+    found: dict[str, list[ReportFingerprint]] = {}
+    rows = db_session.scalars(
+        select(ReportFingerprint)
+        .where(ReportFingerprint.case_id == case_id)
+        .order_by(ReportFingerprint.id)
+    )
+    for fingerprint in rows:
+        found.setdefault(fingerprint.report_id, []).append(fingerprint)
+    return found
+
+
+def pictures_fingerprinted(db_session: Session, report_id: str) -> int:
+    """How many pictures the report fingerprinted (each sends a PDQ, or only its SHA-256)."""
+    rows = db_session.scalars(
+        select(ReportFingerprint.signal_type).where(ReportFingerprint.report_id == report_id)
+    ).all()
+    return max(rows.count("pdq"), rows.count("sha256"), rows.count("md5"))

@@ -1,0 +1,245 @@
+"""Rule: a victim or parent holding a copy never has to send it again. A child sexual abuse or
+intimate-imagery report may carry fingerprints (PDQ with its quality, SHA-256, MD5) of pictures
+the reporter holds instead of an address or a file; nothing of the picture is stored. The
+fingerprints go into a review bank of the category, never a blocking one: an upload matching
+them, scanned before the report (lookback), after it (held for review), or public before it was
+scanned (back-catalogue), joins the reporter's case. A PDQ too flat to tell pictures apart is
+kept with the report but not looked for; other categories take no fingerprints."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image, ImageOps
+
+from takedown import clock
+from takedown.api.app import create_app
+from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
+from takedown.lookback.service import run_lookback
+from takedown.signals.pdq import pdq_hashes
+from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
+from tests.media import generated_scene, jpeg
+from tests.reports_support import file_report
+from tests.review_support import make_user, staff_headers
+
+OWN_COPY = generated_scene(9101)
+UNRELATED = generated_scene(9202)
+
+
+def fingerprints_of(picture: Image.Image, data: bytes) -> list[dict[str, Any]]:
+    """What the report form's browser code sends for one picture: its PDQ as decoded, with the
+    quality, and the SHA-256 of the file."""
+    hashes, quality = pdq_hashes(picture)
+    return [
+        {"type": "pdq", "value": hashes[0], "quality": quality},
+        {"type": "sha256", "value": hashlib.sha256(data).hexdigest()},
+    ]
+
+
+def _case(client: TestClient, headers: dict[str, str], case_id: str) -> dict[str, Any]:
+    answer = client.get(f"/v1/cases/{case_id}", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _all_cases(client: TestClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    return client.get("/v1/cases?queue=all", headers=headers).json()["cases"]
+
+
+def _settle_and_follow(settings, app) -> None:  # type: ignore[no-untyped-def]
+    """What every server's jobs do in the background: the lookback over uploads already
+    scanned, the index following the bank change log, and the follower of match events on new
+    uploads."""
+    clock.advance(timedelta(seconds=11))
+    app.state.index.refresh()
+    run_lookback(settings, app.state.index)
+    open_cases_for_blocked_uploads(settings, app.state.index)
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_fingerprint_report_needs_neither_the_picture_nor_its_address(settings, make_api_key):  # type: ignore[no-untyped-def]
+    data = jpeg(OWN_COPY)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        ack = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            reporter={"role": "parent_or_guardian"},
+            fingerprints=fingerprints_of(OWN_COPY, data),
+        )
+        make_user(settings, "csr", "child_safety_reviewer")
+        case = _case(client, staff_headers(client, settings, "csr"), ack["case_id"])
+        assert case["media"] == []  # the picture never left the reporter's device
+        (report,) = case["reports"]
+        sent = [(f["signal_type"], f["value"]) for f in report["fingerprints"]]
+        assert sent == [(f["type"], f["value"]) for f in fingerprints_of(OWN_COPY, data)]
+        assert all(f["bank_entry_id"] for f in report["fingerprints"])
+
+        banks = client.get(
+            "/v1/banks", headers={"Authorization": f"Bearer {make_api_key('banks')}"}
+        ).json()
+        (reported,) = [b for b in banks if b["name"] == "reported-fingerprints-csam"]
+        assert (reported["action"], reported["source"], reported["category"]) == (
+            "review",
+            "reported",
+            "csam",
+        )
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_uploads_matching_a_fingerprint_join_the_reporters_case(settings, make_api_key):  # type: ignore[no-untyped-def]
+    data = jpeg(OWN_COPY)
+    key = make_api_key("scan")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        # Up before the report: a mirrored re-encode, and something unrelated.
+        mirrored = jpeg(ImageOps.mirror(OWN_COPY), quality=75)
+        assert scan(client, key, mirrored, "post-1", "acct-1")["verdict"] == "allow"
+        assert scan(client, key, jpeg(UNRELATED), "post-2", "acct-2")["verdict"] == "allow"
+
+        ack = file_report(
+            client,
+            "non_consensual_intimate_imagery",
+            content_url=None,
+            fingerprints=fingerprints_of(OWN_COPY, data),
+        )
+        _settle_and_follow(settings, app)
+
+        # After the report: never blocked on a reporter's word alone, held for review.
+        later = scan(client, key, jpeg(OWN_COPY, quality=70), "post-3", "acct-3")
+        assert later["verdict"] == "review"
+        assert {m["bank"] for m in later["matches"]} == {"reported-fingerprints-ncii"}
+        _settle_and_follow(settings, app)
+
+        make_user(settings, "lead", "admin")
+        staff = staff_headers(client, settings, "lead")
+        (only,) = _all_cases(client, staff)  # post-2 opened nothing
+        case = _case(client, staff, ack["case_id"])
+        assert only["case_id"] == case["case_id"]
+        by_channel = {r["channel"]: r for r in case["reports"]}
+        assert set(by_channel) == {"api", "found_after_upload", "fingerprint_match"}
+        assert by_channel["found_after_upload"]["content_id"] == "post-1"
+        assert by_channel["fingerprint_match"]["content_id"] == "post-3"
+        assert "fingerprint a reporter sent" in by_channel["fingerprint_match"]["explanation"]
+        assert case["content_id"] == "post-1"  # what the reviewer now has to look at
+        assert case["account_id"] == "acct-1"
+
+        # Following again opens nothing twice.
+        _settle_and_follow(settings, app)
+        assert len(_case(client, staff, ack["case_id"])["reports"]) == 3
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_published_upload_matching_a_fingerprint_joins_the_case(settings, make_api_key):  # type: ignore[no-untyped-def]
+    data = jpeg(OWN_COPY)
+    key = make_api_key("scan")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        ack = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            fingerprints=fingerprints_of(OWN_COPY, data),
+        )
+        app.state.index.refresh()  # as every serving process does within the refresh interval
+        answer = client.post(
+            "/v1/scan",
+            files={"file": ("old.jpg", jpeg(OWN_COPY, quality=80), "image/jpeg")},
+            data={"content_id": "old-post", "account_id": "acct-9", "published": "true"},
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+        assert answer["verdict"] == "review"
+        assert answer["case_id"] == ack["case_id"]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_same_picture_reported_again_joins_the_fingerprint_case(settings):  # type: ignore[no-untyped-def]
+    """By the same fingerprints, by a near one of a re-encoded copy, or by the file itself."""
+    data = jpeg(OWN_COPY)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        first = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            fingerprints=fingerprints_of(OWN_COPY, data),
+        )
+        again = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            fingerprints=fingerprints_of(OWN_COPY, data),
+        )
+        recompressed = jpeg(OWN_COPY.resize((480, 360)), quality=60)
+        near = file_report(
+            client,
+            "child_sexual_exploitation",
+            content_url=None,
+            fingerprints=fingerprints_of(Image.open(io.BytesIO(recompressed)), recompressed),
+        )
+        with_file = file_report(client, "child_sexual_abuse", content_url=None, file=data)
+        other = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            fingerprints=fingerprints_of(UNRELATED, jpeg(UNRELATED)),
+        )
+        assert {again["case_id"], near["case_id"], with_file["case_id"]} == {first["case_id"]}
+        assert other["case_id"] != first["case_id"]
+
+
+def test_fingerprints_are_refused_for_other_categories(client) -> None:  # type: ignore[no-untyped-def]
+    data = jpeg(OWN_COPY)
+    answer = client.post(
+        "/v1/reports",
+        json={
+            "category": "terms_violation",
+            "content_url": "https://platform.example/p/1",
+            "explanation": "spam",
+            "good_faith_statement": True,
+            "reporter": {"name": "Sam", "email": "sam@example.org"},
+            "fingerprints": fingerprints_of(OWN_COPY, data),
+        },
+    )
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["fingerprints"]
+
+
+def test_fingerprint_must_be_a_hash_of_its_type(client) -> None:  # type: ignore[no-untyped-def]
+    for bad in (
+        {"type": "pdq", "value": "ab" * 32},  # a PDQ without its quality
+        {"type": "pdq", "value": "zz" * 32, "quality": 90},
+        {"type": "sha256", "value": "ab" * 31},
+        {"type": "photo", "value": "ab" * 32},
+    ):
+        answer = client.post(
+            "/v1/reports",
+            json={"category": "child_sexual_abuse", "fingerprints": [bad]},
+        )
+        assert answer.status_code == 422, (bad, answer.text)
+        assert all(e["field"].startswith("fingerprints") for e in answer.json()["errors"])
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_low_quality_fingerprint_is_kept_but_not_looked_for(settings, make_api_key):  # type: ignore[no-untyped-def]
+    flat = Image.new("RGB", (640, 480), (120, 120, 120))
+    pdq, _ = fingerprints_of(flat, jpeg(flat))
+    assert pdq["quality"] < settings.pdq_min_quality
+    key = make_api_key("scan")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        ack = file_report(client, "child_sexual_abuse", content_url=None, fingerprints=[pdq])
+        other_flat = Image.new("RGB", (640, 480), (122, 121, 119))
+        assert scan(client, key, jpeg(other_flat), "grey-post", "acct-1")["verdict"] == "allow"
+        _settle_and_follow(settings, app)
+        make_user(settings, "csr", "child_safety_reviewer")
+        case = _case(client, staff_headers(client, settings, "csr"), ack["case_id"])
+        ((kept,),) = [r["fingerprints"] for r in case["reports"]]
+        assert (kept["value"], kept["bank_entry_id"]) == (pdq["value"], None)
+        assert len(case["reports"]) == 1
