@@ -14,10 +14,16 @@ def test_form_has_notice_and_labels_for_every_control(client):
     assert page.status_code == 200
     html = page.text
     assert "TAKE IT DOWN Act" in html and "48 hours" in html
-    # Nothing needs JavaScript: the one script makes "Leave this page" also leave the history,
-    # and without it that button is a plain link.
-    assert re.findall(r"<script[^>]*>", html) == ['<script src="/static/quick-exit.js" defer>']
-    ids = re.findall(r'<(?:input|select|textarea)[^>]*\bid="([^"]+)"', html)
+    # Nothing needs JavaScript: one script makes "Leave this page" also leave the history (without
+    # it that button is a plain link); two offer the fingerprint field (without them it is hidden).
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script src="/static/quick-exit.js" defer>',
+        '<script src="/static/device-hash.js" defer>',
+        '<script src="/static/report-form.js" defer>',
+    ]
+    assert re.search(r'id="fingerprints-field"[^>]* hidden', html)
+    visible = r'<(?:input(?![^>]*type="hidden")|select|textarea)[^>]*\bid="([^"]+)"'
+    ids = re.findall(visible, html)
     labelled = set(re.findall(r'<label for="([^"]+)"', html))
     assert ids and set(ids) <= labelled, set(ids) - labelled
     assert 'href="#main"' in html  # skip link for keyboard users

@@ -9,7 +9,10 @@ kept with the report but not looked for; other categories take no fingerprints."
 from __future__ import annotations
 
 import hashlib
+import html
 import io
+import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +28,7 @@ from takedown.signals.pdq import pdq_hashes
 from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
-from tests.review_support import make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers
 
 OWN_COPY = generated_scene(9101)
 UNRELATED = generated_scene(9202)
@@ -81,6 +84,9 @@ def test_fingerprint_report_needs_neither_the_picture_nor_its_address(settings, 
         assert sent == [(f["type"], f["value"]) for f in fingerprints_of(OWN_COPY, data)]
         assert all(f["bank_entry_id"] for f in report["fingerprints"])
 
+        track = client.get(f"/track/{ack['tracking_token']}").text
+        assert "You sent the fingerprint of 1 picture, not the picture." in track
+
         banks = client.get(
             "/v1/banks", headers={"Authorization": f"Bearer {make_api_key('banks')}"}
         ).json()
@@ -129,6 +135,10 @@ def test_uploads_matching_a_fingerprint_join_the_reporters_case(settings, make_a
         assert "fingerprint a reporter sent" in by_channel["fingerprint_match"]["explanation"]
         assert case["content_id"] == "post-1"  # what the reviewer now has to look at
         assert case["account_id"] == "acct-1"
+
+        page = console(app, "lead").get(f"/console/cases/{ack['case_id']}").text
+        assert "uploaded after a reporter sent its fingerprint, held for review" in page
+        assert f"pdq {fingerprints_of(OWN_COPY, data)[0]['value']}" in page
 
         # Following again opens nothing twice.
         _settle_and_follow(settings, app)
@@ -243,3 +253,31 @@ def test_low_quality_fingerprint_is_kept_but_not_looked_for(settings, make_api_k
         ((kept,),) = [r["fingerprints"] for r in case["reports"]]
         assert (kept["value"], kept["bank_entry_id"]) == (pdq["value"], None)
         assert len(case["reports"]) == 1
+        page = console(app, "csr").get(f"/console/cases/{ack['case_id']}").text
+        assert "not looked for: quality too low to tell pictures apart" in page
+
+
+def test_form_keeps_fingerprints_while_another_answer_is_corrected(client) -> None:  # type: ignore[no-untyped-def]
+    made = json.dumps(fingerprints_of(OWN_COPY, jpeg(OWN_COPY)))
+    form = {"category": "non_consensual_intimate_imagery", "fingerprints": made}
+    answer = client.post("/report", data=form)  # no signature, statement or email yet
+    assert answer.status_code == 422
+    assert "Fingerprints made: 1." in answer.text
+    kept = re.search(r'id="fingerprints-value" value="([^"]*)"', answer.text)
+    assert kept and html.unescape(kept.group(1)) == made  # sent again with the corrected form
+
+    fixed = form | {
+        "signature": "Jo Example",
+        "good_faith_statement": "true",
+        "reporter.email": "jo@example.org",
+    }
+    assert client.post("/report", data=fixed).status_code == 201
+
+
+def test_form_says_when_fingerprints_cannot_be_read(client) -> None:  # type: ignore[no-untyped-def]
+    for broken in ("not json", json.dumps([{"type": "pdq", "value": "00"}])):
+        answer = client.post(
+            "/report", data={"category": "child_sexual_abuse", "fingerprints": broken}
+        )
+        assert answer.status_code == 422
+        assert "The fingerprints of your pictures could not be read." in answer.text

@@ -53,6 +53,7 @@ from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
 from takedown.i18n import language_name
 from takedown.reports.additions import additions_of
+from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.review import flows, service
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
@@ -245,6 +246,7 @@ def case_page_response(
         history=_uploader_history(db_session, case),
         activity=activity,
         additions=additions_of(db_session=db_session, case_id=case.id),
+        fingerprints=fingerprints_by_report(db_session, case.id),
         language_names={r.language: language_name(r.language) for r in reports if r.language},
         activity_names=actor_names(db_session, activity),
         can_decide=case.status not in CLOSED_STATUSES

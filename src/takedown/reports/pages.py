@@ -7,6 +7,7 @@ translated where a page is rendered.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -33,16 +34,25 @@ from takedown.ids import new_secret_token
 from takedown.notify.service import public_status, tracking_url
 from takedown.reports import additions, service
 from takedown.reports.additions import additions_of
+from takedown.reports.fingerprints import pictures_fingerprinted
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
 from takedown.reports.support import support_for
-from takedown.reports.views import accept_all, form_payload, parse_report, read_file
+from takedown.reports.views import (
+    FINGERPRINTS_UNREADABLE,
+    accept_all,
+    form_payload,
+    parse_report,
+    read_file,
+)
 from takedown.review.public_texts import localised_public_text
 from takedown.settings import Settings
 from takedown.web.templating import render
 
 router = APIRouter(tags=["public pages"], include_in_schema=False)
 MORE_ADDRESSES = 19  # extra addresses one form may report, beside the first
+# Pictures one form may fingerprint: each sends a PDQ and a SHA-256 (ReportIn takes 20).
+FINGERPRINTED_PICTURES = 10
 
 CATEGORY_LABELS = {
     Category.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of a child (child sexual abuse material)"),
@@ -108,7 +118,21 @@ def _form_context(reader: Reader, values: dict[str, Any], errors: dict[str, str]
         "appeal_days": settings.appeal_window_days,
         "more_addresses": MORE_ADDRESSES,
         "email_enabled": bool(settings.smtp_host),
+        "fingerprint_limit": FINGERPRINTED_PICTURES,
+        "fingerprint_count": _pictures_in(values.get("fingerprints")),
     }
+
+
+def _pictures_in(fingerprints: str | None) -> int:
+    """How many pictures a re-shown form already fingerprinted (one SHA-256 each), so a
+    correction elsewhere in the form keeps them."""
+    try:
+        sent = json.loads(fingerprints or "[]")
+    except json.JSONDecodeError:
+        return 0
+    if not isinstance(sent, list):
+        return 0
+    return sum(1 for f in sent if isinstance(f, dict) and f.get("type") == "sha256")
 
 
 def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
@@ -123,6 +147,9 @@ def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.extra.get("errors", []):
         field, kind = error["field"], error.get("type")
+        if field.startswith("fingerprints") and kind not in OWN_ERROR_TYPES:
+            errors.setdefault("fingerprints", t(FINGERPRINTS_UNREADABLE))
+            continue
         if kind in OWN_ERROR_TYPES:
             message = t(error["message"]) % error.get("params", {})
         elif field in FIELD_MESSAGES:
@@ -189,7 +216,9 @@ async def submit_report_form(
             ),
             *(
                 Submission(
-                    report=report.model_copy(update={"content_url": url, "content_id": None}),
+                    report=report.model_copy(
+                        update={"content_url": url, "content_id": None, "fingerprints": []}
+                    ),
                     channel=Channel.WEB_FORM,
                     client_address=client_address,
                     idempotency_key=f"{key}#{n}" if key else None,
@@ -326,6 +355,7 @@ def _track_page(
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
+        "fingerprinted": pictures_fingerprinted(db_session, report.id),
         "support": _support(reader, report.category),
         # TAKE IT DOWN Act: a valid request's image comes down within 48 hours of the request.
         "legal_deadline": (

@@ -113,6 +113,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
         return "own initiative (hash banked after upload)"
     if channel == Channel.BACK_CATALOGUE:
         return "own initiative (back-catalogue scan)"
+    if channel == Channel.FINGERPRINT_MATCH:
+        return "own initiative (upload matching a reporter's fingerprint)"
     if designated:
         return "trusted_flagger"
     if role == "trusted_flagger":

@@ -1,0 +1,120 @@
+"""Rule: on the public form a victim can report by fingerprinting pictures they hold, and the
+pictures never leave their device. In real headless Chromium against a real `takedown serve`: the
+browser hashes the chosen pictures (PDQ and SHA-256), the request it sends holds the hashes and
+not one slice of the pictures' bytes, the case carries them, and the tracking page says what was
+sent. Without JavaScript the field is not offered (the form still works)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from takedown.signals.pdq import pdq_distance, pdq_hashes
+from tests.media import generated_scene, jpeg, stand_in
+from tests.review_support import (
+    BROWSER_TEST_MARKS,
+    free_port,
+    launch_chromium,
+    run_server,
+    server_env,
+    stop_server,
+)
+
+pytestmark = BROWSER_TEST_MARKS
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    env = server_env(f"sqlite:///{tmp_path / 'form.db'}", tmp_path / "data", free_port())
+    process = run_server(env, tmp_path / "server.log")
+    try:
+        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
+    finally:
+        stop_server(process)
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_report_form_sends_fingerprints_never_the_pictures(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    pictures = {"own-1.jpg": jpeg(stand_in("coffee")), "own-2.png": _png(generated_scene(9303))}
+    sent: list[bytes] = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.on(
+                "request",
+                lambda request: (
+                    sent.append(request.post_data_buffer or b"")
+                    if request.method == "POST"
+                    else None
+                ),
+            )
+            page.goto(f"{server}/report")
+            assert page.is_visible("#fingerprints-field")
+            page.check("#category-non_consensual_intimate_imagery")
+            page.set_input_files(
+                "#fingerprints",
+                files=[
+                    {"name": name, "mimeType": "image/*", "buffer": data}
+                    for name, data in pictures.items()
+                ],
+            )
+            page.wait_for_function(
+                "document.getElementById('fingerprints-status').textContent.includes('2')"
+            )
+            assert "Fingerprints made: 2" in page.inner_text("#fingerprints-status")
+            made: list[dict[str, Any]] = json.loads(page.input_value("#fingerprints-value"))
+            page.fill("#reporter-email", "jo@example.org")
+            page.check("#good_faith_statement-input")
+            page.fill("#signature", "Jo Example")
+            page.click("button[type=submit]")
+            page.wait_for_selector("#case-reference")
+            page.click("#tracking-link")
+            page.wait_for_selector("#status")
+            said = page.inner_text("#fingerprints-sent")
+        finally:
+            browser.close()
+
+    (body,) = sent
+    for data in pictures.values():
+        for start in range(0, len(data) - 64, max(1, len(data) // 50)):
+            assert data[start : start + 64] not in body  # not one slice of the picture
+    assert b'name="fingerprints"' in body
+    assert [f["value"] for f in made if f["type"] == "sha256"] == [
+        hashlib.sha256(data).hexdigest() for data in pictures.values()
+    ]
+    for (name, data), pdq in zip(
+        pictures.items(), [f for f in made if f["type"] == "pdq"], strict=True
+    ):
+        hashes, quality = pdq_hashes(Image.open(io.BytesIO(data)))
+        assert pdq_distance(pdq["value"], hashes[0]) <= 2, name
+        assert abs(pdq["quality"] - quality) <= 1, name
+    assert "2 pictures" in said
+
+
+def test_fingerprint_field_is_not_offered_without_javascript(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_context(java_script_enabled=False).new_page()
+            page.goto(f"{server}/report")
+            assert page.is_visible("#content_url")
+            assert not page.is_visible("#fingerprints-field")
+        finally:
+            browser.close()
