@@ -115,6 +115,9 @@ def test_uploads_matching_a_fingerprint_join_the_reporters_case(settings, make_a
             content_url=None,
             fingerprints=fingerprints_of(OWN_COPY, data),
         )
+        # Not yet a TAKE IT DOWN Act request: that needs where the image is published.
+        track = client.get(f"/track/{ack['tracking_token']}").text
+        assert 'id="legal-deadline"' not in track
         _settle_and_follow(settings, app)
 
         # After the report: never blocked on a reporter's word alone, held for review.

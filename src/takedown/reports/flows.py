@@ -184,8 +184,11 @@ def submit_report(
         blocked_at_upload=submission.channel == Channel.HASH_MATCH,
     )
     priority = priority_for(facts)
-    # Rule checks passed, so an NCII report here is a valid TAKE IT DOWN Act request.
-    legal_ncii = data.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY
+    # Rule checks passed, so an NCII report here is a valid TAKE IT DOWN Act request, once it
+    # says where the image is: fingerprints alone locate nothing until an upload matches them.
+    legal_ncii = data.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY and bool(
+        data.content_url or data.content_id
+    )
     merged = case is not None
     if case is None:
         case = _open_case(
