@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from takedown.banks.models import Bank, BankEntry
 from takedown.cases.models import Case
-from takedown.console.demo import BANKED_STAND_INS
+from takedown.console.demo import BANKED_STAND_INS, DEMO_BANK
 from takedown.reports.models import Report
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
@@ -31,16 +31,22 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
     assert "two-factor sign-in is off for the demo" in first.output
     assert get_settings().console_two_factor is False
     counts = _counts(settings)
-    assert counts["Bank"] == 1 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
+    # The demo bank, and the review bank of the demo report by fingerprint.
+    assert counts["Bank"] == 2 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
     with session_scope(settings.resolved_database_url) as db_session:
+        demo_bank = select(Bank.id).where(Bank.name == DEMO_BANK).scalar_subquery()
         by_type = dict(
             db_session.execute(
-                select(BankEntry.signal_type, func.count()).group_by(BankEntry.signal_type)
+                select(BankEntry.signal_type, func.count())
+                .where(BankEntry.bank_id == demo_bank)
+                .group_by(BankEntry.signal_type)
             ).all()
         )
         # Each stand-in's own PDQ and MD5: the scan queries with the dihedral variants.
         assert by_type == {"pdq": len(BANKED_STAND_INS), "md5": len(BANKED_STAND_INS)}
-        notes = db_session.scalars(select(BankEntry.note)).all()
+        notes = db_session.scalars(
+            select(BankEntry.note).where(BankEntry.bank_id == demo_bank)
+        ).all()
         assert all("DEMO STAND-IN — benign test image" in note for note in notes)
         priorities = set(db_session.scalars(select(Case.priority)))
         assert {"P0", "P1", "P2"} <= priorities

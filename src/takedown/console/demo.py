@@ -7,6 +7,7 @@ Seeding runs through the real services and is idempotent: a second start adds no
 
 from __future__ import annotations
 
+import hashlib
 import io
 import secrets
 from dataclasses import dataclass, field
@@ -179,6 +180,33 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
             },
             None,
         ),
+        (
+            "demo-report-7",
+            {
+                "category": "non_consensual_intimate_imagery",
+                "reporter": {"role": "victim", "email": "me2@example.org"},
+                "explanation": (
+                    "DEMO: a report by fingerprint. The victim's browser hashed the picture they "
+                    "hold (a benign generated scene here) and sent only the hashes; the upload "
+                    "demo-post-7007 matches them and joins this case."
+                ),
+                "good_faith_statement": True,
+                "signature": "Demo Victim Two",
+                "fingerprints": _fingerprints(_scene(7)),
+            },
+            None,
+        ),
+    ]
+
+
+def _fingerprints(image: Image.Image) -> list[dict[str, Any]]:
+    """What the report form's browser code sends for a picture: its PDQ and the file's SHA-256."""
+    from takedown.signals.pdq import pdq_hashes
+
+    hashes, quality = pdq_hashes(image)
+    return [
+        {"type": "pdq", "value": hashes[0], "quality": quality},
+        {"type": "sha256", "value": hashlib.sha256(_jpeg(image)).hexdigest()},
     ]
 
 
@@ -212,21 +240,27 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                 answers.append({**answer.body, "category": body["category"]})
             finally:
                 db_session.close()
-        # The uploader's history: an earlier upload the scan blocked (a banked stand-in).
-        with session_scope(settings.resolved_database_url) as db_session:
-            seen = db_session.scalar(
-                select(ContentItem.id).where(ContentItem.content_id == "demo-upload-0999")
-            )
-            if seen is None:
-                scan_upload(
-                    db_session=db_session,
-                    settings=settings,
-                    index=index,
-                    data=_jpeg(stand_in_image("coffee")),
-                    content_id="demo-upload-0999",
-                    account_id=DEMO_ACCOUNT,
-                    filename="coffee.jpg",
+        # The uploader's history: an earlier upload the scan blocked (a banked stand-in); and
+        # the upload demo-report-7's fingerprints match (the lookback joins it to that case).
+        uploads = [
+            ("demo-upload-0999", DEMO_ACCOUNT, _jpeg(stand_in_image("coffee"))),
+            ("demo-post-7007", "demo-account-77", _reupload(_scene(7))),
+        ]
+        for content_id, account_id, data in uploads:
+            with session_scope(settings.resolved_database_url) as db_session:
+                seen = db_session.scalar(
+                    select(ContentItem.id).where(ContentItem.content_id == content_id)
                 )
+                if seen is None:
+                    scan_upload(
+                        db_session=db_session,
+                        settings=settings,
+                        index=index,
+                        data=data,
+                        content_id=content_id,
+                        account_id=account_id,
+                        filename=f"{content_id}.jpg",
+                    )
         return answers
     finally:
         index.close()
