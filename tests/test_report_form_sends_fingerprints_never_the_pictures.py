@@ -18,26 +18,15 @@ from PIL import Image
 
 from takedown.signals.pdq import pdq_distance, pdq_hashes
 from tests.media import generated_scene, jpeg, stand_in
-from tests.review_support import (
-    BROWSER_TEST_MARKS,
-    free_port,
-    launch_chromium,
-    run_server,
-    server_env,
-    stop_server,
-)
+from tests.review_support import BROWSER_TEST_MARKS, console_server, launch_chromium
 
 pytestmark = BROWSER_TEST_MARKS
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    env = server_env(f"sqlite:///{tmp_path / 'form.db'}", tmp_path / "data", free_port())
-    process = run_server(env, tmp_path / "server.log")
-    try:
-        yield env["TAKEDOWN_PUBLIC_BASE_URL"]
-    finally:
-        stop_server(process)
+    with console_server(tmp_path, {}) as base_url:
+        yield base_url
 
 
 def _png(image: Image.Image) -> bytes:

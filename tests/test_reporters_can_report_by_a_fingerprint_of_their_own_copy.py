@@ -44,6 +44,14 @@ def fingerprints_of(picture: Image.Image, data: bytes) -> list[dict[str, Any]]:
     ]
 
 
+def by_fingerprint(
+    client: TestClient, category: str, picture: Image.Image, data: bytes, **fields: Any
+) -> dict[str, Any]:
+    """A report by the fingerprints of a picture the reporter holds, with no address or file."""
+    fingerprints = fingerprints_of(picture, data)
+    return file_report(client, category, content_url=None, fingerprints=fingerprints, **fields)
+
+
 def _case(client: TestClient, headers: dict[str, str], case_id: str) -> dict[str, Any]:
     answer = client.get(f"/v1/cases/{case_id}", headers=headers)
     assert answer.status_code == 200, answer.text
@@ -69,12 +77,8 @@ def test_fingerprint_report_needs_neither_the_picture_nor_its_address(settings, 
     data = jpeg(OWN_COPY)
     app = create_app(settings)
     with TestClient(app) as client:
-        ack = file_report(
-            client,
-            "child_sexual_abuse",
-            content_url=None,
-            reporter={"role": "parent_or_guardian"},
-            fingerprints=fingerprints_of(OWN_COPY, data),
+        ack = by_fingerprint(
+            client, "child_sexual_abuse", OWN_COPY, data, reporter={"role": "parent_or_guardian"}
         )
         make_user(settings, "csr", "child_safety_reviewer")
         case = _case(client, staff_headers(client, settings, "csr"), ack["case_id"])
@@ -109,12 +113,7 @@ def test_uploads_matching_a_fingerprint_join_the_reporters_case(settings, make_a
         assert scan(client, key, mirrored, "post-1", "acct-1")["verdict"] == "allow"
         assert scan(client, key, jpeg(UNRELATED), "post-2", "acct-2")["verdict"] == "allow"
 
-        ack = file_report(
-            client,
-            "non_consensual_intimate_imagery",
-            content_url=None,
-            fingerprints=fingerprints_of(OWN_COPY, data),
-        )
+        ack = by_fingerprint(client, "non_consensual_intimate_imagery", OWN_COPY, data)
         # Not yet a TAKE IT DOWN Act request: that needs where the image is published.
         track = client.get(f"/track/{ack['tracking_token']}").text
         assert 'id="legal-deadline"' not in track
@@ -154,12 +153,7 @@ def test_published_upload_matching_a_fingerprint_joins_the_case(settings, make_a
     key = make_api_key("scan")
     app = create_app(settings)
     with TestClient(app) as client:
-        ack = file_report(
-            client,
-            "child_sexual_abuse",
-            content_url=None,
-            fingerprints=fingerprints_of(OWN_COPY, data),
-        )
+        ack = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, data)
         app.state.index.refresh()  # as every serving process does within the refresh interval
         answer = client.post(
             "/v1/scan",
@@ -177,32 +171,13 @@ def test_same_picture_reported_again_joins_the_fingerprint_case(settings):  # ty
     data = jpeg(OWN_COPY)
     app = create_app(settings)
     with TestClient(app) as client:
-        first = file_report(
-            client,
-            "child_sexual_abuse",
-            content_url=None,
-            fingerprints=fingerprints_of(OWN_COPY, data),
-        )
-        again = file_report(
-            client,
-            "child_sexual_abuse",
-            content_url=None,
-            fingerprints=fingerprints_of(OWN_COPY, data),
-        )
+        first = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, data)
+        again = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, data)
         recompressed = jpeg(OWN_COPY.resize((480, 360)), quality=60)
-        near = file_report(
-            client,
-            "child_sexual_exploitation",
-            content_url=None,
-            fingerprints=fingerprints_of(Image.open(io.BytesIO(recompressed)), recompressed),
-        )
+        decoded = Image.open(io.BytesIO(recompressed))
+        near = by_fingerprint(client, "child_sexual_exploitation", decoded, recompressed)
         with_file = file_report(client, "child_sexual_abuse", content_url=None, file=data)
-        other = file_report(
-            client,
-            "child_sexual_abuse",
-            content_url=None,
-            fingerprints=fingerprints_of(UNRELATED, jpeg(UNRELATED)),
-        )
+        other = by_fingerprint(client, "child_sexual_abuse", UNRELATED, jpeg(UNRELATED))
         assert {again["case_id"], near["case_id"], with_file["case_id"]} == {first["case_id"]}
         assert other["case_id"] != first["case_id"]
 
