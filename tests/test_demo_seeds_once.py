@@ -51,6 +51,12 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
         priorities = set(db_session.scalars(select(Case.priority)))
         assert {"P0", "P1", "P2"} <= priorities
         assert db_session.scalar(select(func.count()).where(Case.bank_match.is_(True))) >= 1
+        # The demo report by fingerprint is looked for: its picture's PDQ is usable and banked.
+        looked_for = select(func.count()).where(
+            BankEntry.signal_type == "pdq",
+            BankEntry.bank_id.in_(select(Bank.id).where(Bank.name == "reported-fingerprints-ncii")),
+        )
+        assert db_session.scalar(looked_for) == 1
 
     second = cli("demo", "--no-serve")
     assert second.exit_code == 0, second.output

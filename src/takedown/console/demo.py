@@ -31,6 +31,7 @@ from takedown.store.db import session_scope
 STAND_IN_LABEL = "DEMO STAND-IN — benign test image"
 DEMO_BANK = "demo-stand-ins"
 BANKED_STAND_INS = ("chelsea", "coffee", "rocket")
+FINGERPRINTED_STAND_IN = "hubble_deep_field"  # the demo report by fingerprint's picture
 DEMO_ACCOUNT = "demo-account-7"
 DEMO_USERS = (
     ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
@@ -187,12 +188,13 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
                 "reporter": {"role": "victim", "email": "me2@example.org"},
                 "explanation": (
                     "DEMO: a report by fingerprint. The victim's browser hashed the picture they "
-                    "hold (a benign generated scene here) and sent only the hashes; the upload "
-                    "demo-post-7007 matches them and joins this case."
+                    "hold (a benign stand-in here: the Hubble Deep Field from scikit-image) and "
+                    "sent only the hashes; the upload demo-post-7007 matches them and joins "
+                    "this case."
                 ),
                 "good_faith_statement": True,
                 "signature": "Demo Victim Two",
-                "fingerprints": _fingerprints(_scene(7)),
+                "fingerprints": _fingerprints(stand_in_image(FINGERPRINTED_STAND_IN)),
             },
             None,
         ),
@@ -244,7 +246,11 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
         # the upload demo-report-7's fingerprints match (the lookback joins it to that case).
         uploads = [
             ("demo-upload-0999", DEMO_ACCOUNT, _jpeg(stand_in_image("coffee"))),
-            ("demo-post-7007", "demo-account-77", _reupload(_scene(7))),
+            (
+                "demo-post-7007",
+                "demo-account-77",
+                _reupload(stand_in_image(FINGERPRINTED_STAND_IN)),
+            ),
         ]
         for content_id, account_id, data in uploads:
             with session_scope(settings.resolved_database_url) as db_session:
