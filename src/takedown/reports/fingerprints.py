@@ -17,7 +17,7 @@ with the report but not banked.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.banks import service as banks
-from takedown.banks.models import Bank, BankCategory, BankEntry, BankSource, MatchAction
+from takedown.banks.models import BankCategory, BankEntry, BankSource, MatchAction
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, OPEN_STATUSES, Case, Category
 from takedown.reports.models import Report, ReportFingerprint
 from takedown.reports.schemas import Fingerprint
@@ -51,23 +51,6 @@ def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
     if fingerprint.type != "pdq":
         return True
     return fingerprint.quality is not None and fingerprint.quality >= settings.pdq_min_quality
-
-
-def existing_entries(db_session: Session, fingerprints: Iterable[Fingerprint]) -> list[int]:
-    """Ids of the enabled reported-fingerprint bank entries holding exactly these hashes."""
-    digests = {(f.type, banks.value_digest(f.value)) for f in fingerprints}
-    if not digests:
-        return []
-    rows = db_session.execute(
-        select(BankEntry.id, BankEntry.signal_type, BankEntry.value_digest)
-        .join(Bank, Bank.id == BankEntry.bank_id)
-        .where(
-            Bank.name.in_(REPORTED_BANKS),
-            BankEntry.enabled.is_(True),
-            BankEntry.value_digest.in_([d for _, d in digests]),
-        )
-    ).all()
-    return [entry_id for entry_id, signal_type, digest in rows if (signal_type, digest) in digests]
 
 
 def bank_fingerprints(
