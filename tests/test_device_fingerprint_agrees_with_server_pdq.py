@@ -23,7 +23,8 @@ from PIL import Image
 from takedown.settings import Settings
 from takedown.signals.pdq import bits_hex, pdq_distance
 from takedown.signals.service import hash_media
-from tests.media import generated_scene, jpeg, stand_in
+from takedown.signals.vpdq import parse_vpdq, vpdq_match_percentages
+from tests.media import generated_scene, jpeg, stand_in, video
 from tests.review_support import BROWSER_TEST_MARKS, launch_chromium
 
 pytestmark = BROWSER_TEST_MARKS
@@ -161,3 +162,64 @@ def test_device_refuses_a_file_that_is_not_a_picture(page) -> None:  # type: ign
         }"""
     )
     assert refused == "the picture could not be decoded"
+
+
+def device_video_fingerprint(page: Any, data: bytes, mime: str) -> dict[str, Any]:
+    return page.evaluate(
+        """async ([encoded, mime]) => {
+            const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+            const file = new Blob([bytes], {type: mime});
+            return await window.TakedownDeviceHash.fingerprintVideo(file);
+        }""",
+        [base64.b64encode(data).decode(), mime],
+    )
+
+
+def server_vpdq(data: bytes) -> str:
+    signals = hash_media(data, settings=Settings()).signals
+    return next(s["value"] for s in signals if s["type"] == "vpdq")
+
+
+@pytest.mark.parametrize(
+    ("codec", "container", "mime"),
+    [("libvpx-vp9", "webm", "video/webm"), ("libx264", "mp4", "video/mp4")],
+    ids=["webm", "mp4"],
+)
+def test_device_vpdq_of_a_video_matches_the_server_hash(page, codec, container, mime) -> None:  # type: ignore[no-untyped-def]
+    scenes = [stand_in("coffee"), generated_scene(41), stand_in("rocket"), generated_scene(42)]
+    data = slideshow_video(scenes, codec, container)
+    made = device_video_fingerprint(page, data, mime)
+    assert made["sha256"] == hashlib.sha256(data).hexdigest()
+    device, server = parse_vpdq(made["vpdq"]), parse_vpdq(server_vpdq(data))
+    assert abs(len(device) - len(server)) <= 1
+    both_ways = vpdq_match_percentages(device, server), vpdq_match_percentages(server, device)
+    assert all(share == 100.0 for shares in both_ways for share in shares), both_ways
+    unrelated = parse_vpdq(
+        server_vpdq(slideshow_video([generated_scene(43)] * 2, codec, container))
+    )
+    assert vpdq_match_percentages(device, unrelated) == (0.0, 0.0)
+
+
+def test_device_refuses_a_video_it_cannot_decode(page) -> None:  # type: ignore[no-untyped-def]
+    refused = page.evaluate(
+        """async () => {
+            try {
+                await window.TakedownDeviceHash.fingerprintVideo(
+                    new Blob(["not a video"], {type: "video/mp4"}));
+                return null;
+            } catch (error) {
+                return String(error.message);
+            }
+        }"""
+    )
+    assert refused == "the video could not be decoded"
+
+
+def slideshow_video(scenes: list[Image.Image], codec: str, container: str) -> bytes:
+    """Each scene for two seconds at 10 frames a second, with a slow turn so frames differ."""
+    frames = [
+        scene.resize((320, 240)).rotate(i * 0.3, resample=Image.Resampling.BILINEAR)
+        for scene in scenes
+        for i in range(20)
+    ]
+    return video(frames, fps=10, codec=codec, container_format=container)

@@ -25,8 +25,9 @@ from takedown.api.app import create_app
 from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
 from takedown.lookback.service import run_lookback
 from takedown.signals.pdq import pdq_hashes
+from takedown.signals.service import hash_media
 from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
-from tests.media import generated_scene, jpeg
+from tests.media import generated_scene, jpeg, video
 from tests.reports_support import file_report
 from tests.review_support import console, make_user, staff_headers
 
@@ -89,7 +90,7 @@ def test_fingerprint_report_needs_neither_the_picture_nor_its_address(settings, 
         assert all(f["bank_entry_id"] for f in report["fingerprints"])
 
         track = client.get(f"/track/{ack['tracking_token']}").text
-        assert "You sent the fingerprint of 1 picture, not the picture." in track
+        assert "You sent the fingerprint of 1 picture or video, not the file itself." in track
 
         banks = client.get(
             "/v1/banks", headers={"Authorization": f"Bearer {make_api_key('banks')}"}
@@ -258,4 +259,67 @@ def test_form_says_when_fingerprints_cannot_be_read(client) -> None:  # type: ig
             "/report", data={"category": "child_sexual_abuse", "fingerprints": broken}
         )
         assert answer.status_code == 422
-        assert "The fingerprints of your pictures could not be read." in answer.text
+        assert "The fingerprints of your files could not be read." in answer.text
+
+
+def _slideshow_frames(pictures: list[Image.Image]) -> list[Image.Image]:
+    return [
+        picture.resize((320, 240)).rotate(i * 0.3, resample=Image.Resampling.BILINEAR)
+        for picture in pictures
+        for i in range(20)
+    ]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_video_fingerprint_finds_uploads_of_the_video(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """A parent holding the video sends its vPDQ (made in the browser like the server makes it)."""
+    frames = _slideshow_frames([OWN_COPY, generated_scene(9404), generated_scene(9505)])
+    held = video(frames, fps=10)
+    vpdq = next(
+        s["value"] for s in hash_media(held, settings=settings).signals if s["type"] == "vpdq"
+    )
+    key = make_api_key("scan")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        up = client.post(
+            "/v1/scan",
+            files={"file": ("v.mp4", held, "video/mp4")},
+            data={"content_id": "video-1", "account_id": "acct-1"},
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+        assert up["verdict"] == "allow"
+        ack = file_report(
+            client,
+            "child_sexual_abuse",
+            content_url=None,
+            subject_is_minor="yes",
+            fingerprints=[
+                {"type": "vpdq", "value": vpdq},
+                {"type": "sha256", "value": hashlib.sha256(held).hexdigest()},
+            ],
+        )
+        _settle_and_follow(settings, app)
+        reencoded = video(frames, fps=10, codec="libvpx-vp9", container_format="webm")
+        later = client.post(
+            "/v1/scan",
+            files={"file": ("v.webm", reencoded, "video/webm")},
+            data={"content_id": "video-2", "account_id": "acct-2"},
+            headers={"Authorization": f"Bearer {key}"},
+        ).json()
+        assert later["verdict"] == "review"
+        _settle_and_follow(settings, app)
+        unrelated = video(_slideshow_frames([UNRELATED, generated_scene(9606)]), fps=10)
+        assert scan(client, key, unrelated, "video-3", "acct-3", "u.mp4")["verdict"] == "allow"
+        _settle_and_follow(settings, app)
+
+        make_user(settings, "csr", "child_safety_reviewer")
+        staff = staff_headers(client, settings, "csr")
+        case = _case(client, staff, ack["case_id"])
+        found = {r["content_id"]: r["channel"] for r in case["reports"] if r["content_id"]}
+        assert found == {"video-1": "found_after_upload", "video-2": "fingerprint_match"}
+        assert len(_all_cases(client, staff)) == 1
+        page = console(app, "csr").get(f"/console/cases/{ack['case_id']}").text
+        assert f"vpdq, {len(json.loads(vpdq))} frames" in page
+        # Someone else reports the video by sending it: the same case.
+        sent = file_report(client, "child_sexual_abuse", content_url=None, file=reencoded)
+        assert sent["case_id"] == ack["case_id"]

@@ -1,4 +1,4 @@
-"""Reports by fingerprint: a hash of a picture the reporter holds, sent instead of the picture.
+"""Reports by fingerprint: hashes of a picture or video the reporter holds, sent instead of it.
 
 A victim with a copy of their own image (or a parent with what was sent to their child) should
 never have to send it again to get it found. As with NCMEC's Take It Down and StopNCII.org, the
@@ -31,6 +31,7 @@ from takedown.reports.models import Report, ReportFingerprint
 from takedown.reports.schemas import Fingerprint
 from takedown.settings import Settings
 from takedown.signals.pdq import pdq_distance
+from takedown.signals.vpdq import parse_vpdq, vpdq_is_match
 
 ACTOR = "system:reported-fingerprints"
 BANK_NAMES = {
@@ -47,7 +48,11 @@ def bank_category(category: Category) -> str:
 
 
 def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
-    """Worth matching on: every exact hash, and a PDQ of at least the minimum quality."""
+    """Worth matching on: every exact hash, a PDQ of at least the minimum quality, a vPDQ with
+    a frame of at least that quality (the vPDQ rule drops the others)."""
+    if fingerprint.type == "vpdq":
+        frames = parse_vpdq(fingerprint.value)
+        return any(frame.quality >= settings.pdq_min_quality for frame in frames)
     if fingerprint.type != "pdq":
         return True
     return fingerprint.quality is not None and fingerprint.quality >= settings.pdq_min_quality
@@ -144,10 +149,12 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
 def case_fingerprinted_like(
     db_session: Session, settings: Settings, signals: list[dict[str, Any]]
 ) -> Case | None:
-    """The oldest open case with a usable fingerprint equal to one of `signals` (exact hashes)
-    or within the PDQ threshold of one (every dihedral variant of an upload's PDQ is given)."""
+    """The oldest open case with a usable fingerprint equal to one of `signals` (exact hashes),
+    within the PDQ threshold of one (every dihedral variant of an upload's PDQ is given), or a
+    video matching one by the vPDQ rule."""
     exact = {(s["type"], s["value"]) for s in signals if s.get("type") in ("md5", "sha256")}
     pdqs = [s["value"] for s in signals if s.get("type") == "pdq"]
+    videos = [parse_vpdq(s["value"]) for s in signals if s.get("type") == "vpdq"]
     rows = db_session.execute(
         select(ReportFingerprint.signal_type, ReportFingerprint.value, Case.id, Case.created_at)
         .join(Case, Case.id == ReportFingerprint.case_id)
@@ -159,8 +166,13 @@ def case_fingerprinted_like(
     ).all()
     threshold = settings.pdq_default_threshold
     for signal_type, value, case_id, _ in rows:
-        if (signal_type, value) in exact or (
-            signal_type == "pdq" and any(pdq_distance(value, p) <= threshold for p in pdqs)
+        if (
+            (signal_type, value) in exact
+            or (signal_type == "pdq" and any(pdq_distance(value, p) <= threshold for p in pdqs))
+            or (
+                signal_type == "vpdq"
+                and any(vpdq_is_match(v, parse_vpdq(value), settings=settings)[0] for v in videos)
+            )
         ):
             return db_session.get(Case, case_id, with_for_update=True)
     return None
@@ -179,9 +191,11 @@ def fingerprints_by_report(db_session: Session, case_id: str) -> dict[str, list[
     return found
 
 
-def pictures_fingerprinted(db_session: Session, report_id: str) -> int:
-    """How many pictures the report fingerprinted (each sends a PDQ, or only its SHA-256)."""
+def files_fingerprinted(db_session: Session, report_id: str) -> int:
+    """How many pictures and videos the report fingerprinted (the form sends a SHA-256 of each;
+    an API caller may send only a PDQ or vPDQ)."""
     rows = db_session.scalars(
         select(ReportFingerprint.signal_type).where(ReportFingerprint.report_id == report_id)
     ).all()
-    return max(rows.count("pdq"), rows.count("sha256"), rows.count("md5"))
+    hashes = rows.count("pdq") + rows.count("vpdq")
+    return max(hashes, rows.count("sha256"), rows.count("md5"))

@@ -34,7 +34,7 @@ from takedown.ids import new_secret_token
 from takedown.notify.service import public_status, tracking_url
 from takedown.reports import additions, service
 from takedown.reports.additions import additions_of
-from takedown.reports.fingerprints import pictures_fingerprinted
+from takedown.reports.fingerprints import files_fingerprinted
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
 from takedown.reports.support import support_for
@@ -51,8 +51,9 @@ from takedown.web.templating import render
 
 router = APIRouter(tags=["public pages"], include_in_schema=False)
 MORE_ADDRESSES = 19  # extra addresses one form may report, beside the first
-# Pictures one form may fingerprint: each sends a PDQ and a SHA-256 (ReportIn takes 20).
-FINGERPRINTED_PICTURES = 10
+# Files one form may fingerprint: each sends a PDQ or vPDQ and a SHA-256 (ReportIn takes 20).
+FINGERPRINTED_FILES = 10
+FORM_PART_BYTES = 8 * 1024 * 1024
 
 CATEGORY_LABELS = {
     Category.CHILD_SEXUAL_ABUSE: N_("Sexual abuse of a child (child sexual abuse material)"),
@@ -118,13 +119,13 @@ def _form_context(reader: Reader, values: dict[str, Any], errors: dict[str, str]
         "appeal_days": settings.appeal_window_days,
         "more_addresses": MORE_ADDRESSES,
         "email_enabled": bool(settings.smtp_host),
-        "fingerprint_limit": FINGERPRINTED_PICTURES,
-        "fingerprint_count": _pictures_in(values.get("fingerprints")),
+        "fingerprint_limit": FINGERPRINTED_FILES,
+        "fingerprint_count": _files_in(values.get("fingerprints")),
     }
 
 
-def _pictures_in(fingerprints: str | None) -> int:
-    """How many pictures a re-shown form already fingerprinted (one SHA-256 each), so a
+def _files_in(fingerprints: str | None) -> int:
+    """How many files a re-shown form already fingerprinted (one SHA-256 each), so a
     correction elsewhere in the form keeps them."""
     try:
         sent = json.loads(fingerprints or "[]")
@@ -191,7 +192,8 @@ async def submit_report_form(
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
-    form = await request.form(max_files=1, max_fields=60)
+    # The browser's fingerprints of long videos make a large field (vPDQ: ~270 kB an hour).
+    form = await request.form(max_files=1, max_fields=60, max_part_size=FORM_PART_BYTES)
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     reader = reader_of(request, settings)
     try:
@@ -355,7 +357,7 @@ def _track_page(
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
-        "fingerprinted": pictures_fingerprinted(db_session, report.id),
+        "fingerprinted": files_fingerprinted(db_session, report.id),
         "support": _support(reader, report.category),
         # TAKE IT DOWN Act: a valid request's image comes down within 48 hours of the request.
         "legal_deadline": (

@@ -44,13 +44,15 @@ FINGERPRINT_CATEGORIES = frozenset(
 
 
 class Fingerprint(BaseModel):
-    """A hash of a picture the reporter holds, made on their device (the public form does it in
-    the browser): the picture itself never leaves it."""
+    """A hash of a picture or video the reporter holds, made on their device (the public form
+    does it in the browser): the file itself never leaves it. A video's is its vPDQ
+    (python-threatexchange's value: a JSON list of "pdq,quality,seconds" frames)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["pdq", "sha256", "md5"]
-    value: str = Field(max_length=128)
+    type: Literal["pdq", "vpdq", "sha256", "md5"]
+    # a vPDQ of three hours at one frame a second is about 800 kB
+    value: str = Field(max_length=1_000_000)
     quality: int | None = Field(default=None, ge=0, le=100, description="PDQ's quality, 0-100")
 
     @field_validator("value")

@@ -38,8 +38,8 @@ TRUE_WORDS = {"on", "true", "yes", "1"}
 
 
 FINGERPRINTS_UNREADABLE = N_(
-    "The fingerprints of your pictures could not be read. Choose the pictures again, or send "
-    "the report without them."
+    "The fingerprints of your files could not be read. Choose the files again, or send the "
+    "report without them."
 )
 
 

@@ -1,5 +1,5 @@
-// Fingerprints of a picture, made on the reporter's device: Meta's PDQ photo hash (with its
-// quality) and the SHA-256 of the file. Used by report-form.js so a victim can report a picture
+// Fingerprints of a picture or video, made on the reporter's device: Meta's PDQ photo hash (with
+// its quality), for a video vPDQ (a PDQ a second), and the SHA-256 of the file. Used by report-form.js so a victim can report a picture
 // they hold without sending it. Written by hand from the PDQ reference (facebook/ThreatExchange,
 // pdq/cpp/hashing/pdqhashing.cpp): luminance, two passes of a Jarosz box filter each way,
 // decimation to 64x64, the quality metric, a 16x16 DCT and the median threshold. Arithmetic is
@@ -189,7 +189,7 @@
 
   function fingerprint(file) {
     return file.arrayBuffer().then(function (bytes) {
-      var digest = window.crypto.subtle.digest("SHA-256", bytes);
+      var digest = sha256(bytes);
       var decoded = createImageBitmap(new Blob([bytes], { type: file.type || "" }), {
         colorSpaceConversion: "none",
         imageOrientation: "from-image",
@@ -205,7 +205,7 @@
         return {
           pdq: hashed.pdq,
           quality: hashed.quality,
-          sha256: hex(done[0]),
+          sha256: done[0],
           width: width,
           height: height,
         };
@@ -213,5 +213,106 @@
     });
   }
 
-  window.TakedownDeviceHash = { fingerprint: fingerprint, pdqFromRGBA: pdqFromRGBA };
+  // --- videos: vPDQ, one PDQ a second, as the server samples -----------------------------------
+
+  // The server's frame size (media/model.py hash_size): at most a 5-pixel filter window, so
+  // about 640 pixels a side, which also keeps a long video quick to hash.
+  function hashSide(side) {
+    var window = Math.ceil(side / 128);
+    return window <= 5 ? side : Math.max(1, Math.round((side * 5) / window));
+  }
+
+  function once(target, event) {
+    return new Promise(function (resolve, reject) {
+      function done() {
+        target.removeEventListener(event, done);
+        target.removeEventListener("error", failed);
+        resolve();
+      }
+      function failed() {
+        target.removeEventListener(event, done);
+        target.removeEventListener("error", failed);
+        reject(new Error("the video could not be decoded"));
+      }
+      target.addEventListener(event, done);
+      target.addEventListener("error", failed);
+    });
+  }
+
+  // Frames every 1/framesPerSecond seconds up to maxSeconds: "hash,quality,seconds" strings,
+  // python-threatexchange's vPDQ value.
+  function videoFrames(blob, framesPerSecond, maxSeconds) {
+    var video = document.createElement("video");
+    var url = URL.createObjectURL(blob);
+    video.muted = true;
+    video.preload = "auto";
+    video.src = url;
+    var frames = [];
+    return once(video, "loadeddata")
+      .then(function () {
+        var width = hashSide(video.videoWidth), height = hashSide(video.videoHeight);
+        if (!width || !height || !isFinite(video.duration)) {
+          throw new Error("the video could not be decoded");
+        }
+        var canvas = canvasOf(width, height);
+        var context = canvas.getContext("2d", { willReadFrequently: true });
+        context.imageSmoothingQuality = "high";
+        var last = Math.min(video.duration, maxSeconds);
+        var step = 1 / framesPerSecond;
+        var next = function (index) {
+          var time = index * step;
+          if (time > last + 1e-6 || (index > 0 && time >= video.duration)) return frames;
+          var seeked = once(video, "seeked");
+          video.currentTime = time;
+          return seeked.then(function () {
+            context.drawImage(video, 0, 0, width, height);
+            var rgba = context.getImageData(0, 0, width, height).data;
+            var hashed = pdqFromRGBA(rgba, width, height);
+            frames.push(hashed.pdq + "," + hashed.quality + "," + Number(time.toFixed(3)));
+            return next(index + 1);
+          });
+        };
+        return next(0);
+      })
+      .then(
+        function (found) {
+          URL.revokeObjectURL(url);
+          return { frames: found, width: video.videoWidth, height: video.videoHeight };
+        },
+        function (error) {
+          URL.revokeObjectURL(url);
+          throw error;
+        }
+      );
+  }
+
+  function sha256(bytes) {
+    return window.crypto.subtle.digest("SHA-256", bytes).then(hex);
+  }
+
+  // A video's fingerprint: its vPDQ (a JSON list of frames) and the SHA-256 of the file.
+  function fingerprintVideo(file, options) {
+    var framesPerSecond = (options && options.framesPerSecond) || 1;
+    var maxSeconds = (options && options.maxSeconds) || 1800;
+    return file.arrayBuffer().then(function (bytes) {
+      var blob = new Blob([bytes], { type: file.type || "" });
+      return Promise.all([sha256(bytes), videoFrames(blob, framesPerSecond, maxSeconds)]).then(
+        function (done) {
+          return {
+            vpdq: JSON.stringify(done[1].frames),
+            frames: done[1].frames.length,
+            sha256: done[0],
+            width: done[1].width,
+            height: done[1].height,
+          };
+        }
+      );
+    });
+  }
+
+  window.TakedownDeviceHash = {
+    fingerprint: fingerprint,
+    fingerprintVideo: fingerprintVideo,
+    pdqFromRGBA: pdqFromRGBA,
+  };
 })();

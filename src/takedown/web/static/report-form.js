@@ -1,6 +1,6 @@
-// The report form's "fingerprint pictures you have" field. The pictures are hashed here, in the
-// browser (device-hash.js: PDQ and SHA-256), and only the hashes go into the form: the file
-// input has no name, so the browser never sends the pictures themselves. Where the browser cannot
+// The report form's "fingerprint pictures or videos you have" field. The files are hashed here,
+// in the browser (device-hash.js: PDQ or vPDQ, and SHA-256), and only the hashes go into the
+// form: the file input has no name, so the browser never sends the files themselves. Where the browser cannot
 // hash (no JavaScript, no WebCrypto outside a secure context, no createImageBitmap) the field
 // stays hidden and the form works as before.
 (function () {
@@ -28,6 +28,11 @@
     var chain = Promise.resolve();
     files.forEach(function (file) {
       chain = chain.then(function () {
+        if (/^video\//.test(file.type)) {
+          return hasher.fingerprintVideo(file).then(function (print) {
+            found.push({ type: "vpdq", value: print.vpdq }, { type: "sha256", value: print.sha256 });
+          });
+        }
         return hasher.fingerprint(file).then(function (print) {
           found.push(
             { type: "pdq", value: print.pdq, quality: print.quality },
