@@ -1,216 +1,312 @@
 // Fingerprints of a picture or video, made on the reporter's device: Meta's PDQ photo hash (with
-// its quality), for a video vPDQ (a PDQ a second), and the SHA-256 of the file. Used by report-form.js so a victim can report a picture
-// they hold without sending it. Written by hand from the PDQ reference (facebook/ThreatExchange,
-// pdq/cpp/hashing/pdqhashing.cpp): luminance, two passes of a Jarosz box filter each way,
-// decimation to 64x64, the quality metric, a 16x16 DCT and the median threshold. Arithmetic is
-// rounded to 32-bit floats where the reference uses `float`, so the hash is the reference's (the
-// tests compare it with the `pdqhash` binding). No build step, no dependency.
+// its quality), for a video vPDQ (a PDQ a second), and the SHA-256 of the file. Used by
+// report-form.js so a victim can report a picture they hold without sending it.
+//
+// PDQ is written by hand from Meta's reference (facebook/ThreatExchange,
+// pdq/cpp/hashing/pdqhashing.cpp and pdq/cpp/downscaling/downscaling.cpp): luminance, two passes
+// of a Jarosz box filter along rows then columns, the 64x64 samples at cell centres, the quality
+// metric, a 16x16 DCT and the median threshold. Arithmetic is rounded to 32-bit floats wherever
+// the reference computes in `float`, in the reference's order, so the hash is the reference's bit
+// for bit (tests/test_device_fingerprint_agrees_with_server_pdq.py compares it with `pdqhash`).
+// The filters run on a stream of rows: the picture is read from the canvas a strip at a time and
+// never copied whole, so hashing a 48-megapixel photo takes about 20 MB beside the browser's
+// decoded picture, not the reference's two full-size float buffers (384 MB). No build step, no
+// dependency.
 (function () {
   "use strict";
-  var f32 = Math.fround;
-  var LUMA_R = f32(0.299);
-  var LUMA_G = f32(0.587);
-  var LUMA_B = f32(0.114);
-  var STRIP_ROWS = 256; // pixels are read from the canvas this many rows at a time
+  const f32 = Math.fround;
+  const LUMA_R = f32(0.299);
+  const LUMA_G = f32(0.587);
+  const LUMA_B = f32(0.114);
+  const MIN_SIDE = 5; // the reference's MIN_HASHABLE_DIM: smaller pictures hash to zero, quality 0
+  const ZERO_HASH = "0".repeat(64);
+  // Pixels are read from a canvas this many rows and columns at a time (a canvas is limited to
+  // 32767 px a side in Chromium, and one full-size canvas would hold the whole picture again).
+  const STRIP_ROWS = 256;
+  const TILE_COLUMNS = 8192;
 
-  // The reference's window: about twice the source pixels per output pixel, rounded up.
-  function windowSize(oldDimension, newDimension) {
-    return Math.floor((oldDimension + 2 * newDimension - 1) / (2 * newDimension));
+  // The reference's window per pass: about half the source pixels per output pixel, rounded up.
+  function windowSize(side) {
+    return Math.floor((side + 2 * 64 - 1) / (2 * 64));
   }
 
-  // One box filter along a line of `length` values `stride` apart (the reference's box1DFloat).
-  function box1D(input, output, start, length, stride, fullWindow) {
-    var halfWindow = Math.floor((fullWindow + 2) / 2);
-    var phase1 = halfWindow - 1;
-    var phase2 = fullWindow - halfWindow + 1;
-    var phase3 = length - fullWindow;
-    var phase4 = halfWindow - 1;
-    var li = start, ri = start, oi = start;
-    var sum = 0, count = 0, i;
-    for (i = 0; i < phase1; i++) {
-      sum = f32(sum + input[ri]); count++; ri += stride;
+  // The reference's box1DFloat along one row: a growing window, then a sliding one, then a
+  // shrinking one, each output the mean of its window. Float32Array stores round like `float`.
+  function boxAlongRow(input, output, length, fullWindow) {
+    const half = Math.floor((fullWindow + 2) / 2);
+    let sum = 0;
+    let count = 0;
+    let right = 0;
+    let left = 0;
+    let out = 0;
+    for (let i = 0; i < half - 1; i++) {
+      sum = f32(sum + input[right++]);
+      count++;
     }
-    for (i = 0; i < phase2; i++) {
-      sum = f32(sum + input[ri]); count++;
-      output[oi] = f32(sum / count); ri += stride; oi += stride;
+    for (let i = 0; i < fullWindow - half + 1; i++) {
+      sum = f32(sum + input[right++]);
+      count++;
+      output[out++] = sum / count;
     }
-    for (i = 0; i < phase3; i++) {
-      sum = f32(sum + input[ri]); sum = f32(sum - input[li]);
-      output[oi] = f32(sum / count); li += stride; ri += stride; oi += stride;
+    for (let i = 0; i < length - fullWindow; i++) {
+      sum = f32(sum + input[right++]);
+      sum = f32(sum - input[left++]);
+      output[out++] = sum / count;
     }
-    for (i = 0; i < phase4; i++) {
-      sum = f32(sum - input[li]); count--;
-      output[oi] = f32(sum / count); li += stride; oi += stride;
-    }
-  }
-
-  function jaroszFilter(luma, scratch, rows, columns) {
-    var alongRows = windowSize(columns, 64);
-    var alongColumns = windowSize(rows, 64);
-    for (var pass = 0; pass < 2; pass++) {
-      for (var r = 0; r < rows; r++) box1D(luma, scratch, r * columns, columns, 1, alongRows);
-      for (var c = 0; c < columns; c++) box1D(scratch, luma, c, rows, columns, alongColumns);
+    for (let i = 0; i < half - 1; i++) {
+      sum = f32(sum - input[left++]);
+      count--;
+      output[out++] = sum / count;
     }
   }
 
-  function decimate(luma, rows, columns) {
-    var out = new Float32Array(64 * 64);
-    for (var i = 0; i < 64; i++) {
-      var row = Math.floor(((i + 0.5) * rows) / 64);
-      for (var j = 0; j < 64; j++) {
-        var column = Math.floor(((j + 0.5) * columns) / 64);
-        out[i * 64 + j] = luma[row * columns + column];
-      }
+  // The same box filter down every column at once, fed one row at a time. It keeps the last
+  // `fullWindow` rows (to subtract as the window slides) and a running sum per column, and hands
+  // each output row to `emit(row, index)` as soon as it is complete. Each column sees exactly the
+  // reference's additions and subtractions in the reference's order.
+  function columnBox(width, length, fullWindow, emit) {
+    const half = Math.floor((fullWindow + 2) / 2);
+    const kept = new Float32Array(width * fullWindow);
+    const sums = new Float32Array(width);
+    const out = new Float32Array(width);
+    let received = 0;
+    let count = 0;
+    let emitted = 0;
+
+    function write() {
+      for (let c = 0; c < width; c++) out[c] = sums[c] / count;
+      emit(out, emitted++);
     }
-    return out;
+
+    return {
+      push(row) {
+        const slot = (received % fullWindow) * width;
+        if (received < fullWindow) {
+          for (let c = 0; c < width; c++) sums[c] = sums[c] + row[c];
+          count++;
+          if (received >= half - 1) write();
+        } else {
+          // `slot` still holds the row `fullWindow` back: the one leaving the window.
+          for (let c = 0; c < width; c++) {
+            sums[c] = sums[c] + row[c];
+            sums[c] = sums[c] - kept[slot + c];
+          }
+          write();
+        }
+        kept.set(row, slot);
+        received++;
+      },
+      finish() {
+        for (let left = length - fullWindow, i = 0; i < half - 1; i++, left++) {
+          const slot = (left % fullWindow) * width;
+          for (let c = 0; c < width; c++) sums[c] = sums[c] - kept[slot + c];
+          count--;
+          write();
+        }
+      },
+    };
   }
 
   // The reference's quality: summed neighbour differences (in percent, truncated) over 90, at
   // most 100. Flat pictures score low and their hashes say little.
   function quality(buffer) {
-    var sum = 0, i, j, d;
-    for (i = 0; i < 63; i++) {
-      for (j = 0; j < 64; j++) {
-        d = Math.trunc(f32(f32(f32(buffer[i * 64 + j] - buffer[(i + 1) * 64 + j]) * 100) / 255));
-        sum += Math.abs(d);
-      }
+    // The reference's int d = ((u - v) * 100) / 255 on floats: each step a float, then truncated.
+    const step = (u, v) => Math.abs(Math.trunc(f32(f32(f32(u - v) * 100) / 255)));
+    let sum = 0;
+    for (let i = 0; i < 63; i++) {
+      for (let j = 0; j < 64; j++) sum += step(buffer[i * 64 + j], buffer[(i + 1) * 64 + j]);
     }
-    for (i = 0; i < 64; i++) {
-      for (j = 0; j < 63; j++) {
-        d = Math.trunc(f32(f32(f32(buffer[i * 64 + j] - buffer[i * 64 + j + 1]) * 100) / 255));
-        sum += Math.abs(d);
-      }
+    for (let i = 0; i < 64; i++) {
+      for (let j = 0; j < 63; j++) sum += step(buffer[i * 64 + j], buffer[i * 64 + j + 1]);
     }
     return Math.min(100, Math.floor(sum / 90));
   }
 
-  var DCT = (function () {
-    var matrix = new Float32Array(16 * 64);
-    var scale = Math.sqrt(2 / 64);
-    for (var i = 0; i < 16; i++) {
-      for (var j = 0; j < 64; j++) {
-        matrix[i * 64 + j] = f32(scale * Math.cos((Math.PI / 2 / 64) * (i + 1) * (2 * j + 1)));
+  // Rows 1..16 of the 64-point DCT-II (the constant row 0 is left out). The reference's scale is
+  // a `float` and each entry is computed in double, then stored as `float`.
+  const DCT = (function () {
+    const matrix = new Float32Array(16 * 64);
+    const scale = f32(Math.sqrt(2 / 64));
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 64; j++) {
+        matrix[i * 64 + j] = scale * Math.cos((Math.PI / 2 / 64) * (i + 1) * (2 * j + 1));
       }
     }
     return matrix;
   })();
 
-  // B = D A D^T: the 16x16 low frequencies, leaving out the constant term.
+  // B = D A D^T over the 64x64 samples: the 16x16 lowest frequencies.
   function dct16(buffer) {
-    var temp = new Float32Array(16 * 64);
-    var out = new Float32Array(16 * 16);
-    var i, j, k, sum;
-    for (i = 0; i < 16; i++) {
-      for (j = 0; j < 64; j++) {
-        sum = 0;
-        for (k = 0; k < 64; k++) sum = f32(sum + f32(DCT[i * 64 + k] * buffer[k * 64 + j]));
+    const temp = new Float32Array(16 * 64);
+    const out = new Float32Array(16 * 16);
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 64; j++) {
+        let sum = 0;
+        for (let k = 0; k < 64; k++) sum = f32(sum + f32(DCT[i * 64 + k] * buffer[k * 64 + j]));
         temp[i * 64 + j] = sum;
       }
     }
-    for (i = 0; i < 16; i++) {
-      for (j = 0; j < 16; j++) {
-        sum = 0;
-        for (k = 0; k < 64; k++) sum = f32(sum + f32(temp[i * 64 + k] * DCT[j * 64 + k]));
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 16; j++) {
+        let sum = 0;
+        for (let k = 0; k < 64; k++) sum = f32(sum + f32(temp[i * 64 + k] * DCT[j * 64 + k]));
         out[i * 16 + j] = sum;
       }
     }
     return out;
   }
 
-  // Bit k (k = 16 i + j) is set when coefficient k is above the median (the 128th smallest, as
-  // the reference's Torben median). Hex as the reference prints it: bit 255 first.
+  // Bit k (k = 16 i + j) is set when coefficient k is above the median: the 128th smallest, as
+  // the reference's Torben median gives for 256 values. Hex as the reference prints its sixteen
+  // 16-bit words, last word first: bit 255 is the first hex digit's high bit.
   function toHex(coefficients) {
-    var sorted = Array.prototype.slice.call(coefficients).sort(function (a, b) { return a - b; });
-    var median = sorted[127];
-    var hex = "";
-    for (var nibble = 0; nibble < 64; nibble++) {
-      var value = 0;
-      for (var b = 0; b < 4; b++) {
-        var k = 255 - (nibble * 4 + b);
-        value = (value << 1) | (coefficients[k] > median ? 1 : 0);
+    const median = Float32Array.from(coefficients).sort()[127];
+    let hex = "";
+    for (let nibble = 0; nibble < 64; nibble++) {
+      let value = 0;
+      for (let b = 0; b < 4; b++) {
+        value = (value << 1) | (coefficients[255 - (nibble * 4 + b)] > median ? 1 : 0);
       }
       hex += value.toString(16);
     }
     return hex;
   }
 
-  function pdqFromLuma(luma, width, height) {
-    var scratch = new Float32Array(width * height);
-    jaroszFilter(luma, scratch, height, width);
-    var buffer = decimate(luma, height, width);
-    return { pdq: toHex(dct16(buffer)), quality: quality(buffer) };
-  }
-
-  function lumaFromRGBA(rgba, width, rows, into, offset) {
-    for (var p = 0, n = width * rows; p < n; p++) {
-      var q = p * 4;
-      into[offset + p] = f32(
-        f32(f32(LUMA_R * rgba[q]) + f32(LUMA_G * rgba[q + 1])) + f32(LUMA_B * rgba[q + 2])
-      );
+  // The reference's luminance, in its order: float products, summed left to right.
+  function lumaRow(rgba, start, width, into) {
+    for (let x = 0, q = start; x < width; x++, q += 4) {
+      const red = f32(LUMA_R * rgba[q]);
+      into[x] = f32(f32(red + f32(LUMA_G * rgba[q + 1])) + f32(LUMA_B * rgba[q + 2]));
     }
   }
 
-  // For tests and callers holding pixels already: RGBA bytes, row by row.
+  // PDQ of a picture given as rows of luminance, top to bottom: push(row) each row, then finish().
+  function lumaHasher(width, height) {
+    const alongRows = windowSize(width);
+    const alongColumns = windowSize(height);
+    // Cell centres, as the reference's decimateFloat computes them (in double, truncated).
+    const rowAt = new Int32Array(64);
+    const columnAt = new Int32Array(64);
+    for (let i = 0; i < 64; i++) {
+      rowAt[i] = Math.floor(((i + 0.5) * height) / 64);
+      columnAt[i] = Math.floor(((i + 0.5) * width) / 64);
+    }
+    const samples = new Float32Array(64 * 64);
+    const firstRowPass = new Float32Array(width);
+    const secondRowPass = new Float32Array(width);
+    let sampled = 0;
+    const secondColumnPass = columnBox(width, height, alongColumns, function (row, index) {
+      while (sampled < 64 && rowAt[sampled] === index) {
+        for (let j = 0; j < 64; j++) samples[sampled * 64 + j] = row[columnAt[j]];
+        sampled++;
+      }
+    });
+    const firstColumnPass = columnBox(width, height, alongColumns, function (row) {
+      boxAlongRow(row, secondRowPass, width, alongRows);
+      secondColumnPass.push(secondRowPass);
+    });
+    return {
+      push(luma) {
+        boxAlongRow(luma, firstRowPass, width, alongRows);
+        firstColumnPass.push(firstRowPass);
+      },
+      finish() {
+        firstColumnPass.finish();
+        secondColumnPass.finish();
+        return { pdq: toHex(dct16(samples)), quality: quality(samples) };
+      },
+    };
+  }
+
+  // PDQ and quality of RGBA bytes, row by row (for tests, and video frames already in memory).
   function pdqFromRGBA(rgba, width, height) {
-    var luma = new Float32Array(width * height);
-    lumaFromRGBA(rgba, width, height, luma, 0);
-    return pdqFromLuma(luma, width, height);
+    if (width < MIN_SIDE || height < MIN_SIDE) return { pdq: ZERO_HASH, quality: 0 };
+    const hasher = lumaHasher(width, height);
+    const luma = new Float32Array(width);
+    for (let y = 0; y < height; y++) {
+      lumaRow(rgba, y * width * 4, width, luma);
+      hasher.push(luma);
+    }
+    return hasher.finish();
   }
 
   function canvasOf(width, height) {
     if (typeof OffscreenCanvas !== "undefined") return new OffscreenCanvas(width, height);
-    var canvas = document.createElement("canvas");
+    const canvas = document.createElement("canvas");
     canvas.width = width;
     canvas.height = height;
     return canvas;
   }
 
-  // Full resolution, as the reference hashes; read in strips so a large photo never needs a
-  // second full-size RGBA copy beside the luminance.
-  function lumaOfBitmap(bitmap) {
-    var width = bitmap.width, height = bitmap.height;
-    var canvas = canvasOf(width, height);
-    var context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(bitmap, 0, 0);
-    var luma = new Float32Array(width * height);
-    for (var top = 0; top < height; top += STRIP_ROWS) {
-      var rows = Math.min(STRIP_ROWS, height - top);
-      var strip = context.getImageData(0, top, width, rows).data;
-      lumaFromRGBA(strip, width, rows, luma, top * width);
+  // PDQ of a decoded picture at full resolution, as the reference hashes, read a strip (and,
+  // for very wide pictures, a tile) at a time into a canvas no bigger than one tile. Drawing at
+  // 1:1 copies the pixels unchanged.
+  function pdqOfBitmap(bitmap, stripRows, tileColumns) {
+    const width = bitmap.width;
+    const height = bitmap.height;
+    if (width < MIN_SIDE || height < MIN_SIDE) return { pdq: ZERO_HASH, quality: 0 };
+    const tileWidth = Math.min(width, tileColumns);
+    const tileHeight = Math.min(height, stripRows);
+    const context = canvasOf(tileWidth, tileHeight).getContext("2d", { willReadFrequently: true });
+    if (!context) throw new Error("the picture could not be read on this device");
+    const hasher = lumaHasher(width, height);
+    const strip = [];
+    for (let y = 0; y < tileHeight; y++) strip.push(new Float32Array(width));
+    for (let top = 0; top < height; top += tileHeight) {
+      const rows = Math.min(tileHeight, height - top);
+      for (let left = 0; left < width; left += tileWidth) {
+        const columns = Math.min(tileWidth, width - left);
+        context.clearRect(0, 0, tileWidth, tileHeight);
+        context.drawImage(bitmap, left, top, columns, rows, 0, 0, columns, rows);
+        const rgba = context.getImageData(0, 0, columns, rows).data;
+        for (let y = 0; y < rows; y++) {
+          lumaRow(rgba, y * columns * 4, columns, strip[y].subarray(left, left + columns));
+        }
+      }
+      for (let y = 0; y < rows; y++) hasher.push(strip[y]);
     }
-    return luma;
+    return hasher.finish();
   }
 
   function hex(buffer) {
-    return Array.prototype.map
-      .call(new Uint8Array(buffer), function (byte) { return ("0" + byte.toString(16)).slice(-2); })
-      .join("");
+    const bytes = Array.from(new Uint8Array(buffer));
+    return bytes.map((byte) => byte.toString(16).padStart(2, "0")).join("");
   }
 
-  function fingerprint(file) {
-    return file.arrayBuffer().then(function (bytes) {
-      var digest = sha256(bytes);
-      var decoded = createImageBitmap(new Blob([bytes], { type: file.type || "" }), {
+  function sha256(bytes) {
+    return window.crypto.subtle.digest("SHA-256", bytes).then(hex);
+  }
+
+  // A picture's fingerprint: its PDQ (with quality) and the SHA-256 of the file's bytes. The
+  // picture is decoded as the server decodes it: EXIF orientation applied, no colour profile
+  // conversion. `options` (stripRows, tileColumns) exist for tests.
+  async function fingerprint(file, options) {
+    const stripRows = (options && options.stripRows) || STRIP_ROWS;
+    const tileColumns = (options && options.tileColumns) || TILE_COLUMNS;
+    const bytes = await file.arrayBuffer();
+    const digest = sha256(bytes);
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, {
         colorSpaceConversion: "none",
         imageOrientation: "from-image",
         premultiplyAlpha: "none",
-      }).catch(function () {
-        throw new Error("the picture could not be decoded");
       });
-      return Promise.all([digest, decoded]).then(function (done) {
-        var bitmap = done[1];
-        var width = bitmap.width, height = bitmap.height;
-        var hashed = pdqFromLuma(lumaOfBitmap(bitmap), width, height);
-        if (bitmap.close) bitmap.close();
-        return {
-          pdq: hashed.pdq,
-          quality: hashed.quality,
-          sha256: done[0],
-          width: width,
-          height: height,
-        };
-      });
-    });
+    } catch (error) {
+      throw new Error("the picture could not be decoded");
+    }
+    try {
+      const hashed = pdqOfBitmap(bitmap, stripRows, tileColumns);
+      return {
+        pdq: hashed.pdq,
+        quality: hashed.quality,
+        sha256: await digest,
+        width: bitmap.width,
+        height: bitmap.height,
+      };
+    } finally {
+      bitmap.close();
+    }
   }
 
   // --- videos: vPDQ, one PDQ a second, as the server samples -----------------------------------
@@ -284,10 +380,6 @@
           throw error;
         }
       );
-  }
-
-  function sha256(bytes) {
-    return window.crypto.subtle.digest("SHA-256", bytes).then(hex);
   }
 
   // A video's fingerprint: its vPDQ (a JSON list of frames) and the SHA-256 of the file.
