@@ -31,9 +31,12 @@ from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
 from takedown.banks.models import Bank, BankCategory, MatchAction
+from takedown.cases.live_uploads import describe_match, open_case_for_live_upload
 from takedown.errors import TakedownError
 from takedown.jobs.cursors import locked_cursor
 from takedown.jobs.runner import PeriodicJob
+from takedown.reports.fingerprints import REPORTED_BANKS
+from takedown.reports.models import Channel
 from takedown.scan.models import ContentItem, MatchEvent
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -48,8 +51,6 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
     """Open a case for each upload blocked by a CSAM bank since the last run, for each account's
     n-th blocked NCII attempt, and join each upload matching a reporter's fingerprint to that
     reporter's case; returns how many uploads were looked at."""
-    from takedown.reports.fingerprints import REPORTED_BANKS
-
     categories = [
         *([BankCategory.CSAM.value] if settings.blocked_csam_opens_cases else []),
         *([BankCategory.NCII.value] if settings.blocked_ncii_attempts_open_case else []),
@@ -104,7 +105,7 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                     continue
                 try:
                     with db_session.begin_nested():  # one bad row never blocks the rest
-                        _act_on(db_session, settings, index, item, found, REPORTED_BANKS)
+                        _act_on(db_session, settings, index, item, found)
                 except TakedownError as exc:
                     log.error("no case for upload %s: %s", item.scan_id, exc.detail)
             cursor.position, cursor.updated_at = events[-1].id, clock.now()
@@ -120,18 +121,12 @@ def _act_on(
     index: Any,
     item: ContentItem,
     events: list[Any],
-    reported_banks: frozenset[str],
 ) -> None:
     """A blocked CSAM upload opens its case; a blocked NCII upload counts as an attempt; an
     upload matching a reporter's fingerprint (held for review) joins the reporter's case."""
-    fingerprinted = tuple(e.entry_id for e in events if e.bank in reported_banks)
+    fingerprinted = tuple(e.entry_id for e in events if e.bank in REPORTED_BANKS)
     blocked = [e for e in events if e.action == MatchAction.BLOCK.value]
-    found = [
-        f"bank {e.bank} entry {e.entry_id} ({e.signal_type}"
-        + (f" at distance {e.distance}" if e.distance is not None else "")
-        + ")"
-        for e in events
-    ]
+    found = [describe_match(e) for e in events]
     if any(e.category == BankCategory.CSAM.value for e in blocked):
         if settings.blocked_csam_opens_cases:
             _open_case(db_session, settings, index, item, found, fingerprinted)
@@ -139,15 +134,12 @@ def _act_on(
     elif blocked and settings.blocked_ncii_attempts_open_case:
         _count_ncii_attempt(db_session, settings, index, item, found)
     if fingerprinted and not blocked:
-        from takedown.cases.live_uploads import open_case_for_live_upload
-        from takedown.reports.models import Channel
-
         open_case_for_live_upload(
             db_session,
             settings,
             index,
             item,
-            [e for e in events if e.bank in reported_banks],
+            [e for e in events if e.bank in REPORTED_BANKS],
             channel=Channel.FINGERPRINT_MATCH,
             how_found=(
                 f"Uploaded at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, held "
@@ -166,7 +158,6 @@ def _open_case(
 ) -> None:
     from takedown.cases.models import Category
     from takedown.reports.flows import report_scanned_upload
-    from takedown.reports.models import Channel
 
     report_scanned_upload(
         db_session=db_session,
@@ -191,7 +182,6 @@ def _count_ncii_attempt(
     NCII attempt within the window; counted up to this upload, so the number is its own."""
     from takedown.cases.models import Category
     from takedown.reports.flows import report_scanned_upload
-    from takedown.reports.models import Channel
 
     every = settings.blocked_ncii_attempts_open_case
     if not item.account_id or not every:

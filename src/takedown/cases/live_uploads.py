@@ -40,6 +40,12 @@ def case_matches(matches: list[Any]) -> list[Any]:
     return [m for m in matches if m.category in CASE_CATEGORY]
 
 
+def describe_match(match: Any) -> str:
+    """A match in words for an explanation: "bank industry entry 12 (pdq at distance 4)"."""
+    distance = f" at distance {match.distance}" if match.distance is not None else ""
+    return f"bank {match.bank} entry {match.entry_id} ({match.signal_type}{distance})"
+
+
 def open_case_for_live_upload(
     db_session: Session,
     settings: Settings,
@@ -58,12 +64,7 @@ def open_case_for_live_upload(
     category = CASE_CATEGORY[found[0].category]
     for match in found[1:]:
         category = Category(more_severe_category(category, CASE_CATEGORY[match.category]))
-    matches = "; ".join(
-        f"bank {m.bank} entry {m.entry_id} ({m.signal_type}"
-        + (f" at distance {m.distance}" if m.distance is not None else "")
-        + ")"
-        for m in found
-    )
+    matches = "; ".join(describe_match(m) for m in found)
     blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
     removing = bool(blocking) and settings.remove_live_matches
     fingerprinted = tuple(m.entry_id for m in found if m.bank in REPORTED_BANKS)

@@ -25,6 +25,12 @@ class Category(enum.StrEnum):
 CHILD_SAFETY_CATEGORIES = frozenset(
     {Category.CHILD_SEXUAL_ABUSE, Category.CHILD_SEXUAL_EXPLOITATION}
 )
+# The hash-bank category (banks.models.BankCategory) that holds media of a case's category.
+BANK_CATEGORY = {
+    Category.CHILD_SEXUAL_ABUSE.value: "csam",
+    Category.CHILD_SEXUAL_EXPLOITATION.value: "csam",
+    Category.NON_CONSENSUAL_INTIMATE_IMAGERY.value: "ncii",
+}
 
 # Most severe first: a case's category is the most severe among its reports.
 CATEGORY_SEVERITY = [

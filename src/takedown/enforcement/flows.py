@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.accounts import service as accounts
 from takedown.audit.service import record as audit
-from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseMedia, Category, Outcome
+from takedown.cases.models import (
+    BANK_CATEGORY,
+    CHILD_SAFETY_CATEGORIES,
+    Case,
+    CaseMedia,
+    Category,
+    Outcome,
+)
 from takedown.enforcement.copy_search import cancel_searches, start_copy_search
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
@@ -42,11 +49,6 @@ BANKED_TYPES = (
     *("vpdq_band_top", "vpdq_band_bottom"),
     "pdq_crop",  # keypoints and the central half's PDQ: finds crops (signals/keypoints.py)
 )
-BANK_CATEGORY = {
-    Category.CHILD_SEXUAL_ABUSE.value: "csam",
-    Category.CHILD_SEXUAL_EXPLOITATION.value: "csam",
-    Category.NON_CONSENSUAL_INTIMATE_IMAGERY.value: "ncii",
-}
 
 
 @dataclass

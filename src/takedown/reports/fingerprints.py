@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.banks import service as banks
 from takedown.banks.models import BankCategory, BankEntry, BankSource, MatchAction
-from takedown.cases.models import CHILD_SAFETY_CATEGORIES, OPEN_STATUSES, Case, Category
+from takedown.cases.models import BANK_CATEGORY, OPEN_STATUSES, Case, Category
 from takedown.reports.models import Report, ReportFingerprint
 from takedown.reports.schemas import Fingerprint
 from takedown.settings import Settings
@@ -39,12 +39,6 @@ BANK_NAMES = {
     BankCategory.NCII.value: "reported-fingerprints-ncii",
 }
 REPORTED_BANKS = frozenset(BANK_NAMES.values())
-
-
-def bank_category(category: Category) -> str:
-    return (
-        BankCategory.CSAM.value if category in CHILD_SAFETY_CATEGORIES else BankCategory.NCII.value
-    )
 
 
 def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
@@ -70,10 +64,11 @@ def bank_fingerprints(
     (created on first use); a hash already banked links to its entry."""
     if not fingerprints:
         return
+    bank_category = BANK_CATEGORY[category.value]  # FINGERPRINT_CATEGORIES: csam or ncii
     bank = banks.get_or_create_bank(
         db_session=db_session,
-        name=BANK_NAMES[bank_category(category)],
-        category=bank_category(category),
+        name=BANK_NAMES[bank_category],
+        category=bank_category,
         action=MatchAction.REVIEW.value,
         source=BankSource.REPORTED.value,
         description=(
