@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # every console sign-in takes a TOTP or recovery code after the password; users enrol at
     # their first sign-in (auth/two_factor.py). `takedown demo` turns it off unless set.
     console_two_factor: bool = True
+    # TOTP secrets are stored sealed with this Fernet key (auth/sealed_secrets.py); empty:
+    # generated and kept under data_dir. Servers on several hosts set the same value.
+    two_factor_key: SecretStr = SecretStr("")
+    two_factor_retired_keys: SecretStr = SecretStr("")  # comma-separated; they only open
     # a reviewer who has revealed this many originals in the last hour is asked on every console
     # page to step away for a while (review/exposure.py); 0: never
     wellbeing_break_reveals: int = Field(default=15, ge=0)

@@ -47,9 +47,10 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
-    # TOTP (auth/two_factor.py): the base32 secret, set when enrolment starts; the enrolment
-    # counts once confirmed with a code. The last accepted time step refuses a code's replay.
-    two_factor_secret: Mapped[str | None] = mapped_column(String(64))
+    # TOTP (auth/two_factor.py): the secret, sealed (auth/sealed_secrets.py), set when enrolment
+    # starts; the enrolment counts once confirmed with a code. The last accepted time step refuses
+    # a code's replay.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(255))
     two_factor_enabled_at: Mapped[datetime | None]
     two_factor_last_step: Mapped[int | None]
 

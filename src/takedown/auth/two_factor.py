@@ -4,7 +4,8 @@ The console shows case media and files legal reports, so a stolen password alone
 it. A user enrols once (an authenticator app scans the secret), then every sign-in takes a code.
 A code is accepted one 30-second step either side of now (clock drift) and never twice: the
 last accepted step is kept and older or equal steps are refused (RFC 6238, section 5.2).
-Recovery codes stand in for a lost phone, each once; only their SHA-256 is kept.
+Recovery codes stand in for a lost phone, each once; only their SHA-256 is kept. The TOTP
+secret is stored sealed (auth/sealed_secrets.py).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import RecoveryCode, User
+from takedown.auth.sealed_secrets import seal, unseal
 from takedown.auth.users import user_named
 from takedown.ids import new_id
+from takedown.settings import Settings
 
 ISSUER = "Takedown"
 RECOVERY_CODE_COUNT = 10
@@ -42,28 +45,34 @@ def is_enrolled(user: User) -> bool:
     return user.two_factor_enabled_at is not None and bool(user.two_factor_secret)
 
 
-def start_enrolment(user: User) -> str:
+def start_enrolment(user: User, settings: Settings) -> str:
     """A new secret for `user`, not yet in force: the first code from it confirms it."""
-    user.two_factor_secret = pyotp.random_base32()
+    secret = pyotp.random_base32()
+    user.two_factor_secret = seal(settings, secret)
     user.two_factor_enabled_at = None
     user.two_factor_last_step = None
-    return user.two_factor_secret
+    return secret
 
 
-def provisioning_uri(user: User, issuer: str = ISSUER) -> str:
+def pending_secret(user: User, settings: Settings) -> str:
+    """The secret of an enrolment started but not confirmed, to show the user (QR code, text)."""
+    assert user.two_factor_secret and not is_enrolled(user), "start_enrolment first"
+    return unseal(settings, user.two_factor_secret)
+
+
+def provisioning_uri(user: User, secret: str, issuer: str = ISSUER) -> str:
     """The otpauth:// address an authenticator app reads (as a QR code or typed in)."""
-    assert user.two_factor_secret, "start_enrolment first"
-    return pyotp.TOTP(user.two_factor_secret).provisioning_uri(
-        name=user.username, issuer_name=issuer
-    )
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
-def confirm_enrolment(*, db_session: Session, user: User, code: str) -> list[str] | None:
+def confirm_enrolment(
+    *, db_session: Session, settings: Settings, user: User, code: str
+) -> list[str] | None:
     """Put the pending secret in force if `code` comes from it; the new recovery codes, or None
     when the code is wrong (the secret stays pending, so the user can try again)."""
     if not user.two_factor_secret or is_enrolled(user):
         return None
-    if not _accept_totp(user, code):
+    if not _accept_totp(user, code, settings):
         return None
     user.two_factor_enabled_at = clock.now()
     record(
@@ -75,17 +84,19 @@ def confirm_enrolment(*, db_session: Session, user: User, code: str) -> list[str
     return issue_recovery_codes(db_session=db_session, user=user)
 
 
-def check_totp(user: User, code: str) -> bool:
+def check_totp(user: User, code: str, settings: Settings) -> bool:
     """True if `code` is a current TOTP code of an enrolled user (and now spent)."""
-    return is_enrolled(user) and _accept_totp(user, code)
+    return is_enrolled(user) and _accept_totp(user, code, settings)
 
 
-def verify_second_factor(*, db_session: Session, user: User, code: str) -> SecondFactor | None:
+def verify_second_factor(
+    *, db_session: Session, settings: Settings, user: User, code: str
+) -> SecondFactor | None:
     """Which factor `code` is for an enrolled user (a TOTP code, or an unused recovery code,
     then spent), or None."""
     if not is_enrolled(user):
         return None
-    if _accept_totp(user, code):
+    if _accept_totp(user, code, settings):
         return SecondFactor.TOTP
     row = db_session.scalar(
         select(RecoveryCode).where(
@@ -153,13 +164,13 @@ def reset_two_factor(*, db_session: Session, username: str, actor: str) -> User:
     return user
 
 
-def _accept_totp(user: User, code: str) -> bool:
+def _accept_totp(user: User, code: str, settings: Settings) -> bool:
     """True, and the step remembered, if `code` is the TOTP of a step near now that is later
     than the last one accepted."""
     digits = "".join(code.split())
     if not (digits.isdigit() and len(digits) == 6 and user.two_factor_secret):
         return False
-    totp = pyotp.TOTP(user.two_factor_secret)
+    totp = pyotp.TOTP(unseal(settings, user.two_factor_secret))
     now = clock.now()
     for drift in _DRIFT_STEPS:
         moment: datetime = now + drift * _STEP

@@ -8,9 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from takedown.cli.db import prepare_database
 from takedown.cli.serve import listen_on
 from takedown.settings import get_settings
-from takedown.store.migrate import upgrade
 
 console = Console(stderr=True)
 
@@ -32,7 +32,7 @@ def demo(
     get_settings.cache_clear()
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
+    prepare_database(settings)
     console.print("[bold]Seeding demo data[/bold] (idempotent) ...")
     seed = seed_demo(settings)
     base = settings.resolved_public_base_url

@@ -10,8 +10,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from takedown.cli.db import prepare_database
 from takedown.settings import get_settings
-from takedown.store.migrate import upgrade
 
 console = Console(stderr=True)
 
@@ -50,7 +50,7 @@ def serve(
     settings = get_settings()
     host, port = settings.host, settings.port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.resolved_database_url)
+    prepare_database(settings)
     if workers > 1:
         share_metrics(settings.data_dir / "prometheus-multiproc")
     console.print(f"[green]Takedown[/green] listening on http://{host}:{port}  (docs: /docs)")

@@ -79,6 +79,22 @@ def reset_two_factor(
     )
 
 
+@app.command("reseal-two-factor")
+def reseal_two_factor() -> None:
+    """Seal every user's two-factor secret under TAKEDOWN_TWO_FACTOR_KEY, after a key change
+    (the old key listed in TAKEDOWN_TWO_FACTOR_RETIRED_KEYS); nobody has to enrol again."""
+    from takedown.auth.sealed_secrets import TwoFactorKeyError, reseal
+
+    try:
+        count = reseal(get_settings(), actor="cli")
+    except TwoFactorKeyError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"{count} two-factor secret(s) sealed under the current key; the retired keys can go"
+    )
+
+
 @app.command("list")
 def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a line.")) -> None:
     """Every staff user: role, whether two-factor sign-in is set up, last sign-in, disabled."""

@@ -61,11 +61,12 @@ def new_recovery_codes(
     code: str = Form(""),
     me: ConsoleUser = Depends(signed_in),
     db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     """Replace every recovery code; takes a current TOTP code, so a borrowed session alone
     cannot mint a way back in."""
     user = me.user
-    if not two_factor.check_totp(user, code):
+    if not two_factor.check_totp(user, code, settings):
         return _account_page(
             request, me, db_session, 401, error="Enter a current code from your app."
         )

@@ -269,7 +269,9 @@ def code(
     )
     if refused is not None:
         return refused
-    factor = two_factor.verify_second_factor(db_session=db_session, user=user, code=code)
+    factor = two_factor.verify_second_factor(
+        db_session=db_session, settings=settings, user=user, code=code
+    )
     if factor is None:
         record_failed_sign_in(request, db_session, settings, user.username, "second_factor")
         return _form(
@@ -305,14 +307,16 @@ def setup_form(
     if two_factor.is_enrolled(user):
         return RedirectResponse("/console/login/code", status_code=303)
     if not user.two_factor_secret:  # a reload keeps the secret an app may have scanned already
-        two_factor.start_enrolment(user)
+        two_factor.start_enrolment(user, settings)
         db_session.commit()
-    return _setup_page(request, user)
+    return _setup_page(request, settings, user)
 
 
-def _setup_page(request: Request, user: User, status_code: int = 200, **kw: Any) -> Response:
-    uri = two_factor.provisioning_uri(user)
-    secret = user.two_factor_secret or ""
+def _setup_page(
+    request: Request, settings: Settings, user: User, status_code: int = 200, **kw: Any
+) -> Response:
+    secret = two_factor.pending_secret(user, settings)
+    uri = two_factor.provisioning_uri(user, secret)
     return _form(
         request,
         "login_setup.html",
@@ -344,15 +348,21 @@ def setup(
         settings,
         user.username,
         csrf_token,
-        lambda status, error: _setup_page(request, user, status, error=error),
+        lambda status, error: _setup_page(request, settings, user, status, error=error),
     )
     if refused is not None:
         return refused
-    codes = two_factor.confirm_enrolment(db_session=db_session, user=user, code=code)
+    codes = two_factor.confirm_enrolment(
+        db_session=db_session, settings=settings, user=user, code=code
+    )
     if codes is None:
         record_failed_sign_in(request, db_session, settings, user.username, "two_factor_setup")
         return _setup_page(
-            request, user, 401, error="That code is not right. Check the app and try again."
+            request,
+            settings,
+            user,
+            401,
+            error="That code is not right. Check the app and try again.",
         )
     response = page(
         request, "recovery_codes.html", None, codes=codes, next=pending.next, enrolled=True
