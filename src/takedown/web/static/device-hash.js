@@ -12,6 +12,11 @@
 // never copied whole, so hashing a 48-megapixel photo takes about 20 MB beside the browser's
 // decoded picture, not the reference's two full-size float buffers (384 MB). No build step, no
 // dependency.
+//
+// Pictures are hashed in a Web Worker running this same file (fingerprintOffThread), so a large
+// photo never freezes the page; where a worker cannot hash (no OffscreenCanvas in workers) the
+// page hashes it. Video frames need a <video> element, so videos are hashed on the page, a frame
+// at a time between seeks.
 (function () {
   "use strict";
   const f32 = Math.fround;
@@ -274,7 +279,7 @@
   }
 
   function sha256(bytes) {
-    return window.crypto.subtle.digest("SHA-256", bytes).then(hex);
+    return self.crypto.subtle.digest("SHA-256", bytes).then(hex);
   }
 
   // A picture's fingerprint: its PDQ (with quality) and the SHA-256 of the file's bytes. The
@@ -314,8 +319,8 @@
   // The server's frame size (media/model.py hash_size): at most a 5-pixel filter window, so
   // about 640 pixels a side, which also keeps a long video quick to hash.
   function hashSide(side) {
-    var window = Math.ceil(side / 128);
-    return window <= 5 ? side : Math.max(1, Math.round((side * 5) / window));
+    var filterWindow = Math.ceil(side / 128);
+    return filterWindow <= 5 ? side : Math.max(1, Math.round((side * 5) / filterWindow));
   }
 
   function once(target, event) {
@@ -402,8 +407,67 @@
     });
   }
 
+  // --- off the page's thread -----------------------------------------------------------------
+
+  const inWorker = typeof document === "undefined";
+
+  if (inWorker) {
+    // A picture posted to the worker comes back as its fingerprint, or as the reason it did not.
+    self.onmessage = function (event) {
+      const id = event.data.id;
+      fingerprint(event.data.file).then(
+        function (print) { self.postMessage({ id: id, print: print }); },
+        function (error) { self.postMessage({ id: id, error: String(error && error.message) }); }
+      );
+    };
+    return;
+  }
+
+  const scriptUrl = document.currentScript && document.currentScript.src;
+  let worker = null;
+  let workerBroken = !scriptUrl || typeof Worker === "undefined";
+  let nextId = 0;
+  const waiting = new Map();
+
+  function startWorker() {
+    worker = new Worker(scriptUrl);
+    worker.onmessage = function (event) {
+      const pending = waiting.get(event.data.id);
+      if (!pending) return;
+      waiting.delete(event.data.id);
+      if (event.data.print) pending.resolve(event.data.print);
+      else pending.reject(new Error(event.data.error));
+    };
+    worker.onerror = function () {
+      workerBroken = true;
+      waiting.forEach(function (pending) { pending.reject(new Error("worker failed")); });
+      waiting.clear();
+    };
+  }
+
+  // fingerprint(file) in the worker; where the worker cannot, on the page.
+  function fingerprintOffThread(file) {
+    if (workerBroken) return fingerprint(file);
+    try {
+      if (!worker) startWorker();
+    } catch (error) {
+      workerBroken = true;
+      return fingerprint(file);
+    }
+    const id = ++nextId;
+    return new Promise(function (resolve, reject) {
+      waiting.set(id, { resolve: resolve, reject: reject });
+      worker.postMessage({ id: id, file: file });
+    }).catch(function () {
+      // Whatever stopped the worker (no OffscreenCanvas there, a crash), the page tries itself;
+      // a picture that truly cannot be decoded fails there with the page's own message.
+      return fingerprint(file);
+    });
+  }
+
   window.TakedownDeviceHash = {
     fingerprint: fingerprint,
+    fingerprintOffThread: fingerprintOffThread,
     fingerprintVideo: fingerprintVideo,
     pdqFromRGBA: pdqFromRGBA,
   };

@@ -33,7 +33,7 @@
             found.push({ type: "vpdq", value: print.vpdq }, { type: "sha256", value: print.sha256 });
           });
         }
-        return hasher.fingerprint(file).then(function (print) {
+        return hasher.fingerprintOffThread(file).then(function (print) {
           found.push(
             { type: "pdq", value: print.pdq, quality: print.quality },
             { type: "sha256", value: print.sha256 }
