@@ -8,20 +8,27 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from takedown import clock
-from takedown.cases.models import OPEN_STATUSES, Case, CaseStatus, Priority
+from takedown.cases.models import REVIEW_STATUSES, Case, CaseStatus, Priority
 from takedown.metrics import database_gauge
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
 CASES_OPEN = database_gauge(
-    "takedown_cases_open", "Open cases (not yet decided), by priority.", ["priority"]
+    "takedown_cases_open",
+    "Open cases (not yet decided) with something to review, by priority.",
+    ["priority"],
+)
+CASES_WATCHING = database_gauge(
+    "takedown_cases_watching",
+    "Reports by fingerprint alone waiting for a matching upload (no deadline runs).",
 )
 CASES_OVERDUE = database_gauge(
     "takedown_cases_overdue", "Open cases past their deadline, by priority.", ["priority"]
 )
 OLDEST_OPEN = database_gauge(
     "takedown_case_oldest_open_seconds",
-    "Age of the oldest open case (since it was opened), by priority; 0 when none is open.",
+    "Age of the oldest open case (since it was opened, or found for a watching case), by "
+    "priority; 0 when none is open.",
     ["priority"],
 )
 DECIDED_LAST_DAY = database_gauge(
@@ -33,12 +40,16 @@ DECIDED_LAST_DAY = database_gauge(
 
 def refresh_case_gauges(settings: Settings) -> None:
     now = clock.now()
-    open_statuses = [s.value for s in OPEN_STATUSES]
+    open_statuses = [s.value for s in REVIEW_STATUSES]
     with session_scope(settings.resolved_database_url) as db_session:
+        watching = db_session.scalar(
+            select(func.count()).select_from(Case).where(Case.status == CaseStatus.WATCHING)
+        )
+        opened = func.coalesce(Case.found_at, Case.created_at)
         load = {
             priority: (count, oldest)
             for priority, count, oldest in db_session.execute(
-                select(Case.priority, func.count(), func.min(Case.created_at))
+                select(Case.priority, func.count(), func.min(opened))
                 .where(Case.status.in_(open_statuses))
                 .group_by(Case.priority)
             )
@@ -58,6 +69,7 @@ def refresh_case_gauges(settings: Settings) -> None:
             )
             .group_by(Case.priority, Case.decided_at <= Case.deadline_at)
         ).all()
+    CASES_WATCHING.set(watching or 0)
     for priority in Priority:
         count, oldest = load.get(priority.value, (0, None))
         CASES_OPEN.labels(priority.value).set(count)

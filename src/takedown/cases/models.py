@@ -45,6 +45,9 @@ CATEGORY_SEVERITY = [
 class CaseStatus(enum.StrEnum):
     """Where a case stands. The public tracking page maps these to plain words."""
 
+    # A report by fingerprint alone (reports/fingerprints.py): nothing to review until an upload
+    # matches, so no review queue holds it and no deadline runs; the first match makes it OPEN.
+    WATCHING = "watching"
     OPEN = "open"  # received, waiting in a queue (nobody has decided yet)
     IN_REVIEW = "in_review"  # claimed by a reviewer, or re-opened by an appeal being reviewed
     SECOND_REVIEW = "second_review"  # one child-safety "no" (see review.flows); needs a second
@@ -55,8 +58,16 @@ class CaseStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = frozenset(
-    {CaseStatus.OPEN, CaseStatus.IN_REVIEW, CaseStatus.SECOND_REVIEW, CaseStatus.APPEALED}
+    {
+        CaseStatus.WATCHING,
+        CaseStatus.OPEN,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.SECOND_REVIEW,
+        CaseStatus.APPEALED,
+    }
 )
+# Open, with something to review: what queues hold, deadlines count and escalations chase.
+REVIEW_STATUSES = OPEN_STATUSES - {CaseStatus.WATCHING}
 CLOSED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION, CaseStatus.MERGED})
 
 
@@ -90,7 +101,10 @@ class Case(Base):
     deadline_at: Mapped[datetime] = mapped_column(index=True)
     # 0 none; 1 at 50 % of the window; 2 at 90 %; 3 at breach. Queues sort on it.
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
-    next_escalation_at: Mapped[datetime | None]  # None once breached or closed
+    next_escalation_at: Mapped[datetime | None]  # None once breached or closed, or watching
+    # When a watching case's first matching upload arrived (its deadline starts there); None for
+    # a case that had content from its first report.
+    found_at: Mapped[datetime | None]
     bank_match: Mapped[bool] = mapped_column(default=False)
     # Every report came from a reporter flagged as manifestly unfounded (DSA Art 23).
     ranked_lower: Mapped[bool] = mapped_column(default=False)

@@ -17,6 +17,7 @@ from takedown.cases.models import (
     CATEGORY_SEVERITY,
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
+    REVIEW_STATUSES,
     Appeal,
     Case,
     CaseMedia,
@@ -256,11 +257,41 @@ def escalation_level_at(case: Case, moment: datetime) -> int:
 
 
 def reset_timers(case: Case, *, start: datetime, deadline_at: datetime) -> None:
-    """Start a new deadline window; the escalation level is re-counted within it."""
+    """Start a new deadline window; the escalation level is re-counted within it. A watching
+    case keeps the window for when it is found, and nothing escalates meanwhile."""
     case.deadline_started_at = start
     case.deadline_at = deadline_at
+    if case.status == CaseStatus.WATCHING:
+        case.escalation_level, case.next_escalation_at = 0, None
+        return
     case.escalation_level = escalation_level_at(case, clock.now())
     case.next_escalation_at = escalation_time(case, case.escalation_level + 1)
+
+
+def start_watched_case(
+    *, db_session: Session, settings: Settings, case: Case, found_by: str
+) -> None:
+    """A watching case got something to review (an upload matched the reporter's fingerprints,
+    or a report named where the content is): it joins the queues with a fresh deadline."""
+    now = clock.now()
+    case.found_at = now
+    set_status(
+        db_session=db_session,
+        case=case,
+        status=CaseStatus.OPEN,
+        actor="system",
+        details={"found_by": found_by},
+    )
+    reset_timers(
+        case,
+        start=now,
+        deadline_at=deadline_window(
+            settings=settings,
+            priority=case.priority,
+            start=now,
+            legal_ncii=case.deadline_is_legal,
+        ),
+    )
 
 
 def apply_priority(
@@ -288,7 +319,7 @@ def apply_priority(
 
 
 def is_overdue(case: Case) -> bool:
-    return case.status not in CLOSED_STATUSES and case.deadline_at <= clock.now()
+    return case.status in REVIEW_STATUSES and case.deadline_at <= clock.now()
 
 
 # --- what a case shows -----------------------------------------------------------------------

@@ -21,6 +21,9 @@ from takedown.settings import Settings
 # What the reporter reads on the tracking page and in email (plain words, no internal codes;
 # English msgids, translated where shown).
 PUBLIC_STATUS = {
+    # The same words while watching: a reporter's page that changed when an upload matched would
+    # tell anyone whether a picture they fingerprinted is on the platform.
+    CaseStatus.WATCHING: N_("received"),
     CaseStatus.OPEN: N_("received"),
     CaseStatus.IN_REVIEW: N_("in review"),
     CaseStatus.SECOND_REVIEW: N_("in review"),  # the reporter is not told a reviewer disagreed

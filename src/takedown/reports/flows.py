@@ -26,6 +26,7 @@ from takedown.cases.service import (
     is_repeatedly_reported,
     more_severe_category,
     priority_for,
+    start_watched_case,
     uploader_has_violations,
 )
 from takedown.content_urls import is_web_address, normalise_url, url_key
@@ -198,6 +199,13 @@ def submit_report(
     else:
         before = case.priority
         _join_case(settings, case, data, content_id, flagged, account_id, has_file, now)
+        if case.status == CaseStatus.WATCHING and (content_id or data.content_url or has_file):
+            start_watched_case(
+                db_session=db_session,
+                settings=settings,
+                case=case,
+                found_by=f"{submission.channel.value} report",
+            )
         apply_priority(
             settings=settings, case=case, priority=priority, start=now, legal_ncii=legal_ncii
         )
@@ -284,7 +292,8 @@ def submit_report(
         "tracking_token": report.tracking_token,
         "status_url": tracking_url(settings, report.tracking_token),
         "received_at": now.isoformat(),
-        "deadline": case.deadline_at.isoformat(),
+        # A watching case's deadline starts when an upload matches the fingerprints.
+        "deadline": None if case.status == CaseStatus.WATCHING else case.deadline_at.isoformat(),
     }
     if key_hash is not None:
         db_session.add(
@@ -433,9 +442,11 @@ def _open_case(
     now: datetime,
 ) -> Case:
     fetch = bool(content_id and not has_file and settings.platform_media_url)
+    # Fingerprints alone say what to look for, not where it is: the case watches until a match.
+    watching = bool(data.fingerprints) and not (content_id or data.content_url or has_file)
     case = Case(
         id=new_id("case"),
-        status=CaseStatus.OPEN.value,
+        status=(CaseStatus.WATCHING if watching else CaseStatus.OPEN).value,
         priority=priority.value,
         category=data.category.value,
         is_child_safety=is_child_safety(data.category, data.subject_is_minor),
@@ -458,7 +469,7 @@ def _open_case(
         created_at=now,
         updated_at=now,
     )
-    case.next_escalation_at = escalation_time(case, 1)
+    case.next_escalation_at = None if watching else escalation_time(case, 1)
     return case
 
 

@@ -104,7 +104,8 @@ class ReportAccepted(BaseModel):
     tracking_token: str
     status_url: str
     received_at: str
-    deadline: str
+    # None for a report by fingerprints alone: its case's deadline starts when an upload matches.
+    deadline: str | None
 
 
 def _blank(value: str | None) -> bool:

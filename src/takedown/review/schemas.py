@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from takedown.cases.models import Appeal, Case, CaseMedia
+from takedown.cases.models import Appeal, Case, CaseMedia, CaseStatus
 from takedown.review.models import Decision
 
 
@@ -19,7 +19,8 @@ class CaseSummary(BaseModel):
     is_child_safety: bool
     escalation_level: int
     overdue: bool
-    deadline_at: datetime
+    deadline_at: datetime | None  # None while watching: it starts when a match is found
+    found_at: datetime | None  # when a watching case's first matching upload arrived
     report_count: int
     ranked_lower: bool
     claimed_by: str | None
@@ -36,7 +37,8 @@ class CaseSummary(BaseModel):
             is_child_safety=case.is_child_safety,
             escalation_level=case.escalation_level,
             overdue=overdue,
-            deadline_at=case.deadline_at,
+            deadline_at=None if case.status == CaseStatus.WATCHING else case.deadline_at,
+            found_at=case.found_at,
             report_count=case.report_count,
             ranked_lower=case.ranked_lower,
             claimed_by=claimed_by,

@@ -14,6 +14,7 @@ from takedown.auth.users import has_role
 from takedown.cases.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    REVIEW_STATUSES,
     Appeal,
     AppealStatus,
     Case,
@@ -32,11 +33,12 @@ class Queue:
     CHILD_SAFETY = "child_safety"
     SECOND_REVIEW = "second_review"  # waiting for a second child-safety reviewer (not you)
     MINE = "mine"  # claimed by you
+    WATCHING = "watching"  # reports by fingerprint alone, waiting for a matching upload
     APPEALS = "appeals"  # open appeals you may decide (you did not decide the case)
     CLOSED = "closed"
     ALL = "all"
 
-    NAMES = (OPEN, CHILD_SAFETY, SECOND_REVIEW, MINE, APPEALS, CLOSED, ALL)
+    NAMES = (OPEN, CHILD_SAFETY, SECOND_REVIEW, MINE, APPEALS, WATCHING, CLOSED, ALL)
 
 
 def may_see_case(role: str | None, case: Case) -> bool:
@@ -156,10 +158,10 @@ def queue_query(*, user: User, queue: str = Queue.OPEN, status: str | None = Non
     )
     open_appeal = exists().where(Appeal.case_id == Case.id, Appeal.status == AppealStatus.OPEN)
     if queue == Queue.OPEN:
-        query = query.where(Case.status.in_([s.value for s in OPEN_STATUSES]))
+        query = query.where(Case.status.in_([s.value for s in REVIEW_STATUSES]))
     elif queue == Queue.CHILD_SAFETY:
         query = query.where(
-            Case.is_child_safety.is_(True), Case.status.in_([s.value for s in OPEN_STATUSES])
+            Case.is_child_safety.is_(True), Case.status.in_([s.value for s in REVIEW_STATUSES])
         )
     elif queue == Queue.SECOND_REVIEW:
         query = query.where(Case.status == CaseStatus.SECOND_REVIEW, not_(my_first_no_violation))
@@ -172,6 +174,8 @@ def queue_query(*, user: User, queue: str = Queue.OPEN, status: str | None = Non
             Decision.case_id == Case.id, Decision.reviewer_id == user.id
         )
         query = query.where(open_appeal, not_(decided_before))
+    elif queue == Queue.WATCHING:
+        query = query.where(Case.status == CaseStatus.WATCHING)
     elif queue == Queue.CLOSED:
         query = query.where(Case.status.in_([s.value for s in CLOSED_STATUSES]))
     if status:
@@ -209,6 +213,6 @@ def open_appeals_for(*, db_session: Session, case_id: str) -> list[Appeal]:
 
 
 def is_overdue(case: Case) -> bool:
-    return case.status not in CLOSED_STATUSES and (
+    return case.status in REVIEW_STATUSES and (
         case.deadline_at <= clock.now() or case.escalation_level >= 3
     )

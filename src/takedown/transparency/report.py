@@ -176,7 +176,9 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         outcome, decided_at = first_decision[case.id]
         figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
         if outcome == Outcome.VIOLATING and first_at is not None:
-            hours = (decided_at - first_at).total_seconds() / 3600
+            # A case watching for a reporter's fingerprints had nothing to act on until found.
+            since = max(first_at, case.found_at) if case.found_at else first_at
+            hours = (decided_at - since).total_seconds() / 3600
             figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
         if decided_at > case.deadline_at:
             figures.deadline_breaches[case.category] += 1
@@ -188,7 +190,10 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
             Case.deadline_at >= start,
             (Case.decided_at.is_(None)) | (Case.decided_at >= end),
             # Decided no action, or merged: its reports' clock runs on in the case they joined.
-            Case.status.not_in([CaseStatus.NO_ACTION.value, CaseStatus.MERGED.value]),
+            # Watching: no deadline runs until an upload matches.
+            Case.status.not_in(
+                [CaseStatus.NO_ACTION.value, CaseStatus.MERGED.value, CaseStatus.WATCHING.value]
+            ),
         )
         .group_by(Case.category)
     ):
