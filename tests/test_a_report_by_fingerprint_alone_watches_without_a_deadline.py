@@ -122,3 +122,36 @@ def test_a_report_by_fingerprint_alone_watches_without_a_deadline(settings, make
     (hours,) = [h for c, _, h in figures.hours_to_action if c == case_id]
     assert 0.45 <= hours <= 0.75  # from the match, not from the report a month earlier
     assert figures.deadline_breaches["non_consensual_intimate_imagery"] == 0
+
+
+def test_open_fingerprint_cases_of_an_earlier_version_start_watching(database_url, client):  # type: ignore[no-untyped-def]
+    """Migration 0023 moves open cases that only fingerprints located, unmatched, to watching;
+    a case about an address stays open."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from takedown.store.migrate import alembic_config, upgrade
+
+    by_print = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, jpeg(OWN_COPY))["case_id"]
+    by_address = client.post(
+        "/v1/reports",
+        json={"category": "child_sexual_abuse", "content_url": "https://platform.example/p/1"},
+    ).json()["case_id"]
+    command.downgrade(alembic_config(database_url), "0022_sealed_two_factor_secrets")
+    engine = create_engine(database_url)
+    with engine.begin() as connection:  # as 0022 kept it: open, escalating
+        connection.execute(text("UPDATE cases SET next_escalation_at = deadline_at"))
+        assert set(connection.execute(text("SELECT status FROM cases")).scalars()) == {"open"}
+    engine.dispose()
+    upgrade(database_url)
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        rows = {
+            case_id: (status, escalates is not None)
+            for case_id, status, escalates in connection.execute(
+                text("SELECT id, status, next_escalation_at FROM cases")
+            )
+        }
+    engine.dispose()
+    assert rows == {by_print: ("watching", False), by_address: ("open", True)}
