@@ -60,13 +60,8 @@ def check_and_seal(settings: Settings) -> int:
             if _CLEAR_SECRET.fullmatch(stored):
                 user.two_factor_secret = keys.encrypt(stored.encode()).decode()
                 sealed_now += 1
-                continue
-            try:
-                keys.decrypt(stored.encode())
-            except InvalidToken:
-                raise TwoFactorKeyError(
-                    f"{_MISMATCH} (user {user.username} cannot be opened)"
-                ) from None
+            else:
+                _opened(keys, user)
     return sealed_now
 
 
@@ -76,14 +71,7 @@ def reseal(settings: Settings, actor: str) -> int:
     with session_scope(settings.resolved_database_url) as db_session:
         users = _users_with_secrets(db_session)
         for user in users:
-            try:
-                user.two_factor_secret = keys.rotate(
-                    (user.two_factor_secret or "").encode()
-                ).decode()
-            except InvalidToken:
-                raise TwoFactorKeyError(
-                    f"{_MISMATCH} (user {user.username} cannot be opened)"
-                ) from None
+            user.two_factor_secret = keys.encrypt(_opened(keys, user)).decode()
         record(
             db_session=db_session,
             actor=actor,
@@ -98,6 +86,13 @@ _MISMATCH = (
     "the two-factor secrets were sealed with another key: set TAKEDOWN_TWO_FACTOR_KEY to the key "
     "the other servers use, or list the old key in TAKEDOWN_TWO_FACTOR_RETIRED_KEYS"
 )
+
+
+def _opened(keys: MultiFernet, user: User) -> bytes:
+    try:
+        return keys.decrypt((user.two_factor_secret or "").encode())
+    except InvalidToken:
+        raise TwoFactorKeyError(f"{_MISMATCH} (user {user.username} cannot be opened)") from None
 
 
 def _users_with_secrets(db_session: Session) -> list[User]:

@@ -191,15 +191,27 @@ def submit_report(
         data.content_url or data.content_id
     )
     merged = case is not None
+    # Something to review: where the content is, or the content itself. Fingerprints alone say
+    # what to look for, so their case watches until an upload matches.
+    locates = bool(content_id or data.content_url or has_file)
     if case is None:
         case = _open_case(
-            settings, data, content_id, priority, legal_ncii, flagged, account_id, has_file, now
+            settings,
+            data,
+            content_id,
+            priority,
+            legal_ncii,
+            flagged,
+            account_id,
+            has_file,
+            now,
+            watching=not locates,
         )
         db_session.add(case)
     else:
         before = case.priority
         _join_case(settings, case, data, content_id, flagged, account_id, has_file, now)
-        if case.status == CaseStatus.WATCHING and (content_id or data.content_url or has_file):
+        if case.status == CaseStatus.WATCHING and locates:
             start_watched_case(
                 db_session=db_session,
                 settings=settings,
@@ -440,10 +452,10 @@ def _open_case(
     account_id: str | None,
     has_file: bool,
     now: datetime,
+    *,
+    watching: bool,
 ) -> Case:
     fetch = bool(content_id and not has_file and settings.platform_media_url)
-    # Fingerprints alone say what to look for, not where it is: the case watches until a match.
-    watching = bool(data.fingerprints) and not (content_id or data.content_url or has_file)
     case = Case(
         id=new_id("case"),
         status=(CaseStatus.WATCHING if watching else CaseStatus.OPEN).value,

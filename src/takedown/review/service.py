@@ -29,7 +29,7 @@ from takedown.settings import Settings
 class Queue:
     """Named queues of the console and `GET /v1/cases?queue=`."""
 
-    OPEN = "open"  # every undecided case the user may see
+    OPEN = "open"  # every undecided case the user may see that has something to review
     CHILD_SAFETY = "child_safety"
     SECOND_REVIEW = "second_review"  # waiting for a second child-safety reviewer (not you)
     MINE = "mine"  # claimed by you
