@@ -32,6 +32,7 @@ STAND_IN_LABEL = "DEMO STAND-IN — benign test image"
 DEMO_BANK = "demo-stand-ins"
 BANKED_STAND_INS = ("chelsea", "coffee", "rocket")
 FINGERPRINTED_STAND_IN = "hubble_deep_field"  # the demo report by fingerprint's picture
+WATCHED_STAND_IN = "coins"  # a demo report by fingerprint that nothing uploaded matches
 DEMO_ACCOUNT = "demo-account-7"
 DEMO_USERS = (
     ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
@@ -195,6 +196,23 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
                 "good_faith_statement": True,
                 "signature": "Demo Victim Two",
                 "fingerprints": _fingerprints(stand_in_image(FINGERPRINTED_STAND_IN)),
+            },
+            None,
+        ),
+        (
+            "demo-report-8",
+            {
+                "category": "non_consensual_intimate_imagery",
+                "reporter": {"role": "victim", "email": "me3@example.org"},
+                "explanation": (
+                    "DEMO: a report by fingerprint that nothing on the platform matches (yet). "
+                    "Its case watches (the console's 'watching' queue) with no deadline running "
+                    "until an upload of the picture (a benign stand-in: scikit-image's coins) "
+                    "arrives."
+                ),
+                "good_faith_statement": True,
+                "signature": "Demo Victim Three",
+                "fingerprints": _fingerprints(stand_in_image(WATCHED_STAND_IN)),
             },
             None,
         ),
