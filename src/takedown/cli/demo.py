@@ -41,8 +41,9 @@ def demo(
         f"{STAND_IN_LABEL} (scikit-image photographs; no abusive material anywhere)"
     )
     for case in seed.cases:
+        due = f"due {case['deadline']}" if case["deadline"] else "watching for a matching upload"
         console.print(
-            f"case {case['case_id']}  {case['category']}  due {case['deadline']}  "
+            f"case {case['case_id']}  {case['category']}  {due}  "
             f"track: {tracking_url(settings, case['tracking_token'])}"
         )
     logins = Table(title=f"Console: {base}/console   (public form: {base}/report)")
