@@ -162,6 +162,29 @@ def test_device_pdq_of_a_png_file_equals_reference_pdq(page, reading: dict[str, 
     assert made["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize(
+    "reading",
+    [{}, {"stripRows": 37, "tileColumns": 100}],
+    ids=["default-strips", "small-strips-and-tiles"],
+)
+def test_device_hashes_the_colour_under_transparent_areas_like_the_server(page, reading) -> None:  # type: ignore[no-untyped-def]
+    """A canvas reads fully transparent pixels back as black; the server (Pillow) hashes the
+    colour stored under them. The device reads such pictures unpremultiplied (WebGL), so a
+    picture a third transparent, or half see-through, hashes as on the server."""
+    scene = np.asarray(generated_scene(37, (300, 240)).convert("RGB"))
+    alpha = np.full(scene.shape[:2], 255, np.uint8)
+    alpha[:, :100] = 0  # the left third fully transparent, its colours kept in the file
+    alpha[:40, 100:] = 128  # and a half see-through band
+    data = png(Image.fromarray(np.dstack([scene, alpha]), "RGBA"))
+    made = device_fingerprint(page, data, "sticker.png", "image/png", **reading)
+    expected, quality = reference_pdq_of_file(data)
+    to_server = pdq_distance(made["pdq"], server_pdq(data))
+    measured("transparent", to_reference=pdq_distance(made["pdq"], expected), to_server=to_server)
+    assert pdq_distance(made["pdq"], expected) == 0
+    assert made["quality"] == quality
+    assert to_server <= 2  # the server hashes a 1/4-scale decode (signals/pdq_blocks.py)
+
+
 def test_device_fingerprint_of_a_jpeg_equals_reference_and_matches_the_server(page) -> None:  # type: ignore[no-untyped-def]
     for name, picture in (
         ("coffee", stand_in("coffee")),

@@ -126,3 +126,37 @@ def test_a_browser_without_workers_hashes_on_the_page(server: str, large_photo: 
     pdq = next(f for f in made if f["type"] == "pdq")
     hashes, _ = pdq_hashes(Image.open(io.BytesIO(small.getvalue())))
     assert pdq_distance(pdq["value"], hashes[0]) <= 2
+
+
+def test_the_worker_hashes_transparent_areas_as_the_page_does(server: str) -> None:
+    """The worker reads transparent pictures unpremultiplied too (WebGL in an OffscreenCanvas)."""
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+
+    scene = np.asarray(generated_scene(9412, (300, 240)).convert("RGB"))
+    alpha = np.full(scene.shape[:2], 255, np.uint8)
+    alpha[:, :100] = 0
+    out = io.BytesIO()
+    Image.fromarray(np.dstack([scene, alpha]), "RGBA").save(out, "PNG")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/report")
+            page.check("#category-non_consensual_intimate_imagery")
+            page.set_input_files(
+                "#fingerprints",
+                files=[{"name": "sticker.png", "mimeType": "image/png", "buffer": out.getvalue()}],
+            )
+            page.wait_for_function(
+                "document.getElementById('fingerprints-status').textContent.includes('1')"
+            )
+            made = json.loads(page.input_value("#fingerprints-value"))
+            workers = [worker.url for worker in page.workers]
+        finally:
+            browser.close()
+
+    assert any(url.endswith("/static/device-hash.js") for url in workers)
+    pdq = next(f for f in made if f["type"] == "pdq")
+    hashes, _ = pdq_hashes(Image.open(io.BytesIO(out.getvalue())))
+    assert pdq_distance(pdq["value"], hashes[0]) == 0

@@ -243,6 +243,38 @@
     return canvas;
   }
 
+  function hasTransparency(rgba) {
+    for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return true;
+    return false;
+  }
+
+  // A 2D canvas keeps pixels premultiplied by alpha, so a fully transparent pixel reads back
+  // black; the server (Pillow's RGB conversion) hashes the colour stored under it. WebGL can
+  // upload the picture unpremultiplied and read that colour back. Returns a reader of
+  // (left, top, columns, rows) as RGBA, or null where WebGL 2 is missing or the picture is
+  // larger than a texture (those pictures hash their transparent areas as black).
+  function straightReader(bitmap) {
+    const canvas = canvasOf(1, 1);
+    const gl = canvas.getContext("webgl2", { premultipliedAlpha: false });
+    if (!gl) return null;
+    const most = gl.getParameter(gl.MAX_TEXTURE_SIZE);
+    if (bitmap.width > most || bitmap.height > most) return null;
+    const texture = gl.createTexture();
+    gl.bindTexture(gl.TEXTURE_2D, texture);
+    gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+    gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, gl.createFramebuffer());
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) return null;
+    // A texture's rows are read back in the order they were uploaded: top row first.
+    return function (left, top, columns, rows) {
+      const rgba = new Uint8Array(columns * rows * 4);
+      gl.readPixels(left, top, columns, rows, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+      return rgba;
+    };
+  }
+
   // PDQ of a decoded picture at full resolution, as the reference hashes, read a strip (and,
   // for very wide pictures, a tile) at a time into a canvas no bigger than one tile. Drawing at
   // 1:1 copies the pixels unchanged.
@@ -255,6 +287,7 @@
     const context = canvasOf(tileWidth, tileHeight).getContext("2d", { willReadFrequently: true });
     if (!context) throw new Error("the picture could not be read on this device");
     const hasher = lumaHasher(width, height);
+    let straight; // made on the first tile with transparency
     const strip = [];
     for (let y = 0; y < tileHeight; y++) strip.push(new Float32Array(width));
     for (let top = 0; top < height; top += tileHeight) {
@@ -263,7 +296,11 @@
         const columns = Math.min(tileWidth, width - left);
         context.clearRect(0, 0, tileWidth, tileHeight);
         context.drawImage(bitmap, left, top, columns, rows, 0, 0, columns, rows);
-        const rgba = context.getImageData(0, 0, columns, rows).data;
+        let rgba = context.getImageData(0, 0, columns, rows).data;
+        if (hasTransparency(rgba)) {
+          if (straight === undefined) straight = straightReader(bitmap);
+          if (straight) rgba = straight(left, top, columns, rows);
+        }
         for (let y = 0; y < rows; y++) {
           lumaRow(rgba, y * columns * 4, columns, strip[y].subarray(left, left + columns));
         }
