@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from takedown import clock
-from takedown.auth.users import create_user
+from takedown.auth.users import create_user, get_user_by_username
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 from tests.media import jpeg, stand_in
@@ -71,6 +71,27 @@ def staff_headers(client: TestClient, settings: Settings, username: str) -> dict
     with session_scope(settings.resolved_database_url) as db_session:
         token = issue_staff_token(db_session=db_session, username=username)
     return {"Authorization": f"Bearer {token}"}
+
+
+CASE_READER = "case-reader"  # a child-safety reviewer: may see every case
+
+
+def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> dict[str, Any]:
+    """The case as staff see it: GET /v1/cases/{case_id} with a child-safety reviewer's token
+    (the reviewer is created on the first call in a test's database)."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        if get_user_by_username(db_session=db_session, username=CASE_READER) is None:
+            create_user(
+                db_session=db_session,
+                username=CASE_READER,
+                role="child_safety_reviewer",
+                password=PASSWORD,
+            )
+    answer = client.get(
+        f"/v1/cases/{case_id}", headers=staff_headers(client, settings, CASE_READER)
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
 
 
 _SECRET = re.compile(r"data-secret>([A-Z2-7 ]+)<")

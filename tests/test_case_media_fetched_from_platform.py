@@ -10,11 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from takedown.cases.fetching import fetch_pending_media
-from takedown.cases.service import case_overview, get_case
+from takedown.cases.service import get_case
 from takedown.signals.service import hash_media
 from takedown.store.db import session_scope
 from tests.media import altered_copy, jpeg, stand_in
 from tests.reports_support import file_report, http_server
+from tests.review_support import case_seen_by_staff
 
 
 class Platform(BaseHTTPRequestHandler):
@@ -80,14 +81,10 @@ def test_fetched_media_is_hashed_matched_and_raises_priority(app, settings, plat
     )
     with TestClient(app) as client:
         answer = file_report(client, "child_sexual_abuse", content_id="post-1")
-        with session_scope(settings.resolved_database_url) as db_session:
-            assert (
-                case_overview(db_session=db_session, case_id=answer["case_id"])["priority"] == "P1"
-            )
+        assert case_seen_by_staff(client, settings, answer["case_id"])["priority"] == "P1"
         assert fetch_pending_media(configured, app.state.index) == 1
         assert fetch_pending_media(configured, app.state.index) == 0  # done once
-    with session_scope(settings.resolved_database_url) as db_session:
-        seen = case_overview(db_session=db_session, case_id=answer["case_id"])
+        seen = case_seen_by_staff(client, settings, answer["case_id"])
     assert Platform.paths == ["/media/post-1"]
     assert seen["priority"] == "P0" and seen["bank_match"]
     (media,) = seen["media"]
@@ -147,4 +144,4 @@ def test_redirects_are_not_followed_and_size_is_capped(client, app, settings, pl
         big_case = get_case(db_session=db_session, case_id=big["case_id"])
         assert "1000-byte limit" in big_case.media_fetch_error
         assert big_case.media_fetch_state == "pending"  # retried later with backoff
-        assert case_overview(db_session=db_session, case_id=big["case_id"])["media"] == []
+    assert case_seen_by_staff(client, settings, big["case_id"])["media"] == []

@@ -3,10 +3,9 @@ same video by vPDQ join that case; unrelated media opens a new case."""
 
 from __future__ import annotations
 
-from takedown.cases.service import case_overview
-from takedown.store.db import session_scope
 from tests.media import altered_copy, generated_scene, jpeg, png, stand_in, video
 from tests.reports_support import file_report
+from tests.review_support import case_seen_by_staff
 
 
 def report_media(client, data: bytes, **fields):  # type: ignore[no-untyped-def]
@@ -18,8 +17,7 @@ def test_same_file_joins_the_case_and_is_stored_content_addressed(client, settin
     first = report_media(client, data)
     second = report_media(client, data)
     assert first["case_id"] == second["case_id"]
-    with session_scope(settings.resolved_database_url) as db_session:
-        media = case_overview(db_session=db_session, case_id=first["case_id"])["media"]
+    media = case_seen_by_staff(client, settings, first["case_id"])["media"]
     assert len(media) == 2 and media[0]["sha256"] == media[1]["sha256"]
     stored = list(settings.media_dir.rglob(media[0]["sha256"]))
     assert len(stored) == 1 and stored[0].read_bytes() == data
@@ -45,6 +43,5 @@ def test_same_video_by_vpdq_joins_the_case(client):
 
 def test_undecodable_file_is_kept_and_still_reported(client, settings):
     answer = report_media(client, b"definitely not an image")
-    with session_scope(settings.resolved_database_url) as db_session:
-        media = case_overview(db_session=db_session, case_id=answer["case_id"])["media"]
+    media = case_seen_by_staff(client, settings, answer["case_id"])["media"]
     assert media[0]["media_type"] == "unknown" and media[0]["error"]

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from takedown.cases.service import case_overview
-from takedown.store.db import session_scope
 from tests.reports_support import file_report
+from tests.review_support import case_seen_by_staff
 
 
 def window(answer) -> timedelta:  # type: ignore[no-untyped-def]
@@ -35,8 +34,7 @@ def test_ncii_is_a_legal_48_hour_limit_whatever_the_priority_setting(client, set
     app.state.settings = settings.model_copy(update={"deadline_p1_hours": 100.0})
     answer = file_report(client, "non_consensual_intimate_imagery")
     assert window(answer) == timedelta(hours=48)
-    with session_scope(settings.resolved_database_url) as db_session:
-        assert case_overview(db_session=db_session, case_id=answer["case_id"])["deadline_is_legal"]
+    assert case_seen_by_staff(client, settings, answer["case_id"])["deadline_is_legal"] is True
 
 
 def test_deadlines_are_configurable(client, settings, app):

@@ -7,15 +7,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from takedown import clock
 from takedown.audit.models import AuditEntry
 from takedown.cases.scheduled import escalate_due_cases
-from takedown.cases.service import case_overview, get_case
+from takedown.cases.service import get_case
 from takedown.notify.scheduled import deliver_notifications
+from takedown.settings import Settings
 from takedown.store.db import dispose, session_scope
 from tests.reports_support import WebhookReceiver, file_report, http_server, smtp_server
+from tests.review_support import case_seen_by_staff
 
 
 @pytest.fixture
@@ -34,31 +37,30 @@ def oncall(settings, app):  # type: ignore[no-untyped-def]
         yield configured, inbox
 
 
-def level(settings, case_id: str) -> int:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        return case_overview(db_session=db_session, case_id=case_id)["escalation_level"]
+def level(client: TestClient, settings: Settings, case_id: str) -> int:
+    return case_seen_by_staff(client, settings, case_id)["escalation_level"]
 
 
 def test_escalates_at_half_ninety_percent_and_breach(client, oncall):
     settings, inbox = oncall
     case_id = file_report(client, "child_sexual_abuse", subject_is_minor="yes")["case_id"]  # 1 h
     assert escalate_due_cases(settings) == 0
-    assert level(settings, case_id) == 0
+    assert level(client, settings, case_id) == 0
 
     clock.advance(timedelta(minutes=31))
     assert escalate_due_cases(settings) == 1
     assert escalate_due_cases(settings) == 0  # idempotent: the same step never fires twice
-    assert level(settings, case_id) == 1
+    assert level(client, settings, case_id) == 1
 
     clock.advance(timedelta(minutes=24))  # 55 min: past 90 %
     escalate_due_cases(settings)
-    assert level(settings, case_id) == 2
+    assert level(client, settings, case_id) == 2
 
     clock.advance(timedelta(minutes=6))  # 61 min: breached
     escalate_due_cases(settings)
-    assert level(settings, case_id) == 3
+    assert level(client, settings, case_id) == 3
+    assert case_seen_by_staff(client, settings, case_id)["overdue"] is True
     with session_scope(settings.resolved_database_url) as db_session:
-        assert case_overview(db_session=db_session, case_id=case_id)["overdue"]
         assert get_case(db_session=db_session, case_id=case_id).next_escalation_at is None
         audited = db_session.scalars(
             select(AuditEntry).where(
@@ -79,7 +81,7 @@ def test_several_steps_passed_while_down_escalate_once_to_the_latest(client, onc
     case_id = file_report(client, "child_sexual_abuse")["case_id"]  # P1: 24 h
     clock.advance(timedelta(hours=23))
     escalate_due_cases(settings)
-    assert level(settings, case_id) == 2
+    assert level(client, settings, case_id) == 2
 
 
 def test_timers_survive_a_restart(client, oncall, app):
@@ -89,7 +91,7 @@ def test_timers_survive_a_restart(client, oncall, app):
     dispose(settings.resolved_database_url)
     clock.advance(timedelta(days=4))
     assert escalate_due_cases(settings.model_copy()) == 1
-    assert level(settings, case_id) == 1
+    assert level(client, settings, case_id) == 1
 
 
 def test_decided_cases_do_not_escalate(client, oncall):

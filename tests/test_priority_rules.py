@@ -8,16 +8,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from takedown.cases.service import case_overview, get_case
+from takedown.cases.service import get_case
+from takedown.settings import Settings
 from takedown.signals.service import hash_media
 from takedown.store.db import session_scope
 from tests.media import altered_copy, jpeg, stand_in
 from tests.reports_support import file_report
+from tests.review_support import case_seen_by_staff
 
 
-def priority_of(settings, case_id: str) -> str:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        return case_overview(db_session=db_session, case_id=case_id)["priority"]
+def priority_of(client: TestClient, settings: Settings, case_id: str) -> str:
+    return case_seen_by_staff(client, settings, case_id)["priority"]
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ def priority_of(settings, case_id: str) -> str:  # type: ignore[no-untyped-def]
 )
 def test_p0_aggravating_facts(client, settings, category, fields):
     answer = file_report(client, category, **fields)
-    assert priority_of(settings, answer["case_id"]) == "P0"
+    assert priority_of(client, settings, answer["case_id"]) == "P0"
 
 
 @pytest.mark.parametrize(
@@ -54,24 +55,24 @@ def test_p0_aggravating_facts(client, settings, category, fields):
 )
 def test_p1_and_p2(client, settings, category, fields, expected):
     answer = file_report(client, category, **fields)
-    assert priority_of(settings, answer["case_id"]) == expected
+    assert priority_of(client, settings, answer["case_id"]) == expected
 
 
 def test_new_report_raises_but_never_lowers(client, settings):
     low = file_report(client, "terms_violation", content_id="post-5")
-    assert priority_of(settings, low["case_id"]) == "P2"
+    assert priority_of(client, settings, low["case_id"]) == "P2"
     with session_scope(settings.resolved_database_url) as db_session:
         p2_deadline = get_case(db_session=db_session, case_id=low["case_id"]).deadline_at
     high = file_report(client, "child_sexual_abuse", content_id="post-5", subject_is_minor="yes")
     assert high["case_id"] == low["case_id"]
-    assert priority_of(settings, low["case_id"]) == "P0"
+    assert priority_of(client, settings, low["case_id"]) == "P0"
     with session_scope(settings.resolved_database_url) as db_session:
         case = get_case(db_session=db_session, case_id=low["case_id"])
         assert case.deadline_at < p2_deadline
         assert case.is_child_safety
     again = file_report(client, "terms_violation", content_id="post-5")
     assert again["case_id"] == low["case_id"]
-    assert priority_of(settings, low["case_id"]) == "P0"
+    assert priority_of(client, settings, low["case_id"]) == "P0"
     assert again["deadline"] == high["deadline"]
 
 
@@ -101,15 +102,14 @@ def test_bank_match_of_attached_media_makes_p0(banked_client, settings):
         file=altered_copy(stand_in("chelsea")),
         content_url=None,
     )
-    with session_scope(settings.resolved_database_url) as db_session:
-        seen = case_overview(db_session=db_session, case_id=answer["case_id"])
+    seen = case_seen_by_staff(banked_client, settings, answer["case_id"])
     assert seen["priority"] == "P0" and seen["bank_match"]
     assert seen["media"][0]["matches"][0]["bank"] == "known"
     unrelated = file_report(
         banked_client, "child_sexual_abuse", file=jpeg(stand_in("coffee")), content_url=None
     )
     assert unrelated["case_id"] != answer["case_id"]
-    assert priority_of(settings, unrelated["case_id"]) == "P1"
+    assert priority_of(banked_client, settings, unrelated["case_id"]) == "P1"
 
 
 def test_uploader_with_blocked_uploads_makes_p0(banked_client, settings, make_api_key):
@@ -128,9 +128,9 @@ def test_uploader_with_blocked_uploads_makes_p0(banked_client, settings, make_ap
         headers={"Authorization": f"Bearer {make_api_key('scan')}"},
     )
     answer = file_report(banked_client, "child_sexual_exploitation", content_id="new-post")
-    assert priority_of(settings, answer["case_id"]) == "P0"
+    assert priority_of(banked_client, settings, answer["case_id"]) == "P0"
     clean = file_report(banked_client, "child_sexual_exploitation", content_id="unknown-post")
-    assert priority_of(settings, clean["case_id"]) == "P1"
+    assert priority_of(banked_client, settings, clean["case_id"]) == "P1"
 
 
 def test_uploader_with_earlier_violating_case_makes_p0(client, settings, auth_header):
@@ -144,7 +144,7 @@ def test_uploader_with_earlier_violating_case_makes_p0(client, settings, auth_he
         account_id="acct-7",
         headers=auth_header("report"),
     )
-    assert priority_of(settings, earlier["case_id"]) == "P1"
+    assert priority_of(client, settings, earlier["case_id"]) == "P1"
     with session_scope(settings.resolved_database_url) as db_session:
         case = get_case(db_session=db_session, case_id=earlier["case_id"])
         case.outcome = "violating"
@@ -156,4 +156,4 @@ def test_uploader_with_earlier_violating_case_makes_p0(client, settings, auth_he
         account_id="acct-7",
         headers=auth_header("report"),
     )
-    assert priority_of(settings, later["case_id"]) == "P0"
+    assert priority_of(client, settings, later["case_id"]) == "P0"

@@ -94,6 +94,7 @@ class ReportOut(BaseModel):
 
 class MediaOut(BaseModel):
     media_id: int
+    source: str  # upload (attached to a report) | platform (fetched by content id)
     media_type: str
     sha256: str
     size_bytes: int
@@ -105,6 +106,7 @@ class MediaOut(BaseModel):
     def of(cls, media: CaseMedia) -> MediaOut:
         return cls(
             media_id=media.id,
+            source=media.source,
             media_type=media.media_type,
             sha256=media.sha256,
             size_bytes=media.size_bytes,
@@ -176,6 +178,10 @@ class AppealOut(BaseModel):
 
 class CaseDetail(CaseSummary):
     priority_reasons: list[str]  # what raises its priority, in words (none: P2's defaults)
+    bank_match: bool  # its media matched a bank of known material
+    deadline_is_legal: bool  # TAKE IT DOWN Act: a valid NCII request's 48 h is law, not policy
+    merged_into: str | None  # a `merged` case: the case that holds its reports and media now
+    distinct_reporters: int  # by email; anonymous reports by client address, else each its own
     account_id: str | None
     content_id: str | None
     content_url: str | None

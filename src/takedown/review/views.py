@@ -18,6 +18,7 @@ from takedown.cases.service import (
     case_media,
     case_priority_facts,
     case_reports,
+    distinct_reporters,
     priority_reasons,
 )
 from takedown.errors import Forbidden, NotFound
@@ -95,6 +96,10 @@ def get_case(
     return CaseDetail(
         **_summary(case, settings).model_dump(),
         priority_reasons=priority_reasons(facts),
+        bank_match=case.bank_match,
+        deadline_is_legal=case.deadline_is_legal,
+        merged_into=case.merged_into,
+        distinct_reporters=distinct_reporters(reports),
         account_id=case.account_id,
         content_id=case.content_id,
         content_url=case.content_url,
