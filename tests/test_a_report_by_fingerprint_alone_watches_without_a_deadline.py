@@ -25,7 +25,7 @@ from takedown.store.db import session_scope
 from takedown.transparency.report import gather
 from tests.enforcement_support import decide_violating, moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
-from tests.review_support import make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers
 from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import (
     _settle_and_follow,
     by_fingerprint,
@@ -74,6 +74,11 @@ def test_a_report_by_fingerprint_alone_watches_without_a_deadline(settings, make
         assert watching[case_id]["status"] == "watching"
         assert watching[case_id]["deadline_at"] is None
         assert case_id not in _queue(client, headers, "open")
+        reviewer = console(app, "lead")
+        listed = reviewer.get("/console/queue?queue=watching").text
+        assert case_id in listed and "starts when found" in listed
+        assert case_id not in reviewer.get("/console/queue?queue=open").text
+        assert 'id="watching"' in reviewer.get(f"/console/cases/{case_id}").text
 
         # Weeks pass with no match: nothing is overdue, nothing escalates, on-call hears nothing.
         clock.advance(timedelta(days=30))
@@ -108,6 +113,8 @@ def test_a_report_by_fingerprint_alone_watches_without_a_deadline(settings, make
             assert case.deadline_at > found_at  # a fresh window, not one that ran out weeks ago
             assert case.next_escalation_at is not None
         assert case_id not in _queue(client, headers, "watching")
+        page = console(app, "lead").get(f"/console/cases/{case_id}").text  # weeks later
+        assert 'id="watching"' not in page and "after watching since the report" in page
         # The reporter's page reads the same as before the match.
         assert _status_words(client, ack["tracking_token"]) == received
 
