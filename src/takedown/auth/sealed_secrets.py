@@ -38,6 +38,12 @@ class TwoFactorKeyError(TakedownError):
     status, code, title = 503, "two_factor_key_mismatch", "The two-factor key is wrong"
 
 
+_MISMATCH = (
+    "the two-factor secrets were sealed with another key: set TAKEDOWN_TWO_FACTOR_KEY to the key "
+    "the other servers use, or list the old key in TAKEDOWN_TWO_FACTOR_RETIRED_KEYS"
+)
+
+
 def seal(settings: Settings, secret: str) -> str:
     return _keys(settings).encrypt(secret.encode()).decode()
 
@@ -80,12 +86,6 @@ def reseal(settings: Settings, actor: str) -> int:
             details={"count": len(users)},
         )
         return len(users)
-
-
-_MISMATCH = (
-    "the two-factor secrets were sealed with another key: set TAKEDOWN_TWO_FACTOR_KEY to the key "
-    "the other servers use, or list the old key in TAKEDOWN_TWO_FACTOR_RETIRED_KEYS"
-)
 
 
 def _opened(keys: MultiFernet, user: User) -> bytes:
