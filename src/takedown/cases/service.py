@@ -17,7 +17,6 @@ from takedown.cases.models import (
     CATEGORY_SEVERITY,
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
-    REVIEW_STATUSES,
     Appeal,
     Case,
     CaseMedia,
@@ -316,10 +315,6 @@ def apply_priority(
         return False
     reset_timers(case, start=start, deadline_at=candidate)
     return True
-
-
-def is_overdue(case: Case) -> bool:
-    return case.status in REVIEW_STATUSES and case.deadline_at <= clock.now()
 
 
 # --- what a case shows -----------------------------------------------------------------------
