@@ -129,6 +129,11 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    @property
+    def running_deadline(self) -> datetime | None:
+        """The deadline, or None while watching: it starts when an upload matches."""
+        return None if self.status == CaseStatus.WATCHING else self.deadline_at
+
 
 class MediaSource(enum.StrEnum):
     UPLOAD = "upload"  # attached to a report

@@ -304,8 +304,7 @@ def submit_report(
         "tracking_token": report.tracking_token,
         "status_url": tracking_url(settings, report.tracking_token),
         "received_at": now.isoformat(),
-        # A watching case's deadline starts when an upload matches the fingerprints.
-        "deadline": None if case.status == CaseStatus.WATCHING else case.deadline_at.isoformat(),
+        "deadline": case.running_deadline.isoformat() if case.running_deadline else None,
     }
     if key_hash is not None:
         db_session.add(

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from takedown.cases.models import Appeal, Case, CaseMedia, CaseStatus
+from takedown.cases.models import Appeal, Case, CaseMedia
 from takedown.review.models import Decision
 
 
@@ -37,7 +37,7 @@ class CaseSummary(BaseModel):
             is_child_safety=case.is_child_safety,
             escalation_level=case.escalation_level,
             overdue=overdue,
-            deadline_at=None if case.status == CaseStatus.WATCHING else case.deadline_at,
+            deadline_at=case.running_deadline,
             found_at=case.found_at,
             report_count=case.report_count,
             ranked_lower=case.ranked_lower,
