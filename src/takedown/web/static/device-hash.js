@@ -268,11 +268,17 @@
     gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, texture, 0);
     if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) return null;
     // A texture's rows are read back in the order they were uploaded: top row first.
-    return function (left, top, columns, rows) {
+    const read = function (left, top, columns, rows) {
       const rgba = new Uint8Array(columns * rows * 4);
       gl.readPixels(left, top, columns, rows, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
       return rgba;
     };
+    // A page has few WebGL contexts at a time: give this one (and its texture) back when done.
+    read.release = function () {
+      const lose = gl.getExtension("WEBGL_lose_context");
+      if (lose) lose.loseContext();
+    };
+    return read;
   }
 
   // PDQ of a decoded picture at full resolution, as the reference hashes, read a strip (and,
@@ -307,6 +313,7 @@
       }
       for (let y = 0; y < rows; y++) hasher.push(strip[y]);
     }
+    if (straight) straight.release();
     return hasher.finish();
   }
 
