@@ -323,3 +323,42 @@ def test_video_fingerprint_finds_uploads_of_the_video(settings, make_api_key):  
         # Someone else reports the video by sending it: the same case.
         sent = file_report(client, "child_sexual_abuse", content_url=None, file=reencoded)
         assert sent["case_id"] == ack["case_id"]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_reports_long_after_join_the_fingerprint_case_through_the_index(settings):  # type: ignore[no-untyped-def]
+    """A watching case may wait for years, and thousands may watch: a later report finds its
+    fingerprints through the match index, not by reading every open case's fingerprints."""
+    data = jpeg(OWN_COPY)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        first = by_fingerprint(client, "non_consensual_intimate_imagery", OWN_COPY, data)
+        by_fingerprint(client, "non_consensual_intimate_imagery", UNRELATED, jpeg(UNRELATED))
+        clock.advance(timedelta(days=400))
+        app.state.index.refresh()  # long since, on every server
+        recompressed = jpeg(OWN_COPY.resize((480, 360)), quality=60)
+        decoded = Image.open(io.BytesIO(recompressed))
+        near = by_fingerprint(client, "non_consensual_intimate_imagery", decoded, recompressed)
+        with_file = file_report(client, "child_sexual_abuse", content_url=None, file=recompressed)
+        other = by_fingerprint(client, "child_sexual_abuse", generated_scene(9707), b"other")
+    assert near["case_id"] == with_file["case_id"] == first["case_id"]
+    assert other["case_id"] != first["case_id"]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_a_file_matching_only_a_reporters_fingerprint_is_no_bank_match(settings):  # type: ignore[no-untyped-def]
+    """A fingerprint is nobody's verified hash: a report whose file matches one joins the case
+    but does not raise it as matching a bank of known material."""
+    data = jpeg(OWN_COPY)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        first = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, data)
+        app.state.index.refresh()
+        sent = file_report(client, "child_sexual_abuse", content_url=None, file=data)
+        assert sent["case_id"] == first["case_id"]
+        make_user(settings, "csr", "child_safety_reviewer")
+        case = _case(client, staff_headers(client, settings, "csr"), first["case_id"])
+    assert case["bank_match"] is False
+    assert "the media matches a hash bank" not in case["priority_reasons"]
+    (media,) = case["media"]
+    assert {m["bank"] for m in media["matches"]} == {"reported-fingerprints-csam"}

@@ -38,7 +38,11 @@ class HashedMedia:
 
     @property
     def bank_match(self) -> bool:
-        return bool(self.matches)
+        """Matched a bank of known material. A reporter's fingerprint is not that: nobody has
+        verified what it is a fingerprint of."""
+        from takedown.reports.fingerprints import REPORTED_BANKS
+
+        return any(match.get("bank") not in REPORTED_BANKS for match in self.matches)
 
 
 def store_bytes(settings: Settings, data: bytes) -> tuple[str, str]:

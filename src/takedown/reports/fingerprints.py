@@ -18,6 +18,7 @@ with the report but not banked.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,9 @@ BANK_NAMES = {
     BankCategory.NCII.value: "reported-fingerprints-ncii",
 }
 REPORTED_BANKS = frozenset(BANK_NAMES.values())
+# How long a new bank entry may take to reach every server's match index (it follows the change
+# log every TAKEDOWN_INDEX_REFRESH_SECONDS): fingerprints this new are also compared directly.
+INDEX_CATCH_UP = timedelta(seconds=30)
 
 
 def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
@@ -142,11 +146,28 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
 
 
 def case_fingerprinted_like(
+    db_session: Session,
+    settings: Settings,
+    signals: list[dict[str, Any]],
+    matches: list[dict[str, Any]],
+) -> Case | None:
+    """The oldest open case with a usable fingerprint like one of `signals` (a report's file, with
+    every dihedral variant of its PDQ, or the report's own fingerprints). `matches` are the bank
+    matches of those signals from the match index (each bank's threshold, the vPDQ rule), which
+    finds the fingerprints of every open case however many watch; fingerprints banked too
+    recently to be in this server's index yet are compared here."""
+    reported = {m["entry_id"] for m in matches if m.get("bank") in REPORTED_BANKS}
+    return case_fingerprinted_by(db_session, reported) or _recently_fingerprinted_like(
+        db_session, settings, signals
+    )
+
+
+def _recently_fingerprinted_like(
     db_session: Session, settings: Settings, signals: list[dict[str, Any]]
 ) -> Case | None:
-    """The oldest open case with a usable fingerprint equal to one of `signals` (exact hashes),
-    within the PDQ threshold of one (every dihedral variant of an upload's PDQ is given), or a
-    video matching one by the vPDQ rule."""
+    """The oldest open case with a fingerprint banked in the last INDEX_CATCH_UP equal to one of
+    `signals` (exact hashes), within the PDQ threshold of one, or matching a video by the vPDQ
+    rule."""
     exact = {(s["type"], s["value"]) for s in signals if s.get("type") in ("md5", "sha256")}
     pdqs = [s["value"] for s in signals if s.get("type") == "pdq"]
     videos = [parse_vpdq(s["value"]) for s in signals if s.get("type") == "vpdq"]
@@ -155,6 +176,7 @@ def case_fingerprinted_like(
         .join(Case, Case.id == ReportFingerprint.case_id)
         .where(
             ReportFingerprint.bank_entry_id.is_not(None),
+            ReportFingerprint.created_at >= clock.now() - INDEX_CATCH_UP,
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
         .order_by(Case.created_at)

@@ -163,7 +163,7 @@ def submit_report(
     content_id = data.content_id or _content_scanned_at(db_session, data.content_url)
     account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
     case = _find_case(
-        db_session, settings, data, content_id, hashed, submission.fingerprint_entries
+        db_session, settings, index, data, content_id, hashed, submission.fingerprint_entries
     )
     facts = PriorityFacts(
         category=data.category,
@@ -373,6 +373,7 @@ def _content_scanned_at(db_session: Session, content_url: str | None) -> str | N
 def _find_case(
     db_session: Session,
     settings: Settings,
+    index: Any,
     data: ReportIn,
     content_id: str | None,
     hashed: Any,
@@ -400,7 +401,7 @@ def _find_case(
         if case is not None:
             return case
     given = [
-        {"type": f.type, "value": f.value}
+        {"type": f.type, "value": f.value, "quality": f.quality}
         for f in data.fingerprints
         if fingerprints.usable(f, settings)
     ]
@@ -412,7 +413,11 @@ def _find_case(
             return case
     if given or hashed is not None:
         return fingerprints.case_fingerprinted_like(
-            db_session, settings, given + (hashed.signals if hashed is not None else [])
+            db_session,
+            settings,
+            given + (hashed.signals if hashed is not None else []),
+            case_media.match_signals(index, settings, given)
+            + (hashed.matches if hashed is not None else []),
         )
     return None
 
