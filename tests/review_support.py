@@ -257,13 +257,16 @@ def stop_server(process: Any) -> None:
 BROWSER_TIMEOUT_MS = 90_000  # two shared cores: argon2 and page loads can be slow
 
 
-def sign_in_in_browser(browser: Any, base: str, username: str, password: str, visit: Any = None):  # type: ignore[no-untyped-def]
-    """A new browser context signed in to the console as a first-time user: password, then the
-    authenticator set up from the key on the page, then the recovery codes saved. `visit(page,
-    name)` is called on each page on the way. Returns (context, page) on the queue."""
+def sign_in_in_browser(  # type: ignore[no-untyped-def]
+    browser: Any, base: str, username: str, password: str, visit: Any = None, context: Any = None
+):
+    """A browser context (a new one unless given) signed in to the console as a first-time user:
+    password, then the authenticator set up from the key on the page, then the recovery codes
+    saved. `visit(page, name)` is called on each page on the way. Returns (context, page) on the
+    queue."""
     import pyotp
 
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = context or browser.new_context(viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     page.goto(f"{base}/console")

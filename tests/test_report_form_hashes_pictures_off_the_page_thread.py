@@ -66,10 +66,7 @@ def _choose(page: Any, photo: bytes) -> list[dict[str, Any]]:
         "#fingerprints",
         files=[{"name": "own.jpg", "mimeType": "image/jpeg", "buffer": photo}],
     )
-    page.wait_for_function(
-        "document.getElementById('fingerprints-status').textContent.includes('1')",
-        timeout=120_000,
-    )
+    page.locator("#fingerprints-status", has_text="1").wait_for(timeout=120_000)
     return json.loads(page.input_value("#fingerprints-value"))
 
 
@@ -148,9 +145,7 @@ def test_the_worker_hashes_transparent_areas_as_the_page_does(server: str) -> No
                 "#fingerprints",
                 files=[{"name": "sticker.png", "mimeType": "image/png", "buffer": out.getvalue()}],
             )
-            page.wait_for_function(
-                "document.getElementById('fingerprints-status').textContent.includes('1')"
-            )
+            page.locator("#fingerprints-status", has_text="1").wait_for()
             made = json.loads(page.input_value("#fingerprints-value"))
             workers = [worker.url for worker in page.workers]
         finally:

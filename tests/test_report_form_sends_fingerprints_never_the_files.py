@@ -69,9 +69,7 @@ def test_report_form_sends_fingerprints_never_the_files(server: str) -> None:
                     for name, (mime, data) in files.items()
                 ],
             )
-            page.wait_for_function(
-                "document.getElementById('fingerprints-status').textContent.includes('3')"
-            )
+            page.locator("#fingerprints-status", has_text="3").wait_for()
             assert "Fingerprints made: 3" in page.inner_text("#fingerprints-status")
             made: list[dict[str, Any]] = json.loads(page.input_value("#fingerprints-value"))
             page.fill("#reporter-email", "jo@example.org")
