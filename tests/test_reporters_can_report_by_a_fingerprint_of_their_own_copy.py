@@ -362,3 +362,40 @@ def test_a_file_matching_only_a_reporters_fingerprint_is_no_bank_match(settings)
     assert "the media matches a hash bank" not in case["priority_reasons"]
     (media,) = case["media"]
     assert {m["bank"] for m in media["matches"]} == {"reported-fingerprints-csam"}
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_a_match_after_the_fingerprint_case_closed_names_that_case(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """The reporter's case was decided; a later upload matching the same fingerprint is new
+    content, so it opens a case of its own, and its explanation names the earlier case and how
+    it closed, for the reviewer to see what was decided before."""
+    data = jpeg(OWN_COPY)
+    key = make_api_key("scan")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        ack = by_fingerprint(client, "non_consensual_intimate_imagery", OWN_COPY, data)
+        _settle_and_follow(settings, app)
+        assert scan(client, key, jpeg(OWN_COPY, quality=80), "post-1", "acct-1")["verdict"] == (
+            "review"
+        )
+        _settle_and_follow(settings, app)
+        make_user(settings, "rev", "reviewer")
+        staff = staff_headers(client, settings, "rev")
+        decided = client.post(
+            f"/v1/cases/{ack['case_id']}/decisions",
+            json={"outcome": "no_violation", "reason": "not the reporter's picture"},
+            headers=staff,
+        )
+        assert decided.status_code == 201, decided.text
+
+        assert scan(client, key, jpeg(OWN_COPY, quality=70), "post-2", "acct-2")["verdict"] == (
+            "review"
+        )
+        _settle_and_follow(settings, app)
+        (later,) = [c for c in _all_cases(client, staff) if c["case_id"] != ack["case_id"]]
+        (report,) = _case(client, staff, later["case_id"])["reports"]
+    assert report["channel"] == "fingerprint_match" and report["content_id"] == "post-2"
+    assert (
+        f"The fingerprint came with case {ack['case_id']}, closed: no action."
+        in (report["explanation"])
+    )

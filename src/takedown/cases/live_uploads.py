@@ -23,7 +23,7 @@ from takedown import clock
 from takedown.audit.service import record as audit
 from takedown.banks.models import BankCategory, MatchAction
 from takedown.cases.models import Case, Category
-from takedown.reports.fingerprints import REPORTED_BANKS
+from takedown.reports.fingerprints import REPORTED_BANKS, closed_cases_fingerprinted_by
 from takedown.reports.models import Channel
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -68,6 +68,10 @@ def open_case_for_live_upload(
     blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
     removing = bool(blocking) and settings.remove_live_matches
     fingerprinted = tuple(m.entry_id for m in found if m.bank in REPORTED_BANKS)
+    decided_before = "".join(
+        f" The fingerprint came with case {case.id}, closed: {case.status.replace('_', ' ')}."
+        for case in closed_cases_fingerprinted_by(db_session, fingerprinted)
+    )
     answer = report_scanned_upload(
         db_session=db_session,
         settings=settings,
@@ -76,7 +80,7 @@ def open_case_for_live_upload(
         category=category,
         channel=channel,
         explanation=(
-            f"{how_found}: {matches}."
+            f"{how_found}: {matches}.{decided_before}"
             + (
                 " Removed at once, as the bank would have blocked it at upload; the review"
                 " confirms the removal or restores it."

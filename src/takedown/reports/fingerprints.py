@@ -145,6 +145,25 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
     )
 
 
+def closed_cases_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> list[Case]:
+    """When no open case holds these bank entries' fingerprints: the closed cases that did, so
+    a reviewer of a new match sees what was decided before. Empty while an open case holds one."""
+    if not entry_ids:
+        return []
+    cases = list(
+        db_session.scalars(
+            select(Case)
+            .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
+            .where(ReportFingerprint.bank_entry_id.in_(list(entry_ids)))
+            .distinct()
+            .order_by(Case.created_at)
+        )
+    )
+    if any(case.status in OPEN_STATUSES for case in cases):
+        return []
+    return cases
+
+
 def case_fingerprinted_like(
     db_session: Session,
     settings: Settings,
