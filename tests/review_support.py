@@ -257,6 +257,18 @@ def stop_server(process: Any) -> None:
 BROWSER_TIMEOUT_MS = 90_000  # two shared cores: argon2 and page loads can be slow
 
 
+def send_intimate_imagery_form_and_track(page: Any) -> None:
+    """Fill in the rest of the public form's intimate-imagery request (email, good-faith
+    statement, signature), send it, and open the tracking link it answers with."""
+    page.fill("#reporter-email", "jo@example.org")
+    page.check("#good_faith_statement-input")
+    page.fill("#signature", "Jo Example")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#case-reference")
+    page.click("#tracking-link")
+    page.wait_for_selector("#status")
+
+
 def sign_in_in_browser(  # type: ignore[no-untyped-def]
     browser: Any, base: str, username: str, password: str, visit: Any = None, context: Any = None
 ):

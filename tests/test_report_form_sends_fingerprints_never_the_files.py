@@ -21,7 +21,12 @@ from takedown.signals.pdq import pdq_distance, pdq_hashes
 from takedown.signals.service import hash_media
 from takedown.signals.vpdq import parse_vpdq, vpdq_match_percentages
 from tests.media import generated_scene, jpeg, stand_in, video
-from tests.review_support import BROWSER_TEST_MARKS, console_server, launch_chromium
+from tests.review_support import (
+    BROWSER_TEST_MARKS,
+    console_server,
+    launch_chromium,
+    send_intimate_imagery_form_and_track,
+)
 
 pytestmark = BROWSER_TEST_MARKS
 
@@ -72,13 +77,7 @@ def test_report_form_sends_fingerprints_never_the_files(server: str) -> None:
             page.locator("#fingerprints-status", has_text="3").wait_for()
             assert "Fingerprints made: 3" in page.inner_text("#fingerprints-status")
             made: list[dict[str, Any]] = json.loads(page.input_value("#fingerprints-value"))
-            page.fill("#reporter-email", "jo@example.org")
-            page.check("#good_faith_statement-input")
-            page.fill("#signature", "Jo Example")
-            page.click("button[type=submit]")
-            page.wait_for_selector("#case-reference")
-            page.click("#tracking-link")
-            page.wait_for_selector("#status")
+            send_intimate_imagery_form_and_track(page)
             said = page.inner_text("#fingerprints-sent")
         finally:
             browser.close()
