@@ -76,9 +76,9 @@ def staff_headers(client: TestClient, settings: Settings, username: str) -> dict
 CASE_READER = "case-reader"  # a child-safety reviewer: may see every case
 
 
-def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> dict[str, Any]:
-    """The case as staff see it: GET /v1/cases/{case_id} with a child-safety reviewer's token
-    (the reviewer is created on the first call in a test's database)."""
+def _case_reader(client: TestClient, settings: Settings) -> dict[str, str]:
+    """A child-safety reviewer's token (the reviewer is created on the first call in a test's
+    database)."""
     with session_scope(settings.resolved_database_url) as db_session:
         if get_user_by_username(db_session=db_session, username=CASE_READER) is None:
             create_user(
@@ -87,11 +87,22 @@ def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> 
                 role="child_safety_reviewer",
                 password=PASSWORD,
             )
-    answer = client.get(
-        f"/v1/cases/{case_id}", headers=staff_headers(client, settings, CASE_READER)
-    )
+    return staff_headers(client, settings, CASE_READER)
+
+
+def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> dict[str, Any]:
+    """The case as staff see it: GET /v1/cases/{case_id} with a child-safety reviewer's token."""
+    answer = client.get(f"/v1/cases/{case_id}", headers=_case_reader(client, settings))
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def case_of_report(client: TestClient, settings: Settings, report_id: str) -> str:
+    """The case a report is on, as staff find it from the report's reference (a reporter by
+    fingerprint alone is told no case): GET /v1/reports/{report_id}."""
+    answer = client.get(f"/v1/reports/{report_id}", headers=_case_reader(client, settings))
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["case_id"])
 
 
 _SECRET = re.compile(r"data-secret>([A-Z2-7 ]+)<")
@@ -264,7 +275,7 @@ def send_intimate_imagery_form_and_track(page: Any) -> None:
     page.check("#good_faith_statement-input")
     page.fill("#signature", "Jo Example")
     page.click("button[type=submit]")
-    page.wait_for_selector("#case-reference")
+    page.wait_for_selector("#tracking-link")
     page.click("#tracking-link")
     page.wait_for_selector("#status")
 

@@ -29,7 +29,7 @@ from takedown.signals.service import hash_media
 from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
 from tests.media import generated_scene, jpeg, video
 from tests.reports_support import file_report
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import case_of_report, console, make_user, staff_headers
 
 OWN_COPY = generated_scene(9101)
 UNRELATED = generated_scene(9202)
@@ -48,9 +48,19 @@ def fingerprints_of(picture: Image.Image, data: bytes) -> list[dict[str, Any]]:
 def by_fingerprint(
     client: TestClient, category: str, picture: Image.Image, data: bytes, **fields: Any
 ) -> dict[str, Any]:
-    """A report by the fingerprints of a picture the reporter holds, with no address or file."""
-    fingerprints = fingerprints_of(picture, data)
-    return file_report(client, category, content_url=None, fingerprints=fingerprints, **fields)
+    """A report by the fingerprints of a picture the reporter holds, with no address or file.
+    Its answer names no case and no deadline; `case_id` is filled in as staff find it."""
+    return by_fingerprints(client, category, fingerprints_of(picture, data), **fields)
+
+
+def by_fingerprints(
+    client: TestClient, category: str, fingerprints: list[dict[str, Any]], **fields: Any
+) -> dict[str, Any]:
+    """A report by these fingerprints alone. Its answer names no case and no deadline; `case_id`
+    is filled in as staff find it from the report's reference."""
+    ack = file_report(client, category, content_url=None, fingerprints=fingerprints, **fields)
+    assert ack["case_id"] is None and ack["deadline"] is None, ack
+    return ack | {"case_id": case_of_report(client, client.app.state.settings, ack["report_id"])}
 
 
 def _case(client: TestClient, headers: dict[str, str], case_id: str) -> dict[str, Any]:
@@ -223,7 +233,7 @@ def test_low_quality_fingerprint_is_kept_but_not_looked_for(settings, make_api_k
     key = make_api_key("scan")
     app = create_app(settings)
     with TestClient(app) as client:
-        ack = file_report(client, "child_sexual_abuse", content_url=None, fingerprints=[pdq])
+        ack = by_fingerprints(client, "child_sexual_abuse", [pdq])
         other_flat = Image.new("RGB", (640, 480), (122, 121, 119))
         assert scan(client, key, jpeg(other_flat), "grey-post", "acct-1")["verdict"] == "allow"
         _settle_and_follow(settings, app)
@@ -288,15 +298,14 @@ def test_video_fingerprint_finds_uploads_of_the_video(settings, make_api_key):  
             headers={"Authorization": f"Bearer {key}"},
         ).json()
         assert up["verdict"] == "allow"
-        ack = file_report(
+        ack = by_fingerprints(
             client,
             "child_sexual_abuse",
-            content_url=None,
-            subject_is_minor="yes",
-            fingerprints=[
+            [
                 {"type": "vpdq", "value": vpdq},
                 {"type": "sha256", "value": hashlib.sha256(held).hexdigest()},
             ],
+            subject_is_minor="yes",
         )
         _settle_and_follow(settings, app)
         reencoded = video(frames, fps=10, codec="libvpx-vp9", container_format="webm")

@@ -55,6 +55,8 @@ class CaseStatus(enum.StrEnum):
     NO_ACTION = "no_action"  # closed: decided no violation (twice if child safety)
     APPEALED = "appealed"  # an appeal against the decision is open
     MERGED = "merged"  # closed undecided: its reports and media joined `merged_into`
+    # closed undecided: watching, and every report on it withdrawn (reports/withdrawal.py)
+    WITHDRAWN = "withdrawn"
 
 
 OPEN_STATUSES = frozenset(
@@ -68,7 +70,9 @@ OPEN_STATUSES = frozenset(
 )
 # Open, with something to review: what queues hold, deadlines count and escalations chase.
 REVIEW_STATUSES = OPEN_STATUSES - {CaseStatus.WATCHING}
-CLOSED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION, CaseStatus.MERGED})
+CLOSED_STATUSES = frozenset(
+    {CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION, CaseStatus.MERGED, CaseStatus.WITHDRAWN}
+)
 
 
 class Priority(enum.StrEnum):

@@ -264,6 +264,19 @@ def case_page_response(
     )
 
 
+@router.get("/find")
+def find_reference(
+    reference: str = Query(..., max_length=100),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+) -> RedirectResponse:
+    """A case or report reference, as a reporter quotes it, to its case page."""
+    case = service.visible_case_of_reference(
+        db_session=db_session, reference=reference, user=me.user
+    )
+    return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
+
+
 @router.get("/cases/{case_id}")
 def case_page(
     request: Request,

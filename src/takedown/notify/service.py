@@ -31,7 +31,16 @@ PUBLIC_STATUS = {
     CaseStatus.NO_ACTION: N_("no action"),
     CaseStatus.APPEALED: N_("appealed"),
     CaseStatus.MERGED: N_("joined with other reports of the same content"),
+    CaseStatus.WITHDRAWN: N_("withdrawn"),
 }
+
+# What a reporter by fingerprint alone is promised instead of news of a decision.
+SEALED_PROMISE = N_(
+    "We look for uploads that match your fingerprints, and a trained reviewer checks each one "
+    "found. We do not tell you when something matches or what was decided: otherwise anyone "
+    "could use a report to test whether a picture is here. If you find it yourself, report its "
+    "address: that report is followed to a decision you are told."
+)
 
 APPEAL_OUTCOMES: dict[str, str] = {
     AppealOutcome.UPHELD: N_("upheld"),
@@ -41,6 +50,16 @@ APPEAL_OUTCOMES: dict[str, str] = {
 
 def public_status(case: Case) -> str:
     return PUBLIC_STATUS[CaseStatus(case.status)]
+
+
+def reporter_status(report: Any, case: Case) -> str:
+    """What the report's own reporter reads: a report by fingerprint alone stays "received"
+    (until withdrawn) whatever its fingerprints found and whatever was decided."""
+    if report.withdrawn_at is not None:
+        return PUBLIC_STATUS[CaseStatus.WITHDRAWN]
+    if report.by_fingerprint_alone:
+        return PUBLIC_STATUS[CaseStatus.WATCHING]
+    return public_status(case)
 
 
 def tracking_url(settings: Settings, tracking_token: str) -> str:
@@ -85,19 +104,23 @@ def queue(
 
 
 def queue_acknowledgment(
-    *, db_session: Session, settings: Settings, filed: list[tuple[Any, Case]]
+    *, db_session: Session, settings: Settings, filed: list[Any]
 ) -> Notification | None:
     """Tell a reporter who gave an address that the report arrived, and how to follow it: one
     message for the reports filed together (the web form's extra addresses), each with its case
-    reference and tracking link. In the report's language."""
-    report = filed[0][0]
+    reference and tracking link. In the report's language. A report by fingerprint alone is
+    told its own reference only: the case it joined depends on what matched."""
+    report = filed[0]
     if not report.reporter_email:
         return None
     language = translator(report.language, settings)
     gettext = language.gettext
     blocks = [
-        gettext("Case reference: %(case)s") % {"case": case.id}
-        + "\n"
+        (
+            ""
+            if each.by_fingerprint_alone
+            else gettext("Case reference: %(case)s") % {"case": each.case_id} + "\n"
+        )
         + gettext("Report reference: %(report)s") % {"report": each.id}
         + "\n"
         + (
@@ -109,7 +132,7 @@ def queue_acknowledgment(
         + "\n"
         + gettext("Follow it here (keep this link private):")
         + f"\n{tracking_url(settings, each.tracking_token)}\n"
-        for each, case in filed
+        for each in filed
     ]
     count = len(filed)
     received = language.ngettext(
@@ -119,18 +142,24 @@ def queue_acknowledgment(
         received,
         "",
         "\n".join(blocks),
-        gettext("We review every report. You will get another message when a decision is made."),
+        (
+            gettext(SEALED_PROMISE)
+            if report.by_fingerprint_alone
+            else gettext(
+                "We review every report. You will get another message when a decision is made."
+            )
+        ),
     ]
     resources = support_for(settings, report.category)
     if resources:
         parts += ["", gettext("Help beyond this platform") + ":"]
         parts += [f"- {gettext(r.name)}: {r.url}\n  {gettext(r.description)}" for r in resources]
     body = "\n".join(parts) + "\n"
-    first_case = filed[0][1]
     subject = (
         gettext("We received your %(count)s reports") % {"count": count}
         if count > 1
-        else gettext("We received your report (%(case)s)") % {"case": first_case.id}
+        else gettext("We received your report (%(case)s)")
+        % {"case": report.id if report.by_fingerprint_alone else report.case_id}
     )
     return queue(
         db_session=db_session,
@@ -139,7 +168,7 @@ def queue_acknowledgment(
         recipient=report.reporter_email,
         subject=subject,
         body=body,
-        case_id=first_case.id,
+        case_id=report.case_id,
         dedupe_key=f"ack:{report.id}",
     )
 
@@ -164,7 +193,8 @@ def queue_decision_message(
     seen: set[str] = set()
     for report in reports:
         email = report.reporter_email
-        if email is None or email in seen:
+        # A decision on a case a fingerprint found would tell its reporter that it was here.
+        if email is None or email in seen or report.by_fingerprint_alone:
             continue
         seen.add(email)
         gettext = translator(report.language, settings).gettext

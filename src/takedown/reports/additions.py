@@ -2,7 +2,8 @@
 number they got later, that the person shown is a child. Reporters in the failure Takedown exists
 to end sent ID and a police case number again and again; here it goes onto the case they already
 have, in front of the reviewer, and raises the case's priority (and tightens its deadline) when it
-adds what the priority rule counts. Once the case is decided, the way on is an appeal."""
+adds what the priority rule counts. Once the case is decided, the way on is an appeal (a report by
+fingerprint alone, whose reporter is not told the decision, still adds: see `add_information`)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ def add_information(
     priority if it now earns more."""
     text, police_agency = text.strip()[:MAX_TEXT], police_agency.strip()[:200]
     police_case_number = police_case_number.strip()[:100]
-    if case.status in CLOSED_STATUSES or case.status == CaseStatus.APPEALED:
+    if report.withdrawn_at is not None:
+        raise Conflict("this report is withdrawn", code="report_withdrawn")
+    decided = case.status in CLOSED_STATUSES or case.status == CaseStatus.APPEALED
+    # A report by fingerprint alone is not told its case's decision, so it is never refused for
+    # one: the addition is kept for the reviewers whatever the case's state.
+    if decided and not report.by_fingerprint_alone:
         raise Conflict("this case is decided; appeal the decision instead", code="case_decided")
     if not (text or police_case_number or subject_is_minor):
         raise InvalidInput(
@@ -86,6 +92,8 @@ def add_information(
             "subject_is_minor": subject_is_minor,
         },
     )
+    if decided:
+        return addition
     before = case.priority
     apply_priority(
         settings=settings,

@@ -104,6 +104,8 @@ def bank_fingerprints(
                 if added.entry_ids
                 else _entry_in(db_session, bank.id, fingerprint)
             )
+            if not added.entry_ids and entry_id is not None:
+                _look_again_if_withdrawn(db_session, bank.name, entry_id)
         db_session.add(
             ReportFingerprint(
                 report_id=report.id,
@@ -128,6 +130,24 @@ def _entry_in(db_session: Session, bank_id: int, fingerprint: Fingerprint) -> in
     )
 
 
+def _look_again_if_withdrawn(db_session: Session, bank_name: str, entry_id: int) -> None:
+    """A fingerprint every earlier sender withdrew (reports.withdrawal) is looked for again, for
+    this new report. An entry staff disabled stays disabled, except where every earlier sender
+    also withdrew: that this cannot tell apart."""
+    entry = db_session.get(BankEntry, entry_id)
+    if entry is None or entry.enabled:
+        return
+    senders = db_session.scalars(
+        select(Report.withdrawn_at)
+        .join(ReportFingerprint, ReportFingerprint.report_id == Report.id)
+        .where(ReportFingerprint.bank_entry_id == entry_id)
+    ).all()
+    if senders and all(withdrawn is not None for withdrawn in senders):
+        banks.set_entry_enabled(
+            db_session=db_session, bank_name=bank_name, entry_id=entry_id, enabled=True, actor=ACTOR
+        )
+
+
 def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Case | None:
     """The oldest open case a report's fingerprint put one of these bank entries in for."""
     if not entry_ids:
@@ -135,8 +155,10 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
     return db_session.scalar(
         select(Case)
         .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
+        .join(Report, Report.id == ReportFingerprint.report_id)
         .where(
             ReportFingerprint.bank_entry_id.in_(list(entry_ids)),
+            Report.withdrawn_at.is_(None),
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
         .order_by(Case.created_at)
@@ -154,7 +176,11 @@ def closed_cases_fingerprinted_by(db_session: Session, entry_ids: Collection[int
         db_session.scalars(
             select(Case)
             .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
-            .where(ReportFingerprint.bank_entry_id.in_(list(entry_ids)))
+            .join(Report, Report.id == ReportFingerprint.report_id)
+            .where(
+                ReportFingerprint.bank_entry_id.in_(list(entry_ids)),
+                Report.withdrawn_at.is_(None),
+            )
             .distinct()
             .order_by(Case.created_at)
         )
@@ -193,8 +219,10 @@ def _recently_fingerprinted_like(
     rows = db_session.execute(
         select(ReportFingerprint.signal_type, ReportFingerprint.value, Case.id, Case.created_at)
         .join(Case, Case.id == ReportFingerprint.case_id)
+        .join(Report, Report.id == ReportFingerprint.report_id)
         .where(
             ReportFingerprint.bank_entry_id.is_not(None),
+            Report.withdrawn_at.is_(None),
             ReportFingerprint.created_at >= clock.now() - INDEX_CATCH_UP,
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )

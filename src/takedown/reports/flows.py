@@ -297,14 +297,19 @@ def submit_report(
         },
     )
     if submission.acknowledge:
-        queue_acknowledgment(db_session=db_session, settings=settings, filed=[(report, case)])
+        queue_acknowledgment(db_session=db_session, settings=settings, filed=[report])
+    # A report by fingerprint alone joins whatever case its fingerprints match: its reporter is
+    # told neither that case (its reference is time-ordered) nor a deadline only a match starts.
+    sealed = report.by_fingerprint_alone
     body = {
         "report_id": report.id,
-        "case_id": case.id,
+        "case_id": None if sealed else case.id,
         "tracking_token": report.tracking_token,
         "status_url": tracking_url(settings, report.tracking_token),
         "received_at": now.isoformat(),
-        "deadline": case.running_deadline.isoformat() if case.running_deadline else None,
+        "deadline": (
+            case.running_deadline.isoformat() if case.running_deadline and not sealed else None
+        ),
     }
     if key_hash is not None:
         db_session.add(

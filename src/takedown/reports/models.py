@@ -89,8 +89,18 @@ class Report(Base):
     trusted_flagger: Mapped[bool] = mapped_column(default=False)
     has_media: Mapped[bool] = mapped_column(default=False)
     received_at: Mapped[datetime] = mapped_column(index=True)
-    # Name, email and signature erased past the retention period (reports/retention.py).
+    # Name, email and signature erased past the retention period (reports/retention.py), or
+    # when the reporter withdrew (reports/withdrawal.py).
     contact_erased_at: Mapped[datetime | None]
+    # The reporter withdrew their fingerprints: no longer looked for (reports/withdrawal.py).
+    withdrawn_at: Mapped[datetime | None]
+
+    @property
+    def by_fingerprint_alone(self) -> bool:
+        """Says what to look for, not where it is: no address, content id or file. What its
+        reporter is shown never depends on whether anything matched: which case it joined, its
+        deadline, its status and decision would all tell (docs/reports-and-cases.md)."""
+        return self.content_url is None and self.content_id is None and not self.has_media
 
 
 class ReportAddition(Base):

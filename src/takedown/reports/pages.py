@@ -22,6 +22,7 @@ from takedown.cases.models import (
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
     Appellant,
+    Case,
     CaseStatus,
     Category,
 )
@@ -31,8 +32,8 @@ from takedown.errors import InvalidInput, MediaError, MediaTooLarge, RateLimited
 from takedown.i18n import N_
 from takedown.i18n.negotiation import Reader, reader_of
 from takedown.ids import new_secret_token
-from takedown.notify.service import public_status, tracking_url
-from takedown.reports import additions, service
+from takedown.notify.service import reporter_status, tracking_url
+from takedown.reports import additions, service, withdrawal
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import files_fingerprinted
 from takedown.reports.flows import Submission
@@ -103,6 +104,13 @@ REFUSALS = {
     "case_decided": N_("This case is decided. If you disagree, appeal the decision instead."),
     "empty_addition": N_("Write what you want to add, or give a police case number."),
     "too_many_additions": N_("This report cannot take more additions. Send a new report instead."),
+    "report_withdrawn": N_("You withdrew this report."),
+    # The same whatever was found or decided: an appeal is of a decision the reporter is not told.
+    "sealed_appeal": N_(
+        "A report by fingerprint alone has no decision to appeal. If you find the picture or "
+        "video here, report its address."
+    ),
+    "not_withdrawable": N_("This report cannot be withdrawn."),
 }
 
 
@@ -333,29 +341,22 @@ def _track_page(
     *,
     error: str | None = None,
     add_error: str | None = None,
+    withdraw_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     reader = reader_of(request, settings, hint=report.language)
     t = reader.gettext
     case = get_case(db_session=db_session, case_id=report.case_id)
-    appeals = [a for a in case_appeals(db_session=db_session, case_id=case.id)]
-    context = {
+    status = reporter_status(report, case)
+    context: dict[str, Any] = {
         "report": report,
-        "case": case,
-        "status": public_status(case),
-        "status_text": t(public_status(case)),
-        "decision_text": localised_public_text(case.outcome_text_public, t),
-        "appeal_texts": {a.id: localised_public_text(a.outcome_text_public, t) for a in appeals},
+        "status": status,
+        "status_text": t(status),
         "category_label": t(CATEGORY_LABELS.get(Category(report.category), report.category)),
-        "appeals": appeals,
-        "appeal_open": can_appeal(db_session=db_session, settings=settings, case=case),
-        "appeal_closes_at": appeal_closes_at(settings, case),
-        "appeal_window_days": settings.appeal_window_days,
         "error": t(error) if error else None,
         "add_error": t(add_error) if add_error else None,
+        "withdraw_error": t(withdraw_error) if withdraw_error else None,
         "track_url": tracking_url(settings, report.tracking_token),
-        "removal": _removal_for_reporter(db_session, case.id),
-        "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
         "fingerprinted": files_fingerprinted(db_session, report.id),
         "support": _support(reader, report.category),
@@ -366,7 +367,45 @@ def _track_page(
             else None
         ),
     }
+    if report.by_fingerprint_alone:
+        context |= _sealed_view(report)
+    else:
+        context |= _case_view(db_session, settings, case, t)
     return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
+
+
+def _case_view(db_session: Session, settings: Settings, case: Case, t: Any) -> dict[str, Any]:
+    """How the case stands: its reference, decision, removal, appeals and what may still be
+    added."""
+    appeals = case_appeals(db_session=db_session, case_id=case.id)
+    return {
+        "reference": case.id,
+        "decided_at": case.decided_at,
+        "decision_text": localised_public_text(case.outcome_text_public, t),
+        "appeal_texts": {a.id: localised_public_text(a.outcome_text_public, t) for a in appeals},
+        "appeals": appeals,
+        "appeal_open": can_appeal(db_session=db_session, settings=settings, case=case),
+        "appeal_closes_at": appeal_closes_at(settings, case),
+        "removal": _removal_for_reporter(db_session, case.id),
+        "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
+    }
+
+
+def _sealed_view(report: Any) -> dict[str, Any]:
+    """A report by fingerprint alone: nothing from its case, which holds what matched (the case
+    it joined, a reviewer's claim, the decision, a removal, someone else's appeal)."""
+    return {
+        "sealed": True,
+        "reference": report.id,
+        "decided_at": None,
+        "decision_text": None,
+        "appeals": [],
+        "appeal_open": False,
+        "removal": None,
+        "can_add": report.withdrawn_at is None,
+        "can_withdraw": withdrawal.can_withdraw(report),
+        "child_safety": Category(report.category) in CHILD_SAFETY_CATEGORIES,
+    }
 
 
 def _removal_for_reporter(db_session: Session, case_id: str) -> dict[str, Any] | None:
@@ -402,6 +441,15 @@ async def appeal(
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
         return _unknown_tracking_link(request, settings)
+    if report.by_fingerprint_alone:
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            error=REFUSALS["sealed_appeal"],
+            status_code=409,
+        )
     if not reason:
         return _track_page(
             request,
@@ -467,3 +515,37 @@ async def add_information(
             request, db_session, settings, report, add_error=_refusal(exc), status_code=exc.status
         )
     return RedirectResponse(f"/track/{tracking_token}?added=1", status_code=303)
+
+
+@router.post("/track/{tracking_token}/withdraw", response_class=HTMLResponse, response_model=None)
+async def withdraw(
+    request: Request,
+    tracking_token: str,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse | RedirectResponse:
+    """The reporter stops the search for their intimate-imagery fingerprints (withdrawal)."""
+    form = await request.form(max_files=0, max_fields=4)
+    try:
+        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
+    except TakedownError:
+        return _unknown_tracking_link(request, settings)
+    if form.get("confirm") != "yes":
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            withdraw_error=N_("Tick the box to confirm that you want to withdraw this report."),
+            status_code=422,
+        )
+    try:
+        case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
+        withdrawal.withdraw(db_session=db_session, report=report, case=case)
+        db_session.commit()
+    except TakedownError as exc:
+        db_session.rollback()
+        return _track_page(
+            request, db_session, settings, report, error=_refusal(exc), status_code=exc.status
+        )
+    return RedirectResponse(f"/track/{tracking_token}?withdrawn=1", status_code=303)

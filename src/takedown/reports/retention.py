@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
@@ -68,27 +69,8 @@ def erase_expired_contacts(settings: Settings) -> int:
             ).all()
             if not rows:
                 break
-            now = clock.now()
             ids = [report_id for report_id, _, _ in rows]
-            db_session.execute(
-                update(Report)
-                .where(Report.id.in_(ids))
-                .values(reporter_name=None, reporter_email=None, signature=None)
-                .values(contact_erased_at=now)
-            )
-            for case_id, email in {(case_id, email) for _, case_id, email in rows if email}:
-                sent_to = (Notification.case_id == case_id, Notification.recipient == email)
-                # One still unsent a retention period after its case closed never will be.
-                db_session.execute(
-                    update(Notification)
-                    .where(*sent_to, Notification.status == NotificationStatus.PENDING.value)
-                    .values(status=NotificationStatus.FAILED.value, last_error="address erased")
-                )
-                db_session.execute(
-                    update(Notification)
-                    .where(*sent_to)
-                    .values(recipient=ERASED, body="", payload={})
-                )
+            erase_contacts(db_session, [(case_id, email) for _, case_id, email in rows], ids)
             record(
                 db_session=db_session,
                 actor="system",
@@ -103,6 +85,29 @@ def erase_expired_contacts(settings: Settings) -> int:
             )
         erased += len(ids)
     return erased
+
+
+def erase_contacts(
+    db_session: Session, sent: list[tuple[str, str | None]], report_ids: list[str]
+) -> None:
+    """Erase these reports' name, email and signature, and the addresses on the emails sent about
+    their cases to them (`sent`: case id and email pairs); one still unsent never will be."""
+    db_session.execute(
+        update(Report)
+        .where(Report.id.in_(report_ids))
+        .values(reporter_name=None, reporter_email=None, signature=None)
+        .values(contact_erased_at=clock.now())
+    )
+    for case_id, email in {(case_id, email) for case_id, email in sent if email}:
+        sent_to = (Notification.case_id == case_id, Notification.recipient == email)
+        db_session.execute(
+            update(Notification)
+            .where(*sent_to, Notification.status == NotificationStatus.PENDING.value)
+            .values(status=NotificationStatus.FAILED.value, last_error="address erased")
+        )
+        db_session.execute(
+            update(Notification).where(*sent_to).values(recipient=ERASED, body="", payload={})
+        )
 
 
 def contact_retention_job() -> PeriodicJob:

@@ -100,11 +100,14 @@ class ReportIn(BaseModel):
 
 class ReportAccepted(BaseModel):
     report_id: str
-    case_id: str
+    # None for a report by fingerprints alone (no address, content id or file): the case it
+    # joins depends on what its fingerprints matched, which its reporter is never told.
+    case_id: str | None
     tracking_token: str
     status_url: str
     received_at: str
-    # None for a report by fingerprints alone: its case's deadline starts when an upload matches.
+    # None for a report by fingerprints alone: no deadline runs until an upload matches, and
+    # one that did is not told to its reporter.
     deadline: str | None
 
 

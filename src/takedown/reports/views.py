@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -25,7 +26,7 @@ from takedown.cases.service import get_case
 from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
 from takedown.i18n import N_, default_language, language_name, languages
 from takedown.media import max_upload_bytes
-from takedown.reports import service
+from takedown.reports import service, withdrawal
 from takedown.reports.flows import Answer, Submission, submit_report
 from takedown.reports.models import Channel
 from takedown.reports.schemas import ReportAccepted, ReportIn
@@ -151,17 +152,10 @@ def accept_all(
 
 
 def _acknowledge(db_session: Session, settings: Settings, answers: list[Answer]) -> None:
-    from takedown.cases.models import Case
     from takedown.notify.service import queue_acknowledgment
     from takedown.reports.models import Report
 
-    filed = [
-        (
-            db_session.get_one(Report, a.body["report_id"]),
-            db_session.get_one(Case, a.body["case_id"]),
-        )
-        for a in answers
-    ]
+    filed = [db_session.get_one(Report, a.body["report_id"]) for a in answers]
     queue_acknowledgment(db_session=db_session, settings=settings, filed=filed)
 
 
@@ -258,6 +252,29 @@ def create_uploader_appeal(
     )
     db_session.commit()
     return {"appeal_id": appeal.id, "case_id": case.id, "status": appeal.status}
+
+
+class WithdrawalIn(BaseModel):
+    tracking_token: str = Field(min_length=1, max_length=100)
+
+
+class WithdrawalOut(BaseModel):
+    report_id: str
+    withdrawn_at: datetime
+
+
+@router.post("/v1/reports/withdrawals", summary="A reporter withdraws their fingerprints")
+def withdraw_report(body: WithdrawalIn, db_session: Session = DB_SESSION) -> WithdrawalOut:
+    """The reporter of intimate imagery by fingerprint alone stops the search for their
+    fingerprints; their name and email are erased (the tracking page's "Withdraw"). No key: the
+    report's tracking token is the reporter's proof. The answer is the same whether or not
+    anything had matched; a second call answers as the first. 409 `not_withdrawable` for any
+    other report (child sexual abuse material is never withdrawn)."""
+    report = service.report_by_token(db_session=db_session, tracking_token=body.tracking_token)
+    case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
+    withdrawn_at = withdrawal.withdraw(db_session=db_session, report=report, case=case)
+    db_session.commit()
+    return WithdrawalOut(report_id=report.id, withdrawn_at=withdrawn_at)
 
 
 class ReporterFlagIn(BaseModel):

@@ -90,6 +90,9 @@ class ReportOut(BaseModel):
     )
     additions: list[AdditionOut] = []
     fingerprints: list[FingerprintOut] = []
+    # No address, content id or file: its reporter is told nothing that depends on a match
+    by_fingerprint_alone: bool = False
+    withdrawn_at: datetime | None = None  # the reporter withdrew its fingerprints
 
 
 class MediaOut(BaseModel):

@@ -59,6 +59,20 @@ def get_visible_case(*, db_session: Session, case_id: str, user: User) -> Case:
     return case
 
 
+def visible_case_of_reference(*, db_session: Session, reference: str, user: User) -> Case:
+    """The case a reference names: a case's own, or a report's (a reporter by fingerprint alone
+    knows only their report's reference)."""
+    from takedown.reports.models import Report
+
+    reference = reference.strip()
+    if reference.startswith("rep_"):
+        report = db_session.get(Report, reference)
+        if report is None:
+            raise NotFound(f"no report {reference}", code="report_not_found")
+        reference = report.case_id
+    return get_visible_case(db_session=db_session, case_id=reference, user=user)
+
+
 def claim_is_live(*, settings: Settings, case: Case) -> bool:
     if case.claimed_by is None or case.claimed_at is None:
         return False

@@ -6,6 +6,7 @@ Bearer staff token (`takedown user token`); the token's user and role decide, as
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
@@ -79,6 +80,25 @@ def list_cases(
     return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
 
 
+class ReportCase(BaseModel):
+    report_id: str
+    case_id: str
+
+
+@router.get("/reports/{report_id}", response_model=ReportCase)
+def case_of_report(
+    report_id: str,
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+) -> ReportCase:
+    """The case a report is on now (reports join and merge): a reporter by fingerprint alone
+    quotes only their report's reference."""
+    if not report_id.startswith("rep_"):
+        raise NotFound(f"no report {report_id}", code="report_not_found")
+    case = service.visible_case_of_reference(db_session=db_session, reference=report_id, user=user)
+    return ReportCase(report_id=report_id, case_id=case.id)
+
+
 @router.get("/cases/{case_id}", response_model=CaseDetail)
 def get_case(
     case_id: str,
@@ -127,6 +147,8 @@ def get_case(
                     FingerprintOut.model_validate(f, from_attributes=True)
                     for f in fingerprints.get(r.id, [])
                 ],
+                by_fingerprint_alone=r.by_fingerprint_alone,
+                withdrawn_at=r.withdrawn_at,
             )
             for r in reports
         ],

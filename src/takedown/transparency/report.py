@@ -190,9 +190,15 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
             Case.deadline_at >= start,
             (Case.decided_at.is_(None)) | (Case.decided_at >= end),
             # Decided no action, or merged: its reports' clock runs on in the case they joined.
-            # Watching: no deadline runs until an upload matches.
+            # Watching: no deadline runs until an upload matches; withdrawn while watching, so
+            # none ever ran.
             Case.status.not_in(
-                [CaseStatus.NO_ACTION.value, CaseStatus.MERGED.value, CaseStatus.WATCHING.value]
+                [
+                    CaseStatus.NO_ACTION.value,
+                    CaseStatus.MERGED.value,
+                    CaseStatus.WATCHING.value,
+                    CaseStatus.WITHDRAWN.value,
+                ]
             ),
         )
         .group_by(Case.category)
