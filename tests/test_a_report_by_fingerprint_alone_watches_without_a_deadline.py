@@ -120,6 +120,8 @@ def test_a_report_by_fingerprint_alone_watches_without_a_deadline(settings, make
 
         clock.advance(timedelta(minutes=30))
         decide_violating(client, settings, case_id, username="lead-2", policy="ncii")
+        # ... and after the decision (docs: a report by fingerprint alone is told no outcome).
+        assert _status_words(client, ack["tracking_token"]) == received
         with session_scope(settings.resolved_database_url) as db_session:
             figures = gather(
                 db_session=db_session,
