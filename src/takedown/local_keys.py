@@ -8,6 +8,13 @@ import os
 import secrets
 from pathlib import Path
 
+# Shorter than any key written here: a file left empty or cut short, never a key to trust.
+SHORTEST_KEY = 16
+
+
+class KeyFileError(RuntimeError):
+    """A key file that holds no usable key."""
+
 
 def local_key(data_dir: Path, filename: str, size: int = 32) -> bytes:
     path = Path(data_dir) / filename
@@ -27,4 +34,10 @@ def local_key(data_dir: Path, filename: str, size: int = 32) -> bytes:
             pass
         finally:
             draft.unlink()
-    return path.read_bytes()
+    key = path.read_bytes()
+    if len(key) < SHORTEST_KEY:
+        raise KeyFileError(
+            f"{path} holds no usable key ({len(key)} bytes): restore it from a backup, or delete "
+            "it to have a new one generated (docs/operations.md says what each key protects)"
+        )
+    return key

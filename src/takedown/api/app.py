@@ -16,9 +16,11 @@ from takedown.settings import Settings, get_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    from takedown.console.auth import session_secret
     from takedown.reports.support import check_support_resources
 
     check_support_resources(settings)  # a broken operator file stops the start, saying why
+    session_secret(settings)  # generated on the first start; a broken key file stops it
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

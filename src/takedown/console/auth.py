@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.console.models import ConsoleSession
 from takedown.errors import Forbidden, TakedownError, Unauthorized
+from takedown.local_keys import local_key
 from takedown.settings import Settings
 
 SESSION_COOKIE = "takedown_session"
@@ -45,7 +45,7 @@ SIGN_IN_SECONDS = 300
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-_secret_cache: dict[Path, str] = {}
+_secret_cache: dict[Path, bytes] = {}
 
 
 @dataclass(frozen=True)
@@ -83,25 +83,16 @@ class CsrfFailed(Forbidden):
     code = "csrf_failed"
 
 
-def session_secret(settings: Settings) -> str:
-    """Settings.session_secret, else a secret generated once and kept in data_dir (mode 0600)."""
+def session_secret(settings: Settings) -> bytes:
+    """Settings.session_secret, else a key generated once under data_dir (local_keys). A text
+    secret an earlier version generated there is read as the same bytes, so it keeps working."""
     configured = settings.session_secret.get_secret_value()
     if configured:
-        return configured
+        return configured.encode()
     path = (settings.data_dir / "session_secret").resolve()
-    if path in _secret_cache:
-        return _secret_cache[path]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        secret = path.read_text().strip()
-    else:
-        secret = secrets.token_urlsafe(48)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secret)
-    _secret_cache[path] = secret
-    return secret
+    if path not in _secret_cache:
+        _secret_cache[path] = local_key(settings.data_dir, "session_secret", size=48)
+    return _secret_cache[path]
 
 
 def _serializer(settings: Settings, salt: str) -> URLSafeSerializer:
