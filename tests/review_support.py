@@ -97,6 +97,13 @@ def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> 
     return answer.json()
 
 
+def without_references(text: str, ack: dict[str, Any]) -> str:
+    """`text` (a page, an email) with what differs between any two reports taken out: the
+    report's reference and tracking token (from its answer `ack`), and times."""
+    text = text.replace(ack["report_id"], "REPORT").replace(ack["tracking_token"], "TOKEN")
+    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", "TIME", text)
+
+
 def case_of_report(client: TestClient, settings: Settings, report_id: str) -> str:
     """The case a report is on, as staff find it from the report's reference (a reporter by
     fingerprint alone is told no case): GET /v1/reports/{report_id}."""

@@ -11,7 +11,6 @@ Staff still find the case from the report's reference."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -24,7 +23,13 @@ from takedown.store.db import session_scope
 from tests.enforcement_support import moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
-from tests.review_support import case_seen_by_staff, console, make_user, staff_headers
+from tests.review_support import (
+    case_seen_by_staff,
+    console,
+    make_user,
+    staff_headers,
+    without_references,
+)
 from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import by_fingerprint
 
 ON_THE_PLATFORM = generated_scene(9711)
@@ -32,17 +37,10 @@ NOWHERE = generated_scene(9722)
 NCII = "non_consensual_intimate_imagery"
 
 
-def _without_references(text: str, ack: dict[str, Any]) -> str:
-    """`text` with what differs between any two reports taken out: their references, tracking
-    tokens and times."""
-    text = text.replace(ack["report_id"], "REPORT").replace(ack["tracking_token"], "TOKEN")
-    return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", "TIME", text)
-
-
 def _page(client: TestClient, ack: dict[str, Any]) -> str:
     answer = client.get(f"/track/{ack['tracking_token']}")
     assert answer.status_code == 200, answer.text
-    return _without_references(answer.text, ack)
+    return without_references(answer.text, ack)
 
 
 def _emails_to(settings: Any, address: str) -> list[Notification]:
@@ -106,10 +104,10 @@ def test_a_report_by_fingerprint_alone_tells_its_reporter_nothing_that_depends_o
             name: _emails_to(settings, email) for name, (email, _) in reporters.items()
         }
         (found_ack,), (nowhere_ack,) = acknowledgments.values()
-        assert _without_references(found_ack.subject, acks["found"]) == _without_references(
+        assert without_references(found_ack.subject, acks["found"]) == without_references(
             nowhere_ack.subject, acks["nowhere"]
         )
-        assert _without_references(found_ack.body, acks["found"]) == _without_references(
+        assert without_references(found_ack.body, acks["found"]) == without_references(
             nowhere_ack.body, acks["nowhere"]
         )
         assert known["case_id"] not in found_ack.subject + found_ack.body
@@ -137,7 +135,7 @@ def test_a_report_by_fingerprint_alone_tells_its_reporter_nothing_that_depends_o
             for name, ack in acks.items()
         }
         assert {a.status_code for a in appeals.values()} == {409}
-        assert _without_references(appeals["found"].text, acks["found"]) == _without_references(
+        assert without_references(appeals["found"].text, acks["found"]) == without_references(
             appeals["nowhere"].text, acks["nowhere"]
         )
         for ack in acks.values():
