@@ -3,8 +3,9 @@ tracking page and the console are served with a content security policy that all
 code and no eval (an injected script cannot run where a victim reports or a reviewer decides),
 and everything they do works under it: in real headless Chromium, the form fingerprints a
 photo (in a Web Worker), a transparent picture (WebGL) and a video (a blob: URL) and sends the
-report, the tracking page opens, a reviewer signs in with two-factor set-up and reveals a
-report's picture through htmx; the browser reports no violation on the way."""
+report, the tracking page opens and the reporter withdraws the report, a reviewer signs in with
+two-factor set-up and reveals a report's picture through htmx; the browser reports no violation
+on the way."""
 
 from __future__ import annotations
 
@@ -91,6 +92,9 @@ def test_pages_run_under_a_strict_content_security_policy(server: str) -> None:
             made = json.loads(page.input_value("#fingerprints-value"))
             workers = [worker.url for worker in page.workers]
             send_intimate_imagery_form_and_track(page)
+            page.check("#withdraw-confirm")  # the reporter withdraws: a plain form, no script
+            page.click("#withdraw")
+            page.locator("#status", has_text="withdrawn").wait_for()
 
             _, console_page = sign_in_in_browser(
                 browser, server, "reviewer", PASSWORD, context=context
