@@ -11,6 +11,7 @@ Staff still find the case from the report's reference."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -100,6 +101,10 @@ def test_a_report_by_fingerprint_alone_tells_its_reporter_nothing_that_depends_o
             assert 'id="status">received<' in pages["found"], stage
 
         same_for_both("received")
+        # The way to a report that does follow its case: say where it is.
+        link = re.search(r'href="([^"]+)" id="report-address"', _page(client, acks["found"]))
+        assert link and client.get(link.group(1).replace("&amp;", "&")).status_code == 200
+        assert f"/report?category={NCII}" in link.group(1)
         acknowledgments = {
             name: _emails_to(settings, email) for name, (email, _) in reporters.items()
         }
