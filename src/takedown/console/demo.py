@@ -234,7 +234,7 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
     """File the demo reports through intake; their Idempotency-Keys make a re-run a no-op."""
     from takedown.index.service import load_index
     from takedown.reports.flows import Submission
-    from takedown.reports.models import Channel
+    from takedown.reports.models import Channel, Report
     from takedown.reports.schemas import ReportIn
     from takedown.reports.views import accept
     from takedown.scan.flows import scan_upload
@@ -257,7 +257,11 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                 answer = accept(
                     db_session=db_session, settings=settings, index=index, submission=submission
                 )
-                answers.append({**answer.body, "category": body["category"]})
+                # The operator is staff: a report by fingerprint alone's case is shown too.
+                report = db_session.get_one(Report, answer.body["report_id"])
+                answers.append(
+                    {**answer.body, "category": body["category"], "case_id": report.case_id}
+                )
             finally:
                 db_session.close()
         # The uploader's history: an earlier upload the scan blocked (a banked stand-in); and
