@@ -11,6 +11,7 @@ Staff still find the case from the report's reference."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -31,7 +32,10 @@ from tests.review_support import (
     staff_headers,
     without_references,
 )
-from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import by_fingerprint
+from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import (
+    by_fingerprint,
+    fingerprints_of,
+)
 
 ON_THE_PLATFORM = generated_scene(9711)
 NOWHERE = generated_scene(9722)
@@ -186,3 +190,30 @@ def test_staff_find_a_case_from_a_report_reference(settings):  # type: ignore[no
             "/v1/reports/rep_nothing", headers=staff_headers(client, settings, "cs")
         )
         assert missing.status_code == 404
+
+
+def test_fingerprints_sent_with_more_addresses_keep_each_report_as_it_is(settings):  # type: ignore[no-untyped-def]
+    """The form with fingerprints and extra addresses but no first address: the first report is
+    by fingerprint alone (no case named to its reporter), each address a report that follows its
+    case; the one acknowledgment says both."""
+    picture = generated_scene(9733)
+    with TestClient(create_app(settings)) as client:
+        page = client.post(
+            "/report",
+            data={
+                "category": NCII,
+                "fingerprints": json.dumps(fingerprints_of(picture, jpeg(picture))),
+                "more_urls": "https://platform.example/p/31\nhttps://platform.example/p/32",
+                "reporter.email": "many@example.org",
+                "good_faith_statement": "true",
+                "signature": "Jo Example",
+            },
+        )
+        assert page.status_code == 201, page.text
+        assert 'id="case-reference"' not in page.text and 'id="sealed"' in page.text
+        assert len(re.findall(r'class="more-case-reference">case_', page.text)) == 2
+        (ack,) = _emails_to(settings, "many@example.org")
+    assert ack.body.count("Case reference:") == 2  # the two addresses' cases, not the first's
+    assert ack.body.count("Report reference:") == 3
+    assert "You will get another message when a decision is made." in ack.body
+    assert "We do not tell you when something matches" in ack.body

@@ -142,14 +142,13 @@ def queue_acknowledgment(
         received,
         "",
         "\n".join(blocks),
-        (
-            gettext(SEALED_PROMISE)
-            if report.by_fingerprint_alone
-            else gettext(
-                "We review every report. You will get another message when a decision is made."
-            )
-        ),
     ]
+    if any(not each.by_fingerprint_alone for each in filed):
+        parts.append(
+            gettext("We review every report. You will get another message when a decision is made.")
+        )
+    if any(each.by_fingerprint_alone for each in filed):  # the web form's first, with extras
+        parts.append(gettext(SEALED_PROMISE))
     resources = support_for(settings, report.category)
     if resources:
         parts += ["", gettext("Help beyond this platform") + ":"]
