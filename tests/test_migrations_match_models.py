@@ -16,3 +16,18 @@ def test_migrated_database_has_no_drift_from_models(database_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_every_revision_id_fits_alembic_version_column():
+    """PostgreSQL keeps the revision in alembic_version.version_num, VARCHAR(32): a longer id
+    fails the upgrade there (SQLite does not check lengths)."""
+    from alembic.script import ScriptDirectory
+
+    from takedown.store.migrate import alembic_config
+
+    revisions = [
+        script.revision
+        for script in ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions()
+    ]
+    assert revisions
+    assert [r for r in revisions if len(r) > 32] == []

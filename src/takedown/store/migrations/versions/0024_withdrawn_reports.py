@@ -2,7 +2,7 @@
 fingerprints (reports.withdrawal); a watching case whose every report is withdrawn closes as
 `withdrawn`
 
-Revision ID: 0024_withdrawn_fingerprint_reports
+Revision ID: 0024_withdrawn_reports
 Revises: 0023_watching_cases
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 import takedown.store.base
 
-revision = "0024_withdrawn_fingerprint_reports"
+revision = "0024_withdrawn_reports"
 down_revision = "0023_watching_cases"
 branch_labels = None
 depends_on = None
