@@ -10,12 +10,16 @@ material are never withdrawn."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from takedown import clock
 from takedown.api.app import create_app
+from takedown.store.db import session_scope
+from takedown.transparency.report import gather
 from tests.enforcement_support import moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
@@ -114,6 +118,15 @@ def test_withdrawal_looks_the_same_whether_or_not_anything_matched(settings, mak
         assert case["status"] == "open"
         assert _report_of(case, found)["withdrawn_at"] is not None
         assert case_seen_by_staff(client, settings, unmatched["case_id"])["status"] == "withdrawn"
+        with session_scope(settings.resolved_database_url) as db_session:
+            figures = gather(
+                db_session=db_session,
+                start=clock.now() - timedelta(days=1),
+                end=clock.now() + timedelta(days=1),
+            )
+    summary = dict(figures.summary())
+    assert summary["reports_by_fingerprint_alone"] == 2
+    assert summary["fingerprint_reports_withdrawn"] == 2
 
 
 @pytest.mark.usefixtures("moving_clock")

@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
-from takedown.reports.models import OWN_INITIATIVE, Channel, Report
+from takedown.reports.models import OWN_INITIATIVE, Channel, Report, ReportFingerprint
 from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
 from takedown.transparency.models import StatementRecord
@@ -35,6 +35,9 @@ class TransparencyFigures:
     end: datetime  # exclusive
     reports_by_category: Counter[str] = field(default_factory=Counter)
     reports_by_source: Counter[str] = field(default_factory=Counter)
+    # Reports by fingerprint alone (reports/fingerprints.py) received, and withdrawn, in the period.
+    reports_by_fingerprint_alone: int = 0
+    fingerprint_reports_withdrawn: int = 0
     cases_by_category: Counter[str] = field(default_factory=Counter)
     cases_by_source: Counter[str] = field(default_factory=Counter)
     outcomes_by_category: dict[str, Counter[str]] = field(default_factory=dict)
@@ -63,6 +66,8 @@ class TransparencyFigures:
             ("period_start", self.start.date().isoformat()),
             ("period_end", (self.end - timedelta(days=1)).date().isoformat()),
             ("reports", sum(self.reports_by_category.values())),
+            ("reports_by_fingerprint_alone", self.reports_by_fingerprint_alone),
+            ("fingerprint_reports_withdrawn", self.fingerprint_reports_withdrawn),
             ("cases_opened", sum(self.cases_by_category.values())),
             ("cases_actioned", sum(c["violating"] for c in self.outcomes_by_category.values())),
             ("cases_no_action", sum(c["no_violation"] for c in self.outcomes_by_category.values())),
@@ -136,6 +141,24 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
     ):
         figures.reports_by_category[category] += 1
         figures.reports_by_source[notice_source(role, designated, channel)] += 1
+    by_fingerprint_alone = (
+        Report.content_url.is_(None),
+        Report.content_id.is_(None),
+        Report.has_media.is_(False),
+        exists().where(ReportFingerprint.report_id == Report.id),
+    )
+    figures.reports_by_fingerprint_alone = (
+        db_session.scalar(
+            select(func.count()).where(within(Report.received_at), *by_fingerprint_alone)
+        )
+        or 0
+    )
+    figures.fingerprint_reports_withdrawn = (
+        db_session.scalar(
+            select(func.count()).where(within(Report.withdrawn_at), *by_fingerprint_alone)
+        )
+        or 0
+    )
 
     first_report = (
         select(Report.case_id, func.min(Report.received_at).label("first_at"))
