@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -60,7 +60,8 @@ def withdraw(*, db_session: Session, report: Report, case: Case) -> datetime:
         subject=case.id,
         details={"report_id": report.id, "bank_entries_disabled": disabled},
     )
-    if case.status == CaseStatus.WATCHING and not _active_reports_on(db_session, case.id):
+    standing = exists().where(Report.case_id == case.id, Report.withdrawn_at.is_(None))
+    if case.status == CaseStatus.WATCHING and not db_session.scalar(select(standing)):
         set_status(
             db_session=db_session,
             case=case,
@@ -108,11 +109,3 @@ def _stop_looking(db_session: Session, report: Report) -> list[int]:
         )
         disabled.append(entry_id)
     return disabled
-
-
-def _active_reports_on(db_session: Session, case_id: str) -> int:
-    return len(
-        db_session.scalars(
-            select(Report.id).where(Report.case_id == case_id, Report.withdrawn_at.is_(None))
-        ).all()
-    )
