@@ -35,12 +35,20 @@ PUBLIC_STATUS = {
 }
 
 # What a reporter by fingerprint alone is promised instead of news of a decision.
-SEALED_PROMISE = N_(
+LOOKED_FOR = N_(
     "We look for uploads that match your fingerprints, and a trained reviewer checks each one "
-    "found. We do not tell you when something matches or what was decided: otherwise anyone "
-    "could use a report to test whether a picture is here. If you find it yourself, report its "
-    "address: that report is followed to a decision you are told."
+    "found."
 )
+NOT_TOLD = N_(
+    "We do not tell you when something matches or what was decided: otherwise anyone could use "
+    "a report to test whether a picture is here. If you find it yourself, report its address: "
+    "that report is followed to a decision you are told."
+)
+
+
+def sealed_promise(gettext: Any) -> str:
+    return f"{gettext(LOOKED_FOR)} {gettext(NOT_TOLD)}"
+
 
 APPEAL_OUTCOMES: dict[str, str] = {
     AppealOutcome.UPHELD: N_("upheld"),
@@ -148,7 +156,7 @@ def queue_acknowledgment(
             gettext("We review every report. You will get another message when a decision is made.")
         )
     if any(each.by_fingerprint_alone for each in filed):  # the web form's first, with extras
-        parts.append(gettext(SEALED_PROMISE))
+        parts.append(sealed_promise(gettext))
     resources = support_for(settings, report.category)
     if resources:
         parts += ["", gettext("Help beyond this platform") + ":"]

@@ -32,7 +32,7 @@ from takedown.errors import InvalidInput, MediaError, MediaTooLarge, RateLimited
 from takedown.i18n import N_
 from takedown.i18n.negotiation import Reader, reader_of
 from takedown.ids import new_secret_token
-from takedown.notify.service import reporter_status, tracking_url
+from takedown.notify.service import NOT_TOLD, reporter_status, sealed_promise, tracking_url
 from takedown.reports import additions, service, withdrawal
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import files_fingerprinted
@@ -259,6 +259,7 @@ async def submit_report_form(
             "email_given": bool(values.get("reporter.email")),
             "support": _support(reader, report.category.value),
             "child_safety": report.category in CHILD_SAFETY_CATEGORIES,
+            "sealed_promise": sealed_promise(reader.gettext),
         },
         status_code=201,
         reader=reader,
@@ -368,7 +369,7 @@ def _track_page(
         ),
     }
     if report.by_fingerprint_alone:
-        context |= _sealed_view(report)
+        context |= _sealed_view(report, t)
     else:
         context |= _case_view(db_session, settings, case, t)
     return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
@@ -391,11 +392,12 @@ def _case_view(db_session: Session, settings: Settings, case: Case, t: Any) -> d
     }
 
 
-def _sealed_view(report: Any) -> dict[str, Any]:
+def _sealed_view(report: Any, t: Any) -> dict[str, Any]:
     """A report by fingerprint alone: nothing from its case, which holds what matched (the case
     it joined, a reviewer's claim, the decision, a removal, someone else's appeal)."""
     return {
         "sealed": True,
+        "not_told": t(NOT_TOLD),
         "reference": report.id,
         "decided_at": None,
         "decision_text": None,
