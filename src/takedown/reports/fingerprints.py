@@ -21,7 +21,7 @@ from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -43,6 +43,8 @@ REPORTED_BANKS = frozenset(BANK_NAMES.values())
 # How long a new bank entry may take to reach every server's match index (it follows the change
 # log every TAKEDOWN_INDEX_REFRESH_SECONDS): fingerprints this new are also compared directly.
 INDEX_CATCH_UP = timedelta(seconds=30)
+# A fingerprint's report, if its reporter has not withdrawn it (reports.withdrawal).
+STANDING = and_(Report.id == ReportFingerprint.report_id, Report.withdrawn_at.is_(None))
 
 
 def usable(fingerprint: Fingerprint, settings: Settings) -> bool:
@@ -155,10 +157,9 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
     return db_session.scalar(
         select(Case)
         .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
-        .join(Report, Report.id == ReportFingerprint.report_id)
+        .join(Report, STANDING)
         .where(
             ReportFingerprint.bank_entry_id.in_(list(entry_ids)),
-            Report.withdrawn_at.is_(None),
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
         .order_by(Case.created_at)
@@ -176,11 +177,8 @@ def closed_cases_fingerprinted_by(db_session: Session, entry_ids: Collection[int
         db_session.scalars(
             select(Case)
             .join(ReportFingerprint, ReportFingerprint.case_id == Case.id)
-            .join(Report, Report.id == ReportFingerprint.report_id)
-            .where(
-                ReportFingerprint.bank_entry_id.in_(list(entry_ids)),
-                Report.withdrawn_at.is_(None),
-            )
+            .join(Report, STANDING)
+            .where(ReportFingerprint.bank_entry_id.in_(list(entry_ids)))
             .distinct()
             .order_by(Case.created_at)
         )
@@ -219,10 +217,9 @@ def _recently_fingerprinted_like(
     rows = db_session.execute(
         select(ReportFingerprint.signal_type, ReportFingerprint.value, Case.id, Case.created_at)
         .join(Case, Case.id == ReportFingerprint.case_id)
-        .join(Report, Report.id == ReportFingerprint.report_id)
+        .join(Report, STANDING)
         .where(
             ReportFingerprint.bank_entry_id.is_not(None),
-            Report.withdrawn_at.is_(None),
             ReportFingerprint.created_at >= clock.now() - INDEX_CATCH_UP,
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )

@@ -27,6 +27,7 @@ from takedown.cases.models import Case, CaseStatus, Category
 from takedown.cases.service import set_status
 from takedown.errors import Conflict
 from takedown.reports.fingerprints import ACTOR as FINGERPRINT_BANKS_ACTOR
+from takedown.reports.fingerprints import STANDING
 from takedown.reports.models import Report, ReportFingerprint
 from takedown.reports.retention import erase_contacts
 
@@ -87,11 +88,8 @@ def _stop_looking(db_session: Session, report: Report) -> list[int]:
     still_sent = set(
         db_session.scalars(
             select(ReportFingerprint.bank_entry_id)
-            .join(Report, Report.id == ReportFingerprint.report_id)
-            .where(
-                ReportFingerprint.bank_entry_id.in_(entry_ids),
-                Report.withdrawn_at.is_(None),
-            )
+            .join(Report, STANDING)
+            .where(ReportFingerprint.bank_entry_id.in_(entry_ids))
         )
     )
     disabled = []
