@@ -95,6 +95,13 @@ class ReportOut(BaseModel):
     withdrawn_at: datetime | None = None  # the reporter withdrew its fingerprints
 
 
+class ReportCase(BaseModel):
+    """The case a report is on now (GET /v1/reports/{report_id})."""
+
+    report_id: str
+    case_id: str
+
+
 class MediaOut(BaseModel):
     media_id: int
     source: str  # upload (attached to a report) | platform (fetched by content id)

@@ -6,7 +6,6 @@ Bearer staff token (`takedown user token`); the token's user and role decide, as
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
@@ -38,6 +37,7 @@ from takedown.review.schemas import (
     DecisionResult,
     FingerprintOut,
     MediaOut,
+    ReportCase,
     ReportOut,
     UploaderAppealIn,
 )
@@ -78,11 +78,6 @@ def list_cases(
         db_session=db_session, user=user, queue=queue, status=status, limit=limit
     )
     return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
-
-
-class ReportCase(BaseModel):
-    report_id: str
-    case_id: str
 
 
 @router.get("/reports/{report_id}", response_model=ReportCase)
