@@ -16,24 +16,31 @@ class KeyFileError(RuntimeError):
     """A key file that holds no usable key."""
 
 
+def write_once(path: Path, content: bytes) -> bool:
+    """Create `path` (mode 0600) holding `content`, unless it exists; whether this call made it.
+    Written whole under a private name, then linked into place: a process starting at the same
+    moment reads the winner's file, never a half-written one."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(draft, path)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        draft.unlink()
+
+
 def local_key(data_dir: Path, filename: str, size: int = 32) -> bytes:
     path = Path(data_dir) / filename
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Written whole under a private name, then linked into place: a process starting at the
-        # same moment reads the winner's key, never a half-written file.
-        draft = path.with_name(f".{filename}.{secrets.token_hex(8)}")
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(secrets.token_bytes(size))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass
-        finally:
-            draft.unlink()
+    write_once(path, secrets.token_bytes(size))
     key = path.read_bytes()
     if len(key) < SHORTEST_KEY:
         raise KeyFileError(

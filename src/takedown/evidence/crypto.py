@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from takedown.errors import TakedownError
+from takedown.local_keys import write_once
 from takedown.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,20 +55,14 @@ def load_key(settings: Settings) -> bytes:
 
 
 def _generate(path: Path) -> bytes:
-    key = secrets.token_bytes(32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, base64.b64encode(key) + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    log.warning(
-        "no evidence key configured: generated one at %s (demo default). Back it up, or set "
-        "TAKEDOWN_EVIDENCE_KEY_FILE; without it the vault cannot be opened.",
-        path,
-    )
-    return key
+    """A new key at `path`, or the one a process starting at the same moment wrote first."""
+    if write_once(path, base64.b64encode(secrets.token_bytes(32)) + b"\n"):
+        log.warning(
+            "no evidence key configured: generated one at %s (demo default). Back it up, or set "
+            "TAKEDOWN_EVIDENCE_KEY_FILE; without it the vault cannot be opened.",
+            path,
+        )
+    return _decode(path.read_text().strip(), f"the key file {path}")
 
 
 def _decode(text: str, where: str) -> bytes:
