@@ -97,6 +97,8 @@ def test_a_report_by_fingerprint_alone_tells_its_reporter_nothing_that_depends_o
         found_page = reviewer.get(f"/console/find?reference={acks['found']['report_id']}")
         assert found_page.status_code == 200 and known["case_id"] in found_page.text
         assert 'class="report-sealed"' in found_page.text
+        unknown = reviewer.get("/console/find?reference=rep_nobody")
+        assert unknown.status_code == 200 and 'id="unknown-reference"' in unknown.text
 
         def same_for_both(stage: str) -> None:
             pages = {name: _page(client, ack) for name, ack in acks.items()}

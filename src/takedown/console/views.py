@@ -270,10 +270,14 @@ def find_reference(
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
 ) -> RedirectResponse:
-    """A case or report reference, as a reporter quotes it, to its case page."""
-    case = service.visible_case_of_reference(
-        db_session=db_session, reference=reference, user=me.user
-    )
+    """A case or report reference, as a reporter quotes it, to its case page; an unknown one back
+    to the queue, which says so."""
+    try:
+        case = service.visible_case_of_reference(
+            db_session=db_session, reference=reference, user=me.user
+        )
+    except NotFound:
+        return RedirectResponse(f"/console/queue?unknown={quote(reference)}", status_code=303)
     return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
 
 
