@@ -38,6 +38,7 @@ from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import files_fingerprinted
 from takedown.reports.flows import Submission
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
+from takedown.reports.retention import erase_at_reporters_request, reporter_may_erase
 from takedown.reports.support import support_for
 from takedown.reports.views import (
     FINGERPRINTS_UNREADABLE,
@@ -111,6 +112,10 @@ REFUSALS = {
         "video here, report its address."
     ),
     "not_withdrawable": N_("This report cannot be withdrawn."),
+    "contact_still_needed": N_(
+        "Your contact details are still needed for this case. You can erase them once it is "
+        "decided and nothing more is pending."
+    ),
 }
 
 
@@ -343,6 +348,7 @@ def _track_page(
     error: str | None = None,
     add_error: str | None = None,
     withdraw_error: str | None = None,
+    erase_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     reader = reader_of(request, settings, hint=report.language)
@@ -357,6 +363,7 @@ def _track_page(
         "error": t(error) if error else None,
         "add_error": t(add_error) if add_error else None,
         "withdraw_error": t(withdraw_error) if withdraw_error else None,
+        "erase_error": t(erase_error) if erase_error else None,
         "track_url": tracking_url(settings, report.tracking_token),
         "added": additions_of(db_session=db_session, case_id=case.id).get(report.id, []),
         "fingerprinted": files_fingerprinted(db_session, report.id),
@@ -371,15 +378,18 @@ def _track_page(
     if report.by_fingerprint_alone:
         context |= _sealed_view(report, t)
     else:
-        context |= _case_view(db_session, settings, case, t)
+        context |= _case_view(db_session, settings, report, case, t)
     return render(request, "reports/track.html", context, status_code=status_code, reader=reader)
 
 
-def _case_view(db_session: Session, settings: Settings, case: Case, t: Any) -> dict[str, Any]:
-    """How the case stands: its reference, decision, removal, appeals and what may still be
-    added."""
+def _case_view(
+    db_session: Session, settings: Settings, report: Any, case: Case, t: Any
+) -> dict[str, Any]:
+    """How the case stands: its reference, decision, removal, appeals, what may still be added,
+    and whether the reporter may erase their contact details now."""
     appeals = case_appeals(db_session=db_session, case_id=case.id)
     return {
+        "can_erase": reporter_may_erase(db_session, report),
         "reference": case.id,
         "decided_at": case.decided_at,
         "decision_text": localised_public_text(case.outcome_text_public, t),
@@ -551,3 +561,45 @@ async def withdraw(
             request, db_session, settings, report, error=_refusal(exc), status_code=exc.status
         )
     return RedirectResponse(f"/track/{tracking_token}?withdrawn=1", status_code=303)
+
+
+@router.post(
+    "/track/{tracking_token}/erase-contact", response_class=HTMLResponse, response_model=None
+)
+async def erase_contact(
+    request: Request,
+    tracking_token: str,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse | RedirectResponse:
+    """The reporter erases their name, email and signature once the case no longer needs them,
+    instead of waiting out the retention period (reports.retention)."""
+    form = await request.form(max_files=0, max_fields=4)
+    try:
+        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
+    except TakedownError:
+        return _unknown_tracking_link(request, settings)
+    if form.get("confirm") != "yes":
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            erase_error=N_("Tick the box to confirm that you want your contact details erased."),
+            status_code=422,
+        )
+    try:
+        get_case(db_session=db_session, case_id=report.case_id, for_update=True)
+        erase_at_reporters_request(db_session, report)
+        db_session.commit()
+    except TakedownError as exc:
+        db_session.rollback()
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            erase_error=_refusal(exc),
+            status_code=exc.status,
+        )
+    return RedirectResponse(f"/track/{tracking_token}?erased=1", status_code=303)

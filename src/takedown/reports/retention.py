@@ -9,7 +9,8 @@ content, explanation, police reference, times) stays as the record of what was r
 
 Not erased while the case is open or appealed, while its evidence is on legal hold, or while a
 CyberTipline report of the case is not finished (its victim details come from the reports). What
-NCMEC was sent stays in the filing record, which the law requires to be kept.
+NCMEC was sent stays in the filing record, which the law requires to be kept. Under the same
+conditions, without the wait, a reporter may erase their own from the tracking page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.models import Case, CaseStatus
+from takedown.errors import Conflict
 from takedown.evidence.models import EvidencePackage
 from takedown.jobs.runner import PeriodicJob
 from takedown.ncmec.models import FilingState, NcmecFiling
@@ -32,6 +34,22 @@ from takedown.store.db import session_scope
 
 BATCH = 1_000
 ERASED = "(erased)"
+# A report whose contact details may go: it still has some, and its case is decided, closed (no
+# appeal open), with no evidence on legal hold and no CyberTipline report still being filed.
+ERASABLE = (
+    Report.contact_erased_at.is_(None),
+    or_(
+        Report.reporter_name.is_not(None),
+        Report.reporter_email.is_not(None),
+        Report.signature.is_not(None),
+    ),
+    Case.id == Report.case_id,
+    Case.status.in_([CaseStatus.ACTION_TAKEN.value, CaseStatus.NO_ACTION.value]),
+    ~exists().where(EvidencePackage.case_id == Case.id, EvidencePackage.legal_hold.is_(True)),
+    ~exists().where(
+        NcmecFiling.case_id == Case.id, NcmecFiling.state != FilingState.FINISHED.value
+    ),
+)
 
 
 def erase_expired_contacts(settings: Settings) -> int:
@@ -47,23 +65,7 @@ def erase_expired_contacts(settings: Settings) -> int:
             rows = db_session.execute(
                 select(Report.id, Report.case_id, Report.reporter_email)
                 .join(Case, Case.id == Report.case_id)
-                .where(
-                    Report.contact_erased_at.is_(None),
-                    or_(
-                        Report.reporter_name.is_not(None),
-                        Report.reporter_email.is_not(None),
-                        Report.signature.is_not(None),
-                    ),
-                    Case.status.in_([CaseStatus.ACTION_TAKEN.value, CaseStatus.NO_ACTION.value]),
-                    Case.closed_at < cutoff,
-                    ~exists().where(
-                        EvidencePackage.case_id == Case.id, EvidencePackage.legal_hold.is_(True)
-                    ),
-                    ~exists().where(
-                        NcmecFiling.case_id == Case.id,
-                        NcmecFiling.state != FilingState.FINISHED.value,
-                    ),
-                )
+                .where(*ERASABLE, Case.closed_at < cutoff)
                 .order_by(Report.id)
                 .limit(BATCH)
             ).all()
@@ -108,6 +110,32 @@ def erase_contacts(
         db_session.execute(
             update(Notification).where(*sent_to).values(recipient=ERASED, body="", payload={})
         )
+
+
+def reporter_may_erase(db_session: Session, report: Report) -> bool:
+    """Whether the reporter may erase their own contact details now (the tracking page): as the
+    retention job would, without waiting out the period. Never for a report by fingerprint
+    alone, whose reporter is not told whether its case was decided (intimate imagery is
+    withdrawn instead, reports.withdrawal)."""
+    if report.by_fingerprint_alone:
+        return False
+    return bool(db_session.scalar(select(exists().where(Report.id == report.id, *ERASABLE))))
+
+
+def erase_at_reporters_request(db_session: Session, report: Report) -> None:
+    """Erase the report's contact details now, as its reporter asked (audited)."""
+    if not reporter_may_erase(db_session, report):
+        raise Conflict(
+            "these contact details are still needed for the case", code="contact_still_needed"
+        )
+    erase_contacts(db_session, [(report.case_id, report.reporter_email)], [report.id])
+    record(
+        db_session=db_session,
+        actor="public",
+        action="reports.contact_erased",
+        subject=report.case_id,
+        details={"reports": 1, "report_id": report.id, "at_reporters_request": True},
+    )
 
 
 def contact_retention_job() -> PeriodicJob:
