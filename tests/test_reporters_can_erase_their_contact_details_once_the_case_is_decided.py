@@ -70,4 +70,6 @@ def test_a_report_by_fingerprint_alone_is_never_offered_erasure(settings):  # ty
     with TestClient(create_app(settings)) as client:
         ack = by_fingerprint(client, "child_sexual_abuse", picture, jpeg(picture))
         assert 'id="erase"' not in client.get(f"/track/{ack['tracking_token']}").text
-        assert _erase(client, ack, confirm="yes").status_code == 409
+        refused = _erase(client, ack, confirm="yes")
+        assert refused.status_code == 409 and 'id="erase-error"' in refused.text
+        assert "The case is decided" not in refused.text

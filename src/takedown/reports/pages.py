@@ -112,6 +112,10 @@ REFUSALS = {
         "video here, report its address."
     ),
     "not_withdrawable": N_("This report cannot be withdrawn."),
+    "sealed_erasure": N_(
+        "The contact details of a report by fingerprint alone cannot be erased from this page. A "
+        "report of intimate imagery can be withdrawn instead, which erases them."
+    ),
     "contact_still_needed": N_(
         "Your contact details are still needed for this case. You can erase them once it is "
         "decided and nothing more is pending."

@@ -114,16 +114,18 @@ def erase_contacts(
 
 def reporter_may_erase(db_session: Session, report: Report) -> bool:
     """Whether the reporter may erase their own contact details now (the tracking page): as the
-    retention job would, without waiting out the period. Never for a report by fingerprint
-    alone, whose reporter is not told whether its case was decided (intimate imagery is
-    withdrawn instead, reports.withdrawal)."""
-    if report.by_fingerprint_alone:
-        return False
+    retention job would, without waiting out the period."""
     return bool(db_session.scalar(select(exists().where(Report.id == report.id, *ERASABLE))))
 
 
 def erase_at_reporters_request(db_session: Session, report: Report) -> None:
     """Erase the report's contact details now, as its reporter asked (audited)."""
+    # Its reporter is not told whether its case was decided, so it is refused whatever the state
+    # (intimate imagery is withdrawn instead, reports.withdrawal).
+    if report.by_fingerprint_alone:
+        raise Conflict(
+            "a report by fingerprint alone is not erased on request", code="sealed_erasure"
+        )
     if not reporter_may_erase(db_session, report):
         raise Conflict(
             "these contact details are still needed for the case", code="contact_still_needed"
