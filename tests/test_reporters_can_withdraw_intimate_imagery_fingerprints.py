@@ -188,7 +188,7 @@ def test_child_sexual_abuse_fingerprints_cannot_be_withdrawn(settings):  # type:
         on_the_page = client.post(
             f"/track/{ack['tracking_token']}/withdraw", data={"confirm": "yes"}
         )
-        assert on_the_page.status_code == 409
+        assert on_the_page.status_code == 409 and 'id="withdraw-error"' in on_the_page.text
         assert case_seen_by_staff(client, settings, ack["case_id"])["status"] == "watching"
 
 

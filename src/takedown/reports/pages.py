@@ -8,6 +8,7 @@ translated where a page is rendered.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -541,30 +542,18 @@ async def withdraw(
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse | RedirectResponse:
     """The reporter stops the search for their intimate-imagery fingerprints (withdrawal)."""
-    form = await request.form(max_files=0, max_fields=4)
-    try:
-        report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
-    except TakedownError:
-        return _unknown_tracking_link(request, settings)
-    if form.get("confirm") != "yes":
-        return _track_page(
-            request,
-            db_session,
-            settings,
-            report,
-            withdraw_error=N_("Tick the box to confirm that you want to withdraw this report."),
-            status_code=422,
-        )
-    try:
-        case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
-        withdrawal.withdraw(db_session=db_session, report=report, case=case)
-        db_session.commit()
-    except TakedownError as exc:
-        db_session.rollback()
-        return _track_page(
-            request, db_session, settings, report, error=_refusal(exc), status_code=exc.status
-        )
-    return RedirectResponse(f"/track/{tracking_token}?withdrawn=1", status_code=303)
+    return await _confirmed(
+        request,
+        tracking_token,
+        db_session,
+        settings,
+        act=lambda report, case: withdrawal.withdraw(
+            db_session=db_session, report=report, case=case
+        ),
+        unconfirmed=N_("Tick the box to confirm that you want to withdraw this report."),
+        error_field="withdraw_error",
+        done="withdrawn",
+    )
 
 
 @router.post(
@@ -578,6 +567,31 @@ async def erase_contact(
 ) -> HTMLResponse | RedirectResponse:
     """The reporter erases their name, email and signature once the case no longer needs them,
     instead of waiting out the retention period (reports.retention)."""
+    return await _confirmed(
+        request,
+        tracking_token,
+        db_session,
+        settings,
+        act=lambda report, case: erase_at_reporters_request(db_session, report),
+        unconfirmed=N_("Tick the box to confirm that you want your contact details erased."),
+        error_field="erase_error",
+        done="erased",
+    )
+
+
+async def _confirmed(
+    request: Request,
+    tracking_token: str,
+    db_session: Session,
+    settings: Settings,
+    *,
+    act: Callable[[Any, Case], object],
+    unconfirmed: str,
+    error_field: str,
+    done: str,
+) -> HTMLResponse | RedirectResponse:
+    """A step the reporter confirms with a tick box: `act` on the report and its locked case,
+    then back to the page (post/redirect/get), or the page with the refusal in `error_field`."""
     form = await request.form(max_files=0, max_fields=4)
     try:
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
@@ -585,16 +599,10 @@ async def erase_contact(
         return _unknown_tracking_link(request, settings)
     if form.get("confirm") != "yes":
         return _track_page(
-            request,
-            db_session,
-            settings,
-            report,
-            erase_error=N_("Tick the box to confirm that you want your contact details erased."),
-            status_code=422,
+            request, db_session, settings, report, status_code=422, **{error_field: unconfirmed}
         )
     try:
-        get_case(db_session=db_session, case_id=report.case_id, for_update=True)
-        erase_at_reporters_request(db_session, report)
+        act(report, get_case(db_session=db_session, case_id=report.case_id, for_update=True))
         db_session.commit()
     except TakedownError as exc:
         db_session.rollback()
@@ -603,7 +611,7 @@ async def erase_contact(
             db_session,
             settings,
             report,
-            erase_error=_refusal(exc),
             status_code=exc.status,
+            **{error_field: _refusal(exc)},
         )
-    return RedirectResponse(f"/track/{tracking_token}?erased=1", status_code=303)
+    return RedirectResponse(f"/track/{tracking_token}?{done}=1", status_code=303)
