@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -34,7 +35,7 @@ from takedown.i18n import N_
 from takedown.i18n.negotiation import Reader, reader_of
 from takedown.ids import new_secret_token
 from takedown.notify.service import NOT_TOLD, reporter_status, sealed_promise, tracking_url
-from takedown.reports import additions, service, withdrawal
+from takedown.reports import additions, lost_links, service, withdrawal
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import files_fingerprinted
 from takedown.reports.flows import Submission
@@ -310,6 +311,36 @@ def more_addresses(text: str, first: str | None) -> list[str]:
             ],
         )
     return addresses
+
+
+@router.get("/track", response_class=HTMLResponse)
+def lost_links_form(request: Request, settings: Settings = Depends(get_settings)) -> HTMLResponse:
+    """A reporter who lost their tracking links asks for them by email (reports.lost_links)."""
+    reader = reader_of(request, settings)
+    return render(request, "reports/track_lost.html", {"values": {}}, reader=reader)
+
+
+@router.post("/track", response_class=HTMLResponse)
+async def send_lost_links(
+    request: Request,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> HTMLResponse:
+    """The same answer whether or not the address sent reports: it tells nobody who reported."""
+    form = await request.form(max_files=0, max_fields=4)
+    reader = reader_of(request, settings)
+    email = str(form.get("email") or "").strip()
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        error = reader.gettext(N_("Enter the email address you gave with your report."))
+        context = {"values": {"email": email}, "error": error}
+        return render(request, "reports/track_lost.html", context, status_code=422, reader=reader)
+    lost_links.send_tracking_links(
+        db_session=db_session, settings=settings, email=email, language=reader.language
+    )
+    db_session.commit()
+    return render(request, "reports/track_lost.html", {"sent": True}, reader=reader)
 
 
 @router.get("/track/{tracking_token}", response_class=HTMLResponse)

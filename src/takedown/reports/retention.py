@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -34,6 +34,7 @@ from takedown.store.db import session_scope
 
 BATCH = 1_000
 ERASED = "(erased)"
+LINKS_EMAIL = "tracking_links"  # reports.lost_links: one email listing an address's reports
 # A report whose contact details may go: it still has some, and its case is decided, closed (no
 # appeal open), with no evidence on legal hold and no CyberTipline report still being filed.
 ERASABLE = (
@@ -101,7 +102,12 @@ def erase_contacts(
         .values(contact_erased_at=clock.now())
     )
     for case_id, email in {(case_id, email) for case_id, email in sent if email}:
-        sent_to = (Notification.case_id == case_id, Notification.recipient == email)
+        # The emails about the case, and any of the address's lost-links emails (no case).
+        about = or_(
+            Notification.case_id == case_id,
+            and_(Notification.case_id.is_(None), Notification.kind == LINKS_EMAIL),
+        )
+        sent_to = (about, Notification.recipient == email)
         db_session.execute(
             update(Notification)
             .where(*sent_to, Notification.status == NotificationStatus.PENDING.value)
