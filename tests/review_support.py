@@ -76,7 +76,7 @@ def staff_headers(client: TestClient, settings: Settings, username: str) -> dict
 CASE_READER = "case-reader"  # a child-safety reviewer: may see every case
 
 
-def _case_reader(client: TestClient, settings: Settings) -> dict[str, str]:
+def case_reader(client: TestClient, settings: Settings) -> dict[str, str]:
     """A child-safety reviewer's token (the reviewer is created on the first call in a test's
     database)."""
     with session_scope(settings.resolved_database_url) as db_session:
@@ -92,7 +92,7 @@ def _case_reader(client: TestClient, settings: Settings) -> dict[str, str]:
 
 def case_seen_by_staff(client: TestClient, settings: Settings, case_id: str) -> dict[str, Any]:
     """The case as staff see it: GET /v1/cases/{case_id} with a child-safety reviewer's token."""
-    answer = client.get(f"/v1/cases/{case_id}", headers=_case_reader(client, settings))
+    answer = client.get(f"/v1/cases/{case_id}", headers=case_reader(client, settings))
     assert answer.status_code == 200, answer.text
     return answer.json()
 
@@ -107,7 +107,7 @@ def without_references(text: str, ack: dict[str, Any]) -> str:
 def case_of_report(client: TestClient, settings: Settings, report_id: str) -> str:
     """The case a report is on, as staff find it from the report's reference (a reporter by
     fingerprint alone is told no case): GET /v1/reports/{report_id}."""
-    answer = client.get(f"/v1/reports/{report_id}", headers=_case_reader(client, settings))
+    answer = client.get(f"/v1/reports/{report_id}", headers=case_reader(client, settings))
     assert answer.status_code == 200, answer.text
     return str(answer.json()["case_id"])
 

@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     strike_threshold: int = 3  # strikes under one policy that suspend an account
     # JSON, per policy: strikes that suspend, e.g. {"ncii": 1}; other policies use strike_threshold
     strike_thresholds: dict[str, int] = Field(default_factory=dict)
+    # after a violating child-safety or intimate-imagery decision, this many of the uploader's
+    # other uploads in the ledger (newest first) are opened for review; 0 opens none
+    account_sweep_limit: int = Field(default=100, ge=0)
     webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
     platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 

@@ -387,12 +387,20 @@ def case_priority_facts(
             trusted_flagger=report.trusted_flagger,
             police_case_number=bool(report.law_enforcement_case_number),
             bank_match=case.bank_match,
-            uploader_has_violations=violations,
+            uploader_has_violations=violations and history_raises_priority(report.channel),
             repeatedly_reported=repeated,
             blocked_at_upload=report.channel == Channel.HASH_MATCH,
         )
         for report in reports
     ]
+
+
+def history_raises_priority(channel: str) -> bool:
+    """Whether the uploader's earlier violations make a report from `channel` more urgent. Not
+    an account sweep's: they are why its upload is reviewed at all, not a fact about it."""
+    from takedown.reports.models import Channel
+
+    return channel != Channel.ACCOUNT_SWEEP
 
 
 def is_repeatedly_reported(settings: Settings, reports: int) -> bool:

@@ -27,6 +27,7 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
+from takedown.enforcement.account_sweep import sweep_limit
 from takedown.enforcement.copy_search import cancel_searches, start_copy_search
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
@@ -231,6 +232,7 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
         pdq_threshold=threshold,
         uploader=uploader,
         policy=policy,
+        sweep_limit=sweep_limit(settings, case, uploader),
     )
 
     if uploader:

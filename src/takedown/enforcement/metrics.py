@@ -25,6 +25,11 @@ COPIES_REMOVED = Counter(
     "takedown_copies_removed",
     "Copies of confirmed material the every-copy search found in the ledger and took down.",
 )
+SWEPT_UPLOADS = Counter(
+    "takedown_account_sweep_cases",
+    "Other uploads of accounts with confirmed child-safety or intimate-imagery material, opened "
+    "for review (enforcement/account_sweep.py).",
+)
 REMOVAL_CHECKS = Counter(
     "takedown_removal_checks",
     "Checks whether a removed item is really down, by result (gone, still_up, unknown).",

@@ -133,6 +133,12 @@ class CopySearch(Base):
     target_set_at: Mapped[datetime]
     target_final: Mapped[bool] = mapped_column(default=False)
     found: Mapped[int] = mapped_column(Integer, default=0)
+    # After the copies, the uploader's other uploads are opened for review
+    # (enforcement/account_sweep.py): at most `sweep_limit` of them (0: none), newest first;
+    # ledger ids from `swept_below` up are done (None: not started); `swept` opened so far.
+    sweep_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    swept_below: Mapped[int | None] = mapped_column(BigInteger)
+    swept: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     lease_until: Mapped[datetime]  # a job's claim; due again once it has passed
     finished_at: Mapped[datetime | None]

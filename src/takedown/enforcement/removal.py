@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -114,6 +114,17 @@ def remove_item(
             "category": case.category,
             "statement_of_reasons": statement.body,
         },
+    )
+
+
+def taken_down(db_session: Session, content_id: str) -> bool:
+    """Whether any case has the content down (removed and not restored)."""
+    return bool(
+        db_session.scalar(
+            select(
+                exists().where(CaseCopy.content_id == content_id, CaseCopy.restored_at.is_(None))
+            )
+        )
     )
 
 

@@ -25,7 +25,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,8 @@ from takedown.audit.service import record as audit
 from takedown.banks.models import BankEntry, IndexChange
 from takedown.banks.service import IndexOp
 from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
-from takedown.enforcement.models import CaseBankEntry, CaseCopy
+from takedown.enforcement.models import CaseBankEntry
+from takedown.enforcement.removal import taken_down
 from takedown.errors import TakedownError
 from takedown.index.service import MatchIndex
 from takedown.jobs import leases
@@ -289,7 +290,7 @@ def _batch(
     opened = 0
     for item, outcome in zip(shown, outcomes, strict=True):
         found = case_matches(outcome.matches)
-        if not found or _taken_down(db_session, item.content_id):
+        if not found or taken_down(db_session, item.content_id):
             continue
         try:
             with db_session.begin_nested():  # one bad row never stops the search
@@ -332,13 +333,3 @@ def _batch(
         )
         return True, opened
     return False, opened
-
-
-def _taken_down(db_session: Session, content_id: str) -> bool:
-    return bool(
-        db_session.scalar(
-            select(
-                exists().where(CaseCopy.content_id == content_id, CaseCopy.restored_at.is_(None))
-            )
-        )
-    )

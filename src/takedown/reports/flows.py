@@ -22,6 +22,7 @@ from takedown.cases.service import (
     deadline_window,
     earlier_reports_about,
     escalation_time,
+    history_raises_priority,
     is_child_safety,
     is_repeatedly_reported,
     more_severe_category,
@@ -174,7 +175,8 @@ def submit_report(
         bank_match=bool(hashed and hashed.bank_match)
         or bool(case and case.bank_match)
         or submission.bank_match,
-        uploader_has_violations=uploader_has_violations(
+        uploader_has_violations=history_raises_priority(submission.channel)
+        and uploader_has_violations(
             db_session=db_session,
             account_id=account_id,
             exclude_case_id=case.id if case else None,

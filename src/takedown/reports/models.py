@@ -39,6 +39,9 @@ class Channel(enum.StrEnum):
     # Takedown itself: an upload scanned after a reporter sent a fingerprint of it (reports with
     # `fingerprints`), held for review by that match; it joins the reporter's case
     FINGERPRINT_MATCH = "fingerprint_match"
+    # Takedown itself: another upload of an account whose upload was confirmed as child sexual
+    # abuse, exploitation or intimate imagery (enforcement/account_sweep.py)
+    ACCOUNT_SWEEP = "account_sweep"
 
 
 # Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
@@ -48,6 +51,7 @@ OWN_INITIATIVE = frozenset(
         Channel.FOUND_AFTER_UPLOAD,
         Channel.BACK_CATALOGUE,
         Channel.FINGERPRINT_MATCH,
+        Channel.ACCOUNT_SWEEP,
     }
 )
 
