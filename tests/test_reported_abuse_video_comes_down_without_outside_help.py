@@ -14,6 +14,7 @@ Here, with benign stand-ins for every picture and video:
   files an XSD-valid CyberTipline report carrying the police case number, and tells the mother;
 - the platform takes the post down but misses the re-post: the removal check says which is
   verified down and which is still visible (and alerts on-call);
+- what else the poster had up is opened for review;
 - the audit log of all of it verifies.
 """
 
@@ -127,6 +128,11 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             )
             blocked = _scan(client, key, known_picture, "img-0", "acct-poster", name="k.jpg")
             assert blocked["verdict"] == "block"
+            # Something else the poster put up, which no bank knows.
+            other = jpeg(generated_scene(9002))
+            assert _scan(client, key, other, "img-2", "acct-poster", name="p.jpg")["verdict"] == (
+                "allow"
+            )
 
             # The video itself is new to every bank: it goes up, and so does a re-post.
             assert _scan(client, key, video, "vid-1", "acct-poster", POST_URL)["verdict"] == "allow"
@@ -265,6 +271,16 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             deliver_notifications(settings)
             told = [m.get_content().lower() for m in inbox.to("mother@example.org")]
             assert any("action taken" in body for body in told)
+
+            # What else the poster had up is opened for review: the copy search's last step.
+            copy_search.run_due(settings)
+            poster = client.get("/v1/accounts/acct-poster", headers=second).json()
+            cases = [
+                client.get(f"/v1/cases/{c['case_id']}", headers=second).json()
+                for c in poster["cases"]
+            ]
+            swept = [c for c in cases if c["reports"][0]["channel"] == "account_sweep"]
+            assert [c["content_id"] for c in swept] == ["img-2"]
     receiver.stop()
 
     verified = cli("audit", "verify")
