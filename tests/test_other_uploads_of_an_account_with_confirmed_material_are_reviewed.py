@@ -4,7 +4,9 @@ opened for review, each a case of its own (no notice behind it; P1, since the ac
 is why it is reviewed, not a fact about the upload), newest first and at most
 TAKEDOWN_ACCOUNT_SWEEP_LIMIT of them. Copies the decision already took down, uploads blocked at
 scan and other accounts' uploads are not opened; an upload is opened once however many decisions
-sweep it; other categories sweep nothing; an overturned decision stops the sweep."""
+sweep it; other categories sweep nothing; an overturned decision stops the sweep. Accounts flagged
+for posting a copy are listed for reviewers, who open their uploads for review the same way or
+clear the flag with a note."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from tests.enforcement_support import (
     scan,
 )
 from tests.media import altered_copy, generated_scene, jpeg, stand_in
-from tests.review_support import CASE_READER, case_reader, console
+from tests.review_support import CASE_READER, case_reader, console, make_user, staff_headers
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +39,12 @@ def _clock_put_back():  # type: ignore[no-untyped-def]
 
 
 def _searches_finish(settings: Settings) -> None:
-    """The copy-search job, run after its cover time: the copies, then the sweep."""
+    """The jobs every server runs: the copy search, after its cover time; then the sweep, which
+    waits for it."""
+    assert account_sweep.run_due(settings) == 0  # the copies first
     clock.advance(copy_search.COVER + timedelta(seconds=1))
     copy_search.run_due(settings)
+    account_sweep.run_due(settings)
 
 
 def _uploader_cases(client: TestClient, settings: Settings, account_id: str) -> dict[str, Any]:
@@ -58,7 +63,8 @@ def _uploader_cases(client: TestClient, settings: Settings, account_id: str) -> 
 def _sweep(client: TestClient, settings: Settings, case_id: str) -> dict[str, Any]:
     page = client.get(f"/v1/cases/{case_id}/enforcement", headers=case_reader(client, settings))
     assert page.status_code == 200, page.text
-    return page.json()["copy_search"]
+    (sweep,) = page.json()["account_sweeps"]
+    return sweep
 
 
 def _confirmed_abuse_by(client: TestClient, settings: Settings, key: str, account: str) -> str:
@@ -98,7 +104,7 @@ def test_other_uploads_of_the_uploader_are_opened_for_review(settings, make_api_
             assert detail["priority"] == "P1"
             assert detail["status"] == "open"
             assert (
-                f"whose upload in case {case_id} was confirmed"
+                f"confirmed as child sexual abuse in case {case_id}"
                 in (detail["reports"][0]["explanation"])
             )
         # The copy went down with the decision, not into review; the blocked upload and the
@@ -108,22 +114,16 @@ def test_other_uploads_of_the_uploader_are_opened_for_review(settings, make_api_
         assert cases["u-reported"]["case_id"] == case_id
 
         status = _sweep(client, settings, case_id)
-        assert status["status"] == "done"
-        assert status["account_id"] == "acct-u"
-        assert status["uploads_opened_for_review"] == 3
-        assert status["sweep_finished"] is True
+        assert (status["status"], status["account_id"], status["opened"]) == ("done", "acct-u", 3)
         page = console(client.app, CASE_READER).get(f"/console/cases/{case_id}").text
-        assert "newest first: 3 opened for review." in page
+        assert "3 uploads opened for review, newest first: every upload in the ledger." in page
 
         # Confirming one of them sweeps the account again: nothing is opened twice.
         decide_violating(
             client, settings, swept["u-other-0"]["case_id"], username="csr-2", classification="B2"
         )
         _searches_finish(settings)
-        assert (
-            _sweep(client, settings, swept["u-other-0"]["case_id"])["uploads_opened_for_review"]
-            == 0
-        )
+        assert _sweep(client, settings, swept["u-other-0"]["case_id"])["opened"] == 0
         again = _uploader_cases(client, settings, "acct-u")
         assert sorted(again) == sorted(cases)
 
@@ -144,9 +144,9 @@ def test_at_most_the_limit_newest_first(settings, make_api_key, monkeypatch: pyt
         ]
         assert sorted(opened) == ["u-2", "u-3", "u-4"]
         status = _sweep(client, settings, case_id)
-        assert (status["uploads_opened_for_review"], status["sweep_finished"]) == (3, True)
+        assert (status["status"], status["opened"], status["max_uploads"]) == ("done", 3, 3)
         page = console(client.app, CASE_READER).get(f"/console/cases/{case_id}").text
-        assert "3 opened for review, the limit (TAKEDOWN_ACCOUNT_SWEEP_LIMIT)." in page
+        assert "3 uploads opened for review, newest first: the limit of 3;" in page
 
 
 def test_intimate_imagery_sweeps_and_terms_violations_do_not(settings, make_api_key):  # type: ignore[no-untyped-def]
@@ -193,4 +193,63 @@ def test_an_overturned_decision_stops_the_sweep(settings, make_api_key):  # type
 
         assert "u-other" not in _uploader_cases(client, settings, "acct-o")
         status = _sweep(client, settings, filed["case_id"])
-        assert (status["status"], status["uploads_opened_for_review"]) == ("cancelled", 0)
+        assert (status["status"], status["opened"]) == ("cancelled", 0)
+
+
+def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # type: ignore[no-untyped-def]
+    key = make_api_key("scan")
+    with TestClient(create_app(settings)) as client:
+        # Two accounts re-posted the material; one of them has other uploads.
+        scan(client, key, jpeg(generated_scene(760)), "copier-other", "acct-copier")
+        scan(client, key, altered_copy(stand_in("rocket")), "copier-copy", "acct-copier")
+        scan(client, key, altered_copy(stand_in("rocket")), "sharer-copy", "acct-sharer")
+        case_id = _confirmed_abuse_by(client, settings, key, "acct-u")
+        lead = case_reader(client, settings)
+
+        listed = client.get("/v1/accounts", headers=lead).json()["accounts"]
+        assert sorted(a["account_id"] for a in listed) == ["acct-copier", "acct-sharer"]
+        assert all(case_id in a["flag_reason"] for a in listed)
+        browser = console(client.app, CASE_READER)
+        page = browser.get("/console/accounts").text
+        assert "acct-copier" in page and "acct-sharer" in page
+
+        # A plain reviewer cannot open an account's uploads (they may be child abuse material).
+        make_user(settings, "plain", "reviewer")
+        refused = client.post(
+            "/v1/accounts/acct-copier/sweeps",
+            json={"note": "re-posted it"},
+            headers=staff_headers(client, settings, "plain"),
+        )
+        assert refused.status_code == 403
+
+        swept = browser.post(
+            "/console/accounts/acct-copier/sweeps", {"note": "re-posted abuse material"}
+        )
+        assert swept.status_code == 303, swept.text
+        assert browser.get(swept.headers["location"]).status_code == 200
+        account_sweep.run_due(settings)
+        copier = _uploader_cases(client, settings, "acct-copier")
+        assert copier["copier-other"]["reports"][0]["channel"] == "account_sweep"
+        assert "copier-copy" not in copier  # taken down by the decision, not reviewed again
+
+        cleared = client.post(
+            "/v1/accounts/acct-sharer/clear-flag",
+            json={"note": "shared it to ask for it to be taken down"},
+            headers=lead,
+        )
+        assert cleared.status_code == 200, cleared.text
+        assert cleared.json()["flag_note"] == "shared it to ask for it to be taken down"
+        again = client.post(
+            "/v1/accounts/acct-sharer/clear-flag", json={"note": "again"}, headers=lead
+        )
+        assert (again.status_code, again.json()["code"]) == (409, "not_flagged")
+        assert client.get("/v1/accounts", headers=lead).json()["accounts"] == []
+
+        # An account no confirmed case links has nothing to sweep because of.
+        unknown = client.post(
+            "/v1/accounts/acct-nobody/sweeps", json={"note": "curious"}, headers=lead
+        )
+        assert (unknown.status_code, unknown.json()["code"]) == (409, "no_confirmed_case")
+        scan(client, key, jpeg(generated_scene(761)), "plain-post", "acct-plain")
+        page = browser.post("/console/accounts/acct-plain/sweeps", {"note": "curious"})
+        assert page.status_code == 409 and "no confirmed case links this account" in page.text

@@ -34,7 +34,7 @@ from takedown import clock
 from takedown.api.app import create_app
 from takedown.cases.fetching import fetch_pending_media
 from takedown.cases.scheduled import escalate_due_cases
-from takedown.enforcement import copy_search
+from takedown.enforcement import account_sweep, copy_search
 from takedown.enforcement.delivery import deliver_due
 from takedown.enforcement.removal_checks import check_due_removals
 from takedown.ncmec.scheduled import file_due_reports
@@ -272,8 +272,9 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             told = [m.get_content().lower() for m in inbox.to("mother@example.org")]
             assert any("action taken" in body for body in told)
 
-            # What else the poster had up is opened for review: the copy search's last step.
+            # What else the poster had up is opened for review, once the copies are down.
             copy_search.run_due(settings)
+            account_sweep.run_due(settings)
             poster = client.get("/v1/accounts/acct-poster", headers=second).json()
             cases = [
                 client.get(f"/v1/cases/{c['case_id']}", headers=second).json()

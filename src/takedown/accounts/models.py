@@ -29,6 +29,10 @@ class Account(Base):
     flagged_for_review: Mapped[bool] = mapped_column(default=False)
     flag_reason: Mapped[str | None] = mapped_column(Text)
     flagged_at: Mapped[datetime | None]
+    # A reviewer looked and cleared the flag (or opened the account's uploads for review).
+    flag_cleared_at: Mapped[datetime | None]
+    flag_cleared_by: Mapped[str | None] = mapped_column(String(80))
+    flag_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.accounts.models import Account, AccountStatus, Strike
 from takedown.audit.service import record as audit
+from takedown.enforcement.account_sweep import sweeps
 from takedown.enforcement.models import CaseCopy, EventType
 from takedown.enforcement.outbox import enqueue
 from takedown.errors import NotFound
@@ -156,6 +157,34 @@ def flag_for_review(*, db_session: Session, account_id: str, reason: str) -> Acc
     return account
 
 
+def clear_flag(*, db_session: Session, account: Account, actor: str, note: str) -> None:
+    """A reviewer looked at a flagged account: the flag goes, the note stays (and is audited).
+    A later copy flags it again."""
+    now = clock.now()
+    account.flagged_for_review = False
+    account.flag_cleared_at = account.updated_at = now
+    account.flag_cleared_by, account.flag_note = actor, note
+    audit(
+        db_session=db_session,
+        actor=actor,
+        action="account.flag_cleared",
+        subject=account.id,
+        details={"flag_reason": account.flag_reason, "note": note},
+    )
+
+
+def flagged(*, db_session: Session, limit: int = 200) -> list[Account]:
+    """Accounts waiting for a reviewer's look, longest waiting first."""
+    return list(
+        db_session.scalars(
+            select(Account)
+            .where(Account.flagged_for_review.is_(True))
+            .order_by(Account.flagged_at, Account.id)
+            .limit(limit)
+        )
+    )
+
+
 def should_suspend(
     *, db_session: Session, settings: Settings, account: Account, policy: str, is_csam: bool
 ) -> str | None:
@@ -185,6 +214,7 @@ class AccountHistory:
     cases: list[dict[str, Any]] = field(default_factory=list)
     blocked_uploads: list[ContentItem] = field(default_factory=list)
     uploads_total: int = 0
+    sweeps: list[dict[str, Any]] = field(default_factory=list)  # enforcement/account_sweep.py
 
 
 def history(*, db_session: Session, account_id: str, limit: int = 100) -> AccountHistory:
@@ -238,6 +268,7 @@ def history(*, db_session: Session, account_id: str, limit: int = 100) -> Accoun
         cases=list(cases.values()),
         blocked_uploads=blocked,
         uploads_total=uploads_total or 0,
+        sweeps=sweeps(db_session, account_id=account_id),
     )
 
 

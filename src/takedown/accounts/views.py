@@ -1,24 +1,34 @@
-"""Account history (staff API and console page) and lifting a suspension."""
+"""Account history (staff API and console page), lifting a suspension, and the accounts flagged
+for a reviewer's look: clearing the flag, or opening the account's uploads for review."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from takedown.accounts import service
-from takedown.api.deps import DB_SESSION
+from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.errors import Conflict
+from takedown.enforcement import account_sweep
+from takedown.errors import Conflict, InvalidInput, TakedownError
+from takedown.settings import Settings
 from takedown.web.templating import render
 
 router = APIRouter(tags=["staff: accounts"])
+
+DONE = {  # what the account page says after a console form's action
+    "swept": "The account's uploads are being opened for review: the cases join the queues as "
+    "the sweep goes.",
+    "cleared": "Flag cleared.",
+}
 
 
 def history_json(history: service.AccountHistory) -> dict[str, Any]:
@@ -32,6 +42,10 @@ def history_json(history: service.AccountHistory) -> dict[str, Any]:
         "suspended_by_case_id": account.suspended_by_case_id,
         "flagged_for_review": account.flagged_for_review,
         "flag_reason": account.flag_reason,
+        "flagged_at": account.flagged_at,
+        "flag_cleared_at": account.flag_cleared_at,
+        "flag_cleared_by": account.flag_cleared_by,
+        "flag_note": account.flag_note,
         "strikes": [
             {
                 "id": s.id,
@@ -49,7 +63,85 @@ def history_json(history: service.AccountHistory) -> dict[str, Any]:
             {"content_id": i.content_id, "scan_id": i.scan_id, "scanned_at": i.scanned_at}
             for i in history.blocked_uploads
         ],
+        "sweeps": history.sweeps,
     }
+
+
+def flagged_json(accounts: list[Any]) -> dict[str, Any]:
+    return {
+        "accounts": [
+            {
+                "account_id": a.id,
+                "status": a.status,
+                "strike_count": a.strike_count,
+                "flag_reason": a.flag_reason,
+                "flagged_at": a.flagged_at,
+            }
+            for a in accounts
+        ]
+    }
+
+
+@router.get("/v1/accounts")
+def flagged_accounts(
+    _: Principal = Depends(require_role(Role.REVIEWER)),
+    db_session: Session = DB_SESSION,
+) -> dict[str, Any]:
+    """Accounts flagged for a reviewer's look (they posted a copy of confirmed material),
+    longest waiting first."""
+    return flagged_json(service.flagged(db_session=db_session))
+
+
+class NoteIn(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/v1/accounts/{account_id}/sweeps", status_code=201)
+def sweep_account(
+    account_id: str,
+    body: NoteIn,
+    principal: Principal = Depends(require_role(Role.CHILD_SAFETY_REVIEWER)),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> dict[str, Any]:
+    """Open the account's uploads for review (enforcement/account_sweep.py), because of its
+    latest confirmed case; clears its flag. 409 `no_confirmed_case` when no such case links it."""
+    _sweep(db_session, settings, account_id, f"user:{principal.user_id}", body.note)
+    return history_json(service.history(db_session=db_session, account_id=account_id))
+
+
+@router.post("/v1/accounts/{account_id}/clear-flag")
+def clear_account_flag(
+    account_id: str,
+    body: NoteIn,
+    principal: Principal = Depends(require_role(Role.CHILD_SAFETY_REVIEWER)),
+    db_session: Session = DB_SESSION,
+) -> dict[str, Any]:
+    """A reviewer looked and found nothing more to do: the flag goes, with the note why. 409
+    `not_flagged` when the account is not flagged."""
+    _clear(db_session, account_id, f"user:{principal.user_id}", body.note)
+    return history_json(service.history(db_session=db_session, account_id=account_id))
+
+
+def _sweep(db_session: Session, settings: Settings, account_id: str, actor: str, note: str) -> None:
+    account_sweep.sweep_on_request(
+        db_session, settings, account_id=account_id, actor=actor, note=note
+    )
+    account = service.get_or_create(db_session=db_session, account_id=account_id)
+    if account.flagged_for_review:
+        service.clear_flag(
+            db_session=db_session,
+            account=account,
+            actor=actor,
+            note=f"uploads opened for review: {note}",
+        )
+
+
+def _clear(db_session: Session, account_id: str, actor: str, note: str) -> None:
+    account = service.get_or_create(db_session=db_session, account_id=account_id)
+    if not account.flagged_for_review:
+        raise Conflict("the account is not flagged for review", code="not_flagged")
+    service.clear_flag(db_session=db_session, account=account, actor=actor, note=note)
 
 
 @router.get("/v1/accounts/{account_id}")
@@ -86,6 +178,26 @@ def restore_account(
     return history_json(service.history(db_session=db_session, account_id=account_id))
 
 
+@router.get("/console/accounts", response_class=HTMLResponse, include_in_schema=False)
+def flagged_page(
+    request: Request,
+    me: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """Accounts flagged for review, and a box to open any account by its id."""
+    listed = flagged_json(service.flagged(db_session=db_session))
+    return render(request, "accounts/flagged.html", {"me": me, **listed})
+
+
+@router.get("/console/find-account", include_in_schema=False)
+def find_account(
+    account_id: str = "",
+    _: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
+) -> Response:
+    target = f"/console/accounts/{quote(account_id.strip(), safe='')}" if account_id.strip() else ""
+    return RedirectResponse(target or "/console/accounts", status_code=303)
+
+
 @router.get("/console/accounts/{account_id}", response_class=HTMLResponse, include_in_schema=False)
 def account_page(
     request: Request,
@@ -94,4 +206,76 @@ def account_page(
     db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
     history = history_json(service.history(db_session=db_session, account_id=account_id))
-    return render(request, "accounts/account.html", {"me": me, "account": history})
+    notice = DONE.get(request.query_params.get("done", ""))
+    return render(
+        request, "accounts/account.html", {"me": me, "account": history, "notice": notice}
+    )
+
+
+@router.post("/console/accounts/{account_id}/sweeps", include_in_schema=False)
+def sweep_from_console(
+    request: Request,
+    account_id: str,
+    note: str = Form(""),
+    me: ConsoleUser = Depends(require_console_user(Role.CHILD_SAFETY_REVIEWER)),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    return _console_action(
+        request,
+        me,
+        db_session,
+        account_id,
+        note,
+        "swept",
+        lambda actor, text: _sweep(db_session, settings, account_id, actor, text),
+    )
+
+
+@router.post("/console/accounts/{account_id}/clear-flag", include_in_schema=False)
+def clear_flag_from_console(
+    request: Request,
+    account_id: str,
+    note: str = Form(""),
+    me: ConsoleUser = Depends(require_console_user(Role.CHILD_SAFETY_REVIEWER)),
+    db_session: Session = DB_SESSION,
+) -> Response:
+    return _console_action(
+        request,
+        me,
+        db_session,
+        account_id,
+        note,
+        "cleared",
+        lambda actor, text: _clear(db_session, account_id, actor, text),
+    )
+
+
+def _console_action(
+    request: Request,
+    me: ConsoleUser,
+    db_session: Session,
+    account_id: str,
+    note: str,
+    done: str,
+    act: Any,
+) -> Response:
+    """Run a form's action with the reviewer's note; the page again with the refusal, or a
+    redirect to it with what was done."""
+    try:
+        if not note.strip():
+            raise InvalidInput("say why, in a note", code="note_required")
+        act(f"user:{me.user.id}", note.strip()[:2000])
+    except TakedownError as exc:
+        db_session.rollback()
+        history = history_json(service.history(db_session=db_session, account_id=account_id))
+        return render(
+            request,
+            "accounts/account.html",
+            {"me": me, "account": history, "error": exc.detail},
+            status_code=exc.status,
+        )
+    db_session.commit()
+    return RedirectResponse(
+        f"/console/accounts/{quote(account_id, safe='')}?done={done}", status_code=303
+    )

@@ -47,7 +47,7 @@ from takedown.console.media import (
     original_for_reveal,
     playable_video,
 )
-from takedown.enforcement import copy_search
+from takedown.enforcement import account_sweep, copy_search
 from takedown.enforcement.flows import copies_for
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
@@ -238,6 +238,7 @@ def case_page_response(
         decisions=decisions,
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
+        sweeps=account_sweep.sweeps(db_session, case_id=case.id),
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
         down_before_decision=case.outcome is None

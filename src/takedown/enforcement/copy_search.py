@@ -25,7 +25,6 @@ from takedown import clock
 from takedown.accounts import service as accounts
 from takedown.audit.service import record as audit
 from takedown.cases.models import Case
-from takedown.enforcement.account_sweep import sweep_batch, sweep_status
 from takedown.enforcement.copies import find_copies
 from takedown.enforcement.metrics import COPIES_REMOVED, COPY_SEARCHES
 from takedown.enforcement.models import CaseCopy, CopySearch, CopySearchStatus
@@ -57,10 +56,8 @@ def start_copy_search(
     pdq_threshold: int,
     uploader: str | None,
     policy: str,
-    sweep_limit: int = 0,
 ) -> CopySearch:
-    """Queue the ledger search for the case's content (in the decision's transaction), and the
-    sweep of up to `sweep_limit` of the uploader's other uploads after it (account_sweep.py)."""
+    """Queue the ledger search for the case's content (in the decision's transaction)."""
     now = clock.now()
     search = CopySearch(
         case_id=case.id,
@@ -70,8 +67,6 @@ def start_copy_search(
         pdq_threshold=pdq_threshold,
         uploader=uploader,
         policy=policy,
-        sweep_limit=sweep_limit,
-        swept=0,
         searched_up_to=0,
         last_item_id=_ledger_end(db_session),
         target_set_at=now,
@@ -166,7 +161,7 @@ def _next_batch(settings: Settings, search_id: int) -> int | None:
         if search is None or search.status != CopySearchStatus.PENDING.value:
             return None
         if search.searched_up_to >= search.last_item_id:
-            return _at_the_end(db_session, settings, search, now)
+            return _at_the_end(db_session, search, now)
         first = search.searched_up_to + 1
         last = min(search.searched_up_to + BATCH_ITEMS, search.last_item_id)
         # Moving the cursor from the value read is the batch's claim (and on PostgreSQL locks
@@ -205,11 +200,8 @@ def _next_batch(settings: Settings, search_id: int) -> int | None:
         return len(removed)
 
 
-def _at_the_end(
-    db_session: Session, settings: Settings, search: CopySearch, now: datetime
-) -> int | None:
-    """Move the end once more after `COVER` (0: go on), sweep the uploader's other uploads
-    (0: go on), or finish the search (None)."""
+def _at_the_end(db_session: Session, search: CopySearch, now: datetime) -> int | None:
+    """Move the end once more after `COVER` (0: go on), or finish the search (None)."""
     pending = (CopySearch.id == search.id, CopySearch.status == CopySearchStatus.PENDING.value)
     if not search.target_final:
         if now < search.target_set_at + COVER:
@@ -227,8 +219,6 @@ def _at_the_end(
             )
         )
         return 0
-    if sweep_batch(db_session, settings, search):
-        return 0
     finished = db_session.execute(
         update(CopySearch)
         .where(*pending, CopySearch.searched_up_to >= CopySearch.last_item_id)
@@ -244,7 +234,6 @@ def _at_the_end(
                 "decision_id": search.decision_id,
                 "ledger_rows": search.last_item_id,
                 "copies_removed": search.found,
-                "uploads_opened_for_review": search.swept,
             },
         )
     return None
@@ -321,5 +310,4 @@ def search_status(db_session: Session, *, case_id: str) -> dict[str, Any] | None
         "copies_removed": search.found,
         "started_at": search.created_at,
         "finished_at": search.finished_at,
-        **sweep_status(search),
     }

@@ -27,7 +27,7 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.enforcement.account_sweep import sweep_limit
+from takedown.enforcement.account_sweep import cancel_sweeps, sweep_after_decision
 from takedown.enforcement.copy_search import cancel_searches, start_copy_search
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
@@ -232,8 +232,9 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
         pdq_threshold=threshold,
         uploader=uploader,
         policy=policy,
-        sweep_limit=sweep_limit(settings, case, uploader),
     )
+    # Then the uploader's other uploads: opened for review once the copies are down.
+    sweep_after_decision(db_session, settings, case=case, uploader=uploader)
 
     if uploader:
         _strike_and_suspend(db_session, settings, case, decision, uploader, policy, done)
@@ -473,6 +474,7 @@ def reverse(
         reason="the decision was overturned on appeal",
     )
     cancel_searches(db_session, case_id=case.id)  # first: a batch that committed is read below
+    cancel_sweeps(db_session, case_id=case.id)
     copies = list(
         db_session.scalars(
             select(CaseCopy).where(CaseCopy.case_id == case.id, CaseCopy.restored_at.is_(None))

@@ -133,12 +133,35 @@ class CopySearch(Base):
     target_set_at: Mapped[datetime]
     target_final: Mapped[bool] = mapped_column(default=False)
     found: Mapped[int] = mapped_column(Integer, default=0)
-    # After the copies, the uploader's other uploads are opened for review
-    # (enforcement/account_sweep.py): at most `sweep_limit` of them (0: none), newest first;
-    # ledger ids from `swept_below` up are done (None: not started); `swept` opened so far.
-    sweep_limit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    swept_below: Mapped[int | None] = mapped_column(BigInteger)
-    swept: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     lease_until: Mapped[datetime]  # a job's claim; due again once it has passed
+    finished_at: Mapped[datetime | None]
+
+
+class SweepStatus(enum.StrEnum):
+    PENDING = "pending"  # the account-sweep job has uploads left to open
+    DONE = "done"
+    CANCELLED = "cancelled"  # the decision behind it was overturned
+
+
+class AccountSweep(Base):
+    """An account's other uploads in the content ledger, opened for review as cases of their own
+    because of material confirmed in `case_id` (enforcement/account_sweep.py): newest first, at
+    most `max_uploads`; ledger ids from `below` up are done (None: not started)."""
+
+    __tablename__ = "account_sweeps"
+    __table_args__ = (Index("ix_account_sweeps_due", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(255), index=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    category: Mapped[str] = mapped_column(String(40))  # of the confirmed case: the cases' own
+    requested_by: Mapped[str] = mapped_column(String(80))  # "system:enforcement" or "user:..."
+    note: Mapped[str | None] = mapped_column(Text)  # why, when a reviewer asked for it
+    max_uploads: Mapped[int] = mapped_column(Integer)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    below: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]

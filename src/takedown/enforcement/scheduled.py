@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from takedown.enforcement.account_sweep import run_due as sweep_accounts
 from takedown.enforcement.copy_search import run_due as search_copies
 from takedown.enforcement.delivery import deliver_due
 from takedown.enforcement.removal_checks import removal_check_job
@@ -34,6 +35,7 @@ def jobs(settings: Settings) -> list[PeriodicJob]:
     return [
         PeriodicJob("webhook-delivery", deliver_due, max(settings.job_interval_seconds, 0.5)),
         PeriodicJob("copy-search", search_copies, max(settings.job_interval_seconds, 0.5)),
+        PeriodicJob("account-sweep", sweep_accounts, max(settings.job_interval_seconds, 0.5)),
         PeriodicJob("evidence-purge", purge_evidence, 300.0),
         PeriodicJob("media-cleanup", clean_media, 60.0),
         PeriodicJob("dsa-statements", submit_statements, 60.0),

@@ -14,7 +14,7 @@ from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.enforcement import copy_search, delivery, flows
+from takedown.enforcement import account_sweep, copy_search, delivery, flows
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import NotFound
@@ -117,6 +117,7 @@ def case_enforcement(
             for c in copies
         ],
         "copy_search": copy_search.search_status(db_session, case_id=case_id),
+        "account_sweeps": account_sweep.sweeps(db_session, case_id=case_id),
         "events": [event_json(e) for e in events],
     }
 

@@ -1,6 +1,5 @@
-"""account sweeps: after a violating decision on child sexual abuse, exploitation or intimate
-imagery, the copy search also opens the uploader's other uploads for review
-(enforcement/account_sweep.py)
+"""account sweeps: an account's other uploads opened for review once material it posted is
+confirmed (enforcement/account_sweep.py); a reviewer clears an account's flag with a note
 
 Revision ID: 0025_account_sweeps
 Revises: 0024_withdrawn_reports
@@ -9,6 +8,8 @@ Revises: 0024_withdrawn_reports
 import sqlalchemy as sa
 from alembic import op
 
+import takedown.store.base
+
 revision = "0025_account_sweeps"
 down_revision = "0024_withdrawn_reports"
 branch_labels = None
@@ -16,16 +17,47 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "copy_searches",
-        sa.Column("sweep_limit", sa.Integer(), server_default="0", nullable=False),
+    op.create_table(
+        "account_sweeps",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("account_id", sa.String(length=255), nullable=False),
+        sa.Column("case_id", sa.String(length=40), nullable=False),
+        sa.Column("category", sa.String(length=40), nullable=False),
+        sa.Column("requested_by", sa.String(length=80), nullable=False),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("max_uploads", sa.Integer(), nullable=False),
+        sa.Column("opened", sa.Integer(), nullable=False),
+        sa.Column("below", sa.BigInteger(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("lease_until", takedown.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", takedown.store.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", takedown.store.base.UtcDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_sweeps")),
     )
-    op.add_column("copy_searches", sa.Column("swept_below", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("account_sweeps", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_sweeps_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_account_sweeps_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_account_sweeps_due", ["status", "lease_until"], unique=False)
     op.add_column(
-        "copy_searches", sa.Column("swept", sa.Integer(), server_default="0", nullable=False)
+        "accounts",
+        sa.Column("flag_cleared_at", takedown.store.base.UtcDateTime(timezone=True), nullable=True),
     )
+    op.add_column("accounts", sa.Column("flag_cleared_by", sa.String(length=80), nullable=True))
+    op.add_column("accounts", sa.Column("flag_note", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    for column in ("swept", "swept_below", "sweep_limit"):
-        op.drop_column("copy_searches", column)
+    for column in ("flag_note", "flag_cleared_by", "flag_cleared_at"):
+        op.drop_column("accounts", column)
+    with op.batch_alter_table("account_sweeps", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_sweeps_due")
+        batch_op.drop_index(batch_op.f("ix_account_sweeps_case_id"))
+        batch_op.drop_index(batch_op.f("ix_account_sweeps_account_id"))
+    op.drop_table("account_sweeps")
