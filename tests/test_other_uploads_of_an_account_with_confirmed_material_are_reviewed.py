@@ -124,6 +124,10 @@ def test_other_uploads_of_the_uploader_are_opened_for_review(settings, make_api_
         )
         _searches_finish(settings)
         assert _sweep(client, settings, swept["u-other-0"]["case_id"])["opened"] == 0
+        page = console(client.app, CASE_READER).get(
+            f"/console/cases/{swept['u-other-0']['case_id']}"
+        )
+        assert "no upload left to open" in page.text
         again = _uploader_cases(client, settings, "acct-u")
         assert sorted(again) == sorted(cases)
 
