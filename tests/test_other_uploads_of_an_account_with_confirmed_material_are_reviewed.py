@@ -212,6 +212,8 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
 
         listed = client.get("/v1/accounts", headers=lead).json()["accounts"]
         assert sorted(a["account_id"] for a in listed) == ["acct-copier", "acct-sharer"]
+        account_sweep.run_due(settings)  # refreshes the gauge on-call alerts on
+        assert "takedown_accounts_flagged_for_review 2.0" in client.get("/metrics").text
         assert all(case_id in a["flag_reason"] for a in listed)
         browser = console(client.app, CASE_READER)
         page = browser.get("/console/accounts").text
@@ -248,6 +250,8 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         )
         assert (again.status_code, again.json()["code"]) == (409, "not_flagged")
         assert client.get("/v1/accounts", headers=lead).json()["accounts"] == []
+        account_sweep.run_due(settings)
+        assert "takedown_accounts_flagged_for_review 0.0" in client.get("/metrics").text
 
         # An account no confirmed case links has nothing to sweep because of.
         unknown = client.post(

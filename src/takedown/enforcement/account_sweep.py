@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record as audit
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseStatus, Category
-from takedown.enforcement.metrics import SWEPT_UPLOADS
+from takedown.enforcement.metrics import ACCOUNTS_FLAGGED, SWEPT_UPLOADS
 from takedown.enforcement.models import (
     AccountSweep,
     CaseCopy,
@@ -162,17 +162,30 @@ def run_due(settings: Settings) -> int:
     `RUN_SECONDS` have passed; cases opened."""
     stop_at = time.monotonic() + RUN_SECONDS
     opened = 0
-    while (sweep_id := _claim(settings)) is not None:
-        while True:
-            with session_scope(settings.resolved_database_url) as db_session:
-                more, batch_opened = _batch(db_session, settings, sweep_id)
-            opened += batch_opened
-            if not more:
-                break
-            if time.monotonic() >= stop_at:
-                _release(settings, sweep_id)  # the next run, here or elsewhere, goes on
-                return opened
-    return opened
+    try:
+        while (sweep_id := _claim(settings)) is not None:
+            while True:
+                with session_scope(settings.resolved_database_url) as db_session:
+                    more, batch_opened = _batch(db_session, settings, sweep_id)
+                opened += batch_opened
+                if not more:
+                    break
+                if time.monotonic() >= stop_at:
+                    _release(settings, sweep_id)  # the next run, here or elsewhere, goes on
+                    return opened
+        return opened
+    finally:
+        _refresh_gauge(settings)
+
+
+def _refresh_gauge(settings: Settings) -> None:
+    from takedown.accounts.models import Account
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        waiting = db_session.scalar(
+            select(func.count()).select_from(Account).where(Account.flagged_for_review.is_(True))
+        )
+    ACCOUNTS_FLAGGED.set(waiting or 0)
 
 
 def _claim(settings: Settings) -> int | None:

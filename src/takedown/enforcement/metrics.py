@@ -25,6 +25,11 @@ COPIES_REMOVED = Counter(
     "takedown_copies_removed",
     "Copies of confirmed material the every-copy search found in the ledger and took down.",
 )
+ACCOUNTS_FLAGGED = database_gauge(
+    "takedown_accounts_flagged_for_review",
+    "Accounts flagged for a reviewer's look (they posted a copy of confirmed material), waiting; "
+    "refreshed by the account-sweep job.",
+)
 SWEPT_UPLOADS = Counter(
     "takedown_account_sweep_cases",
     "Other uploads of accounts with confirmed child-safety or intimate-imagery material, opened "
