@@ -75,4 +75,6 @@ def test_overdue_cases_show_red_in_the_console(client, app, settings):
     assert "overdue" in classes[urgent["case_id"]]
     assert "overdue" not in classes[calm["case_id"]]
     assert rows[0][1] == urgent["case_id"]
+    # How long is left, or how long past, at a glance beside each deadline.
+    assert "(1 h overdue)" in page and "(in 6 days)" in page
     assert "Keyboard shortcuts" in page and "<kbd>j</kbd>" in page
