@@ -10,6 +10,7 @@ clear the flag with a note."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -261,3 +262,37 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         scan(client, key, jpeg(generated_scene(761)), "plain-post", "acct-plain")
         page = browser.post("/console/accounts/acct-plain/sweeps", {"note": "curious"})
         assert page.status_code == 409 and "no confirmed case links this account" in page.text
+
+
+def test_two_workers_never_open_an_upload_twice(  # type: ignore[no-untyped-def]
+    settings, make_api_key, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(account_sweep, "BATCH", 2)
+    monkeypatch.setattr(account_sweep, "LEASE", timedelta(0))  # both may hold the sweep at once
+    key = make_api_key("scan")
+    with TestClient(create_app(settings)) as client:
+        for n in range(6):
+            scan(client, key, jpeg(generated_scene(770 + n)), f"w-{n}", "acct-w")
+        picture = jpeg(stand_in("rocket"))
+        scan(client, key, picture, "w-reported", "acct-w")
+        filed = report_with_media(client, picture, content_id="w-reported", account_id="acct-w")
+        decide_violating(client, settings, filed["case_id"], classification="B2")
+        clock.advance(copy_search.COVER + timedelta(seconds=1))
+        copy_search.run_due(settings)
+
+        opened: list[int] = []
+        workers = [
+            threading.Thread(target=lambda: opened.append(account_sweep.run_due(settings)))
+            for _ in range(2)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+        cases = _uploader_cases(client, settings, "acct-w")
+        swept = sorted(c for c, d in cases.items() if d["reports"][0]["channel"] == "account_sweep")
+        assert swept == [f"w-{n}" for n in range(6)]
+        assert all(len(cases[c]["reports"]) == 1 for c in swept)
+        assert sum(opened) == 6
+        assert _sweep(client, settings, filed["case_id"])["opened"] == 6

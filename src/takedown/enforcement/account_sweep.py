@@ -232,8 +232,22 @@ def _batch(db_session: Session, settings: Settings, sweep_id: int) -> tuple[bool
     if case is None or sweep.opened >= sweep.max_uploads or sweep.below == 0:
         _finish(db_session, sweep)
         return False, 0
-    # Moving the cursor from the value read is the batch's claim (on PostgreSQL it also locks
-    # the row, so a reversal's cancel waits for this batch).
+    # The batch's claim, before anything is opened: a write conditional on the cursor read. It
+    # holds the row (PostgreSQL) or the database (SQLite) to the end of this transaction, so a
+    # second worker's claim waits and then finds the cursor moved, and a reversal's cancel waits
+    # for this batch. (On SQLite it must come first: pysqlite opens the transaction at the first
+    # write, and a savepoint released outside one would commit each case on its own.)
+    claimed = db_session.execute(
+        update(AccountSweep)
+        .where(
+            AccountSweep.id == sweep.id,
+            AccountSweep.status == SweepStatus.PENDING.value,
+            AccountSweep.below.is_not_distinct_from(sweep.below),
+        )
+        .values(lease_until=clock.now() + LEASE)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return False, 0  # another worker took this batch, or the decision was overturned
     below = sweep.below
     if below is None:
         below = int(db_session.scalar(select(func.max(ContentItem.id))) or 0) + 1
@@ -248,18 +262,11 @@ def _batch(db_session: Session, settings: Settings, sweep_id: int) -> tuple[bool
     else:
         if len(uploads) < BATCH:
             below = 0  # nothing older left
-    moved = db_session.execute(
+    db_session.execute(
         update(AccountSweep)
-        .where(
-            AccountSweep.id == sweep.id,
-            AccountSweep.status == SweepStatus.PENDING.value,
-            AccountSweep.below.is_not_distinct_from(sweep.below),
-        )
+        .where(AccountSweep.id == sweep.id)
         .values(below=below, opened=AccountSweep.opened + opened)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
-        db_session.rollback()  # another worker took this batch, or the decision was overturned
-        return False, 0
     SWEPT_UPLOADS.inc(opened)
     return True, opened
 
