@@ -219,6 +219,7 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         browser = console(client.app, CASE_READER)
         page = browser.get("/console/accounts").text
         assert "acct-copier" in page and "acct-sharer" in page
+        assert "2 accounts flagged for review" in browser.get("/console/queue").text
 
         # A plain reviewer cannot open an account's uploads (they may be child abuse material).
         make_user(settings, "plain", "reviewer")

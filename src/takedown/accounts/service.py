@@ -185,6 +185,15 @@ def flagged(*, db_session: Session, limit: int = 200) -> list[Account]:
     )
 
 
+def flagged_count(*, db_session: Session) -> int:
+    return int(
+        db_session.scalar(
+            select(func.count()).select_from(Account).where(Account.flagged_for_review.is_(True))
+        )
+        or 0
+    )
+
+
 def should_suspend(
     *, db_session: Session, settings: Settings, account: Account, policy: str, is_csam: bool
 ) -> str | None:

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown.accounts import service as accounts
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import AuditQuery, find, record
 from takedown.audit.views import actor_names
@@ -166,6 +167,7 @@ def queue_page(
         rows=rows,
         usernames=names,
         exposure=exposure_of(db_session, settings, me.id),
+        accounts_waiting=accounts.flagged_count(db_session=db_session),
     )
 
 

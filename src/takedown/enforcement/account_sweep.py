@@ -179,13 +179,10 @@ def run_due(settings: Settings) -> int:
 
 
 def _refresh_gauge(settings: Settings) -> None:
-    from takedown.accounts.models import Account
+    from takedown.accounts.service import flagged_count
 
     with session_scope(settings.resolved_database_url) as db_session:
-        waiting = db_session.scalar(
-            select(func.count()).select_from(Account).where(Account.flagged_for_review.is_(True))
-        )
-    ACCOUNTS_FLAGGED.set(waiting or 0)
+        ACCOUNTS_FLAGGED.set(flagged_count(db_session=db_session))
 
 
 def _claim(settings: Settings) -> int | None:
