@@ -235,6 +235,10 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         )
         assert swept.status_code == 303, swept.text
         assert browser.get(swept.headers["location"]).status_code == 200
+        twice = client.post(
+            "/v1/accounts/acct-copier/sweeps", json={"note": "clicked twice"}, headers=lead
+        )
+        assert (twice.status_code, twice.json()["code"]) == (409, "sweep_running")
         account_sweep.run_due(settings)
         copier = _uploader_cases(client, settings, "acct-copier")
         assert copier["copier-other"]["reports"][0]["channel"] == "account_sweep"

@@ -71,7 +71,19 @@ def sweep_on_request(
     db_session: Session, settings: Settings, *, account_id: str, actor: str, note: str
 ) -> AccountSweep:
     """A reviewer's sweep of an account, because of its latest confirmed case (as uploader or
-    as poster of something a case took down); Conflict when no confirmed case links it."""
+    as poster of something a case took down); Conflict when no confirmed case links it, or a
+    sweep of the account is still going (a second would go on past the first's uploads)."""
+    running = db_session.scalar(
+        select(AccountSweep.id).where(
+            AccountSweep.account_id == account_id,
+            AccountSweep.status == SweepStatus.PENDING.value,
+        )
+    )
+    if running is not None:
+        raise Conflict(
+            "a sweep of this account is still going; the next can start when it has finished",
+            code="sweep_running",
+        )
     case = confirmed_case_of(db_session, account_id)
     if case is None:
         raise Conflict(
