@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.accounts.models import Account, AccountStatus, Strike
 from takedown.audit.service import record as audit
-from takedown.enforcement.account_sweep import sweeps
+from takedown.enforcement.account_sweep import sweep_on_request, sweeps
 from takedown.enforcement.models import CaseCopy, EventType
 from takedown.enforcement.outbox import enqueue
-from takedown.errors import NotFound
+from takedown.errors import Conflict, NotFound
 from takedown.ids import new_id
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -157,9 +157,27 @@ def flag_for_review(*, db_session: Session, account_id: str, reason: str) -> Acc
     return account
 
 
-def clear_flag(*, db_session: Session, account: Account, actor: str, note: str) -> None:
-    """A reviewer looked at a flagged account: the flag goes, the note stays (and is audited).
-    A later copy flags it again."""
+def clear_flag(*, db_session: Session, account_id: str, actor: str, note: str) -> None:
+    """A reviewer looked at a flagged account and found nothing more to do: the flag goes, the
+    note stays (and is audited). A later copy flags it again. Conflict when it is not flagged."""
+    account = db_session.get(Account, account_id)
+    if account is None or not account.flagged_for_review:
+        raise Conflict("the account is not flagged for review", code="not_flagged")
+    _unflag(db_session, account, actor, note)
+
+
+def open_uploads_for_review(
+    *, db_session: Session, settings: Settings, account_id: str, actor: str, note: str
+) -> None:
+    """A reviewer's account sweep (enforcement/account_sweep.py); it clears the flag, as the
+    look the flag asked for."""
+    sweep_on_request(db_session, settings, account_id=account_id, actor=actor, note=note)
+    account = db_session.get(Account, account_id)
+    if account is not None and account.flagged_for_review:
+        _unflag(db_session, account, actor, f"uploads opened for review: {note}")
+
+
+def _unflag(db_session: Session, account: Account, actor: str, note: str) -> None:
     now = clock.now()
     account.flagged_for_review = False
     account.flag_cleared_at = account.updated_at = now

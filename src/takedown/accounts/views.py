@@ -3,6 +3,7 @@ for a reviewer's look: clearing the flag, or opening the account's uploads for r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +18,6 @@ from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.enforcement import account_sweep
 from takedown.errors import Conflict, InvalidInput, TakedownError
 from takedown.settings import Settings
 from takedown.web.templating import render
@@ -106,7 +106,13 @@ def sweep_account(
 ) -> dict[str, Any]:
     """Open the account's uploads for review (enforcement/account_sweep.py), because of its
     latest confirmed case; clears its flag. 409 `no_confirmed_case` when no such case links it."""
-    _sweep(db_session, settings, account_id, f"user:{principal.user_id}", body.note)
+    service.open_uploads_for_review(
+        db_session=db_session,
+        settings=settings,
+        account_id=account_id,
+        actor=f"user:{principal.user_id}",
+        note=body.note,
+    )
     return history_json(service.history(db_session=db_session, account_id=account_id))
 
 
@@ -119,29 +125,13 @@ def clear_account_flag(
 ) -> dict[str, Any]:
     """A reviewer looked and found nothing more to do: the flag goes, with the note why. 409
     `not_flagged` when the account is not flagged."""
-    _clear(db_session, account_id, f"user:{principal.user_id}", body.note)
-    return history_json(service.history(db_session=db_session, account_id=account_id))
-
-
-def _sweep(db_session: Session, settings: Settings, account_id: str, actor: str, note: str) -> None:
-    account_sweep.sweep_on_request(
-        db_session, settings, account_id=account_id, actor=actor, note=note
+    service.clear_flag(
+        db_session=db_session,
+        account_id=account_id,
+        actor=f"user:{principal.user_id}",
+        note=body.note,
     )
-    account = service.get_or_create(db_session=db_session, account_id=account_id)
-    if account.flagged_for_review:
-        service.clear_flag(
-            db_session=db_session,
-            account=account,
-            actor=actor,
-            note=f"uploads opened for review: {note}",
-        )
-
-
-def _clear(db_session: Session, account_id: str, actor: str, note: str) -> None:
-    account = service.get_or_create(db_session=db_session, account_id=account_id)
-    if not account.flagged_for_review:
-        raise Conflict("the account is not flagged for review", code="not_flagged")
-    service.clear_flag(db_session=db_session, account=account, actor=actor, note=note)
+    return history_json(service.history(db_session=db_session, account_id=account_id))
 
 
 @router.get("/v1/accounts/{account_id}")
@@ -228,7 +218,9 @@ def sweep_from_console(
         account_id,
         note,
         "swept",
-        lambda actor, text: _sweep(db_session, settings, account_id, actor, text),
+        lambda actor, text: service.open_uploads_for_review(
+            db_session=db_session, settings=settings, account_id=account_id, actor=actor, note=text
+        ),
     )
 
 
@@ -247,7 +239,9 @@ def clear_flag_from_console(
         account_id,
         note,
         "cleared",
-        lambda actor, text: _clear(db_session, account_id, actor, text),
+        lambda actor, text: service.clear_flag(
+            db_session=db_session, account_id=account_id, actor=actor, note=text
+        ),
     )
 
 
@@ -258,7 +252,7 @@ def _console_action(
     account_id: str,
     note: str,
     done: str,
-    act: Any,
+    act: Callable[[str, str], None],
 ) -> Response:
     """Run a form's action with the reviewer's note; the page again with the refusal, or a
     redirect to it with what was done."""
