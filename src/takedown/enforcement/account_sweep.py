@@ -16,7 +16,6 @@ already opened stay, each judged on its own upload.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +36,7 @@ from takedown.enforcement.models import (
 from takedown.enforcement.removal import taken_down
 from takedown.errors import Conflict, TakedownError
 from takedown.jobs import leases
+from takedown.jobs.batches import run_in_batches
 from takedown.reports.models import Channel
 from takedown.scan.models import ContentItem, Verdict
 from takedown.settings import Settings
@@ -172,20 +172,13 @@ def cancel_sweeps(db_session: Session, *, case_id: str) -> int:
 def run_due(settings: Settings) -> int:
     """The account-sweep job: advance due sweeps, at least one batch and then until
     `RUN_SECONDS` have passed; cases opened."""
-    stop_at = time.monotonic() + RUN_SECONDS
-    opened = 0
     try:
-        while (sweep_id := _claim(settings)) is not None:
-            while True:
-                with session_scope(settings.resolved_database_url) as db_session:
-                    more, batch_opened = _batch(db_session, settings, sweep_id)
-                opened += batch_opened
-                if not more:
-                    break
-                if time.monotonic() >= stop_at:
-                    _release(settings, sweep_id)  # the next run, here or elsewhere, goes on
-                    return opened
-        return opened
+        return run_in_batches(
+            claim=lambda: _claim(settings),
+            next_batch=lambda sweep_id: _batch(settings, sweep_id),
+            release=lambda sweep_id: _release(settings, sweep_id),
+            seconds=RUN_SECONDS,
+        )
     finally:
         _refresh_gauge(settings)
 
@@ -232,15 +225,21 @@ def _release(settings: Settings, sweep_id: int) -> None:
         )
 
 
-def _batch(db_session: Session, settings: Settings, sweep_id: int) -> tuple[bool, int]:
-    """Open the next batch of the account's uploads: (more to do, cases opened)."""
+def _batch(settings: Settings, sweep_id: int) -> int | None:
+    """Open the next batch of the account's uploads, in a transaction of its own: how many
+    cases it opened, or None when the sweep has nothing more to do now."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        return _open_batch(db_session, settings, sweep_id)
+
+
+def _open_batch(db_session: Session, settings: Settings, sweep_id: int) -> int | None:
     sweep = db_session.get(AccountSweep, sweep_id)
     if sweep is None or sweep.status != SweepStatus.PENDING.value:
-        return False, 0
+        return None
     case = db_session.get(Case, sweep.case_id)
     if case is None or sweep.opened >= sweep.max_uploads or sweep.below == 0:
         _finish(db_session, sweep)
-        return False, 0
+        return None
     # The batch's claim, before anything is opened: a write conditional on the cursor read. It
     # holds the row (PostgreSQL) or the database (SQLite) to the end of this transaction, so a
     # second worker's claim waits and then finds the cursor moved, and a reversal's cancel waits
@@ -256,7 +255,7 @@ def _batch(db_session: Session, settings: Settings, sweep_id: int) -> tuple[bool
         .values(lease_until=clock.now() + LEASE)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return False, 0  # another worker took this batch, or the decision was overturned
+        return None  # another worker took this batch, or the decision was overturned
     below = sweep.below
     if below is None:
         below = int(db_session.scalar(select(func.max(ContentItem.id))) or 0) + 1
@@ -277,7 +276,7 @@ def _batch(db_session: Session, settings: Settings, sweep_id: int) -> tuple[bool
         .values(below=below, opened=AccountSweep.opened + opened)
     )
     SWEPT_UPLOADS.inc(opened)
-    return True, opened
+    return opened
 
 
 def _finish(db_session: Session, sweep: AccountSweep) -> None:

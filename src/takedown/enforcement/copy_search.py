@@ -14,7 +14,6 @@ what was removed.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from takedown.enforcement.metrics import COPIES_REMOVED, COPY_SEARCHES
 from takedown.enforcement.models import CaseCopy, CopySearch, CopySearchStatus
 from takedown.enforcement.removal import RemovedItem, remove_item
 from takedown.enforcement.removal_checks import first_check_at
+from takedown.jobs.batches import run_in_batches
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -94,17 +94,13 @@ def cancel_searches(db_session: Session, *, case_id: str) -> int:
 def run_due(settings: Settings) -> int:
     """The copy-search job: advance due searches, at least one batch and then until
     `RUN_SECONDS` have passed; copies removed."""
-    stop_at = time.monotonic() + RUN_SECONDS
-    removed = 0
     try:
-        while (search_id := _claim(settings)) is not None:
-            while (outcome := _next_batch(settings, search_id)) is not None:
-                removed += outcome
-                COPIES_REMOVED.inc(outcome)
-                if time.monotonic() >= stop_at:
-                    _release(settings, search_id)  # the next run, here or elsewhere, goes on
-                    return removed
-        return removed
+        return run_in_batches(
+            claim=lambda: _claim(settings),
+            next_batch=lambda search_id: _next_batch(settings, search_id),
+            release=lambda search_id: _release(settings, search_id),
+            seconds=RUN_SECONDS,
+        )
     finally:
         _refresh_gauges(settings)
 
@@ -179,6 +175,7 @@ def _next_batch(settings: Settings, search_id: int) -> int | None:
             db_session.rollback()
             return None
         removed, flagged = _remove_copies(db_session, settings, search, (first, last))
+        COPIES_REMOVED.inc(len(removed))
         db_session.execute(
             update(CopySearch)
             .where(CopySearch.id == search.id)
