@@ -14,7 +14,7 @@ Here, with benign stand-ins for every picture and video:
   files an XSD-valid CyberTipline report carrying the police case number, and tells the mother;
 - the platform takes the post down but misses the re-post: the removal check says which is
   verified down and which is still visible (and alerts on-call);
-- what else the poster had up is opened for review;
+- what else the poster had up is opened for review, and the re-poster's account is flagged;
 - the audit log of all of it verifies.
 """
 
@@ -282,6 +282,9 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             ]
             swept = [c for c in cases if c["reports"][0]["channel"] == "account_sweep"]
             assert [c["content_id"] for c in swept] == ["img-2"]
+            # The re-poster's account waits on the Accounts page for a reviewer's look.
+            flagged = client.get("/v1/accounts", headers=second).json()["accounts"]
+            assert "acct-resharer" in [a["account_id"] for a in flagged]
     receiver.stop()
 
     verified = cli("audit", "verify")
