@@ -284,7 +284,11 @@ def test_reported_abuse_video_comes_down_without_outside_help(settings, make_api
             assert [c["content_id"] for c in swept] == ["img-2"]
             # The re-poster's account waits on the Accounts page for a reviewer's look.
             flagged = client.get("/v1/accounts", headers=second).json()["accounts"]
-            assert "acct-resharer" in [a["account_id"] for a in flagged]
+            assert [a["account_id"] for a in flagged] == ["acct-resharer"]
+            # The re-upload blocked at scan was never shown: the copy search leaves it alone.
+            deliver_due(settings)
+            removed = {e["data"]["content_id"] for e in receiver.events("content.remove")}
+            assert removed == {"vid-1", "vid-9"}
     receiver.stop()
 
     verified = cli("audit", "verify")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from takedown.enforcement.models import MatchKind
 from takedown.scan.flows import min_quality
-from takedown.scan.models import ContentItem, ContentSignal
+from takedown.scan.models import ContentItem, ContentSignal, Verdict
 from takedown.settings import Settings
 
 EXACT_TYPES = ("md5", "sha256", "video_md5")
@@ -128,7 +128,13 @@ def find_copies(
 
     if not best:
         return []
-    items = db_session.scalars(select(ContentItem).where(ContentItem.id.in_(best.keys())))
+    # An upload blocked at scan was never shown: nothing to take down, and its own flow (a case
+    # for a CSAM bank, repeated attempts for intimate imagery) already answered it.
+    items = db_session.scalars(
+        select(ContentItem).where(
+            ContentItem.id.in_(best.keys()), ContentItem.verdict != Verdict.BLOCK.value
+        )
+    )
     matches = [
         LedgerMatch(
             content_item_id=item.id,
