@@ -267,6 +267,9 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         scan(client, key, jpeg(generated_scene(761)), "plain-post", "acct-plain")
         page = browser.post("/console/accounts/acct-plain/sweeps", {"note": "curious"})
         assert page.status_code == 409 and "no confirmed case links this account" in page.text
+        assert "nothing to open its uploads for review because of" in page.text
+        copier_page = client.get("/v1/accounts/acct-copier", headers=lead).json()
+        assert copier_page["confirmed_case_id"] == case_id
 
 
 def test_two_workers_never_open_an_upload_twice(  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.accounts.models import Account, AccountStatus, Strike
 from takedown.audit.service import record as audit
-from takedown.enforcement.account_sweep import sweep_on_request, sweeps
+from takedown.enforcement.account_sweep import confirmed_case_of, sweep_on_request, sweeps
 from takedown.enforcement.models import CaseCopy, EventType
 from takedown.enforcement.outbox import enqueue
 from takedown.errors import Conflict, NotFound
@@ -242,6 +242,8 @@ class AccountHistory:
     blocked_uploads: list[ContentItem] = field(default_factory=list)
     uploads_total: int = 0
     sweeps: list[dict[str, Any]] = field(default_factory=list)  # enforcement/account_sweep.py
+    # The latest confirmed case linking the account: what a reviewer's sweep would be because of.
+    confirmed_case_id: str | None = None
 
 
 def history(*, db_session: Session, account_id: str, limit: int = 100) -> AccountHistory:
@@ -296,6 +298,9 @@ def history(*, db_session: Session, account_id: str, limit: int = 100) -> Accoun
         blocked_uploads=blocked,
         uploads_total=uploads_total or 0,
         sweeps=sweeps(db_session, account_id=account_id),
+        confirmed_case_id=confirmed.id
+        if (confirmed := confirmed_case_of(db_session, account_id))
+        else None,
     )
 
 

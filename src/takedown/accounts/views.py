@@ -64,6 +64,7 @@ def history_json(history: service.AccountHistory) -> dict[str, Any]:
             for i in history.blocked_uploads
         ],
         "sweeps": history.sweeps,
+        "confirmed_case_id": history.confirmed_case_id,
     }
 
 
@@ -195,10 +196,8 @@ def account_page(
     me: ConsoleUser = Depends(require_console_user(Role.REVIEWER)),
     db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
-    history = history_json(service.history(db_session=db_session, account_id=account_id))
-    notice = DONE.get(request.query_params.get("done", ""))
-    return render(
-        request, "accounts/account.html", {"me": me, "account": history, "notice": notice}
+    return _page(
+        request, me, db_session, account_id, DONE.get(request.query_params.get("done", ""))
     )
 
 
@@ -262,14 +261,27 @@ def _console_action(
         act(f"user:{me.user.id}", note.strip()[:2000])
     except TakedownError as exc:
         db_session.rollback()
-        history = history_json(service.history(db_session=db_session, account_id=account_id))
-        return render(
-            request,
-            "accounts/account.html",
-            {"me": me, "account": history, "error": exc.detail},
-            status_code=exc.status,
-        )
+        return _page(request, me, db_session, account_id, error=exc.detail, status=exc.status)
     db_session.commit()
     return RedirectResponse(
         f"/console/accounts/{quote(account_id, safe='')}?done={done}", status_code=303
+    )
+
+
+def _page(
+    request: Request,
+    me: ConsoleUser,
+    db_session: Session,
+    account_id: str,
+    notice: str | None = None,
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    history = history_json(service.history(db_session=db_session, account_id=account_id))
+    return render(
+        request,
+        "accounts/account.html",
+        {"me": me, "account": history, "notice": notice, "error": error},
+        status_code=status,
     )
