@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.jobs.models import JobCursor
+from takedown.store.db import lock_on_sqlite
 
 
 def locked_cursor(db_session: Session, name: str) -> JobCursor:
@@ -13,6 +14,7 @@ def locked_cursor(db_session: Session, name: str) -> JobCursor:
     first use by another process fails this transaction with an IntegrityError, and the next run
     goes on)."""
     cursor = db_session.get(JobCursor, name, with_for_update=True)
+    lock_on_sqlite(db_session)
     if cursor is None:
         cursor = JobCursor(name=name, position=0, updated_at=clock.now())
         db_session.add(cursor)

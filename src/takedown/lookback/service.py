@@ -46,7 +46,7 @@ from takedown.reports.models import Channel
 from takedown.scan.flows import match_uploads
 from takedown.scan.models import ContentItem, Verdict
 from takedown.settings import Settings
-from takedown.store.db import session_scope
+from takedown.store.db import lock_on_sqlite, session_scope
 
 log = logging.getLogger(__name__)
 CURSOR = "lookback-index-changes"
@@ -276,6 +276,7 @@ def _batch(
     """Match the next ledger rows again; (search finished, cases opened)."""
     search = db_session.get(LookbackSearch, search_id, with_for_update=True)
     assert search is not None
+    lock_on_sqlite(db_session)  # the batch is one transaction there too
     rows = db_session.scalars(
         select(ContentItem)
         .where(ContentItem.id > search.position, ContentItem.id <= search.ledger_end)

@@ -46,6 +46,7 @@ from takedown.reports.models import (
 )
 from takedown.reports.schemas import ReportIn, rule_errors
 from takedown.settings import Settings
+from takedown.store.db import lock_on_sqlite
 
 INTAKE_LOCK_KEY = 0x7461_6B65_646F_776E  # "takedown": one advisory lock for case intake
 
@@ -340,14 +341,12 @@ def serialise_intake(db_session: Session) -> None:
     """Take the intake lock until commit, so two reports about the same content at once join
     one case (and one Idempotency-Key gives one report). Held for milliseconds: hashing is done.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: a no-op write takes the database's
-    single write lock now, before the reads that decide which case a report joins.
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the database's single write lock,
+    taken now, before the reads that decide which case a report joins.
     """
-    dialect = db_session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if db_session.get_bind().dialect.name == "postgresql":
         db_session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INTAKE_LOCK_KEY})
-    elif dialect == "sqlite":
-        db_session.execute(text("UPDATE cases SET id = id WHERE 0 = 1"))
+    lock_on_sqlite(db_session)
 
 
 def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | None:

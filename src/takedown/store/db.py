@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
@@ -59,6 +59,15 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_on_sqlite(db_session: Session) -> None:
+    """Hold the whole database for writing until this transaction ends, on SQLite, where a row
+    lock cannot: it has no SELECT ... FOR UPDATE, and Python's sqlite3 begins a transaction only
+    at the first write, so a savepoint taken before one commits when it is released. A no-op
+    write takes SQLite's single write lock now. PostgreSQL: nothing (callers lock their rows)."""
+    if db_session.get_bind().dialect.name == "sqlite":
+        db_session.execute(text("UPDATE cases SET id = id WHERE 0 = 1"))
 
 
 def dispose(url: str) -> None:
