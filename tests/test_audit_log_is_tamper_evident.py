@@ -3,9 +3,12 @@ inserted or deleted entry."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+import threading
+
+from sqlalchemy import delete, func, select, update
 
 from takedown.audit.models import AuditEntry
+from takedown.audit.service import record
 from takedown.store.db import session_scope
 from tests.reports_support import file_report
 
@@ -75,3 +78,36 @@ def test_inserted_entry_is_found(client, cli, settings):
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert "entry 3" in result.output
+
+
+def test_concurrent_appends_make_one_intact_chain(client, cli, settings):  # type: ignore[no-untyped-def]
+    """Entries appended at once by several transactions, each the first write of its
+    transaction (as a reveal or a sign-in is), all land in one chain: on SQLite the head is read
+    under the database's write lock, as FOR UPDATE reads it on PostgreSQL."""
+    fill(client)
+    with session_scope(settings.resolved_database_url) as db_session:
+        before = db_session.scalar(select(func.count()).select_from(AuditEntry))
+    failures: list[str] = []
+    start = threading.Barrier(4)
+
+    def append(worker: int) -> None:
+        start.wait()
+        for n in range(15):
+            try:
+                with session_scope(settings.resolved_database_url) as db_session:
+                    record(
+                        db_session=db_session, actor=f"w{worker}", action="t.append", subject=f"{n}"
+                    )
+            except Exception as exc:  # any refusal is the failure under test
+                failures.append(type(exc).__name__)
+
+    workers = [threading.Thread(target=append, args=(w,)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert failures == []
+    with session_scope(settings.resolved_database_url) as db_session:
+        assert db_session.scalar(select(func.count()).select_from(AuditEntry)) == before + 60
+    result = cli("audit", "verify")
+    assert result.exit_code == 0, result.output

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.models import AuditEntry, AuditHead
+from takedown.store.db import lock_on_sqlite
 
 GENESIS = "0" * 64
 
@@ -45,6 +46,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the action)."""
     details = json.loads(json.dumps(details or {}, default=str))
+    lock_on_sqlite(db_session)  # the head is read under the lock, as FOR UPDATE does elsewhere
     head = db_session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:
         raise RuntimeError("audit_head row is missing: the audit log was tampered with")
