@@ -26,6 +26,7 @@ from takedown.cases.models import (
 )
 from takedown.errors import NotFound
 from takedown.settings import Settings
+from takedown.store.db import lock_on_sqlite
 
 PRIORITY_RANK = {Priority.P0: 0, Priority.P1: 1, Priority.P2: 2}
 # Escalate at 50 % and 90 % of the deadline window and at breach (levels 1, 2, 3).
@@ -35,10 +36,12 @@ ROLES_RAISING_TO_P0 = frozenset({"victim", "parent_or_guardian"})
 
 
 def get_case(*, db_session: Session, case_id: str, for_update: bool = False) -> Case:
-    """The case, or NotFound. `for_update` locks the row (PostgreSQL) for a read-modify-write."""
+    """The case, or NotFound. `for_update` locks it for a read-modify-write (the row on
+    PostgreSQL, the database on SQLite) and reads it fresh."""
     query = select(Case).where(Case.id == case_id)
     if for_update:
-        query = query.with_for_update()
+        lock_on_sqlite(db_session)
+        query = query.with_for_update().execution_options(populate_existing=True)
     case = db_session.scalar(query)
     if case is None:
         raise NotFound(f"no case {case_id}", code="case_not_found")
