@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 ACTOR = "system:enforcement"
 SWEPT_CATEGORIES = CHILD_SAFETY_CATEGORIES | {Category.NON_CONSENSUAL_INTIMATE_IMAGERY}
 BATCH = 50  # uploads a batch transaction looks at
+# A reviewer's sweep when the automatic one is off (TAKEDOWN_ACCOUNT_SWEEP_LIMIT=0).
+REQUESTED_UPLOADS_WHEN_OFF = 100
 LEASE = timedelta(minutes=2)
 RUN_SECONDS = 5.0
 
@@ -96,7 +98,7 @@ def sweep_on_request(
         account_id=account_id,
         case=case,
         requested_by=actor,
-        max_uploads=settings.account_sweep_limit or 100,
+        max_uploads=settings.account_sweep_limit or REQUESTED_UPLOADS_WHEN_OFF,
         note=note,
     )
 

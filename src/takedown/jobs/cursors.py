@@ -13,8 +13,8 @@ def locked_cursor(db_session: Session, name: str) -> JobCursor:
     """The job's cursor, locked for this transaction (created at 0 on first use; a concurrent
     first use by another process fails this transaction with an IntegrityError, and the next run
     goes on)."""
+    lock_on_sqlite(db_session)  # before the read, as FOR UPDATE reads under the lock
     cursor = db_session.get(JobCursor, name, with_for_update=True)
-    lock_on_sqlite(db_session)
     if cursor is None:
         cursor = JobCursor(name=name, position=0, updated_at=clock.now())
         db_session.add(cursor)

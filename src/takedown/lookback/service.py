@@ -274,9 +274,9 @@ def _batch(
     db_session: Session, settings: Settings, serving_index: Any, index: MatchIndex, search_id: int
 ) -> tuple[bool, int]:
     """Match the next ledger rows again; (search finished, cases opened)."""
+    lock_on_sqlite(db_session)  # before the read: the batch is one transaction there too
     search = db_session.get(LookbackSearch, search_id, with_for_update=True)
     assert search is not None
-    lock_on_sqlite(db_session)  # the batch is one transaction there too
     rows = db_session.scalars(
         select(ContentItem)
         .where(ContentItem.id > search.position, ContentItem.id <= search.ledger_end)
