@@ -125,6 +125,17 @@ def test_other_uploads_of_the_uploader_are_opened_for_review(settings, make_api_
         )
         _searches_finish(settings)
         assert _sweep(client, settings, swept["u-other-0"]["case_id"])["opened"] == 0
+        # The uploader's statement of reasons says how it was found: by no report, no hash list.
+        statements = client.get(
+            f"/v1/statements-of-reasons?case_id={swept['u-other-0']['case_id']}",
+            headers=case_reader(client, settings),
+        ).json()["statements"]
+        (removal,) = [s for s in statements if s["restriction"] == "content.remove"]
+        assert removal["statement"]["source_type"] == "SOURCE_VOLUNTARY"
+        assert (
+            "found by the platform's own review, not from a report"
+            in (removal["statement"]["decision_facts"])
+        )
         page = console(client.app, CASE_READER).get(
             f"/console/cases/{swept['u-other-0']['case_id']}"
         )

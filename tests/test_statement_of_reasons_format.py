@@ -98,6 +98,8 @@ def test_every_restriction_gets_a_statement_sent_to_the_account(settings, make_a
         assert statement.category == "STATEMENT_CATEGORY_NON_CONSENSUAL_BEHAVIOUR"
         by_restriction.setdefault(item["restriction"], []).append(item)
     assert len(by_restriction["content.remove"]) == 3  # the reported item and two copies
+    facts = [item["statement"]["decision_facts"] for item in by_restriction["content.remove"]]
+    assert sum("The content was reported and was reviewed" in f for f in facts) == 1
     assert len({i["id"] for i in listed}) == len(listed)
     copies = [i for i in by_restriction["content.remove"] if i["content_id"].startswith("copy-")]
     assert all(i["statement"]["source_type"] == "SOURCE_VOLUNTARY" for i in copies)

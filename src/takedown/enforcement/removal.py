@@ -95,7 +95,7 @@ def remove_item(
         automated_detection=automated_detection,
         automated_decision=AutomatedDecision.FULLY if is_copy else AutomatedDecision.NOT_AUTOMATED,
         facts=facts
-        or (_facts_for_copy(item.kind) if is_copy else _facts_for_reported(case, policy)),
+        or (_facts_for_copy(item.kind) if is_copy else _facts_for_reported(case, policy, source)),
     )
     enqueue(
         db_session=db_session,
@@ -139,11 +139,18 @@ def already_removed(db_session: Session, case_id: str, content_id: str) -> bool:
     )
 
 
-def _facts_for_reported(case: Case, policy: str) -> str:
+def _facts_for_reported(case: Case, policy: str, source: tuple[SourceType, bool]) -> str:
     category = case.category.replace("_", " ")
     under = f" under the '{policy}' policy" if policy else ""
+    source_type, automated_detection = source
+    if source_type is not SourceType.VOLUNTARY:
+        found = "was reported"
+    elif automated_detection:
+        found = "matched the hash of known material"
+    else:  # an account sweep, say
+        found = "was found by the platform's own review, not from a report or a hash list,"
     return (
-        f"The content was reported and reviewed by a trained reviewer, who confirmed it as "
+        f"The content {found} and was reviewed by a trained reviewer, who confirmed it as "
         f"{category}{under}. The content was removed and its hashes were added to a block list "
         f"so that identical and near-identical copies are removed and blocked."
     )
