@@ -140,6 +140,9 @@ def test_other_uploads_of_the_uploader_are_opened_for_review(settings, make_api_
             f"/console/cases/{swept['u-other-0']['case_id']}"
         )
         assert "no upload left to open" in page.text
+        # The explanation links the confirmed case it came from.
+        link = f'confirmed as child sexual abuse in case <a href="/console/cases/{case_id}">'
+        assert link in page.text
         again = _uploader_cases(client, settings, "acct-u")
         assert sorted(again) == sorted(cases)
 

@@ -55,6 +55,7 @@ from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
 from takedown.i18n import language_name
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
+from takedown.reports.models import OWN_INITIATIVE
 from takedown.review import flows, service
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
@@ -241,6 +242,7 @@ def case_page_response(
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
         sweeps=account_sweep.sweeps(db_session, case_id=case.id),
+        written_by_takedown=OWN_INITIATIVE,  # explanations whose case references are links
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
         down_before_decision=case.outcome is None

@@ -7,6 +7,7 @@ Templates are named `<concern>/<file>`: "web/base.html", "reports/form.html",
 from __future__ import annotations
 
 import gettext
+import re
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from takedown import clock
 from takedown.i18n.catalogues import text_direction
@@ -42,7 +44,21 @@ def _environment() -> Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["time_left"] = time_left
+    environment.filters["link_cases"] = link_cases
     return environment
+
+
+CASE_REFERENCE = re.compile(r"\bcase_[0-9a-z]{26}\b")
+
+
+def link_cases(text: str) -> Markup:
+    """Text Takedown wrote (an explanation naming the case it came from), escaped, with each
+    case reference a link to its console page."""
+    return Markup(
+        CASE_REFERENCE.sub(
+            lambda m: f'<a href="/console/cases/{m.group(0)}">{m.group(0)}</a>', str(escape(text))
+        )
+    )
 
 
 def time_left(moment: datetime) -> str:
