@@ -111,6 +111,13 @@ def test_transparency_report_counts_what_happened(settings, make_api_key, cli, t
     }
     sources = {r["source"] for r in csv.DictReader((out / "reports_by_source.csv").open())}
     assert "victim" in sources
+    # How each source's cases came out: the victim's case was acted on.
+    by_source = {
+        (r["source"], r["outcome"]): r["cases"]
+        for r in csv.DictReader((out / "outcomes_by_source.csv").open())
+    }
+    assert by_source[("victim", "violating")] == "1"
+    assert sum(int(n) for n in by_source.values()) == 3
 
     page = (out / "report.html").read_text()
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)

@@ -41,6 +41,9 @@ class TransparencyFigures:
     cases_by_category: Counter[str] = field(default_factory=Counter)
     cases_by_source: Counter[str] = field(default_factory=Counter)
     outcomes_by_category: dict[str, Counter[str]] = field(default_factory=dict)
+    # The same decisions by where the case came from: how often each source (an account sweep,
+    # a trusted flagger, ...) turns out violating.
+    outcomes_by_source: dict[str, Counter[str]] = field(default_factory=dict)
     hours_to_action: list[tuple[str, str, float]] = field(default_factory=list)  # case, cat, h
     deadline_breaches: Counter[str] = field(default_factory=Counter)
     copies_removed: int = 0
@@ -200,6 +203,8 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
     ):
         outcome, decided_at = first_decision[case.id]
         figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
+        source = first_role.get(case.id, "own initiative")
+        figures.outcomes_by_source.setdefault(source, Counter())[outcome] += 1
         if outcome == Outcome.VIOLATING and first_at is not None:
             # A case watching for a reporter's fingerprints had nothing to act on until found.
             since = max(first_at, case.found_at) if case.found_at else first_at
@@ -393,6 +398,12 @@ def write(figures: TransparencyFigures, output: Path, *, platform: str) -> list[
         for outcome, count in sorted(counts.items())
     ]
     csv_file("outcomes.csv", ("category", "outcome", "cases"), outcome_rows)
+    source_outcome_rows = [
+        (source, outcome, count)
+        for source, counts in sorted(figures.outcomes_by_source.items())
+        for outcome, count in sorted(counts.items())
+    ]
+    csv_file("outcomes_by_source.csv", ("source", "outcome", "cases"), source_outcome_rows)
     csv_file(
         "time_to_action.csv",
         ("case_id", "category", "hours"),
@@ -437,6 +448,7 @@ def write(figures: TransparencyFigures, output: Path, *, platform: str) -> list[
         ),
         _table("Cases by source", sorted(figures.cases_by_source.items()), ("source", "cases")),
         _table("Outcomes", outcome_rows, ("category", "outcome", "cases")),
+        _table("Outcomes by source", source_outcome_rows, ("source", "outcome", "cases")),
         _table(
             "Deadline breaches", sorted(figures.deadline_breaches.items()), ("category", "cases")
         ),
