@@ -1,5 +1,5 @@
 """An upload blocked by a CSAM bank becomes a case; so does an account's repeated attempts to
-post intimate imagery an NCII bank blocks.
+post intimate imagery an NCII bank blocks, and every upload a CSAM or NCII review bank holds.
 
 Blocking keeps known material from being seen, but an attempt to post apparent child sexual abuse
 material is itself something a provider must act on: the account, the CyberTipline report
@@ -14,6 +14,13 @@ platform should look at it (DSA Art 23: users who frequently provide manifestly 
 So every `TAKEDOWN_BLOCKED_NCII_ATTEMPTS_OPEN_CASE`-th upload of an account that `ncii` banks
 blocked within `TAKEDOWN_BLOCKED_NCII_ATTEMPT_DAYS` opens a case about its latest attempt, with
 the count in its explanation; a violating decision is a strike against the account.
+
+An upload matching a `csam` or `ncii` bank whose action is `review` gets the verdict `review`:
+the platform holds it, unpublished, until someone decides. That someone is a Takedown reviewer, so
+each such upload opens a case (channel `held_at_upload`; one matching a reporter's fingerprint
+joins that reporter's case instead, channel `fingerprint_match`). A violating decision removes it
+like any reported content; a closing "no violation" releases it (`content.restore` with
+`held: true`, enforcement/held_uploads.py), so a hold never lasts longer than its review.
 
 The scan path does none of this work: this job follows the match events from a stored cursor.
 Rows are taken once they are `SETTLE` old, so a scan transaction that commits a lower id after a
@@ -31,13 +38,13 @@ from sqlalchemy.exc import IntegrityError
 
 from takedown import clock
 from takedown.banks.models import Bank, BankCategory, MatchAction
-from takedown.cases.live_uploads import describe_match, open_case_for_live_upload
+from takedown.cases.live_uploads import CASE_CATEGORY, describe_match, open_case_for_live_upload
 from takedown.errors import TakedownError
 from takedown.jobs.cursors import locked_cursor
 from takedown.jobs.runner import PeriodicJob
 from takedown.reports.fingerprints import REPORTED_BANKS
 from takedown.reports.models import Channel
-from takedown.scan.models import ContentItem, MatchEvent
+from takedown.scan.models import ContentItem, MatchEvent, Verdict
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
@@ -49,8 +56,9 @@ SETTLE = timedelta(seconds=10)
 
 def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int:
     """Open a case for each upload blocked by a CSAM bank since the last run, for each account's
-    n-th blocked NCII attempt, and join each upload matching a reporter's fingerprint to that
-    reporter's case; returns how many uploads were looked at."""
+    n-th blocked NCII attempt, and for each upload a CSAM or NCII review bank held (one matching
+    a reporter's fingerprint joins that reporter's case); returns how many uploads were looked
+    at."""
     categories = [
         *([BankCategory.CSAM.value] if settings.blocked_csam_opens_cases else []),
         *([BankCategory.NCII.value] if settings.blocked_ncii_attempts_open_case else []),
@@ -79,7 +87,10 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                             MatchEvent.action == MatchAction.BLOCK.value,
                             Bank.category.in_(categories),
                         ),
-                        Bank.name.in_(REPORTED_BANKS),
+                        and_(
+                            MatchEvent.action == MatchAction.REVIEW.value,
+                            Bank.category.in_(CASE_CATEGORY),
+                        ),
                     ),
                     # Content scanned when already public opened its case in the scan itself.
                     ContentItem.published.is_(False),
@@ -123,7 +134,8 @@ def _act_on(
     events: list[Any],
 ) -> None:
     """A blocked CSAM upload opens its case; a blocked NCII upload counts as an attempt; an
-    upload matching a reporter's fingerprint (held for review) joins the reporter's case."""
+    upload held for review opens its case, or joins the case of the reporter whose fingerprint it
+    matched."""
     fingerprinted = tuple(e.entry_id for e in events if e.bank in REPORTED_BANKS)
     blocked = [e for e in events if e.action == MatchAction.BLOCK.value]
     found = [describe_match(e) for e in events]
@@ -133,17 +145,20 @@ def _act_on(
             return
     elif blocked and settings.blocked_ncii_attempts_open_case:
         _count_ncii_attempt(db_session, settings, index, item, found)
-    if fingerprinted and not blocked:
+    held = [e for e in events if e.category in CASE_CATEGORY]
+    if held and item.verdict == Verdict.REVIEW:
+        uploaded = f"Uploaded at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id})"
         open_case_for_live_upload(
             db_session,
             settings,
             index,
             item,
-            [e for e in events if e.bank in REPORTED_BANKS],
-            channel=Channel.FINGERPRINT_MATCH,
+            held,
+            channel=Channel.FINGERPRINT_MATCH if fingerprinted else Channel.HELD_AT_UPLOAD,
             how_found=(
-                f"Uploaded at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}, held "
-                "for review) and matching a fingerprint a reporter sent"
+                f"{uploaded}, held for review, and matching a fingerprint a reporter sent"
+                if fingerprinted
+                else f"{uploaded} and held for review by a hash match"
             ),
         )
 

@@ -114,7 +114,8 @@ class PriorityFacts:
     bank_match: bool = False
     uploader_has_violations: bool = False
     repeatedly_reported: bool = False  # settings.repeated_reports_raise_at reached
-    blocked_at_upload: bool = False  # Takedown's own case for an upload a CSAM bank blocked
+    # Takedown's own case for an upload stopped at scan ("blocked at upload", "held at upload")
+    never_shown: str | None = None
 
 
 def is_child_safety(category: str, subject_is_minor: str) -> bool:
@@ -184,9 +185,9 @@ def _assessed(facts: PriorityFacts) -> tuple[Priority, list[str]]:
         raised = Priority.P1 if priority == Priority.P2 else Priority.P0 if sensitive else priority
         if raised != priority:
             priority, reasons = raised, [*reasons, "reported repeatedly"]
-    if facts.blocked_at_upload and priority == Priority.P0:
+    if facts.never_shown and priority == Priority.P0:
         # Never shown to anyone: urgent, but not ahead of material that is up right now.
-        priority, reasons = Priority.P1, [*reasons, "blocked at upload, never shown (P1)"]
+        priority, reasons = Priority.P1, [*reasons, f"{facts.never_shown}, never shown (P1)"]
     return priority, reasons
 
 
@@ -368,7 +369,6 @@ def case_priority_facts(
 ) -> list[PriorityFacts]:
     """Each report's facts with what is known of the content: what the case's priority is from
     (`reports`: the case's reports, where the caller has them already)."""
-    from takedown.reports.models import Channel
 
     violations = uploader_has_violations(
         db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
@@ -392,10 +392,21 @@ def case_priority_facts(
             bank_match=case.bank_match,
             uploader_has_violations=violations and history_raises_priority(report.channel),
             repeatedly_reported=repeated,
-            blocked_at_upload=report.channel == Channel.HASH_MATCH,
+            never_shown=never_shown(report.channel),
         )
         for report in reports
     ]
+
+
+def never_shown(channel: str) -> str | None:
+    """How a report's upload was kept from view at scan, when Takedown opened the case for that:
+    a blocked upload, or one the platform holds until review (verdict `review`)."""
+    from takedown.reports.models import Channel
+
+    return {
+        Channel.HASH_MATCH: "blocked at upload",
+        Channel.HELD_AT_UPLOAD: "held at upload",
+    }.get(Channel(channel))
 
 
 def history_raises_priority(channel: str) -> bool:

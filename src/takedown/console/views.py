@@ -50,6 +50,7 @@ from takedown.console.media import (
 )
 from takedown.enforcement import account_sweep, copy_search
 from takedown.enforcement.flows import copies_for
+from takedown.enforcement.held_uploads import held_uploads
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
 from takedown.i18n import language_name
@@ -242,6 +243,7 @@ def case_page_response(
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
         sweeps=account_sweep.sweeps(db_session, case_id=case.id),
+        held=held_uploads(db_session, case),
         written_by_takedown=OWN_INITIATIVE,  # explanations whose case references are links
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).

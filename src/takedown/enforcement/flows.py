@@ -28,13 +28,14 @@ from takedown.cases.models import (
     Outcome,
 )
 from takedown.enforcement.account_sweep import cancel_sweeps, sweep_after_decision
+from takedown.enforcement.case_content import ledger_item, reported_contents, reported_item
 from takedown.enforcement.copy_search import cancel_searches, start_copy_search
+from takedown.enforcement.held_uploads import release_held_uploads
 from takedown.enforcement.models import CaseBankEntry, CaseCopy, EventType, MatchKind
 from takedown.enforcement.outbox import enqueue
 from takedown.enforcement.removal import RemovedItem, already_removed, remove_item
 from takedown.enforcement.removal_checks import first_check_at
 from takedown.errors import InvalidInput
-from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.transparency import service as statements
 from takedown.transparency.schemas import AutomatedDecision, SourceType
@@ -58,6 +59,7 @@ class Enforcement:
 
     banked: int = 0
     removed: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)  # uploads held at scan, now to publish
     suspended: list[str] = field(default_factory=list)
     evidence_package: str | None = None
     ncmec_filing: str | None = None
@@ -108,6 +110,7 @@ def act_on_decision(*, db_session: Session, settings: Settings, case: Any, decis
                 "decision_id": decision.id,
                 "banked": done.banked,
                 "removed": done.removed,
+                "released": done.released,
                 "suspended": done.suspended,
                 "evidence_package": done.evidence_package,
                 "ncmec_filing": done.ncmec_filing,
@@ -126,39 +129,6 @@ def _media(db_session: Session, case_id: str) -> list[CaseMedia]:
     )
 
 
-def _reported_item(db_session: Session, case: Case) -> ContentItem | None:
-    """The ledger row of the reported content, when the platform scanned it (latest scan)."""
-    return _ledger_item(db_session, case.content_id) if case.content_id else None
-
-
-def _ledger_item(db_session: Session, content_id: str) -> ContentItem | None:
-    return db_session.scalar(
-        select(ContentItem)
-        .where(ContentItem.content_id == content_id)
-        .order_by(ContentItem.scanned_at.desc(), ContentItem.id.desc())
-        .limit(1)
-    )
-
-
-def _reported_contents(db_session: Session, case: Case) -> list[tuple[str, str | None]]:
-    """(content id, uploader if a report or the case says) of every item reported into the case:
-    the case's own and those of reports that joined it by matching media, which can be other
-    posts of the same material (never in the ledger if the platform did not scan them)."""
-    from takedown.reports.models import Report
-
-    found: dict[str, str | None] = {}
-    if case.content_id:
-        found[case.content_id] = case.account_id
-    for content_id, account_id in db_session.execute(
-        select(Report.content_id, Report.account_id)
-        .where(Report.case_id == case.id, Report.content_id.is_not(None))
-        .order_by(Report.received_at, Report.id)
-    ):
-        if content_id and not found.get(content_id):
-            found[content_id] = account_id
-    return list(found.items())
-
-
 def case_signals(db_session: Session, case: Case) -> tuple[list[dict[str, Any]], str | None]:
     """The signals that identify the case's content, and its media type."""
     signals: list[dict[str, Any]] = []
@@ -166,7 +136,7 @@ def case_signals(db_session: Session, case: Case) -> tuple[list[dict[str, Any]],
     for media in _media(db_session, case.id):
         signals.extend(media.signals or [])
         media_type = media_type or (media.media_type if media.media_type != "unknown" else None)
-    item = _reported_item(db_session, case)
+    item = reported_item(db_session, case)
     if item is not None:
         signals.extend(item.signals or [])
         media_type = media_type or item.media_type
@@ -187,14 +157,14 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
     done = Enforcement()
     signals, media_type = case_signals(db_session, case)
     threshold = _bank_signals(db_session, settings, case, decision, signals, done)
-    reported = _reported_item(db_session, case)
+    reported = reported_item(db_session, case)
     uploader = case.account_id or (reported.account_id if reported else None)
     policy = getattr(decision, "policy", "") or ""
     source = _source_of(db_session, case)
-    for content_id, account_id in _reported_contents(db_session, case):
+    for content_id, account_id in reported_contents(db_session, case):
         if already_removed(db_session, case.id, content_id):
             continue
-        item = reported if content_id == case.content_id else _ledger_item(db_session, content_id)
+        item = reported if content_id == case.content_id else ledger_item(db_session, content_id)
         poster = account_id or (item.account_id if item else None)
         if content_id == case.content_id:
             poster = uploader
@@ -431,7 +401,7 @@ def _context(db_session: Session, case: Case, decision: Any, missing: list[str])
             for m in _media(db_session, case.id)
         ],
         "media_missing_from_storage": missing,
-        "reported_item": _row(item) if (item := _reported_item(db_session, case)) else None,
+        "reported_item": _row(item) if (item := reported_item(db_session, case)) else None,
     }
 
 
@@ -464,7 +434,8 @@ def reverse(
     *, db_session: Session, settings: Settings, case: Case, decision: Any
 ) -> Enforcement | None:
     """An overturned decision: restore removed content, unban its hashes, lift suspensions,
-    and stop a CyberTipline report that has not reached NCMEC yet."""
+    and stop a CyberTipline report that has not reached NCMEC yet. Any closing "no violation"
+    also releases the case's uploads held at scan for its review."""
     from takedown.ncmec.service import withdraw_report
 
     withdraw_report(
@@ -480,11 +451,6 @@ def reverse(
             select(CaseCopy).where(CaseCopy.case_id == case.id, CaseCopy.restored_at.is_(None))
         )
     )
-    if not copies:
-        return None
-    from takedown.banks import service as banks
-    from takedown.banks.models import Bank
-
     done = Enforcement()
     now = clock.now()
     for copy in copies:
@@ -497,6 +463,12 @@ def reverse(
             data={"case_id": case.id, "content_id": copy.content_id, "account_id": copy.account_id},
         )
         done.removed.append(copy.content_id)
+    done.released = release_held_uploads(db_session, case)
+    if not copies:
+        return done if done.released else None
+    from takedown.banks import service as banks
+    from takedown.banks.models import Bank
+
     for link in db_session.scalars(select(CaseBankEntry).where(CaseBankEntry.case_id == case.id)):
         bank = db_session.get(Bank, link.bank_id)
         if bank is not None:

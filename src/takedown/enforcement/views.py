@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,8 +14,10 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
+from takedown.cases.models import Case
 from takedown.console.auth import ConsoleUser, require_console_user
 from takedown.enforcement import account_sweep, copy_search, delivery, flows
+from takedown.enforcement.held_uploads import held_uploads
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import NotFound
@@ -91,8 +94,10 @@ def case_enforcement(
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Every item the case removed (the reported one and each copy), the ledger search for
-    copies (which runs after the decision), and the case's platform events."""
+    copies (which runs after the decision), the uploader's other uploads opened for review, the
+    uploads held at scan for the case's review, and the case's platform events."""
     copies = flows.copies_for(db_session=db_session, case_id=case_id)
+    case = db_session.get(Case, case_id)
     events = db_session.scalars(
         select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.created_at)
     )
@@ -118,6 +123,7 @@ def case_enforcement(
         ],
         "copy_search": copy_search.search_status(db_session, case_id=case_id),
         "account_sweeps": account_sweep.sweeps(db_session, case_id=case_id),
+        "held_uploads": [asdict(u) for u in held_uploads(db_session, case)] if case else [],
         "events": [event_json(e) for e in events],
     }
 

@@ -26,6 +26,7 @@ from takedown.cases.service import (
     is_child_safety,
     is_repeatedly_reported,
     more_severe_category,
+    never_shown,
     priority_for,
     start_watched_case,
     uploader_has_violations,
@@ -185,7 +186,7 @@ def submit_report(
         repeatedly_reported=is_repeatedly_reported(
             settings, _reports_about(db_session, data, content_id, case) + (not flagged)
         ),
-        blocked_at_upload=submission.channel == Channel.HASH_MATCH,
+        never_shown=never_shown(submission.channel),
     )
     priority = priority_for(facts)
     # Rule checks passed, so an NCII report here is a valid TAKE IT DOWN Act request, once it

@@ -39,6 +39,9 @@ class Channel(enum.StrEnum):
     # Takedown itself: an upload scanned after a reporter sent a fingerprint of it (reports with
     # `fingerprints`), held for review by that match; it joins the reporter's case
     FINGERPRINT_MATCH = "fingerprint_match"
+    # Takedown itself: an upload a `csam` or `ncii` review bank matched at scan (verdict review),
+    # held by the platform until a reviewer decides (cases/blocked_uploads.py)
+    HELD_AT_UPLOAD = "held_at_upload"
     # Takedown itself: another upload of an account whose upload was confirmed as child sexual
     # abuse, exploitation or intimate imagery (enforcement/account_sweep.py)
     ACCOUNT_SWEEP = "account_sweep"
@@ -51,6 +54,7 @@ OWN_INITIATIVE = frozenset(
         Channel.FOUND_AFTER_UPLOAD,
         Channel.BACK_CATALOGUE,
         Channel.FINGERPRINT_MATCH,
+        Channel.HELD_AT_UPLOAD,
         Channel.ACCOUNT_SWEEP,
     }
 )
