@@ -1,6 +1,6 @@
 """Rule: reports that name different posts of the same material, with no file attached, open
 separate cases; once the platform's media of both is fetched and matches, the cases become one:
-every report in one case (the tracking page of each follows it), the priority its reports earn,
+every report (and every staff note) in one case (the tracking page of each follows it), the priority its reports earn,
 the earlier deadline, a `merged` case pointing at it, an audit entry; a later report about either
 post joins it; a violating decision then takes down both posts. Different media never merge,
 a case a reviewer is working on is not merged away, and a merge check interrupted by a crash
@@ -78,6 +78,11 @@ def test_fetched_media_matching_an_open_case_merges_the_cases(serving) -> None: 
         c: datetime.fromisoformat(case_seen_by_staff(client, settings, c)["deadline_at"])
         for c in case_ids
     }
+    make_user(settings, "noter", "child_safety_reviewer")
+    noter = staff_headers(client, settings, "noter")
+    for case_id in case_ids:  # staff notes written before the merge go with the reports
+        noted = client.post(f"/v1/cases/{case_id}/notes", json={"text": case_id}, headers=noter)
+        assert noted.status_code == 201, noted.text
 
     _fetch_all(client, settings)
 
@@ -86,6 +91,7 @@ def test_fetched_media_matching_an_open_case_merges_the_cases(serving) -> None: 
     (kept,) = [c for c in seen.values() if c["status"] != "merged"]
     assert merged["merged_into"] == kept["case_id"] and merged["reports"] == []
     assert kept["report_count"] == len(kept["reports"]) == 2
+    assert sorted(n["text"] for n in kept["notes"]) == sorted(case_ids) and not merged["notes"]
     assert {r["report_id"] for r in kept["reports"]} == {
         bystander["report_id"],
         parent["report_id"],

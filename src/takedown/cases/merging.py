@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.media import find_case_by_media
-from takedown.cases.models import OPEN_STATUSES, Case, CaseMedia, CaseMediaSignal, CaseStatus
+from takedown.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseMedia,
+    CaseMediaSignal,
+    CaseNote,
+    CaseStatus,
+)
 from takedown.cases.service import (
     apply_priority,
     case_priority,
@@ -59,11 +66,11 @@ def merge_with_matching_case(
 
 
 def merge(*, db_session: Session, settings: Settings, source: Case, target: Case) -> None:
-    """Move `source`'s reports (with what their reporters added and their fingerprints) and media
-    to `target` and close `source` as merged."""
+    """Move `source`'s reports (with what their reporters added and their fingerprints), media
+    and staff notes to `target` and close `source` as merged."""
     now = clock.now()
     moved = sorted(db_session.scalars(select(Report.id).where(Report.case_id == source.id)))
-    for table in (Report, ReportAddition, ReportFingerprint, CaseMedia, CaseMediaSignal):
+    for table in (Report, ReportAddition, ReportFingerprint, CaseMedia, CaseMediaSignal, CaseNote):
         db_session.execute(
             update(table)
             .where(table.case_id == source.id)

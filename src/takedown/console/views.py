@@ -18,6 +18,7 @@ from takedown.audit.service import AuditQuery, find, record
 from takedown.audit.views import actor_names
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
+from takedown.cases import notes
 from takedown.cases.models import (
     CLOSED_STATUSES,
     Appeal,
@@ -83,6 +84,7 @@ NOTICES = {
         "different child-safety reviewer."
     ),
     "claimed": "You claimed this case.",
+    "noted": "Note added.",
     "appeal_decided": "Appeal decision recorded.",
     "appeal_recorded": "The uploader's appeal is recorded; a reviewer who did not decide the case "
     "will decide it.",
@@ -219,8 +221,12 @@ def case_page_response(
     media = case_media(db_session=db_session, case_id=case.id)
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
+    case_notes = notes.notes_of(db_session, case.id)
     names = _usernames(
-        db_session, {d.reviewer_id for d in decisions} | ({claimed_by} if claimed_by else set())
+        db_session,
+        {d.reviewer_id for d in decisions}
+        | {n.author_id for n in case_notes}
+        | ({claimed_by} if claimed_by else set()),
     )
     return page(
         request,
@@ -244,6 +250,7 @@ def case_page_response(
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
         sweeps=account_sweep.sweeps(db_session, case_id=case.id),
         held=held_uploads(db_session, case),
+        notes=case_notes,
         written_by_takedown=OWN_INITIATIVE,  # explanations whose case references are links
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
@@ -317,6 +324,25 @@ def claim(
     db_session.commit()
     target = safe_next(next) if next else f"/console/cases/{quote(case.id)}?notice=claimed"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/cases/{case_id}/notes")
+def add_note(
+    request: Request,
+    case_id: str,
+    text: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """An internal note on the case (cases/notes.py); no claim needed: a note is not a decision."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        notes.add_note(db_session=db_session, case=case, author_id=me.user.id, text=text)
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
+    return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=noted#notes", status_code=303)
 
 
 @router.post("/cases/{case_id}/appeals")

@@ -199,6 +199,23 @@ class CaseDetail(CaseSummary):
     media: list[MediaOut]
     decisions: list[DecisionOut]
     appeals: list[AppealOut]
+    notes: list[NoteOut]
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(..., min_length=1, max_length=5000, description="staff only, never public")
+
+
+class NoteOut(BaseModel):
+    """Staff's internal note on the case (cases/notes.py); oldest first."""
+
+    model_config = ConfigDict(from_attributes=True)
+    note_id: str = Field(validation_alias="id")
+    case_id: str
+    author_id: str
+    text: str
+    written_at: datetime
 
 
 class DecisionIn(BaseModel):

@@ -12,6 +12,7 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
+from takedown.cases import notes
 from takedown.cases.models import Appeal, Case
 from takedown.cases.service import (
     case_appeals,
@@ -37,6 +38,8 @@ from takedown.review.schemas import (
     DecisionResult,
     FingerprintOut,
     MediaOut,
+    NoteIn,
+    NoteOut,
     ReportCase,
     ReportOut,
     UploaderAppealIn,
@@ -152,7 +155,23 @@ def get_case(
             DecisionOut.of(d) for d in service.decisions_for(db_session=db_session, case_id=case.id)
         ],
         appeals=[AppealOut.of(a) for a in case_appeals(db_session=db_session, case_id=case.id)],
+        notes=[NoteOut.model_validate(n) for n in notes.notes_of(db_session, case.id)],
     )
+
+
+@router.post("/cases/{case_id}/notes", response_model=NoteOut, status_code=201)
+def add_note(
+    case_id: str,
+    body: NoteIn,
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+) -> NoteOut:
+    """An internal note on the case, for staff only (a hand-over, what was asked of whom); any
+    role that sees the case writes one. Notes are never edited: a correction is a new note."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    note = notes.add_note(db_session=db_session, case=case, author_id=user.id, text=body.text)
+    db_session.commit()
+    return NoteOut.model_validate(note)
 
 
 @router.post("/cases/{case_id}/claim", response_model=CaseSummary)
