@@ -1,10 +1,10 @@
 """Rule: reports that name different posts of the same material, with no file attached, open
 separate cases; once the platform's media of both is fetched and matches, the cases become one:
-every report (and every staff note) in one case (the tracking page of each follows it), the priority its reports earn,
-the earlier deadline, a `merged` case pointing at it, an audit entry; a later report about either
-post joins it; a violating decision then takes down both posts. Different media never merge,
-a case a reviewer is working on is not merged away, and a merge check interrupted by a crash
-after the media was stored runs on the job's next pass."""
+every report (and every staff note) in one case (the tracking page of each follows it), the
+priority its reports earn, the earlier deadline, a `merged` case pointing at it, an audit entry; a
+later report about either post joins it; a violating decision then takes down both posts.
+Different media never merge, a case a reviewer is working on is not merged away, and a merge
+check interrupted by a crash after the media was stored runs on the job's next pass."""
 
 from __future__ import annotations
 
