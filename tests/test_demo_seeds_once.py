@@ -4,13 +4,17 @@ staff logins through the real services, once: a second start adds nothing but ne
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from takedown import clock
 from takedown.banks.models import Bank, BankEntry
+from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
 from takedown.cases.models import Case
 from takedown.console.demo import BANKED_STAND_INS, DEMO_BANK
 from takedown.reports.models import Report
+from takedown.scan.models import ContentItem
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
 from tests.review_support import ConsoleBrowser
@@ -31,8 +35,8 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
     assert "two-factor sign-in is off for the demo" in first.output
     assert get_settings().console_two_factor is False
     counts = _counts(settings)
-    # The demo bank, and the review bank of the demo report by fingerprint.
-    assert counts["Bank"] == 2 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
+    # The demo bank, its review bank, and the review bank of the demo report by fingerprint.
+    assert counts["Bank"] == 3 and counts["BankEntry"] >= 3 and counts["Case"] >= 4
     with session_scope(settings.resolved_database_url) as db_session:
         demo_bank = select(Bank.id).where(Bank.name == DEMO_BANK).scalar_subquery()
         by_type = dict(
@@ -60,6 +64,17 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
         assert db_session.scalar(looked_for) == 2
         watching = select(func.count()).where(Case.status == "watching")
         assert db_session.scalar(watching) == 2
+
+        # The demo's upload matching the review bank is held; the server's follower opens its
+        # case once the scan has settled.
+        held = select(ContentItem.verdict).where(ContentItem.content_id == "demo-post-8008")
+        assert db_session.scalar(held) == "review"
+    with clock.frozen_at(clock.now() + timedelta(seconds=11)):
+        assert open_cases_for_blocked_uploads(settings) >= 1
+    with session_scope(settings.resolved_database_url) as db_session:
+        opened = select(Report.channel).where(Report.content_id == "demo-post-8008")
+        assert db_session.scalar(opened) == "held_at_upload"
+    counts = _counts(settings)
 
     second = cli("demo", "--no-serve")
     assert second.exit_code == 0, second.output

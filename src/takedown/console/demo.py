@@ -1,7 +1,8 @@
 """Demo data for `takedown demo`: a bank of benign stand-ins, a few cases, and staff logins.
 
 No abusive imagery is involved anywhere: the "bank" holds hashes of photographs shipped with
-scikit-image (a cat, a cup of coffee, a rocket), each entry labelled as a DEMO STAND-IN.
+scikit-image (a cat, a cup of coffee, a rocket; a retina photograph in a review bank, whose
+matching demo upload is held for review), each entry labelled as a DEMO STAND-IN.
 Seeding runs through the real services and is idempotent: a second start adds nothing new.
 """
 
@@ -34,6 +35,9 @@ BANKED_STAND_INS = ("chelsea", "coffee", "rocket")
 FINGERPRINTED_STAND_IN = "hubble_deep_field"  # the demo report by fingerprint's picture
 WATCHED_STAND_IN = "coins"  # a demo report by fingerprint that nothing uploaded matches
 DEMO_ACCOUNT = "demo-account-7"
+# A review bank's stand-in: its upload is held at scan, and the case opens once the follower runs.
+DEMO_REVIEW_BANK = "demo-suspected"
+HELD_STAND_IN = "retina"
 DEMO_USERS = (
     ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
     ("demo-cs-2", Role.CHILD_SAFETY_REVIEWER),
@@ -80,34 +84,43 @@ def _scene(seed: int) -> Image.Image:
 
 
 def seed_bank(settings: Settings) -> int:
-    """The demo bank (CSAM category, action block) holding only benign stand-in hashes."""
+    """The demo bank (CSAM category, action block) holding only benign stand-in hashes, and a
+    review bank (uploads matching it are held for review); the blocking bank's entry count."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        _seed_bank(settings, db_session, DEMO_REVIEW_BANK, "review", (HELD_STAND_IN,))
+        return _seed_bank(settings, db_session, DEMO_BANK, "block", BANKED_STAND_INS)
+
+
+def _seed_bank(
+    settings: Settings, db_session: Any, name: str, action: str, stand_ins: tuple[str, ...]
+) -> int:
     from takedown.cases.media import compute_signals
     from takedown.signals.service import distinct_originals
 
-    with session_scope(settings.resolved_database_url) as db_session:
-        bank = get_or_create_bank(
-            db_session=db_session,
-            name=DEMO_BANK,
-            category="csam",
-            action="block",
-            description=f"{STAND_IN_LABEL}s from scikit-image. Not abusive material.",
-            actor="demo",
+    bank = get_or_create_bank(
+        db_session=db_session,
+        name=name,
+        category="csam",
+        action=action,
+        description=f"{STAND_IN_LABEL}s from scikit-image. Not abusive material.",
+        actor="demo",
+    )
+    for stand_in in stand_ins:
+        picture = _jpeg(stand_in_image(stand_in))
+        _, signals, _ = compute_signals(settings, picture, f"{stand_in}.jpg")
+        # The picture's own PDQ and MD5: uploads are queried with every dihedral variant.
+        entries = [
+            {**s, "note": f"{STAND_IN_LABEL} (skimage.data.{stand_in})"}
+            for s in distinct_originals(signals)  # type: ignore[arg-type]
+            if s["type"] in ("pdq", "md5")
+        ]
+        add_entries(db_session=db_session, bank=bank, entries=entries, added_by="demo")
+    return int(
+        db_session.scalar(
+            select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank.id)
         )
-        for name in BANKED_STAND_INS:
-            _, signals, _ = compute_signals(settings, _jpeg(stand_in_image(name)), f"{name}.jpg")
-            # The picture's own PDQ and MD5: uploads are queried with every dihedral variant.
-            entries = [
-                {**s, "note": f"{STAND_IN_LABEL} (skimage.data.{name})"}
-                for s in distinct_originals(signals)  # type: ignore[arg-type]
-                if s["type"] in ("pdq", "md5")
-            ]
-            add_entries(db_session=db_session, bank=bank, entries=entries, added_by="demo")
-        return int(
-            db_session.scalar(
-                select(func.count()).select_from(BankEntry).where(BankEntry.bank_id == bank.id)
-            )
-            or 0
-        )
+        or 0
+    )
 
 
 def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
@@ -264,8 +277,9 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                 )
             finally:
                 db_session.close()
-        # The uploader's history: an earlier upload the scan blocked (a banked stand-in); and
-        # the upload demo-report-7's fingerprints match (the lookback joins it to that case).
+        # The uploader's history: an earlier upload the scan blocked (a banked stand-in); the
+        # upload demo-report-7's fingerprints match (the lookback joins it to that case); and an
+        # upload the review bank holds (the match-event follower opens its case).
         uploads = [
             ("demo-upload-0999", DEMO_ACCOUNT, _jpeg(stand_in_image("coffee"))),
             (
@@ -273,6 +287,7 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                 "demo-account-77",
                 _reupload(stand_in_image(FINGERPRINTED_STAND_IN)),
             ),
+            ("demo-post-8008", "demo-account-88", _reupload(stand_in_image(HELD_STAND_IN))),
         ]
         for content_id, account_id, data in uploads:
             with session_scope(settings.resolved_database_url) as db_session:
