@@ -59,6 +59,7 @@ from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.reports.models import OWN_INITIATIVE
 from takedown.review import flows, service
+from takedown.review.content_lookup import look_up_content
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
 from takedown.review.models import Classification, Policy
@@ -280,12 +281,14 @@ def case_page_response(
 
 @router.get("/find")
 def find_reference(
-    reference: str = Query(..., max_length=100),
+    reference: str = Query(..., max_length=2000),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
 ) -> RedirectResponse:
-    """A case or report reference, as a reporter quotes it, to its case page; an unknown one back
-    to the queue, which says so."""
+    """A case or report reference, as a reporter quotes it, to its case page (an unknown one back
+    to the queue, which says so); anything else is a post's content id or address, looked up."""
+    if not reference.strip().startswith(("case_", "rep_")):
+        return RedirectResponse(f"/console/content?q={quote(reference.strip())}", status_code=303)
     try:
         case = service.visible_case_of_reference(
             db_session=db_session, reference=reference, user=me.user
@@ -293,6 +296,18 @@ def find_reference(
     except NotFound:
         return RedirectResponse(f"/console/queue?unknown={quote(reference)}", status_code=303)
     return RedirectResponse(f"/console/cases/{case.id}", status_code=303)
+
+
+@router.get("/content")
+def content_page(
+    request: Request,
+    q: str = Query("", max_length=2000),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """What Takedown knows about one post (review/content_lookup.py)."""
+    found = look_up_content(db_session, query=q, user=me.user) if q.strip() else None
+    return page(request, "content.html", me, found=found, q=q)
 
 
 @router.get("/cases/{case_id}")

@@ -202,6 +202,39 @@ class CaseDetail(CaseSummary):
     notes: list[NoteOut]
 
 
+class ScanOfContentOut(BaseModel):
+    scan_id: str
+    content_id: str
+    account_id: str | None
+    content_url: str | None
+    media_type: str
+    verdict: str
+    published: bool  # scanned when already public (back catalogue)
+    scanned_at: datetime
+    banks: list[str]  # the banks whose entries matched
+
+
+class CaseAboutContentOut(BaseModel):
+    case_id: str
+    status: str
+    category: str
+    priority: str
+    outcome: str | None
+    content_id: str | None  # which post it is about (None: found by address only)
+    reported: bool  # the case's content, or a report in it names the post
+    removed_at: datetime | None  # the case took the post down
+    restored_at: datetime | None
+
+
+class ContentLookupOut(BaseModel):
+    """GET /v1/content: what Takedown knows about a post (review/content_lookup.py)."""
+
+    content_ids: list[str]  # the posts looked up (an address can name several scans)
+    scans: list[ScanOfContentOut]  # newest first, at most 20
+    cases: list[CaseAboutContentOut]  # newest first
+    hidden_cases: int  # child-safety cases about it that the caller may not see
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(..., min_length=1, max_length=5000, description="staff only, never public")

@@ -22,17 +22,21 @@ from takedown.cases.service import (
     distinct_reporters,
     priority_reasons,
 )
-from takedown.errors import Forbidden, NotFound
+from takedown.content_urls import is_web_address
+from takedown.errors import Forbidden, InvalidInput, NotFound
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.review import flows, service
+from takedown.review.content_lookup import look_up_content
 from takedown.review.schemas import (
     AdditionOut,
     AppealDecisionIn,
     AppealOut,
+    CaseAboutContentOut,
     CaseDetail,
     CaseList,
     CaseSummary,
+    ContentLookupOut,
     DecisionIn,
     DecisionOut,
     DecisionResult,
@@ -42,6 +46,7 @@ from takedown.review.schemas import (
     NoteOut,
     ReportCase,
     ReportOut,
+    ScanOfContentOut,
     UploaderAppealIn,
 )
 from takedown.settings import Settings
@@ -172,6 +177,55 @@ def add_note(
     note = notes.add_note(db_session=db_session, case=case, author_id=user.id, text=body.text)
     db_session.commit()
     return NoteOut.model_validate(note)
+
+
+@router.get("/content", response_model=ContentLookupOut)
+def content(
+    content_id: str | None = Query(None, max_length=255),
+    content_url: str | None = Query(None, max_length=2000),
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+) -> ContentLookupOut:
+    """What Takedown knows about one post, by its content id or its address: its scans in the
+    ledger (verdict, uploader, matching banks) and the cases about it, with whether each took it
+    down. Give exactly one of `content_id` and `content_url`."""
+    if bool(content_id) == bool(content_url):
+        raise InvalidInput("give content_id or content_url", code="content_id_or_url")
+    if content_url and not is_web_address(content_url):
+        raise InvalidInput("content_url must be an http or https address", code="invalid_url")
+    found = look_up_content(db_session, query=content_id or content_url or "", user=user)
+    return ContentLookupOut(
+        content_ids=found.content_ids,
+        scans=[
+            ScanOfContentOut(
+                scan_id=s.item.scan_id,
+                content_id=s.item.content_id,
+                account_id=s.item.account_id,
+                content_url=s.item.content_url,
+                media_type=s.item.media_type,
+                verdict=s.item.verdict,
+                published=s.item.published,
+                scanned_at=s.item.scanned_at,
+                banks=s.banks,
+            )
+            for s in found.scans
+        ],
+        cases=[
+            CaseAboutContentOut(
+                case_id=c.case.id,
+                status=c.case.status,
+                category=c.case.category,
+                priority=c.case.priority,
+                outcome=c.case.outcome,
+                content_id=c.content_id,
+                reported=c.reported,
+                removed_at=c.removal.removed_at if c.removal else None,
+                restored_at=c.removal.restored_at if c.removal else None,
+            )
+            for c in found.cases
+        ],
+        hidden_cases=found.hidden_cases,
+    )
 
 
 @router.post("/cases/{case_id}/claim", response_model=CaseSummary)
