@@ -17,6 +17,7 @@ from takedown import clock
 from takedown.api.app import create_app
 from takedown.cases.blocked_uploads import open_cases_for_blocked_uploads
 from takedown.enforcement.delivery import deliver_due
+from takedown.lookback.service import run_lookback
 from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
     SECRET,
     Receiver,
@@ -189,3 +190,34 @@ def test_an_ncii_review_bank_holds_intimate_imagery_for_review(platform, make_ap
         assert decided.status_code == 201, decided.text
         (released,) = _events(settings, receiver, "content.restore")
         assert released["held"] is True and released["content_id"] == "held-n"
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_a_held_upload_is_not_found_again_by_the_lookback(settings, make_api_key):
+    """The lookback searches the uploads scanned up to when it starts, so also those scanned
+    just after the entries were banked; one whose own scan matched an entry was held then, and
+    its case says so, not "up since ..., allowed then"."""
+    key = make_api_key("scan", "banks")
+    app = create_app(settings)
+    with TestClient(app) as client:
+        case = _held_case(client, settings, app, key)  # banked, then scanned, then followed
+        run_lookback(settings, app.state.index)
+        clock.advance(timedelta(seconds=11))
+        run_lookback(settings, app.state.index)
+        lead = staff_headers(client, settings, "lead")
+        again = client.get(f"/v1/cases/{case['case_id']}", headers=lead).json()
+        assert [r["channel"] for r in again["reports"]] == ["held_at_upload"]
+        assert again["priority"] == "P1"
+
+        # A hash banked later in a blocking bank is news about the held upload.
+        auth = {"Authorization": f"Bearer {key}"}
+        bank_pictures(client, auth, "industry", SUSPECT, category="csam", action="block")
+        clock.advance(timedelta(seconds=11))
+        run_lookback(settings, app.state.index)
+        again = client.get(f"/v1/cases/{case['case_id']}", headers=lead).json()
+        (later,) = [r for r in again["reports"] if r["channel"] == "found_after_upload"]
+        assert later["explanation"].startswith("Held since ")
+        assert (
+            "held for review) and matching hashes banked since: bank industry"
+            in (later["explanation"])
+        )

@@ -44,7 +44,7 @@ from takedown.lookback.metrics import FOUND, PROGRESS, RUNNING_SECONDS, SEARCHED
 from takedown.lookback.models import LookbackSearch, LookbackStatus
 from takedown.reports.models import Channel
 from takedown.scan.flows import match_uploads
-from takedown.scan.models import ContentItem, Verdict
+from takedown.scan.models import ContentItem, MatchEvent, Verdict
 from takedown.settings import Settings
 from takedown.store.db import lock_on_sqlite, session_scope
 
@@ -270,6 +270,20 @@ def _claim(db_session: Session, search_id: int) -> bool:
     )
 
 
+def _entries_matched_at_scan(db_session: Session, item_ids: list[int]) -> set[tuple[int, int]]:
+    """(ledger row, bank entry) of the match events the rows' own scans recorded."""
+    if not item_ids:
+        return set()
+    return {
+        (item_id, entry_id)
+        for item_id, entry_id in db_session.execute(
+            select(MatchEvent.content_item_id, MatchEvent.entry_id).where(
+                MatchEvent.content_item_id.in_(item_ids)
+            )
+        )
+    }
+
+
 def _batch(
     db_session: Session, settings: Settings, serving_index: Any, index: MatchIndex, search_id: int
 ) -> tuple[bool, int]:
@@ -288,11 +302,30 @@ def _batch(
     outcomes = match_uploads(
         index=index, settings=settings, uploads=[list(item.signals) for item in shown]
     )
+    # An entry the upload's own scan matched was acted on then (held or blocked, and its case
+    # opened): the search also covers uploads scanned after the entries were banked. Unless the
+    # entry's bank now matches more than it did (enabled again, out of `other`, a higher
+    # threshold): then the scan's match may have led to nothing.
+    matched_at_scan = _entries_matched_at_scan(db_session, [item.id for item in shown])
+    widened = set(
+        _widened_banks(
+            db_session,
+            IndexChange.seq > search.changes_after,
+            IndexChange.seq <= search.changes_to,
+        )
+    )
     opened = 0
     for item, outcome in zip(shown, outcomes, strict=True):
-        found = case_matches(outcome.matches)
+        found = [
+            match
+            for match in case_matches(outcome.matches)
+            if match.bank_id in widened or (item.id, match.entry_id) not in matched_at_scan
+        ]
         if not found or taken_down(db_session, item.content_id):
             continue
+        held = item.verdict == Verdict.REVIEW.value
+        since = f"{'Held' if held else 'Up'} since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC"
+        then = "held for review" if held else "allowed then"
         try:
             with db_session.begin_nested():  # one bad row never stops the search
                 open_case_for_live_upload(
@@ -303,8 +336,7 @@ def _batch(
                     found,
                     channel=Channel.FOUND_AFTER_UPLOAD,
                     how_found=(
-                        f"Up since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id},"
-                        " allowed then) and matching hashes banked since"
+                        f"{since} (scan {item.scan_id}, {then}) and matching hashes banked since"
                     ),
                 )
                 opened += 1
