@@ -98,6 +98,8 @@ def test_an_upload_a_review_bank_holds_opens_a_case_and_no_violation_publishes_i
             "held_uploads"
         ]
         assert (held["content_id"], held["released_at"]) == ("held-1", None)
+        waiting = client.get("/v1/overview", headers=lead).json()["held_upload_cases"]
+        assert waiting["count"] == 1 and waiting["oldest"] is not None
         page = console(app, "lead").get(f"/console/cases/{case_id}").text
         assert "found by Takedown: held at upload by a review hash bank" in page
         assert 'id="held-uploads"' in page and "keeps it unpublished" in page
@@ -121,6 +123,7 @@ def test_an_upload_a_review_bank_holds_opens_a_case_and_no_violation_publishes_i
             "held": True,
         }
         assert _events(settings, receiver, "content.remove") == []
+        assert client.get("/v1/overview", headers=lead).json()["held_upload_cases"]["count"] == 0
         (held,) = client.get(f"/v1/cases/{case_id}/enforcement", headers=lead).json()[
             "held_uploads"
         ]

@@ -3,9 +3,11 @@ serving process reports the same figures), refreshed by the escalation job."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.cases.models import REVIEW_STATUSES, Case, CaseStatus, Priority
@@ -38,45 +40,78 @@ DECIDED_LAST_DAY = database_gauge(
 )
 
 
-def refresh_case_gauges(settings: Settings) -> None:
+@dataclass(frozen=True)
+class PriorityLoad:
+    open: int = 0  # with something to review (not watching)
+    overdue: int = 0
+    oldest_opened_at: datetime | None = None  # opened, or found for a case that was watching
+    decided_last_day_on_time: int = 0
+    decided_last_day_late: int = 0
+
+
+@dataclass(frozen=True)
+class CaseLoad:
+    """The review backlog now, by priority: what the gauges export and the overview shows."""
+
+    watching: int
+    by_priority: dict[str, PriorityLoad]
+
+
+def case_load(db_session: Session) -> CaseLoad:
     now = clock.now()
     open_statuses = [s.value for s in REVIEW_STATUSES]
-    with session_scope(settings.resolved_database_url) as db_session:
-        watching = db_session.scalar(
-            select(func.count()).select_from(Case).where(Case.status == CaseStatus.WATCHING)
+    watching = db_session.scalar(
+        select(func.count()).select_from(Case).where(Case.status == CaseStatus.WATCHING)
+    )
+    opened = func.coalesce(Case.found_at, Case.created_at)
+    load = {
+        priority: (count, oldest)
+        for priority, count, oldest in db_session.execute(
+            select(Case.priority, func.count(), func.min(opened))
+            .where(Case.status.in_(open_statuses))
+            .group_by(Case.priority)
         )
-        opened = func.coalesce(Case.found_at, Case.created_at)
-        load = {
-            priority: (count, oldest)
-            for priority, count, oldest in db_session.execute(
-                select(Case.priority, func.count(), func.min(opened))
-                .where(Case.status.in_(open_statuses))
-                .group_by(Case.priority)
-            )
-        }
-        overdue = dict(
-            db_session.execute(
-                select(Case.priority, func.count())
-                .where(Case.status.in_(open_statuses), Case.deadline_at < now)
-                .group_by(Case.priority)
-            ).all()
-        )
-        decided = db_session.execute(
-            select(Case.priority, Case.decided_at <= Case.deadline_at, func.count())
-            .where(
-                Case.decided_at >= now - timedelta(days=1),
-                Case.status != CaseStatus.MERGED.value,
-            )
-            .group_by(Case.priority, Case.decided_at <= Case.deadline_at)
+    }
+    overdue = dict(
+        db_session.execute(
+            select(Case.priority, func.count())
+            .where(Case.status.in_(open_statuses), Case.deadline_at < now)
+            .group_by(Case.priority)
         ).all()
-    CASES_WATCHING.set(watching or 0)
+    )
+    decided = db_session.execute(
+        select(Case.priority, Case.decided_at <= Case.deadline_at, func.count())
+        .where(
+            Case.decided_at >= now - timedelta(days=1),
+            Case.status != CaseStatus.MERGED.value,
+        )
+        .group_by(Case.priority, Case.decided_at <= Case.deadline_at)
+    ).all()
+    by_priority = {}
     for priority in Priority:
         count, oldest = load.get(priority.value, (0, None))
-        CASES_OPEN.labels(priority.value).set(count)
-        CASES_OVERDUE.labels(priority.value).set(overdue.get(priority.value, 0))
+        on_time = [n for p, ok, n in decided if p == priority.value and bool(ok)]
+        late = [n for p, ok, n in decided if p == priority.value and not ok]
+        by_priority[priority.value] = PriorityLoad(
+            open=count,
+            overdue=overdue.get(priority.value, 0),
+            oldest_opened_at=oldest,
+            decided_last_day_on_time=sum(on_time),
+            decided_last_day_late=sum(late),
+        )
+    return CaseLoad(watching=watching or 0, by_priority=by_priority)
+
+
+def refresh_case_gauges(settings: Settings) -> None:
+    now = clock.now()
+    with session_scope(settings.resolved_database_url) as db_session:
+        load = case_load(db_session)
+    CASES_WATCHING.set(load.watching)
+    for priority, figures in load.by_priority.items():
+        CASES_OPEN.labels(priority).set(figures.open)
+        CASES_OVERDUE.labels(priority).set(figures.overdue)
+        oldest = figures.oldest_opened_at
         age = (now - oldest).total_seconds() if oldest is not None else 0.0
-        OLDEST_OPEN.labels(priority.value).set(max(age, 0.0))
-        for on_time in (True, False):
-            DECIDED_LAST_DAY.labels(priority.value, str(on_time).lower()).set(
-                sum(n for p, ok, n in decided if p == priority.value and bool(ok) == on_time)
-            )
+        OLDEST_OPEN.labels(priority).set(max(age, 0.0))
+        DECIDED_LAST_DAY.labels(priority, "true").set(figures.decided_last_day_on_time)
+        DECIDED_LAST_DAY.labels(priority, "false").set(figures.decided_last_day_late)

@@ -44,6 +44,7 @@ def _environment() -> Environment:
     )
     environment.policies["ext.i18n.trimmed"] = True
     environment.filters["time_left"] = time_left
+    environment.filters["age"] = age
     environment.filters["link_cases"] = link_cases
     return environment
 
@@ -65,15 +66,22 @@ def time_left(moment: datetime) -> str:
     """A deadline as a reviewer reads it at a glance: "in 45 min", "in 5 h 10 min", "in 3 days",
     "2 h 5 min overdue"."""
     seconds = (moment - clock.now()).total_seconds()
+    return f"in {_span(seconds)}" if seconds >= 0 else f"{_span(seconds)} overdue"
+
+
+def age(moment: datetime) -> str:
+    """How long ago, at a glance: "45 min", "5 h 10 min", "3 days"."""
+    return _span((clock.now() - moment).total_seconds())
+
+
+def _span(seconds: float) -> str:
     minutes = int(abs(seconds) // 60)
     hours, rest = divmod(minutes, 60)
     if hours >= 48:
-        span = f"{hours // 24} days"
-    elif hours:
-        span = f"{hours} h {rest} min" if rest else f"{hours} h"
-    else:
-        span = f"{max(minutes, 1)} min"
-    return f"in {span}" if seconds >= 0 else f"{span} overdue"
+        return f"{hours // 24} days"
+    if hours:
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{max(minutes, 1)} min"
 
 
 # Set around each render (TemplateResponse renders at once, in the calling thread).
