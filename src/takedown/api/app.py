@@ -73,6 +73,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(signals_views.router)  # POST /v1/hash
 
     from takedown.audit import views as audit_views
+    from takedown.banks import pages as bank_pages
     from takedown.console import account, api_keys, sign_in, staff, wellbeing
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
@@ -91,6 +92,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(api_keys.router)  # /console/keys
     app.include_router(wellbeing.router)  # /console/wellbeing
     app.include_router(operations_views.router)  # /v1/overview, /console/overview
+    app.include_router(bank_pages.router)  # /console/banks
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
 

@@ -466,9 +466,16 @@ def get_entry(*, db_session: Session, bank: Bank, entry_id: int) -> BankEntry:
 
 
 def set_entry_enabled(
-    *, db_session: Session, bank_name: str, entry_id: int, enabled: bool, actor: str = "system"
+    *,
+    db_session: Session,
+    bank_name: str,
+    entry_id: int,
+    enabled: bool,
+    actor: str = "system",
+    reason: str | None = None,
 ) -> BankEntry:
-    """Enable or disable one entry (a disabled entry stops matching within the refresh time)."""
+    """Enable or disable one entry (a disabled entry stops matching within the refresh time);
+    `reason`, a person's words for the audit log."""
     bank = get_bank(db_session=db_session, name=bank_name)
     entry = get_entry(db_session=db_session, bank=bank, entry_id=entry_id)
     if entry.enabled == enabled:
@@ -487,7 +494,8 @@ def set_entry_enabled(
         actor=actor,
         action="bank.entry.enable" if enabled else "bank.entry.disable",
         subject=f"bank:{bank.name}",
-        details={"entry_id": entry.id, "signal_type": entry.signal_type},
+        details={"entry_id": entry.id, "signal_type": entry.signal_type}
+        | ({"reason": reason} if reason else {}),
     )
     return entry
 

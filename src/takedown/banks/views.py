@@ -35,7 +35,7 @@ def _bank_out(db_session: Session, name: str) -> BankOut:
     return BankOut.of(bank, *service.entry_counts(db_session=db_session, bank=bank))
 
 
-def _apply_now(request: Request, db_session: Session) -> None:
+def apply_now(request: Request, db_session: Session) -> None:
     """Commit, then bring this process's index up to date, so the caller's next scan already
     sees the change (other processes follow the change log within the refresh interval)."""
     db_session.commit()
@@ -70,7 +70,7 @@ def create_bank(
         source=body.source,
         actor=principal.key_label,
     )
-    _apply_now(request, db_session)
+    apply_now(request, db_session)
     return BankOut.of(bank, 0, 0)
 
 
@@ -101,7 +101,7 @@ def update_bank(
         enabled=body.enabled,
         signal_thresholds=body.signal_thresholds,
     )
-    _apply_now(request, db_session)
+    apply_now(request, db_session)
     return _bank_out(db_session, bank.name)
 
 
@@ -135,7 +135,7 @@ def add_entries(
         ],
         added_by=principal.key_label,
     )
-    _apply_now(request, db_session)
+    apply_now(request, db_session)
     return EntriesAdded(added=result.added, skipped=result.skipped, entry_ids=result.entry_ids)
 
 
@@ -149,7 +149,7 @@ def _set_entry(
         enabled=on,
         actor=principal.key_label,
     )
-    _apply_now(request, db_session)
+    apply_now(request, db_session)
     return EntryOut.of(entry)
 
 
@@ -199,7 +199,7 @@ def import_file(
         added_by=principal.key_label,
         source_name=file.filename or "",
     )
-    _apply_now(request, db_session)
+    apply_now(request, db_session)
     return ImportOut.model_validate(report.as_dict())
 
 

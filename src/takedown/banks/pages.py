@@ -1,0 +1,151 @@
+"""The console's Banks pages, for child-safety reviewers and above: what each hash bank holds, and
+switching one entry off (a reporter's fingerprint that keeps matching harmless uploads, an
+imported hash that misfires) or back on, with the reason in the audit log. Case pages link each
+match and each fingerprint to its entry here. Creating, importing and bank settings stay with
+the API and the CLI, where a platform key or the host's operator does them."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from takedown.api.deps import DB_SESSION
+from takedown.auth.models import Role
+from takedown.banks import service
+from takedown.banks.models import Bank, BankEntry
+from takedown.banks.views import apply_now
+from takedown.console.auth import ConsoleUser, require_console_user
+from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.web.templating import render
+
+router = APIRouter(prefix="/console/banks", include_in_schema=False)
+child_safety = require_console_user(Role.CHILD_SAFETY_REVIEWER)
+PAGE = 100
+DONE = {
+    "disabled": "Entry switched off: every server stops matching it within about 2 seconds.",
+    "enabled": "Entry switched on again: every server matches it within about 2 seconds.",
+}
+
+
+@router.get("", response_class=HTMLResponse)
+def banks_page(
+    request: Request, me: ConsoleUser = Depends(child_safety), db_session: Session = DB_SESSION
+) -> HTMLResponse:
+    return render(
+        request, "banks/banks.html", {"me": me, "banks": service.list_banks(db_session=db_session)}
+    )
+
+
+@router.get("/entries/{entry_id}")
+def entry_page(
+    entry_id: int,
+    _: ConsoleUser = Depends(child_safety),
+    db_session: Session = DB_SESSION,
+) -> RedirectResponse:
+    """An entry by its id alone (a case page's match or fingerprint), on its bank's page."""
+    entry = db_session.get(BankEntry, entry_id)
+    bank = db_session.get(Bank, entry.bank_id) if entry is not None else None
+    if entry is None or bank is None:
+        raise NotFound(f"no bank entry {entry_id}", code="entry_not_found")
+    return RedirectResponse(
+        f"/console/banks/{quote(bank.name, safe='')}?entry={entry_id}", status_code=303
+    )
+
+
+@router.get("/{name}", response_class=HTMLResponse)
+def bank_page(
+    request: Request,
+    name: str,
+    after_id: int = Query(0, ge=0),
+    entry: int | None = Query(None, ge=1),
+    q: str = Query("", max_length=20_000),
+    me: ConsoleUser = Depends(child_safety),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    return _bank_page(request, me, db_session, name, after_id=after_id, entry=entry, q=q)
+
+
+@router.post("/{name}/entries/{entry_id}/{switch}")
+def switch_entry(
+    request: Request,
+    name: str,
+    entry_id: int,
+    switch: str,
+    reason: str = Form(""),
+    me: ConsoleUser = Depends(child_safety),
+    db_session: Session = DB_SESSION,
+) -> Response:
+    try:
+        if switch not in ("disable", "enable"):
+            raise InvalidInput("switch an entry off or on", code="invalid_switch")
+        if not reason.strip():
+            raise InvalidInput("say why, for the audit log", code="reason_required")
+        service.set_entry_enabled(
+            db_session=db_session,
+            bank_name=name,
+            entry_id=entry_id,
+            enabled=switch == "enable",
+            actor=f"user:{me.user.id}",
+            reason=reason.strip()[:2000],
+        )
+    except TakedownError as exc:
+        db_session.rollback()
+        return _bank_page(
+            request, me, db_session, name, entry=entry_id, error=exc.detail, status=exc.status
+        )
+    apply_now(request, db_session)
+    return RedirectResponse(
+        f"/console/banks/{quote(name, safe='')}?entry={entry_id}&done={switch}d", status_code=303
+    )
+
+
+def _bank_page(
+    request: Request,
+    me: ConsoleUser,
+    db_session: Session,
+    name: str,
+    *,
+    after_id: int = 0,
+    entry: int | None = None,
+    q: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    bank = service.get_bank(db_session=db_session, name=name)
+    query = select(BankEntry).where(BankEntry.bank_id == bank.id)
+    if entry is not None:
+        query = query.where(BankEntry.id == entry)
+    elif q.strip():
+        wanted = q.strip()
+        query = query.where(
+            or_(
+                BankEntry.value_digest == service.value_digest(wanted.lower()),
+                BankEntry.value_digest == service.value_digest(wanted),
+                BankEntry.external_id == wanted,
+            )
+        )
+    else:
+        query = query.where(BankEntry.id > after_id)
+    entries = list(db_session.scalars(query.order_by(BankEntry.id).limit(PAGE)))
+    enabled, total = service.entry_counts(db_session=db_session, bank=bank)
+    return render(
+        request,
+        "banks/bank.html",
+        {
+            "me": me,
+            "bank": bank,
+            "enabled_entries": enabled,
+            "total_entries": total,
+            "entries": entries,
+            "filtered": entry is not None or bool(q.strip()),
+            "q": q,
+            "next_after": entries[-1].id if len(entries) == PAGE else None,
+            "done": DONE.get(request.query_params.get("done", "")),
+            "error": error,
+        },
+        status_code=status,
+    )
