@@ -53,7 +53,8 @@ def test_a_misfiring_bank_entry_is_switched_off_from_the_console(client, setting
     assert scan(client, key, PICTURE, "post-3", "acct-3")["verdict"] == "review"
 
     # Found by its hash too.
-    pdq = next(s["value"] for s in scan(client, key, PICTURE, "p4")["signals"] if s["type"] == "pdq")
+    signals = scan(client, key, PICTURE, "p4")["signals"]
+    pdq = next(s["value"] for s in signals if s["type"] == "pdq")
     assert f'data-entry="{entry_id}"' in browser.get(f"/console/banks/suspected?q={pdq}").text
 
 
