@@ -145,12 +145,17 @@ def queue_page(
     request: Request,
     queue: str = Query(service.Queue.OPEN),
     status: str | None = Query(None),
+    category: str | None = Query(None),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     cases = service.list_queue(
-        db_session=db_session, user=me.user, queue=queue, status=status or None
+        db_session=db_session,
+        user=me.user,
+        queue=queue,
+        status=status or None,
+        category=category or None,
     )
     rows: list[dict[str, Any]] = [
         {
@@ -169,6 +174,8 @@ def queue_page(
         me,
         queue=queue,
         status=status,
+        category=category or "",
+        categories=[c.value for c in Category],
         rows=rows,
         usernames=names,
         exposure=exposure_of(db_session, settings, me.id),

@@ -19,6 +19,7 @@ from takedown.cases.models import (
     AppealStatus,
     Case,
     CaseStatus,
+    Category,
 )
 from takedown.cases.service import locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -155,8 +156,15 @@ def _visible_to(user: User) -> ColumnElement[bool]:
     return false()
 
 
-def queue_query(*, user: User, queue: str = Queue.OPEN, status: str | None = None) -> Select:
-    """Cases of a queue the user may see, most urgent first.
+def queue_query(
+    *,
+    user: User,
+    queue: str = Queue.OPEN,
+    status: str | None = None,
+    category: str | None = None,
+) -> Select:
+    """Cases of a queue the user may see (of one category, for a team that handles one), most
+    urgent first.
 
     Order: priority (P0 first); at equal priority cases whose reporters are all ranked lower
     (DSA Art 23) come after the others; then escalation level (highest first); then deadline.
@@ -196,6 +204,10 @@ def queue_query(*, user: User, queue: str = Queue.OPEN, status: str | None = Non
         if status not in CaseStatus._value2member_map_:
             raise InvalidInput(f"unknown status {status!r}", code="invalid_status")
         query = query.where(Case.status == status)
+    if category:
+        if category not in Category._value2member_map_:
+            raise InvalidInput(f"unknown category {category!r}", code="invalid_category")
+        query = query.where(Case.category == category)
     return query.order_by(
         Case.priority,
         Case.ranked_lower,
@@ -211,9 +223,11 @@ def list_queue(
     user: User,
     queue: str = Queue.OPEN,
     status: str | None = None,
+    category: str | None = None,
     limit: int = 200,
 ) -> list[Case]:
-    return list(db_session.scalars(queue_query(user=user, queue=queue, status=status).limit(limit)))
+    query = queue_query(user=user, queue=queue, status=status, category=category)
+    return list(db_session.scalars(query.limit(limit)))
 
 
 def open_appeals_for(*, db_session: Session, case_id: str) -> list[Appeal]:

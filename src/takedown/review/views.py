@@ -75,6 +75,7 @@ def _summary(case: Case, settings: Settings) -> CaseSummary:
 def list_cases(
     queue: str = Query(service.Queue.OPEN, description=", ".join(service.Queue.NAMES)),
     status: str | None = Query(None),
+    category: str | None = Query(None, description="only cases of this category"),
     limit: int = Query(200, ge=1, le=1000),
     user: User = Depends(staff_user),
     db_session: Session = DB_SESSION,
@@ -83,7 +84,12 @@ def list_cases(
     """A queue, most urgent first (priority, escalation, deadline). Child-safety cases only for
     child_safety_reviewer and above."""
     cases = service.list_queue(
-        db_session=db_session, user=user, queue=queue, status=status, limit=limit
+        db_session=db_session,
+        user=user,
+        queue=queue,
+        status=status,
+        category=category,
+        limit=limit,
     )
     return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
 
