@@ -231,6 +231,10 @@ def server_env(database_url: str, data_dir: Any, port: int) -> dict[str, str]:
     }
 
 
+# A 2-core machine running other tests besides can take a while to start a server.
+READY_SECONDS = 120
+
+
 def run_server(env: dict[str, str], log_path: Any, *options: str) -> Any:
     """Start `takedown serve [options]` and wait until /readyz answers; returns the Popen."""
     import subprocess
@@ -248,7 +252,7 @@ def run_server(env: dict[str, str], log_path: Any, *options: str) -> Any:
         stderr=subprocess.STDOUT,
     )
     process.log = log  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + READY_SECONDS
     while True:
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from takedown.settings import Settings
-from tests.review_support import free_port
+from tests.review_support import READY_SECONDS, free_port
 
 FRESHNESS_SECONDS = 2.0
 
@@ -35,8 +35,8 @@ def two_servers(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
         servers.append((subprocess.Popen(cmd, env=env, stdout=log, stderr=log), log))
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        for url in urls:
-            _wait_ready(url)
+        for n, url in enumerate(urls):
+            _wait_ready(url, tmp_path / f"server{n}.log")
         yield urls
     finally:
         for process, log in servers:
@@ -45,8 +45,8 @@ def two_servers(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
             log.close()
 
 
-def _wait_ready(url: str) -> None:
-    deadline = time.monotonic() + 60
+def _wait_ready(url: str, log: Path) -> None:
+    deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
@@ -54,7 +54,7 @@ def _wait_ready(url: str) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
+    raise AssertionError(f"{url} never became ready:\n{log.read_text(errors='replace')}")
 
 
 def _matched_entries(url: str, key: str, value: str) -> set[int]:
