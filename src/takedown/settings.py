@@ -168,6 +168,10 @@ class Settings(BaseSettings):
     # after a violating child-safety or intimate-imagery decision, this many of the uploader's
     # other uploads in the ledger (newest first) are opened for review; 0 opens none
     account_sweep_limit: int = Field(default=100, ge=0)
+    # >0: for this many days after a violating child-safety or intimate-imagery decision against
+    # an account that was not suspended, its new uploads are held for review (verdict `review`,
+    # a case each); 0 holds none (accounts/holds.py)
+    hold_uploads_after_strike_days: int = Field(default=0, ge=0)
     webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
     platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 

@@ -25,6 +25,9 @@ class Category(enum.StrEnum):
 CHILD_SAFETY_CATEGORIES = frozenset(
     {Category.CHILD_SEXUAL_ABUSE, Category.CHILD_SEXUAL_EXPLOITATION}
 )
+# Child safety and intimate imagery: a confirmed case of these makes the uploader's other uploads
+# (enforcement/account_sweep.py) and, if set, its next ones (accounts/holds.py) suspect.
+ACCOUNT_RISK_CATEGORIES = CHILD_SAFETY_CATEGORIES | {Category.NON_CONSENSUAL_INTIMATE_IMAGERY}
 # The hash-bank category (banks.models.BankCategory) that holds media of a case's category.
 BANK_CATEGORY = {
     Category.CHILD_SEXUAL_ABUSE.value: "csam",

@@ -406,15 +406,17 @@ def never_shown(channel: str) -> str | None:
     return {
         Channel.HASH_MATCH: "blocked at upload",
         Channel.HELD_AT_UPLOAD: "held at upload",
+        Channel.ACCOUNT_HOLD: "held at upload",
     }.get(Channel(channel))
 
 
 def history_raises_priority(channel: str) -> bool:
     """Whether the uploader's earlier violations make a report from `channel` more urgent. Not
-    an account sweep's: they are why its upload is reviewed at all, not a fact about it."""
+    an account sweep's or an account hold's: they are why its upload is reviewed at all, not a
+    fact about it."""
     from takedown.reports.models import Channel
 
-    return channel != Channel.ACCOUNT_SWEEP
+    return channel not in (Channel.ACCOUNT_SWEEP, Channel.ACCOUNT_HOLD)
 
 
 def is_repeatedly_reported(settings: Settings, reports: int) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
-from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseStatus, Category
+from takedown.cases.models import ACCOUNT_RISK_CATEGORIES, Case, CaseStatus, Category
 from takedown.enforcement.metrics import ACCOUNTS_FLAGGED, SWEPT_UPLOADS
 from takedown.enforcement.models import (
     AccountSweep,
@@ -45,7 +45,6 @@ from takedown.store.db import session_scope
 log = logging.getLogger(__name__)
 
 ACTOR = "system:enforcement"
-SWEPT_CATEGORIES = CHILD_SAFETY_CATEGORIES | {Category.NON_CONSENSUAL_INTIMATE_IMAGERY}
 BATCH = 50  # uploads a batch transaction looks at
 # A reviewer's sweep when the automatic one is off (TAKEDOWN_ACCOUNT_SWEEP_LIMIT=0).
 REQUESTED_UPLOADS_WHEN_OFF = 100
@@ -58,7 +57,11 @@ def sweep_after_decision(
 ) -> AccountSweep | None:
     """In a violating decision's transaction: sweep the uploader, when the case's category is
     swept and the limit is not 0."""
-    if not uploader or case.category not in SWEPT_CATEGORIES or not settings.account_sweep_limit:
+    if (
+        not uploader
+        or case.category not in ACCOUNT_RISK_CATEGORIES
+        or not settings.account_sweep_limit
+    ):
         return None
     return _start(
         db_session,
@@ -115,7 +118,7 @@ def confirmed_case_of(db_session: Session, account_id: str) -> Case | None:
         select(Case)
         .where(
             Case.status == CaseStatus.ACTION_TAKEN,
-            Case.category.in_([c.value for c in SWEPT_CATEGORIES]),
+            Case.category.in_([c.value for c in ACCOUNT_RISK_CATEGORIES]),
             or_(Case.account_id == account_id, posted),
         )
         .order_by(func.coalesce(Case.closed_at, Case.created_at).desc(), Case.id.desc())

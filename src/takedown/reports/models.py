@@ -45,6 +45,9 @@ class Channel(enum.StrEnum):
     # Takedown itself: another upload of an account whose upload was confirmed as child sexual
     # abuse, exploitation or intimate imagery (enforcement/account_sweep.py)
     ACCOUNT_SWEEP = "account_sweep"
+    # Takedown itself: a new upload of an account with a recent violating child-safety or
+    # intimate-imagery decision, held for review (TAKEDOWN_HOLD_UPLOADS_AFTER_STRIKE_DAYS)
+    ACCOUNT_HOLD = "account_hold"
 
 
 # Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
@@ -56,6 +59,7 @@ OWN_INITIATIVE = frozenset(
         Channel.FINGERPRINT_MATCH,
         Channel.HELD_AT_UPLOAD,
         Channel.ACCOUNT_SWEEP,
+        Channel.ACCOUNT_HOLD,
     }
 )
 

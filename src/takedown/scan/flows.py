@@ -30,8 +30,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.accounts.holds import strike_holding_uploads
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
+from takedown.cases.live_uploads import CASE_CATEGORY
 from takedown.content_urls import url_key
 from takedown.errors import TakedownError
 from takedown.ids import new_id
@@ -465,6 +467,20 @@ def scan_upload(
     matched = time.perf_counter()
     media_type = str(getattr(hashed.media_type, "value", hashed.media_type))
     verdict = outcome.verdict
+    holding = None
+    # Not when a bank already blocks it, or holds it for Takedown's review (its case opens then).
+    held_by_bank = any(m.category in CASE_CATEGORY for m in outcome.matches)
+    if verdict != Verdict.BLOCK and not held_by_bank and account_id and not published:
+        holding = strike_holding_uploads(
+            db_session, account_id, settings.hold_uploads_after_strike_days
+        )
+    if holding is not None:
+        verdict = Verdict.REVIEW
+        outcome.notes.append(
+            f"held for review: the account's upload was confirmed as "
+            f"{holding.category.replace('_', ' ')} in case {holding.case_id} on "
+            f"{holding.created_at:%Y-%m-%d}"
+        )
     now = clock.now()
     scan_id = new_id("scan")
     item_id = _record(
@@ -490,6 +506,8 @@ def scan_upload(
     statement, case_id = None, None
     if published:
         case_id = _case_for_published(db_session, settings, index, item_id, outcome.matches)
+    elif holding is not None:
+        case_id = _case_for_held_account(db_session, settings, index, item_id, holding)
     else:
         statement = _statement_for_block(
             db_session,
@@ -546,6 +564,40 @@ def _case_for_published(
             )
     except TakedownError as exc:
         log.error("no case for published scan %s: %s", item.scan_id, exc.detail)
+        return None
+
+
+def _case_for_held_account(
+    db_session: Session, settings: Settings, index: Any, item_id: int, strike: Any
+) -> str | None:
+    """An upload held because of its account's recent strike (accounts/holds.py): its case."""
+    from takedown.cases.models import Category
+    from takedown.reports.flows import report_scanned_upload
+    from takedown.reports.models import Channel
+
+    item = db_session.get(ContentItem, item_id)
+    assert item is not None  # inserted above, in this transaction
+    try:
+        with db_session.begin_nested():  # the scan is recorded and answered whatever happens here
+            answer = report_scanned_upload(
+                db_session=db_session,
+                settings=settings,
+                index=index,
+                item=item,
+                category=Category(strike.category),
+                channel=Channel.ACCOUNT_HOLD,
+                explanation=(
+                    f"Uploaded at {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC (scan {item.scan_id}) "
+                    f"and held for review: the account's upload was confirmed as "
+                    f"{strike.category.replace('_', ' ')} in case {strike.case_id} on "
+                    f"{strike.created_at:%Y-%m-%d}. Nothing about this upload is known yet."
+                ),
+                idempotency_key=f"account-hold:{item.scan_id}",
+                bank_match=False,
+            )
+            return str(answer.body["case_id"])
+    except TakedownError as exc:
+        log.error("no case for held upload %s: %s", item.scan_id, exc.detail)
         return None
 
 

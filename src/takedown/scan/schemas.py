@@ -59,7 +59,9 @@ class ScanOut(BaseModel):
         "(Transparency Database format) to pass on to the uploader",
     )
     case_id: str | None = Field(
-        None, description="published=true and a csam or ncii match: the case it opened or joined"
+        None,
+        description="published=true and a csam or ncii match: the case it opened or joined; "
+        "an upload held because of its account's recent violation: its case",
     )
 
 

@@ -125,6 +125,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
         return "own initiative (upload matching a reporter's fingerprint)"
     if channel == Channel.HELD_AT_UPLOAD:
         return "own initiative (upload held by a review hash bank)"
+    if channel == Channel.ACCOUNT_HOLD:
+        return "own initiative (upload of an account with a recent violation, held)"
     if channel == Channel.ACCOUNT_SWEEP:
         return "own initiative (other upload of an account with confirmed material)"
     if designated:
