@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from takedown import clock
-from takedown.accounts.holds import strike_holding_uploads
+from takedown.accounts.holds import HoldingStrike, strike_holding_uploads
 from takedown.banks.models import MatchAction
 from takedown.banks.service import normalise_entry
 from takedown.cases.live_uploads import CASE_CATEGORY
@@ -568,7 +568,7 @@ def _case_for_published(
 
 
 def _case_for_held_account(
-    db_session: Session, settings: Settings, index: Any, item_id: int, strike: Any
+    db_session: Session, settings: Settings, index: Any, item_id: int, strike: HoldingStrike
 ) -> str | None:
     """An upload held because of its account's recent strike (accounts/holds.py): its case."""
     from takedown.cases.models import Category
