@@ -4,8 +4,8 @@ code and no eval (an injected script cannot run where a victim reports or a revi
 and everything they do works under it: in real headless Chromium, the form fingerprints a
 photo (in a Web Worker), a transparent picture (WebGL) and a video (a blob: URL) and sends the
 report, the tracking page opens and the reporter withdraws the report, a reviewer signs in with
-two-factor set-up, reveals a report's picture through htmx and opens the Accounts page; the browser
-reports no violation on the way."""
+two-factor set-up, reveals a report's picture through htmx, writes a note, and opens the
+Accounts, Overview, post lookup and Banks pages; the browser reports no violation on the way."""
 
 from __future__ import annotations
 
@@ -104,8 +104,19 @@ def test_pages_run_under_a_strict_content_security_policy(server: str) -> None:
             revealed = console_page.locator("figure.revealed img.media-revealed")
             revealed.wait_for()
             shown = revealed.evaluate("img => img.complete && img.naturalWidth")
+            console_page.fill("#note-text", "Hand-over: revealed, looks like a stand-in.")
+            console_page.click("#note-form button")  # a plain form, no script
+            console_page.locator("#notes-h", has_text="Notes (1)").wait_for()
             console_page.goto(f"{server}/console/accounts")  # flagged accounts, and a lookup
             console_page.locator("#no-flagged").wait_for()
+            console_page.goto(f"{server}/console/overview")
+            console_page.locator("tr[data-priority='P0']").wait_for()
+            console_page.goto(f"{server}/console/queue")
+            console_page.fill("#reference", "post-nobody-scanned")  # a post, not a reference
+            console_page.press("#reference", "Enter")
+            console_page.locator("#content-cases-h").wait_for()
+            console_page.goto(f"{server}/console/banks")
+            console_page.locator("table.banks").wait_for()
             context.close()
         finally:
             browser.close()
