@@ -89,7 +89,7 @@ def open_cases_for_blocked_uploads(settings: Settings, index: Any = None) -> int
                         ),
                         and_(
                             MatchEvent.action == MatchAction.REVIEW.value,
-                            Bank.category.in_(CASE_CATEGORY),
+                            Bank.category.in_(list(CASE_CATEGORY)),
                         ),
                     ),
                     # Content scanned when already public opened its case in the scan itself.
