@@ -122,3 +122,34 @@ def test_live_upload_matching_a_block_bank_is_removed_at_once(settings, make_api
 def enforcement_events(client: TestClient, staff: dict[str, str], case_id: str) -> list[str]:
     answer = client.get(f"/v1/cases/{case_id}/enforcement", headers=staff).json()
     return [event["type"] for event in answer["events"]]
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_a_live_upload_under_review_found_again_in_a_block_bank_is_removed(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """Found first in a review bank (left up, under review), then in a block bank banked later:
+    the second finding is news, reported into the same case, and the upload comes down."""
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    picture = generated_scene(7444)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        assert scan(client, key, jpeg(picture, 85), "up-9", "acct-9")["verdict"] == "allow"
+        bank_pictures(client, auth, "watchlist", jpeg(picture), action="review")
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 1
+        bank_pictures(client, auth, "industry", jpeg(picture))
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 1
+
+        make_user(settings, "alice", "child_safety_reviewer")
+        alice = staff_headers(client, settings, "alice")
+        case_id = _case_of(client, alice, "up-9")
+        case = client.get(f"/v1/cases/{case_id}", headers=alice).json()
+        assert [r["channel"] for r in case["reports"]] == ["found_after_upload"] * 2
+        assert "bank industry" in case["reports"][1]["explanation"]
+        assert _removal_body(settings, "up-9")["data"]["content_id"] == "up-9"
+        # Run again: nothing new, nothing twice.
+        clock.advance(timedelta(seconds=11))
+        run_lookback(settings, app.state.index)
+        again = client.get(f"/v1/cases/{case_id}", headers=alice).json()
+        assert len(again["reports"]) == 2

@@ -88,7 +88,12 @@ def open_case_for_live_upload(
                 else ""
             )
         ),
-        idempotency_key=f"{channel.value.replace('_', '-')}:{item.scan_id}",
+        # Per upload and what matched: finding it again by the same entries is a replay, and a
+        # later finding by other entries (a block bank after a review bank) is news.
+        idempotency_key=(
+            f"{channel.value.replace('_', '-')}:{item.scan_id}:"
+            + ",".join(str(m.entry_id) for m in sorted(found, key=lambda m: m.entry_id))
+        ),
         bank_match=len(fingerprinted) < len(found),
         fingerprint_entries=fingerprinted,
     )
