@@ -101,7 +101,7 @@ def test_an_upload_a_review_bank_holds_opens_a_case_and_no_violation_publishes_i
         waiting = client.get("/v1/overview", headers=lead).json()["held_upload_cases"]
         assert waiting["count"] == 1 and waiting["oldest"] is not None
         page = console(app, "lead").get(f"/console/cases/{case_id}").text
-        assert "found by Takedown: held at upload by a review hash bank" in page
+        assert "found by Takedown: held at upload, and matches a hash bank" in page
         assert 'id="held-uploads"' in page and "keeps it unpublished" in page
 
         # Two child-safety reviewers find nothing wrong: the platform may publish it.
@@ -218,7 +218,9 @@ def test_a_held_upload_is_not_found_again_by_the_lookback(settings, make_api_key
         clock.advance(timedelta(seconds=11))
         run_lookback(settings, app.state.index)
         again = client.get(f"/v1/cases/{case['case_id']}", headers=lead).json()
-        (later,) = [r for r in again["reports"] if r["channel"] == "found_after_upload"]
+        # Still held (not up, never shown): P1, and the hash says why in words.
+        (later,) = again["reports"][1:]
+        assert later["channel"] == "held_at_upload" and again["priority"] == "P1"
         assert later["explanation"].startswith("Held since ")
         assert (
             "held for review) and matching hashes banked since: bank industry"

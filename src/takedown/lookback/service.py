@@ -34,6 +34,7 @@ from takedown.audit.service import record as audit
 from takedown.banks.models import BankEntry, IndexChange
 from takedown.banks.service import IndexOp
 from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
+from takedown.enforcement.held_uploads import is_held
 from takedown.enforcement.models import CaseBankEntry
 from takedown.enforcement.removal import taken_down
 from takedown.errors import TakedownError
@@ -323,7 +324,7 @@ def _batch(
         ]
         if not found or taken_down(db_session, item.content_id):
             continue
-        held = item.verdict == Verdict.REVIEW.value
+        held = is_held(item)  # the platform holds it unpublished: not up, and never shown
         since = f"{'Held' if held else 'Up'} since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC"
         then = "held for review" if held else "allowed then"
         try:
@@ -334,7 +335,7 @@ def _batch(
                     serving_index,
                     item,
                     found,
-                    channel=Channel.FOUND_AFTER_UPLOAD,
+                    channel=Channel.HELD_AT_UPLOAD if held else Channel.FOUND_AFTER_UPLOAD,
                     how_found=(
                         f"{since} (scan {item.scan_id}, {then}) and matching hashes banked since"
                     ),

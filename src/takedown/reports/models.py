@@ -39,8 +39,8 @@ class Channel(enum.StrEnum):
     # Takedown itself: an upload scanned after a reporter sent a fingerprint of it (reports with
     # `fingerprints`), held for review by that match; it joins the reporter's case
     FINGERPRINT_MATCH = "fingerprint_match"
-    # Takedown itself: an upload a `csam` or `ncii` review bank matched at scan (verdict review),
-    # held by the platform until a reviewer decides (cases/blocked_uploads.py)
+    # Takedown itself: an upload held unpublished at scan (verdict review) that a `csam` or `ncii`
+    # bank matches, at scan (cases/blocked_uploads.py) or later (lookback/service.py)
     HELD_AT_UPLOAD = "held_at_upload"
     # Takedown itself: another upload of an account whose upload was confirmed as child sexual
     # abuse, exploitation or intimate imagery (enforcement/account_sweep.py)

@@ -124,7 +124,7 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
     if channel == Channel.FINGERPRINT_MATCH:
         return "own initiative (upload matching a reporter's fingerprint)"
     if channel == Channel.HELD_AT_UPLOAD:
-        return "own initiative (upload held by a review hash bank)"
+        return "own initiative (upload held at upload, matching a hash bank)"
     if channel == Channel.ACCOUNT_HOLD:
         return "own initiative (upload of an account with a recent violation, held)"
     if channel == Channel.ACCOUNT_SWEEP:
