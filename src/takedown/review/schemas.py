@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from takedown.cases.models import Appeal, Case, CaseMedia
+from takedown.cases.notes import NOTE_MAX_CHARS
 from takedown.review.models import Decision
 
 
@@ -237,7 +238,9 @@ class ContentLookupOut(BaseModel):
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(..., min_length=1, max_length=5000, description="staff only, never public")
+    text: str = Field(
+        ..., min_length=1, max_length=NOTE_MAX_CHARS, description="staff only, never public"
+    )
 
 
 class NoteOut(BaseModel):
