@@ -260,3 +260,38 @@ def test_bank_that_can_match_more_is_looked_back(settings, make_api_key):  # typ
         cases = _cases(client, csr)
         assert sorted(cases) == ["post-off", "post-other"]  # and no second case for it
         assert len(cases["post-other"]["reports"]) == 1
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_an_upload_found_again_by_the_same_entries_is_the_same_finding(  # type: ignore[no-untyped-def]
+    settings, make_api_key, caplog
+):
+    """A widened bank's search finds an upload again by the entries that found it before. The
+    finding's words may have changed since (the bank was renamed): it is the same finding, no
+    second report and no error, not a refused reuse of its key."""
+    key = make_api_key("scan", "banks")
+    auth = {"Authorization": f"Bearer {key}"}
+    known = generated_scene(7818)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        _bank(client, auth, "industry", "csam")
+        assert scan(client, key, jpeg(known, 80), "post-up", "acct-1")["verdict"] == "allow"
+        client.patch("/v1/banks/industry", json={"threshold": 20, "action": "review"}, headers=auth)
+        bank_pictures(client, auth, "industry", jpeg(known))[0]
+        clock.advance(timedelta(seconds=11))
+        assert run_lookback(settings, app.state.index) == 1
+
+        renamed = client.patch(
+            "/v1/banks/industry", json={"name": "ncmec-list", "threshold": 31}, headers=auth
+        )
+        assert renamed.status_code == 200, renamed.text
+        clock.advance(timedelta(seconds=11))
+        with caplog.at_level("ERROR", logger="takedown.lookback.service"):
+            assert run_lookback(settings, app.state.index) == 1
+        assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+        make_user(settings, "csr", "child_safety_reviewer")
+        cases = _cases(client, staff_headers(client, settings, "csr"))
+        assert list(cases) == ["post-up"]
+        assert len(cases["post-up"]["reports"]) == 1
+        assert "bank industry" in cases["post-up"]["reports"][0]["explanation"]

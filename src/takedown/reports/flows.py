@@ -142,7 +142,10 @@ def submit_report(
         key_hash = service.idempotency_key_hash(caller, submission.idempotency_key)
         previous = service.previous_answer(db_session=db_session, key_hash=key_hash)
         if previous is not None:
-            if previous.request_hash != service.request_hash(payload, file_sha):
+            # Takedown's own key names the upload and the entries that matched: the same key is
+            # the same finding, though its wording (a bank renamed, a case closed) has changed.
+            own_finding = submission.channel in OWN_INITIATIVE
+            if not own_finding and previous.request_hash != service.request_hash(payload, file_sha):
                 raise InvalidInput(
                     "this Idempotency-Key was used for a different report",
                     code="idempotency_key_reused",
