@@ -86,6 +86,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         database_url=database_url,
         run_background_jobs=False,
         public_base_url="http://testserver",
+        # Sampling is random; tests of quality checks set it to 100.
+        quality_sample_percent=0,
     )
 
 

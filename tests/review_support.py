@@ -228,6 +228,7 @@ def server_env(database_url: str, data_dir: Any, port: int) -> dict[str, str]:
         "TAKEDOWN_DATABASE_URL": database_url,
         "TAKEDOWN_PORT": str(port),
         "TAKEDOWN_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+        "TAKEDOWN_QUALITY_SAMPLE_PERCENT": "0",  # random; tests of quality checks set 100
     }
 
 

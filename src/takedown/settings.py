@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # to P0; 0 turns it off
     repeated_reports_raise_at: int = 3
     appeal_window_days: int = 183  # DSA Art 20: at least six months
+    # share of final review decisions sampled for a blind quality check by another reviewer
+    # (quality/service.py); 0 turns it off
+    quality_sample_percent: float = Field(default=5.0, ge=0, le=100)
     # reporters' names, emails and signatures are erased this many days after their case closed
     # (never sooner than the appeal window; reports/retention.py); 0 keeps them
     reporter_contact_retention_days: int = Field(default=365, ge=0)

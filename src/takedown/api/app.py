@@ -78,6 +78,7 @@ def _include_routers(app: FastAPI) -> None:
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
     from takedown.operations import views as operations_views
+    from takedown.quality import views as quality_views
     from takedown.review import views as review_views
 
     app.include_router(review_views.router)  # staff API: /v1/cases, /v1/appeals
@@ -92,6 +93,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(api_keys.router)  # /console/keys
     app.include_router(wellbeing.router)  # /console/wellbeing
     app.include_router(operations_views.router)  # /v1/overview, /console/overview
+    app.include_router(quality_views.router)  # /v1/quality, /console/quality
     app.include_router(bank_pages.router)  # /console/banks
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)

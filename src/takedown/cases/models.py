@@ -186,6 +186,7 @@ class CaseMediaSignal(Base):
 class Appellant(enum.StrEnum):
     REPORTER = "reporter"  # against no action
     UPLOADER = "uploader"  # against removal
+    QUALITY_REVIEW = "quality_review"  # a quality check disagreed (staff's, not a complaint)
 
 
 class AppealStatus(enum.StrEnum):

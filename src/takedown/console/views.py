@@ -207,6 +207,25 @@ def _uploader_history(db_session: Session, case: Case) -> dict[str, Any]:
     return {"account_id": case.account_id, "cases": earlier, "blocked": blocked}
 
 
+def what_was_reported(db_session: Session, case: Case) -> dict[str, Any]:
+    """The template context of what a reviewer decides on: the media, the reports and the
+    uploader's history (console/case_media.html, case_reports.html, case_history.html), shared by
+    the case page and the blind quality check."""
+    reports = case_reports(db_session=db_session, case_id=case.id)
+    media = case_media(db_session=db_session, case_id=case.id)
+    return {
+        "reports": reports,
+        "media": media,
+        "signals_shown": {item.id: _signals_to_show(item.signals or []) for item in media},
+        "signal_words": SIGNAL_WORDS,
+        "written_by_takedown": OWN_INITIATIVE,  # explanations whose case references are links
+        "additions": additions_of(db_session=db_session, case_id=case.id),
+        "fingerprints": fingerprints_by_report(db_session, case.id),
+        "language_names": {r.language: language_name(r.language) for r in reports if r.language},
+        "history": _uploader_history(db_session, case),
+    }
+
+
 def case_page_response(
     request: Request,
     *,
@@ -219,14 +238,12 @@ def case_page_response(
 ) -> HTMLResponse:
     decisions = service.decisions_for(db_session=db_session, case_id=case.id)
     appeals = case_appeals(db_session=db_session, case_id=case.id)
-    decided_before = any(d.reviewer_id == me.id for d in decisions)
     first_decider = case.status == CaseStatus.SECOND_REVIEW and service.gave_the_first_look(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
     removed = copies_for(db_session=db_session, case_id=case.id)
-    reports = case_reports(db_session=db_session, case_id=case.id)
-    media = case_media(db_session=db_session, case_id=case.id)
+    shown = what_was_reported(db_session, case)
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     case_notes = notes.notes_of(db_session, case.id)
@@ -244,39 +261,33 @@ def case_page_response(
         case=case,
         priority_reasons=priority_reasons(
             case_priority_facts(
-                db_session=db_session, settings=settings, case=case, reports=reports
+                db_session=db_session, settings=settings, case=case, reports=shown["reports"]
             )
         ),
         overdue=service.is_overdue(case),
         claimed_by=claimed_by,
-        reports=reports,
-        media=media,
-        signals_shown={item.id: _signals_to_show(item.signals or []) for item in media},
-        signal_words=SIGNAL_WORDS,
+        **shown,
         decisions=decisions,
         appeals=appeals,
         copy_search=copy_search.search_status(db_session=db_session, case_id=case.id),
         sweeps=account_sweep.sweeps(db_session, case_id=case.id),
         held=held_uploads(db_session, case),
         notes=case_notes,
-        written_by_takedown=OWN_INITIATIVE,  # explanations whose case references are links
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
         down_before_decision=case.outcome is None
         and any(item.restored_at is None for item in removed),
         usernames=names,
-        history=_uploader_history(db_session, case),
         activity=activity,
-        additions=additions_of(db_session=db_session, case_id=case.id),
-        fingerprints=fingerprints_by_report(db_session, case.id),
-        language_names={r.language: language_name(r.language) for r in reports if r.language},
         activity_names=actor_names(db_session, activity),
         can_decide=case.status not in CLOSED_STATUSES
         and case.status != CaseStatus.APPEALED
         and not first_decider
         and claimed_by in (None, me.id),
         first_decider=first_decider,
-        can_decide_appeals=not decided_before,
+        can_decide_appeals=not service.decided_case_before(
+            db_session=db_session, case_id=case.id, user_id=me.id
+        ),
         needs_classification=case.category == Category.CHILD_SEXUAL_ABUSE,
         classifications=[c.value for c in Classification],
         policies=POLICIES,

@@ -30,6 +30,7 @@ from takedown.cases.service import locked_case, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
+from takedown.quality import service as quality
 from takedown.review import notices, public_texts
 from takedown.review.models import POLICY_CATEGORIES, Classification, Decision, Stage
 from takedown.review.service import (
@@ -41,7 +42,7 @@ from takedown.review.service import (
 from takedown.settings import Settings
 
 
-def _validate(
+def validate_decision(
     *, case: Case, outcome: str, policy: str, reason: str, classification: str | None
 ) -> tuple[Outcome, str | None]:
     try:
@@ -129,7 +130,7 @@ def record_decision(
         raise Conflict("the case has an open appeal; decide the appeal", code="case_appealed")
     if case.claimed_by not in (None, reviewer.id) and claim_is_live(settings=settings, case=case):
         raise Conflict("another reviewer has claimed this case", code="claimed_by_other")
-    chosen, classification = _validate(
+    chosen, classification = validate_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
     second_look = case.status == CaseStatus.SECOND_REVIEW
@@ -234,6 +235,13 @@ def _close(
     )
     act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
     notices.tell_reporters(db_session=db_session, settings=settings, case=case)
+    quality.maybe_sample(
+        db_session=db_session,
+        settings=settings,
+        case=case,
+        decision=decision,
+        category=case.category,
+    )
 
 
 def decide_appeal(
@@ -284,7 +292,7 @@ def decide_appeal(
             Outcome.NO_VIOLATION if appealed == Outcome.VIOLATING else Outcome.VIOLATING
         ).value
     if appeal_outcome == AppealOutcome.OVERTURNED:
-        chosen, classification = _validate(
+        chosen, classification = validate_decision(
             case=case,
             outcome=standing,
             policy=policy,
@@ -363,6 +371,9 @@ def decide_appeal(
         _categorise_by_finding(db_session=db_session, case=case, decision=decision, actor=actor)
     act_on_decision(db_session=db_session, settings=settings, case=case, decision=decision)
     notices.tell_appellant(db_session=db_session, settings=settings, case=case, appeal=appeal)
+    if appeal.appellant == Appellant.QUALITY_REVIEW and appeal_outcome == AppealOutcome.OVERTURNED:
+        # Nobody appealed: the reporters were told the decision a quality check overturned.
+        notices.tell_reporters(db_session=db_session, settings=settings, case=case)
     return decision
 
 

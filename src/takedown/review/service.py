@@ -23,6 +23,7 @@ from takedown.cases.models import (
 )
 from takedown.cases.service import locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
+from takedown.quality.models import QualityCheck
 from takedown.review.models import Decision
 from takedown.settings import Settings
 
@@ -131,13 +132,15 @@ def gave_the_first_look(*, db_session: Session, case: Case, user_id: str) -> boo
 
 
 def decided_case_before(*, db_session: Session, case_id: str, user_id: str) -> bool:
-    """True if the user recorded any decision on the case (so may not hear its appeal)."""
-    return (
-        db_session.scalar(
-            select(Decision.id).where(Decision.case_id == case_id, Decision.reviewer_id == user_id)
-        )
-        is not None
+    """True if the user recorded any decision on the case, or did a quality check of one (so
+    may not hear its appeal)."""
+    decided = select(Decision.id).where(
+        Decision.case_id == case_id, Decision.reviewer_id == user_id
     )
+    checked = select(QualityCheck.id).where(
+        QualityCheck.case_id == case_id, QualityCheck.checked_by == user_id
+    )
+    return db_session.scalar(decided.union_all(checked).limit(1)) is not None
 
 
 def decisions_for(*, db_session: Session, case_id: str) -> list[Decision]:
@@ -148,7 +151,7 @@ def decisions_for(*, db_session: Session, case_id: str) -> list[Decision]:
     )
 
 
-def _visible_to(user: User) -> ColumnElement[bool]:
+def visible_to(user: User) -> ColumnElement[bool]:
     if has_role(user.role, Role.CHILD_SAFETY_REVIEWER):
         return true()
     if has_role(user.role, Role.REVIEWER):
@@ -171,7 +174,7 @@ def queue_query(
     """
     if queue not in Queue.NAMES:
         raise InvalidInput(f"unknown queue {queue!r}; one of {', '.join(Queue.NAMES)}")
-    query = select(Case).where(_visible_to(user))
+    query = select(Case).where(visible_to(user))
     my_first_no_violation = exists().where(
         Decision.case_id == Case.id,
         Decision.reviewer_id == user.id,
@@ -195,7 +198,10 @@ def queue_query(
         decided_before = exists().where(
             Decision.case_id == Case.id, Decision.reviewer_id == user.id
         )
-        query = query.where(open_appeal, not_(decided_before))
+        checked_before = exists().where(
+            QualityCheck.case_id == Case.id, QualityCheck.checked_by == user.id
+        )
+        query = query.where(open_appeal, not_(decided_before), not_(checked_before))
     elif queue == Queue.WATCHING:
         query = query.where(Case.status == CaseStatus.WATCHING)
     elif queue == Queue.CLOSED:

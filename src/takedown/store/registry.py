@@ -16,6 +16,7 @@ from takedown.jobs import models as _jobs  # noqa: F401
 from takedown.lookback import models as _lookback  # noqa: F401
 from takedown.ncmec import models as _ncmec  # noqa: F401
 from takedown.notify import models as _notify  # noqa: F401
+from takedown.quality import models as _quality  # noqa: F401
 from takedown.reports import models as _reports  # noqa: F401
 from takedown.review import models as _review  # noqa: F401
 from takedown.scan import models as _scan  # noqa: F401

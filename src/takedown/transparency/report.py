@@ -21,7 +21,7 @@ import numpy as np
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus, Outcome
+from takedown.cases.models import Appeal, AppealOutcome, Appellant, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
 from takedown.reports.models import OWN_INITIATIVE, Channel, Report, ReportFingerprint
 from takedown.review.models import Decision
@@ -272,13 +272,17 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         or 0
     )
     figures.ncmec_reports_filed = _ncmec_filed(db_session, start, end)
+    # Complaints (DSA Art 20) only: a quality check that reopened a case is staff's own.
+    complaint = Appeal.appellant != Appellant.QUALITY_REVIEW
     figures.appeals = (
-        db_session.scalar(select(func.count()).select_from(Appeal).where(within(Appeal.created_at)))
+        db_session.scalar(
+            select(func.count()).select_from(Appeal).where(within(Appeal.created_at), complaint)
+        )
         or 0
     )
     for appeal_outcome, count in db_session.execute(
         select(Appeal.outcome, func.count())
-        .where(Appeal.decided_at.is_not(None), within(Appeal.decided_at))
+        .where(Appeal.decided_at.is_not(None), within(Appeal.decided_at), complaint)
         .group_by(Appeal.outcome)
     ):
         figures.appeals_decided += count

@@ -1,0 +1,1 @@
+"""Quality checks: a sample of final decisions looked at again, blind, by another reviewer."""

@@ -1,0 +1,242 @@
+"""Quality checks of review decisions.
+
+A share of final review decisions (`TAKEDOWN_QUALITY_SAMPLE_PERCENT`, 5 % by default) is sampled
+when it is made. A reviewer who made no decision on the case then decides it again without
+seeing the sampled decision (the console's blind page). The two agree when they found the same
+outcome and, for a violation, the same category. That gives leads an agreement rate per category
+and per reviewer, the measure of how far one reviewer's word can be trusted.
+
+A disagreement is not only a number: when the checker's outcome differs from the one standing,
+the case is reopened as an appeal (appellant `quality_review`), decided by a third reviewer under
+the usual appeal rules (neither the deciders nor the checker; two reviewers to reverse a
+child-safety removal). When it cannot be reopened (an appeal is open, the appeal window has
+closed, or both found a violation under policies of different categories, which an appeal
+cannot change), the check says why and a lead sees it on the Quality page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, exists, func, not_, select
+from sqlalchemy.orm import Session
+
+from takedown import clock
+from takedown.audit.service import record
+from takedown.auth.models import User
+from takedown.cases.appeals import can_appeal, file_appeal, open_appeal
+from takedown.cases.models import CLOSED_STATUSES, Appellant, Case
+from takedown.errors import Conflict, Forbidden, NotFound
+from takedown.ids import new_id
+from takedown.quality.metrics import CHECKED, SAMPLED
+from takedown.quality.models import CheckStatus, QualityCheck
+from takedown.review.models import Decision
+from takedown.review.service import decided_case_before, may_see_case, visible_to
+from takedown.settings import Settings
+
+ACTOR = "system:quality"
+
+
+def maybe_sample(
+    *, db_session: Session, settings: Settings, case: Case, decision: Decision, category: str
+) -> QualityCheck | None:
+    """Sample a final review decision for a quality check, at the configured rate. `category`:
+    what the decision confirmed (the case's category as decided)."""
+    percent = settings.quality_sample_percent
+    if percent <= 0 or secrets.randbelow(10_000) >= percent * 100:
+        return None
+    check = QualityCheck(
+        id=new_id("qc"),
+        case_id=case.id,
+        decision_id=decision.id,
+        decided_by=decision.reviewer_id,
+        decided_outcome=decision.outcome,
+        decided_category=category,
+        sampled_at=clock.now(),
+        status=CheckStatus.WAITING.value,
+    )
+    db_session.add(check)
+    record(
+        db_session=db_session,
+        actor=ACTOR,
+        action="quality.sampled",
+        subject=case.id,
+        details={"check_id": check.id, "decision_id": decision.id},
+    )
+    SAMPLED.inc()
+    return check
+
+
+def checkable_by(user: User) -> Select[QualityCheck]:
+    """Waiting checks `user` may do: cases they may see and made no decision on."""
+    decided = exists().where(
+        Decision.case_id == QualityCheck.case_id, Decision.reviewer_id == user.id
+    )
+    return (
+        select(QualityCheck)
+        .join(Case, Case.id == QualityCheck.case_id)
+        .where(
+            QualityCheck.status == CheckStatus.WAITING.value,
+            visible_to(user),
+            not_(decided),
+        )
+        .order_by(QualityCheck.sampled_at)
+    )
+
+
+def waiting_for(db_session: Session, user: User, *, limit: int = 100) -> list[QualityCheck]:
+    return list(db_session.scalars(checkable_by(user).limit(limit)))
+
+
+def get_check(db_session: Session, check_id: str, user: User) -> tuple[QualityCheck, Case]:
+    """The check and its case, if `user` may see the case."""
+    check = db_session.get(QualityCheck, check_id)
+    case = db_session.get(Case, check.case_id) if check is not None else None
+    if check is None or case is None:
+        raise NotFound(f"no quality check {check_id}", code="quality_check_not_found")
+    if not may_see_case(user.role, case):
+        raise Forbidden(
+            "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
+        )
+    return check, case
+
+
+def ensure_may_check(db_session: Session, check: QualityCheck, user: User) -> None:
+    """A check is done once, by a reviewer who made no decision on the case."""
+    if check.status != CheckStatus.WAITING:
+        raise Conflict("this quality check is done", code="quality_check_done")
+    if decided_case_before(db_session=db_session, case_id=check.case_id, user_id=user.id):
+        raise Forbidden(
+            "a quality check goes to a reviewer who made no decision on the case",
+            code="quality_check_needs_new_reviewer",
+        )
+
+
+def record_check(
+    *,
+    db_session: Session,
+    settings: Settings,
+    check_id: str,
+    checker: User,
+    outcome: str,
+    policy: str = "",
+    reason: str = "",
+    classification: str | None = None,
+) -> QualityCheck:
+    """Record the checker's own decision on a sampled case and compare it with the sampled one;
+    a disagreement with the standing outcome reopens the case as an appeal where it can."""
+    from takedown.cases.service import locked_case
+    from takedown.review.flows import finding, validate_decision
+
+    check, case = get_check(db_session, check_id, checker)
+    case = locked_case(db_session=db_session, case_id=case.id)  # one at a time with decisions
+    db_session.refresh(check)
+    ensure_may_check(db_session, check, checker)
+    chosen, _ = validate_decision(
+        case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
+    )
+    found = finding(case, policy) if chosen == "violating" else case.category
+    check.agrees = chosen == check.decided_outcome and (
+        chosen != "violating" or found == check.decided_category
+    )
+    check.status = CheckStatus.CHECKED.value
+    check.checked_by = checker.id
+    check.checked_at = clock.now()
+    check.outcome, check.policy, check.reason = chosen.value, policy.strip(), reason.strip()
+    actor = f"user:{checker.id}"
+    if not check.agrees:
+        check.not_reopened_because = _why_not_reopened(db_session, settings, case, chosen.value)
+        if check.not_reopened_because is None:
+            appeal = file_appeal(
+                db_session=db_session,
+                settings=settings,
+                case=case,
+                appellant=Appellant.QUALITY_REVIEW,
+                reason=f"Quality check {check.id}: another reviewer found "
+                f"{chosen.value.replace('_', ' ')}. {check.reason}",
+                actor=actor,
+            )
+            check.appeal_id = appeal.id
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="quality.checked",
+        subject=case.id,
+        details={
+            "check_id": check.id,
+            "decision_id": check.decision_id,
+            "agrees": check.agrees,
+            "appeal_id": check.appeal_id,
+        },
+    )
+    CHECKED.labels(result="agreed" if check.agrees else "disagreed").inc()
+    db_session.flush()
+    return check
+
+
+def _why_not_reopened(
+    db_session: Session, settings: Settings, case: Case, checker_outcome: str
+) -> str | None:
+    if case.outcome == checker_outcome:
+        if case.status not in CLOSED_STATUSES:
+            return "the case is under review again already"
+        return (
+            "the outcome standing now is the checker's (changed on appeal since), or both found a"
+            " violation under policies of different categories, which an appeal cannot change:"
+            " a lead decides"
+        )
+    if open_appeal(db_session, case) is not None:
+        return "an appeal is open on the case; its reviewer sees this check"
+    if not can_appeal(db_session=db_session, settings=settings, case=case):
+        return f"the {settings.appeal_window_days}-day appeal window has closed: a lead decides"
+    return None
+
+
+@dataclass
+class Tally:
+    checked: int = 0
+    agreed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.agreed / self.checked if self.checked else None
+
+
+@dataclass
+class Agreement:
+    since: datetime
+    overall: Tally = field(default_factory=Tally)
+    by_category: dict[str, Tally] = field(default_factory=dict)
+    by_reviewer: dict[str, Tally] = field(default_factory=dict)  # user id of the sampled decider
+    waiting: int = 0
+    disagreements: list[QualityCheck] = field(default_factory=list)  # newest first
+
+
+def agreement(db_session: Session, *, since: datetime) -> Agreement:
+    """Checks done since `since`: agreement overall, per category decided and per reviewer."""
+    found = Agreement(since=since)
+    for check in db_session.scalars(
+        select(QualityCheck)
+        .where(QualityCheck.status == CheckStatus.CHECKED.value, QualityCheck.checked_at >= since)
+        .order_by(QualityCheck.checked_at.desc())
+    ):
+        for tally in (
+            found.overall,
+            found.by_category.setdefault(check.decided_category, Tally()),
+            found.by_reviewer.setdefault(check.decided_by, Tally()),
+        ):
+            tally.checked += 1
+            tally.agreed += bool(check.agrees)
+        if not check.agrees:
+            found.disagreements.append(check)
+    found.waiting = (
+        db_session.scalar(
+            select(func.count())
+            .select_from(QualityCheck)
+            .where(QualityCheck.status == CheckStatus.WAITING.value)
+        )
+        or 0
+    )
+    return found
