@@ -4,13 +4,16 @@ code and no eval (an injected script cannot run where a victim reports or a revi
 and everything they do works under it: in real headless Chromium, the form fingerprints a
 photo (in a Web Worker), a transparent picture (WebGL) and a video (a blob: URL) and sends the
 report, the tracking page opens and the reporter withdraws the report, a reviewer signs in with
-two-factor set-up, reveals a report's picture through htmx, writes a note, and opens the
-Accounts, Overview, post lookup and Banks pages; the browser reports no violation on the way."""
+two-factor set-up, reveals a report's picture through htmx, writes a note, opens the Accounts,
+Overview, post lookup and Banks pages, and does a blind quality check of another reviewer's
+decision (revealing its picture); the browser reports no violation on the way."""
 
 from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +24,13 @@ import pytest
 from PIL import Image
 
 from tests.media import generated_scene, jpeg, stand_in, video
+from tests.reports_support import valid_body
 from tests.review_support import (
     BROWSER_TEST_MARKS,
     console_server,
     launch_chromium,
     send_intimate_imagery_form_and_track,
+    server_env,
     sign_in_in_browser,
 )
 
@@ -35,8 +40,38 @@ PASSWORD = "a reviewer's password"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    with console_server(tmp_path, {"reviewer": PASSWORD}) as base:
+    reviewers = {"reviewer": PASSWORD, "decider": PASSWORD}
+    with console_server(tmp_path, reviewers, quality_sample_percent="100") as base:
         yield base
+
+
+def _decided_and_sampled(server: str, tmp_path: Path) -> None:
+    """A report with a picture, decided by another reviewer (every decision sampled here): a
+    quality check waits for the reviewer signing in."""
+    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
+    command = ["user", "token", "--username", "decider", "--json"]
+    issued = subprocess.run(
+        [sys.executable, "-m", "takedown.cli.main", *command],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = json.loads(issued.stdout)["token"]
+    filed = httpx.post(
+        f"{server}/v1/reports",
+        data={"report": json.dumps(valid_body("terms_violation"))},
+        files={"file": ("post.jpg", jpeg(stand_in("astronaut")), "image/jpeg")},
+        timeout=60,
+    )
+    assert filed.status_code == 201, filed.text
+    decided = httpx.post(
+        f"{server}/v1/cases/{filed.json()['case_id']}/decisions",
+        json={"outcome": "no_violation", "reason": "not spam"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert decided.status_code == 201, decided.text
 
 
 def _transparent_png() -> bytes:
@@ -48,8 +83,10 @@ def _transparent_png() -> bytes:
     return out.getvalue()
 
 
-def test_pages_run_under_a_strict_content_security_policy(server: str) -> None:
+def test_pages_run_under_a_strict_content_security_policy(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
+
+    _decided_and_sampled(server, tmp_path)
 
     policy = httpx.get(f"{server}/report").headers["content-security-policy"]
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
@@ -117,6 +154,14 @@ def test_pages_run_under_a_strict_content_security_policy(server: str) -> None:
             console_page.locator("#content-cases-h").wait_for()
             console_page.goto(f"{server}/console/banks")
             console_page.locator("table.banks").wait_for()
+            console_page.goto(f"{server}/console/quality")  # the blind check, with a reveal
+            console_page.click("a.quality-check-link")
+            console_page.click("figure.blurred .reveal-button")
+            console_page.locator("figure.revealed img.media-revealed").wait_for()
+            console_page.check("#quality-form input[value='no_violation']")
+            console_page.fill("#reason", "Not spam.")
+            console_page.click("#record-check")
+            console_page.locator("#agreement-overall", has_text="1 of 1").wait_for()
             context.close()
         finally:
             browser.close()

@@ -55,6 +55,7 @@ from takedown.enforcement.held_uploads import held_uploads
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
 from takedown.i18n import language_name
+from takedown.quality import service as quality
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.reports.models import OWN_INITIATIVE
@@ -247,10 +248,12 @@ def case_page_response(
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     case_notes = notes.notes_of(db_session, case.id)
+    checks = quality.checks_of(db_session, case.id)
     names = _usernames(
         db_session,
         {d.reviewer_id for d in decisions}
         | {n.author_id for n in case_notes}
+        | {c.checked_by for c in checks if c.checked_by}
         | ({claimed_by} if claimed_by else set()),
     )
     return page(
@@ -273,6 +276,7 @@ def case_page_response(
         sweeps=account_sweep.sweeps(db_session, case_id=case.id),
         held=held_uploads(db_session, case),
         notes=case_notes,
+        quality_checks=checks,
         removals=[(item, removal_state(item)) for item in removed],
         # Down before anyone decided: a live upload found matching a block bank (live_uploads.py).
         down_before_decision=case.outcome is None

@@ -1,5 +1,6 @@
 """The overview a lead looks at first: the review backlog by priority, the last week's time to
-action, what waits on a person (second reviews, appeals, held uploads, flagged accounts), and
+action, what waits on a person (second reviews, appeals, held uploads, quality checks, flagged
+accounts), and
 whether the pipelines behind a decision are flowing (webhooks, removal checks, CyberTipline
 filings, copy searches, sweeps, the lookback).
 
@@ -32,6 +33,8 @@ from takedown.enforcement.models import (
 )
 from takedown.lookback.models import LookbackSearch, LookbackStatus
 from takedown.ncmec.models import FilingState, NcmecFiling
+from takedown.quality.models import CheckStatus, QualityCheck
+from takedown.quality.service import Tally, agreement
 from takedown.reports.models import Channel, Report
 from takedown.transparency.report import gather
 
@@ -56,6 +59,8 @@ class LastWeek:
     deadline_breaches: int
     removals_verified_down: int
     removals_seen_still_up: int
+    quality: Tally  # quality checks done (quality/service.py), agreed with the sampled decision
+    quality_not_reopened: int  # disagreements that could not reopen their case: a lead decides
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Overview:
     appeals_open: Waiting
     escalated: int
     held_upload_cases: Waiting  # open cases about uploads the platform holds for review
+    quality_checks: Waiting  # sampled decisions waiting for their blind check
     flagged_accounts: int
     last_week: LastWeek
     pipelines: Pipelines
@@ -90,6 +96,7 @@ def overview(db_session: Session) -> Overview:
     load = case_load(db_session)
     week = gather(db_session=db_session, start=now - WEEK, end=now)
     summary = dict(week.summary())
+    quality = agreement(db_session, since=now - WEEK)
     result = Overview(
         at=now,
         load=load,
@@ -109,6 +116,9 @@ def overview(db_session: Session) -> Overview:
             Report.case_id.in_(select(Case.id).where(Case.status.in_(open_statuses))),
             distinct=Report.case_id,
         ),
+        quality_checks=_waiting(
+            db_session, QualityCheck.sampled_at, QualityCheck.status == CheckStatus.WAITING.value
+        ),
         flagged_accounts=flagged_count(db_session=db_session),
         last_week=LastWeek(
             actioned=int(str(summary["cases_actioned"])),
@@ -118,6 +128,8 @@ def overview(db_session: Session) -> Overview:
             deadline_breaches=sum(week.deadline_breaches.values()),
             removals_verified_down=len(week.minutes_to_verified_down),
             removals_seen_still_up=week.removals_seen_still_up,
+            quality=quality.overall,
+            quality_not_reopened=sum(1 for c in quality.disagreements if c.appeal_id is None),
         ),
         pipelines=Pipelines(
             webhooks_pending=_waiting(

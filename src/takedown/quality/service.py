@@ -90,6 +90,16 @@ def waiting_for(db_session: Session, user: User, *, limit: int = 100) -> list[Qu
     return list(db_session.scalars(checkable_by(user).limit(limit)))
 
 
+def checks_of(db_session: Session, case_id: str) -> list[QualityCheck]:
+    return list(
+        db_session.scalars(
+            select(QualityCheck)
+            .where(QualityCheck.case_id == case_id)
+            .order_by(QualityCheck.sampled_at)
+        )
+    )
+
+
 def get_check(db_session: Session, check_id: str, user: User) -> tuple[QualityCheck, Case]:
     """The check and its case, if `user` may see the case."""
     check = db_session.get(QualityCheck, check_id)
