@@ -136,8 +136,14 @@ def test_a_sample_of_decisions_is_checked_blind_by_another_reviewer(settings, cl
         assert rates["by_category"]["non_consensual_intimate_imagery"]["rate"] == 0.0
         assert rates["by_reviewer"] == {"alice": {"checked": 2, "agreed": 1, "rate": 0.5}}
         assert _quality(client, bob)["agreement"]["by_reviewer"] is None  # admins only
-        lead_page = console(app, "lead").get("/console/quality").text
+        lead_console = console(app, "lead")
+        lead_page = lead_console.get("/console/quality").text
         assert "50.0 %" in lead_page and "Reopened as appeal" in lead_page
+        case_page = lead_console.get(f"/console/cases/{case_id}").text
+        assert "Checked by bob" in case_page and "the case was reopened as an appeal" in case_page
+        week = client.get("/v1/overview", headers=lead).json()
+        assert week["last_week"]["quality"] == {"checked": 2, "agreed": 1}
+        assert week["quality_checks"]["count"] == 0
 
     out = tmp_path / "transparency"
     today = str(date.today())
