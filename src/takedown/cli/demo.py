@@ -52,6 +52,9 @@ def demo(
     for username, (role, password) in seed.logins.items():
         logins.add_row(username, role, password)
     console.print(logins)
+    console.print(
+        f"quality check: demo-cs-2 decided one case; demo-cs-1 finds it at {base}/console/quality"
+    )
     if not two_factor_set:
         console.print(
             "two-factor sign-in is off for the demo "

@@ -38,6 +38,7 @@ DEMO_ACCOUNT = "demo-account-7"
 # A review bank's stand-in: its upload is held at scan, and the case opens once the follower runs.
 DEMO_REVIEW_BANK = "demo-suspected"
 HELD_STAND_IN = "retina"
+QUALITY_DEMO_REPORT = "demo-report-9"
 DEMO_USERS = (
     ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
     ("demo-cs-2", Role.CHILD_SAFETY_REVIEWER),
@@ -213,6 +214,25 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
             None,
         ),
         (
+            QUALITY_DEMO_REPORT,
+            {
+                "category": "terms_violation",
+                "content_url": "https://platform.example/p/demo-9009",
+                "account_id": "demo-account-99",
+                "reporter": {
+                    "role": "platform_user",
+                    "name": "Demo User Two",
+                    "email": "u2@example.org",
+                },
+                "explanation": (
+                    "DEMO: decided already (demo-cs-2: no violation), and sampled for a quality "
+                    "check: demo-cs-1 finds it on the Quality page and decides it again, blind."
+                ),
+                "good_faith_statement": True,
+            },
+            _jpeg(_scene(9)),
+        ),
+        (
             "demo-report-8",
             {
                 "category": "non_consensual_intimate_imagery",
@@ -273,7 +293,12 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                 # The operator is staff: a report by fingerprint alone's case is shown too.
                 report = db_session.get_one(Report, answer.body["report_id"])
                 answers.append(
-                    {**answer.body, "category": body["category"], "case_id": report.case_id}
+                    {
+                        **answer.body,
+                        "category": body["category"],
+                        "case_id": report.case_id,
+                        "quality_demo": key == QUALITY_DEMO_REPORT,
+                    }
                 )
             finally:
                 db_session.close()
@@ -338,10 +363,42 @@ def seed_users(settings: Settings) -> dict[str, tuple[str, str]]:
     return logins
 
 
+def seed_quality_check(settings: Settings, cases: list[dict[str, Any]]) -> None:
+    """demo-cs-2's decision on the quality demo's case, sampled (always, here) for a check."""
+    from takedown.cases.models import Case
+    from takedown.quality.service import maybe_sample
+    from takedown.review.flows import record_decision
+    from takedown.review.models import Decision
+
+    case_id = next(c["case_id"] for c in cases if c["quality_demo"])
+    with session_scope(settings.resolved_database_url) as db_session:
+        if db_session.scalar(select(Decision.id).where(Decision.case_id == case_id)):
+            return
+        decider = get_user_by_username(db_session=db_session, username="demo-cs-2")
+        assert decider is not None
+        decision = record_decision(
+            db_session=db_session,
+            settings=settings.model_copy(update={"quality_sample_percent": 0}),
+            case_id=case_id,
+            reviewer=decider,
+            outcome="no_violation",
+            reason="DEMO: a joke between friends, not spam.",
+        )
+        case = db_session.get_one(Case, case_id)
+        maybe_sample(
+            db_session=db_session,
+            settings=settings.model_copy(update={"quality_sample_percent": 100}),
+            case=case,
+            decision=decision,
+            category=case.category,
+        )
+
+
 def seed_demo(settings: Settings) -> DemoSeed:
     """Everything the demo needs; safe to run on every start."""
     seed = DemoSeed()
     seed.bank_entries = seed_bank(settings)
     seed.cases = seed_reports(settings)
     seed.logins = seed_users(settings)
+    seed_quality_check(settings, seed.cases)
     return seed
