@@ -164,8 +164,11 @@ def record_check(
                 settings=settings,
                 case=case,
                 appellant=Appellant.QUALITY_REVIEW,
-                reason=f"Quality check {check.id}: another reviewer found "
-                f"{chosen.value.replace('_', ' ')}. {check.reason}",
+                reason=(
+                    f"Quality check {check.id}: another reviewer, deciding blind, found "
+                    + (f"a violation ({check.policy})" if chosen == "violating" else "no violation")
+                    + f". {check.reason}"
+                ),
                 actor=actor,
             )
             check.appeal_id = appeal.id
