@@ -168,7 +168,7 @@ def queue_page(
         }
         for case in cases
     ]
-    names = _usernames(db_session, {r["claimed_by"] for r in rows if r["claimed_by"]})
+    names = usernames_of(db_session, {r["claimed_by"] for r in rows if r["claimed_by"]})
     return page(
         request,
         "queue.html",
@@ -184,7 +184,7 @@ def queue_page(
     )
 
 
-def _usernames(db_session: Session, ids: set[str]) -> dict[str, str]:
+def usernames_of(db_session: Session, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
@@ -249,7 +249,7 @@ def case_page_response(
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     case_notes = notes.notes_of(db_session, case.id)
     checks = quality.checks_of(db_session, case.id)
-    names = _usernames(
+    names = usernames_of(
         db_session,
         {d.reviewer_id for d in decisions}
         | {n.author_id for n in case_notes}

@@ -10,7 +10,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -18,7 +17,7 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.console.views import POLICIES, what_was_reported
+from takedown.console.views import POLICIES, usernames_of, what_was_reported
 from takedown.errors import TakedownError
 from takedown.quality import service
 from takedown.quality.models import QualityCheck
@@ -87,12 +86,6 @@ def _rates(found: service.Agreement, *, usernames: dict[str, str] | None) -> dic
     }
 
 
-def _usernames(db_session: Session, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
-
-
 @router.get("/v1/quality", tags=["staff: cases and review"])
 def quality_api(
     user: User = Depends(staff_user),
@@ -103,7 +96,9 @@ def quality_api(
     (admins) by reviewer."""
     found = service.agreement(db_session, since=clock.now() - timedelta(days=RATES_DAYS))
     names = (
-        _usernames(db_session, set(found.by_reviewer)) if has_role(user.role, Role.ADMIN) else None
+        usernames_of(db_session, set(found.by_reviewer))
+        if has_role(user.role, Role.ADMIN)
+        else None
     )
     return {
         "waiting": [CheckOut.of(c).model_dump() for c in service.waiting_for(db_session, user)],
@@ -145,7 +140,7 @@ def quality_page(
 ) -> HTMLResponse:
     found = service.agreement(db_session, since=clock.now() - timedelta(days=RATES_DAYS))
     admin = has_role(me.role, Role.ADMIN)
-    names = _usernames(
+    names = usernames_of(
         db_session,
         (set(found.by_reviewer) if admin else set())
         | {c.checked_by for c in found.disagreements if c.checked_by},
