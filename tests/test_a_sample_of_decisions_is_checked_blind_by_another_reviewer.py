@@ -86,9 +86,10 @@ def test_a_sample_of_decisions_is_checked_blind_by_another_reviewer(settings, cl
         appeal = case["appeals"][0]
         assert appeal["appellant"] == "quality_review"
         assert "deciding blind, found a violation (non_consensual" in appeal["reason"]
-        assert "Reopened by a quality check" in console(app, "carol").get(
-            f"/console/cases/{case_id}"
-        ).text
+        assert (
+            "Reopened by a quality check"
+            in console(app, "carol").get(f"/console/cases/{case_id}").text
+        )
         for headers in (alice, bob):
             assert client.get("/v1/cases?queue=appeals", headers=headers).json()["cases"] == []
             again = client.post(

@@ -20,6 +20,7 @@ from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.cases import notes
 from takedown.cases.models import (
+    CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
     Appeal,
     AppealStatus,
@@ -59,11 +60,11 @@ from takedown.quality import service as quality
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.reports.models import OWN_INITIATIVE
-from takedown.review import flows, service
+from takedown.review import flows, referrals, service
 from takedown.review.content_lookup import look_up_content
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
-from takedown.review.models import Classification, Policy
+from takedown.review.models import POLICY_CATEGORIES, Classification, Policy
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.signals.keypoints import PDQ_CROP
@@ -81,6 +82,10 @@ reviewer = require_console_user(Role.REVIEWER)
 
 NOTICES = {
     "decided": "Decision recorded.",
+    "referred": (
+        "Referred to child-safety review: the case now has the category, priority and deadline "
+        "of what you saw, and is in the child-safety reviewers' queues."
+    ),
     "second_review": (
         "Decision recorded. Two-person rule: the case is now in second review and needs a "
         "different child-safety reviewer."
@@ -294,7 +299,13 @@ def case_page_response(
         ),
         needs_classification=case.category == Category.CHILD_SEXUAL_ABUSE,
         classifications=[c.value for c in Classification],
-        policies=POLICIES,
+        policies=POLICIES
+        if has_role(me.role, Role.CHILD_SAFETY_REVIEWER)
+        else [p for p in POLICIES if POLICY_CATEGORIES[p] not in CHILD_SAFETY_CATEGORIES],
+        may_refer=case.status not in CLOSED_STATUSES
+        and case.status != CaseStatus.WATCHING
+        and not (case.is_child_safety and case.category in CHILD_SAFETY_CATEGORIES),
+        child_safety_categories=sorted(CHILD_SAFETY_CATEGORIES),
         error=error,
         open_appeal_status=AppealStatus.OPEN.value,
         exposure=exposure_of(db_session, settings, me.id),
@@ -380,6 +391,37 @@ def add_note(
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
     return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=noted#notes", status_code=303)
+
+
+@router.post("/cases/{case_id}/referrals")
+def refer_to_child_safety(
+    request: Request,
+    case_id: str,
+    category: str = Form(""),
+    subject_is_minor: str = Form(""),
+    reason: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        case = referrals.refer_to_child_safety(
+            db_session=db_session,
+            settings=settings,
+            index=getattr(request.app.state, "index", None),
+            case_id=case_id,
+            reviewer=me.user,
+            category=category,
+            subject_is_minor=subject_is_minor == "yes",
+            reason=reason,
+        )
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
+    if service.may_see_case(me.role, case):
+        return RedirectResponse(f"/console/cases/{quote(case_id)}?notice=referred", status_code=303)
+    return RedirectResponse("/console/queue?notice=referred", status_code=303)
 
 
 @router.post("/cases/{case_id}/appeals")

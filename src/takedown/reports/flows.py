@@ -66,6 +66,8 @@ class Submission:
     acknowledge: bool = True  # False: the caller sends one acknowledgment for several reports
     client_address: str | None = None
     idempotency_key: str | None = None
+    # Join this open case, whatever the report locates (a reviewer's referral of the case).
+    into_case: str | None = None
 
 
 @dataclass
@@ -119,7 +121,11 @@ def submit_report(
     same answer."""
     data = submission.report
     has_file = bool(submission.file_bytes)
-    errors = rule_errors(data, has_file=has_file, notice=submission.channel not in OWN_INITIATIVE)
+    errors = rule_errors(
+        data,
+        has_file=has_file or submission.into_case is not None,  # the case has the content
+        notice=submission.channel not in OWN_INITIATIVE,
+    )
     if errors:
         raise InvalidInput("the report is missing required information", errors=errors)
     if has_file and len(submission.file_bytes or b"") > max_upload_bytes(settings):
@@ -168,8 +174,12 @@ def submit_report(
     # scanned at that address supplies it (and with it the uploader, the signals and the copies).
     content_id = data.content_id or _content_scanned_at(db_session, data.content_url)
     account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
-    case = _find_case(
-        db_session, settings, index, data, content_id, hashed, submission.fingerprint_entries
+    case = (
+        db_session.get(Case, submission.into_case)
+        if submission.into_case
+        else _find_case(
+            db_session, settings, index, data, content_id, hashed, submission.fingerprint_entries
+        )
     )
     facts = PriorityFacts(
         category=data.category,

@@ -48,6 +48,9 @@ class Channel(enum.StrEnum):
     # Takedown itself: a new upload of an account with a recent violating child-safety or
     # intimate-imagery decision, held for review (TAKEDOWN_HOLD_UPLOADS_AFTER_STRIKE_DAYS)
     ACCOUNT_HOLD = "account_hold"
+    # A reviewer found a case may be child sexual abuse or exploitation and referred it to
+    # child-safety review (review/referrals.py); it joins that case
+    REVIEWER_REFERRAL = "reviewer_referral"
 
 
 # Cases Takedown opened on its own initiative: no notice behind them (DSA source "voluntary").
@@ -60,6 +63,7 @@ OWN_INITIATIVE = frozenset(
         Channel.HELD_AT_UPLOAD,
         Channel.ACCOUNT_SWEEP,
         Channel.ACCOUNT_HOLD,
+        Channel.REVIEWER_REFERRAL,
     }
 )
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
-from takedown.auth.models import User
+from takedown.auth.models import Role, User
+from takedown.auth.users import has_role
 from takedown.cases.appeals import file_appeal
 from takedown.cases.models import (
     CHILD_SAFETY_CATEGORIES,
@@ -83,6 +84,22 @@ def validate_decision(
     return chosen, classification
 
 
+def ensure_may_find(reviewer: User, case: Case, outcome: Outcome, policy: str) -> None:
+    """Only a child-safety reviewer finds child sexual abuse or exploitation: the finding files a
+    CyberTipline report and carries the industry classification. Others refer the case
+    (review/referrals.py)."""
+    if (
+        outcome == Outcome.VIOLATING
+        and finding(case, policy) in CHILD_SAFETY_CATEGORIES
+        and not has_role(reviewer.role, Role.CHILD_SAFETY_REVIEWER)
+    ):
+        raise Forbidden(
+            "only a child-safety reviewer finds child sexual abuse or exploitation; refer the "
+            "case to child-safety review instead",
+            code="child_safety_finding",
+        )
+
+
 def finding(case: Case, policy: str) -> str:
     """The category a violating decision under `policy` confirms: the policy's own (one of
     `Policy`), or for a platform's own policy name the category the case was reported as."""
@@ -133,6 +150,7 @@ def record_decision(
     chosen, classification = validate_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
+    ensure_may_find(reviewer, case, chosen, policy)
     second_look = case.status == CaseStatus.SECOND_REVIEW
     if second_look and gave_the_first_look(db_session=db_session, case=case, user_id=reviewer.id):
         raise Forbidden(
@@ -299,6 +317,7 @@ def decide_appeal(
             reason=reason,
             classification=classification,
         )
+        ensure_may_find(reviewer, case, chosen, policy)
     else:
         if not reason.strip():
             raise InvalidInput("give the reason for the appeal decision", code="reason_required")

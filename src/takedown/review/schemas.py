@@ -236,6 +236,21 @@ class ContentLookupOut(BaseModel):
     hidden_cases: int  # child-safety cases about it that the caller may not see
 
 
+class ReferralIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(description="child_sexual_abuse | child_sexual_exploitation")
+    subject_is_minor: bool = Field(False, description="the person shown looks under 18")
+    reason: str = Field(..., min_length=1, max_length=5000, description="what you saw")
+
+
+class ReferralOut(BaseModel):
+    case_id: str
+    category: str
+    is_child_safety: bool
+    priority: str
+    deadline_at: datetime
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     text: str = Field(

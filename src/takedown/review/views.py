@@ -5,7 +5,7 @@ Bearer staff token (`takedown user token`); the token's user and role decide, as
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
@@ -26,7 +26,7 @@ from takedown.content_urls import is_web_address
 from takedown.errors import Forbidden, InvalidInput, NotFound
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
-from takedown.review import flows, service
+from takedown.review import flows, referrals, service
 from takedown.review.content_lookup import look_up_content
 from takedown.review.schemas import (
     AdditionOut,
@@ -44,6 +44,8 @@ from takedown.review.schemas import (
     MediaOut,
     NoteIn,
     NoteOut,
+    ReferralIn,
+    ReferralOut,
     ReportCase,
     ReportOut,
     ScanOfContentOut,
@@ -183,6 +185,38 @@ def add_note(
     note = notes.add_note(db_session=db_session, case=case, author_id=user.id, text=body.text)
     db_session.commit()
     return NoteOut.model_validate(note)
+
+
+@router.post("/cases/{case_id}/referrals", response_model=ReferralOut, status_code=201)
+def refer_to_child_safety(
+    case_id: str,
+    body: ReferralIn,
+    request: Request,
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> ReferralOut:
+    """Refer a case that may be child sexual abuse or exploitation to child-safety review (a
+    plain reviewer may not make that finding): the case takes the category, priority and
+    deadline of what you saw, and leaves the queues of reviewers who may not see it."""
+    case = referrals.refer_to_child_safety(
+        db_session=db_session,
+        settings=settings,
+        index=getattr(request.app.state, "index", None),
+        case_id=case_id,
+        reviewer=user,
+        category=body.category,
+        subject_is_minor=body.subject_is_minor,
+        reason=body.reason,
+    )
+    db_session.commit()
+    return ReferralOut(
+        case_id=case.id,
+        category=case.category,
+        is_child_safety=case.is_child_safety,
+        priority=case.priority,
+        deadline_at=case.deadline_at,
+    )
 
 
 @router.get("/content", response_model=ContentLookupOut)

@@ -129,6 +129,8 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
         return "own initiative (upload of an account with a recent violation, held)"
     if channel == Channel.ACCOUNT_SWEEP:
         return "own initiative (other upload of an account with confirmed material)"
+    if channel == Channel.REVIEWER_REFERRAL:
+        return "own initiative (a reviewer's referral to child-safety review)"
     if designated:
         return "trusted_flagger"
     if role == "trusted_flagger":

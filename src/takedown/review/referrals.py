@@ -1,0 +1,103 @@
+"""Referring a case to child-safety review.
+
+A bystander reports an abuse video as spam; a teenager's intimate picture is reported as adult
+imagery. The reviewer who opens such a case may not be a child-safety reviewer, and may not make
+a child-safety finding (review/flows.py: it files a CyberTipline report and needs the industry
+classification). They refer the case instead: their finding joins the case as a report of its
+own (channel `reviewer_referral`, no notice behind it), through the same intake as any report,
+so the case's category, child-safety flag, priority and deadline follow what they saw, and the
+case moves to the child-safety reviewers' queues.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from takedown.audit.service import record
+from takedown.auth.models import User
+from takedown.cases.models import (
+    CHILD_SAFETY_CATEGORIES,
+    CLOSED_STATUSES,
+    Case,
+    CaseStatus,
+    Category,
+)
+from takedown.cases.service import locked_case
+from takedown.content_urls import is_web_address
+from takedown.errors import Conflict, Forbidden, InvalidInput
+from takedown.review.service import may_see_case
+from takedown.settings import Settings
+
+REASON_MAX_CHARS = 5000
+
+
+def refer_to_child_safety(
+    *,
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    case_id: str,
+    reviewer: User,
+    category: str,
+    subject_is_minor: bool,
+    reason: str,
+) -> Case:
+    """File the reviewer's finding as a report on the case; the case, now child safety."""
+    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.models import Channel
+    from takedown.reports.schemas import MinorSubject, ReportIn
+
+    case = locked_case(db_session=db_session, case_id=case_id)
+    if not may_see_case(reviewer.role, case):
+        raise Forbidden(
+            "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
+        )
+    if case.status in CLOSED_STATUSES or case.status == CaseStatus.WATCHING:
+        raise Conflict(
+            "only a case waiting for review can be referred", code="case_not_under_review"
+        )
+    if category not in CHILD_SAFETY_CATEGORIES:
+        raise InvalidInput(
+            "refer as child sexual abuse or child sexual exploitation", code="not_child_safety"
+        )
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("say what you saw", code="reason_required")
+    if len(reason) > REASON_MAX_CHARS:
+        raise InvalidInput(f"at most {REASON_MAX_CHARS:,} characters", code="reason_too_long")
+    if case.category == category and case.is_child_safety:
+        raise Conflict("the case is in child-safety review already", code="already_child_safety")
+    answer = submit_report(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        submission=Submission(
+            report=ReportIn(
+                category=Category(category),
+                content_id=case.content_id,
+                content_url=case.content_url if is_web_address(case.content_url) else None,
+                account_id=case.account_id,
+                subject_is_minor=MinorSubject.YES if subject_is_minor else MinorSubject.UNKNOWN,
+                explanation=f"Referred to child-safety review by {reviewer.username}: {reason}",
+            ),
+            channel=Channel.REVIEWER_REFERRAL,
+            into_case=case.id,
+            acknowledge=False,
+        ),
+    )
+    case.claimed_by, case.claimed_at = None, None  # it may now be hidden from the referrer
+    record(
+        db_session=db_session,
+        actor=f"user:{reviewer.id}",
+        action="case.referred_to_child_safety",
+        subject=case.id,
+        details={
+            "report_id": answer.body["report_id"],
+            "category": category,
+            "subject_is_minor": subject_is_minor,
+        },
+    )
+    db_session.flush()
+    return case
