@@ -201,3 +201,32 @@ def test_no_decision_is_sampled_when_quality_checks_are_off(settings):  # type: 
         _decide(client, alice, filed["case_id"], "no_violation")
         found = _quality(client, bob)
         assert found["waiting"] == [] and found["agreement"]["waiting"] == 0
+
+
+def test_a_disagreement_an_appeal_cannot_settle_goes_to_a_lead(settings):  # type: ignore[no-untyped-def]
+    """Both found a violation, under policies of different categories: an appeal only upholds or
+    reverses, so the case is not reopened; the check says why, for a lead."""
+    settings = settings.model_copy(update={"quality_sample_percent": 100})
+    app = create_app(settings)
+    for name, role in (("alice", "reviewer"), ("bob", "reviewer"), ("lead", "admin")):
+        make_user(settings, name, role)
+    with TestClient(app) as client:
+        alice, bob = (
+            staff_headers(client, settings, "alice"),
+            staff_headers(client, settings, "bob"),
+        )
+        filed = report(client, category="terms_violation", content_id="p-3")
+        _decide(client, alice, filed["case_id"], "violating", policy="terms_of_service")
+        check_id = _quality(client, bob)["waiting"][0]["check_id"]
+        checked = client.post(
+            f"/v1/quality/{check_id}",
+            json={"outcome": "violating", "policy": "illegal_content", "reason": "a scam"},
+            headers=bob,
+        ).json()
+        assert checked["agrees"] is False and checked["appeal_id"] is None
+        assert "different categories" in checked["not_reopened_because"]
+        assert client.get(f"/v1/cases/{filed['case_id']}", headers=bob).json()["status"] == (
+            "action_taken"
+        )
+        page = console(app, "lead").get("/console/quality").text
+        assert "Not reopened:" in page and "a lead decides" in page

@@ -27,7 +27,7 @@ from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import User
 from takedown.cases.appeals import can_appeal, file_appeal, open_appeal
-from takedown.cases.models import CLOSED_STATUSES, Appellant, Case
+from takedown.cases.models import CLOSED_STATUSES, Appellant, Case, Outcome
 from takedown.errors import Conflict, Forbidden, NotFound
 from takedown.ids import new_id
 from takedown.quality.metrics import CHECKED, SAMPLED
@@ -147,9 +147,10 @@ def record_check(
     chosen, _ = validate_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
-    found = finding(case, policy) if chosen == "violating" else case.category
+    violating = chosen == Outcome.VIOLATING
+    found = finding(case, policy) if violating else case.category
     check.agrees = chosen == check.decided_outcome and (
-        chosen != "violating" or found == check.decided_category
+        not violating or found == check.decided_category
     )
     check.status = CheckStatus.CHECKED.value
     check.checked_by = checker.id
@@ -157,7 +158,7 @@ def record_check(
     check.outcome, check.policy, check.reason = chosen.value, policy.strip(), reason.strip()
     actor = f"user:{checker.id}"
     if not check.agrees:
-        check.not_reopened_because = _why_not_reopened(db_session, settings, case, chosen.value)
+        check.not_reopened_because = _why_not_reopened(db_session, settings, case, check)
         if check.not_reopened_because is None:
             appeal = file_appeal(
                 db_session=db_session,
@@ -166,7 +167,7 @@ def record_check(
                 appellant=Appellant.QUALITY_REVIEW,
                 reason=(
                     f"Quality check {check.id}: another reviewer, deciding blind, found "
-                    + (f"a violation ({check.policy})" if chosen == "violating" else "no violation")
+                    + (f"a violation ({check.policy})" if violating else "no violation")
                     + f". {check.reason}"
                 ),
                 actor=actor,
@@ -190,18 +191,20 @@ def record_check(
 
 
 def _why_not_reopened(
-    db_session: Session, settings: Settings, case: Case, checker_outcome: str
+    db_session: Session, settings: Settings, case: Case, check: QualityCheck
 ) -> str | None:
-    if case.outcome == checker_outcome:
-        if case.status not in CLOSED_STATUSES:
-            return "the case is under review again already"
+    """Why a disagreeing check cannot reopen its case as an appeal; None when it can."""
+    if check.outcome == check.decided_outcome:
         return (
-            "the outcome standing now is the checker's (changed on appeal since), or both found a"
-            " violation under policies of different categories, which an appeal cannot change:"
-            " a lead decides"
+            "both found a violation, under policies of different categories, which an appeal "
+            "(upheld or reversed) cannot change: a lead decides"
         )
-    if open_appeal(db_session, case) is not None:
-        return "an appeal is open on the case; its reviewer sees this check"
+    if case.status not in CLOSED_STATUSES:
+        if open_appeal(db_session, case) is not None:
+            return "an appeal is open on the case; its reviewer sees this check on the case page"
+        return "the case is under review again already"
+    if case.outcome == check.outcome:
+        return "the decision was reversed since, to what the check found"
     if not can_appeal(db_session=db_session, settings=settings, case=case):
         return f"the {settings.appeal_window_days}-day appeal window has closed: a lead decides"
     return None
