@@ -248,6 +248,12 @@ def case_page_response(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
+    earlier, earlier_hidden = service.earlier_cases_seen_by(db_session, case, me.user)
+    mine_before = (
+        service.found_no_violation_before(db_session, case, me.id)
+        if case.status not in CLOSED_STATUSES
+        else None
+    )
     removed = copies_for(db_session=db_session, case_id=case.id)
     shown = what_was_reported(db_session, case)
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
@@ -292,7 +298,11 @@ def case_page_response(
         can_decide=case.status not in CLOSED_STATUSES
         and case.status != CaseStatus.APPEALED
         and not first_decider
+        and mine_before is None
         and claimed_by in (None, me.id),
+        earlier_cases=earlier,
+        earlier_hidden=earlier_hidden,
+        reported_again_after_mine=mine_before,
         first_decider=first_decider,
         can_decide_appeals=not service.decided_case_before(
             db_session=db_session, case_id=case.id, user_id=me.id

@@ -37,6 +37,7 @@ from takedown.review.models import POLICY_CATEGORIES, Classification, Decision, 
 from takedown.review.service import (
     claim_is_live,
     decided_case_before,
+    ensure_fresh_eyes,
     gave_the_first_look,
     may_see_case,
 )
@@ -151,6 +152,7 @@ def record_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
     ensure_may_find(reviewer, case, chosen, policy)
+    ensure_fresh_eyes(db_session, case, reviewer)
     second_look = case.status == CaseStatus.SECOND_REVIEW
     if second_look and gave_the_first_look(db_session=db_session, case=case, user_id=reviewer.id):
         raise Forbidden(
@@ -297,6 +299,7 @@ def decide_appeal(
             "an appeal goes to a reviewer who did not decide the case before",
             code="appeal_needs_new_reviewer",
         )
+    ensure_fresh_eyes(db_session, case, reviewer)
     try:
         appeal_outcome = AppealOutcome(outcome)
     except ValueError as exc:

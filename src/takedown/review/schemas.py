@@ -187,6 +187,16 @@ class AppealOut(BaseModel):
         )
 
 
+class EarlierCaseOut(BaseModel):
+    """A closed case about the same post: it was reported before."""
+
+    case_id: str
+    category: str
+    status: str
+    outcome: str | None
+    decided_at: datetime | None
+
+
 class CaseDetail(CaseSummary):
     priority_reasons: list[str]  # what raises its priority, in words (none: P2's defaults)
     bank_match: bool  # its media matched a bank of known material
@@ -201,6 +211,10 @@ class CaseDetail(CaseSummary):
     decisions: list[DecisionOut]
     appeals: list[AppealOut]
     notes: list[NoteOut]
+    # Closed cases about the same post, oldest first (child-safety ones only for those who may
+    # see them; the rest counted)
+    earlier_cases: list[EarlierCaseOut]
+    earlier_cases_hidden: int
 
 
 class ScanOfContentOut(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -20,6 +20,7 @@ from takedown.cases.models import (
     Case,
     CaseStatus,
     Category,
+    Outcome,
 )
 from takedown.cases.service import locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -141,6 +142,63 @@ def decided_case_before(*, db_session: Session, case_id: str, user_id: str) -> b
         QualityCheck.case_id == case_id, QualityCheck.checked_by == user_id
     )
     return db_session.scalar(decided.union_all(checked).limit(1)) is not None
+
+
+def earlier_cases_about(db_session: Session, case: Case) -> list[Case]:
+    """Closed cases about the same post (content id or address), oldest first: the post was
+    reported before, and decided (or withdrawn)."""
+    same = []
+    if case.content_id:
+        same.append(Case.content_id == case.content_id)
+    if case.content_url_key:
+        same.append(Case.content_url_key == case.content_url_key)
+    if not same:
+        return []
+    closed = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
+    return list(
+        db_session.scalars(
+            select(Case)
+            .where(or_(*same), Case.id != case.id, Case.status.in_(closed))
+            .order_by(Case.created_at)
+        )
+    )
+
+
+def earlier_cases_seen_by(db_session: Session, case: Case, user: User) -> tuple[list[Case], int]:
+    """The earlier cases about this post that `user` may see, and how many they may not."""
+    earlier = earlier_cases_about(db_session, case)
+    seen = [c for c in earlier if may_see_case(user.role, c)]
+    return seen, len(earlier) - len(seen)
+
+
+def found_no_violation_before(db_session: Session, case: Case, user_id: str) -> str | None:
+    """The last decided case about this post, if `user_id` found no violation in it: a post
+    reported again after "no violation" is decided by someone else (fresh eyes). Only the last
+    one, so a small team that has all looked at a post once can still decide it."""
+    decided = [c for c in earlier_cases_about(db_session, case) if c.decided_at is not None]
+    if not decided:
+        return None
+    last = max(decided, key=lambda c: c.decided_at or c.created_at)
+    found_none = db_session.scalar(
+        select(Decision.id)
+        .where(
+            Decision.case_id == last.id,
+            Decision.reviewer_id == user_id,
+            Decision.outcome == Outcome.NO_VIOLATION.value,
+        )
+        .limit(1)
+    )
+    return last.id if found_none is not None else None
+
+
+def ensure_fresh_eyes(db_session: Session, case: Case, reviewer: User) -> None:
+    earlier = found_no_violation_before(db_session, case, reviewer.id)
+    if earlier is not None:
+        raise Forbidden(
+            f"you found no violation in case {earlier} about this post; the post was reported "
+            "again, so a reviewer who has not decided on it reviews it",
+            code="reported_again_after_your_no_violation",
+        )
 
 
 def decisions_for(*, db_session: Session, case_id: str) -> list[Decision]:

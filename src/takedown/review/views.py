@@ -40,6 +40,7 @@ from takedown.review.schemas import (
     DecisionIn,
     DecisionOut,
     DecisionResult,
+    EarlierCaseOut,
     FingerprintOut,
     MediaOut,
     NoteIn,
@@ -124,6 +125,7 @@ def get_case(
     facts = case_priority_facts(
         db_session=db_session, settings=settings, case=case, reports=reports
     )
+    earlier, hidden = service.earlier_cases_seen_by(db_session, case, user)
     return CaseDetail(
         **_summary(case, settings).model_dump(),
         priority_reasons=priority_reasons(facts),
@@ -169,6 +171,17 @@ def get_case(
         ],
         appeals=[AppealOut.of(a) for a in case_appeals(db_session=db_session, case_id=case.id)],
         notes=[NoteOut.model_validate(n) for n in notes.notes_of(db_session, case.id)],
+        earlier_cases=[
+            EarlierCaseOut(
+                case_id=c.id,
+                category=c.category,
+                status=c.status,
+                outcome=c.outcome,
+                decided_at=c.decided_at,
+            )
+            for c in earlier
+        ],
+        earlier_cases_hidden=hidden,
     )
 
 
