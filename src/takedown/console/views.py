@@ -55,7 +55,7 @@ from takedown.enforcement.flows import copies_for
 from takedown.enforcement.held_uploads import held_uploads
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import Forbidden, InvalidInput, NotFound, TakedownError
-from takedown.i18n import language_name
+from takedown.i18n import language_name, languages
 from takedown.quality import service as quality
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
@@ -152,6 +152,7 @@ def queue_page(
     queue: str = Query(service.Queue.OPEN),
     status: str | None = Query(None),
     category: str | None = Query(None),
+    language: str | None = Query(None, max_length=35),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
@@ -162,6 +163,7 @@ def queue_page(
         queue=queue,
         status=status or None,
         category=category or None,
+        language=language or None,
     )
     rows: list[dict[str, Any]] = [
         {
@@ -182,6 +184,8 @@ def queue_page(
         status=status,
         category=category or "",
         categories=[c.value for c in Category],
+        language=language or "",
+        languages=[(tag, language_name(tag)) for tag in languages(settings)],
         rows=rows,
         usernames=names,
         exposure=exposure_of(db_session, settings, me.id),

@@ -223,6 +223,7 @@ def queue_query(
     queue: str = Queue.OPEN,
     status: str | None = None,
     category: str | None = None,
+    language: str | None = None,
 ) -> Select:
     """Cases of a queue the user may see (of one category, for a team that handles one), most
     urgent first.
@@ -272,6 +273,8 @@ def queue_query(
         if category not in Category._value2member_map_:
             raise InvalidInput(f"unknown category {category!r}", code="invalid_category")
         query = query.where(Case.category == category)
+    if language:
+        query = query.where(_reported_in(language))
     return query.order_by(
         Case.priority,
         Case.ranked_lower,
@@ -281,6 +284,16 @@ def queue_query(
     )
 
 
+def _reported_in(language: str) -> ColumnElement[bool]:
+    """A report of the case is in `language` (reports with none were made in English)."""
+    from takedown.reports.models import Report
+
+    same = Report.language == language.strip().lower()
+    if language.strip().lower() == "en":
+        same = or_(same, Report.language.is_(None))
+    return exists().where(Report.case_id == Case.id, same)
+
+
 def list_queue(
     *,
     db_session: Session,
@@ -288,9 +301,10 @@ def list_queue(
     queue: str = Queue.OPEN,
     status: str | None = None,
     category: str | None = None,
+    language: str | None = None,
     limit: int = 200,
 ) -> list[Case]:
-    query = queue_query(user=user, queue=queue, status=status, category=category)
+    query = queue_query(user=user, queue=queue, status=status, category=category, language=language)
     return list(db_session.scalars(query.limit(limit)))
 
 

@@ -79,6 +79,9 @@ def list_cases(
     queue: str = Query(service.Queue.OPEN, description=", ".join(service.Queue.NAMES)),
     status: str | None = Query(None),
     category: str | None = Query(None, description="only cases of this category"),
+    language: str | None = Query(
+        None, max_length=35, description="only cases with a report in this language (es, pt-br)"
+    ),
     limit: int = Query(200, ge=1, le=1000),
     user: User = Depends(staff_user),
     db_session: Session = DB_SESSION,
@@ -92,6 +95,7 @@ def list_cases(
         queue=queue,
         status=status,
         category=category,
+        language=language,
         limit=limit,
     )
     return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
