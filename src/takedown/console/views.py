@@ -606,6 +606,7 @@ def decide(
     policy: str = Form(""),
     reason: str = Form(""),
     classification: str = Form(""),
+    immediate_risk: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
@@ -621,6 +622,7 @@ def decide(
             policy=policy,
             reason=reason,
             classification=classification or None,
+            immediate_risk=immediate_risk or None,
         )
     except TakedownError as exc:
         return _case_error(request, db_session, settings, me, case_id, exc)

@@ -275,6 +275,8 @@ def package_for_case(
             incident_date_time=incident_at,
             platform=settings.esp_name,
             incident_date_time_description=description,
+            # The reviewer found a child at immediate risk: NCMEC prioritises the report.
+            escalate_to_high_priority=decision.immediate_risk if decision else None,
         ),
         internet_details=[WebPageIncident(urls=urls)] if urls else [],
         law_enforcement=_law_enforcement(reports),

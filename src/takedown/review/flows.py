@@ -31,9 +31,16 @@ from takedown.cases.service import locked_case, set_status
 from takedown.enforcement.flows import act_on_decision
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
+from takedown.notify.service import queue_oncall
 from takedown.quality import service as quality
 from takedown.review import notices, public_texts
-from takedown.review.models import POLICY_CATEGORIES, Classification, Decision, Stage
+from takedown.review.models import (
+    IMMEDIATE_RISK_MAX_CHARS,
+    POLICY_CATEGORIES,
+    Classification,
+    Decision,
+    Stage,
+)
 from takedown.review.service import (
     claim_is_live,
     decided_case_before,
@@ -101,6 +108,27 @@ def ensure_may_find(reviewer: User, case: Case, outcome: Outcome, policy: str) -
         )
 
 
+def _immediate_risk(
+    case: Case, outcome: Outcome, policy: str, immediate_risk: str | None
+) -> str | None:
+    """The reason a child is at immediate risk, stripped; only with a violating finding of child
+    sexual abuse or exploitation (it escalates the CyberTipline report)."""
+    text = (immediate_risk or "").strip()
+    if not text:
+        return None
+    if outcome != Outcome.VIOLATING or finding(case, policy) not in CHILD_SAFETY_CATEGORIES:
+        raise InvalidInput(
+            "immediate risk to a child goes with a violating finding of child sexual abuse or "
+            "exploitation",
+            code="immediate_risk_needs_child_safety_finding",
+        )
+    if len(text) > IMMEDIATE_RISK_MAX_CHARS:
+        raise InvalidInput(
+            f"at most {IMMEDIATE_RISK_MAX_CHARS:,} characters", code="immediate_risk_too_long"
+        )
+    return text
+
+
 def finding(case: Case, policy: str) -> str:
     """The category a violating decision under `policy` confirms: the policy's own (one of
     `Policy`), or for a platform's own policy name the category the case was reported as."""
@@ -127,6 +155,7 @@ def record_decision(
     policy: str = "",
     reason: str = "",
     classification: str | None = None,
+    immediate_risk: str | None = None,
 ) -> Decision:
     """Record a reviewer's decision on a case and apply the two-person rule.
 
@@ -153,6 +182,7 @@ def record_decision(
     )
     ensure_may_find(reviewer, case, chosen, policy)
     ensure_fresh_eyes(db_session, case, reviewer)
+    immediate_risk = _immediate_risk(case, chosen, policy, immediate_risk)
     second_look = case.status == CaseStatus.SECOND_REVIEW
     if second_look and gave_the_first_look(db_session=db_session, case=case, user_id=reviewer.id):
         raise Forbidden(
@@ -177,6 +207,7 @@ def record_decision(
         appeal_outcome=None,
         final=not holds_open,
         decided_at=clock.now(),
+        immediate_risk=immediate_risk,
     )
     db_session.add(decision)
     db_session.flush()
@@ -193,8 +224,19 @@ def record_decision(
             "policy": decision.policy,
             "classification": classification,
             "final": decision.final,
+            "immediate_risk": immediate_risk is not None,
         },
     )
+    if immediate_risk is not None:
+        queue_oncall(
+            db_session=db_session,
+            settings=settings,
+            kind="immediate_risk",
+            case=case,
+            summary=f"A reviewer found a child at immediate risk in case {case.id}",
+            details={"decision_id": decision.id, "reason": immediate_risk},
+            dedupe_key=f"immediate-risk:{decision.id}",
+        )
     case.claimed_by, case.claimed_at = None, None
     if holds_open:
         # Two-person rule: one reviewer's no_violation never closes a child-safety case.

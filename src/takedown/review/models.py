@@ -38,6 +38,10 @@ POLICY_CATEGORIES: dict[str, str] = {
 }
 
 
+# The CyberTipline's limit on escalateToHighPriority (cybertipline-api-documentation.txt).
+IMMEDIATE_RISK_MAX_CHARS = 3000
+
+
 class Classification(enum.StrEnum):
     """The industry classification of child sexual abuse material (Tech Coalition / NCMEC).
 
@@ -71,3 +75,6 @@ class Decision(Base):
     # waiting for its second reviewer.
     final: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime]
+    # A violating child-safety finding: why a child is at immediate risk (the CyberTipline
+    # report's escalateToHighPriority, and a page to on-call); None for none
+    immediate_risk: Mapped[str | None] = mapped_column(Text)

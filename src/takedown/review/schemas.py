@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from takedown.cases.models import Appeal, Case, CaseMedia
 from takedown.cases.notes import NOTE_MAX_CHARS
-from takedown.review.models import Decision
+from takedown.review.models import IMMEDIATE_RISK_MAX_CHARS, Decision
 
 
 class CaseSummary(BaseModel):
@@ -140,6 +140,7 @@ class DecisionOut(BaseModel):
     appeal_outcome: str | None
     final: bool
     decided_at: datetime
+    immediate_risk: str | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> DecisionOut:
@@ -153,6 +154,7 @@ class DecisionOut(BaseModel):
             policy=decision.policy,
             reason=decision.reason,
             classification=decision.classification,
+            immediate_risk=decision.immediate_risk,
             appeal_outcome=decision.appeal_outcome,
             final=decision.final,
             decided_at=decision.decided_at,
@@ -290,6 +292,14 @@ class DecisionIn(BaseModel):
     reason: str = Field(..., max_length=5000)
     classification: str | None = Field(
         None, description="A1 | A2 | B1 | B2: required for violating child sexual abuse"
+    )
+    immediate_risk: str | None = Field(
+        None,
+        max_length=IMMEDIATE_RISK_MAX_CHARS,
+        description=(
+            "violating child sexual abuse or exploitation only: why a child is at immediate risk;"
+            " escalates the CyberTipline report to high priority and pages on-call"
+        ),
     )
 
 

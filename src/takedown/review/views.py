@@ -318,6 +318,7 @@ def decide(
         policy=body.policy,
         reason=body.reason,
         classification=body.classification,
+        immediate_risk=body.immediate_risk,
     )
     db_session.commit()
     case = db_session.get(Case, case_id)
