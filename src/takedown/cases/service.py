@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -424,17 +424,23 @@ def is_repeatedly_reported(settings: Settings, reports: int) -> bool:
     return threshold > 0 and reports >= threshold
 
 
-def earlier_reports_about(
-    *, db_session: Session, content_id: str | None, url_key: str | None
-) -> int:
-    """Reports about this post on cases already closed (decided, or withdrawn), reporters
-    flagged as unfounded not counted: a post reported again after "no violation" counts them."""
+def about_the_post(content_id: str | None, url_key: str | None) -> ColumnElement[bool] | None:
+    """Cases about the post with this content id or address key; None when neither is known."""
     same = []
     if content_id:
         same.append(Case.content_id == content_id)
     if url_key:
         same.append(Case.content_url_key == url_key)
-    if not same:
+    return or_(*same) if same else None
+
+
+def earlier_reports_about(
+    *, db_session: Session, content_id: str | None, url_key: str | None
+) -> int:
+    """Reports about this post on cases already closed (decided, or withdrawn), reporters
+    flagged as unfounded not counted: a post reported again after "no violation" counts them."""
+    same = about_the_post(content_id, url_key)
+    if same is None:
         return 0
     from takedown.reports.models import Report
 
@@ -444,7 +450,7 @@ def earlier_reports_about(
             select(func.count())
             .select_from(Report)
             .join(Case, Case.id == Report.case_id)
-            .where(or_(*same), Case.status.in_(closed), Report.ranked_lower.is_(False))
+            .where(same, Case.status.in_(closed), Report.ranked_lower.is_(False))
         )
         or 0
     )

@@ -22,7 +22,7 @@ from takedown.cases.models import (
     Category,
     Outcome,
 )
-from takedown.cases.service import locked_case
+from takedown.cases.service import about_the_post, locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.quality.models import QualityCheck
 from takedown.review.models import Decision
@@ -147,18 +147,14 @@ def decided_case_before(*, db_session: Session, case_id: str, user_id: str) -> b
 def earlier_cases_about(db_session: Session, case: Case) -> list[Case]:
     """Closed cases about the same post (content id or address), oldest first: the post was
     reported before, and decided (or withdrawn)."""
-    same = []
-    if case.content_id:
-        same.append(Case.content_id == case.content_id)
-    if case.content_url_key:
-        same.append(Case.content_url_key == case.content_url_key)
-    if not same:
+    same = about_the_post(case.content_id, case.content_url_key)
+    if same is None:
         return []
     closed = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
     return list(
         db_session.scalars(
             select(Case)
-            .where(or_(*same), Case.id != case.id, Case.status.in_(closed))
+            .where(same, Case.id != case.id, Case.status.in_(closed))
             .order_by(Case.created_at)
         )
     )
