@@ -1,7 +1,8 @@
-"""Rule: a post reported again after "no violation" is not decided by the reviewer who found no
-violation in it. The victim who reports a fifth time must not get the same reviewer's answer a
-fifth time: the new case lists the earlier cases about the post, and any reviewer who found no
-violation in one of them is refused the decision (and its appeal); someone else decides."""
+"""Rule: a post reported again after "no violation" is not decided (nor claimed) by the
+reviewer who found no violation in it last time. The victim who reports a fifth time must not
+get the same reviewer's answer a fifth time: the new case lists the earlier cases about the
+post, and the reviewer who found no violation in the last of them is refused the decision, its
+appeal and the claim; someone else decides."""
 
 from __future__ import annotations
 
@@ -45,8 +46,11 @@ def test_a_post_reported_again_after_no_violation_gets_fresh_eyes(client, app, s
         refused = _decide(client, alice, again, outcome, **extra)
         assert refused.status_code == 403
         assert refused.json()["code"] == "reported_again_after_your_no_violation"
+    claimed = client.post(f"/v1/cases/{again}/claim", headers=alice)
+    assert claimed.json()["code"] == "reported_again_after_your_no_violation"  # nor hold it
     page = console(app, "alice").get(f"/console/cases/{again}").text
     assert 'id="reported-again"' in page and 'id="decision-form"' not in page
+    assert 'id="claim-form"' not in page
     assert "Reported before (1)" in page
 
     decided = _decide(client, bob, again, "violating", policy="non_consensual_intimate_imagery")

@@ -95,6 +95,7 @@ def claim_case(*, db_session: Session, settings: Settings, case: Case, user: Use
         raise Forbidden(
             "the second review must be done by a different reviewer", code="two_person_rule"
         )
+    ensure_fresh_eyes(db_session, case, user)  # a claim would only keep others from it
     now = clock.now()
     case.claimed_by, case.claimed_at, case.updated_at = user.id, now, now
     if case.status == CaseStatus.OPEN:
