@@ -65,6 +65,7 @@ from takedown.review.content_lookup import look_up_content
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
 from takedown.review.models import POLICY_CATEGORIES, Classification, Policy
+from takedown.review.reporter_lookup import look_up_reporter, looks_like_email
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.signals.keypoints import PDQ_CROP
@@ -334,6 +335,8 @@ def find_reference(
 ) -> RedirectResponse:
     """A case or report reference, as a reporter quotes it, to its case page (an unknown one back
     to the queue, which says so); anything else is a post's content id or address, looked up."""
+    if looks_like_email(reference):
+        return RedirectResponse(f"/console/reporter?email={quote(reference.strip())}", 303)
     if not reference.strip().startswith(("case_", "rep_")):
         return RedirectResponse(f"/console/content?q={quote(reference.strip())}", status_code=303)
     try:
@@ -355,6 +358,22 @@ def content_page(
     """What Takedown knows about one post (review/content_lookup.py)."""
     found = look_up_content(db_session, query=q, user=me.user) if q.strip() else None
     return page(request, "content.html", me, found=found, q=q)
+
+
+@router.get("/reporter")
+def reporter_page(
+    request: Request,
+    email: str = Query("", max_length=320),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+) -> HTMLResponse:
+    """A reporter's reports, by the email address they gave (review/reporter_lookup.py)."""
+    try:
+        found = look_up_reporter(db_session, email=email, user=me.user) if email.strip() else None
+    except TakedownError as exc:
+        return page(request, "reporter.html", me, found=None, email=email, error=exc.detail)
+    db_session.commit()  # the lookup's audit entry
+    return page(request, "reporter.html", me, found=found, email=email)
 
 
 @router.get("/cases/{case_id}")

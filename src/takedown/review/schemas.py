@@ -252,6 +252,20 @@ class ContentLookupOut(BaseModel):
     hidden_cases: int  # child-safety cases about it that the caller may not see
 
 
+class ReportOfReporterOut(BaseModel):
+    report_id: str
+    received_at: datetime
+    category: str
+    case_id: str
+    case_status: str
+    case_outcome: str | None
+
+
+class ReportsOfReporter(BaseModel):
+    reports: list[ReportOfReporterOut]
+    hidden_reports: int  # on child-safety cases the caller may not see
+
+
 class ReferralIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: str = Field(description="child_sexual_abuse | child_sexual_exploitation")

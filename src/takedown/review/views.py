@@ -28,6 +28,7 @@ from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.review import flows, referrals, service
 from takedown.review.content_lookup import look_up_content
+from takedown.review.reporter_lookup import look_up_reporter
 from takedown.review.schemas import (
     AdditionOut,
     AppealDecisionIn,
@@ -48,7 +49,9 @@ from takedown.review.schemas import (
     ReferralIn,
     ReferralOut,
     ReportCase,
+    ReportOfReporterOut,
     ReportOut,
+    ReportsOfReporter,
     ScanOfContentOut,
     UploaderAppealIn,
 )
@@ -99,6 +102,32 @@ def list_cases(
         limit=limit,
     )
     return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
+
+
+@router.get("/reports", response_model=ReportsOfReporter)
+def reports_of_reporter(
+    reporter_email: str = Query(..., max_length=320),
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+) -> ReportsOfReporter:
+    """The reports made with this email address, newest first (at most 50), with their cases:
+    for a reporter who lost their link and reference. Audited by a hash of the address."""
+    found = look_up_reporter(db_session, email=reporter_email, user=user)
+    db_session.commit()
+    return ReportsOfReporter(
+        reports=[
+            ReportOfReporterOut(
+                report_id=r.report.id,
+                received_at=r.report.received_at,
+                category=r.report.category,
+                case_id=r.case.id,
+                case_status=r.case.status,
+                case_outcome=r.case.outcome,
+            )
+            for r in found.reports
+        ],
+        hidden_reports=found.hidden_reports,
+    )
 
 
 @router.get("/reports/{report_id}", response_model=ReportCase)
