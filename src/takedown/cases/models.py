@@ -118,6 +118,10 @@ class Case(Base):
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(40))  # users.id
     claimed_at: Mapped[datetime | None]
+    # A lead's routing (review/assignment.py): the case waits in this reviewer's "mine" queue.
+    # Unlike a claim it does not lapse, and it keeps nobody else from the case.
+    assigned_to: Mapped[str | None] = mapped_column(String(40))  # users.id
+    assigned_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_text_public: Mapped[str | None] = mapped_column(Text)  # plain words for /track
     decided_at: Mapped[datetime | None]

@@ -60,7 +60,7 @@ from takedown.quality import service as quality
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
 from takedown.reports.models import OWN_INITIATIVE
-from takedown.review import flows, referrals, service
+from takedown.review import assignment, flows, referrals, service
 from takedown.review.content_lookup import look_up_content
 from takedown.review.exposure import exposure_of
 from takedown.review.metrics import REVEALS
@@ -83,6 +83,7 @@ reviewer = require_console_user(Role.REVIEWER)
 
 NOTICES = {
     "decided": "Decision recorded.",
+    "assigned": "Assignment saved: the case waits in the reviewer's 'mine' queue.",
     "referred": (
         "Referred to child-safety review: the case now has the category, priority and deadline "
         "of what you saw, and is in the child-safety reviewers' queues."
@@ -270,7 +271,8 @@ def case_page_response(
         {d.reviewer_id for d in decisions}
         | {n.author_id for n in case_notes}
         | {c.checked_by for c in checks if c.checked_by}
-        | ({claimed_by} if claimed_by else set()),
+        | ({claimed_by} if claimed_by else set())
+        | ({case.assigned_to} if case.assigned_to else set()),
     )
     return page(
         request,
@@ -321,10 +323,23 @@ def case_page_response(
         and case.status != CaseStatus.WATCHING
         and not (case.is_child_safety and case.category in CHILD_SAFETY_CATEGORIES),
         child_safety_categories=sorted(CHILD_SAFETY_CATEGORIES),
+        assignable=_assignable(db_session, case) if has_role(me.role, Role.ADMIN) else [],
         error=error,
         open_appeal_status=AppealStatus.OPEN.value,
         exposure=exposure_of(db_session, settings, me.id),
     )
+
+
+def _assignable(db_session: Session, case: Case) -> list[str]:
+    """Usernames of the enabled reviewers who may see the case, for a lead's assignment form."""
+    users = db_session.scalars(
+        select(User).where(User.disabled.is_(False)).order_by(User.username)
+    ).all()
+    return [
+        u.username
+        for u in users
+        if has_role(u.role, Role.REVIEWER) and service.may_see_case(u.role, case)
+    ]
 
 
 @router.get("/find")
@@ -424,6 +439,26 @@ def add_note(
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
     return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=noted#notes", status_code=303)
+
+
+@router.post("/cases/{case_id}/assignment")
+def assign(
+    request: Request,
+    case_id: str,
+    username: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        assignment.assign_case(
+            db_session=db_session, case_id=case_id, lead=me.user, username=username or None
+        )
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
+    return RedirectResponse(f"/console/cases/{quote(case_id)}?notice=assigned", status_code=303)
 
 
 @router.post("/cases/{case_id}/referrals")

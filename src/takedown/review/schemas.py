@@ -25,6 +25,7 @@ class CaseSummary(BaseModel):
     report_count: int
     ranked_lower: bool
     claimed_by: str | None
+    assigned_to: str | None  # user id a lead routed the case to (review/assignment.py)
     created_at: datetime
     outcome: str | None
 
@@ -43,6 +44,7 @@ class CaseSummary(BaseModel):
             report_count=case.report_count,
             ranked_lower=case.ranked_lower,
             claimed_by=claimed_by,
+            assigned_to=case.assigned_to,
             created_at=case.created_at,
             outcome=case.outcome,
         )
@@ -264,6 +266,11 @@ class ReportOfReporterOut(BaseModel):
 class ReportsOfReporter(BaseModel):
     reports: list[ReportOfReporterOut]
     hidden_reports: int  # on child-safety cases the caller may not see
+
+
+class AssignmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str | None = Field(None, max_length=200, description="null: unassign")
 
 
 class ReferralIn(BaseModel):

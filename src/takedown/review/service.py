@@ -35,7 +35,7 @@ class Queue:
     OPEN = "open"  # every undecided case the user may see that has something to review
     CHILD_SAFETY = "child_safety"
     SECOND_REVIEW = "second_review"  # waiting for a second child-safety reviewer (not you)
-    MINE = "mine"  # claimed by you
+    MINE = "mine"  # claimed by you, or assigned to you by a lead
     WATCHING = "watching"  # reports by fingerprint alone, waiting for a matching upload
     APPEALS = "appeals"  # open appeals you may decide (you did not decide the case)
     CLOSED = "closed"
@@ -248,7 +248,8 @@ def queue_query(
         query = query.where(Case.status == CaseStatus.SECOND_REVIEW, not_(my_first_no_violation))
     elif queue == Queue.MINE:
         query = query.where(
-            Case.claimed_by == user.id, Case.status.in_([s.value for s in OPEN_STATUSES])
+            or_(Case.claimed_by == user.id, Case.assigned_to == user.id),
+            Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
     elif queue == Queue.APPEALS:
         decided_before = exists().where(

@@ -26,13 +26,14 @@ from takedown.content_urls import is_web_address
 from takedown.errors import Forbidden, InvalidInput, NotFound
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import fingerprints_by_report
-from takedown.review import flows, referrals, service
+from takedown.review import assignment, flows, referrals, service
 from takedown.review.content_lookup import look_up_content
 from takedown.review.reporter_lookup import look_up_reporter
 from takedown.review.schemas import (
     AdditionOut,
     AppealDecisionIn,
     AppealOut,
+    AssignmentIn,
     CaseAboutContentOut,
     CaseDetail,
     CaseList,
@@ -231,6 +232,23 @@ def add_note(
     note = notes.add_note(db_session=db_session, case=case, author_id=user.id, text=body.text)
     db_session.commit()
     return NoteOut.model_validate(note)
+
+
+@router.post("/cases/{case_id}/assignment", response_model=CaseSummary)
+def assign(
+    case_id: str,
+    body: AssignmentIn,
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> CaseSummary:
+    """Route the case to a reviewer (`{"username": ...}`) or unassign it (`null`); admins only.
+    It waits in their "mine" queue; it does not lapse and keeps nobody else from the case."""
+    case = assignment.assign_case(
+        db_session=db_session, case_id=case_id, lead=user, username=body.username
+    )
+    db_session.commit()
+    return _summary(case, settings)
 
 
 @router.post("/cases/{case_id}/referrals", response_model=ReferralOut, status_code=201)
