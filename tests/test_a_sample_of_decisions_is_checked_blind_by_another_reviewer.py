@@ -114,7 +114,9 @@ def test_a_sample_of_decisions_is_checked_blind_by_another_reviewer(settings, cl
         assert told == ["person@example.org", "person@example.org"]  # no action, then removed
 
         # A decision the check agrees with: no appeal.
-        terms = report(client, category="terms_violation", content_id="p-2")
+        terms = report(
+            client, category="terms_violation", content_id="p-2", content_url="https://e.x/2"
+        )
         _decide(client, alice, terms["case_id"], "violating", policy="terms_of_service")
         second = next(
             w for w in _quality(client, bob)["waiting"] if w["case_id"] == terms["case_id"]
