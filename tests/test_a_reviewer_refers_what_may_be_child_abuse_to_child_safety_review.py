@@ -113,3 +113,27 @@ def test_a_reviewer_refers_what_may_be_child_abuse_to_child_safety_review(client
             select(Notification.kind).where(Notification.case_id == case_id)
         ).all()
         assert mail.count("acknowledgment") == 1  # the reporter's own; the referral tells no one
+
+
+def test_a_referral_keeps_what_the_reporter_said(client, settings):  # type: ignore[no-untyped-def]
+    """A police case number the reporter gave makes the referred case P0, as it would have had
+    the reporter chosen the child-safety category themselves."""
+    make_user(settings, "rita", "reviewer")
+    make_user(settings, "cara", "child_safety_reviewer")
+    filed = report(
+        client,
+        category="terms_violation",
+        content_id="p-7",
+        law_enforcement={"agency": "County Police", "case_number": "2026-4411"},
+    )
+    referred = client.post(
+        f"/v1/cases/{filed['case_id']}/referrals",
+        json={"category": "child_sexual_exploitation", "reason": "an adult asks for photos"},
+        headers=staff_headers(client, settings, "rita"),
+    )
+    assert referred.status_code == 201, referred.text
+    assert referred.json()["priority"] == "P0"
+    case = client.get(
+        f"/v1/cases/{filed['case_id']}", headers=staff_headers(client, settings, "cara")
+    ).json()
+    assert "a police case number" in case["priority_reasons"]

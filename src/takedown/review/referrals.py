@@ -24,7 +24,7 @@ from takedown.cases.models import (
     CaseStatus,
     Category,
 )
-from takedown.cases.service import locked_case
+from takedown.cases.service import case_reports, locked_case
 from takedown.content_urls import is_web_address
 from takedown.errors import Conflict, Forbidden, InvalidInput
 from takedown.review.service import may_see_case
@@ -47,7 +47,7 @@ def refer_to_child_safety(
     """File the reviewer's finding as a report on the case; the case, now child safety."""
     from takedown.reports.flows import Submission, submit_report
     from takedown.reports.models import Channel
-    from takedown.reports.schemas import MinorSubject, ReportIn
+    from takedown.reports.schemas import LawEnforcement, MinorSubject, ReportIn
 
     case = locked_case(db_session=db_session, case_id=case_id)
     if not may_see_case(reviewer.role, case):
@@ -69,6 +69,11 @@ def refer_to_child_safety(
         raise InvalidInput(f"at most {REASON_MAX_CHARS:,} characters", code="reason_too_long")
     if case.category == category and case.is_child_safety:
         raise Conflict("the case is in child-safety review already", code="already_child_safety")
+    # What the reporters said that raises a child-safety case's priority counts for the referral
+    # too: a police case number, a minor shown.
+    reports = case_reports(db_session=db_session, case_id=case.id)
+    police = next((r for r in reports if r.law_enforcement_case_number), None)
+    minor = subject_is_minor or any(r.subject_is_minor == MinorSubject.YES for r in reports)
     answer = submit_report(
         db_session=db_session,
         settings=settings,
@@ -79,7 +84,13 @@ def refer_to_child_safety(
                 content_id=case.content_id,
                 content_url=case.content_url if is_web_address(case.content_url) else None,
                 account_id=case.account_id,
-                subject_is_minor=MinorSubject.YES if subject_is_minor else MinorSubject.UNKNOWN,
+                subject_is_minor=MinorSubject.YES if minor else MinorSubject.UNKNOWN,
+                law_enforcement=LawEnforcement(
+                    agency=police.law_enforcement_agency,
+                    case_number=police.law_enforcement_case_number,
+                )
+                if police
+                else None,
                 explanation=f"Referred to child-safety review by {reviewer.username}: {reason}",
             ),
             channel=Channel.REVIEWER_REFERRAL,
