@@ -94,3 +94,56 @@ def test_a_child_at_immediate_risk_escalates_the_cybertipline_report(settings): 
                 )
                 is None
             )
+
+
+def test_a_reversal_on_appeal_can_say_a_child_is_at_immediate_risk(client, settings):  # type: ignore[no-untyped-def]
+    """Two reviewers found no violation; the reporter appeals; the appeal reviewer finds
+    exploitation and a child in danger: the reversal carries the flag and pages on-call."""
+    settings.oncall_webhook_url = "http://127.0.0.1:9/oncall"
+    for name in ("cs1", "cs2", "cs3"):
+        make_user(settings, name, "child_safety_reviewer")
+    cs1, cs2, cs3 = (staff_headers(client, settings, n) for n in ("cs1", "cs2", "cs3"))
+    filed = report(
+        client,
+        category="child_sexual_exploitation",
+        content_id="m-9",
+        reporter={"role": "parent_or_guardian", "email": "p@example.org"},
+    )
+    case_id = filed["case_id"]
+    for headers in (cs1, cs2):
+        answer = client.post(
+            f"/v1/cases/{case_id}/decisions",
+            json={"outcome": "no_violation", "reason": "x"},
+            headers=headers,
+        )
+        assert answer.status_code == 201, answer.text
+    appealed = client.post(
+        f"/track/{filed['tracking_token']}/appeal",
+        data={"reason": "He is meeting my son on Friday."},
+        follow_redirects=False,
+    )
+    assert appealed.status_code == 303
+    appeal_id = client.get(f"/v1/cases/{case_id}", headers=cs3).json()["appeals"][0]["appeal_id"]
+    upheld_with_flag = client.post(
+        f"/v1/appeals/{appeal_id}/decisions",
+        json={"outcome": "upheld", "reason": "x", "immediate_risk": DANGER},
+        headers=cs3,
+    )
+    assert upheld_with_flag.json()["code"] == "immediate_risk_needs_child_safety_finding"
+    reversed_ = client.post(
+        f"/v1/appeals/{appeal_id}/decisions",
+        json={
+            "outcome": "overturned",
+            "reason": "grooming",
+            "policy": "child_sexual_exploitation",
+            "immediate_risk": DANGER,
+        },
+        headers=cs3,
+    )
+    assert reversed_.status_code == 201, reversed_.text
+    assert reversed_.json()["decision"]["immediate_risk"] == DANGER
+    with session_scope(settings.resolved_database_url) as db_session:
+        kinds = db_session.scalars(
+            select(Notification.kind).where(Notification.case_id == case_id)
+        ).all()
+    assert kinds.count("immediate_risk") == 1

@@ -702,6 +702,7 @@ def decide_appeal(
     reason: str = Form(""),
     policy: str = Form(""),
     classification: str = Form(""),
+    immediate_risk: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
@@ -721,6 +722,7 @@ def decide_appeal(
             reason=reason,
             policy=policy,
             classification=classification or None,
+            immediate_risk=immediate_risk or None,
         )
     except TakedownError as exc:
         return _case_error(request, db_session, settings, me, case_id, exc)

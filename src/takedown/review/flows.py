@@ -129,6 +129,22 @@ def _immediate_risk(
     return text
 
 
+def _page_for_immediate_risk(
+    db_session: Session, settings: Settings, case: Case, decision: Decision
+) -> None:
+    if decision.immediate_risk is None:
+        return
+    queue_oncall(
+        db_session=db_session,
+        settings=settings,
+        kind="immediate_risk",
+        case=case,
+        summary=f"A reviewer found a child at immediate risk in case {case.id}",
+        details={"decision_id": decision.id, "reason": decision.immediate_risk},
+        dedupe_key=f"immediate-risk:{decision.id}",
+    )
+
+
 def finding(case: Case, policy: str) -> str:
     """The category a violating decision under `policy` confirms: the policy's own (one of
     `Policy`), or for a platform's own policy name the category the case was reported as."""
@@ -227,16 +243,7 @@ def record_decision(
             "immediate_risk": immediate_risk is not None,
         },
     )
-    if immediate_risk is not None:
-        queue_oncall(
-            db_session=db_session,
-            settings=settings,
-            kind="immediate_risk",
-            case=case,
-            summary=f"A reviewer found a child at immediate risk in case {case.id}",
-            details={"decision_id": decision.id, "reason": immediate_risk},
-            dedupe_key=f"immediate-risk:{decision.id}",
-        )
+    _page_for_immediate_risk(db_session, settings, case, decision)
     case.claimed_by, case.claimed_at = None, None
     if holds_open:
         # Two-person rule: one reviewer's no_violation never closes a child-safety case.
@@ -316,6 +323,7 @@ def decide_appeal(
     reason: str = "",
     policy: str = "",
     classification: str | None = None,
+    immediate_risk: str | None = None,
 ) -> Decision:
     """Decide an appeal: upheld (the decision stands) or overturned (reversed).
 
@@ -363,10 +371,12 @@ def decide_appeal(
             classification=classification,
         )
         ensure_may_find(reviewer, case, chosen, policy)
+        immediate_risk = _immediate_risk(case, chosen, policy, immediate_risk)
     else:
         if not reason.strip():
             raise InvalidInput("give the reason for the appeal decision", code="reason_required")
         chosen, classification = Outcome(standing), None
+        immediate_risk = _immediate_risk(case, Outcome.NO_VIOLATION, policy, immediate_risk)
     earlier_overturn = db_session.scalar(
         select(Decision.id).where(
             Decision.appeal_id == appeal.id,
@@ -393,6 +403,7 @@ def decide_appeal(
         appeal_outcome=appeal_outcome.value,
         final=not holds_open,
         decided_at=clock.now(),
+        immediate_risk=immediate_risk,
     )
     db_session.add(decision)
     db_session.flush()
@@ -409,8 +420,10 @@ def decide_appeal(
             "appeal_outcome": appeal_outcome.value,
             "standing_outcome": chosen.value,
             "final": decision.final,
+            "immediate_risk": immediate_risk is not None,
         },
     )
+    _page_for_immediate_risk(db_session, settings, case, decision)
     if holds_open:
         return decision
     now = clock.now()

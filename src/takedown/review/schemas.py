@@ -330,6 +330,12 @@ class AppealDecisionIn(BaseModel):
     reason: str = Field(..., max_length=5000)
     policy: str = Field("", max_length=120)
     classification: str | None = None
+    immediate_risk: str | None = Field(
+        None,
+        max_length=IMMEDIATE_RISK_MAX_CHARS,
+        description="a reversal to violating child sexual abuse or exploitation: why a child is "
+        "at immediate risk (as in a decision)",
+    )
 
 
 class UploaderAppealIn(BaseModel):

@@ -426,6 +426,7 @@ def decide_appeal(
         reason=body.reason,
         policy=body.policy,
         classification=body.classification,
+        immediate_risk=body.immediate_risk,
     )
     db_session.commit()
     case = db_session.get(Case, decision.case_id)
