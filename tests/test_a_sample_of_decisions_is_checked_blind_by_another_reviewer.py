@@ -90,6 +90,9 @@ def test_a_sample_of_decisions_is_checked_blind_by_another_reviewer(settings, cl
             "Reopened by a quality check"
             in console(app, "carol").get(f"/console/cases/{case_id}").text
         )
+        # The reporter did not appeal: their page says "in review" again, with no appeal on it.
+        tracked = client.get(f"/track/{intimate['tracking_token']}").text
+        assert 'id="status">in review<' in tracked and "Appeal" not in tracked
         for headers in (alice, bob):
             assert client.get("/v1/cases?queue=appeals", headers=headers).json()["cases"] == []
             again = client.post(

@@ -60,13 +60,16 @@ def public_status(case: Case) -> str:
     return PUBLIC_STATUS[CaseStatus(case.status)]
 
 
-def reporter_status(report: Any, case: Case) -> str:
+def reporter_status(report: Any, case: Case, *, reopened_by_staff: bool = False) -> str:
     """What the report's own reporter reads: a report by fingerprint alone stays "received"
-    (until withdrawn) whatever its fingerprints found and whatever was decided."""
+    (until withdrawn) whatever its fingerprints found and whatever was decided. A case staff
+    reopened (a quality check, not anyone's appeal) is "in review" again."""
     if report.withdrawn_at is not None:
         return PUBLIC_STATUS[CaseStatus.WITHDRAWN]
     if report.by_fingerprint_alone:
         return PUBLIC_STATUS[CaseStatus.WATCHING]
+    if reopened_by_staff and case.status == CaseStatus.APPEALED:
+        return PUBLIC_STATUS[CaseStatus.IN_REVIEW]
     return public_status(case)
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
-from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal
+from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal, open_appeal
 from takedown.cases.models import (
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
@@ -390,7 +390,12 @@ def _track_page(
     reader = reader_of(request, settings, hint=report.language)
     t = reader.gettext
     case = get_case(db_session=db_session, case_id=report.case_id)
-    status = reporter_status(report, case)
+    reopened = open_appeal(db_session, case)
+    status = reporter_status(
+        report,
+        case,
+        reopened_by_staff=reopened is not None and reopened.appellant == Appellant.QUALITY_REVIEW,
+    )
     context: dict[str, Any] = {
         "report": report,
         "status": status,
@@ -423,7 +428,12 @@ def _case_view(
 ) -> dict[str, Any]:
     """How the case stands: its reference, decision, removal, appeals, what may still be added,
     and whether the reporter may erase their contact details now."""
-    appeals = case_appeals(db_session=db_session, case_id=case.id)
+    # A quality check's reopening is staff's own, not an appeal anyone made.
+    appeals = [
+        a
+        for a in case_appeals(db_session=db_session, case_id=case.id)
+        if a.appellant != Appellant.QUALITY_REVIEW
+    ]
     return {
         "can_erase": reporter_may_erase(db_session, report),
         "reference": case.id,
