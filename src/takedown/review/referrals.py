@@ -45,10 +45,13 @@ def refer_to_child_safety(
     reason: str,
 ) -> Case:
     """File the reviewer's finding as a report on the case; the case, now child safety."""
-    from takedown.reports.flows import Submission, submit_report
+    from takedown.reports.flows import Submission, serialise_intake, submit_report
     from takedown.reports.models import Channel
     from takedown.reports.schemas import LawEnforcement, MinorSubject, ReportIn
 
+    # The intake lock before the case's, in the order every report takes them (else a report
+    # joining this case at the same moment could deadlock with the referral).
+    serialise_intake(db_session)
     case = locked_case(db_session=db_session, case_id=case_id)
     if not may_see_case(reviewer.role, case):
         raise Forbidden(
