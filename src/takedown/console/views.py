@@ -254,9 +254,10 @@ def case_page_response(
         db_session=db_session, case=case, user_id=me.id
     )
     claimed_by = case.claimed_by if service.claim_is_live(settings=settings, case=case) else None
-    earlier, earlier_hidden = service.earlier_cases_seen_by(db_session, case, me.user)
+    earlier_all = service.earlier_cases_about(db_session, case)
+    earlier, earlier_hidden = service.seen_by(earlier_all, me.user)
     mine_before = (
-        service.found_no_violation_before(db_session, case, me.id)
+        service.found_no_violation_before(db_session, case, me.id, earlier=earlier_all)
         if case.status not in CLOSED_STATUSES
         else None
     )

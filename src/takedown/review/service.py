@@ -161,18 +161,22 @@ def earlier_cases_about(db_session: Session, case: Case) -> list[Case]:
     )
 
 
-def earlier_cases_seen_by(db_session: Session, case: Case, user: User) -> tuple[list[Case], int]:
-    """The earlier cases about this post that `user` may see, and how many they may not."""
-    earlier = earlier_cases_about(db_session, case)
-    seen = [c for c in earlier if may_see_case(user.role, c)]
-    return seen, len(earlier) - len(seen)
+def seen_by(cases: list[Case], user: User) -> tuple[list[Case], int]:
+    """The cases `user` may see, and how many they may not."""
+    seen = [c for c in cases if may_see_case(user.role, c)]
+    return seen, len(cases) - len(seen)
 
 
-def found_no_violation_before(db_session: Session, case: Case, user_id: str) -> str | None:
+def found_no_violation_before(
+    db_session: Session, case: Case, user_id: str, *, earlier: list[Case] | None = None
+) -> str | None:
     """The last decided case about this post, if `user_id` found no violation in it: a post
     reported again after "no violation" is decided by someone else (fresh eyes). Only the last
-    one, so a small team that has all looked at a post once can still decide it."""
-    decided = [c for c in earlier_cases_about(db_session, case) if c.decided_at is not None]
+    one, so a small team that has all looked at a post once can still decide it. `earlier`: the
+    caller's `earlier_cases_about(case)`, if it has them."""
+    if earlier is None:
+        earlier = earlier_cases_about(db_session, case)
+    decided = [c for c in earlier if c.decided_at is not None]
     if not decided:
         return None
     last = max(decided, key=lambda c: c.decided_at or c.created_at)

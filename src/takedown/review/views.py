@@ -159,7 +159,7 @@ def get_case(
     facts = case_priority_facts(
         db_session=db_session, settings=settings, case=case, reports=reports
     )
-    earlier, hidden = service.earlier_cases_seen_by(db_session, case, user)
+    earlier, hidden = service.seen_by(service.earlier_cases_about(db_session, case), user)
     return CaseDetail(
         **_summary(case, settings).model_dump(),
         priority_reasons=priority_reasons(facts),
