@@ -181,6 +181,9 @@ class Settings(BaseSettings):
     # --- evidence vault --------------------------------------------------------------------
     evidence_key: SecretStr = SecretStr("")  # base64 32-byte AES key
     evidence_key_file: Path | None = None  # file holding the base64 AES key
+    # earlier keys, comma-separated: they still open files, never seal; after a key change
+    # `takedown evidence rekey` encrypts every file under the current key
+    evidence_retired_keys: SecretStr = SecretStr("")
     evidence_retention_days: int = 365  # 18 U.S.C. 2258A(h) as amended by the REPORT Act
     # No key configured: True generates data_dir/secrets/evidence.key (0600) with a warning (demo);
     # False refuses to preserve, so a violating child-safety decision fails with a clear error.

@@ -7,6 +7,7 @@ import typer
 from takedown.cli import apikey, audit, db, serve
 from takedown.cli import bank as bank_cli
 from takedown.cli import demo as demo_cli
+from takedown.cli import evidence as evidence_cli
 from takedown.cli import hash as hash_cli
 from takedown.cli import match as match_cli
 from takedown.cli import user as user_cli
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(apikey.app, name="apikey")
 app.add_typer(audit.app, name="audit")
+app.add_typer(evidence_cli.app, name="evidence")
 app.command("serve")(serve.serve)
 app.add_typer(bank_cli.app, name="bank")
 app.command("match")(match_cli.match)

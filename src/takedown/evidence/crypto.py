@@ -8,6 +8,7 @@ import logging
 import secrets
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from takedown.errors import TakedownError
@@ -22,6 +23,20 @@ FORMAT_PREFIX = b"TDV1"  # file format marker: prefix, 12-byte nonce, ciphertext
 
 class EvidenceKeyError(TakedownError):
     status, code, title = 503, "evidence_key_unavailable", "The evidence vault key is unavailable"
+
+
+def opening_keys(settings: Settings) -> list[bytes]:
+    """The current key first (it seals), then the retired ones (TAKEDOWN_EVIDENCE_RETIRED_KEYS:
+    they only open files not yet encrypted again under the current key)."""
+    retired = settings.evidence_retired_keys.get_secret_value().split(",")
+    return [
+        load_key(settings),
+        *(
+            _decode(text.strip(), "TAKEDOWN_EVIDENCE_RETIRED_KEYS")
+            for text in retired
+            if text.strip()
+        ),
+    ]
 
 
 def generated_key_path(settings: Settings) -> Path:
@@ -90,3 +105,18 @@ def decrypt(key: bytes, blob: bytes, *, associated: bytes) -> bytes:
         raise ValueError("not a Takedown evidence file")
     body = blob[len(FORMAT_PREFIX) :]
     return AESGCM(key).decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], associated)
+
+
+def open_with_any(keys: list[bytes], blob: bytes, *, associated: bytes) -> tuple[bytes, int]:
+    """The plaintext and the position in `keys` of the key that opened it (0: the current key).
+    Raises EvidenceKeyError when none does: a wrong key, or a file altered on disk."""
+    for position, key in enumerate(keys):
+        try:
+            return decrypt(key, blob, associated=associated), position
+        except (InvalidTag, ValueError):
+            continue
+    raise EvidenceKeyError(
+        "no configured evidence key opens this file (a wrong key, a retired key missing from "
+        "TAKEDOWN_EVIDENCE_RETIRED_KEYS, or the file was altered)",
+        code="evidence_key_mismatch",
+    )

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,8 +26,11 @@ def vault_dir(settings: Settings) -> Path:
     return settings.data_dir / "evidence"
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_durably(path: Path, data: bytes, *, create_folder: bool = True) -> None:
+    """Whole or not at all, on disk before returning. Without `create_folder`, a folder that is
+    gone (a purged package) raises FileNotFoundError rather than coming back."""
+    if create_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     with open(tmp, "wb") as handle:
         handle.write(data)
@@ -37,7 +39,7 @@ def _write_durably(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _associated(package_id: str, file_id: str) -> bytes:
+def associated(package_id: str, file_id: str) -> bytes:
     return f"{package_id}/{file_id}".encode()
 
 
@@ -54,8 +56,8 @@ def _store(
 ) -> EvidenceFile:
     file_id = new_id("evf")
     relative = f"{package.id}/{file_id}.bin"
-    blob = crypto.encrypt(key, data, associated=_associated(package.id, file_id))
-    _write_durably(vault_dir(settings) / relative, blob)
+    blob = crypto.encrypt(key, data, associated=associated(package.id, file_id))
+    write_durably(vault_dir(settings) / relative, blob)
     row = EvidenceFile(
         id=file_id,
         package_id=package.id,
@@ -191,16 +193,15 @@ def open_file(
     row = db_session.get(EvidenceFile, file_id)
     if row is None or row.package_id != package_id:
         raise NotFound(f"no file {file_id} in {package_id}", code="evidence_file_not_found")
-    key = crypto.load_key(settings)
+    keys = crypto.opening_keys(settings)
     blob = (vault_dir(settings) / row.storage_path).read_bytes()
-    try:
-        data = crypto.decrypt(key, blob, associated=_associated(package_id, file_id))
-    except (InvalidTag, ValueError):
-        raise crypto.EvidenceKeyError(
-            "the configured evidence key does not open this file (wrong key, or the file was "
-            "altered)",
-            code="evidence_key_mismatch",
-        ) from None
+    data, _ = crypto.open_with_any(keys, blob, associated=associated(package_id, file_id))
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise Conflict(
+            "this file opens but is not what was preserved: its SHA-256 differs from the one "
+            "recorded (run `takedown evidence verify`, restore it from the backup)",
+            code="evidence_altered",
+        )
     record_access(db_session=db_session, actor=actor, package=package, what=f"file {file_id}")
     return row, data
 
