@@ -77,6 +77,7 @@ def _include_routers(app: FastAPI) -> None:
     from takedown.console import account, api_keys, sign_in, staff, wellbeing
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
+    from takedown.notifiers import views as notifier_views
     from takedown.operations import views as operations_views
     from takedown.quality import views as quality_views
     from takedown.review import views as review_views
@@ -94,6 +95,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(wellbeing.router)  # /console/wellbeing
     app.include_router(operations_views.router)  # /v1/overview, /console/overview
     app.include_router(quality_views.router)  # /v1/quality, /console/quality
+    app.include_router(notifier_views.router)  # /v1/notifiers, /console/notifiers
     app.include_router(bank_pages.router)  # /console/banks
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
