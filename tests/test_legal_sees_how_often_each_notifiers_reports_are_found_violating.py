@@ -84,7 +84,7 @@ def test_legal_sees_how_often_each_notifiers_reports_are_found_violating(
     assert [r["name"] for r in rows] == [
         "Hotline",
         "Quiet hotline",
-        "Without a key (public form)",
+        "Sent without a key",
         "Platform integration",
     ]
     by_name = {r["name"]: r for r in rows}
@@ -100,7 +100,7 @@ def test_legal_sees_how_often_each_notifiers_reports_are_found_violating(
     assert by_name["Quiet hotline"]["violating_share"] is None
     assert by_name["Platform integration"]["undecided"] == 1
     assert by_name["Platform integration"]["trusted_flagger"] is False
-    public_row = by_name["Without a key (public form)"]
+    public_row = by_name["Sent without a key"]
     assert (public_row["reports"], public_row["no_violation"], public_row["undecided"]) == (1, 1, 0)
 
     # A longer period takes in the report from 100 days ago (still undecided).

@@ -1,5 +1,5 @@
 """How often each notifier's reports turn out violating: per API key (a platform's integration,
-a designated trusted flagger) and for reports sent without a key (the public form).
+a designated trusted flagger) and for reports sent without a key (the public form, or the API without one).
 
 A platform must handle a designated trusted flagger's notices first (DSA Art 22(1)), and tell its
 Digital Services Coordinator when one sends a significant number of imprecise, inaccurate or
@@ -163,5 +163,5 @@ def _empty(key: ApiKey) -> NotifierTally:
 
 def _public() -> NotifierTally:
     return NotifierTally(
-        notifier=PUBLIC, name="Without a key (public form)", trusted_flagger=False, revoked=False
+        notifier=PUBLIC, name="Sent without a key", trusted_flagger=False, revoked=False
     )
