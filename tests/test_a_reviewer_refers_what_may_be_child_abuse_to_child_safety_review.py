@@ -102,7 +102,7 @@ def test_a_reviewer_refers_what_may_be_child_abuse_to_child_safety_review(client
         json={"category": "child_sexual_exploitation", "reason": "late"},
         headers=cara,
     )
-    assert closed.status_code == 409 and closed.json()["code"] == "case_not_under_review"
+    assert closed.status_code == 409 and closed.json()["code"] == "already_child_safety"
 
     with session_scope(settings.resolved_database_url) as db_session:
         audited = db_session.scalars(

@@ -320,9 +320,7 @@ def case_page_response(
         policies=POLICIES
         if has_role(me.role, Role.CHILD_SAFETY_REVIEWER)
         else [p for p in POLICIES if POLICY_CATEGORIES[p] not in CHILD_SAFETY_CATEGORIES],
-        may_refer=case.status not in CLOSED_STATUSES
-        and case.status != CaseStatus.WATCHING
-        and not (case.is_child_safety and case.category in CHILD_SAFETY_CATEGORIES),
+        may_refer=referrals.may_refer(case),
         child_safety_categories=sorted(CHILD_SAFETY_CATEGORIES),
         assignable=_assignable(db_session, case) if has_role(me.role, Role.ADMIN) else [],
         error=error,
@@ -489,7 +487,7 @@ def refer_to_child_safety(
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
     if service.may_see_case(me.role, case):
-        return RedirectResponse(f"/console/cases/{quote(case_id)}?notice=referred", status_code=303)
+        return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=referred", status_code=303)
     return RedirectResponse("/console/queue?notice=referred", status_code=303)
 
 

@@ -1,5 +1,6 @@
 """How often each notifier's reports turn out violating: per API key (a platform's integration,
-a designated trusted flagger) and for reports sent without a key (the public form, or the API without one).
+a designated trusted flagger) and for reports sent without a key (the public form, or the API
+without one).
 
 A platform must handle a designated trusted flagger's notices first (DSA Art 22(1)), and tell its
 Digital Services Coordinator when one sends a significant number of imprecise, inaccurate or

@@ -39,3 +39,6 @@ class QualityCheck(Base):
     # A disagreement reopens the case as an appeal (appellant `quality_review`) when it can.
     appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"))
     not_reopened_because: Mapped[str | None] = mapped_column(Text)
+    # A check that found child sexual abuse or exploitation where the case, not reopened, stands
+    # as something else: the case it referred to child-safety review (review/referrals.py).
+    referred_case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))

@@ -11,7 +11,9 @@ the case is reopened as an appeal (appellant `quality_review`), decided by a thi
 the usual appeal rules (neither the deciders nor the checker; two reviewers to reverse a
 child-safety removal). When it cannot be reopened (an appeal is open, the appeal window has
 closed, or both found a violation under policies of different categories, which an appeal
-cannot change), the check says why and a lead sees it on the Quality page.
+cannot change), the check says why and a lead sees it on the Quality page. If the check found
+child sexual abuse or exploitation there, it is not left to a lead: the case is referred to
+child-safety review (review/referrals.py), as a case of its own about the post.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, exists, func, not_, select
 from sqlalchemy.orm import Session
@@ -27,11 +30,12 @@ from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import User
 from takedown.cases.appeals import can_appeal, file_appeal, open_appeal
-from takedown.cases.models import CLOSED_STATUSES, Appellant, Case, Outcome
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES, CLOSED_STATUSES, Appellant, Case, Outcome
 from takedown.errors import Conflict, Forbidden, NotFound
 from takedown.ids import new_id
 from takedown.quality.metrics import CHECKED, SAMPLED
 from takedown.quality.models import CheckStatus, QualityCheck
+from takedown.review import referrals
 from takedown.review.models import Decision
 from takedown.review.service import decided_case_before, may_see_case, visible_to
 from takedown.settings import Settings
@@ -134,13 +138,19 @@ def record_check(
     policy: str = "",
     reason: str = "",
     classification: str | None = None,
+    index: Any = None,
 ) -> QualityCheck:
     """Record the checker's own decision on a sampled case and compare it with the sampled one;
-    a disagreement with the standing outcome reopens the case as an appeal where it can."""
+    a disagreement with the standing outcome reopens the case as an appeal where it can. A check
+    that found child sexual abuse or exploitation where the case, not reopened, stands as
+    something else refers it to child-safety review (a case of its own about the post)."""
     from takedown.cases.service import locked_case
+    from takedown.reports.flows import serialise_intake
     from takedown.review.flows import finding, validate_decision
 
     check, case = get_check(db_session, check_id, checker)
+    # The intake lock before the case's, as every report takes them: a check may file a referral.
+    serialise_intake(db_session)
     case = locked_case(db_session=db_session, case_id=case.id)  # one at a time with decisions
     db_session.refresh(check)
     ensure_may_check(db_session, check, checker)
@@ -173,6 +183,20 @@ def record_check(
                 actor=actor,
             )
             check.appeal_id = appeal.id
+        elif violating and found in CHILD_SAFETY_CATEGORIES and referrals.may_refer(case):
+            referred = referrals.refer_to_child_safety(
+                db_session=db_session,
+                settings=settings,
+                index=index,
+                case_id=case.id,
+                reviewer=checker,
+                category=found,
+                subject_is_minor=False,
+                reason=f"Quality check {check.id}, deciding blind: {check.reason}",
+            )
+            check.referred_case_id = referred.id
+            # Not left to a lead, then: the child-safety reviewers decide the referred case.
+            check.not_reopened_because = check.not_reopened_because.removesuffix(": a lead decides")
     record(
         db_session=db_session,
         actor=actor,
@@ -183,6 +207,7 @@ def record_check(
             "decision_id": check.decision_id,
             "agrees": check.agrees,
             "appeal_id": check.appeal_id,
+            "referred_case_id": check.referred_case_id,
         },
     )
     CHECKED.labels(result="agreed" if check.agrees else "disagreed").inc()

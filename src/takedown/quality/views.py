@@ -51,6 +51,7 @@ class CheckOut(BaseModel):
     agrees: bool | None = None
     appeal_id: str | None = None
     not_reopened_because: str | None = None
+    referred_case_id: str | None = None
 
     @classmethod
     def of(cls, check: QualityCheck) -> CheckOut:
@@ -67,6 +68,7 @@ class CheckOut(BaseModel):
             agrees=check.agrees,
             appeal_id=check.appeal_id,
             not_reopened_because=check.not_reopened_because,
+            referred_case_id=check.referred_case_id,
         )
 
 
@@ -111,18 +113,21 @@ def quality_api(
 def record_check_api(
     check_id: str,
     body: DecisionIn,
+    request: Request,
     user: User = Depends(staff_user),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> CheckOut:
     """Your own decision on a sampled case (as `POST /v1/cases/{id}/decisions` takes it), made
     without seeing the sampled one; the answer says whether the two agree and, if not, the
-    appeal that reopened the case (or why it was not reopened)."""
+    appeal that reopened the case (or why it was not reopened) and the case it referred to
+    child-safety review (`referred_case_id`)."""
     check = service.record_check(
         db_session=db_session,
         settings=settings,
         check_id=check_id,
         checker=user,
+        index=getattr(request.app.state, "index", None),
         outcome=body.outcome,
         policy=body.policy,
         reason=body.reason,
@@ -223,6 +228,7 @@ def record_check_form(
             settings=settings,
             check_id=check_id,
             checker=me.user,
+            index=getattr(request.app.state, "index", None),
             outcome=outcome,
             policy=policy,
             reason=reason,

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.audit.service import record
 from takedown.auth.models import User
+from takedown.cases.media import read_bytes
 from takedown.cases.models import (
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
     Case,
+    CaseMedia,
     CaseStatus,
     Category,
 )
@@ -31,6 +34,28 @@ from takedown.review.service import may_see_case
 from takedown.settings import Settings
 
 REASON_MAX_CHARS = 5000
+# Closed with a decision: a referral opens a case of its own about the post.
+DECIDED_STATUSES = frozenset({CaseStatus.ACTION_TAKEN, CaseStatus.NO_ACTION})
+
+
+def may_refer(case: Case) -> bool:
+    """Whether the case page offers the referral: a case under review that is not child safety
+    yet, or a decided case not found child sexual abuse or exploitation."""
+    if case.status in DECIDED_STATUSES:
+        return not _found_child_safety(case)
+    return (
+        case.status not in CLOSED_STATUSES
+        and case.status != CaseStatus.WATCHING
+        and not (case.is_child_safety and case.category in CHILD_SAFETY_CATEGORIES)
+    )
+
+
+def _found_child_safety(case: Case) -> bool:
+    return (
+        case.status == CaseStatus.ACTION_TAKEN
+        and case.is_child_safety
+        and case.category in CHILD_SAFETY_CATEGORIES
+    )
 
 
 def refer_to_child_safety(
@@ -46,7 +71,7 @@ def refer_to_child_safety(
 ) -> Case:
     """File the reviewer's finding as a report on the case; the case, now child safety."""
     from takedown.reports.flows import Submission, serialise_intake, submit_report
-    from takedown.reports.models import Channel
+    from takedown.reports.models import Channel, Report
     from takedown.reports.schemas import LawEnforcement, MinorSubject, ReportIn
 
     # The intake lock before the case's, in the order every report takes them (else a report
@@ -57,9 +82,16 @@ def refer_to_child_safety(
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
-    if case.status in CLOSED_STATUSES or case.status == CaseStatus.WATCHING:
+    decided = case.status in DECIDED_STATUSES
+    if case.status in CLOSED_STATUSES - DECIDED_STATUSES or case.status == CaseStatus.WATCHING:
         raise Conflict(
-            "only a case waiting for review can be referred", code="case_not_under_review"
+            "only a case waiting for review, or decided, can be referred",
+            code="case_not_under_review",
+        )
+    if _found_child_safety(case):
+        raise Conflict(
+            "the case was found child sexual abuse or exploitation already",
+            code="already_child_safety",
         )
     if category not in CHILD_SAFETY_CATEGORIES:
         raise InvalidInput(
@@ -70,7 +102,7 @@ def refer_to_child_safety(
         raise InvalidInput("say what you saw", code="reason_required")
     if len(reason) > REASON_MAX_CHARS:
         raise InvalidInput(f"at most {REASON_MAX_CHARS:,} characters", code="reason_too_long")
-    if case.category == category and case.is_child_safety:
+    if not decided and case.category == category and case.is_child_safety:
         raise Conflict("the case is in child-safety review already", code="already_child_safety")
     # What the reporters said that raises a child-safety case's priority counts for the referral
     # too: a police case number, a minor shown.
@@ -97,11 +129,19 @@ def refer_to_child_safety(
                 explanation=f"Referred to child-safety review by {reviewer.username}: {reason}",
             ),
             channel=Channel.REVIEWER_REFERRAL,
-            into_case=case.id,
+            # A decided case takes no reports: the referral opens a case of its own about the
+            # post (or joins one open), with the media while the working copy is kept.
+            into_case=None if decided else case.id,
+            file_bytes=_media_of(settings, db_session, case) if decided else None,
+            filename="referred-media" if decided else None,
             acknowledge=False,
         ),
     )
-    case.claimed_by, case.claimed_at = None, None  # it may now be hidden from the referrer
+    referred = db_session.get_one(
+        Case, db_session.get_one(Report, answer.body["report_id"]).case_id
+    )
+    if not decided:
+        case.claimed_by, case.claimed_at = None, None  # it may now be hidden from the referrer
     record(
         db_session=db_session,
         actor=f"user:{reviewer.id}",
@@ -111,7 +151,22 @@ def refer_to_child_safety(
             "report_id": answer.body["report_id"],
             "category": category,
             "subject_is_minor": subject_is_minor,
+            "referred_case_id": referred.id,
         },
     )
     db_session.flush()
-    return case
+    return referred
+
+
+def _media_of(settings: Settings, db_session: Session, case: Case) -> bytes | None:
+    """The decided case's first media file still in working storage (the media-cleanup job
+    deletes it after the case closes): None when gone, and the new case then has only what
+    the post's address and the platform's fetch give it."""
+    for media in db_session.scalars(
+        select(CaseMedia).where(CaseMedia.case_id == case.id).order_by(CaseMedia.id)
+    ):
+        try:
+            return read_bytes(settings, media)
+        except OSError:
+            continue
+    return None

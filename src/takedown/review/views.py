@@ -262,7 +262,9 @@ def refer_to_child_safety(
 ) -> ReferralOut:
     """Refer a case that may be child sexual abuse or exploitation to child-safety review (a
     plain reviewer may not make that finding): the case takes the category, priority and
-    deadline of what you saw, and leaves the queues of reviewers who may not see it."""
+    deadline of what you saw, and leaves the queues of reviewers who may not see it. A decided
+    case (no violation, or a violation of another kind) stays as it is: the referral opens a
+    case of its own about the post, which the answer names."""
     case = referrals.refer_to_child_safety(
         db_session=db_session,
         settings=settings,
