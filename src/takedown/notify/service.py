@@ -233,6 +233,53 @@ def queue_decision_message(
     return sent
 
 
+def queue_later_action_message(
+    *,
+    db_session: Session,
+    settings: Settings,
+    earlier: Case,
+    case: Case,
+    told: set[str],
+) -> list[Notification]:
+    """Email the reporters of `earlier`, a case about the post decided "no violation", that
+    `case` took action on it after all; each in their report's language, once. `told`: the
+    addresses already told (the reporters of `case`), extended with those told here."""
+    from takedown.reports.models import Report
+
+    sent: list[Notification] = []
+    for report in db_session.scalars(
+        select(Report).where(Report.case_id == earlier.id, Report.reporter_email.is_not(None))
+    ):
+        email = report.reporter_email
+        if email is None or email in told or report.by_fingerprint_alone or report.withdrawn_at:
+            continue
+        told.add(email)
+        gettext = translator(report.language, settings).gettext
+        body = (
+            gettext(
+                "We told you that we found no violation in what you reported (case %(case)s). "
+                "It was reviewed again, and action was taken on it."
+            )
+            % {"case": earlier.id}
+            + "\n\n"
+            + gettext("Details:")
+            + f"\n{tracking_url(settings, report.tracking_token)}\n"
+        )
+        row = queue(
+            db_session=db_session,
+            channel=NotificationChannel.EMAIL,
+            kind="later_action",
+            recipient=email,
+            subject=gettext("Update on your report (%(case)s)") % {"case": earlier.id},
+            body=body,
+            case_id=earlier.id,
+            dedupe_key=f"later_action:{earlier.id}:{email}",
+        )
+        if row is not None:
+            sent.append(row)
+    return sent
+
+
 def queue_appeal_decision_message(
     *, db_session: Session, appeal: Appeal, case: Case, settings: Settings | None = None
 ) -> Notification | None:

@@ -50,6 +50,7 @@ from takedown.reports.views import (
     read_file,
 )
 from takedown.review.public_texts import localised_public_text
+from takedown.review.service import later_action_on_the_post
 from takedown.settings import Settings
 from takedown.web.templating import render
 
@@ -445,6 +446,8 @@ def _case_view(
         "appeal_closes_at": appeal_closes_at(settings, case),
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
+        # "No violation", but a later case about the post took action after all.
+        "later_action": later_action_on_the_post(db_session, case),
     }
 
 

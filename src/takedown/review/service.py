@@ -161,6 +161,35 @@ def earlier_cases_about(db_session: Session, case: Case) -> list[Case]:
     )
 
 
+def later_action_on_the_post(db_session: Session, case: Case) -> Case | None:
+    """For a case decided "no violation": the first case about the same post opened after it
+    that took action (reported again, or referred to child-safety review), else None."""
+    same = about_the_post(case.content_id, case.content_url_key)
+    if same is None or case.status != CaseStatus.NO_ACTION:
+        return None
+    return db_session.scalars(
+        select(Case)
+        .where(
+            same,
+            Case.id != case.id,
+            Case.created_at > case.created_at,
+            Case.status == CaseStatus.ACTION_TAKEN,
+        )
+        .order_by(Case.decided_at)
+        .limit(1)
+    ).first()
+
+
+def no_violation_cases_before(db_session: Session, case: Case) -> list[Case]:
+    """The cases about the same post opened before `case` and decided "no violation": their
+    reporters hear when `case` takes action after all."""
+    return [
+        c
+        for c in earlier_cases_about(db_session, case)
+        if c.status == CaseStatus.NO_ACTION and c.created_at < case.created_at
+    ]
+
+
 def seen_by(cases: list[Case], user: User) -> tuple[list[Case], int]:
     """The cases `user` may see, and how many they may not."""
     seen = [c for c in cases if may_see_case(user.role, c)]
