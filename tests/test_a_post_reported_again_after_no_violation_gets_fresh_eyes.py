@@ -2,7 +2,7 @@
 reviewer who found no violation in it last time. The victim who reports a fifth time must not
 get the same reviewer's answer a fifth time: the new case lists the earlier cases about the
 post, and the reviewer who found no violation in the last of them is refused the decision, its
-appeal and the claim; someone else decides."""
+appeal and the claim, and does not find it in their work queues; someone else decides."""
 
 from __future__ import annotations
 
@@ -52,6 +52,11 @@ def test_a_post_reported_again_after_no_violation_gets_fresh_eyes(client, app, s
     assert 'id="reported-again"' in page and 'id="decision-form"' not in page
     assert 'id="claim-form"' not in page
     assert "Reported before (1)" in page
+    # Nor is it in her work queue; it is in everyone else's, and findable by its reference.
+    assert again not in client.get("/v1/cases?queue=open", headers=alice).text
+    assert again not in console(app, "alice").get("/console/queue").text
+    assert again in client.get("/v1/cases?queue=open", headers=bob).text
+    assert again in client.get("/v1/cases?queue=all", headers=alice).text
 
     decided = _decide(client, bob, again, "violating", policy="non_consensual_intimate_imagery")
     assert decided.status_code == 201, decided.text
@@ -76,6 +81,7 @@ def test_earlier_child_safety_cases_are_counted_not_shown_to_plain_reviewers(cli
     for headers in (cs1, cs2):  # both looked and found no violation
         refused = _decide(client, headers, again, "no_violation")
         assert refused.json()["code"] == "reported_again_after_your_no_violation"
+        assert again not in client.get("/v1/cases?queue=open", headers=headers).text
     assert _decide(client, rita, again, "no_violation").status_code == 201
 
 

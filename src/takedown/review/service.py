@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from takedown import clock
 from takedown.audit.service import record
@@ -271,6 +271,10 @@ def queue_query(
         Decision.final.is_(False),
     )
     open_appeal = exists().where(Appeal.case_id == Case.id, Appeal.status == AppealStatus.OPEN)
+    if queue in (Queue.OPEN, Queue.CHILD_SAFETY, Queue.SECOND_REVIEW, Queue.APPEALS):
+        # Work queues hold only what the user may decide: not a post reported again after
+        # their own "no violation" (fresh eyes; the case page says why, for a case found).
+        query = query.where(not_(_after_my_no_violation(user)))
     if queue == Queue.OPEN:
         query = query.where(Case.status.in_([s.value for s in REVIEW_STATUSES]))
     elif queue == Queue.CHILD_SAFETY:
@@ -312,6 +316,34 @@ def queue_query(
         Case.escalation_level.desc(),
         Case.deadline_at,
         Case.created_at,
+    )
+
+
+def _after_my_no_violation(user: User) -> ColumnElement[bool]:
+    """SQL for found_no_violation_before: the last decided case about the same post is one in
+    which `user` found no violation."""
+    earlier = aliased(Case)
+    same_post = or_(
+        and_(Case.content_id.is_not(None), earlier.content_id == Case.content_id),
+        and_(Case.content_url_key.is_not(None), earlier.content_url_key == Case.content_url_key),
+    )
+    last_decided = (
+        select(earlier.id)
+        .where(
+            same_post,
+            earlier.id != Case.id,
+            earlier.status.in_([s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]),
+            earlier.decided_at.is_not(None),
+        )
+        .order_by(earlier.decided_at.desc())
+        .limit(1)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    return exists().where(
+        Decision.case_id == last_decided,
+        Decision.reviewer_id == user.id,
+        Decision.outcome == Outcome.NO_VIOLATION.value,
     )
 
 
