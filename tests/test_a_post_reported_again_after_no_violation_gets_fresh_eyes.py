@@ -98,6 +98,8 @@ def test_only_the_last_no_violation_stands_aside(client, settings):  # type: ign
     third = client.post("/v1/reports", json=INTIMATE).json()["case_id"]
     listed = client.get(f"/v1/cases/{third}", headers=alice).json()["earlier_cases"]
     assert [c["case_id"] for c in listed] == [first, second]
+    assert third in client.get("/v1/cases?queue=open", headers=alice).text
+    assert third not in client.get("/v1/cases?queue=open", headers=bob).text
     refused = _decide(client, bob, third, "no_violation")
     assert refused.json()["code"] == "reported_again_after_your_no_violation"
     assert _decide(client, alice, third, "no_violation").status_code == 201

@@ -257,7 +257,7 @@ def case_page_response(
     earlier_all = service.earlier_cases_about(db_session, case)
     earlier, earlier_hidden = service.seen_by(earlier_all, me.user)
     mine_before = (
-        service.found_no_violation_before(db_session, case, me.id, earlier=earlier_all)
+        service.found_no_violation_before(db_session, case, me.id)
         if case.status not in CLOSED_STATUSES
         else None
     )

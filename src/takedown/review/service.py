@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from takedown import clock
@@ -196,29 +207,15 @@ def seen_by(cases: list[Case], user: User) -> tuple[list[Case], int]:
     return seen, len(cases) - len(seen)
 
 
-def found_no_violation_before(
-    db_session: Session, case: Case, user_id: str, *, earlier: list[Case] | None = None
-) -> str | None:
+def found_no_violation_before(db_session: Session, case: Case, user_id: str) -> str | None:
     """The last decided case about this post, if `user_id` found no violation in it: a post
     reported again after "no violation" is decided by someone else (fresh eyes). Only the last
-    one, so a small team that has all looked at a post once can still decide it. `earlier`: the
-    caller's `earlier_cases_about(case)`, if it has them."""
-    if earlier is None:
-        earlier = earlier_cases_about(db_session, case)
-    decided = [c for c in earlier if c.decided_at is not None]
-    if not decided:
-        return None
-    last = max(decided, key=lambda c: c.decided_at or c.created_at)
-    found_none = db_session.scalar(
-        select(Decision.id)
-        .where(
-            Decision.case_id == last.id,
-            Decision.reviewer_id == user_id,
-            Decision.outcome == Outcome.NO_VIOLATION.value,
+    one, so a small team that has all looked at a post once can still decide it."""
+    return db_session.scalar(
+        select(_last_decided_about_the_post()).where(
+            Case.id == case.id, _after_no_violation_by(user_id)
         )
-        .limit(1)
     )
-    return last.id if found_none is not None else None
 
 
 def ensure_fresh_eyes(db_session: Session, case: Case, reviewer: User) -> None:
@@ -274,7 +271,7 @@ def queue_query(
     if queue in (Queue.OPEN, Queue.CHILD_SAFETY, Queue.SECOND_REVIEW, Queue.APPEALS):
         # Work queues hold only what the user may decide: not a post reported again after
         # their own "no violation" (fresh eyes; the case page says why, for a case found).
-        query = query.where(not_(_after_my_no_violation(user)))
+        query = query.where(not_(_after_no_violation_by(user.id)))
     if queue == Queue.OPEN:
         query = query.where(Case.status.in_([s.value for s in REVIEW_STATUSES]))
     elif queue == Queue.CHILD_SAFETY:
@@ -319,15 +316,14 @@ def queue_query(
     )
 
 
-def _after_my_no_violation(user: User) -> ColumnElement[bool]:
-    """SQL for found_no_violation_before: the last decided case about the same post is one in
-    which `user` found no violation."""
+def _last_decided_about_the_post() -> ScalarSelect[str]:
+    """The id of the last decided case about the same post as the (outer query's) Case."""
     earlier = aliased(Case)
     same_post = or_(
         and_(Case.content_id.is_not(None), earlier.content_id == Case.content_id),
         and_(Case.content_url_key.is_not(None), earlier.content_url_key == Case.content_url_key),
     )
-    last_decided = (
+    return (
         select(earlier.id)
         .where(
             same_post,
@@ -340,9 +336,14 @@ def _after_my_no_violation(user: User) -> ColumnElement[bool]:
         .correlate(Case)
         .scalar_subquery()
     )
+
+
+def _after_no_violation_by(user_id: str) -> ColumnElement[bool]:
+    """The (outer query's) Case is about a post whose last decided case `user_id` found no
+    violation in (fresh eyes)."""
     return exists().where(
-        Decision.case_id == last_decided,
-        Decision.reviewer_id == user.id,
+        Decision.case_id == _last_decided_about_the_post(),
+        Decision.reviewer_id == user_id,
         Decision.outcome == Outcome.NO_VIOLATION.value,
     )
 
