@@ -89,6 +89,11 @@ def test_demo_seeds_once_and_prints_working_logins(cli, client, settings):
     assert queue.count('class="case-row') >= 4
     # demo-cs-2's decision waits for demo-cs-1's blind quality check (once, though seeded twice).
     assert client.get("/console/quality").text.count('class="quality-check-link"') == 1
+    # A designated trusted flagger's notice: legal sees it on the Notifiers page.
+    legal = ConsoleBrowser(client)
+    assert legal.login("demo-legal", logins["demo-legal"]).status_code == 303
+    notifiers = client.get("/console/notifiers").text
+    assert "Demo hotline" in notifiers and "trusted flagger" in notifiers
     # The first start's passwords no longer work: each start prints fresh ones.
     old = dict(re.findall(r"^login: (\S+) (\S+) \(", first.stdout, re.MULTILINE))
     assert ConsoleBrowser(client).login("demo-cs-2", old["demo-cs-2"]).status_code == 401

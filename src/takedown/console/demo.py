@@ -39,6 +39,8 @@ DEMO_ACCOUNT = "demo-account-7"
 DEMO_REVIEW_BANK = "demo-suspected"
 HELD_STAND_IN = "retina"
 QUALITY_DEMO_REPORT = "demo-report-9"
+DEMO_HOTLINE = "Demo hotline (a designated trusted flagger)"
+HOTLINE_REPORT = "demo-report-10"  # sent with the hotline's key: the Notifiers page lists it
 DEMO_USERS = (
     ("demo-cs-1", Role.CHILD_SAFETY_REVIEWER),
     ("demo-cs-2", Role.CHILD_SAFETY_REVIEWER),
@@ -233,6 +235,22 @@ def _demo_reports() -> list[tuple[str, dict[str, Any], bytes | None]]:
             _jpeg(_scene(9)),
         ),
         (
+            HOTLINE_REPORT,
+            {
+                "category": "other_illegal",
+                "content_url": "https://platform.example/p/demo-1010",
+                "account_id": "demo-account-1010",
+                "reporter": {"name": "Demo Hotline", "email": "notices@hotline.example"},
+                "explanation": (
+                    "DEMO: a notice from a hotline the platform designated as a trusted flagger "
+                    "(its API key holds the trusted_flagger scope): P1, and counted on the "
+                    "Notifiers page."
+                ),
+                "good_faith_statement": True,
+            },
+            _jpeg(_scene(10)),
+        ),
+        (
             "demo-report-8",
             {
                 "category": "non_consensual_intimate_imagery",
@@ -274,6 +292,7 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
     from takedown.scan.models import ContentItem
     from takedown.store.db import session_factory
 
+    hotline = _hotline_key(settings)
     index = load_index(settings)
     try:
         answers = []
@@ -286,6 +305,8 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
                     file_bytes=file_bytes,
                     filename="demo.jpg" if file_bytes else None,
                     idempotency_key=key,
+                    api_key_id=hotline if key == HOTLINE_REPORT else None,
+                    trusted_flagger=key == HOTLINE_REPORT,
                 )
                 answer = accept(
                     db_session=db_session, settings=settings, index=index, submission=submission
@@ -332,6 +353,23 @@ def seed_reports(settings: Settings) -> list[dict[str, Any]]:
         return answers
     finally:
         index.close()
+
+
+def _hotline_key(settings: Settings) -> str:
+    """The demo hotline's API key id (the key itself is not kept: the demo sends its report)."""
+    from takedown.auth.models import ApiKey, Scope
+    from takedown.auth.service import create_api_key
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        existing = db_session.scalar(select(ApiKey.id).where(ApiKey.name == DEMO_HOTLINE))
+        if existing is not None:
+            return existing
+        row, _ = create_api_key(
+            db_session=db_session,
+            name=DEMO_HOTLINE,
+            scopes=[Scope.REPORT.value, Scope.TRUSTED_FLAGGER.value],
+        )
+        return row.id
 
 
 def seed_users(settings: Settings) -> dict[str, tuple[str, str]]:
