@@ -110,7 +110,7 @@ def test_a_decided_case_that_may_be_child_abuse_is_referred_to_child_safety_revi
         assert entry.subject == closed_id and entry.details["referred_case_id"] == new_id
 
 
-def test_a_referral_after_the_media_was_deleted_opens_a_case_on_the_post(client, settings):  # type: ignore[no-untyped-def]
+def test_a_referral_after_the_media_was_deleted_opens_a_case_on_the_post(client, app, settings):  # type: ignore[no-untyped-def]
     make_user(settings, "rita", "reviewer")
     make_user(settings, "cara", "child_safety_reviewer")
     rita, cara = staff_headers(client, settings, "rita"), staff_headers(client, settings, "cara")
@@ -124,6 +124,10 @@ def test_a_referral_after_the_media_was_deleted_opens_a_case_on_the_post(client,
     _decide(client, rita, filed["case_id"], "violating", policy="terms_of_service")
     with session_scope(settings.resolved_database_url) as db_session:
         assert delete_closed_case_media(db_session=db_session, settings=settings) == 1
+    # The decided case's page says the picture is gone, rather than showing a broken one.
+    page = console(app, "cara").get(f"/console/cases/{filed['case_id']}").text
+    assert "was deleted from working storage when the case closed" in page
+    assert "preview.jpg" not in page and "reveal-form" not in page
     referred = _refer(client, cara, filed["case_id"])
     new_case = client.get(f"/v1/cases/{referred['case_id']}", headers=cara).json()
     assert new_case["media"] == [] and new_case["content_id"] == "post-92"

@@ -30,6 +30,10 @@ BROWSER_FORMATS = {
 PLAYABLE_VIDEO = {MediaFormat.MP4: "video/mp4", MediaFormat.WEBM: "video/webm"}
 
 
+def working_copy_kept(settings: Settings, media: CaseMedia) -> bool:
+    return (settings.media_dir / media.storage_path).is_file()
+
+
 def media_path(settings: Settings, media: CaseMedia) -> Path:
     root = settings.media_dir.resolve()
     path = (root / media.storage_path).resolve()

@@ -49,6 +49,7 @@ from takedown.console.media import (
     media_path,
     original_for_reveal,
     playable_video,
+    working_copy_kept,
 )
 from takedown.enforcement import account_sweep, copy_search
 from takedown.enforcement.flows import copies_for
@@ -219,7 +220,7 @@ def _uploader_history(db_session: Session, case: Case) -> dict[str, Any]:
     return {"account_id": case.account_id, "cases": earlier, "blocked": blocked}
 
 
-def what_was_reported(db_session: Session, case: Case) -> dict[str, Any]:
+def what_was_reported(db_session: Session, settings: Settings, case: Case) -> dict[str, Any]:
     """The template context of what a reviewer decides on: the media, the reports and the
     uploader's history (console/case_media.html, case_reports.html, case_history.html), shared by
     the case page and the blind quality check."""
@@ -228,6 +229,9 @@ def what_was_reported(db_session: Session, case: Case) -> dict[str, Any]:
     return {
         "reports": reports,
         "media": media,
+        # The working copy is deleted once a case closes (evidence/media.py): a case an appeal
+        # or a quality check reopens later has the hashes, not the picture.
+        "media_kept": {item.id for item in media if working_copy_kept(settings, item)},
         "signals_shown": {item.id: _signals_to_show(item.signals or []) for item in media},
         "signal_words": SIGNAL_WORDS,
         "written_by_takedown": OWN_INITIATIVE,  # explanations whose case references are links
@@ -262,7 +266,7 @@ def case_page_response(
         else None
     )
     removed = copies_for(db_session=db_session, case_id=case.id)
-    shown = what_was_reported(db_session, case)
+    shown = what_was_reported(db_session, settings, case)
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     case_notes = notes.notes_of(db_session, case.id)

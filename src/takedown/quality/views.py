@@ -180,7 +180,7 @@ def _check_page(
         service.ensure_may_check(db_session, check, me.user)
     except TakedownError as exc:
         may_check = exc.detail
-    shown = what_was_reported(db_session, case)
+    shown = what_was_reported(db_session, request.app.state.settings, case)
     return render(
         request,
         "quality/check.html",
