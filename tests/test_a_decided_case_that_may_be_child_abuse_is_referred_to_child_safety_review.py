@@ -207,3 +207,22 @@ def test_a_quality_check_that_finds_child_abuse_after_the_appeal_window_refers_i
         assert client.get(f"/v1/cases/{filed['case_id']}", headers=cara).json()["status"] == (
             "no_action"
         )
+
+
+def test_a_decided_case_with_nothing_left_to_locate_it_says_so(client, settings):  # type: ignore[no-untyped-def]
+    """A report that sent only a file names no post; once the file is deleted after close, a
+    referral would have nothing to review: it is refused with the way forward."""
+    for name in ("cs1", "cs2", "cs3"):
+        make_user(settings, name, "child_safety_reviewer")
+    cs1, cs2, cs3 = (staff_headers(client, settings, n) for n in ("cs1", "cs2", "cs3"))
+    filed = report(client, category="child_sexual_exploitation", image=jpeg(generated_scene(95)))
+    _decide(client, cs1, filed["case_id"], "no_violation")
+    _decide(client, cs2, filed["case_id"], "no_violation")  # two-person rule: closed
+    with session_scope(settings.resolved_database_url) as db_session:
+        assert delete_closed_case_media(db_session=db_session, settings=settings) == 1
+    refused = client.post(
+        f"/v1/cases/{filed['case_id']}/referrals",
+        json={"category": "child_sexual_abuse", "reason": SAW},
+        headers=cs3,
+    )
+    assert refused.status_code == 409 and refused.json()["code"] == "nothing_to_refer"

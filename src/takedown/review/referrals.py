@@ -69,7 +69,9 @@ def refer_to_child_safety(
     subject_is_minor: bool,
     reason: str,
 ) -> Case:
-    """File the reviewer's finding as a report on the case; the case, now child safety."""
+    """File the reviewer's finding as a report: on the case, now child safety, if it is under
+    review; about its post, a case of its own, if it was decided. Returns the case the referral
+    is on."""
     from takedown.reports.flows import Submission, serialise_intake, submit_report
     from takedown.reports.models import Channel, Report
     from takedown.reports.schemas import LawEnforcement, MinorSubject, ReportIn
@@ -104,6 +106,13 @@ def refer_to_child_safety(
         raise InvalidInput(f"at most {REASON_MAX_CHARS:,} characters", code="reason_too_long")
     if not decided and case.category == category and case.is_child_safety:
         raise Conflict("the case is in child-safety review already", code="already_child_safety")
+    media = _media_of(settings, db_session, case) if decided else None
+    if decided and media is None and not (case.content_id or case.content_url):
+        raise Conflict(
+            "the case's media was deleted when it closed and it names no post: report the post "
+            "where it is, or ask the platform for it",
+            code="nothing_to_refer",
+        )
     # What the reporters said that raises a child-safety case's priority counts for the referral
     # too: a police case number, a minor shown.
     reports = case_reports(db_session=db_session, case_id=case.id)
@@ -132,8 +141,8 @@ def refer_to_child_safety(
             # A decided case takes no reports: the referral opens a case of its own about the
             # post (or joins one open), with the media while the working copy is kept.
             into_case=None if decided else case.id,
-            file_bytes=_media_of(settings, db_session, case) if decided else None,
-            filename="referred-media" if decided else None,
+            file_bytes=media[0] if media else None,
+            filename=media[1] if media else None,
             acknowledge=False,
         ),
     )
@@ -158,15 +167,15 @@ def refer_to_child_safety(
     return referred
 
 
-def _media_of(settings: Settings, db_session: Session, case: Case) -> bytes | None:
-    """The decided case's first media file still in working storage (the media-cleanup job
-    deletes it after the case closes): None when gone, and the new case then has only what
-    the post's address and the platform's fetch give it."""
+def _media_of(settings: Settings, db_session: Session, case: Case) -> tuple[bytes, str] | None:
+    """(bytes, file name) of the decided case's first media file still in working storage (the
+    media-cleanup job deletes it after the case closes): None when gone, and the new case then
+    has only what the post's address and the platform's fetch give it."""
     for media in db_session.scalars(
         select(CaseMedia).where(CaseMedia.case_id == case.id).order_by(CaseMedia.id)
     ):
         try:
-            return read_bytes(settings, media)
+            return read_bytes(settings, media), media.filename or f"referred-{media.media_type}"
         except OSError:
             continue
     return None
