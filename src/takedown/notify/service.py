@@ -272,6 +272,7 @@ def queue_later_action_message(
             recipient=email,
             subject=gettext("Update on your report (%(case)s)") % {"case": earlier.id},
             body=body,
+            payload={"acted_in_case": case.id},
             case_id=earlier.id,
             dedupe_key=f"later_action:{earlier.id}:{email}",
         )
