@@ -193,17 +193,23 @@ def open_file(
     row = db_session.get(EvidenceFile, file_id)
     if row is None or row.package_id != package_id:
         raise NotFound(f"no file {file_id} in {package_id}", code="evidence_file_not_found")
+    data = decrypt_file(settings, row)
+    record_access(db_session=db_session, actor=actor, package=package, what=f"file {file_id}")
+    return row, data
+
+
+def decrypt_file(settings: Settings, row: EvidenceFile) -> bytes:
+    """The file's plaintext, checked against the SHA-256 recorded when it was preserved."""
     keys = crypto.opening_keys(settings)
     blob = (vault_dir(settings) / row.storage_path).read_bytes()
-    data, _ = crypto.open_with_any(keys, blob, associated=associated(package_id, file_id))
+    data, _ = crypto.open_with_any(keys, blob, associated=associated(row.package_id, row.id))
     if hashlib.sha256(data).hexdigest() != row.sha256:
         raise Conflict(
             "this file opens but is not what was preserved: its SHA-256 differs from the one "
             "recorded (run `takedown evidence verify`, restore it from the backup)",
             code="evidence_altered",
         )
-    record_access(db_session=db_session, actor=actor, package=package, what=f"file {file_id}")
-    return row, data
+    return data
 
 
 def set_legal_hold(

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
+from takedown.audit.service import AuditQuery, find
 from takedown.auth.dependencies import optional_principal
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.errors import Forbidden, Unauthorized
+from takedown.errors import Forbidden, TakedownError, Unauthorized
 from takedown.evidence import service
+from takedown.evidence.disclosure import DisclosureRequest, disclose
 from takedown.evidence.models import EvidencePackage
 from takedown.settings import Settings
 from takedown.web.templating import render
@@ -99,7 +101,10 @@ def get_evidence(
     service.record_access(
         db_session=db_session, actor=_actor(principal), package=package, what="metadata"
     )
-    return package_json(package, service.files_of(db_session=db_session, package_id=package_id))
+    return {
+        **package_json(package, service.files_of(db_session=db_session, package_id=package_id)),
+        "disclosures": disclosures_of(db_session, package),
+    }
 
 
 @router.get("/v1/evidence/{package_id}/files/{file_id}")
@@ -151,6 +156,58 @@ def legal_hold(
     return package_json(package)
 
 
+class DisclosureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requested_by: str = Field(description="The agency and officer who asked.")
+    legal_process: str = Field(description='What they served, e.g. "Search warrant 26-SW-0142".')
+    note: str = ""
+
+
+def _zip_response(name: str, data: bytes) -> Response:
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/v1/evidence/{package_id}/disclosures")
+def disclose_evidence(
+    package_id: str,
+    body: DisclosureIn,
+    principal: Principal = Depends(legal_principal),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Answer legal process: one ZIP of the package's files as preserved, with a manifest of
+    their SHA-256s, the request, and the package's chain of custody from the audit log. The
+    disclosure is audited (`evidence.disclosed`) before the file is sent."""
+    name, data = disclose(
+        db_session=db_session,
+        settings=settings,
+        package_id=package_id,
+        request=DisclosureRequest(body.requested_by, body.legal_process, body.note),
+        actor=_actor(principal),
+    )
+    return _zip_response(name, data)
+
+
+def disclosures_of(db_session: Session, package: EvidencePackage) -> list[dict[str, Any]]:
+    """Earlier disclosures of the package, oldest first, from the audit log."""
+    entries = find(
+        db_session=db_session,
+        query=AuditQuery(subject=package.case_id, action="evidence.disclosed", limit=500),
+    )
+    return [
+        {"at": e.at, "by": e.actor, **e.details}
+        for e in reversed(entries)
+        if e.details.get("package_id") == package.id
+    ]
+
+
 @router.get("/console/evidence/{package_id}", response_class=HTMLResponse, include_in_schema=False)
 def evidence_page(
     request: Request,
@@ -158,14 +215,58 @@ def evidence_page(
     me: ConsoleUser = Depends(legal_console_user),
     db_session: Session = DB_SESSION,
 ) -> HTMLResponse:
+    return _package_page(request, package_id, me, db_session)
+
+
+def _package_page(
+    request: Request,
+    package_id: str,
+    me: ConsoleUser,
+    db_session: Session,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     package = service.get_package(db_session=db_session, package_id=package_id)
     service.record_access(
         db_session=db_session, actor=me.actor, package=package, what="console metadata"
     )
     files = service.files_of(db_session=db_session, package_id=package_id)
     return render(
-        request, "evidence/package.html", {"me": me, "package": package_json(package, files)}
+        request,
+        "evidence/package.html",
+        {
+            "me": me,
+            "package": package_json(package, files),
+            "disclosures": disclosures_of(db_session, package),
+            "error": error,
+        },
+        status_code=status_code,
     )
+
+
+@router.post("/console/evidence/{package_id}/disclosures", include_in_schema=False)
+def disclose_page(
+    request: Request,
+    package_id: str,
+    requested_by: str = Form(""),
+    legal_process: str = Form(""),
+    note: str = Form(""),
+    me: ConsoleUser = Depends(legal_console_user),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    try:
+        name, data = disclose(
+            db_session=db_session,
+            settings=settings,
+            package_id=package_id,
+            request=DisclosureRequest(requested_by, legal_process, note),
+            actor=me.actor,
+        )
+    except TakedownError as exc:
+        db_session.rollback()
+        return _package_page(request, package_id, me, db_session, exc.detail, exc.status)
+    return _zip_response(name, data)
 
 
 @router.get("/console/evidence/{package_id}/files/{file_id}", include_in_schema=False)
