@@ -15,6 +15,7 @@ from takedown.auth.dependencies import optional_principal
 from takedown.auth.models import Role
 from takedown.auth.service import Principal
 from takedown.console.auth import ConsoleUser, require_console_user
+from takedown.console.views import usernames_of
 from takedown.errors import Forbidden, TakedownError, Unauthorized
 from takedown.evidence import service
 from takedown.evidence.disclosure import DisclosureRequest, disclose
@@ -201,10 +202,16 @@ def disclosures_of(db_session: Session, package: EvidencePackage) -> list[dict[s
         db_session=db_session,
         query=AuditQuery(subject=package.case_id, action="evidence.disclosed", limit=500),
     )
+    mine = [e for e in reversed(entries) if e.details.get("package_id") == package.id]
+    names = usernames_of(db_session, {e.actor.removeprefix("user:") for e in mine})
     return [
-        {"at": e.at, "by": e.actor, **e.details}
-        for e in reversed(entries)
-        if e.details.get("package_id") == package.id
+        {
+            "at": e.at,
+            "by": e.actor,
+            "by_name": names.get(e.actor.removeprefix("user:"), e.actor),
+            **e.details,
+        }
+        for e in mine
     ]
 
 
