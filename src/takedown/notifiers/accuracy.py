@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Subquery, func, select
 from sqlalchemy.orm import Session
 
 from takedown.auth.models import ApiKey, Scope
@@ -63,30 +62,34 @@ class NotFoundViolating:
     decided_at: datetime
 
 
-@dataclass(frozen=True)
-class _Standing:
-    outcome: str  # the outcome standing now: the last final decision's
-    first_decided_at: datetime  # the first final decision, appeals aside
+LISTED_AT_MOST = 500  # reports found not violating, newest first
 
 
 def tallies(db_session: Session, *, since: datetime) -> list[NotifierTally]:
     """Every designated trusted flagger's key (reports or not), every other key that sent a
     report since `since`, and the reports sent without a key. Trusted flaggers first, then by
-    share found violating, lowest first."""
-    notices = _notices(since)
-    rows = db_session.execute(notices.add_columns(Report.api_key_id, Report.received_at)).all()
-    standing = _standing(db_session, notices)
+    share found violating, lowest first. Rows are read in batches: a period of a million
+    reports needs the counts and one float per decided report, not the reports."""
+    standing = _standing(since)
+    rows = db_session.execute(
+        select(
+            Report.api_key_id, Report.received_at, standing.c.outcome, standing.c.first_decided_at
+        )
+        .where(*_notice(since))
+        .outerjoin(standing, standing.c.case_id == Report.case_id)
+        .execution_options(yield_per=5000)
+    )
     keys = {
         key.id: key for key in db_session.scalars(select(ApiKey).where(ApiKey.user_id.is_(None)))
     }
     found: dict[str, NotifierTally] = {
         key.id: _empty(key) for key in keys.values() if Scope.TRUSTED_FLAGGER in key.scopes
     }
-    for case_id, key_id, received_at in rows:
+    for key_id, received_at, outcome, first_decided_at in rows:
         notifier = key_id if key_id in keys else PUBLIC
         if notifier not in found:
             found[notifier] = _empty(keys[notifier]) if notifier in keys else _public()
-        _count(found[notifier], standing.get(case_id), received_at)
+        _count(found[notifier], outcome, received_at, first_decided_at)
     return sorted(
         found.values(),
         key=lambda t: (not t.trusted_flagger, t.violating_share is None, t.violating_share or 0),
@@ -101,56 +104,72 @@ def not_found_violating(
     db_session: Session, notifier: str, *, since: datetime
 ) -> list[NotFoundViolating]:
     """The notifier's reports since `since` whose case stands decided `no_violation`, newest
-    first."""
-    notices = _notices(
-        since,
-        Report.api_key_id.is_(None) if notifier == PUBLIC else Report.api_key_id == notifier,
+    first (at most LISTED_AT_MOST)."""
+    from_notifier = (
+        Report.api_key_id.is_(None) if notifier == PUBLIC else Report.api_key_id == notifier
     )
-    reports = db_session.execute(
-        notices.add_columns(Report.id, Report.category, Report.received_at).order_by(
-            Report.received_at.desc()
+    standing = _standing(since, from_notifier)
+    rows = db_session.execute(
+        select(
+            Report.id,
+            Report.case_id,
+            Report.category,
+            Report.received_at,
+            standing.c.first_decided_at,
         )
-    ).all()
-    standing = _standing(db_session, notices)
-    return [
-        NotFoundViolating(report_id, case_id, category, received_at, now.first_decided_at)
-        for case_id, report_id, category, received_at in reports
-        if (now := standing.get(case_id)) is not None and now.outcome == Outcome.NO_VIOLATION
-    ]
+        .join(standing, standing.c.case_id == Report.case_id)
+        .where(*_notice(since, from_notifier), standing.c.outcome == Outcome.NO_VIOLATION.value)
+        .order_by(Report.received_at.desc())
+        .limit(LISTED_AT_MOST)
+    )
+    return [NotFoundViolating(*row) for row in rows]
 
 
-def _notices(since: datetime, *conditions: ColumnElement[bool]) -> Select[Any]:
-    """The cases of reports from outside since `since` (Takedown's own findings are not
-    notices), as a subquery's select."""
-    return select(Report.case_id).where(
-        Report.received_at >= since, Report.channel.not_in(OWN_INITIATIVE), *conditions
+def _notice(since: datetime, *conditions: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    """Reports from outside since `since` (Takedown's own findings are not notices)."""
+    return [Report.received_at >= since, Report.channel.not_in(OWN_INITIATIVE), *conditions]
+
+
+def _standing(since: datetime, *conditions: ColumnElement[bool]) -> Subquery:
+    """Per case of the notices with a final decision: the outcome standing now (the last final
+    decision's, appeals included) and when the first final decision was made."""
+    cases = select(Report.case_id).where(*_notice(since, *conditions))
+    ranked = (
+        select(
+            Decision.case_id,
+            Decision.outcome,
+            func.min(Decision.decided_at)
+            .over(partition_by=Decision.case_id)
+            .label("first_decided_at"),
+            func.row_number()
+            .over(
+                partition_by=Decision.case_id,
+                order_by=(Decision.decided_at.desc(), Decision.id.desc()),
+            )
+            .label("latest_first"),
+        )
+        .where(Decision.final.is_(True), Decision.case_id.in_(cases))
+        .subquery()
+    )
+    return (
+        select(ranked.c.case_id, ranked.c.outcome, ranked.c.first_decided_at)
+        .where(ranked.c.latest_first == 1)
+        .subquery()
     )
 
 
-def _standing(db_session: Session, case_ids: Select[Any]) -> dict[str, _Standing]:
-    """The standing outcome of each case `case_ids` selects that has a final decision."""
-    standing: dict[str, _Standing] = {}
-    for case_id, outcome, decided_at in db_session.execute(
-        select(Decision.case_id, Decision.outcome, Decision.decided_at)
-        .where(Decision.final.is_(True), Decision.case_id.in_(case_ids))
-        .order_by(Decision.decided_at)
-    ):
-        earlier = standing.get(case_id)
-        standing[case_id] = _Standing(outcome, earlier.first_decided_at if earlier else decided_at)
-    return standing
-
-
-def _count(tally: NotifierTally, now: _Standing | None, received_at: datetime) -> None:
+def _count(
+    tally: NotifierTally, outcome: str | None, received_at: datetime, decided_at: datetime | None
+) -> None:
     tally.reports += 1
-    if now is None:
+    if outcome is None or decided_at is None:
         tally.undecided += 1
         return
-    if now.outcome == Outcome.VIOLATING:
+    if outcome == Outcome.VIOLATING:
         tally.violating += 1
     else:
         tally.no_violation += 1
-    hours = (now.first_decided_at - received_at).total_seconds() / 3600
-    tally.hours_to_decision.append(max(hours, 0.0))
+    tally.hours_to_decision.append(max((decided_at - received_at).total_seconds() / 3600, 0.0))
 
 
 def _empty(key: ApiKey) -> NotifierTally:

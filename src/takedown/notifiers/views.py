@@ -93,7 +93,8 @@ def notifiers_api(days: int = DAYS, db_session: Session = DB_SESSION) -> dict[st
 )
 def notifier_api(notifier: str, days: int = DAYS, db_session: Session = DB_SESSION) -> dict:
     """One notifier's figures and its reports whose case stands decided `no_violation`, newest
-    first: the cases to read before telling a Digital Services Coordinator (DSA Art 22(6))."""
+    first (at most 500): the cases to read before telling a Digital Services Coordinator
+    (DSA Art 22(6))."""
     since = _since(days)
     return {
         "since": since.isoformat(),
