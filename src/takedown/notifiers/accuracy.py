@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from statistics import median
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from takedown.auth.models import ApiKey, Scope
@@ -70,13 +71,10 @@ def tallies(db_session: Session, *, since: datetime) -> list[NotifierTally]:
     report since `since`, and the reports sent without a key. Trusted flaggers first, then by
     share found violating, lowest first. Rows are read in batches: a period of a million
     reports needs the counts and one float per decided report, not the reports."""
-    standing = _standing(since)
+    outcome, first_decided_at = _standing()
     rows = db_session.execute(
-        select(
-            Report.api_key_id, Report.received_at, standing.c.outcome, standing.c.first_decided_at
-        )
+        select(Report.api_key_id, Report.received_at, outcome, first_decided_at)
         .where(*_notice(since))
-        .outerjoin(standing, standing.c.case_id == Report.case_id)
         .execution_options(yield_per=5000)
     )
     keys = {
@@ -108,17 +106,10 @@ def not_found_violating(
     from_notifier = (
         Report.api_key_id.is_(None) if notifier == PUBLIC else Report.api_key_id == notifier
     )
-    standing = _standing(since, from_notifier)
+    outcome, first_decided_at = _standing()
     rows = db_session.execute(
-        select(
-            Report.id,
-            Report.case_id,
-            Report.category,
-            Report.received_at,
-            standing.c.first_decided_at,
-        )
-        .join(standing, standing.c.case_id == Report.case_id)
-        .where(*_notice(since, from_notifier), standing.c.outcome == Outcome.NO_VIOLATION.value)
+        select(Report.id, Report.case_id, Report.category, Report.received_at, first_decided_at)
+        .where(*_notice(since, from_notifier), outcome == Outcome.NO_VIOLATION.value)
         .order_by(Report.received_at.desc())
         .limit(LISTED_AT_MOST)
     )
@@ -130,32 +121,24 @@ def _notice(since: datetime, *conditions: ColumnElement[bool]) -> list[ColumnEle
     return [Report.received_at >= since, Report.channel.not_in(OWN_INITIATIVE), *conditions]
 
 
-def _standing(since: datetime, *conditions: ColumnElement[bool]) -> Subquery:
-    """Per case of the notices with a final decision: the outcome standing now (the last final
-    decision's, appeals included) and when the first final decision was made."""
-    cases = select(Report.case_id).where(*_notice(since, *conditions))
-    ranked = (
-        select(
-            Decision.case_id,
-            Decision.outcome,
-            func.min(Decision.decided_at)
-            .over(partition_by=Decision.case_id)
-            .label("first_decided_at"),
-            func.row_number()
-            .over(
-                partition_by=Decision.case_id,
-                order_by=(Decision.decided_at.desc(), Decision.id.desc()),
-            )
-            .label("latest_first"),
-        )
-        .where(Decision.final.is_(True), Decision.case_id.in_(cases))
-        .subquery()
+def _standing() -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """For the (outer query's) report's case: the outcome standing now (the last final
+    decision's, appeals included) and when its first final decision was made; NULL while
+    undecided. Correlated lookups on the decisions' (case, time) index: a join to a derived
+    table of every case's decisions made SQLite compare each report with each case."""
+    final = (Decision.case_id == Report.case_id, Decision.final.is_(True))
+    outcome = (
+        select(Decision.outcome)
+        .where(*final)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
     )
-    return (
-        select(ranked.c.case_id, ranked.c.outcome, ranked.c.first_decided_at)
-        .where(ranked.c.latest_first == 1)
-        .subquery()
+    first_decided_at = (
+        select(func.min(Decision.decided_at)).where(*final).correlate(Report).scalar_subquery()
     )
+    return outcome, first_decided_at
 
 
 def _count(
