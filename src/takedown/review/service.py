@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    ScalarSelect,
     Select,
     and_,
     exists,
@@ -211,11 +211,13 @@ def found_no_violation_before(db_session: Session, case: Case, user_id: str) -> 
     """The last decided case about this post, if `user_id` found no violation in it: a post
     reported again after "no violation" is decided by someone else (fresh eyes). Only the last
     one, so a small team that has all looked at a post once can still decide it."""
-    return db_session.scalar(
-        select(_last_decided_about_the_post()).where(
-            Case.id == case.id, _after_no_violation_by(user_id)
+    for key in _POST_KEYS:
+        found = db_session.scalar(
+            _last_no_violation_by(user_id, key).where(Case.id == case.id).limit(1)
         )
-    )
+        if found is not None:
+            return str(found)
+    return None
 
 
 def ensure_fresh_eyes(db_session: Session, case: Case, reviewer: User) -> None:
@@ -316,36 +318,61 @@ def queue_query(
     )
 
 
-def _last_decided_about_the_post() -> ScalarSelect[str]:
-    """The id of the last decided case about the same post as the (outer query's) Case."""
+_DECIDED_STATUSES = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
+# A post is one content id or one address: a case is about the post of another when either
+# matches. Each is matched on its own index (an OR across the two scans).
+_POST_KEYS = ("content_id", "content_url_key")
+
+
+def _decided_about_the_post(other: Any, key: str) -> list[ColumnElement[bool]]:
+    """`other` is a decided case about the (outer query's) Case's post, matched by `key`."""
+    return [
+        getattr(Case, key).is_not(None),
+        getattr(other, key) == getattr(Case, key),
+        other.id != Case.id,
+        other.status.in_(_DECIDED_STATUSES),
+        other.decided_at.is_not(None),
+    ]
+
+
+def _last_no_violation_by(user_id: str, key: str) -> Select[Any]:
+    """The id of the decided case about the (outer query's) Case's post, matched by `key`, in
+    which `user_id` found no violation, if no case about the post was decided after it."""
     earlier = aliased(Case)
-    same_post = or_(
-        and_(Case.content_id.is_not(None), earlier.content_id == Case.content_id),
-        and_(Case.content_url_key.is_not(None), earlier.content_url_key == Case.content_url_key),
-    )
+    decided_after = []
+    for other_key in _POST_KEYS:
+        later = aliased(Case)
+        decided_after.append(
+            select(later.id)
+            .where(
+                *_decided_about_the_post(later, other_key),
+                later.decided_at > earlier.decided_at,
+            )
+            .correlate(Case, earlier)
+            .exists()
+        )
     return (
         select(earlier.id)
         .where(
-            same_post,
-            earlier.id != Case.id,
-            earlier.status.in_([s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]),
-            earlier.decided_at.is_not(None),
+            *_decided_about_the_post(earlier, key),
+            # Not correlated: the user's "no violation" cases are read once per query, where a
+            # lookup per case used the reviewer's index and read all their decisions each time.
+            earlier.id.in_(
+                select(Decision.case_id).where(
+                    Decision.reviewer_id == user_id,
+                    Decision.outcome == Outcome.NO_VIOLATION.value,
+                )
+            ),
+            *(not_(after) for after in decided_after),
         )
-        .order_by(earlier.decided_at.desc())
-        .limit(1)
         .correlate(Case)
-        .scalar_subquery()
     )
 
 
 def _after_no_violation_by(user_id: str) -> ColumnElement[bool]:
     """The (outer query's) Case is about a post whose last decided case `user_id` found no
     violation in (fresh eyes)."""
-    return exists().where(
-        Decision.case_id == _last_decided_about_the_post(),
-        Decision.reviewer_id == user_id,
-        Decision.outcome == Outcome.NO_VIOLATION.value,
-    )
+    return or_(*(exists(_last_no_violation_by(user_id, key)) for key in _POST_KEYS))
 
 
 def _reported_in(language: str) -> ColumnElement[bool]:
