@@ -20,10 +20,10 @@ def tell_reporters(*, db_session: Session, settings: Settings, case: Case) -> No
     """Queue the decision message to every reporter who gave an email address. When the case
     takes action, the reporters of earlier cases about the post that were decided "no
     violation" hear it too: they were told nothing would be done."""
-    told = queue_decision_message(db_session=db_session, case=case, settings=settings)
+    queue_decision_message(db_session=db_session, case=case, settings=settings)
     if case.status != CaseStatus.ACTION_TAKEN:
         return
-    addresses = {row.recipient for row in told} | _reporters_of(db_session, case)
+    addresses = _reporters_of(db_session, case)  # told this decision: nothing more for them
     for earlier in no_violation_cases_before(db_session, case):
         queue_later_action_message(
             db_session=db_session, settings=settings, earlier=earlier, case=case, told=addresses

@@ -5,17 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    exists,
-    false,
-    not_,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from takedown import clock
