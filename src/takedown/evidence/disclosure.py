@@ -44,11 +44,9 @@ def disclose(
 ) -> tuple[str, bytes]:
     """(file name, ZIP bytes) of the package for `request`; audited in the caller's
     transaction as `evidence.disclosed`."""
-    requested_by, process = (
-        _required(request.requested_by, "requested_by"),
-        _required(request.legal_process, "legal_process"),
-    )
-    note = request.note.strip()[:FIELD_MAX_CHARS]
+    requested_by = _field(request.requested_by, "requested_by", required=True)
+    process = _field(request.legal_process, "legal_process", required=True)
+    note = _field(request.note, "note", required=False)
     package = get_package(db_session=db_session, package_id=package_id)
     if package.purged_at is not None:
         raise Conflict(
@@ -115,9 +113,9 @@ def disclose(
     return f"{package.id}-disclosure-{disclosed_at:%Y%m%dT%H%M%SZ}.zip", buffer.getvalue()
 
 
-def _required(value: str, name: str) -> str:
+def _field(value: str, name: str, *, required: bool) -> str:
     value = value.strip()
-    if not value:
+    if required and not value:
         raise InvalidInput(
             f"{name} is required: who asked, under which legal process", code=f"{name}_required"
         )
