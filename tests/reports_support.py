@@ -11,7 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from takedown.cases import near_search
+from takedown.cases.models import OPEN_STATUSES, Case, CaseMediaSignal, OpenCasePdqKey
+from takedown.store.db import session_scope
 from tests.review_support import free_port
 
 CHILD_SAFETY = ("child_sexual_abuse", "child_sexual_exploitation")
@@ -156,3 +160,26 @@ def platform_server(
     Endpoints.media, Endpoints.visible, Endpoints.asked = dict(media or {}), set(visible or ()), []
     with http_server(Endpoints) as server:
         yield Endpoints, server.server_port
+
+
+def assert_only_open_cases_are_keyed(settings) -> None:  # type: ignore[no-untyped-def]
+    """Every PDQ row of an open case's media has its 16 keys under that case; no other row has."""
+    with session_scope(settings.resolved_database_url) as db_session:
+        expected = {
+            (signal.id, key, signal.case_id)
+            for signal in db_session.scalars(
+                select(CaseMediaSignal)
+                .join(Case, Case.id == CaseMediaSignal.case_id)
+                .where(
+                    CaseMediaSignal.signal_type.in_(near_search.KEYED_SIGNALS),
+                    Case.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+            )
+            for key in near_search.keys_of(signal.signal_type, signal.value)
+        }
+        stored = set(
+            db_session.execute(
+                select(OpenCasePdqKey.signal_id, OpenCasePdqKey.key, OpenCasePdqKey.case_id)
+            ).tuples()
+        )
+    assert stored == expected

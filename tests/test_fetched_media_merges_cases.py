@@ -20,7 +20,7 @@ from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating
 from tests.media import altered_copy, jpeg, stand_in
-from tests.reports_support import file_report, http_server
+from tests.reports_support import assert_only_open_cases_are_keyed, file_report, http_server
 from tests.review_support import case_seen_by_staff, make_user, staff_headers, track_status
 
 
@@ -105,6 +105,7 @@ def test_fetched_media_matching_an_open_case_merges_the_cases(serving) -> None: 
     with session_scope(settings.resolved_database_url) as db_session:
         audited = db_session.query(AuditEntry).filter_by(action="case.merged").one()
         assert audited.subject == kept["case_id"]
+    assert_only_open_cases_are_keyed(settings)  # the merged case's media is searched as the kept's
 
     # A later report about the merged case's post goes straight to the kept case.
     again = file_report(client, "child_sexual_abuse", content_id=merged["content_id"])

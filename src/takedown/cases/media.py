@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.cases import near_search
 from takedown.cases.models import OPEN_STATUSES, Case, CaseMedia, CaseMediaSignal
 from takedown.errors import MediaError
 from takedown.settings import Settings
@@ -170,18 +171,22 @@ def attach_media(
     db_session.add(media)
     db_session.flush()
     seen: set[tuple[str, str]] = set()
+    searchable: list[CaseMediaSignal] = []
     for signal_type, value in searchable_signals(hashed.signals, originals_only=True):
         if (signal_type, value) in seen or len(value) > 128:
             continue
         seen.add((signal_type, value))
-        db_session.add(
+        searchable.append(
             CaseMediaSignal(
                 case_media_id=media.id, case_id=case.id, signal_type=signal_type, value=value
             )
         )
+    db_session.add_all(searchable)
     if hashed.bank_match:
         case.bank_match = True
     db_session.flush()
+    if case.status in OPEN_STATUSES:
+        near_search.key_signals(db_session, searchable)
     return media
 
 
@@ -214,16 +219,15 @@ def find_case_by_media(
         )
         if case is not None:
             return case
-    threshold = settings.pdq_default_threshold
     images = [v for t, v in rows if t in PDQ_SIGNALS]
     frames = [v for t, v in rows if t == FRAME_PDQ]
     if images:
-        case_id = _nearest_case(db_session, open_case, "pdq", images, threshold, need=1)
+        case_id = _nearest_case(db_session, settings, "pdq", images, other_than, need=1)
         if case_id:
             return db_session.get(Case, case_id)
     if frames:
         need = max(1, int(np.ceil(len(frames) * settings.vpdq_query_match_percent / 100)))
-        case_id = _nearest_case(db_session, open_case, FRAME_PDQ, frames, threshold, need=need)
+        case_id = _nearest_case(db_session, settings, FRAME_PDQ, frames, other_than, need=need)
         if case_id:
             return db_session.get(Case, case_id)
     return None
@@ -231,39 +235,23 @@ def find_case_by_media(
 
 def _nearest_case(
     db_session: Session,
-    open_case: Any,
+    settings: Settings,
     signal_type: str,
     values: list[str],
-    threshold: int,
+    other_than: str | None,
     need: int,
 ) -> str | None:
-    """The open case with the most query hashes within `threshold`, if at least `need` match."""
-    rows = db_session.execute(
-        select(CaseMediaSignal.case_id, CaseMediaSignal.value)
-        .join(Case, Case.id == CaseMediaSignal.case_id)
-        .where(CaseMediaSignal.signal_type == signal_type, open_case)
-    ).all()
-    candidates = [(c, v) for c, v in rows if _is_pdq(v)]
-    values = [v for v in values if _is_pdq(v)]
-    if not candidates or not values:
-        return None
-    bits = np.frombuffer(bytes.fromhex("".join(v for _, v in candidates)), np.uint8).reshape(-1, 32)
-    owners = [case_id for case_id, _ in candidates]
-    matched: dict[str, int] = {}
-    for value in values:
-        query = np.frombuffer(bytes.fromhex(value), np.uint8)
-        distances = np.unpackbits(bits ^ query, axis=1).sum(axis=1)
-        for case_id in {owners[i] for i in np.nonzero(distances <= threshold)[0]}:
-            matched[case_id] = matched.get(case_id, 0) + 1
+    """The open case with the most query hashes within the PDQ threshold, if at least `need`."""
+    matched = near_search.cases_matching(
+        db_session,
+        signal_type=signal_type,
+        values=values,
+        threshold=settings.pdq_default_threshold,
+        need=need,
+        other_than=other_than,
+    )
     best = max(matched.items(), key=lambda item: item[1], default=None)
-    return best[0] if best and best[1] >= need else None
-
-
-def _is_pdq(value: str) -> bool:
-    try:
-        return len(bytes.fromhex(value)) == 32
-    except ValueError:
-        return False
+    return best[0] if best else None
 
 
 def sha256_of(data: bytes | None) -> str | None:

@@ -28,6 +28,7 @@ from takedown.cases.models import (
     CaseMediaSignal,
     CaseNote,
     CaseStatus,
+    OpenCasePdqKey,
 )
 from takedown.cases.service import (
     apply_priority,
@@ -70,7 +71,8 @@ def merge(*, db_session: Session, settings: Settings, source: Case, target: Case
     and staff notes to `target` and close `source` as merged."""
     now = clock.now()
     moved = sorted(db_session.scalars(select(Report.id).where(Report.case_id == source.id)))
-    for table in (Report, ReportAddition, ReportFingerprint, CaseMedia, CaseMediaSignal, CaseNote):
+    tables = (Report, ReportAddition, ReportFingerprint, CaseMedia, CaseMediaSignal, CaseNote)
+    for table in (*tables, OpenCasePdqKey):
         db_session.execute(
             update(table)
             .where(table.case_id == source.id)

@@ -187,6 +187,21 @@ class CaseMediaSignal(Base):
     quality: Mapped[int | None] = mapped_column(Integer)
 
 
+class OpenCasePdqKey(Base):
+    """One 16-bit chunk of a PDQ row of an open case's media, the key multi-index hashing probes
+    (cases/near_search.py). Only open cases' rows are keyed: closing a case drops its keys and
+    reopening it restores them, so the table stays the size of the open work, not of history."""
+
+    __tablename__ = "open_case_pdq_keys"
+
+    # The key first: the primary key's index answers "which rows have this key" by itself.
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    signal_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("case_media_signals.id"), primary_key=True, autoincrement=False
+    )
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+
+
 class Appellant(enum.StrEnum):
     REPORTER = "reporter"  # against no action
     UPLOADER = "uploader"  # against removal

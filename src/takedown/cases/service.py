@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
+from takedown.cases import near_search
 from takedown.cases.models import (
     CATEGORY_SEVERITY,
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
+    OPEN_STATUSES,
     Appeal,
     Case,
     CaseMedia,
@@ -82,6 +84,12 @@ def set_status(
     previous = case.status
     now = clock.now()
     case.status = status.value
+    if (previous in OPEN_STATUSES) != (status in OPEN_STATUSES):
+        db_session.flush()
+        if status in OPEN_STATUSES:
+            near_search.key_case(db_session, case.id)
+        else:
+            near_search.unkey_case(db_session, case.id)
     case.updated_at = now
     if status in CLOSED_STATUSES:
         case.closed_at = now
