@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from takedown import clock
 from takedown.cases import near_search
@@ -115,6 +115,8 @@ def build(url: str, cases: int, queries: list[tuple[str, list[bytes]]], seed: in
         ]
         for start in range(0, len(keys), 100000):
             db_session.execute(insert(OpenCasePdqKey), keys[start : start + 100000])
+    with session_scope(url) as db_session:
+        db_session.execute(text("ANALYZE"))  # as PostgreSQL's autovacuum does after a bulk load
 
 
 def need(signal_type: str, values: list[str]) -> int:

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from takedown.cases.models import CaseMediaSignal, OpenCasePdqKey
 from takedown.index.hamming import distances, flip_masks, hex_to_words
+from takedown.store.db import one_of
 
 CHUNKS, CHUNK_BITS = 16, 16
 KEYED_SIGNALS = ("pdq", "vpdq_frame")  # cases/media.py: PDQ_SIGNALS and FRAME_PDQ
 _CHUNK_PREFIX = np.arange(CHUNKS, dtype=np.int64) << CHUNK_BITS
-_PARAMETERS_PER_STATEMENT = 2000  # well under SQLite's bound-parameter limit
 
 
 def is_pdq(value: str) -> bool:
@@ -115,14 +115,12 @@ def cases_matching(
     near = _counts(keyed, sample, threshold)
     if not near:
         return {}
-    cases = sorted(near)
     rows = [
         (case_id, value)
-        for start in range(0, len(cases), _PARAMETERS_PER_STATEMENT)
+        for condition in one_of(db_session, CaseMediaSignal.case_id, sorted(near))
         for case_id, value in db_session.execute(
             select(CaseMediaSignal.case_id, CaseMediaSignal.value).where(
-                CaseMediaSignal.case_id.in_(cases[start : start + _PARAMETERS_PER_STATEMENT]),
-                CaseMediaSignal.signal_type == signal_type,
+                condition, CaseMediaSignal.signal_type == signal_type
             )
         )
         if is_pdq(value)
@@ -144,28 +142,19 @@ def _rows_with_keys(
     # (only open cases' rows are keyed, set_status keeps it so, and the keys carry the signal
     # type), and joins misled SQLite: to every row of the type, or to every open case through
     # the queue index (25 s for 2,000 rows at 50,000 open cases).
-    signal_ids: set[int] = set()
-    for start in range(0, len(probes), _PARAMETERS_PER_STATEMENT):
-        signal_ids.update(
-            db_session.scalars(
-                select(OpenCasePdqKey.signal_id).where(
-                    OpenCasePdqKey.key.in_(probes[start : start + _PARAMETERS_PER_STATEMENT])
-                )
-            )
-        )
-    candidates = sorted(signal_ids)
-    rows: list[tuple[str, str]] = []
-    for start in range(0, len(candidates), _PARAMETERS_PER_STATEMENT):
-        rows.extend(
-            (case_id, value)
-            for case_id, value in db_session.execute(
-                select(CaseMediaSignal.case_id, CaseMediaSignal.value).where(
-                    CaseMediaSignal.id.in_(candidates[start : start + _PARAMETERS_PER_STATEMENT])
-                )
-            ).tuples()
-            if case_id != other_than
-        )
-    return rows
+    signal_ids = {
+        signal_id
+        for condition in one_of(db_session, OpenCasePdqKey.key, probes)
+        for signal_id in db_session.scalars(select(OpenCasePdqKey.signal_id).where(condition))
+    }
+    return [
+        (case_id, value)
+        for condition in one_of(db_session, CaseMediaSignal.id, sorted(signal_ids))
+        for case_id, value in db_session.execute(
+            select(CaseMediaSignal.case_id, CaseMediaSignal.value).where(condition)
+        ).tuples()
+        if case_id != other_than
+    ]
 
 
 def _counts(rows: list[tuple[str, str]], values: list[str], threshold: int) -> dict[str, int]:

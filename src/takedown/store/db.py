@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import ColumnElement, Engine, any_, bindparam, create_engine, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
@@ -68,6 +70,22 @@ def lock_on_sqlite(db_session: Session) -> None:
     write takes SQLite's single write lock now. PostgreSQL: nothing (callers lock their rows)."""
     if db_session.get_bind().dialect.name == "sqlite":
         db_session.execute(text("UPDATE cases SET id = id WHERE 0 = 1"))
+
+
+SQLITE_PARAMETERS_PER_STATEMENT = 2000  # well under SQLite's bound-parameter limit
+
+
+def one_of(
+    db_session: Session, column: InstrumentedAttribute[Any], values: Sequence[Any]
+) -> Iterator[ColumnElement[bool]]:
+    """ "`column` is one of `values`", as conditions for one statement each. PostgreSQL: one
+    array parameter (thousands of bound parameters took longer to send than the query to run);
+    SQLite: batches under its bound-parameter limit."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        yield column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return
+    for start in range(0, len(values), SQLITE_PARAMETERS_PER_STATEMENT):
+        yield column.in_(values[start : start + SQLITE_PARAMETERS_PER_STATEMENT])
 
 
 def dispose(url: str) -> None:

@@ -76,6 +76,8 @@ def _key_open_cases(keys: sa.Table) -> None:
             batch = []
     if batch:
         connection.execute(sa.insert(keys), batch)
+    if connection.dialect.name == "postgresql":  # statistics now, not at autovacuum's next pass
+        connection.execute(sa.text("ANALYZE open_case_pdq_keys"))
 
 
 def downgrade() -> None:
