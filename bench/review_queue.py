@@ -5,10 +5,11 @@ The work queues leave out a post reported again after the reviewer's own "no vio
 every earlier case about every open case's post, so the rule is evaluated for every open case and
 none is listed. Also a reviewer with no decisions, the everyday case.
 
-    .venv/bin/python bench/review_queue.py --cases 20000 [--append-results]
+    .venv/bin/python bench/review_queue.py --cases 20000 [--database-url URL] [--append-results]
 
-Builds a throwaway SQLite database (migrations applied) with N open cases, each about a post
-that has one earlier case decided "no violation" by the first reviewer.
+Builds a throwaway SQLite database, or fills the empty database at URL (migrations applied),
+with N open cases, each about a post that has one earlier case decided "no violation" by the
+first reviewer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import false, insert
+from sqlalchemy import false, insert, text
 
 import takedown.review.service as review_service
 from takedown import clock
@@ -31,7 +32,7 @@ from takedown.auth.models import User
 from takedown.cases.models import Case
 from takedown.review.models import Decision
 from takedown.review.service import Queue, list_queue
-from takedown.store.db import session_scope
+from takedown.store.db import dispose, session_scope
 from takedown.store.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,11 +85,14 @@ def build(url: str, cases: int) -> None:
                 db_session.execute(insert(table), batch[start : start + 20000])
 
 
-def timed(url: str, user_id: str, rounds: int) -> tuple[float, int]:
-    """Median seconds of the open queue (200 cases) and how many it listed."""
+def timed(url: str, user_id: str, rounds: int, jit: bool = False) -> tuple[float, int]:
+    """Median seconds of the open queue (200 cases) and how many it listed; `jit`: with
+    PostgreSQL's JIT compilation on, as it is by default (Takedown's connections turn it off)."""
     times, listed = [], 0
     for _ in range(rounds):
         with session_scope(url) as db_session:
+            if jit:
+                db_session.execute(text("SET jit = on"))
             user = db_session.get_one(User, user_id)
             started = time.perf_counter()
             listed = len(list_queue(db_session=db_session, user=user, queue=Queue.OPEN))
@@ -100,11 +104,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", help="an empty database; default a throwaway SQLite")
     parser.add_argument("--append-results", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/queue.db"
+        url = args.database_url or f"sqlite:///{folder}/queue.db"
         build(url, args.cases)
+        with session_scope(url) as db_session:
+            db_session.execute(text("ANALYZE"))  # as PostgreSQL's autovacuum does after a load
         rule = review_service._after_no_violation_by
         results: list[tuple[str, Any, Any]] = [
             (
@@ -113,6 +120,13 @@ def main() -> None:
             ),
             ("fresh eyes on, reviewer with no decisions", *timed(url, "usr_new", args.rounds)),
         ]
+        if url.startswith("postgresql"):
+            results.append(
+                (
+                    "fresh eyes on, reviewer who decided every earlier case, JIT on",
+                    *timed(url, "usr_decided_all", args.rounds, jit=True),
+                )
+            )
         review_service._after_no_violation_by = lambda user_id: false()  # type: ignore[assignment]
         try:
             results.append(
@@ -120,14 +134,18 @@ def main() -> None:
             )
         finally:
             review_service._after_no_violation_by = rule  # type: ignore[assignment]
+        dispose(url)
     baseline = results[-1][1]
+    database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    command = f".venv/bin/python bench/review_queue.py --cases {args.cases} --rounds {args.rounds}"
+    if args.database_url:
+        command += " --database-url URL"
     lines = [
-        f"\n## Review queue with the fresh-eyes rule ({args.cases:,} open cases, SQLite)\n",
+        f"\n## Review queue with the fresh-eyes rule ({args.cases:,} open cases, {database})\n",
         f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
-        f"- Command: `.venv/bin/python bench/review_queue.py --cases {args.cases} "
-        f"--rounds {args.rounds}`; median of {args.rounds} rounds\n",
+        f"- Command: `{command}`; median of {args.rounds} rounds\n",
         "| Open queue (first 200) | ms | vs baseline | cases listed |",
         "|---|---:|---:|---:|",
         *(
@@ -135,11 +153,11 @@ def main() -> None:
             for name, seconds, listed in results
         ),
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
+    report = "\n".join(lines) + "\n"
+    print(report)
     if args.append_results:
         with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
-            results_file.write(text)
+            results_file.write(report)
 
 
 if __name__ == "__main__":
