@@ -214,19 +214,30 @@ def _recently_fingerprinted_like(
     exact = {(s["type"], s["value"]) for s in signals if s.get("type") in ("md5", "sha256")}
     pdqs = [s["value"] for s in signals if s.get("type") == "pdq"]
     videos = [parse_vpdq(s["value"]) for s in signals if s.get("type") == "vpdq"]
-    rows = db_session.execute(
-        select(ReportFingerprint.signal_type, ReportFingerprint.value, Case.id, Case.created_at)
-        .join(Case, Case.id == ReportFingerprint.case_id)
+    # The recent fingerprints first, then their open cases: in one statement, SQLite without
+    # statistics went through every open case to find them (10 ms at 50,000 open cases).
+    recent = db_session.execute(
+        select(ReportFingerprint.signal_type, ReportFingerprint.value, ReportFingerprint.case_id)
         .join(Report, STANDING)
         .where(
             ReportFingerprint.bank_entry_id.is_not(None),
             ReportFingerprint.created_at >= clock.now() - INDEX_CATCH_UP,
+        )
+    ).all()
+    if not recent:
+        return None
+    open_cases = db_session.scalars(
+        select(Case.id)
+        .where(
+            Case.id.in_({case_id for _, _, case_id in recent}),
             Case.status.in_([s.value for s in OPEN_STATUSES]),
         )
         .order_by(Case.created_at)
-    ).all()
+    )
+    oldest_first = {case_id: place for place, case_id in enumerate(open_cases)}
     threshold = settings.pdq_default_threshold
-    for signal_type, value, case_id, _ in rows:
+    in_open_cases = (row for row in recent if row[2] in oldest_first)
+    for signal_type, value, case_id in sorted(in_open_cases, key=lambda r: oldest_first[r[2]]):
         if (
             (signal_type, value) in exact
             or (signal_type == "pdq" and any(pdq_distance(value, p) <= threshold for p in pdqs))

@@ -150,7 +150,9 @@ class ReportFingerprint(Base):
     quality: Mapped[int | None]
     # The review-bank entry that finds uploads of it; None: too low a quality to match on.
     bank_entry_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
-    created_at: Mapped[datetime]
+    # Indexed for intake's look at the fingerprints banked in the last seconds: without it,
+    # SQLite read every open case to find them (9 ms at 50,000 open cases, under the intake lock).
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ReporterFlag(Base):
