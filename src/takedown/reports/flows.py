@@ -454,7 +454,9 @@ def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
     )
     if case is not None:
         return case
-    merged = select(Case).where(same_content, Case.status == CaseStatus.MERGED.value)
+    # `merged_into` rather than the merged status: on the status, SQLite (without statistics)
+    # went through every merged case ever through the queue index instead of the post's index.
+    merged = select(Case).where(same_content, Case.merged_into.is_not(None))
     for merged_case in db_session.scalars(merged.order_by(Case.created_at.desc()).limit(8)):
         joined: Case | None = merged_case
         for _ in range(8):  # the case it joined may itself have been merged later
