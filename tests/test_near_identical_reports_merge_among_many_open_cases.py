@@ -197,6 +197,37 @@ def test_a_closed_case_is_not_joined_and_a_case_reopened_by_appeal_is(client, se
     assert after_appeal["case_id"] == first["case_id"]
 
 
+def test_a_closed_case_keyed_by_a_report_that_raced_its_decision_is_not_joined(client, settings):
+    """A report joining a case as a decision closes it can key the case's new media after the
+    close dropped its keys. The search checks the cases it finds are open, and a reopening
+    replaces such keys."""
+    make_user(settings, "rev-1", "reviewer")
+    first = report(client, category="terms_violation", image=jpeg(stand_in("chelsea")))
+    decided = client.post(
+        f"/v1/cases/{first['case_id']}/decisions",
+        json={"outcome": "no_violation", "reason": "allowed", "policy": "terms_of_service"},
+        headers=staff_headers(client, settings, "rev-1"),
+    )
+    assert decided.status_code == 201, decided.text
+    with session_scope(settings.resolved_database_url) as db_session:
+        near_search.key_signals(  # what the losing report left behind
+            db_session,
+            db_session.scalars(
+                select(CaseMediaSignal).where(CaseMediaSignal.case_id == first["case_id"])
+            ),
+        )
+
+    assert _copy_reported(client, "https://platform.example/p/copy")["case_id"] != first["case_id"]
+
+    appealed = client.post(
+        f"/track/{first['tracking_token']}/appeal",
+        data={"reason": "It is my photo, posted without my consent."},
+        follow_redirects=False,
+    )
+    assert appealed.status_code == 303
+    assert_only_open_cases_are_keyed(settings)
+
+
 def test_cases_open_before_the_upgrade_are_found_by_near_identical_reports(
     database_url, client, settings
 ):

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from takedown.cases.models import CaseMediaSignal, OpenCasePdqKey
+from takedown.cases.models import OPEN_STATUSES, Case, CaseMediaSignal, OpenCasePdqKey
 from takedown.index.hamming import distances, flip_masks, hex_to_words
 from takedown.store.db import one_of
 
@@ -71,7 +71,9 @@ def key_signals(db_session: Session, signals: Iterable[CaseMediaSignal]) -> None
 
 
 def key_case(db_session: Session, case_id: str) -> None:
-    """A case (re)opened: key its media's PDQ rows."""
+    """A case (re)opened: key its media's PDQ rows (afresh: keys left by a report that raced the
+    close are replaced, not duplicated)."""
+    unkey_case(db_session, case_id)
     key_signals(
         db_session,
         db_session.scalars(
@@ -112,12 +114,14 @@ def cases_matching(
     probed = len(values) - need + 1
     sample = [values[i * len(values) // probed] for i in range(probed)]
     keyed = _rows_with_keys(db_session, signal_type, sample, threshold, other_than)
-    near = _counts(keyed, sample, threshold)
+    # The few cases found are checked open (by id): a report that joined a case as a decision
+    # closed it may have keyed its media after the close dropped the case's keys.
+    near = _open_only(db_session, set(_counts(keyed, sample, threshold)))
     if not near:
         return {}
     rows = [
         (case_id, value)
-        for condition in one_of(db_session, CaseMediaSignal.case_id, sorted(near))
+        for condition in one_of(db_session, CaseMediaSignal.case_id, near)
         for case_id, value in db_session.execute(
             select(CaseMediaSignal.case_id, CaseMediaSignal.value).where(
                 condition, CaseMediaSignal.signal_type == signal_type
@@ -138,10 +142,10 @@ def _rows_with_keys(
 ) -> list[tuple[str, str]]:
     """(case id, hash) of the open cases' rows sharing a probed key with one of `values`."""
     probes = probe_keys(signal_type, values, threshold)
-    # Two plain statements, each on one index: the keys', then the rows' ids. No join is needed
-    # (only open cases' rows are keyed, set_status keeps it so, and the keys carry the signal
-    # type), and joins misled SQLite: to every row of the type, or to every open case through
-    # the queue index (25 s for 2,000 rows at 50,000 open cases).
+    # Two plain statements, each on one index: the keys', then the rows' ids. Only open cases'
+    # rows are keyed (set_status keeps it so) and the keys carry the signal type, so no join is
+    # needed; joins misled SQLite, to every row of the type or to every open case through the
+    # queue index (25 s for 2,000 rows at 50,000 open cases).
     signal_ids = {
         signal_id
         for condition in one_of(db_session, OpenCasePdqKey.key, probes)
@@ -154,6 +158,15 @@ def _rows_with_keys(
             select(CaseMediaSignal.case_id, CaseMediaSignal.value).where(condition)
         ).tuples()
         if case_id != other_than
+    ]
+
+
+def _open_only(db_session: Session, case_ids: set[str]) -> list[str]:
+    open_status = Case.status.in_([s.value for s in OPEN_STATUSES])
+    return [
+        case_id
+        for condition in one_of(db_session, Case.id, sorted(case_ids))
+        for case_id in db_session.scalars(select(Case.id).where(condition, open_status))
     ]
 
 
