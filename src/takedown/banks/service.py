@@ -30,6 +30,7 @@ from takedown.banks.models import (
 from takedown.errors import Conflict, InvalidInput, NotFound
 from takedown.signals.registry import get_signal_type, normalise_signal
 from takedown.store.base import UtcDateTime
+from takedown.store.db import one_of
 
 # Rows per INSERT statement: large enough that 1M hashes load in seconds, small enough to keep
 # each statement's parameter list well under driver limits.
@@ -538,10 +539,9 @@ def set_entries_enabled(
     if not changed:
         return 0
     now = clock.now()
-    for start in range(0, len(changed), 500):
-        ids = changed[start : start + 500]
+    for condition in one_of(db_session, BankEntry.id, changed):
         db_session.execute(
-            update(BankEntry).where(BankEntry.id.in_(ids)).values(enabled=enabled, updated_at=now)
+            update(BankEntry).where(condition).values(enabled=enabled, updated_at=now)
         )
     db_session.add_all(
         IndexChange(

@@ -39,7 +39,7 @@ from takedown.exchanges.schemas import ExchangeOut
 from takedown.jobs import leases
 from takedown.settings import Settings
 from takedown.signals.registry import normalise_signal
-from takedown.store.db import session_scope
+from takedown.store.db import one_of, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -478,14 +478,11 @@ def _entries_of(
 
 def _held_by(db_session: Session, bank_id: int, keys: list[str]) -> dict[str, set[Pair]]:
     held: dict[str, set[Pair]] = {}
-    for start in range(0, len(keys), KEY_CHUNK):
+    for condition in one_of(db_session, ExchangeSignal.record_key, keys):
         rows = db_session.execute(
             select(
                 ExchangeSignal.record_key, ExchangeSignal.signal_type, ExchangeSignal.value_digest
-            ).where(
-                ExchangeSignal.bank_id == bank_id,
-                ExchangeSignal.record_key.in_(keys[start : start + KEY_CHUNK]),
-            )
+            ).where(ExchangeSignal.bank_id == bank_id, condition)
         )
         for key, signal_type, digest in rows:
             held.setdefault(key, set()).add((signal_type, digest))

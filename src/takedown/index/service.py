@@ -46,7 +46,7 @@ from takedown.index.video import DISTANCE_THRESHOLD, VideoHit, frame_hashes
 from takedown.jobs.runner import PeriodicJob
 from takedown.settings import Settings
 from takedown.signals.match_rule import video_frame_min_quality
-from takedown.store.db import session_scope
+from takedown.store.db import one_of, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -210,13 +210,10 @@ class MatchIndex:
         rows: list[Any] = []
         with session_scope(settings.resolved_database_url) as db_session:
             index.banks = _read_banks(db_session)
-            for start in range(0, len(entry_ids), 1000):
+            for condition in one_of(db_session, BankEntry.id, entry_ids):
                 rows += db_session.execute(
                     select(BankEntry.id, BankEntry.bank_id, BankEntry.signal_type, BankEntry.value)
-                    .where(
-                        BankEntry.id.in_(entry_ids[start : start + 1000]),
-                        BankEntry.enabled.is_(True),
-                    )
+                    .where(condition, BankEntry.enabled.is_(True))
                     .order_by(BankEntry.id)
                 ).all()
         index._base = index._segments([rows])

@@ -86,7 +86,7 @@ SQLITE_PARAMETERS_PER_STATEMENT = 2000  # well under SQLite's bound-parameter li
 def one_of(
     db_session: Session, column: InstrumentedAttribute[Any], values: Sequence[Any]
 ) -> Iterator[ColumnElement[bool]]:
-    """ "`column` is one of `values`", as conditions for one statement each. PostgreSQL: one
+    """Conditions that `column` is one of `values`, for one statement each. PostgreSQL: one
     array parameter (thousands of bound parameters took longer to send than the query to run);
     SQLite: batches under its bound-parameter limit."""
     if db_session.get_bind().dialect.name == "postgresql":
