@@ -348,6 +348,24 @@ def launch_chromium(playwright: Any) -> Any:
     )
 
 
+def console_server_token(tmp_path: Path, username: str) -> str:
+    """A staff API token for `username` on the `console_server` started in `tmp_path`, issued
+    by the CLI (`takedown user token`)."""
+    import subprocess
+    import sys
+
+    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
+    command = ["user", "token", "--username", username, "--json"]
+    issued = subprocess.run(
+        [sys.executable, "-m", "takedown.cli.main", *command],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return str(json.loads(issued.stdout)["token"])
+
+
 @contextmanager
 def console_server(tmp_path: Path, reviewers: dict[str, str], **settings: str) -> Iterator[str]:
     """A real `takedown serve` on SQLite with child-safety reviewers (username: password) and

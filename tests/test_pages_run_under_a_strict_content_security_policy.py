@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,9 +26,9 @@ from tests.reports_support import valid_body
 from tests.review_support import (
     BROWSER_TEST_MARKS,
     console_server,
+    console_server_token,
     launch_chromium,
     send_intimate_imagery_form_and_track,
-    server_env,
     sign_in_in_browser,
 )
 
@@ -48,16 +46,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 def _decided_and_sampled(server: str, tmp_path: Path) -> None:
     """A report with a picture, decided by another reviewer (every decision sampled here): a
     quality check waits for the reviewer signing in."""
-    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
-    command = ["user", "token", "--username", "decider", "--json"]
-    issued = subprocess.run(
-        [sys.executable, "-m", "takedown.cli.main", *command],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    token = json.loads(issued.stdout)["token"]
+    token = console_server_token(tmp_path, "decider")
     filed = httpx.post(
         f"{server}/v1/reports",
         data={"report": json.dumps(valid_body("terms_violation"))},

@@ -7,9 +7,6 @@ it is small to read, or scrolls sideways."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +14,12 @@ import httpx
 import pytest
 
 from tests.reports_support import valid_body
-from tests.review_support import BROWSER_TEST_MARKS, console_server, launch_chromium, server_env
+from tests.review_support import (
+    BROWSER_TEST_MARKS,
+    console_server,
+    console_server_token,
+    launch_chromium,
+)
 
 pytestmark = BROWSER_TEST_MARKS
 PHONE = {"width": 390, "height": 844}
@@ -34,19 +36,11 @@ def _decided_no_violation(server: str, tmp_path: Path) -> str:
     body = valid_body("non_consensual_intimate_imagery", explanation="It is me, shared by my ex.")
     filed = httpx.post(f"{server}/v1/reports", json=body, timeout=60)
     assert filed.status_code == 201, filed.text
-    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
-    token = ["user", "token", "--username", "reviewer", "--json"]
-    issued = subprocess.run(
-        [sys.executable, "-m", "takedown.cli.main", *token],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
+    token = console_server_token(tmp_path, "reviewer")
     decided = httpx.post(
         f"{server}/v1/cases/{filed.json()['case_id']}/decisions",
         json={"outcome": "no_violation", "reason": "Not intimate imagery.", "policy": "terms"},
-        headers={"Authorization": f"Bearer {json.loads(issued.stdout)['token']}"},
+        headers={"Authorization": f"Bearer {token}"},
         timeout=60,
     )
     assert decided.status_code == 201, decided.text
