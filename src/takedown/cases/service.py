@@ -50,6 +50,17 @@ def get_case(*, db_session: Session, case_id: str, for_update: bool = False) -> 
     return case
 
 
+def open_case_locked(*, db_session: Session, case_id: str) -> Case | None:
+    """The case, locked and read fresh, if it is still open; None if a decision or a merge closed
+    it since it was found (PostgreSQL checks the status again once the row lock is granted)."""
+    return db_session.scalar(
+        select(Case)
+        .where(Case.id == case_id, Case.status.in_([s.value for s in OPEN_STATUSES]))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def locked_case(*, db_session: Session, case_id: str) -> Case:
     """Take the case's write lock first, then read it fresh, so concurrent claims and decisions
     on one case run one after the other.

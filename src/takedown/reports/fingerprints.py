@@ -164,7 +164,6 @@ def case_fingerprinted_by(db_session: Session, entry_ids: Collection[int]) -> Ca
         )
         .order_by(Case.created_at)
         .limit(1)
-        .with_for_update()
     )
 
 
@@ -246,7 +245,7 @@ def _recently_fingerprinted_like(
                 and any(vpdq_is_match(v, parse_vpdq(value), settings=settings)[0] for v in videos)
             )
         ):
-            return db_session.get(Case, case_id, with_for_update=True)
+            return db_session.get(Case, case_id)
     return None
 
 

@@ -27,6 +27,7 @@ from takedown.cases.service import (
     is_repeatedly_reported,
     more_severe_category,
     never_shown,
+    open_case_locked,
     priority_for,
     start_watched_case,
     uploader_has_violations,
@@ -397,7 +398,32 @@ def _find_case(
     data: ReportIn,
     content_id: str | None,
     hashed: Any,
-    fingerprint_entries: tuple[int, ...] = (),
+    fingerprint_entries: tuple[int, ...],
+) -> Case | None:
+    """The open case the report joins, locked. Decisions do not take the intake lock, so a case
+    found open can be closed before the report joins it; the report must not join a decided case
+    unseen, so the case is locked and checked open, and the search runs again if it was closed
+    (the closed case is not found again). Rarely twice in a row; then the report opens a case."""
+    for _ in range(3):
+        found = _case_about_same_content(
+            db_session, settings, index, data, content_id, hashed, fingerprint_entries
+        )
+        if found is None:
+            return None
+        case = open_case_locked(db_session=db_session, case_id=found.id)
+        if case is not None:
+            return case
+    return None
+
+
+def _case_about_same_content(
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    data: ReportIn,
+    content_id: str | None,
+    hashed: Any,
+    fingerprint_entries: tuple[int, ...],
 ) -> Case | None:
     """An open case about the same content: same content id (given, or of the upload scanned at
     the given URL), same URL (also through a case that was merged into an open one), matching
@@ -450,7 +476,6 @@ def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
         .where(same_content, Case.status.in_([s.value for s in OPEN_STATUSES]))
         .order_by(Case.created_at)
         .limit(1)
-        .with_for_update()
     )
     if case is not None:
         return case
@@ -462,7 +487,7 @@ def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
         for _ in range(8):  # the case it joined may itself have been merged later
             if joined is None or joined.status != CaseStatus.MERGED or not joined.merged_into:
                 break
-            joined = db_session.get(Case, joined.merged_into, with_for_update=True)
+            joined = db_session.get(Case, joined.merged_into)
         if joined is not None and joined.status in OPEN_STATUSES:
             return joined
     return None
