@@ -88,3 +88,58 @@ def test_closed_case_media_is_deleted_and_child_safety_media_waits_for_ncmec(set
             select(AuditEntry.subject).where(AuditEntry.action == "media.deleted")
         ).all()
         assert sorted(deleted) == sorted([ncii["case_id"], csam["case_id"]])
+
+
+def test_a_file_another_case_still_files_to_ncmec_is_kept(settings):
+    """The same picture in two cases: a child-safety case whose CyberTipline report is not filed
+    yet, and a later case about it decided and closed. Closing the later case must not delete
+    the file the filing uploads; once the report is filed, the file goes."""
+    picture = jpeg(generated_scene(74))
+    with sandbox() as server:
+        settings = ncmec_settings(
+            settings,
+            server,
+            evidence_key=SecretStr(base64.b64encode(secrets.token_bytes(32)).decode()),
+        )
+        with TestClient(create_app(settings)) as client:
+            csam = report_with_media(client, picture, content_id="p-first", account_id="c")
+            decide_violating(client, settings, csam["case_id"], username="r1", classification="A1")
+            later = report_with_media(
+                client,
+                picture,
+                content_id="p-later",
+                account_id="d",
+                category="non_consensual_intimate_imagery",
+            )
+            assert later["case_id"] != csam["case_id"]
+            decide_violating(client, settings, later["case_id"], username="r2", policy="ncii")
+            (shared,) = set(_media_paths(settings, csam["case_id"]))
+            assert set(_media_paths(settings, later["case_id"])) == {shared}
+
+            assert clean_media(settings) == 0
+            assert shared.is_file()
+            assert list(file_due_reports(settings).values()) == ["finished"]
+            assert clean_media(settings) == 1
+            assert not shared.exists()
+
+
+def test_cases_closed_before_the_upgrade_have_their_media_deleted(database_url, client, settings):
+    """Migration 0033 queues the cleanup of every closed case not cleaned yet."""
+    from alembic import command
+
+    from takedown.store.migrate import alembic_config, upgrade
+
+    ncii = report_with_media(
+        client,
+        jpeg(generated_scene(75)),
+        content_id="p-before",
+        account_id="a",
+        category="non_consensual_intimate_imagery",
+    )
+    decide_violating(client, settings, ncii["case_id"], username="r1", policy="ncii")
+    command.downgrade(alembic_config(database_url), "0032_recent_fingerprints")
+    upgrade(database_url)
+    paths = _media_paths(settings, ncii["case_id"])
+    assert paths and all(path.is_file() for path in paths)
+    assert clean_media(settings) == len(paths)
+    assert not any(path.exists() for path in paths)

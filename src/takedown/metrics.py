@@ -10,6 +10,7 @@ histograms are summed over the processes on their own).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from prometheus_client import Gauge
@@ -21,3 +22,20 @@ def database_gauge(name: str, documentation: str, labelnames: Sequence[str] = ()
 
 def process_gauge(name: str, documentation: str, labelnames: Sequence[str] = ()) -> Gauge:
     return Gauge(name, documentation, labelnames, multiprocess_mode="liveall")
+
+
+FINAL_RECOUNT_SECONDS = 60.0
+_final_counted_at: dict[Gauge, float] = {}
+
+
+def recount_final_states(gauge: Gauge, *, moved: bool) -> bool:
+    """Whether a database gauge by state counts its final states this time (an event delivered,
+    a search done, a report filed). Rows only ever join those, so counting them reads all of the
+    table's state index; a job counts its waiting states on every run (a short index range) and
+    the final ones when it moved rows into them itself, else once a minute (another process's
+    work, or a request's)."""
+    now = time.monotonic()
+    if moved or now - _final_counted_at.get(gauge, -FINAL_RECOUNT_SECONDS) >= FINAL_RECOUNT_SECONDS:
+        _final_counted_at[gauge] = now
+        return True
+    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base
@@ -18,6 +18,7 @@ class AccountStatus(enum.StrEnum):
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = (Index("ix_accounts_flagged", "flagged_for_review", "flagged_at"),)
 
     id: Mapped[str] = mapped_column(String(255), primary_key=True)  # the platform's account id
     status: Mapped[str] = mapped_column(String(20), default=AccountStatus.ACTIVE.value)

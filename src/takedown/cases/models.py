@@ -124,7 +124,7 @@ class Case(Base):
     assigned_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_text_public: Mapped[str | None] = mapped_column(Text)  # plain words for /track
-    decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     account_id: Mapped[str | None] = mapped_column(String(255), index=True)  # the uploader
     content_id: Mapped[str | None] = mapped_column(String(255), index=True)

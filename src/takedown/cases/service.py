@@ -27,6 +27,7 @@ from takedown.cases.models import (
     Priority,
 )
 from takedown.errors import NotFound
+from takedown.evidence.media import schedule_cleanup
 from takedown.settings import Settings
 from takedown.store.db import lock_on_sqlite
 
@@ -105,6 +106,7 @@ def set_status(
     if status in CLOSED_STATUSES:
         case.closed_at = now
         case.next_escalation_at = None
+        schedule_cleanup(db_session, case.id)
     else:
         case.closed_at = None
     record(

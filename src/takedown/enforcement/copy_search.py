@@ -30,6 +30,7 @@ from takedown.enforcement.models import CaseCopy, CopySearch, CopySearchStatus
 from takedown.enforcement.removal import RemovedItem, remove_item
 from takedown.enforcement.removal_checks import first_check_at
 from takedown.jobs.batches import run_in_batches
+from takedown.metrics import recount_final_states
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -94,25 +95,37 @@ def cancel_searches(db_session: Session, *, case_id: str) -> int:
 def run_due(settings: Settings) -> int:
     """The copy-search job: advance due searches, at least one batch and then until
     `RUN_SECONDS` have passed; copies removed."""
+    claimed: list[int] = []
+
+    def claim() -> int | None:
+        search_id = _claim(settings)
+        if search_id is not None:
+            claimed.append(search_id)
+        return search_id
+
     try:
         return run_in_batches(
-            claim=lambda: _claim(settings),
+            claim=claim,
             next_batch=lambda search_id: _next_batch(settings, search_id),
             release=lambda search_id: _release(settings, search_id),
             seconds=RUN_SECONDS,
         )
     finally:
-        _refresh_gauges(settings)
+        _refresh_gauges(settings, searched_now=bool(claimed))
 
 
-def _refresh_gauges(settings: Settings) -> None:
+def _refresh_gauges(settings: Settings, *, searched_now: bool) -> None:
+    final = recount_final_states(COPY_SEARCHES, moved=searched_now)
+    statuses = [s for s in CopySearchStatus if final or s == CopySearchStatus.PENDING]
     with session_scope(settings.resolved_database_url) as db_session:
         counts = dict(
             db_session.execute(
-                select(CopySearch.status, func.count()).group_by(CopySearch.status)
+                select(CopySearch.status, func.count())
+                .where(CopySearch.status.in_([s.value for s in statuses]))
+                .group_by(CopySearch.status)
             ).all()
         )
-    for status in CopySearchStatus:
+    for status in statuses:
         COPY_SEARCHES.labels(status.value).set(counts.get(status.value, 0))
 
 

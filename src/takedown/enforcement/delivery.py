@@ -20,6 +20,7 @@ from takedown import clock
 from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.signing import SIGNATURE_HEADER, signature_header
+from takedown.metrics import recount_final_states
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
@@ -106,7 +107,7 @@ def deliver_due(settings: Settings) -> DeliveryRun:
         with session_scope(url) as db_session:
             for event_id, status_code, error in outcomes:
                 _record(db_session, settings, event_id, status_code, error, run)
-    refresh_gauges(settings)
+    refresh_gauges(settings, delivered_now=run.delivered > 0)
     return run
 
 
@@ -145,21 +146,25 @@ def _record(
     log.warning("webhook event %s attempt %d failed: %s", event_id, event.attempts, error)
 
 
-def outbox_counts(db_session: Session) -> dict[str, int]:
-    counts = {status.value: 0 for status in OutboxStatus}
+def outbox_counts(db_session: Session, *, delivered: bool = True) -> dict[str, int]:
+    """Events by status; without `delivered`, only the ones still waiting or failed."""
+    statuses = [s.value for s in OutboxStatus if delivered or s != OutboxStatus.DELIVERED]
+    counts = dict.fromkeys(statuses, 0)
     for status, count in db_session.execute(
-        select(OutboxEvent.status, func.count()).group_by(OutboxEvent.status)
+        select(OutboxEvent.status, func.count())
+        .where(OutboxEvent.status.in_(statuses))
+        .group_by(OutboxEvent.status)
     ):
         counts[status] = count
     return counts
 
 
-def refresh_gauges(settings: Settings) -> dict[str, int]:
+def refresh_gauges(settings: Settings, *, delivered_now: bool = False) -> None:
+    delivered = recount_final_states(OUTBOX_EVENTS, moved=delivered_now)
     with session_scope(settings.resolved_database_url) as db_session:
-        counts = outbox_counts(db_session)
+        counts = outbox_counts(db_session, delivered=delivered)
     for status, count in counts.items():
         OUTBOX_EVENTS.labels(status).set(count)
-    return counts
 
 
 def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> OutboxEvent | None:

@@ -97,7 +97,7 @@ class CaseBankEntry(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(40), index=True)
     bank_id: Mapped[int] = mapped_column(Integer)
-    entry_id: Mapped[int] = mapped_column(BigInteger)
+    entry_id: Mapped[int] = mapped_column(BigInteger, index=True)
     signal_type: Mapped[str] = mapped_column(String(40))
     added_at: Mapped[datetime]
 

@@ -35,37 +35,58 @@ def _ncmec_pending(db_session: Session, case_id: str) -> bool:
     return state is not None and state != FilingState.FINISHED.value
 
 
+def _needed_elsewhere(db_session: Session, media: CaseMedia, case_id: str) -> bool:
+    """Another case holds the same (content-addressed) file and is open, or closed with its
+    CyberTipline report not finished (that filing uploads the file)."""
+    others = db_session.execute(
+        select(Case.id, Case.status)
+        .join(CaseMedia, CaseMedia.case_id == Case.id)
+        .where(
+            CaseMedia.sha256 == media.sha256,  # indexed; the same file has the same path
+            CaseMedia.storage_path == media.storage_path,
+            CaseMedia.case_id != case_id,
+        )
+    ).all()
+    return any(
+        status not in CLOSED_STATUSES or _ncmec_pending(db_session, other_id)
+        for other_id, status in others
+    )
+
+
+def schedule_cleanup(db_session: Session, case_id: str) -> None:
+    """The case closed: its working copies are due for deletion (again, if it was reopened)."""
+    cleanup = db_session.get(MediaCleanup, case_id)
+    if cleanup is None:
+        db_session.add(MediaCleanup(case_id=case_id, due_at=clock.now(), files_deleted=0))
+    else:
+        cleanup.due_at, cleanup.cleaned_at = clock.now(), None
+
+
 def delete_closed_case_media(*, db_session: Session, settings: Settings) -> int:
-    """One pass; returns the number of files deleted."""
-    closed = [status.value for status in CLOSED_STATUSES]
-    cleaned = select(MediaCleanup.case_id)
-    cases = db_session.scalars(
-        select(Case)
-        .where(Case.status.in_(closed), Case.closed_at.is_not(None), Case.id.not_in(cleaned))
-        .order_by(Case.closed_at)
+    """One pass over the due cleanups; returns the number of files deleted."""
+    now = clock.now()
+    due = db_session.scalars(
+        select(MediaCleanup)
+        .where(MediaCleanup.due_at <= now)
+        .order_by(MediaCleanup.due_at)
         .limit(BATCH)
     ).all()
     deleted_total = 0
-    for case in cases:
+    for cleanup in due:
+        case = db_session.get(Case, cleanup.case_id)
+        if case is None or case.status not in CLOSED_STATUSES:
+            cleanup.due_at = None  # reopened: due again when it closes
+            continue
         if _ncmec_pending(db_session, case.id):
+            cleanup.due_at = now  # behind the others until the filing has uploaded it
             continue
         deleted = 0
         for media in db_session.scalars(select(CaseMedia).where(CaseMedia.case_id == case.id)):
-            still_needed = db_session.scalar(
-                select(CaseMedia.id)
-                .join(Case, Case.id == CaseMedia.case_id)
-                .where(
-                    CaseMedia.storage_path == media.storage_path,
-                    CaseMedia.case_id != case.id,
-                    Case.status.not_in(closed),
-                )
-                .limit(1)
-            )
             path = Path(settings.media_dir) / media.storage_path
-            if still_needed is None and path.is_file():
+            if path.is_file() and not _needed_elsewhere(db_session, media, case.id):
                 path.unlink()
                 deleted += 1
-        db_session.add(MediaCleanup(case_id=case.id, cleaned_at=clock.now(), files_deleted=deleted))
+        cleanup.due_at, cleanup.cleaned_at, cleanup.files_deleted = None, now, deleted
         audit(
             db_session=db_session,
             actor="system:evidence",

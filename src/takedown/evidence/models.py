@@ -48,10 +48,12 @@ class EvidenceFile(Base):
 
 
 class MediaCleanup(Base):
-    """A closed case whose working copies of media were deleted from settings.media_dir."""
+    """A closed case's working copies of media in settings.media_dir: due for deletion from when
+    the case closed (`due_at`, the queue the cleanup job reads), then deleted (`cleaned_at`)."""
 
     __tablename__ = "case_media_cleanups"
 
     case_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    cleaned_at: Mapped[datetime]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)  # empty when nothing is due
+    cleaned_at: Mapped[datetime | None]
     files_deleted: Mapped[int] = mapped_column(default=0)

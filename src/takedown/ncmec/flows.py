@@ -75,7 +75,10 @@ def due_filing_ids(settings: Settings, *, limit: int = 20) -> list[str]:
             db_session.scalars(
                 select(NcmecFiling.id)
                 .where(
-                    NcmecFiling.state != FilingState.FINISHED,
+                    # IN, not !=: SQLite reads the index by state only for equal values.
+                    NcmecFiling.state.in_(
+                        [state.value for state in FilingState if state != FilingState.FINISHED]
+                    ),
                     NcmecFiling.next_attempt_at.is_not(None),
                     NcmecFiling.next_attempt_at <= now,
                     leases.is_free(NcmecFiling.lease_until),

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from takedown import clock
 from takedown.jobs.runner import PeriodicJob
+from takedown.metrics import recount_final_states
 from takedown.ncmec import metrics
 from takedown.ncmec.flows import claim, due_filing_ids, run_filing
 from takedown.ncmec.models import FilingState, NcmecFiling
@@ -21,15 +22,20 @@ def file_due_reports(settings: Settings) -> dict[str, str]:
     for filing_id in due_filing_ids(settings):
         if claim(settings, filing_id):
             results[filing_id] = run_filing(settings, filing_id)
-    update_gauges(settings)
+    update_gauges(settings, finished_now=FilingState.FINISHED.value in results.values())
     return results
 
 
-def update_gauges(settings: Settings) -> None:
+def update_gauges(settings: Settings, *, finished_now: bool) -> None:
+    final = recount_final_states(metrics.FILINGS, moved=finished_now)
+    states = [s for s in FilingState if final or s != FilingState.FINISHED]
+    unfinished = [s.value for s in FilingState if s != FilingState.FINISHED]
     with session_scope(settings.resolved_database_url) as db_session:
         counts = dict(
             db_session.execute(
-                select(NcmecFiling.state, func.count()).group_by(NcmecFiling.state)
+                select(NcmecFiling.state, func.count())
+                .where(NcmecFiling.state.in_([s.value for s in states]))
+                .group_by(NcmecFiling.state)
             ).all()
         )
         stuck = db_session.scalar(
@@ -38,11 +44,9 @@ def update_gauges(settings: Settings) -> None:
             )
         )
         oldest = db_session.scalar(
-            select(func.min(NcmecFiling.created_at)).where(
-                NcmecFiling.state != FilingState.FINISHED
-            )
+            select(func.min(NcmecFiling.created_at)).where(NcmecFiling.state.in_(unfinished))
         )
-    for state in FilingState:
+    for state in states:
         metrics.FILINGS.labels(state.value).set(counts.get(state.value, 0))
     metrics.GIVEN_UP.set(stuck or 0)
     age = (clock.now() - oldest).total_seconds() if oldest else 0.0
