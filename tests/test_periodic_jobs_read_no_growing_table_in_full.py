@@ -18,7 +18,6 @@ PostgreSQL plans by statistics; bench/ measures it at scale."""
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,19 +26,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from takedown import clock, metrics
-from takedown.accounts.models import Account
 from takedown.api.app import create_app
-from takedown.cases.models import Case, CaseMedia
-from takedown.evidence.models import MediaCleanup
 from takedown.jobs.runner import JobRunner, all_jobs
-from takedown.reports.models import Report
 from takedown.settings import Settings
-from takedown.store.db import dispose, session_scope
 from tests.enforcement_support import decide_violating, moving_clock, report_with_media
+from tests.history_support import HISTORY_CASES, add_history, database_copy, sqlite_work
 from tests.media import generated_scene, jpeg
 from tests.review_support import report
 
@@ -48,7 +43,6 @@ SMALL_TABLES = frozenset(
     {"banks", "bank_exchanges", "users", "api_keys", "staff_invites", "job_cursors", "job_leases"}
 )
 PLAN_SCAN = re.compile(r"^SCAN (\w+)")
-HISTORY_CASES = 3000
 
 
 @contextmanager
@@ -65,33 +59,6 @@ def statements_run() -> Iterator[dict[str, Any]]:
         yield seen
     finally:
         event.remove(Engine, "before_cursor_execute", remember)
-
-
-@contextmanager
-def sqlite_work() -> Iterator[list[int]]:
-    """How often SQLite's progress handler ran meanwhile, at its finest setting: about once for
-    every loop step of the virtual machine (a row visited), so the same on every run, unlike a
-    time, and it grows with the rows a statement reads."""
-    steps = [0]
-    counting: list[Any] = []
-
-    def tick() -> int:
-        steps[0] += 1
-        return 0  # go on
-
-    def start(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        plain = conn.connection.dbapi_connection
-        if conn.dialect.name == "sqlite" and all(plain is not seen for seen in counting):
-            plain.set_progress_handler(tick, 1)  # every instruction, in every step
-            counting.append(plain)
-
-    event.listen(Engine, "before_cursor_execute", start)
-    try:
-        yield steps
-    finally:
-        event.remove(Engine, "before_cursor_execute", start)
-        for plain in counting:
-            plain.set_progress_handler(None, 0)
 
 
 def full_reads(database_path: str, statements: dict[str, Any]) -> list[str]:
@@ -160,72 +127,6 @@ def two_rounds(settings: Settings, between_rounds: Callable[[Any], None]) -> Non
         JobRunner(settings, all_jobs(app)).run_due()
 
 
-def add_history(settings: Settings, cases: int) -> None:
-    """Cases decided and closed long ago, with their reports, media (already deleted) and
-    accounts, as a platform piles them up."""
-    long_ago = clock.now() - timedelta(days=200)
-    ids = [f"case_history_{n:06d}" for n in range(cases)]
-    at = {"created_at": long_ago, "updated_at": long_ago}
-    with session_scope(settings.resolved_database_url) as db_session:
-        db_session.execute(
-            insert(Case),
-            [
-                {
-                    "id": case_id,
-                    "status": "action_taken",
-                    "priority": "P1",
-                    "category": "terms_violation",
-                    "deadline_at": long_ago,
-                    "deadline_started_at": long_ago,
-                    "decided_at": long_ago,
-                    "closed_at": long_ago,
-                    "outcome": "violating",
-                    "account_id": f"acct-{case_id}",
-                    **at,
-                }
-                for case_id in ids
-            ],
-        )
-        db_session.execute(
-            insert(Report),
-            [
-                {
-                    "id": f"rep_{case_id}",
-                    "case_id": case_id,
-                    "category": "terms_violation",
-                    "tracking_token": f"track-{case_id}",
-                    "channel": "api",
-                    "has_media": True,
-                    "received_at": long_ago,
-                }
-                for case_id in ids
-            ],
-        )
-        db_session.execute(
-            insert(CaseMedia),
-            [
-                {
-                    "case_id": case_id,
-                    "source": "upload",
-                    "storage_path": f"history/{case_id}",
-                    "sha256": f"{n:064x}",
-                    "media_type": "image",
-                    "size_bytes": 1,
-                    "created_at": long_ago,
-                }
-                for n, case_id in enumerate(ids)
-            ],
-        )
-        db_session.execute(
-            insert(MediaCleanup),
-            [{"case_id": case_id, "cleaned_at": long_ago, "files_deleted": 1} for case_id in ids],
-        )
-        db_session.execute(
-            insert(Account),
-            [{"id": f"acct-{case_id}", "strike_count": 1, **at} for case_id in ids],
-        )
-
-
 @pytest.fixture
 def jobs_sqlite_only(database_url: str) -> None:
     if not database_url.startswith("sqlite"):
@@ -249,20 +150,8 @@ def test_periodic_jobs_work_does_not_grow_with_the_history(
 ):  # type: ignore[no-untyped-def]
     settings = settings.model_copy(update={"platform_webhook_url": "http://127.0.0.1:9/hook"})
     between_rounds = work_due(settings, make_api_key)
-    dispose(settings.resolved_database_url)
-    with_history = settings.model_copy(
-        update={
-            "data_dir": tmp_path / "with-history",
-            "database_url": f"sqlite:///{tmp_path / 'with-history.db'}",
-        }
-    )
-    shutil.copytree(settings.data_dir, with_history.data_dir)
-    with (
-        sqlite3.connect(settings.resolved_database_url.removeprefix("sqlite:///")) as source,
-        sqlite3.connect(with_history.resolved_database_url.removeprefix("sqlite:///")) as copy,
-    ):
-        source.backup(copy)
-    add_history(with_history, HISTORY_CASES)
+    with_history = database_copy(settings, tmp_path / "with-history")
+    add_history(with_history)
 
     work = {}
     for name, database in (("without history", settings), ("with history", with_history)):
