@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base
@@ -13,6 +13,8 @@ from takedown.store.base import Base
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
+    # A reviewer's reveals of the last hour and day, shown on every queue and case page.
+    __table_args__ = (Index("ix_audit_entries_actor_action_at", "actor", "action", "at"),)
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(index=True)

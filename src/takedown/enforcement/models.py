@@ -42,7 +42,7 @@ class OutboxEvent(Base):
     body: Mapped[str] = mapped_column(Text)  # the exact JSON posted
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # the webhooks page, newest first
     # Also the claim lease: a claimed row is pushed into the future, so a crash mid-delivery
     # only delays it until the lease runs out.
     next_attempt_at: Mapped[datetime]

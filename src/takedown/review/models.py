@@ -56,12 +56,19 @@ class Classification(enum.StrEnum):
 
 class Decision(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_case_decided", "case_id", "decided_at"),)
+    __table_args__ = (
+        Index("ix_decisions_case_decided", "case_id", "decided_at"),
+        # A reviewer's child-safety decisions of the last day, on every queue and case page.
+        Index("ix_decisions_reviewer_decided", "reviewer_id", "decided_at"),
+        # Whether this reviewer decided this case before (fresh eyes): without it, SQLite read
+        # the case's decisions through the reviewer's index, every decision they ever made.
+        Index("ix_decisions_case_reviewer", "case_id", "reviewer_id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "dec_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"), index=True)
-    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     stage: Mapped[str] = mapped_column(String(20))
     # violating | no_violation (cases.models.Outcome); for appeals: the outcome that now stands
     outcome: Mapped[str] = mapped_column(String(20))
