@@ -73,6 +73,21 @@ class BankEntry(Base):
     updated_at: Mapped[datetime]
 
 
+class BankEntryCount(Base):
+    """What one transaction changed in a bank's entry counts; a bank's counts are the sum of its
+    rows. Written beside every entry write, in the same transaction (counting a 10,000,000-entry
+    bank took seconds on every bank page and answer). Inserts, never an update of one shared row,
+    so writers to one bank never wait for each other; the counts job folds each bank's rows
+    into one."""
+
+    __tablename__ = "bank_entry_counts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bank_id: Mapped[int] = mapped_column(Integer, index=True)
+    entries: Mapped[int] = mapped_column(BigInteger)  # entries added
+    enabled: Mapped[int] = mapped_column(BigInteger)  # enabled entries gained (or, negative, lost)
+
+
 class IndexChange(Base):
     """Append-only log of entry changes; serving processes apply it to their in-memory index."""
 

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, select, text, update
+from sqlalchemy import Row, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -23,6 +23,7 @@ from takedown.banks.models import (
     Bank,
     BankCategory,
     BankEntry,
+    BankEntryCount,
     BankSource,
     IndexChange,
     MatchAction,
@@ -195,18 +196,6 @@ def get_or_create_bank(
     )
 
 
-def _entry_counts(db_session: Session, bank_id: int | None = None) -> dict[int, tuple[int, int]]:
-    """{bank id: (enabled entries, all entries)} for one bank or all."""
-    enabled_count = func.sum(case((BankEntry.enabled.is_(True), 1), else_=0))
-    query = select(BankEntry.bank_id, enabled_count, func.count()).group_by(BankEntry.bank_id)
-    if bank_id is not None:
-        query = query.where(BankEntry.bank_id == bank_id)
-    return {
-        row_bank_id: (enabled or 0, total)
-        for row_bank_id, enabled, total in db_session.execute(query)
-    }
-
-
 def list_banks(*, db_session: Session) -> list[tuple[Bank, int, int]]:
     """Every bank with its (enabled entries, all entries) counts, by name."""
     counts = _entry_counts(db_session)
@@ -217,6 +206,44 @@ def list_banks(*, db_session: Session) -> list[tuple[Bank, int, int]]:
 def entry_counts(*, db_session: Session, bank: Bank) -> tuple[int, int]:
     """(enabled entries, all entries) of one bank."""
     return _entry_counts(db_session, bank.id).get(bank.id, (0, 0))
+
+
+def _entry_counts(db_session: Session, bank_id: int | None = None) -> dict[int, tuple[int, int]]:
+    query = select(
+        BankEntryCount.bank_id, func.sum(BankEntryCount.enabled), func.sum(BankEntryCount.entries)
+    ).group_by(BankEntryCount.bank_id)
+    if bank_id is not None:
+        query = query.where(BankEntryCount.bank_id == bank_id)
+    return {bank: (int(enabled), int(total)) for bank, enabled, total in db_session.execute(query)}
+
+
+def _count_entries(db_session: Session, bank_id: int, *, added: int, enabled: int) -> None:
+    """Record what this transaction added and enabled (or, negative, disabled) in the bank."""
+    if added or enabled:
+        db_session.add(BankEntryCount(bank_id=bank_id, entries=added, enabled=enabled))
+
+
+def fold_entry_counts(db_session: Session) -> int:
+    """Fold each bank's count rows into one; returns how many rows went. A row is deleted and
+    its numbers taken in one statement, so two processes folding at once never count one twice."""
+    folded = 0
+    many = select(BankEntryCount.bank_id).group_by(BankEntryCount.bank_id).having(func.count() > 1)
+    for bank_id in db_session.scalars(many).all():
+        taken = db_session.execute(
+            delete(BankEntryCount)
+            .where(BankEntryCount.bank_id == bank_id)
+            .returning(BankEntryCount.entries, BankEntryCount.enabled)
+        ).all()
+        if taken:
+            db_session.add(
+                BankEntryCount(
+                    bank_id=bank_id,
+                    entries=sum(row.entries for row in taken),
+                    enabled=sum(row.enabled for row in taken),
+                )
+            )
+            folded += len(taken) - 1
+    return folded
 
 
 def update_bank(
@@ -415,6 +442,7 @@ def insert_batch(
         new_ids = list(db_session.scalars(_SQLITE_INSERT, params))
         if new_ids:
             db_session.execute(_SQLITE_LOG_ADDS, {**params, "ids": json.dumps(new_ids)})
+    _count_entries(db_session, bank_id, added=len(new_ids), enabled=len(new_ids))
     into.added += len(new_ids)
     into.skipped += len(entries) - len(new_ids)
     into.entry_ids.extend(new_ids)
@@ -484,6 +512,7 @@ def set_entry_enabled(
     entry.enabled = enabled
     entry.updated_at = clock.now()
     db_session.flush()
+    _count_entries(db_session, bank.id, added=0, enabled=1 if enabled else -1)
     _log_change(
         db_session,
         bank_id=bank.id,
@@ -543,6 +572,7 @@ def set_entries_enabled(
         db_session.execute(
             update(BankEntry).where(condition).values(enabled=enabled, updated_at=now)
         )
+    _count_entries(db_session, bank_id, added=0, enabled=len(changed) * (1 if enabled else -1))
     db_session.add_all(
         IndexChange(
             entry_id=entry_id,
@@ -554,33 +584,6 @@ def set_entries_enabled(
     )
     db_session.flush()
     return len(changed)
-
-
-def disable_entries_by_value(
-    *, db_session: Session, bank_name: str, signal_type: str, value: str, actor: str = "system"
-) -> int:
-    """Disable the entry holding this hash (for example after an appeal succeeds); count changed."""
-    bank = get_bank(db_session=db_session, name=bank_name)
-    signal_type, value = normalise_entry(signal_type, value)
-    ids = list(
-        db_session.scalars(
-            select(BankEntry.id).where(
-                BankEntry.bank_id == bank.id,
-                BankEntry.signal_type == signal_type,
-                BankEntry.value_digest == value_digest(value),
-                BankEntry.enabled.is_(True),
-            )
-        )
-    )
-    for entry_id in ids:
-        set_entry_enabled(
-            db_session=db_session,
-            bank_name=bank_name,
-            entry_id=entry_id,
-            enabled=False,
-            actor=actor,
-        )
-    return len(ids)
 
 
 def iter_entries(
@@ -626,7 +629,6 @@ __all__ = [
     "NewEntry",
     "add_entries",
     "create_bank",
-    "disable_entries_by_value",
     "entry_counts",
     "get_bank",
     "get_or_create_bank",

@@ -41,8 +41,8 @@ class JobRunner:
     def run_due(self) -> None:
         """Run every job whose interval has passed (also called directly by tests)."""
         for job in self.jobs:
-            last = self._last_run.get(job.name, 0.0)
-            if time.monotonic() - last < job.every_seconds:
+            last = self._last_run.get(job.name)  # never run here yet: due now, however long
+            if last is not None and time.monotonic() - last < job.every_seconds:
                 continue
             self._last_run[job.name] = time.monotonic()
             try:
@@ -64,6 +64,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
     from takedown.index.service import refresh_job
 
     jobs: list[PeriodicJob] = [refresh_job(app)]
+
+    from takedown.banks.scheduled import entry_counts_job
+
+    jobs.append(entry_counts_job())  # each bank's entry-count rows folded into one
 
     from takedown.scan.retention import retention_job
 

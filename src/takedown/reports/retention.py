@@ -35,22 +35,26 @@ from takedown.store.db import session_scope
 BATCH = 1_000
 ERASED = "(erased)"
 LINKS_EMAIL = "tracking_links"  # reports.lost_links: one email listing an address's reports
-# A report whose contact details may go: it still has some, and its case is decided, closed (no
-# appeal open), with no evidence on legal hold and no CyberTipline report still being filed.
-ERASABLE = (
+# A report that still has contact details (as reports.models.CONTACT_KEPT, whose partial index
+# holds just these reports)...
+CONTACT_KEPT = (
     Report.contact_erased_at.is_(None),
     or_(
         Report.reporter_name.is_not(None),
         Report.reporter_email.is_not(None),
         Report.signature.is_not(None),
     ),
-    Case.id == Report.case_id,
+)
+# ... may lose them once its case is decided, closed (no appeal open), with no evidence on legal
+# hold and no CyberTipline report still being filed.
+CASE_DONE_WITH = (
     Case.status.in_([CaseStatus.ACTION_TAKEN.value, CaseStatus.NO_ACTION.value]),
     ~exists().where(EvidencePackage.case_id == Case.id, EvidencePackage.legal_hold.is_(True)),
     ~exists().where(
         NcmecFiling.case_id == Case.id, NcmecFiling.state != FilingState.FINISHED.value
     ),
 )
+ERASABLE = (*CONTACT_KEPT, Case.id == Report.case_id, *CASE_DONE_WITH)
 
 
 def erase_expired_contacts(settings: Settings) -> int:
@@ -61,16 +65,33 @@ def erase_expired_contacts(settings: Settings) -> int:
     days = max(settings.reporter_contact_retention_days, settings.appeal_window_days)
     cutoff = clock.now() - timedelta(days=days)
     erased = 0
+    after = ""
     while True:
         with session_scope(settings.resolved_database_url) as db_session:
-            rows = db_session.execute(
+            # The reports with contact details first (their partial index), then which of their
+            # cases are done with them: joined in one statement, SQLite went through every
+            # closed case ever instead.
+            kept = db_session.execute(
                 select(Report.id, Report.case_id, Report.reporter_email)
-                .where(*ERASABLE, Case.closed_at < cutoff)  # ERASABLE joins the case
+                .where(*CONTACT_KEPT, Report.id > after)
                 .order_by(Report.id)
                 .limit(BATCH)
             ).all()
-            if not rows:
+            if not kept:
                 break
+            after = kept[-1][0]
+            done = set(
+                db_session.scalars(
+                    select(Case.id).where(
+                        Case.id.in_(sorted({case_id for _, case_id, _ in kept})),
+                        Case.closed_at < cutoff,
+                        *CASE_DONE_WITH,
+                    )
+                )
+            )
+            rows = [row for row in kept if row[1] in done]
+            if not rows:
+                continue
             ids = [report_id for report_id, _, _ in rows]
             erase_contacts(db_session, [(case_id, email) for _, case_id, email in rows], ids)
             record(

@@ -5,7 +5,8 @@ account sweep counts flagged accounts by `ix_accounts_flagged`; the lookback lea
 entries cases banked by `case_bank_entries.entry_id`. The console's queue and case pages count the
 reviewer's reveals and decisions by (actor, action, at) and (reviewer_id, decided_at), and find
 whether the reviewer decided the case before by (case_id, reviewer_id); the webhooks page lists
-events by `outbox_events.created_at`
+events by `outbox_events.created_at`; the contact retention job reads only the reports whose
+contact details are kept (a partial index)
 
 Revision ID: 0033_cleanup_queue
 Revises: 0032_recent_fingerprints
@@ -20,6 +21,11 @@ revision = "0033_cleanup_queue"
 down_revision = "0032_recent_fingerprints"
 branch_labels = None
 depends_on = None
+
+CONTACT_KEPT = (
+    "contact_erased_at IS NULL AND "
+    "(reporter_name IS NOT NULL OR reporter_email IS NOT NULL OR signature IS NOT NULL)"
+)
 
 
 def upgrade() -> None:
@@ -43,6 +49,13 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_decisions_reviewer_id"))
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_outbox_events_created_at"), ["created_at"])
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reports_contact_kept",
+            ["id"],
+            sqlite_where=sa.text(CONTACT_KEPT),
+            postgresql_where=sa.text(CONTACT_KEPT),
+        )
     op.execute(
         "INSERT INTO case_media_cleanups (case_id, due_at, cleaned_at, files_deleted) "
         "SELECT id, closed_at, NULL, 0 FROM cases WHERE closed_at IS NOT NULL "
@@ -52,6 +65,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM case_media_cleanups WHERE cleaned_at IS NULL")
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_contact_kept")
     with op.batch_alter_table("outbox_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_events_created_at"))
     with op.batch_alter_table("decisions", schema=None) as batch_op:
