@@ -403,7 +403,8 @@ def _find_case(
     """The open case the report joins, locked. Decisions do not take the intake lock, so a case
     found open can be closed before the report joins it; the report must not join a decided case
     unseen, so the case is locked and checked open, and the search runs again if it was closed
-    (the closed case is not found again). Rarely twice in a row; then the report opens a case."""
+    (the closed case is not found again). Should that happen three times over, the report opens a
+    case of its own."""
     for _ in range(3):
         found = _case_about_same_content(
             db_session, settings, index, data, content_id, hashed, fingerprint_entries

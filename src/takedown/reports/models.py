@@ -68,7 +68,7 @@ OWN_INITIATIVE = frozenset(
 )
 
 
-CONTACT_KEPT = (
+CONTACT_KEPT_WHERE = (
     "contact_erased_at IS NULL AND "
     "(reporter_name IS NOT NULL OR reporter_email IS NOT NULL OR signature IS NOT NULL)"
 )
@@ -84,8 +84,8 @@ class Report(Base):
         Index(
             "ix_reports_contact_kept",
             "id",
-            sqlite_where=text(CONTACT_KEPT),
-            postgresql_where=text(CONTACT_KEPT),
+            sqlite_where=text(CONTACT_KEPT_WHERE),
+            postgresql_where=text(CONTACT_KEPT_WHERE),
         ),
     )
 

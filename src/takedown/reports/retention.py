@@ -35,8 +35,8 @@ from takedown.store.db import session_scope
 BATCH = 1_000
 ERASED = "(erased)"
 LINKS_EMAIL = "tracking_links"  # reports.lost_links: one email listing an address's reports
-# A report that still has contact details (as reports.models.CONTACT_KEPT, whose partial index
-# holds just these reports)...
+# A report that still has contact details (reports.models.CONTACT_KEPT_WHERE, whose partial
+# index holds just these reports)...
 CONTACT_KEPT = (
     Report.contact_erased_at.is_(None),
     or_(
