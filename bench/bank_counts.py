@@ -13,24 +13,18 @@ every bank page and answer now reads it, and the group-by count of the entries t
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 from sqlalchemy import case, func, select, text
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-
-from takedown.banks import service  # noqa: E402
-from takedown.banks.models import BankEntry  # noqa: E402
-from takedown.store.db import dispose, session_scope  # noqa: E402
-from takedown.store.migrate import upgrade  # noqa: E402
+from results_file import publish
+from takedown.banks import service
+from takedown.banks.models import BankEntry
+from takedown.store.db import dispose, session_scope
+from takedown.store.migrate import upgrade
 
 BATCH = 10_000
 
@@ -98,29 +92,23 @@ def main() -> None:
         results = measure(url, args.rounds)
         dispose(url)
     assert len({answer for _, answer in results.values()}) == 1, results
-    baseline = results["count the entries (baseline)"][0]
+    baseline, (enabled, total) = results["count the entries (baseline)"]
     database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
     command = f".venv/bin/python bench/bank_counts.py --entries {args.entries}"
     if args.database_url:
         command += " --database-url URL"
-    lines = [
-        f"\n## A bank's entry counts ({args.entries:,} entries, {database})\n",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
-        f"- Command: `{command}`; median of {args.rounds} rounds; both methods gave the same "
-        f"counts ({next(iter(results.values()))[1][0]:,} enabled of "
-        f"{next(iter(results.values()))[1][1]:,}); {args.entries // BATCH + 1} count rows, "
-        "not folded\n",
-        "| Method | ms | vs baseline |",
-        "|---|---:|---:|",
-        *(f"| {name} | {ms:.2f} | {ms / baseline:.4f}x |" for name, (ms, _) in results.items()),
-    ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.append_results:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
-            results_file.write(report)
+    publish(
+        f"A bank's entry counts ({args.entries:,} entries, {database})",
+        command,
+        f"median of {args.rounds} rounds; both methods gave the same counts ({enabled:,} "
+        f"enabled of {total:,}); {args.entries // BATCH + 1} count rows, not folded",
+        [
+            "| Method | ms | vs baseline |",
+            "|---|---:|---:|",
+            *(f"| {name} | {ms:.2f} | {ms / baseline:.4f}x |" for name, (ms, _) in results.items()),
+        ],
+        append=args.append_results,
+    )
 
 
 if __name__ == "__main__":

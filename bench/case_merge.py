@@ -16,18 +16,16 @@ intake sends; video queries have 60 frames. Both methods must return the same ca
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import insert, select, text
 
+from results_file import publish
 from takedown import clock
 from takedown.cases import near_search
 from takedown.cases.models import OPEN_STATUSES, Case, CaseMedia, CaseMediaSignal, OpenCasePdqKey
@@ -35,7 +33,6 @@ from takedown.index.hamming import distances, hex_to_words
 from takedown.store.db import dispose, session_scope
 from takedown.store.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
 THRESHOLD, FRAMES, ORIENTATIONS = 31, 60, 8
 
 
@@ -192,27 +189,23 @@ def main() -> None:
     command = f".venv/bin/python bench/case_merge.py --cases {args.cases} --queries {args.queries}"
     if args.database_url:
         command += " --database-url URL"
-    lines = [
-        f"\n## Finding a report's open case by near-identical media ({args.cases:,} open cases, "
-        f"{rows:,} PDQ rows, {database})\n",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
-        f"- Command: `{command}`; median of {args.queries} queries of each kind; both methods "
-        "returned the same cases for every query\n",
-        "| Query | Method | ms | vs baseline |",
-        "|---|---|---:|---:|",
-        *(
-            f"| {'picture, 8 orientations' if kind == 'pdq' else f'video, {FRAMES} frames'} "
-            f"| {name} | {ms:.1f} | {ms / baseline[kind]:.3f}x |"
-            for kind, name, ms in results
-        ),
-    ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.append_results:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
-            results_file.write(text)
+    publish(
+        f"Finding a report's open case by near-identical media ({args.cases:,} open cases, "
+        f"{rows:,} PDQ rows, {database})",
+        command,
+        f"median of {args.queries} queries of each kind; both methods returned the same cases "
+        "for every query",
+        [
+            "| Query | Method | ms | vs baseline |",
+            "|---|---|---:|---:|",
+            *(
+                f"| {'picture, 8 orientations' if kind == 'pdq' else f'video, {FRAMES} frames'} "
+                f"| {name} | {ms:.1f} | {ms / baseline[kind]:.3f}x |"
+                for kind, name, ms in results
+            ),
+        ],
+        append=args.append_results,
+    )
 
 
 if __name__ == "__main__":

@@ -19,12 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -32,6 +30,8 @@ from pathlib import Path
 
 import psycopg
 from sqlalchemy import create_engine, text
+
+from results_file import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 10_000
@@ -179,6 +179,10 @@ def _env(source: Path, url: str, data_dir: str) -> dict[str, str]:
     }
 
 
+def p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rev", required=True, help="the baseline revision")
@@ -234,29 +238,25 @@ def main() -> None:
         f"--rounds {args.rounds} --pairs {args.pairs}"
         + (" --postgresql URL" if args.postgresql else "")
     )
-    lines = [
-        f"\n## One round of every periodic job, nothing due ({args.cases:,} closed cases of "
-        f"history, {database})\n",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
-        f"- Command: `{command}`; each tree's database migrated by its own code and filled with "
-        f"the same history; {args.pairs} x {args.rounds} rounds a tree, the trees in turn\n",
-        "| Code | Median round | p90 round | vs baseline |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {'working tree' if name == 'working tree' else f'{name} (baseline)'} "
-            f"| {median[name]:.1f} ms "
-            f"| {statistics.quantiles(values, n=10)[-1] * 1000:.1f} ms "
-            f"| {median[name] / median[args.rev]:.3f}x |"
-            for name, values in times.items()
-        ),
-    ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.append_results:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
-            results_file.write(report)
+    publish(
+        f"One round of every periodic job, nothing due ({args.cases:,} closed cases of history, "
+        f"{database})",
+        command,
+        "each tree's database migrated by its own code and filled with the same history; "
+        f"{args.pairs} x {args.rounds} rounds a tree, the trees in turn",
+        [
+            "| Code | Median round | p90 round | vs baseline |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {'working tree' if name == 'working tree' else f'{name} (baseline)'} "
+                f"| {median[name]:.1f} ms "
+                f"| {p90(values) * 1000:.1f} ms "
+                f"| {median[name] / median[args.rev]:.3f}x |"
+                for name, values in times.items()
+            ),
+        ],
+        append=args.append_results,
+    )
 
 
 if __name__ == "__main__":

@@ -15,18 +15,16 @@ first reviewer.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import false, insert, text
 
 import takedown.review.service as review_service
+from results_file import publish
 from takedown import clock
 from takedown.auth.models import User
 from takedown.cases.models import Case
@@ -34,8 +32,6 @@ from takedown.review.models import Decision
 from takedown.review.service import Queue, list_queue
 from takedown.store.db import dispose, session_scope
 from takedown.store.migrate import upgrade
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def build(url: str, cases: int) -> None:
@@ -140,24 +136,20 @@ def main() -> None:
     command = f".venv/bin/python bench/review_queue.py --cases {args.cases} --rounds {args.rounds}"
     if args.database_url:
         command += " --database-url URL"
-    lines = [
-        f"\n## Review queue with the fresh-eyes rule ({args.cases:,} open cases, {database})\n",
-        f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
-        f"- Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}; load average {os.getloadavg()[0]:.1f}",
-        f"- Command: `{command}`; median of {args.rounds} rounds\n",
-        "| Open queue (first 200) | ms | vs baseline | cases listed |",
-        "|---|---:|---:|---:|",
-        *(
-            f"| {name} | {seconds * 1000:.1f} | {seconds / baseline:.1f}x | {listed} |"
-            for name, seconds, listed in results
-        ),
-    ]
-    report = "\n".join(lines) + "\n"
-    print(report)
-    if args.append_results:
-        with (ROOT / "bench" / "RESULTS.md").open("a", encoding="utf-8") as results_file:
-            results_file.write(report)
+    publish(
+        f"Review queue with the fresh-eyes rule ({args.cases:,} open cases, {database})",
+        command,
+        f"median of {args.rounds} rounds",
+        [
+            "| Open queue (first 200) | ms | vs baseline | cases listed |",
+            "|---|---:|---:|---:|",
+            *(
+                f"| {name} | {seconds * 1000:.1f} | {seconds / baseline:.1f}x | {listed} |"
+                for name, seconds, listed in results
+            ),
+        ],
+        append=args.append_results,
+    )
 
 
 if __name__ == "__main__":
