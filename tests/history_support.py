@@ -45,7 +45,7 @@ def sqlite_work() -> Iterator[list[int]]:
     def start(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
         plain = conn.connection.dbapi_connection
         if conn.dialect.name == "sqlite" and all(plain is not seen for seen in counting):
-            plain.set_progress_handler(tick, 1)  # every instruction, in every step
+            plain.set_progress_handler(tick, 1)  # finest setting; later fetches count too
             counting.append(plain)
 
     event.listen(Engine, "before_cursor_execute", start)
