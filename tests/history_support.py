@@ -17,11 +17,18 @@ from sqlalchemy.engine import Engine
 
 from takedown import clock
 from takedown.accounts.models import Account
-from takedown.cases.models import Case, CaseMedia
+from takedown.cases.models import Appeal, Case, CaseMedia
+from takedown.enforcement.models import AccountSweep, CaseCopy, CopySearch, OutboxEvent
 from takedown.evidence.models import MediaCleanup
+from takedown.lookback.models import LookbackSearch
+from takedown.ncmec.models import NcmecFiling
+from takedown.quality.models import QualityCheck
 from takedown.reports.models import Report
+from takedown.review.models import Decision
+from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.store.db import dispose, session_scope
+from takedown.transparency.models import StatementRecord
 
 HISTORY_CASES = 3000
 
@@ -136,3 +143,189 @@ def add_history(settings: Settings, cases: int = HISTORY_CASES) -> None:
             insert(Account),
             [{"id": f"acct-{case_id}", "strike_count": 1, **at} for case_id in ids],
         )
+
+
+def add_pipeline_history(settings: Settings, decided_by: str) -> None:
+    """What the history cases left behind them downstream, all finished long ago: the decision
+    (by user id `decided_by`), the removed item (verified down), a decided appeal, a delivered
+    platform event, a filed CyberTipline report, a quality check, the copy search and the account
+    sweep, the scan and the statement of reasons; and a lookback that ran."""
+    long_ago = clock.now() - timedelta(days=200)
+    ids = history_case_ids()
+    finished = {"created_at": long_ago, "finished_at": long_ago}
+    rows: list[tuple[Any, list[dict[str, Any]]]] = [
+        (
+            Decision,
+            [
+                {
+                    "id": f"dec_{case_id}",
+                    "case_id": case_id,
+                    "reviewer_id": decided_by,
+                    "stage": "first",
+                    "outcome": "violating",
+                    "final": True,
+                    "decided_at": long_ago,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            CaseCopy,
+            [
+                {
+                    "case_id": case_id,
+                    "content_id": f"content-{case_id}",
+                    "match_kind": "reported",
+                    "removed_at": long_ago,
+                    "removal_verified_at": long_ago,
+                    "still_up_checks": 1,  # seen up once, then verified down
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            Appeal,
+            [
+                {
+                    "id": f"apl_{case_id}",
+                    "case_id": case_id,
+                    "appellant": "uploader",
+                    "reason": "long ago",
+                    "status": "decided",
+                    "outcome": "upheld",
+                    "created_at": long_ago,
+                    "decided_at": long_ago,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            OutboxEvent,
+            [
+                {
+                    "id": f"evt_{case_id}",
+                    "event_type": "content.remove",
+                    "case_id": case_id,
+                    "body": "{}",
+                    "status": "delivered",
+                    "created_at": long_ago,
+                    "next_attempt_at": long_ago,
+                    "delivered_at": long_ago,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            NcmecFiling,
+            [
+                {
+                    "id": f"ncm_{case_id}",
+                    "case_id": case_id,
+                    "environment": "test",
+                    "state": "finished",
+                    "requested_by": "system",
+                    "updated_at": long_ago,
+                    **finished,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            QualityCheck,
+            [
+                {
+                    "id": f"qc_{case_id}",
+                    "case_id": case_id,
+                    "decision_id": f"dec_{case_id}",
+                    "decided_by": decided_by,
+                    "decided_outcome": "violating",
+                    "decided_category": "terms_violation",
+                    "sampled_at": long_ago,
+                    "status": "checked",
+                    "checked_by": decided_by,
+                    "checked_at": long_ago,
+                    "outcome": "violating",
+                    "agrees": True,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            CopySearch,
+            [
+                {
+                    "case_id": case_id,
+                    "decision_id": f"dec_{case_id}",
+                    "status": "done",
+                    "signals": [],
+                    "pdq_threshold": 31,
+                    "last_item_id": 0,
+                    "target_set_at": long_ago,
+                    "lease_until": long_ago,
+                    **finished,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            AccountSweep,
+            [
+                {
+                    "account_id": f"acct-{case_id}",
+                    "case_id": case_id,
+                    "category": "terms_violation",
+                    "requested_by": "system:enforcement",
+                    "max_uploads": 100,
+                    "status": "done",
+                    **finished,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            LookbackSearch,
+            [
+                {
+                    "changes_after": n,
+                    "changes_to": n + 1,
+                    "entries": 1,
+                    "position": 0,
+                    "ledger_end": 0,
+                    "status": "done",
+                    **finished,
+                }
+                for n in range(len(ids))
+            ],
+        ),
+        (
+            ContentItem,
+            [
+                {
+                    "scan_id": f"scan_{case_id}",
+                    "content_id": f"content-{case_id}",
+                    "media_type": "image",
+                    "size_bytes": 1,
+                    "verdict": "allow",
+                    "scanned_at": long_ago,
+                }
+                for case_id in ids
+            ],
+        ),
+        (
+            StatementRecord,
+            [
+                {
+                    "id": f"sor_{case_id}",
+                    "case_id": case_id,
+                    "restriction": "content.remove",
+                    "body": {},
+                    "created_at": long_ago,
+                    "status": "submitted",
+                }
+                for case_id in ids
+            ],
+        ),
+    ]
+    with session_scope(settings.resolved_database_url) as db_session:
+        for model, values in rows:
+            db_session.execute(insert(model), values)

@@ -137,7 +137,7 @@ class Case(Base):
     media_fetch_error: Mapped[str | None] = mapped_column(Text)
     # Set when media fetched later showed this case to be about the same content as another.
     merged_into: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # a period's cases
     updated_at: Mapped[datetime]
 
     @property
@@ -222,6 +222,7 @@ class Appeal(Base):
     """An appeal against a case's decision (DSA Art 20); the review concern decides it."""
 
     __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_status_created", "status", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "apl_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -235,8 +236,8 @@ class Appeal(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_text_public: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(40))  # users.id
-    created_at: Mapped[datetime]
-    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(index=True)  # a period's appeals
+    decided_at: Mapped[datetime | None] = mapped_column(index=True)  # a period's appeals
 
 
 class CaseNote(Base):

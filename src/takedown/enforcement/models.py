@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.banks.models import BigId
@@ -62,11 +62,24 @@ class MatchKind(enum.StrEnum):
     SIMILAR = "similar"  # PDQ within threshold or vPDQ match (UK OSA: "substantially the same")
 
 
+# Seen still visible after the removal order, not verified down since, and not restored.
+STILL_UP_WHERE = "still_up_checks > 0 AND removal_verified_at IS NULL AND restored_at IS NULL"
+
+
 class CaseCopy(Base):
     """A platform content item enforced because of a case: the reported item and every copy."""
 
     __tablename__ = "case_copies"
-    __table_args__ = (UniqueConstraint("case_id", "content_id", name="uq_case_copies_item"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "content_id", name="uq_case_copies_item"),
+        # The items seen still up: the overview's count and the gauge an alert watches.
+        Index(
+            "ix_case_copies_still_up",
+            "id",
+            sqlite_where=text(STILL_UP_WHERE),
+            postgresql_where=text(STILL_UP_WHERE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[str] = mapped_column(String(40), index=True)
@@ -78,7 +91,7 @@ class CaseCopy(Base):
     distance: Mapped[int | None] = mapped_column(Integer)
     media_type: Mapped[str | None] = mapped_column(String(20))
     uploaded_at: Mapped[datetime | None]
-    removed_at: Mapped[datetime]
+    removed_at: Mapped[datetime] = mapped_column(index=True)  # a period's removals
     restored_at: Mapped[datetime | None]
     # Removal verification (enforcement/removal_checks.py): is the item really down?
     next_removal_check_at: Mapped[datetime | None] = mapped_column(index=True)

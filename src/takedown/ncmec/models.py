@@ -28,7 +28,10 @@ class FilingState(enum.StrEnum):
 
 class NcmecFiling(Base):
     __tablename__ = "ncmec_filings"
-    __table_args__ = (Index("ix_ncmec_filings_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_ncmec_filings_due", "state", "next_attempt_at"),
+        Index("ix_ncmec_filings_finished", "state", "finished_at"),  # a period's reports filed
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "ncm_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -24,19 +24,19 @@ from takedown.cases.metrics import CaseLoad, case_load
 from takedown.cases.models import REVIEW_STATUSES, Appeal, AppealStatus, Case, CaseStatus
 from takedown.enforcement.models import (
     AccountSweep,
-    CaseCopy,
     CopySearch,
     CopySearchStatus,
     OutboxEvent,
     OutboxStatus,
     SweepStatus,
 )
+from takedown.enforcement.removal_checks import still_up_count
 from takedown.lookback.models import LookbackSearch, LookbackStatus
 from takedown.ncmec.models import FilingState, NcmecFiling
 from takedown.quality.models import CheckStatus, QualityCheck
 from takedown.quality.service import Tally, agreement
 from takedown.reports.models import Channel, Report
-from takedown.transparency.report import gather
+from takedown.transparency.report import decisions, gather, removals
 
 WEEK = timedelta(days=7)
 HELD_CHANNELS = (Channel.HELD_AT_UPLOAD.value, Channel.FINGERPRINT_MATCH.value)
@@ -94,7 +94,7 @@ def overview(db_session: Session) -> Overview:
     now = clock.now()
     open_statuses = [s.value for s in REVIEW_STATUSES]
     load = case_load(db_session)
-    week = gather(db_session=db_session, start=now - WEEK, end=now)
+    week = gather(db_session=db_session, start=now - WEEK, end=now, sections=(decisions, removals))
     summary = dict(week.summary())
     quality = agreement(db_session, since=now - WEEK)
     result = Overview(
@@ -138,13 +138,7 @@ def overview(db_session: Session) -> Overview:
             webhooks_failed=_count(
                 db_session, OutboxEvent.id, OutboxEvent.status == OutboxStatus.FAILED
             ),
-            removals_still_up=_count(
-                db_session,
-                CaseCopy.id,
-                CaseCopy.still_up_checks > 0,
-                CaseCopy.removal_verified_at.is_(None),
-                CaseCopy.restored_at.is_(None),
-            ),
+            removals_still_up=still_up_count(db_session),
             ncmec_filings_pending=_waiting(
                 db_session,
                 NcmecFiling.created_at,

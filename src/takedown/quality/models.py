@@ -18,7 +18,10 @@ class CheckStatus(enum.StrEnum):
 
 class QualityCheck(Base):
     __tablename__ = "quality_checks"
-    __table_args__ = (Index("ix_quality_checks_status_sampled", "status", "sampled_at"),)
+    __table_args__ = (
+        Index("ix_quality_checks_status_sampled", "status", "sampled_at"),
+        Index("ix_quality_checks_status_checked", "status", "checked_at"),  # checks since
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "qc_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)

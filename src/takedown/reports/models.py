@@ -123,7 +123,7 @@ class Report(Base):
     # when the reporter withdrew (reports/withdrawal.py).
     contact_erased_at: Mapped[datetime | None]
     # The reporter withdrew their fingerprints: no longer looked for (reports/withdrawal.py).
-    withdrawn_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None] = mapped_column(index=True)  # a period's withdrawals
 
     @property
     def by_fingerprint_alone(self) -> bool:

@@ -63,11 +63,13 @@ class Decision(Base):
         # Whether this reviewer decided this case before (fresh eyes): without it, SQLite read
         # the case's decisions through the reviewer's index, every decision they ever made.
         Index("ix_decisions_case_reviewer", "case_id", "reviewer_id"),
+        # An appeal's decisions; and, with appeal_id NULL, the cases first decided in a period.
+        Index("ix_decisions_first_final", "appeal_id", "final", "decided_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "dec_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
-    appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"), index=True)
+    appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"))
     reviewer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     stage: Mapped[str] = mapped_column(String(20))
     # violating | no_violation (cases.models.Outcome); for appeals: the outcome that now stands

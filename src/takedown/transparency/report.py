@@ -12,13 +12,14 @@ import csv
 import html
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from takedown.cases.models import Appeal, AppealOutcome, Appellant, Case, CaseStatus, Outcome
@@ -26,6 +27,7 @@ from takedown.enforcement.models import CaseCopy, MatchKind
 from takedown.reports.models import OWN_INITIATIVE, Channel, Report, ReportFingerprint
 from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
+from takedown.store.db import one_of
 from takedown.transparency.models import StatementRecord
 
 
@@ -138,16 +140,31 @@ def notice_source(role: str | None, designated: bool, channel: str | None) -> st
     return role or channel or "unknown"
 
 
-def gather(*, db_session: Session, start: datetime, end: datetime) -> TransparencyFigures:
+Section = Callable[[Session, TransparencyFigures], None]
+
+
+def gather(
+    *, db_session: Session, start: datetime, end: datetime, sections: Sequence[Section] = ()
+) -> TransparencyFigures:
+    """The figures of the period [start, end): every section, or only `sections` (the overview
+    asks for `decisions` and `removals`). Each reads its period through an index and looks up
+    only the cases it found, so a period costs what happened in it, not the history before it."""
     figures = TransparencyFigures(start=start, end=end)
+    for section in sections or SECTIONS:
+        section(db_session, figures)
+    return figures
 
-    def within(column):  # type: ignore[no-untyped-def]
-        return (column >= start) & (column < end)
 
+def _within(figures: TransparencyFigures, column: Any) -> ColumnElement[bool]:
+    return (column >= figures.start) & (column < figures.end)
+
+
+def notices(db_session: Session, figures: TransparencyFigures) -> None:
+    """Reports received in the period (notices only) and cases opened in it."""
     for category, role, designated, channel in db_session.execute(
         select(Report.category, Report.reporter_role, Report.trusted_flagger, Report.channel).where(
-            within(Report.received_at),
-            Report.channel.not_in(OWN_INITIATIVE),  # notices only
+            _within(figures, Report.received_at),
+            Report.channel.not_in(OWN_INITIATIVE),
         )
     ):
         figures.reports_by_category[category] += 1
@@ -158,66 +175,65 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
         Report.has_media.is_(False),
         exists().where(ReportFingerprint.report_id == Report.id),
     )
-    figures.reports_by_fingerprint_alone = (
-        db_session.scalar(
-            select(func.count()).where(within(Report.received_at), *by_fingerprint_alone)
-        )
-        or 0
+    figures.reports_by_fingerprint_alone = _count(
+        db_session, _within(figures, Report.received_at), *by_fingerprint_alone
     )
-    figures.fingerprint_reports_withdrawn = (
-        db_session.scalar(
-            select(func.count()).where(within(Report.withdrawn_at), *by_fingerprint_alone)
-        )
-        or 0
+    figures.fingerprint_reports_withdrawn = _count(
+        db_session, _within(figures, Report.withdrawn_at), *by_fingerprint_alone
     )
+    opened = list(
+        db_session.execute(select(Case.id, Case.category).where(_within(figures, Case.created_at)))
+    )
+    first = _first_reports(db_session, [case_id for case_id, _ in opened])
+    for case_id, category in opened:
+        figures.cases_by_category[category] += 1
+        figures.cases_by_source[_source(first.get(case_id))] += 1
 
-    first_report = (
-        select(Report.case_id, func.min(Report.received_at).label("first_at"))
-        .group_by(Report.case_id)
-        .subquery()
-    )
-    first_role = {
-        case_id: notice_source(role, designated, channel)
-        for case_id, role, designated, channel in db_session.execute(
-            select(
-                Report.case_id, Report.reporter_role, Report.trusted_flagger, Report.channel
-            ).join(
-                first_report,
-                (first_report.c.case_id == Report.case_id)
-                & (first_report.c.first_at == Report.received_at),
-            )
-        )
-    }
-    for case in db_session.scalars(select(Case).where(within(Case.created_at))):
-        figures.cases_by_category[case.category] += 1
-        figures.cases_by_source[first_role.get(case.id, "own initiative")] += 1
 
+def decisions(db_session: Session, figures: TransparencyFigures) -> None:
+    """Cases first decided in the period: outcomes, hours from report to action, deadlines
+    breached; and open cases whose deadline passed in it."""
+    start, end = figures.start, figures.end
     # A case's outcome is its first final decision (an appeal that later reverses it is counted
     # under appeals and reversals, not by rewriting the outcome).
+    decided_in_period = set(
+        db_session.scalars(
+            select(Decision.case_id).where(
+                *FIRST_DECISION, Decision.decided_at >= start, Decision.decided_at < end
+            )
+        )
+    )
     first_decision: dict[str, tuple[str, datetime]] = {}
-    for case_id, outcome, decided_at in db_session.execute(
-        select(Decision.case_id, Decision.outcome, Decision.decided_at)
-        .where(Decision.final.is_(True), Decision.appeal_id.is_(None))
-        .order_by(Decision.decided_at)
-    ):
-        first_decision.setdefault(case_id, (outcome, decided_at))
-    decided_ids = [c for c, (_, at) in first_decision.items() if start <= at < end]
-    for case, first_at in db_session.execute(
-        select(Case, first_report.c.first_at)
-        .outerjoin(first_report, first_report.c.case_id == Case.id)
-        .where(Case.id.in_(decided_ids))
-    ):
-        outcome, decided_at = first_decision[case.id]
-        figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
-        source = first_role.get(case.id, "own initiative")
-        figures.outcomes_by_source.setdefault(source, Counter())[outcome] += 1
-        if outcome == Outcome.VIOLATING and first_at is not None:
-            # A case watching for a reporter's fingerprints had nothing to act on until found.
-            since = max(first_at, case.found_at) if case.found_at else first_at
-            hours = (decided_at - since).total_seconds() / 3600
-            figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
-        if decided_at > case.deadline_at:
-            figures.deadline_breaches[case.category] += 1
+    for batch in one_of(db_session, Decision.case_id, sorted(decided_in_period)):
+        for case_id, outcome, decided_at, final, appeal_id in db_session.execute(
+            select(
+                Decision.case_id,
+                Decision.outcome,
+                Decision.decided_at,
+                Decision.final,
+                Decision.appeal_id,
+            ).where(batch, Decision.decided_at < end)  # the case's own index, not the period's
+        ):
+            earlier = first_decision.get(case_id)
+            if final and appeal_id is None and (earlier is None or decided_at < earlier[1]):
+                first_decision[case_id] = (outcome, decided_at)
+    decided_ids = sorted(c for c, (_, at) in first_decision.items() if start <= at)
+    first = _first_reports(db_session, decided_ids)
+    for batch in one_of(db_session, Case.id, decided_ids):
+        for case in db_session.scalars(select(Case).where(batch)):
+            outcome, decided_at = first_decision[case.id]
+            figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
+            found = first.get(case.id)
+            figures.outcomes_by_source.setdefault(_source(found), Counter())[outcome] += 1
+            if outcome == Outcome.VIOLATING and found is not None:
+                # A case watching for a reporter's fingerprints had nothing to act on until found.
+                since = (
+                    max(found.received_at, case.found_at) if case.found_at else found.received_at
+                )
+                hours = (decided_at - since).total_seconds() / 3600
+                figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
+            if decided_at > case.deadline_at:
+                figures.deadline_breaches[case.category] += 1
     # Still open at the end of the period and already past the deadline: breached too.
     for category, count in db_session.execute(
         select(Case.category, func.count())
@@ -241,81 +257,101 @@ def gather(*, db_session: Session, start: datetime, end: datetime) -> Transparen
     ):
         figures.deadline_breaches[category] += count
 
-    for kind, count in db_session.execute(
-        select(CaseCopy.match_kind, func.count())
-        .where(within(CaseCopy.removed_at))
-        .group_by(CaseCopy.match_kind)
+
+def removals(db_session: Session, figures: TransparencyFigures) -> None:
+    """Items removed in the period, and what the removal checks found of them."""
+    for kind, removed_at, verified_at, still_up_checks in db_session.execute(
+        select(
+            CaseCopy.match_kind,
+            CaseCopy.removed_at,
+            CaseCopy.removal_verified_at,
+            CaseCopy.still_up_checks,
+        ).where(_within(figures, CaseCopy.removed_at))
     ):
         if kind == MatchKind.REPORTED:
-            figures.reported_items_removed += count
+            figures.reported_items_removed += 1
         else:
-            figures.copies_removed += count
-    for removed_at, verified_at, still_up_checks in db_session.execute(
-        select(CaseCopy.removed_at, CaseCopy.removal_verified_at, CaseCopy.still_up_checks).where(
-            within(CaseCopy.removed_at)
-        )
-    ):
+            figures.copies_removed += 1
         if verified_at is not None:
             figures.minutes_to_verified_down.append((verified_at - removed_at).total_seconds() / 60)
         if still_up_checks:
             figures.removals_seen_still_up += 1
-    figures.uploads_scanned = (
-        db_session.scalar(
-            select(func.count()).select_from(ContentItem).where(within(ContentItem.scanned_at))
-        )
-        or 0
+
+
+def uploads(db_session: Session, figures: TransparencyFigures) -> None:
+    """Uploads scanned in the period, and how many were blocked."""
+    scanned = _within(figures, ContentItem.scanned_at)
+    figures.uploads_scanned = _count(db_session, scanned)
+    figures.uploads_blocked = _count(db_session, scanned, ContentItem.verdict == "block")
+
+
+def filings(db_session: Session, figures: TransparencyFigures) -> None:
+    """CyberTipline reports finished in the period."""
+    from takedown.ncmec.models import FilingState, NcmecFiling
+
+    figures.ncmec_reports_filed = _count(
+        db_session,
+        NcmecFiling.state == FilingState.FINISHED.value,
+        _within(figures, NcmecFiling.finished_at),
     )
-    figures.uploads_blocked = (
-        db_session.scalar(
-            select(func.count())
-            .select_from(ContentItem)
-            .where(within(ContentItem.scanned_at), ContentItem.verdict == "block")
-        )
-        or 0
-    )
-    figures.ncmec_reports_filed = _ncmec_filed(db_session, start, end)
-    # Complaints (DSA Art 20) only: a quality check that reopened a case is staff's own.
+
+
+def appeals(db_session: Session, figures: TransparencyFigures) -> None:
+    """Complaints (DSA Art 20) made and decided in the period, and statements of reasons."""
+    # Complaints only: a quality check that reopened a case is staff's own.
     complaint = Appeal.appellant != Appellant.QUALITY_REVIEW
-    figures.appeals = (
-        db_session.scalar(
-            select(func.count()).select_from(Appeal).where(within(Appeal.created_at), complaint)
-        )
-        or 0
-    )
+    figures.appeals = _count(db_session, _within(figures, Appeal.created_at), complaint)
     for appeal_outcome, count in db_session.execute(
         select(Appeal.outcome, func.count())
-        .where(Appeal.decided_at.is_not(None), within(Appeal.decided_at), complaint)
+        .where(_within(figures, Appeal.decided_at), complaint)
         .group_by(Appeal.outcome)
     ):
         figures.appeals_decided += count
         if appeal_outcome == AppealOutcome.OVERTURNED:
             figures.reversals += count
-    figures.statements_of_reasons = (
-        db_session.scalar(
-            select(func.count())
-            .select_from(StatementRecord)
-            .where(within(StatementRecord.created_at))
-        )
-        or 0
-    )
-    return figures
+    figures.statements_of_reasons = _count(db_session, _within(figures, StatementRecord.created_at))
 
 
-def _ncmec_filed(db_session: Session, start: datetime, end: datetime) -> int:
-    from takedown.ncmec.models import FilingState, NcmecFiling
+SECTIONS: tuple[Section, ...] = (notices, decisions, removals, uploads, filings, appeals)
+# The final decision that sets a case's outcome: not one deciding an appeal.
+FIRST_DECISION = (Decision.final.is_(True), Decision.appeal_id.is_(None))
 
-    return (
-        db_session.scalar(
-            select(func.count())
-            .select_from(NcmecFiling)
-            .where(
-                NcmecFiling.state == FilingState.FINISHED.value,
-                NcmecFiling.finished_at >= start,
-                NcmecFiling.finished_at < end,
-            )
-        )
-        or 0
-    )
+
+@dataclass(frozen=True)
+class FirstReport:
+    received_at: datetime
+    role: str | None
+    designated: bool
+    channel: str | None
+
+
+def _first_reports(db_session: Session, case_ids: Sequence[str]) -> dict[str, FirstReport]:
+    """Each case's first report, read through the reports' case index."""
+    first: dict[str, FirstReport] = {}
+    for batch in one_of(db_session, Report.case_id, sorted(case_ids)):
+        for case_id, received_at, role, designated, channel in db_session.execute(
+            select(
+                Report.case_id,
+                Report.received_at,
+                Report.reporter_role,
+                Report.trusted_flagger,
+                Report.channel,
+            ).where(batch)
+        ):
+            earlier = first.get(case_id)
+            if earlier is None or received_at < earlier.received_at:
+                first[case_id] = FirstReport(received_at, role, designated, channel)
+    return first
+
+
+def _source(first: FirstReport | None) -> str:
+    if first is None:
+        return "own initiative"
+    return notice_source(first.role, first.designated, first.channel)
+
+
+def _count(db_session: Session, *where: ColumnElement[bool]) -> int:
+    return int(db_session.scalar(select(func.count()).where(*where)) or 0)
 
 
 # --- output ------------------------------------------------------------------------------------

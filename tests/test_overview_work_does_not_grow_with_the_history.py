@@ -1,0 +1,72 @@
+"""Rule: the overview, the page a lead looks at first (and `GET /v1/overview`, which dashboards
+poll), reads the last week and what waits now, not the history. Its week of time to action is the
+transparency report's computation, which read every report and every decision ever made to find
+each case's first report and first decision; and its counts of open appeals, items still up and
+quality checks read every appeal, removed item and check.
+
+Measured as the periodic jobs are (tests/history_support.py): SQLite's work for the same page
+loads on a copy of the database that also holds 3,000 closed cases, each with its decision,
+removed item, appeal, platform event, CyberTipline filing, quality check, copy search and account
+sweep, all months old, must not grow."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from takedown.api.app import create_app
+from takedown.auth.models import User
+from takedown.settings import Settings
+from takedown.store.db import session_scope
+from tests.enforcement_support import decide_violating, report_with_media
+from tests.history_support import (
+    HISTORY_CASES,
+    add_history,
+    add_pipeline_history,
+    database_copy,
+    sqlite_work,
+)
+from tests.media import generated_scene, jpeg
+from tests.review_support import console, make_user, staff_headers
+
+
+def user_id(settings: Settings, username: str) -> str:
+    with session_scope(settings.resolved_database_url) as db_session:
+        found = db_session.scalar(select(User.id).where(User.username == username))
+    assert found is not None
+    return found
+
+
+def test_overview_work_does_not_grow_with_the_history(database_url, settings, tmp_path):  # type: ignore[no-untyped-def]
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL plans by statistics: bench/ measures it at scale")
+    settings = settings.model_copy(update={"console_two_factor": False})
+    make_user(settings, "lead", "admin")
+    app = create_app(settings)
+    lead = console(app, "lead")
+    # This week's work, so the overview has something to read: a case decided, one waiting.
+    decided = report_with_media(
+        lead.client, jpeg(generated_scene(11)), content_id="this-week-1", account_id="acct-1"
+    )
+    decide_violating(lead.client, settings, decided["case_id"], classification="A1")
+    report_with_media(
+        lead.client, jpeg(generated_scene(12)), content_id="this-week-2", account_id="acct-2"
+    )
+    with_history = database_copy(settings, tmp_path / "with-history")
+    add_history(with_history)
+    add_pipeline_history(with_history, decided_by=user_id(with_history, "csr-1"))
+
+    work = {}
+    for name, database in (("without history", settings), ("with history", with_history)):
+        database_app = create_app(database)
+        page = console(database_app, "lead")
+        api_headers = staff_headers(page.client, database, "lead")
+        with sqlite_work() as steps:
+            assert page.get("/console/overview").status_code == 200
+            answer = page.client.get("/v1/overview", headers=api_headers)
+            assert answer.status_code == 200
+        assert answer.json()["last_week"]["actioned"] == 1, answer.json()
+        work[name] = steps[0]
+    assert work["without history"] > 100, work  # the pages did read something
+    # Reading the history would count once a row at least (3,000 for 3,000 rows).
+    assert work["with history"] <= work["without history"] * 1.05 + HISTORY_CASES // 10, work
