@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from takedown import clock
 from takedown.accounts.models import Account
+from takedown.audit.service import record
 from takedown.cases.models import Appeal, Case, CaseMedia
 from takedown.enforcement.models import AccountSweep, CaseCopy, CopySearch, OutboxEvent
 from takedown.evidence.models import MediaCleanup
@@ -24,6 +25,7 @@ from takedown.lookback.models import LookbackSearch
 from takedown.ncmec.models import NcmecFiling
 from takedown.quality.models import QualityCheck
 from takedown.reports.models import Report
+from takedown.review.exposure import REVEALED
 from takedown.review.models import Decision
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
@@ -147,9 +149,10 @@ def add_history(settings: Settings, cases: int = HISTORY_CASES) -> None:
 
 def add_pipeline_history(settings: Settings, decided_by: str) -> None:
     """What the history cases left behind them downstream, all finished long ago: the decision
-    (by user id `decided_by`), the removed item (verified down), a decided appeal, a delivered
-    platform event, a filed CyberTipline report, a quality check, the copy search and the account
-    sweep, the scan and the statement of reasons; and a lookback that ran."""
+    (by user id `decided_by`, who also revealed the original), the removed item (verified down),
+    a decided appeal, a delivered platform event, a filed CyberTipline report, a quality check,
+    the copy search and the account sweep, the scan and the statement of reasons; and a lookback
+    that ran."""
     long_ago = clock.now() - timedelta(days=200)
     ids = history_case_ids()
     finished = {"created_at": long_ago, "finished_at": long_ago}
@@ -329,3 +332,14 @@ def add_pipeline_history(settings: Settings, decided_by: str) -> None:
     with session_scope(settings.resolved_database_url) as db_session:
         for model, values in rows:
             db_session.execute(insert(model), values)
+        clock.advance(long_ago - clock.now())
+        try:
+            for case_id in ids:  # the reviewer looked at each case's original
+                record(
+                    db_session=db_session,
+                    actor=f"user:{decided_by}",
+                    action=REVEALED,
+                    subject=case_id,
+                )
+        finally:
+            clock.reset()

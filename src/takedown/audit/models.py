@@ -13,13 +13,17 @@ from takedown.store.base import Base
 
 class AuditEntry(Base):
     __tablename__ = "audit_entries"
-    # A reviewer's reveals of the last hour and day, shown on every queue and case page.
-    __table_args__ = (Index("ix_audit_entries_actor_action_at", "actor", "action", "at"),)
+    __table_args__ = (
+        # A reviewer's reveals of the last hour and day, shown on every queue and case page.
+        Index("ix_audit_entries_actor_action_at", "actor", "action", "at"),
+        # An action's recent entries (the team's reveals of the week, failed logins of the hour).
+        Index("ix_audit_entries_action_at", "action", "at"),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(200))  # "user:<id>", "key:<id>", "public", "system"
-    action: Mapped[str] = mapped_column(String(80), index=True)  # e.g. "report.received"
+    action: Mapped[str] = mapped_column(String(80))  # e.g. "report.received"
     subject: Mapped[str] = mapped_column(String(200), index=True)  # e.g. "case_01h..."
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))

@@ -30,6 +30,7 @@ BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_MAX_SECONDS = 3600.0
 CLAIM_LEASE = timedelta(minutes=2)
 BATCH = 50
+DELIVERED_LAST_WEEK = "delivered_last_7_days"
 
 
 @dataclass
@@ -156,6 +157,23 @@ def outbox_counts(db_session: Session, *, delivered: bool = True) -> dict[str, i
         .group_by(OutboxEvent.status)
     ):
         counts[status] = count
+    return counts
+
+
+def recent_outbox_counts(db_session: Session) -> dict[str, int]:
+    """What the webhooks page and `GET /v1/webhooks/outbox` show: the events waiting and
+    failed, and the events of the last seven days delivered (all of them ever: a count that
+    grows with the history, read on every page load)."""
+    counts = outbox_counts(db_session, delivered=False)
+    counts[DELIVERED_LAST_WEEK] = int(
+        db_session.scalar(
+            select(func.count()).where(
+                OutboxEvent.status == OutboxStatus.DELIVERED.value,
+                OutboxEvent.created_at >= clock.now() - timedelta(days=7),
+            )
+        )
+        or 0
+    )
     return counts
 
 

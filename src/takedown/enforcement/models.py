@@ -33,7 +33,11 @@ class OutboxEvent(Base):
     """One platform event. The body is fixed when written, so every retry sends the same bytes."""
 
     __tablename__ = "outbox_events"
-    __table_args__ = (Index("ix_outbox_events_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_events_due", "status", "next_attempt_at"),
+        # The webhooks page: a status's newest events, and the last week's delivered.
+        Index("ix_outbox_events_status_created", "status", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the event_id
     event_type: Mapped[str] = mapped_column(String(40), index=True)

@@ -57,9 +57,10 @@ def outbox(
     _: Principal = Depends(require_role(Role.ADMIN)),
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
-    """Outbox counts by status and the latest events (failures are never silent)."""
+    """Events waiting and failed, those of the last seven days delivered, and the latest events
+    (of `status`, if given): failures are never silent."""
     return {
-        "counts": delivery.outbox_counts(db_session),
+        "counts": delivery.recent_outbox_counts(db_session),
         "events": [event_json(e) for e in _events(db_session, status, limit)],
     }
 
@@ -140,7 +141,7 @@ def outbox_page(
         "enforcement/outbox.html",
         {
             "me": me,
-            "counts": delivery.outbox_counts(db_session),
+            "counts": delivery.recent_outbox_counts(db_session),
             "events": [event_json(e) for e in _events(db_session, status or "failed", 200)],
             "status": status or "failed",
         },

@@ -65,6 +65,7 @@ class Decision(Base):
         Index("ix_decisions_case_reviewer", "case_id", "reviewer_id"),
         # An appeal's decisions; and, with appeal_id NULL, the cases first decided in a period.
         Index("ix_decisions_first_final", "appeal_id", "final", "decided_at"),
+        Index("ix_decisions_decided_at", "decided_at"),  # the team's decisions of the week
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "dec_..."

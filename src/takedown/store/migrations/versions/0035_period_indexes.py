@@ -1,5 +1,6 @@
-"""Indexes for reading a period (the transparency report, the overview's last week) without the
-history before it, and for what waits now: open appeals, items still up, quality checks done since
+"""Indexes for reading a period (the transparency report, the overview's last week, the team's
+week of exposure, the webhooks page's week) without the history before it, and for what waits
+now: open appeals, items still up, quality checks done since
 
 Revision ID: 0035_period_indexes
 Revises: 0034_bank_entry_counts
@@ -18,10 +19,12 @@ PLAIN = {
     "appeals": ["created_at", "decided_at"],
     "case_copies": ["removed_at"],
     "cases": ["created_at"],
+    "decisions": ["decided_at"],
     "reports": ["withdrawn_at"],
 }
 COMPOSITE = {
     "appeals": {"ix_appeals_status_created": ["status", "created_at"]},
+    "outbox_events": {"ix_outbox_events_status_created": ["status", "created_at"]},
     "ncmec_filings": {"ix_ncmec_filings_finished": ["state", "finished_at"]},
     "quality_checks": {"ix_quality_checks_status_checked": ["status", "checked_at"]},
 }
@@ -46,9 +49,15 @@ def upgrade() -> None:
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decisions_appeal_id"))
         batch_op.create_index("ix_decisions_first_final", ["appeal_id", "final", "decided_at"])
+    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_entries_action"))
+        batch_op.create_index("ix_audit_entries_action_at", ["action", "at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("audit_entries", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_entries_action_at")
+        batch_op.create_index(batch_op.f("ix_audit_entries_action"), ["action"])
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index("ix_decisions_first_final")
         batch_op.create_index(batch_op.f("ix_decisions_appeal_id"), ["appeal_id"])
