@@ -90,7 +90,7 @@ def main() -> None:
                 f"| {'working tree' if tree == 'working tree' else f'{tree} (baseline)'} "
                 f"| {median[tree, part]:.1f} ms "
                 f"| {p90(values) * 1000:.1f} ms "
-                f"| {median[tree, part] / median[args.rev, part]:.3f}x |"
+                f"| {median[tree, part] / median[args.rev, part]:.3g}x |"
                 for (tree, part), values in times.items()
             ),
         ],
