@@ -64,7 +64,9 @@ class Decision(Base):
         # the case's decisions through the reviewer's index, every decision they ever made.
         Index("ix_decisions_case_reviewer", "case_id", "reviewer_id"),
         # An appeal's decisions; and, with appeal_id NULL, the cases first decided in a period.
-        Index("ix_decisions_first_final", "appeal_id", "final", "decided_at"),
+        # Not `final` too: with two equality columns it tied with (case_id, reviewer_id) for the
+        # queue's "my first look at this case", and SQLite could take it.
+        Index("ix_decisions_appeal_decided", "appeal_id", "decided_at"),
         Index("ix_decisions_decided_at", "decided_at"),  # the team's decisions of the week
     )
 

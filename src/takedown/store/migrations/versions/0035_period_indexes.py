@@ -15,12 +15,12 @@ branch_labels = None
 depends_on = None
 
 STILL_UP_WHERE = "still_up_checks > 0 AND removal_verified_at IS NULL AND restored_at IS NULL"
+WITHDRAWN_WHERE = "withdrawn_at IS NOT NULL"
 PLAIN = {
     "appeals": ["created_at", "decided_at"],
     "case_copies": ["removed_at"],
     "cases": ["created_at"],
     "decisions": ["decided_at"],
-    "reports": ["withdrawn_at"],
 }
 COMPOSITE = {
     "appeals": {"ix_appeals_status_created": ["status", "created_at"]},
@@ -46,9 +46,16 @@ def upgrade() -> None:
             sqlite_where=sa.text(STILL_UP_WHERE),
             postgresql_where=sa.text(STILL_UP_WHERE),
         )
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_reports_withdrawn",
+            ["withdrawn_at"],
+            sqlite_where=sa.text(WITHDRAWN_WHERE),
+            postgresql_where=sa.text(WITHDRAWN_WHERE),
+        )
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decisions_appeal_id"))
-        batch_op.create_index("ix_decisions_first_final", ["appeal_id", "final", "decided_at"])
+        batch_op.create_index("ix_decisions_appeal_decided", ["appeal_id", "decided_at"])
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_entries_action"))
         batch_op.create_index("ix_audit_entries_action_at", ["action", "at"])
@@ -59,8 +66,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_audit_entries_action_at")
         batch_op.create_index(batch_op.f("ix_audit_entries_action"), ["action"])
     with op.batch_alter_table("decisions", schema=None) as batch_op:
-        batch_op.drop_index("ix_decisions_first_final")
+        batch_op.drop_index("ix_decisions_appeal_decided")
         batch_op.create_index(batch_op.f("ix_decisions_appeal_id"), ["appeal_id"])
+    with op.batch_alter_table("reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_reports_withdrawn")
     with op.batch_alter_table("case_copies", schema=None) as batch_op:
         batch_op.drop_index("ix_case_copies_still_up")
     for table, indexes in COMPOSITE.items():
