@@ -76,9 +76,8 @@ def test_daily_work_does_not_grow_with_the_history(  # type: ignore[no-untyped-d
 
     work = {}
     for name, database in (("without history", settings), ("with history", with_history)):
-        with TestClient(create_app(database)) as client:
-            with sqlite_work() as steps:
-                done = a_day_of_work(client, database, scan_key)
+        with TestClient(create_app(database)) as client, sqlite_work() as steps:
+            done = a_day_of_work(client, database, scan_key)
         assert done["decided"] == "violating", done
         work[name] = steps[0]
     assert work["without history"] > 100, work  # the steps did read something
