@@ -79,6 +79,15 @@ def database_url(
     _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def _gauges_count_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's first job run counts the final states from its own database: the gauges are
+    process-wide, and a server counts them once a minute (takedown.metrics.final_states_due)."""
+    from takedown import metrics
+
+    monkeypatch.setattr(metrics, "_final_counts", {})
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(

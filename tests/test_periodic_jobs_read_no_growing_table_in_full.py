@@ -158,7 +158,7 @@ def test_periodic_jobs_work_does_not_grow_with_the_history(
     work = {}
     for name, database in (("without history", settings), ("with history", with_history)):
         clock.reset()
-        monkeypatch.setattr(metrics, "_final_counted_at", {})  # each run counts final states
+        monkeypatch.setattr(metrics, "_final_counts", {})  # each run counts final states
         with sqlite_work() as steps:
             two_rounds(database, between_rounds)
         work[name] = steps[0]

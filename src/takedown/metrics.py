@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from prometheus_client import Gauge
 
@@ -25,17 +26,39 @@ def process_gauge(name: str, documentation: str, labelnames: Sequence[str] = ())
 
 
 FINAL_RECOUNT_SECONDS = 60.0
-_final_counted_at: dict[Gauge, float] = {}
 
 
-def recount_final_states(gauge: Gauge, *, moved: bool) -> bool:
-    """Whether a database gauge by state counts its final states this time (an event delivered,
-    a search done, a report filed). Rows only ever join those, so counting them reads all of the
-    table's state index; a job counts its waiting states on every run (a short index range) and
-    the final ones when it moved rows into them itself, else once a minute (another process's
-    work, or a request's)."""
-    now = time.monotonic()
-    if moved or now - _final_counted_at.get(gauge, -FINAL_RECOUNT_SECONDS) >= FINAL_RECOUNT_SECONDS:
-        _final_counted_at[gauge] = now
-        return True
-    return False
+@dataclass
+class _FinalCount:
+    at: float  # time.monotonic() of the count
+    values: dict[str, int]
+
+
+_final_counts: dict[Gauge, _FinalCount] = {}
+
+
+def final_states_due(gauge: Gauge) -> bool:
+    """Whether a database gauge by state counts its final states (an event delivered, a search
+    done, a report filed) from the database this time: once a minute. Rows only ever join those
+    states, so counting them reads all of the table's state index, which grows with the history;
+    between counts the job that moved rows into a final state adds them (`add_to_final_state`).
+    A job counts its waiting states on every run (a short index range)."""
+    last = _final_counts.get(gauge)
+    return last is None or time.monotonic() - last.at >= FINAL_RECOUNT_SECONDS
+
+
+def set_final_states(gauge: Gauge, counts: dict[str, int]) -> None:
+    """The final states as just counted from the database."""
+    _final_counts[gauge] = _FinalCount(at=time.monotonic(), values=dict(counts))
+    for state, count in counts.items():
+        gauge.labels(state).set(count)
+
+
+def add_to_final_state(gauge: Gauge, state: str, moved: int) -> None:
+    """Rows this process just moved into a final state, added to the last count. Another
+    process's moves show at the next count."""
+    last = _final_counts.get(gauge)
+    if last is None or not moved:
+        return
+    last.values[state] = last.values.get(state, 0) + moved
+    gauge.labels(state).set(last.values[state])

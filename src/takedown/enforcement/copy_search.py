@@ -30,7 +30,7 @@ from takedown.enforcement.models import CaseCopy, CopySearch, CopySearchStatus
 from takedown.enforcement.removal import RemovedItem, remove_item
 from takedown.enforcement.removal_checks import first_check_at
 from takedown.jobs.batches import run_in_batches
-from takedown.metrics import recount_final_states
+from takedown.metrics import add_to_final_state, final_states_due, set_final_states
 from takedown.scan.models import ContentItem
 from takedown.settings import Settings
 from takedown.store.db import session_scope
@@ -111,12 +111,14 @@ def run_due(settings: Settings) -> int:
             seconds=RUN_SECONDS,
         )
     finally:
-        _refresh_gauges(settings, searched_now=bool(claimed))
+        _refresh_gauges(settings, searched=set(claimed))
 
 
-def _refresh_gauges(settings: Settings, *, searched_now: bool) -> None:
-    final = recount_final_states(COPY_SEARCHES, moved=searched_now)
-    statuses = [s for s in CopySearchStatus if final or s == CopySearchStatus.PENDING]
+def _refresh_gauges(settings: Settings, *, searched: set[int]) -> None:
+    """Searches by status; between the counts of the final states, the searches this run
+    finished are added (a search is claimed only while pending)."""
+    recount = final_states_due(COPY_SEARCHES)
+    statuses = [s for s in CopySearchStatus if recount or s == CopySearchStatus.PENDING]
     with session_scope(settings.resolved_database_url) as db_session:
         counts = dict(
             db_session.execute(
@@ -125,8 +127,24 @@ def _refresh_gauges(settings: Settings, *, searched_now: bool) -> None:
                 .group_by(CopySearch.status)
             ).all()
         )
-    for status in statuses:
-        COPY_SEARCHES.labels(status.value).set(counts.get(status.value, 0))
+        finished_now = 0
+        if searched and not recount:
+            finished_now = int(
+                db_session.scalar(
+                    select(func.count()).where(
+                        CopySearch.id.in_(searched),
+                        CopySearch.status == CopySearchStatus.DONE.value,
+                    )
+                )
+                or 0
+            )
+    pending = CopySearchStatus.PENDING.value
+    COPY_SEARCHES.labels(pending).set(counts.get(pending, 0))
+    if recount:
+        final = [s.value for s in CopySearchStatus if s != CopySearchStatus.PENDING]
+        set_final_states(COPY_SEARCHES, {status: counts.get(status, 0) for status in final})
+    else:
+        add_to_final_state(COPY_SEARCHES, CopySearchStatus.DONE.value, finished_now)
 
 
 def _release(settings: Settings, search_id: int) -> None:

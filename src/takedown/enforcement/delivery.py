@@ -20,7 +20,7 @@ from takedown import clock
 from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.signing import SIGNATURE_HEADER, signature_header
-from takedown.metrics import recount_final_states
+from takedown.metrics import add_to_final_state, final_states_due, set_final_states
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
@@ -108,7 +108,7 @@ def deliver_due(settings: Settings) -> DeliveryRun:
         with session_scope(url) as db_session:
             for event_id, status_code, error in outcomes:
                 _record(db_session, settings, event_id, status_code, error, run)
-    refresh_gauges(settings, delivered_now=run.delivered > 0)
+    refresh_gauges(settings, delivered_now=run.delivered)
     return run
 
 
@@ -177,12 +177,18 @@ def recent_outbox_counts(db_session: Session) -> dict[str, int]:
     return counts
 
 
-def refresh_gauges(settings: Settings, *, delivered_now: bool = False) -> None:
-    delivered = recount_final_states(OUTBOX_EVENTS, moved=delivered_now)
+def refresh_gauges(settings: Settings, *, delivered_now: int = 0) -> None:
+    recount = final_states_due(OUTBOX_EVENTS)
     with session_scope(settings.resolved_database_url) as db_session:
-        counts = outbox_counts(db_session, delivered=delivered)
+        counts = outbox_counts(db_session, delivered=recount)
+    delivered = OutboxStatus.DELIVERED.value
     for status, count in counts.items():
-        OUTBOX_EVENTS.labels(status).set(count)
+        if status != delivered:
+            OUTBOX_EVENTS.labels(status).set(count)
+    if recount:
+        set_final_states(OUTBOX_EVENTS, {delivered: counts[delivered]})
+    else:
+        add_to_final_state(OUTBOX_EVENTS, delivered, delivered_now)
 
 
 def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> OutboxEvent | None:

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from takedown import clock
 from takedown.jobs.runner import PeriodicJob
-from takedown.metrics import recount_final_states
+from takedown.metrics import add_to_final_state, final_states_due, set_final_states
 from takedown.ncmec import metrics
 from takedown.ncmec.flows import claim, due_filing_ids, run_filing
 from takedown.ncmec.models import FilingState, NcmecFiling
@@ -22,13 +22,14 @@ def file_due_reports(settings: Settings) -> dict[str, str]:
     for filing_id in due_filing_ids(settings):
         if claim(settings, filing_id):
             results[filing_id] = run_filing(settings, filing_id)
-    update_gauges(settings, finished_now=FilingState.FINISHED.value in results.values())
+    finished = sum(1 for state in results.values() if state == FilingState.FINISHED.value)
+    update_gauges(settings, finished_now=finished)
     return results
 
 
-def update_gauges(settings: Settings, *, finished_now: bool) -> None:
-    final = recount_final_states(metrics.FILINGS, moved=finished_now)
-    states = [s for s in FilingState if final or s != FilingState.FINISHED]
+def update_gauges(settings: Settings, *, finished_now: int) -> None:
+    recount = final_states_due(metrics.FILINGS)
+    states = [s for s in FilingState if recount or s != FilingState.FINISHED]
     unfinished = [s.value for s in FilingState if s != FilingState.FINISHED]
     with session_scope(settings.resolved_database_url) as db_session:
         counts = dict(
@@ -46,8 +47,13 @@ def update_gauges(settings: Settings, *, finished_now: bool) -> None:
         oldest = db_session.scalar(
             select(func.min(NcmecFiling.created_at)).where(NcmecFiling.state.in_(unfinished))
         )
-    for state in states:
-        metrics.FILINGS.labels(state.value).set(counts.get(state.value, 0))
+    finished = FilingState.FINISHED.value
+    for state in unfinished:
+        metrics.FILINGS.labels(state).set(counts.get(state, 0))
+    if recount:
+        set_final_states(metrics.FILINGS, {finished: counts.get(finished, 0)})
+    else:
+        add_to_final_state(metrics.FILINGS, finished, finished_now)
     metrics.GIVEN_UP.set(stuck or 0)
     age = (clock.now() - oldest).total_seconds() if oldest else 0.0
     metrics.OLDEST_UNFINISHED.set(max(age, 0.0))
