@@ -94,6 +94,8 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_queue", "status", "priority", "deadline_at"),
         Index("ix_cases_next_escalation_at", "next_escalation_at"),
+        # The open cases a lead assigned to a reviewer, counted on every queue page they open.
+        Index("ix_cases_assignee_status", "assigned_to", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "case_..."

@@ -193,6 +193,7 @@ def queue_page(
         usernames=names,
         exposure=exposure_of(db_session, settings, me.id),
         accounts_waiting=accounts.flagged_count(db_session=db_session),
+        assigned_to_me=assignment.assigned_count(db_session, me.id),
     )
 
 

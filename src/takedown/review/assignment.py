@@ -11,13 +11,14 @@ refuse. Administrators assign; every assignment and unassignment is audited.
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
 from takedown.auth.models import Role, User
 from takedown.auth.users import get_user_by_username, has_role
-from takedown.cases.models import CLOSED_STATUSES, Case, CaseStatus
+from takedown.cases.models import CLOSED_STATUSES, OPEN_STATUSES, Case, CaseStatus
 from takedown.cases.service import locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.review.service import found_no_violation_before, gave_the_first_look, may_see_case
@@ -47,6 +48,19 @@ def assign_case(*, db_session: Session, case_id: str, lead: User, username: str 
         details={"to": case.assigned_to, "from": before},
     )
     return case
+
+
+def assigned_count(db_session: Session, user_id: str) -> int:
+    """Open cases assigned to this reviewer: what every queue page they open tells them."""
+    return int(
+        db_session.scalar(
+            select(func.count()).where(
+                Case.assigned_to == user_id,
+                Case.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+        )
+        or 0
+    )
 
 
 def _ensure_may_decide(db_session: Session, case: Case, assignee: User) -> None:
