@@ -63,9 +63,14 @@ def altered_copy(image: Image.Image) -> bytes:
 
 
 def video(
-    frames: list[Image.Image], fps: int = 10, codec: str = "libx264", container_format: str = "mp4"
+    frames: list[Image.Image],
+    fps: int = 10,
+    codec: str = "libx264",
+    container_format: str = "mp4",
+    rotation: int = 0,
 ) -> bytes:
-    """Encode frames with PyAV: an MP4 (H.264) unless told otherwise ("webm", "libvpx")."""
+    """Encode frames with PyAV: an MP4 (H.264) unless told otherwise ("webm", "libvpx"; "mov",
+    "libx265" as phones record). `rotation`: the display matrix's, counterclockwise degrees."""
     import av
 
     buffer = io.BytesIO()
@@ -74,6 +79,10 @@ def video(
         stream.width = frames[0].width - frames[0].width % 2
         stream.height = frames[0].height - frames[0].height % 2
         stream.pix_fmt = "yuv420p"
+        if codec == "libx265":
+            stream.options = {"x265-params": "log-level=error"}
+        if rotation:
+            stream.set_display_rotation(rotation)
         for frame in frames:
             av_frame = av.VideoFrame.from_image(frame.crop((0, 0, stream.width, stream.height)))
             for packet in stream.encode(av_frame):

@@ -62,6 +62,18 @@ def store_bytes(settings: Settings, data: bytes) -> tuple[str, str]:
     return str(relative), digest
 
 
+def stored_files(settings: Settings, storage_path: str) -> list[Path]:
+    """A stored file and what was made from it beside it (a video's copy for the browser):
+    deleted together."""
+    original = settings.media_dir / storage_path
+    return [original, browser_copy_path(settings, storage_path)]
+
+
+def browser_copy_path(settings: Settings, storage_path: str) -> Path:
+    """Where a video's copy that every browser plays is kept (media/browser_video.py)."""
+    return settings.media_dir / f"{storage_path}.browser.mp4"
+
+
 def read_bytes(settings: Settings, media: CaseMedia) -> bytes:
     return (settings.media_dir / media.storage_path).read_bytes()
 

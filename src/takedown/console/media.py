@@ -11,9 +11,11 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps
 
+from takedown.cases.media import browser_copy_path
 from takedown.cases.models import CaseMedia
-from takedown.errors import MediaError, NotFound
+from takedown.errors import MediaError, NotFound, UnsupportedMedia
 from takedown.media import MediaFormat, decode
+from takedown.media.browser_video import COPY_TYPE, plays_as_is, write_browser_copy
 from takedown.media.formats import sniff
 from takedown.settings import Settings
 
@@ -26,8 +28,6 @@ BROWSER_FORMATS = {
     MediaFormat.GIF: "image/gif",
     MediaFormat.WEBP: "image/webp",
 }
-# Containers a browser plays; other videos are shown as their sampled frames only.
-PLAYABLE_VIDEO = {MediaFormat.MP4: "video/mp4", MediaFormat.WEBM: "video/webm"}
 
 
 def working_copy_kept(settings: Settings, media: CaseMedia) -> bool:
@@ -119,9 +119,34 @@ def original_for_reveal(settings: Settings, media: CaseMedia) -> tuple[bytes, st
 
 
 def playable_video(settings: Settings, media: CaseMedia) -> str | None:
-    """The MIME type a browser can play the original video as after a reveal, or None."""
+    """The MIME type of the player a reveal offers: the original's when a browser plays it as
+    it is, else the copy's that every browser plays (made when first played); None for an
+    image or a file of no video format."""
     if media.media_type != "video":
         return None
-    with media_path(settings, media).open("rb") as handle:
-        container = sniff(handle.read(32))
-    return PLAYABLE_VIDEO.get(container) if container else None
+    path = media_path(settings, media)
+    fmt = _format(path)
+    if fmt is None:
+        return None
+    return plays_as_is(path, fmt) or COPY_TYPE
+
+
+def video_for_player(settings: Settings, media: CaseMedia) -> tuple[Path, str]:
+    """The file the player gets and its MIME type: the original, or the copy every browser
+    plays, made now if it is not yet (media/browser_video.py; MediaError if it cannot be)."""
+    path = media_path(settings, media)
+    fmt = _format(path)
+    if fmt is None:
+        raise UnsupportedMedia("not a video format", code="unsupported_media_type")
+    as_is = plays_as_is(path, fmt)
+    if as_is:
+        return path, as_is
+    copy = browser_copy_path(settings, media.storage_path)
+    if not copy.is_file():
+        write_browser_copy(path, fmt, copy, settings)
+    return copy, COPY_TYPE
+
+
+def _format(path: Path) -> MediaFormat | None:
+    with path.open("rb") as handle:
+        return sniff(handle.read(32))

@@ -46,9 +46,9 @@ from takedown.console.auth import (
 )
 from takedown.console.media import (
     blurred_preview,
-    media_path,
     original_for_reveal,
     playable_video,
+    video_for_player,
     working_copy_kept,
 )
 from takedown.enforcement import account_sweep, copy_search
@@ -645,11 +645,13 @@ def media_video(
     without a reveal, never cached. Range requests let the player seek."""
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     media = _media_of(db_session, case, media_id)
-    video_type = playable_video(settings, media)
-    if video_type is None or not valid_playback_ticket(settings, me, media.id, ticket):
+    if playable_video(settings, media) is None or not valid_playback_ticket(
+        settings, me, media.id, ticket
+    ):
         raise Forbidden("reveal the media again to play it", code="reveal_first")
+    path, video_type = video_for_player(settings, media)
     return FileResponse(
-        media_path(settings, media),
+        path,
         media_type=video_type,
         content_disposition_type="inline",
         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},

@@ -7,13 +7,12 @@ file, or the case's CyberTipline report is not finished yet (the filing job uplo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
+from takedown.cases.media import stored_files
 from takedown.cases.models import CLOSED_STATUSES, Case, CaseMedia
 from takedown.evidence.models import MediaCleanup
 from takedown.settings import Settings
@@ -82,10 +81,11 @@ def delete_closed_case_media(*, db_session: Session, settings: Settings) -> int:
             continue
         deleted = 0
         for media in db_session.scalars(select(CaseMedia).where(CaseMedia.case_id == case.id)):
-            path = Path(settings.media_dir) / media.storage_path
-            if path.is_file() and not _needed_elsewhere(db_session, media, case.id):
-                path.unlink()
-                deleted += 1
+            files = [p for p in stored_files(settings, media.storage_path) if p.is_file()]
+            if files and not _needed_elsewhere(db_session, media, case.id):
+                for path in files:
+                    path.unlink()
+                deleted += len(files)
         cleanup.due_at, cleanup.cleaned_at, cleanup.files_deleted = None, now, deleted
         audit(
             db_session=db_session,
