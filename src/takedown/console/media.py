@@ -7,6 +7,7 @@ ship the original), and every reveal is audited by the caller.
 from __future__ import annotations
 
 import io
+import threading
 from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps
@@ -28,6 +29,7 @@ BROWSER_FORMATS = {
     MediaFormat.GIF: "image/gif",
     MediaFormat.WEBP: "image/webp",
 }
+_copying = threading.Lock()  # one browser copy made at a time in a process
 
 
 def working_copy_kept(settings: Settings, media: CaseMedia) -> bool:
@@ -142,8 +144,9 @@ def video_for_player(settings: Settings, media: CaseMedia) -> tuple[Path, str]:
     if as_is:
         return path, as_is
     copy = browser_copy_path(settings, media.storage_path)
-    if not copy.is_file():
-        write_browser_copy(path, fmt, copy, settings)
+    with _copying:  # a player asks for several ranges at once: make the copy once
+        if not copy.is_file():
+            write_browser_copy(path, fmt, copy, settings)
     return copy, COPY_TYPE
 
 
