@@ -12,11 +12,13 @@ CyberTipline filing for every fourth and a decided appeal for every tenth.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -231,3 +233,38 @@ def run_child(source: Path, url: str, data_dir: str, code: str, *args: str) -> A
         text=True,
     )
     return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def arguments(description: str, default_cases: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rev", required=True, help="the baseline revision")
+    parser.add_argument("--cases", type=int, default=default_cases)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--postgresql", help="a PostgreSQL server's URL (default: SQLite)")
+    parser.add_argument("--append-results", action="store_true")
+    return parser.parse_args()
+
+
+def run_pairs(args: argparse.Namespace, child: str) -> dict[str, list[Any]]:
+    """Each tree's answers from `child` (given the database URL, data folder and `--rounds`),
+    `--pairs` of them, the trees in turn because the machine's load drifts."""
+    with tempfile.TemporaryDirectory() as folder, trees(args.rev, folder) as sources:
+        answers: dict[str, list[Any]] = {name: [] for name in sources}
+        with databases(list(sources), folder, args.postgresql) as urls:
+            data_dirs = {name: f"{folder}/data-{n}" for n, name in enumerate(sources)}
+            for name, source in sources.items():
+                migrate_and_fill(source, urls[name], data_dirs[name], args.cases)
+            for _ in range(args.pairs):
+                for name, source in sources.items():
+                    answer = run_child(source, urls[name], data_dirs[name], child, str(args.rounds))
+                    answers[name].append(answer)
+    return answers
+
+
+def command_line(script: str, args: argparse.Namespace) -> str:
+    return (
+        f".venv/bin/python bench/{script} --rev {args.rev} --cases {args.cases} "
+        f"--rounds {args.rounds} --pairs {args.pairs}"
+        + (" --postgresql URL" if args.postgresql else "")
+    )

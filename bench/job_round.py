@@ -14,11 +14,9 @@ drifts.
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import tempfile
 
-from history_ab import databases, migrate_and_fill, p90, run_child, trees
+from history_ab import arguments, command_line, p90, run_pairs
 from results_file import publish
 
 CHILD = """
@@ -43,34 +41,13 @@ print(json.dumps(times[1:]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rev", required=True, help="the baseline revision")
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--postgresql", help="a PostgreSQL server's URL (default: SQLite)")
-    parser.add_argument("--append-results", action="store_true")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as folder, trees(args.rev, folder) as sources:
-        times: dict[str, list[float]] = {name: [] for name in sources}
-        with databases(list(sources), folder, args.postgresql) as urls:
-            data_dirs = {name: f"{folder}/data-{n}" for n, name in enumerate(sources)}
-            for name, source in sources.items():
-                migrate_and_fill(source, urls[name], data_dirs[name], args.cases)
-            for _ in range(args.pairs):
-                for name, source in sources.items():
-                    times[name] += run_child(
-                        source, urls[name], data_dirs[name], CHILD, str(args.rounds)
-                    )
+    args = arguments(__doc__.split("\n\n")[0], default_cases=100_000)
+    answers = run_pairs(args, CHILD)
+    times = {name: [t for rounds in runs for t in rounds] for name, runs in answers.items()}
 
     database = "PostgreSQL" if args.postgresql else "SQLite"
     median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    command = (
-        f".venv/bin/python bench/job_round.py --rev {args.rev} --cases {args.cases} "
-        f"--rounds {args.rounds} --pairs {args.pairs}"
-        + (" --postgresql URL" if args.postgresql else "")
-    )
+    command = command_line("job_round.py", args)
     publish(
         f"One round of every periodic job, nothing due ({args.cases:,} closed cases of history, "
         f"{database})",

@@ -15,11 +15,9 @@ them; the trees run in turn, `--pairs` times.
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import tempfile
 
-from history_ab import databases, migrate_and_fill, p90, run_child, trees
+from history_ab import arguments, command_line, p90, run_pairs
 from results_file import publish
 
 CHILD = """
@@ -48,34 +46,17 @@ MEASURED = {"overview": "Overview", "transparency": "Transparency figures, last 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rev", required=True, help="the baseline revision")
-    parser.add_argument("--cases", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pairs", type=int, default=3)
-    parser.add_argument("--postgresql", help="a PostgreSQL server's URL (default: SQLite)")
-    parser.add_argument("--append-results", action="store_true")
-    args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as folder, trees(args.rev, folder) as sources:
-        times = {(tree, part): [] for tree in sources for part in MEASURED}
-        with databases(list(sources), folder, args.postgresql) as urls:
-            data_dirs = {name: f"{folder}/data-{n}" for n, name in enumerate(sources)}
-            for name, source in sources.items():
-                migrate_and_fill(source, urls[name], data_dirs[name], args.cases)
-            for _ in range(args.pairs):
-                for name, source in sources.items():
-                    found = run_child(source, urls[name], data_dirs[name], CHILD, str(args.rounds))
-                    for part in MEASURED:
-                        times[name, part] += found[part]
+    args = arguments(__doc__.split("\n\n")[0], default_cases=20_000)
+    answers = run_pairs(args, CHILD)
+    times = {
+        (tree, part): [t for found in runs for t in found[part]]
+        for tree, runs in answers.items()
+        for part in MEASURED
+    }
 
     database = "PostgreSQL" if args.postgresql else "SQLite"
     median = {key: statistics.median(values) * 1000 for key, values in times.items()}
-    command = (
-        f".venv/bin/python bench/lead_pages.py --rev {args.rev} --cases {args.cases} "
-        f"--rounds {args.rounds} --pairs {args.pairs}"
-        + (" --postgresql URL" if args.postgresql else "")
-    )
+    command = command_line("lead_pages.py", args)
     publish(
         f"The overview and a week's transparency figures ({args.cases:,} closed cases of "
         f"history, {database})",

@@ -25,6 +25,13 @@ from tests.media import jpeg, stand_in
 PASSWORD = "correct horse battery staple"
 
 
+def user_id_of(settings: Settings, username: str) -> str:
+    with session_scope(settings.resolved_database_url) as db_session:
+        user = get_user_by_username(db_session=db_session, username=username)
+        assert user is not None, username
+        return user.id
+
+
 def make_user(settings: Settings, username: str, role: str) -> str:
     """Create a staff user through the users service; returns its id."""
     with session_scope(settings.resolved_database_url) as db_session:

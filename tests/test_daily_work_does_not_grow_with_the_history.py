@@ -15,12 +15,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from takedown.api.app import create_app
-from takedown.auth.models import User
 from takedown.settings import Settings
-from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating, report_with_media, scan
 from tests.history_support import (
     HISTORY_CASES,
@@ -30,14 +27,7 @@ from tests.history_support import (
     sqlite_work,
 )
 from tests.media import generated_scene, jpeg
-from tests.review_support import make_user, report
-
-
-def user_id(settings: Settings, username: str) -> str:
-    with session_scope(settings.resolved_database_url) as db_session:
-        found = db_session.scalar(select(User.id).where(User.username == username))
-    assert found is not None
-    return found
+from tests.review_support import make_user, report, user_id_of
 
 
 def a_day_of_work(client: TestClient, settings: Settings, scan_key: str) -> dict[str, Any]:
@@ -72,7 +62,7 @@ def test_daily_work_does_not_grow_with_the_history(  # type: ignore[no-untyped-d
         pass  # migrated, data folder made
     with_history = database_copy(settings, tmp_path / "with-history")
     add_history(with_history)
-    add_pipeline_history(with_history, decided_by=user_id(with_history, "csr-1"))
+    add_pipeline_history(with_history, decided_by=user_id_of(with_history, "csr-1"))
 
     work = {}
     for name, database in (("without history", settings), ("with history", with_history)):

@@ -16,13 +16,10 @@ copy search, account sweep, scan and statement of reasons, all months old, must 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from takedown.api.app import create_app
 from takedown.audit.service import record
-from takedown.auth.models import User
 from takedown.review.exposure import REVEALED
-from takedown.settings import Settings
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating, report_with_media
 from tests.history_support import (
@@ -33,7 +30,7 @@ from tests.history_support import (
     sqlite_work,
 )
 from tests.media import generated_scene, jpeg
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers, user_id_of
 
 PAGES = (
     "/console/overview",
@@ -54,13 +51,6 @@ API = (
 )
 LEGAL_API = ("/v1/evidence",)  # the evidence vault opens to the legal role only
 AUDIT_PAGE = 100  # entries the audit pages show at once
-
-
-def user_id(settings: Settings, username: str) -> str:
-    with session_scope(settings.resolved_database_url) as db_session:
-        found = db_session.scalar(select(User.id).where(User.username == username))
-    assert found is not None
-    return found
 
 
 def test_lead_pages_work_does_not_grow_with_the_history(database_url, settings, tmp_path):  # type: ignore[no-untyped-def]
@@ -85,13 +75,13 @@ def test_lead_pages_work_does_not_grow_with_the_history(database_url, settings, 
         for _ in range(AUDIT_PAGE + 20):
             record(
                 db_session=db_session,
-                actor=f"user:{user_id(settings, 'csr-1')}",
+                actor=f"user:{user_id_of(settings, 'csr-1')}",
                 action=REVEALED,
                 subject=decided["case_id"],
             )
     with_history = database_copy(settings, tmp_path / "with-history")
     add_history(with_history)
-    add_pipeline_history(with_history, decided_by=user_id(with_history, "csr-1"))
+    add_pipeline_history(with_history, decided_by=user_id_of(with_history, "csr-1"))
 
     work = {}
     for name, database in (("without history", settings), ("with history", with_history)):

@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from takedown import clock
 from takedown.api.app import create_app
-from takedown.auth.models import User
-from takedown.settings import Settings, get_settings
-from takedown.store.db import session_scope
+from takedown.settings import get_settings
 from tests.enforcement_support import decide_violating, report_with_media
 from tests.history_support import (
     HISTORY_CASES,
@@ -31,13 +28,7 @@ from tests.history_support import (
     sqlite_work,
 )
 from tests.media import generated_scene, jpeg
-
-
-def user_id(settings: Settings, username: str) -> str:
-    with session_scope(settings.resolved_database_url) as db_session:
-        found = db_session.scalar(select(User.id).where(User.username == username))
-    assert found is not None
-    return found
+from tests.review_support import user_id_of
 
 
 def summary(folder: Path) -> dict[str, str]:
@@ -65,7 +56,7 @@ def test_transparency_report_reads_its_period_not_the_history(  # type: ignore[n
                 )
     with_history = database_copy(settings, tmp_path / "with-history")
     add_history(with_history)
-    add_pipeline_history(with_history, decided_by=user_id(with_history, "rev-0"))
+    add_pipeline_history(with_history, decided_by=user_id_of(with_history, "rev-0"))
 
     today = clock.now().date()
     week = ["--from", str(today - timedelta(days=6)), "--to", str(today)]
