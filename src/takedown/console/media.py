@@ -137,13 +137,15 @@ def video_for_player(settings: Settings, media: CaseMedia) -> tuple[Path, str]:
     """The file the player gets and its MIME type: the original, or the copy every browser
     plays, made now if it is not yet (media/browser_video.py; MediaError if it cannot be)."""
     path = media_path(settings, media)
+    copy = browser_copy_path(settings, media.storage_path)
+    if copy.is_file():  # made for this original before: the player asks once a range
+        return copy, COPY_TYPE
     fmt = _format(path)
     if fmt is None:
         raise UnsupportedMedia("not a video format", code="unsupported_media_type")
     as_is = plays_as_is(path, fmt)
     if as_is:
         return path, as_is
-    copy = browser_copy_path(settings, media.storage_path)
     with _copying:  # a player asks for several ranges at once: make the copy once
         if not copy.is_file():
             write_browser_copy(path, fmt, copy, settings)

@@ -645,9 +645,8 @@ def media_video(
     without a reveal, never cached. Range requests let the player seek."""
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     media = _media_of(db_session, case, media_id)
-    if playable_video(settings, media) is None or not valid_playback_ticket(
-        settings, me, media.id, ticket
-    ):
+    # A ticket is issued only with a player (playable_video at the reveal).
+    if media.media_type != "video" or not valid_playback_ticket(settings, me, media.id, ticket):
         raise Forbidden("reveal the media again to play it", code="reveal_first")
     path, video_type = video_for_player(settings, media)
     return FileResponse(

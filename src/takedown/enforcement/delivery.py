@@ -162,8 +162,8 @@ def outbox_counts(db_session: Session, *, delivered: bool = True) -> dict[str, i
 
 def recent_outbox_counts(db_session: Session) -> dict[str, int]:
     """What the webhooks page and `GET /v1/webhooks/outbox` show: the events waiting and
-    failed, and the events of the last seven days delivered (all of them ever: a count that
-    grows with the history, read on every page load)."""
+    failed, and the events of the last seven days delivered (not every event ever delivered:
+    that count grows with the history, and the page is read often; the gauge has it)."""
     counts = outbox_counts(db_session, delivered=False)
     counts[DELIVERED_LAST_WEEK] = int(
         db_session.scalar(
