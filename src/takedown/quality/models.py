@@ -21,10 +21,13 @@ class QualityCheck(Base):
     __table_args__ = (
         Index("ix_quality_checks_status_sampled", "status", "sampled_at"),
         Index("ix_quality_checks_status_checked", "status", "checked_at"),  # checks since
+        # Whether this user checked this case: both columns in one index, or SQLite, without
+        # statistics, may pick the checker's index and read every check they ever did.
+        Index("ix_quality_checks_case_checker", "case_id", "checked_by"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "qc_..."
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
     decision_id: Mapped[str] = mapped_column(ForeignKey("decisions.id"), unique=True)
     # The sampled decision's reviewer and what they found, copied so the rates need no join.
     decided_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
