@@ -68,9 +68,11 @@ def video(
     codec: str = "libx264",
     container_format: str = "mp4",
     rotation: int = 0,
+    pix_fmt: str = "yuv420p",
 ) -> bytes:
     """Encode frames with PyAV: an MP4 (H.264) unless told otherwise ("webm", "libvpx"; "mov",
-    "libx265" as phones record). `rotation`: the display matrix's, counterclockwise degrees."""
+    "libx265" as phones record). `rotation`: the display matrix's, counterclockwise degrees;
+    `pix_fmt`: "yuv444p" or "yuv420p10le" for what a camera app may record."""
     import av
 
     buffer = io.BytesIO()
@@ -78,7 +80,7 @@ def video(
         stream = container.add_stream(codec, rate=Fraction(fps, 1))
         stream.width = frames[0].width - frames[0].width % 2
         stream.height = frames[0].height - frames[0].height % 2
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = pix_fmt
         if codec == "libx265":
             stream.options = {"x265-params": "log-level=error"}
         if rotation:

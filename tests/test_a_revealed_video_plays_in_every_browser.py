@@ -57,31 +57,39 @@ def first_frame(data: bytes) -> tuple[str, Image.Image, int]:
         return stream.codec_context.name, picture, len(container.streams.audio)
 
 
-def test_a_revealed_video_plays_in_every_browser(client, app, settings):  # type: ignore[no-untyped-def]
-    original = phone_video()
-    assert first_frame(original)[0] == "hevc"
+def revealed(client, app, settings, original: bytes, filename: str):  # type: ignore[no-untyped-def]
+    """File a report with the video, reveal it in the console as a reviewer, and play it: the
+    case, the player's address and what it got."""
     filed = report_with_media(
         client,
         original,
-        content_id="post-1",
+        content_id=f"post-{filename}",
         account_id="acct-1",
         category="non_consensual_intimate_imagery",
-        filename="IMG_0001.MOV",
+        filename=filename,
     )
     case_id = filed["case_id"]
-    make_user(settings, "lead", "admin")
-    detail = client.get(f"/v1/cases/{case_id}", headers=staff_headers(client, settings, "lead"))
-    media_id = detail.json()["media"][0]["media_id"]
-    make_user(settings, "carol", "reviewer")
-    carol = console(app, "carol")
-
-    revealed = carol.post(
+    make_user(settings, f"lead-{filename}", "admin")
+    headers = staff_headers(client, settings, f"lead-{filename}")
+    media_id = client.get(f"/v1/cases/{case_id}", headers=headers).json()["media"][0]["media_id"]
+    make_user(settings, f"carol-{filename}", "reviewer")
+    carol = console(app, f"carol-{filename}")
+    reveal = carol.post(
         f"/console/cases/{case_id}/media/{media_id}/reveal", headers={"HX-Request": "true"}
     ).text
-    found = re.search(r'<source src="([^"]+)" type="video/mp4">', revealed)
-    assert found, revealed
-    played = carol.get(html.unescape(found.group(1)))
-    assert played.status_code == 200 and played.headers["content-type"] == "video/mp4"
+    found = re.search(r'<source src="([^"]+)" type="(video/[a-z0-9]+)">', reveal)
+    assert found, reveal
+    address = html.unescape(found.group(1))
+    played = carol.get(address)
+    assert played.status_code == 200 and played.headers["content-type"] == found.group(2)
+    return case_id, carol, address, played
+
+
+def test_a_revealed_video_plays_in_every_browser(client, app, settings):  # type: ignore[no-untyped-def]
+    original = phone_video()
+    assert first_frame(original)[0] == "hevc"
+    case_id, carol, address, played = revealed(client, app, settings, original, "IMG_0001.MOV")
+    assert played.headers["content-type"] == "video/mp4"
     codec, picture, audio_streams = first_frame(played.content)
     assert codec == "h264" and audio_streams == 0
     assert picture.size == (240, 320)  # upright, as the file says to show it
@@ -91,7 +99,7 @@ def test_a_revealed_video_plays_in_every_browser(client, app, settings):  # type
     copies = list(settings.media_dir.rglob("*.browser.mp4"))
     assert len(copies) == 1
     made_at = copies[0].stat().st_mtime_ns
-    again = carol.get(html.unescape(found.group(1)), headers={"Range": "bytes=0-99"})
+    again = carol.get(address, headers={"Range": "bytes=0-99"})
     assert again.status_code == 206 and again.content == played.content[:100]
     assert copies[0].stat().st_mtime_ns == made_at  # made once
 
@@ -100,6 +108,29 @@ def test_a_revealed_video_plays_in_every_browser(client, app, settings):  # type
         assert delete_closed_case_media(db_session=db_session, settings=settings) == 2
     assert not copies[0].exists()
     assert not [p for p in settings.media_dir.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("codec", "container_format", "pix_fmt", "as_it_is"),
+    [
+        ("libx264", "mp4", "yuv420p", True),
+        ("libvpx-vp9", "webm", "yuv420p", True),
+        ("libx264", "mp4", "yuv444p", False),  # Chromium and Firefox decode no 4:4:4 H.264
+        ("libx264", "mp4", "yuv420p10le", False),  # nor 10-bit H.264
+    ],
+)
+def test_a_video_goes_out_as_it_is_only_when_every_browser_decodes_it(  # type: ignore[no-untyped-def]
+    client, app, settings, codec, container_format, pix_fmt, as_it_is
+):
+    frames = [Image.new("RGB", (320, 240), (n * 10, 90, 160)) for n in range(20)]
+    original = video(frames, codec=codec, container_format=container_format, pix_fmt=pix_fmt)
+    filename = f"clip-{codec}-{pix_fmt}.{container_format}"
+    _, _, _, played = revealed(client, app, settings, original, filename)
+    assert (played.content == original) is as_it_is
+    with av.open(io.BytesIO(played.content)) as container:
+        context = container.streams.video[0].codec_context
+        assert context.pix_fmt == "yuv420p", context.pix_fmt
+    assert bool(list(settings.media_dir.rglob("*.browser.mp4"))) is not as_it_is
 
 
 @pytest.fixture

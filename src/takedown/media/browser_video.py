@@ -1,7 +1,8 @@
 """A video every reviewer's browser plays, for the player a reveal gives: the original when it
-is H.264, VP8, VP9 or AV1 in MP4 or WebM; else a copy made once with PyAV (libx264 in its
-wheels). Most phone videos are HEVC in QuickTime, which Chromium and Firefox do not play; AVI,
-3GP, Matroska and animated GIF or WebP do not play either.
+is H.264, VP8, VP9 or AV1 in MP4 or WebM, in 8-bit 4:2:0 (Chromium and Firefox decode no H.264
+in 10 bits or 4:4:4, and Safari no VP9 or AV1 in 10 bits); else a copy made once with PyAV
+(libx264 in its wheels). Most phone videos are HEVC in QuickTime, which Chromium and Firefox do
+not play; AVI, 3GP, Matroska and animated GIF or WebP do not play either.
 
 The copy is H.264 in MP4 with the index at the front (it starts playing before it has all
 arrived), no sound (the player is muted), at most `MAX_SIDE` pixels on its longer side, turned
@@ -25,6 +26,7 @@ from takedown.media.limits import Deadline
 from takedown.settings import Settings
 
 BROWSER_CODECS = frozenset({"h264", "vp8", "vp9", "av1"})
+BROWSER_PIXEL_FORMATS = frozenset({"yuv420p", "yuvj420p"})
 BROWSER_CONTAINERS = {MediaFormat.MP4: "video/mp4", MediaFormat.WEBM: "video/webm"}
 COPY_TYPE = "video/mp4"
 MAX_SIDE = 1280
@@ -39,7 +41,11 @@ def plays_as_is(path: Path, fmt: MediaFormat) -> str | None:
     try:
         with av.open(str(path), format=DEMUXERS.get(fmt)) as container:
             streams = container.streams.video
-            return mime if streams and streams[0].codec_context.name in BROWSER_CODECS else None
+            if not streams:
+                return None
+            context = streams[0].codec_context
+            plays = context.name in BROWSER_CODECS and context.pix_fmt in BROWSER_PIXEL_FORMATS
+            return mime if plays else None
     except av.FFmpegError:
         return None
 
