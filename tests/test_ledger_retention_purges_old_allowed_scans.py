@@ -22,6 +22,7 @@ from tests.enforcement_support import (  # noqa: F401
     moving_clock,
     report_with_media,
 )
+from tests.erasure_support import database_files_hold
 from tests.media import altered_copy, generated_scene, jpeg, stand_in
 
 
@@ -98,6 +99,8 @@ def test_ledger_retention_purges_old_allowed_scans(settings, auth_header) -> Non
     assert purge_expired(keeping) == 1
     after = _ledger(settings)
     assert set(after) == {"old-blocked", "old-enforced", "young-allowed"}
+    if settings.resolved_database_url.startswith("sqlite"):
+        assert not database_files_hold(settings, "old-allowed")  # nor in the files
     with session_scope(settings.resolved_database_url) as db_session:
         orphans = db_session.scalar(
             select(func.count())

@@ -19,6 +19,7 @@ from takedown.reports.models import Report
 from takedown.reports.retention import erase_expired_contacts
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating, moving_clock  # noqa: F401
+from tests.erasure_support import database_files_hold
 from tests.media import generated_scene, jpeg
 from tests.review_support import console, make_user, report
 
@@ -88,6 +89,8 @@ def test_reporter_contact_is_erased_after_the_retention_period(settings) -> None
         assert erase_expired_contacts(settings) == 0  # once
 
         assert _contacts(settings, decided["case_id"]) == (None, None, None, True, {"(erased)"})
+        if settings.resolved_database_url.startswith("sqlite"):
+            assert not database_files_hold(settings, "ada@example.org")  # nor in the files
         assert _contacts(settings, still_open["case_id"])[:4] == (
             "Bea", "bea@example.org", "Bea", False,
         )  # fmt: skip

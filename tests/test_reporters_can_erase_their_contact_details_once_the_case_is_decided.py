@@ -15,6 +15,7 @@ from sqlalchemy import select
 from takedown.api.app import create_app
 from takedown.notify.models import Notification
 from takedown.store.db import session_scope
+from tests.erasure_support import database_files_hold
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
 from tests.review_support import case_seen_by_staff, make_user, staff_headers
@@ -61,6 +62,8 @@ def test_reporters_can_erase_their_contact_details_once_the_case_is_decided(sett
         (report,) = case_seen_by_staff(client, settings, ack["case_id"])["reports"]
         assert "jo@example.org" not in str(report)
         assert "jo@example.org" not in _recipients(settings)
+        if settings.resolved_database_url.startswith("sqlite"):
+            assert not database_files_hold(settings, "jo@example.org")  # nor in the files
         # The page still works: the reporter can still appeal the decision.
         assert 'action="/track/' + ack["tracking_token"] + '/appeal"' in page
 

@@ -21,6 +21,7 @@ from takedown.api.app import create_app
 from takedown.store.db import session_scope
 from takedown.transparency.report import gather
 from tests.enforcement_support import moving_clock, scan  # noqa: F401
+from tests.erasure_support import database_files_hold
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
 from tests.review_support import case_seen_by_staff, console, without_references
@@ -68,6 +69,8 @@ def test_reporters_can_withdraw_intimate_imagery_fingerprints(settings, make_api
         mine = _report_of(case, ack)
         assert mine["withdrawn_at"] is not None
         assert "jo@example.org" not in str(case)  # the contact details are erased
+        if settings.resolved_database_url.startswith("sqlite"):
+            assert not database_files_hold(settings, "jo@example.org")  # nor in the files
         # Withdrawing again changes nothing; the API says when it happened.
         again = client.post(
             "/v1/reports/withdrawals", json={"tracking_token": ack["tracking_token"]}

@@ -244,12 +244,16 @@ class Appeal(Base):
 
 class CaseNote(Base):
     """Staff's internal note on a case (what was asked of whom, what to look at, a hand-over):
-    never shown to a reporter or the uploader; written once, never edited (cases/notes.py)."""
+    never shown to a reporter or the uploader; written once, never edited, its text erased only
+    by an administrator's redaction (cases/notes.py)."""
 
     __tablename__ = "case_notes"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "note_..."
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     author_id: Mapped[str] = mapped_column(String(40))  # users.id
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # "" once redacted
     written_at: Mapped[datetime]
+    redacted_at: Mapped[datetime | None]
+    redacted_by: Mapped[str | None] = mapped_column(String(40))  # users.id
+    redaction_reason: Mapped[str | None] = mapped_column(String(500))

@@ -72,6 +72,7 @@ from takedown.settings import Settings
 from takedown.signals.keypoints import PDQ_CROP
 from takedown.signals.registry import SIGNAL_TYPES
 from takedown.signals.service import distinct_originals
+from takedown.store.db import erase_from_files
 from takedown.web.templating import render
 
 # What each signal type's match means, for the case page's match lines.
@@ -95,6 +96,7 @@ NOTICES = {
     ),
     "claimed": "You claimed this case.",
     "noted": "Note added.",
+    "note_redacted": "Note redacted: its text is erased; who redacted it, when and why remain.",
     "appeal_decided": "Appeal decision recorded.",
     "appeal_recorded": "The uploader's appeal is recorded; a reviewer who did not decide the case "
     "will decide it.",
@@ -276,6 +278,7 @@ def case_page_response(
         db_session,
         {d.reviewer_id for d in decisions}
         | {n.author_id for n in case_notes}
+        | {n.redacted_by for n in case_notes if n.redacted_by}
         | {c.checked_by for c in checks if c.checked_by}
         | ({claimed_by} if claimed_by else set())
         | ({case.assigned_to} if case.assigned_to else set()),
@@ -443,6 +446,31 @@ def add_note(
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
     return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=noted#notes", status_code=303)
+
+
+@router.post("/cases/{case_id}/notes/{note_id}/redaction")
+def redact_note(
+    request: Request,
+    case_id: str,
+    note_id: str,
+    reason: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """An administrator erases a note's text (cases/notes.py), saying why."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    try:
+        notes.redact_note(
+            db_session=db_session, case=case, note_id=note_id, admin=me.user, reason=reason
+        )
+    except TakedownError as exc:
+        return _case_error(request, db_session, settings, me, case_id, exc)
+    db_session.commit()
+    erase_from_files(settings.resolved_database_url)
+    return RedirectResponse(
+        f"/console/cases/{quote(case.id)}?notice=note_redacted#notes", status_code=303
+    )
 
 
 @router.post("/cases/{case_id}/assignment")

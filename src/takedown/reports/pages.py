@@ -52,6 +52,7 @@ from takedown.reports.views import (
 from takedown.review.public_texts import localised_public_text
 from takedown.review.service import later_action_on_the_post
 from takedown.settings import Settings
+from takedown.store.db import erase_from_files
 from takedown.web.templating import render
 
 router = APIRouter(tags=["public pages"], include_in_schema=False)
@@ -648,6 +649,7 @@ async def _confirmed(
     try:
         act(report, get_case(db_session=db_session, case_id=report.case_id, for_update=True))
         db_session.commit()
+        erase_from_files(settings.resolved_database_url)  # both steps erase contact details
     except TakedownError as exc:
         db_session.rollback()
         return _track_page(

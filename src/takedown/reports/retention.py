@@ -30,7 +30,7 @@ from takedown.ncmec.models import FilingState, NcmecFiling
 from takedown.notify.models import Notification, NotificationStatus
 from takedown.reports.models import Report
 from takedown.settings import Settings
-from takedown.store.db import session_scope
+from takedown.store.db import erase_from_files, session_scope
 
 BATCH = 1_000
 ERASED = "(erased)"
@@ -107,6 +107,8 @@ def erase_expired_contacts(settings: Settings) -> int:
                 },
             )
         erased += len(ids)
+    if erased:
+        erase_from_files(settings.resolved_database_url)
     return erased
 
 
@@ -133,9 +135,14 @@ def erase_contacts(
             .where(*sent_to, Notification.status == NotificationStatus.PENDING.value)
             .values(status=NotificationStatus.FAILED.value, last_error="address erased")
         )
-        db_session.execute(
-            update(Notification).where(*sent_to).values(recipient=ERASED, body="", payload={})
-        )
+        # The key that kept an email from going twice names the address too.
+        erased: dict[str, object] = {
+            "recipient": ERASED,
+            "body": "",
+            "payload": {},
+            "dedupe_key": None,
+        }
+        db_session.execute(update(Notification).where(*sent_to).values(**erased))
 
 
 def reporter_may_erase(db_session: Session, report: Report) -> bool:

@@ -31,6 +31,7 @@ from takedown.reports.flows import Answer, Submission, submit_report
 from takedown.reports.models import Channel
 from takedown.reports.schemas import ReportAccepted, ReportIn
 from takedown.settings import Settings
+from takedown.store.db import erase_from_files
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
@@ -264,7 +265,11 @@ class WithdrawalOut(BaseModel):
 
 
 @router.post("/v1/reports/withdrawals", summary="A reporter withdraws their fingerprints")
-def withdraw_report(body: WithdrawalIn, db_session: Session = DB_SESSION) -> WithdrawalOut:
+def withdraw_report(
+    body: WithdrawalIn,
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> WithdrawalOut:
     """The reporter of intimate imagery by fingerprint alone stops the search for their
     fingerprints; their name and email are erased (the tracking page's "Withdraw"). No key: the
     report's tracking token is the reporter's proof. The answer is the same whether or not
@@ -274,6 +279,7 @@ def withdraw_report(body: WithdrawalIn, db_session: Session = DB_SESSION) -> Wit
     case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
     withdrawn_at = withdrawal.withdraw(db_session=db_session, report=report, case=case)
     db_session.commit()
+    erase_from_files(settings.resolved_database_url)
     return WithdrawalOut(report_id=report.id, withdrawn_at=withdrawn_at)
 
 

@@ -296,7 +296,8 @@ class NoteIn(BaseModel):
 
 
 class NoteOut(BaseModel):
-    """Staff's internal note on the case (cases/notes.py); oldest first."""
+    """Staff's internal note on the case (cases/notes.py); oldest first. A redacted note keeps its
+    place with an empty text and says who redacted it, when and why."""
 
     model_config = ConfigDict(from_attributes=True)
     note_id: str = Field(validation_alias="id")
@@ -304,6 +305,16 @@ class NoteOut(BaseModel):
     author_id: str
     text: str
     written_at: datetime
+    redacted_at: datetime | None = None
+    redacted_by: str | None = Field(None, description="the administrator's user id")
+    redaction_reason: str | None = None
+
+
+class RedactionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        ..., max_length=500, description="why the text goes, e.g. it names the reporter"
+    )
 
 
 class DecisionIn(BaseModel):

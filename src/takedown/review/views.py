@@ -47,6 +47,7 @@ from takedown.review.schemas import (
     MediaOut,
     NoteIn,
     NoteOut,
+    RedactionIn,
     ReferralIn,
     ReferralOut,
     ReportCase,
@@ -57,6 +58,7 @@ from takedown.review.schemas import (
     UploaderAppealIn,
 )
 from takedown.settings import Settings
+from takedown.store.db import erase_from_files
 
 router = APIRouter(prefix="/v1", tags=["staff: cases and review"])
 
@@ -231,6 +233,27 @@ def add_note(
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
     note = notes.add_note(db_session=db_session, case=case, author_id=user.id, text=body.text)
     db_session.commit()
+    return NoteOut.model_validate(note)
+
+
+@router.post("/cases/{case_id}/notes/{note_id}/redaction", response_model=NoteOut)
+def redact_note(
+    case_id: str,
+    note_id: str,
+    body: RedactionIn,
+    user: User = Depends(staff_user),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> NoteOut:
+    """Erase a note's text that should not have been written (a reporter's or victim's contact
+    details, say); administrators only, with a reason. The note keeps its place and says who
+    redacted it, when and why; the redaction is audited."""
+    case = service.get_visible_case(db_session=db_session, case_id=case_id, user=user)
+    note = notes.redact_note(
+        db_session=db_session, case=case, note_id=note_id, admin=user, reason=body.reason
+    )
+    db_session.commit()
+    erase_from_files(settings.resolved_database_url)
     return NoteOut.model_validate(note)
 
 

@@ -21,7 +21,7 @@ from takedown.jobs.runner import PeriodicJob
 from takedown.scan import metrics
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
-from takedown.store.db import session_scope
+from takedown.store.db import erase_from_files, session_scope
 
 BATCH = 5_000
 
@@ -66,6 +66,8 @@ def purge_expired(settings: Settings) -> int:
             )
         metrics.LEDGER_PURGED.inc(len(ids))
         purged += len(ids)
+    if purged:
+        erase_from_files(settings.resolved_database_url)
     return purged
 
 

@@ -49,6 +49,9 @@ def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-unt
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Erased text (a redacted note, a reporter's contact details) is overwritten in the pages
+    # written anyway, not left in the file's free space; erase_from_files does the rest.
+    cursor.execute("PRAGMA secure_delete=FAST")
     cursor.close()
 
 
@@ -69,6 +72,17 @@ def session_scope(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def erase_from_files(url: str) -> None:
+    """After a commit that erased personal data: on SQLite, copy the write-ahead log into the
+    database and empty it, so the pages as they were before the erasure leave the files (if a
+    reader holds the log meanwhile, the next checkpoint does it). PostgreSQL keeps an updated
+    row's old version until VACUUM reclaims it (autovacuum does, docs/operations.md)."""
+    if not url.startswith("sqlite"):
+        return
+    with engine_for(url).connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def lock_on_sqlite(db_session: Session) -> None:
