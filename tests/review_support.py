@@ -355,6 +355,45 @@ def launch_chromium(playwright: Any) -> Any:
     )
 
 
+PHONE_SCREEN = {"width": 390, "height": 844}  # CSS pixels of a common phone
+
+
+def wider_than_the_screen(page: Any) -> list[str]:
+    """What makes the page wider than the phone's screen (PHONE_SCREEN): the page's width and the
+    widest elements; nothing when it fits. A page wider than the screen is zoomed out by the phone
+    until it is small to read, or scrolls sideways."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    limit = PHONE_SCREEN["width"]
+    if width <= limit and page.evaluate("window.innerWidth") == limit:
+        return []
+    culprits = page.evaluate(
+        """limit => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > limit + 1)
+            .slice(0, 5)
+            .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))""",
+        limit,
+    )
+    return [f"{page.url}: {width}px wide", *culprits]
+
+
+def console_server_user(tmp_path: Path, username: str, password: str, role: str) -> None:
+    """Add a staff user with `role` to the `console_server` started in `tmp_path` (the CLI's
+    `takedown user create`)."""
+    import subprocess
+    import sys
+
+    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
+    command = ["user", "create", "--username", username, "--role", role, "--password-stdin"]
+    subprocess.run(
+        [sys.executable, "-m", "takedown.cli.main", *command],
+        input=password + "\n",
+        text=True,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def console_server_token(tmp_path: Path, username: str) -> str:
     """A staff API token for `username` on the `console_server` started in `tmp_path`, issued
     by the CLI (`takedown user token`)."""

@@ -88,7 +88,7 @@ def test_a_lead_redacts_a_note_in_the_console(client, settings, database_url):  
     assert answer.headers["location"].endswith("?notice=note_redacted#notes")
     for browser in (lead, reviewer):
         page = browser.get(f"/console/cases/{case_id}").text
-        assert PHONE not in page, page[page.index(PHONE) - 300 :]
+        assert PHONE not in page
         assert "Redacted by lead on" in page and str(escape(REASON)) in page
         assert "Notes (1)" in page
     if database_url.startswith("sqlite"):

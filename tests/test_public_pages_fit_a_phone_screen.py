@@ -16,13 +16,14 @@ import pytest
 from tests.reports_support import valid_body
 from tests.review_support import (
     BROWSER_TEST_MARKS,
+    PHONE_SCREEN,
     console_server,
     console_server_token,
     launch_chromium,
+    wider_than_the_screen,
 )
 
 pytestmark = BROWSER_TEST_MARKS
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -47,21 +48,6 @@ def _decided_no_violation(server: str, tmp_path: Path) -> str:
     return f"{server}/track/{filed.json()['tracking_token']}"
 
 
-def _too_wide(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """What makes the page wider than the phone: the page's width, and the widest elements."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    if width <= PHONE["width"] and page.evaluate("window.innerWidth") == PHONE["width"]:
-        return []
-    culprits = page.evaluate(
-        """limit => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > limit + 1)
-            .slice(0, 5)
-            .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : ''))""",
-        PHONE["width"],
-    )
-    return [f"{page.url}: {width}px wide", *culprits]
-
-
 def test_public_pages_fit_a_phone_screen(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -69,35 +55,35 @@ def test_public_pages_fit_a_phone_screen(server: str, tmp_path: Path) -> None:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+            phone = browser.new_context(viewport=PHONE_SCREEN, is_mobile=True, has_touch=True)
             page = phone.new_page()
             problems: list[str] = []
 
             page.goto(f"{server}/report")
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
             page.click("button[type=submit]")  # nothing chosen: the errors
             page.wait_for_selector("#error-summary-title")
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
 
             page.check("#category-child_sexual_abuse")
             page.fill("#content_url", "https://platform.example/watch?v=" + "x" * 80)
             page.click("button[type=submit]")
             page.wait_for_selector("#tracking-link")  # the confirmation
             assert page.is_visible("#case-reference")
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
             page.click("#tracking-link")
             page.wait_for_selector("#status")  # the tracking page, open
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
 
             page.goto(decided)
             page.wait_for_selector("#appeal-heading")  # decided, with the appeal form
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
 
             page.goto(f"{server}/track")  # lost links
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
             page.goto(f"{server}/report?lang=es")
             assert page.locator("html").get_attribute("lang") == "es"
-            problems += _too_wide(page)
+            problems += wider_than_the_screen(page)
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
