@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     # TOTP secrets are stored sealed with this Fernet key (auth/sealed_secrets.py); empty:
     # generated and kept under data_dir. Servers on several hosts set the same value.
     two_factor_key: SecretStr = SecretStr("")
+    # Single sign-on with the organisation's OpenID Connect provider (auth/oidc.py); the issuer's
+    # URL turns it on. Staff still exist in Takedown first (roles are Takedown's); the ID token's
+    # `oidc_username_claim` names the user. The provider's sign-in counts as the second factor
+    # only when its `amr` claim says it took more than one.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_username_claim: str = "email"
+    oidc_provider_name: str = "your organisation's sign-in"
     two_factor_retired_keys: SecretStr = SecretStr("")  # comma-separated; they only open
     # a reviewer who has revealed this many originals in the last hour is asked on every console
     # page to step away for a while (review/exposure.py); 0: never

@@ -74,7 +74,7 @@ def _include_routers(app: FastAPI) -> None:
 
     from takedown.audit import views as audit_views
     from takedown.banks import pages as bank_pages
-    from takedown.console import account, api_keys, sign_in, staff, wellbeing
+    from takedown.console import account, api_keys, sign_in, single_sign_on, staff, wellbeing
     from takedown.console import auth as console_auth
     from takedown.console import views as console_views
     from takedown.notifiers import views as notifier_views
@@ -89,6 +89,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(ncmec_views.router)  # /v1/cases/{id}/ncmec
     app.include_router(console_views.router)  # /console
     app.include_router(sign_in.router)  # /console/login, /console/invite
+    app.include_router(single_sign_on.router)  # /console/login/sso
     app.include_router(account.router)  # /console/account
     app.include_router(staff.router)  # /console/staff
     app.include_router(api_keys.router)  # /console/keys

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from takedown.audit.models import AuditEntry
 from takedown.audit.service import record
 from takedown.auth import two_factor
 from takedown.auth.models import Role, User
+from takedown.auth.oidc import Attempt
 from takedown.auth.users import has_role
 from takedown.console.models import ConsoleSession
 from takedown.errors import Forbidden, TakedownError, Unauthorized
@@ -42,6 +43,8 @@ LOGIN_CSRF_COOKIE = "takedown_login_csrf"
 SIGN_IN_COOKIE = "takedown_sign_in"
 SIGN_IN_PATH = "/console/login"
 SIGN_IN_SECONDS = 300
+SSO_COOKIE = "takedown_sso"
+SSO_SECONDS = 600  # time to sign in at the provider (and answer its own second factor)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -202,6 +205,44 @@ def pending_sign_in(request: Request, settings: Settings) -> PendingSignIn | Non
 
 def end_pending_sign_in(response: Response) -> None:
     response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
+
+
+def start_sso_attempt(
+    *, settings: Settings, response: Response, attempt: Attempt, next_url: str
+) -> None:
+    """Remember the single sign-on this browser was sent to the provider for (auth/oidc.py)."""
+    token = _serializer(settings, "console-sso").dumps(
+        {**asdict(attempt), "next": next_url, "at": clock.now().timestamp()}
+    )
+    response.set_cookie(
+        SSO_COOKIE,
+        token,
+        max_age=SSO_SECONDS,
+        httponly=True,
+        samesite="lax",  # the provider's redirect back is a top-level GET
+        secure=_secure_cookies(settings),
+        path=SIGN_IN_PATH,
+    )
+
+
+def sso_attempt(request: Request, settings: Settings) -> tuple[Attempt, str] | None:
+    """The single sign-on this browser started, and where it goes next; None when there is none,
+    it is forged, or it took longer than SSO_SECONDS."""
+    raw = request.cookies.get(SSO_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(settings, "console-sso").loads(raw)
+    except BadSignature:
+        return None
+    if clock.now().timestamp() - float(data["at"]) > SSO_SECONDS:
+        return None
+    attempt = Attempt(state=data["state"], nonce=data["nonce"], verifier=data["verifier"])
+    return attempt, str(data["next"])
+
+
+def end_sso_attempt(response: Response) -> None:
+    response.delete_cookie(SSO_COOKIE, path=SIGN_IN_PATH)
 
 
 def end_user_sessions(*, db_session: Session, user_id: str, keep: str | None = None) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from takedown import addresses, clock
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
-from takedown.auth import invites, two_factor
+from takedown.auth import invites, oidc, two_factor
 from takedown.auth.models import Role, User
 from takedown.auth.users import check_login
 from takedown.console.auth import (
@@ -51,7 +51,7 @@ signed_in = require_console_user(Role.REVIEWER)
 LOCKED_BY = {"username": "for this username", "address": "from this network address"}
 
 
-def _form(
+def login_page(
     request: Request,
     name: str,
     status_code: int = 200,
@@ -68,6 +68,7 @@ def _form(
         status_code=status_code,
         login_csrf=token,
         error_prefix="Not signed in:",
+        single_sign_on=settings.oidc_provider_name if oidc.configured(settings) else None,
         **kw,
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path=cookie_path)
@@ -130,7 +131,7 @@ def record_failed_sign_in(
     db_session.commit()
 
 
-def _signed_in(
+def start_signed_in(
     *,
     db_session: Session,
     settings: Settings,
@@ -174,7 +175,7 @@ def _expired() -> Response:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = Query(None)) -> Response:
-    return _form(request, "login.html", next=safe_next(next))
+    return login_page(request, "login.html", next=safe_next(next))
 
 
 @router.post("/login")
@@ -188,7 +189,7 @@ def login(
     settings: Settings = Depends(get_settings),
 ) -> Response:
     def again(status_code: int, error: str) -> Response:
-        return _form(
+        return login_page(
             request,
             "login.html",
             status_code,
@@ -205,19 +206,20 @@ def login(
     if user is None:
         record_failed_sign_in(request, db_session, settings, username, "password")
         return again(401, "Wrong username or password.")
-    return _after_password(
+    return after_first_factor(
         db_session=db_session, settings=settings, user=user, next_url=safe_next(next)
     )
 
 
-def _after_password(
+def after_first_factor(
     *, db_session: Session, settings: Settings, user: User, next_url: str
 ) -> Response:
-    """A right password (or a new one from an invite): with two-factor off the session starts at
-    once; else the pending sign-in, on to the code, or to enrolment for a user who has none."""
+    """A right password (or a new one from an invite, or the identity provider's sign-in on one
+    factor): with two-factor off the session starts at once; else the pending sign-in, on to the
+    code, or to enrolment for a user who has none."""
     if not settings.console_two_factor:
         redirect = RedirectResponse(next_url, status_code=303)
-        return _signed_in(
+        return start_signed_in(
             db_session=db_session,
             settings=settings,
             user=user,
@@ -242,7 +244,7 @@ def code_form(
         return _expired()
     if not two_factor.is_enrolled(found[1]):
         return RedirectResponse("/console/login/setup", status_code=303)
-    return _form(request, "login_code.html", username=found[1].username)
+    return login_page(request, "login_code.html", username=found[1].username)
 
 
 @router.post("/login/code")
@@ -263,7 +265,7 @@ def code(
         settings,
         user.username,
         csrf_token,
-        lambda status, error: _form(
+        lambda status, error: login_page(
             request, "login_code.html", status, error=error, username=user.username
         ),
     )
@@ -274,7 +276,7 @@ def code(
     )
     if factor is None:
         record_failed_sign_in(request, db_session, settings, user.username, "second_factor")
-        return _form(
+        return login_page(
             request,
             "login_code.html",
             401,
@@ -285,7 +287,7 @@ def code(
     if factor is two_factor.SecondFactor.RECOVERY_CODE:
         target = "/console/account?notice=recovery_code_used"
     redirect = RedirectResponse(target, status_code=303)
-    return _signed_in(
+    return start_signed_in(
         db_session=db_session,
         settings=settings,
         user=user,
@@ -317,7 +319,7 @@ def _setup_page(
 ) -> Response:
     secret = two_factor.pending_secret(user, settings)
     uri = two_factor.provisioning_uri(user, secret)
-    return _form(
+    return login_page(
         request,
         "login_setup.html",
         status_code,
@@ -367,7 +369,7 @@ def setup(
     response = page(
         request, "recovery_codes.html", None, codes=codes, next=pending.next, enrolled=True
     )
-    return _signed_in(
+    return start_signed_in(
         db_session=db_session,
         settings=settings,
         user=user,
@@ -391,7 +393,7 @@ def invite_form(request: Request, token: str, db_session: Session = DB_SESSION) 
         return page(
             request, "invite.html", None, status_code=410, invite_hours=invites.INVITE_HOURS
         )
-    return _form(
+    return login_page(
         request,
         "invite.html",
         cookie_path="/console/invite",
@@ -419,7 +421,7 @@ def accept_invite(
         )
 
     def again(status_code: int, error: str) -> Response:
-        return _form(
+        return login_page(
             request,
             "invite.html",
             status_code,
@@ -439,6 +441,6 @@ def accept_invite(
     except InvalidInput as exc:
         db_session.rollback()
         return again(422, exc.detail)
-    return _after_password(
+    return after_first_factor(
         db_session=db_session, settings=settings, user=user, next_url="/console/queue"
     )
