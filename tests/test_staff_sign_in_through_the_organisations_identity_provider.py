@@ -156,3 +156,15 @@ def test_a_callback_that_did_not_start_here_signs_nobody_in(sso_client, provider
 def test_without_single_sign_on_there_is_no_provider_button(client):  # type: ignore[no-untyped-def]
     assert "Sign in with" not in client.get("/console/login").text
     assert client.get("/console/login/sso", follow_redirects=False).status_code == 404
+
+
+def test_a_provider_that_cannot_be_reached_leaves_the_password(settings):  # type: ignore[no-untyped-def]
+    with identity_provider() as provider:
+        gone = provider.base  # stops answering when the block ends
+    configured = settings.model_copy(
+        update={"oidc_issuer": gone, "oidc_client_id": CLIENT_ID, "oidc_provider_name": "Corp SSO"}
+    )
+    with TestClient(create_app(configured)) as client:
+        page = client.get("/console/login/sso", follow_redirects=False)
+    assert page.status_code == 502
+    assert "Single sign-on failed" in page.text and 'id="password"' in page.text

@@ -36,11 +36,20 @@ PROVIDER_SUBJECT = "(single sign-on)"  # who failed, when the provider named nob
 
 
 @router.get("/login/sso")
-def start(next: str | None = Query(None), settings: Settings = Depends(get_settings)) -> Response:
+def start(
+    request: Request,
+    next: str | None = Query(None),
+    settings: Settings = Depends(get_settings),
+) -> Response:
     """Off to the provider, with this sign-in's state, nonce and PKCE challenge."""
     _configured(settings)
     attempt = oidc.Attempt.new()
-    response = RedirectResponse(oidc.authorization_url(settings, attempt), status_code=303)
+    try:
+        address = oidc.authorization_url(settings, attempt)
+    except TakedownError as exc:  # the provider is down: the password still works
+        message = f"Single sign-on failed: {exc}."
+        return login_page(request, "login.html", exc.status, error=message, next=safe_next(next))
+    response = RedirectResponse(address, status_code=303)
     start_sso_attempt(
         settings=settings, response=response, attempt=attempt, next_url=safe_next(next)
     )
