@@ -25,7 +25,13 @@ from takedown.audit.models import AuditEntry
 from takedown.auth.users import set_disabled
 from takedown.store.db import session_scope
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, identity_provider
-from tests.review_support import make_user, user_id_of
+from tests.review_support import (
+    BROWSER_TEST_MARKS,
+    console_server,
+    launch_chromium,
+    make_user,
+    user_id_of,
+)
 
 EMAIL = "alice@corp.example"
 
@@ -168,3 +174,29 @@ def test_a_provider_that_cannot_be_reached_leaves_the_password(settings):  # typ
         page = client.get("/console/login/sso", follow_redirects=False)
     assert page.status_code == 502
     assert "Single sign-on failed" in page.text and 'id="password"' in page.text
+
+
+@BROWSER_TEST_MARKS[0]
+@BROWSER_TEST_MARKS[1]
+def test_single_sign_on_works_in_chromium(tmp_path, provider: IdentityProvider) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    oidc = {
+        "oidc_issuer": provider.base,
+        "oidc_client_id": CLIENT_ID,
+        "oidc_client_secret": CLIENT_SECRET,
+        "oidc_provider_name": "Corp SSO",
+    }
+    with (
+        console_server(tmp_path, {EMAIL: "unused password of hers"}, **oidc) as server,
+        sync_playwright() as playwright,
+    ):
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.goto(f"{server}/console/login")
+            page.click("#sso")  # to the provider, which signs her in at once, and back
+            page.wait_for_url(f"{server}/console/queue")
+            assert EMAIL in page.inner_text(".whoami")
+        finally:
+            browser.close()
