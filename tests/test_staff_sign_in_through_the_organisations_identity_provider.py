@@ -17,16 +17,19 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import select
 
 from takedown.api.app import create_app
 from takedown.audit.models import AuditEntry
 from takedown.auth.users import set_disabled
+from takedown.settings import Settings
 from takedown.store.db import session_scope
 from tests.identity_provider import CLIENT_ID, CLIENT_SECRET, IdentityProvider, identity_provider
 from tests.review_support import (
     BROWSER_TEST_MARKS,
+    ConsoleBrowser,
+    console,
     console_server,
     launch_chromium,
     make_user,
@@ -200,3 +203,30 @@ def test_single_sign_on_works_in_chromium(tmp_path, provider: IdentityProvider) 
             assert EMAIL in page.inner_text(".whoami")
         finally:
             browser.close()
+
+
+def test_with_passwords_for_administrators_only_staff_sign_in_through_the_provider(  # type: ignore[no-untyped-def]
+    settings, provider
+):
+    configured = settings.model_copy(
+        update={
+            "oidc_issuer": provider.base,
+            "oidc_client_id": CLIENT_ID,
+            "oidc_client_secret": SecretStr(CLIENT_SECRET),
+            "console_password_sign_in": "admins",
+        }
+    )
+    make_user(configured, EMAIL, "child_safety_reviewer")
+    make_user(configured, "lead", "admin")
+    app = create_app(configured)
+    with TestClient(app) as client:
+        assert "Administrators only" in client.get("/console/login").text
+        leaver = ConsoleBrowser(client).login(EMAIL)  # turned off at the provider, say
+        assert leaver.status_code == 403 and "passwords are for administrators" in leaver.text
+        assert not signed_in(client)
+        assert [d["stage"] for d in failed_sign_ins(settings)] == ["password_not_allowed"]
+        assert through_the_provider(client).status_code == 303 and signed_in(client)
+    assert console(app, "lead").get("/console/queue").status_code == 200  # the way in left
+
+    with pytest.raises(ValidationError, match="needs single sign-on"):
+        Settings(data_dir=settings.data_dir, console_password_sign_in="admins")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -124,6 +125,10 @@ class Settings(BaseSettings):
     oidc_client_secret: SecretStr = SecretStr("")
     oidc_username_claim: str = "email"
     oidc_provider_name: str = "your organisation's sign-in"
+    # "admins": with single sign-on, only administrators may still sign in with a password (the
+    # way in when the provider is down); everyone else through the provider, so a leaver turned
+    # off there cannot come back with their old Takedown password. "everyone": both ways.
+    console_password_sign_in: Literal["everyone", "admins"] = "everyone"
     two_factor_retired_keys: SecretStr = SecretStr("")  # comma-separated; they only open
     # a reviewer who has revealed this many originals in the last hour is asked on every console
     # page to step away for a while (review/exposure.py); 0: never
@@ -235,6 +240,15 @@ class Settings(BaseSettings):
     # --- EU DSA transparency database ------------------------------------------------------
     dsa_database_url: str = ""  # EU DSA Transparency Database batch endpoint
     dsa_database_token: SecretStr = SecretStr("")  # its bearer token
+
+    @model_validator(mode="after")
+    def _passwords_need_a_provider(self) -> Self:
+        if self.console_password_sign_in == "admins" and not self.oidc_issuer:
+            raise ValueError(
+                "TAKEDOWN_CONSOLE_PASSWORD_SIGN_IN=admins needs single sign-on "
+                "(TAKEDOWN_OIDC_ISSUER): nobody else could sign in"
+            )
+        return self
 
     @property
     def resolved_public_base_url(self) -> str:

@@ -23,7 +23,7 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.audit.service import record
 from takedown.auth import invites, oidc, two_factor
 from takedown.auth.models import Role, User
-from takedown.auth.users import check_login
+from takedown.auth.users import check_login, has_role
 from takedown.console.auth import (
     LOGIN_CSRF_COOKIE,
     LOGIN_FAILED,
@@ -69,6 +69,7 @@ def login_page(
         login_csrf=token,
         error_prefix="Not signed in:",
         single_sign_on=settings.oidc_provider_name if oidc.configured(settings) else None,
+        passwords_for=settings.console_password_sign_in,
         **kw,
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path=cookie_path)
@@ -206,6 +207,12 @@ def login(
     if user is None:
         record_failed_sign_in(request, db_session, settings, username, "password")
         return again(401, "Wrong username or password.")
+    # Checked after the password, so the form does not tell strangers who the administrators are.
+    if settings.console_password_sign_in == "admins" and not has_role(user.role, Role.ADMIN):
+        record_failed_sign_in(request, db_session, settings, username, "password_not_allowed")
+        return again(
+            403, f"Sign in with {settings.oidc_provider_name}: passwords are for administrators."
+        )
     return after_first_factor(
         db_session=db_session, settings=settings, user=user, next_url=safe_next(next)
     )
