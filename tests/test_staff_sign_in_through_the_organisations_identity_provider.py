@@ -51,16 +51,22 @@ def provider() -> Iterator[IdentityProvider]:
         yield provider
 
 
-@pytest.fixture
-def sso_client(settings, provider: IdentityProvider) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    configured = settings.model_copy(
+def with_provider(settings: Settings, issuer: str, **more: Any) -> Settings:
+    """`settings` with single sign-on through the provider at `issuer`."""
+    return settings.model_copy(
         update={
-            "oidc_issuer": provider.base,
+            "oidc_issuer": issuer,
             "oidc_client_id": CLIENT_ID,
             "oidc_client_secret": SecretStr(CLIENT_SECRET),
             "oidc_provider_name": "Corp SSO",
+            **more,
         }
     )
+
+
+@pytest.fixture
+def sso_client(settings, provider: IdentityProvider) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    configured = with_provider(settings, provider.base)
     make_user(configured, EMAIL, "reviewer")
     with TestClient(create_app(configured)) as client:
         yield client
@@ -170,9 +176,7 @@ def test_without_single_sign_on_there_is_no_provider_button(client):  # type: ig
 def test_a_provider_that_cannot_be_reached_leaves_the_password(settings):  # type: ignore[no-untyped-def]
     with identity_provider() as provider:
         gone = provider.base  # stops answering when the block ends
-    configured = settings.model_copy(
-        update={"oidc_issuer": gone, "oidc_client_id": CLIENT_ID, "oidc_provider_name": "Corp SSO"}
-    )
+    configured = with_provider(settings, gone)
     with TestClient(create_app(configured)) as client:
         page = client.get("/console/login/sso", follow_redirects=False)
     assert page.status_code == 502
@@ -208,14 +212,7 @@ def test_single_sign_on_works_in_chromium(tmp_path, provider: IdentityProvider) 
 def test_with_passwords_for_administrators_only_staff_sign_in_through_the_provider(  # type: ignore[no-untyped-def]
     settings, provider
 ):
-    configured = settings.model_copy(
-        update={
-            "oidc_issuer": provider.base,
-            "oidc_client_id": CLIENT_ID,
-            "oidc_client_secret": SecretStr(CLIENT_SECRET),
-            "console_password_sign_in": "admins",
-        }
-    )
+    configured = with_provider(settings, provider.base, console_password_sign_in="admins")
     make_user(configured, EMAIL, "child_safety_reviewer")
     make_user(configured, "lead", "admin")
     app = create_app(configured)

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -191,14 +192,8 @@ def start_pending_sign_in(
 
 def pending_sign_in(request: Request, settings: Settings) -> PendingSignIn | None:
     """The sign-in this browser is half-way through, or None (none, forged, or expired)."""
-    raw = request.cookies.get(SIGN_IN_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _serializer(settings, "console-sign-in").loads(raw)
-    except BadSignature:
-        return None
-    if clock.now().timestamp() - float(data["at"]) > SIGN_IN_SECONDS:
+    data = _fresh_cookie(request, settings, SIGN_IN_COOKIE, "console-sign-in", SIGN_IN_SECONDS)
+    if data is None:
         return None
     return PendingSignIn(user_id=str(data["user"]), next=str(data["next"]))
 
@@ -228,14 +223,8 @@ def start_sso_attempt(
 def sso_attempt(request: Request, settings: Settings) -> tuple[Attempt, str] | None:
     """The single sign-on this browser started, and where it goes next; None when there is none,
     it is forged, or it took longer than SSO_SECONDS."""
-    raw = request.cookies.get(SSO_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _serializer(settings, "console-sso").loads(raw)
-    except BadSignature:
-        return None
-    if clock.now().timestamp() - float(data["at"]) > SSO_SECONDS:
+    data = _fresh_cookie(request, settings, SSO_COOKIE, "console-sso", SSO_SECONDS)
+    if data is None:
         return None
     attempt = Attempt(state=data["state"], nonce=data["nonce"], verifier=data["verifier"])
     return attempt, str(data["next"])
@@ -243,6 +232,22 @@ def sso_attempt(request: Request, settings: Settings) -> tuple[Attempt, str] | N
 
 def end_sso_attempt(response: Response) -> None:
     response.delete_cookie(SSO_COOKIE, path=SIGN_IN_PATH)
+
+
+def _fresh_cookie(
+    request: Request, settings: Settings, cookie: str, salt: str, seconds: int
+) -> dict[str, Any] | None:
+    """The signed cookie's data when it is there, genuine and younger than `seconds` (its "at")."""
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        data: dict[str, Any] = _serializer(settings, salt).loads(raw)
+    except BadSignature:
+        return None
+    if clock.now().timestamp() - float(data["at"]) > seconds:
+        return None
+    return data
 
 
 def end_user_sessions(*, db_session: Session, user_id: str, keep: str | None = None) -> None:
