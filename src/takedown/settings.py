@@ -129,6 +129,10 @@ class Settings(BaseSettings):
     # way in when the provider is down); everyone else through the provider, so a leaver turned
     # off there cannot come back with their old Takedown password. "everyone": both ways.
     console_password_sign_in: Literal["everyone", "admins"] = "everyone"
+    # the role staff provisioned by the identity provider (SCIM, scim/) start with; an
+    # administrator raises it in Takedown. Never "admin": the provider's administrators would
+    # make themselves administrators of the console.
+    scim_role: Literal["reviewer", "child_safety_reviewer", "legal"] = "reviewer"
     two_factor_retired_keys: SecretStr = SecretStr("")  # comma-separated; they only open
     # a reviewer who has revealed this many originals in the last hour is asked on every console
     # page to step away for a while (review/exposure.py); 0: never

@@ -90,6 +90,10 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(console_views.router)  # /console
     app.include_router(sign_in.router)  # /console/login, /console/invite
     app.include_router(single_sign_on.router)  # /console/login/sso
+
+    from takedown.scim import views as scim_views
+
+    app.include_router(scim_views.router)  # /scim/v2: the identity provider's provisioning
     app.include_router(account.router)  # /console/account
     app.include_router(staff.router)  # /console/staff
     app.include_router(api_keys.router)  # /console/keys

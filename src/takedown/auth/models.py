@@ -19,6 +19,7 @@ class Scope(enum.StrEnum):
     TRUSTED_FLAGGER = "trusted_flagger"
     BANKS = "banks"  # create, update, import, export banks
     CASES = "cases"  # the staff API (a staff token carries it; role decides the rest)
+    SCIM = "scim"  # the identity provider adds, renames, turns off staff (/scim/v2, scim/)
     ADMIN = "admin"
 
 
