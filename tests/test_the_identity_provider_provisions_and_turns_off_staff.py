@@ -68,6 +68,13 @@ def test_the_identity_provider_provisions_and_turns_off_staff(client, settings, 
     token = staff_headers(client, settings, "dana@corp.example")
     assert client.get("/v1/cases", headers=token).status_code == 200
 
+    make_user(settings, "Lee@corp.example", "reviewer")
+    clash = client.patch(
+        f"/scim/v2/Users/{dana['id']}",
+        json={"Operations": [{"op": "replace", "path": "userName", "value": "lee@corp.example"}]},
+        headers=provider,
+    )
+    assert clash.status_code == 409 and clash.json()["scimType"] == "uniqueness"
     renamed = client.patch(
         f"/scim/v2/Users/{dana['id']}",
         json={"Operations": [{"op": "replace", "value": {"userName": "dana.r@corp.example"}}]},
