@@ -114,16 +114,23 @@ def test_staff_sign_in_through_the_organisations_identity_provider(sso_client, s
             select(AuditEntry).where(AuditEntry.action == "console.login")
         ).one()
         assert login.subject == user_id_of(settings, EMAIL)
-        assert login.details == {"second_factor": "provider"}
+        assert login.details == {"first_factor": "provider", "second_factor": "provider"}
 
 
 def test_a_provider_sign_in_on_one_factor_still_asks_for_takedowns_code(  # type: ignore[no-untyped-def]
-    sso_client, provider
+    sso_client, provider, settings
 ):
     provider.person["amr"] = ["pwd"]
     back = through_the_provider(sso_client)
     assert back.status_code == 303 and back.headers["location"] == "/console/login/setup"
     assert not signed_in(sso_client)  # not until Takedown's own code
+    ConsoleBrowser(sso_client).second_factor("/console/login/setup", EMAIL)
+    assert signed_in(sso_client)
+    with session_scope(settings.resolved_database_url) as db_session:
+        login = db_session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "console.login")
+        ).one()
+        assert login.details == {"first_factor": "provider", "second_factor": "totp"}
 
 
 @pytest.mark.parametrize(

@@ -171,13 +171,14 @@ class PendingSignIn:
 
     user_id: str
     next: str
+    first_factor: str  # "password", or "provider" (single sign-on)
 
 
 def start_pending_sign_in(
-    *, settings: Settings, response: Response, user_id: str, next_url: str
+    *, settings: Settings, response: Response, user_id: str, next_url: str, first_factor: str
 ) -> None:
     token = _serializer(settings, "console-sign-in").dumps(
-        {"user": user_id, "next": next_url, "at": clock.now().timestamp()}
+        {"user": user_id, "next": next_url, "first": first_factor, "at": clock.now().timestamp()}
     )
     response.set_cookie(
         SIGN_IN_COOKIE,
@@ -195,7 +196,11 @@ def pending_sign_in(request: Request, settings: Settings) -> PendingSignIn | Non
     data = _fresh_cookie(request, settings, SIGN_IN_COOKIE, "console-sign-in", SIGN_IN_SECONDS)
     if data is None:
         return None
-    return PendingSignIn(user_id=str(data["user"]), next=str(data["next"]))
+    return PendingSignIn(
+        user_id=str(data["user"]),
+        next=str(data["next"]),
+        first_factor=str(data.get("first", "password")),  # cookies set before it was kept
+    )
 
 
 def end_pending_sign_in(response: Response) -> None:

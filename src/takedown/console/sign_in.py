@@ -138,9 +138,11 @@ def start_signed_in(
     settings: Settings,
     user: User,
     response: Response,
+    first_factor: str,
     second_factor: str | None,
 ) -> Response:
-    """Start the session on `response`, end the pending sign-in, audit, commit."""
+    """Start the session on `response`, end the pending sign-in, audit (how they signed in: the
+    password or the identity provider, then the second factor), commit."""
     start_session(db_session=db_session, settings=settings, user=user, response=response)
     end_pending_sign_in(response)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console/login")
@@ -150,7 +152,7 @@ def start_signed_in(
         actor=f"user:{user.id}",
         action="console.login",
         subject=user.id,
-        details={"second_factor": second_factor},
+        details={"first_factor": first_factor, "second_factor": second_factor},
     )
     db_session.commit()  # durable before the browser follows the redirect
     return response
@@ -219,7 +221,12 @@ def login(
 
 
 def after_first_factor(
-    *, db_session: Session, settings: Settings, user: User, next_url: str
+    *,
+    db_session: Session,
+    settings: Settings,
+    user: User,
+    next_url: str,
+    first_factor: str = "password",
 ) -> Response:
     """A right password (or a new one from an invite, or the identity provider's sign-in on one
     factor): with two-factor off the session starts at once; else the pending sign-in, on to the
@@ -231,11 +238,18 @@ def after_first_factor(
             settings=settings,
             user=user,
             response=redirect,
+            first_factor=first_factor,
             second_factor=None,
         )
     step = "code" if two_factor.is_enrolled(user) else "setup"
     redirect = RedirectResponse(f"/console/login/{step}", status_code=303)
-    start_pending_sign_in(settings=settings, response=redirect, user_id=user.id, next_url=next_url)
+    start_pending_sign_in(
+        settings=settings,
+        response=redirect,
+        user_id=user.id,
+        next_url=next_url,
+        first_factor=first_factor,
+    )
     db_session.commit()  # the new password, or a rehash of the old one
     return redirect
 
@@ -299,6 +313,7 @@ def code(
         settings=settings,
         user=user,
         response=redirect,
+        first_factor=pending.first_factor,
         second_factor=factor.value,
     )
 
@@ -381,6 +396,7 @@ def setup(
         settings=settings,
         user=user,
         response=response,
+        first_factor=pending.first_factor,
         second_factor=two_factor.SecondFactor.TOTP.value,
     )
 

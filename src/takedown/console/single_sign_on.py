@@ -33,6 +33,7 @@ from takedown.settings import Settings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PROVIDER_SUBJECT = "(single sign-on)"  # who failed, when the provider named nobody
+PROVIDER = "provider"  # the audit's word for a factor the identity provider checked
 
 
 @router.get("/login/sso")
@@ -101,11 +102,16 @@ def callback(
             settings=settings,
             user=user,
             response=RedirectResponse(next_url, status_code=303),
-            second_factor="provider" if identity.multi_factor else None,
+            first_factor=PROVIDER,
+            second_factor=PROVIDER if identity.multi_factor else None,
         )
     else:
         response = after_first_factor(
-            db_session=db_session, settings=settings, user=user, next_url=next_url
+            db_session=db_session,
+            settings=settings,
+            user=user,
+            next_url=next_url,
+            first_factor=PROVIDER,
         )
     end_sso_attempt(response)
     return response
