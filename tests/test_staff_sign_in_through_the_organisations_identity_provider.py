@@ -230,7 +230,9 @@ def test_with_passwords_for_administrators_only_staff_sign_in_through_the_provid
         assert not signed_in(client)
         assert [d["stage"] for d in failed_sign_ins(settings)] == ["password_not_allowed"]
         assert through_the_provider(client).status_code == 303 and signed_in(client)
-    assert console(app, "lead").get("/console/queue").status_code == 200  # the way in left
+    lead = console(app, "lead")  # the way in left
+    staff_page = lead.get("/console/staff").text
+    assert "the one they sign in with at Corp SSO" in staff_page and "and only there" in staff_page
 
     with pytest.raises(ValidationError, match="needs single sign-on"):
         Settings(data_dir=settings.data_dir, console_password_sign_in="admins")

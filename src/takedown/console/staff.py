@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION
-from takedown.auth import invites, two_factor, users
+from takedown.auth import invites, oidc, two_factor, users
 from takedown.auth.models import Role, User
 from takedown.console.auth import (
     ConsoleUser,
@@ -45,7 +45,19 @@ def _page(
         for user in users.list_users(db_session=db_session)
     ]
     roles = [role.value for role in Role]
-    return page(request, "staff.html", me, status_code=status_code, staff=staff, roles=roles, **kw)
+    settings: Settings = request.app.state.settings
+    sso = settings.oidc_provider_name if oidc.configured(settings) else None
+    return page(
+        request,
+        "staff.html",
+        me,
+        status_code=status_code,
+        staff=staff,
+        roles=roles,
+        single_sign_on=sso,
+        passwords_for=settings.console_password_sign_in,
+        **kw,
+    )
 
 
 def _change(
