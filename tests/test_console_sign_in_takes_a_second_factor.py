@@ -144,6 +144,16 @@ def test_a_code_from_minutes_away_is_refused(client, settings):
     assert _enter(client, "/console/login/code", ahead).status_code == 303
 
 
+def test_a_code_in_other_digits_is_refused_not_an_error(client, settings):  # type: ignore[no-untyped-def]
+    """Arabic-Indic digits are digits to Python, and compare_digest refuses non-ASCII text."""
+    make_user(settings, "alice", "child_safety_reviewer")
+    _enrolled(client)
+    _sign_out(client)
+    _password_step(client)
+    assert _enter(client, "/console/login/code", "١٢٣٤٥٦").status_code == 401
+    assert not _signed_in(client)
+
+
 def test_a_recovery_code_signs_in_once(client, settings):
     make_user(settings, "alice", "child_safety_reviewer")
     _, codes = _enrolled(client)

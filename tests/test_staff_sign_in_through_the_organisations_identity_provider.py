@@ -170,6 +170,10 @@ def test_a_callback_that_did_not_start_here_signs_nobody_in(sso_client, provider
     code = parse_qs(back.query)["code"][0]
     forged = sso_client.get(f"{back.path}?code={code}&state=someone-elses", follow_redirects=False)
     assert forged.status_code == 400 and not signed_in(sso_client)
+    not_ascii = sso_client.get(
+        f"{back.path}?code={code}&state=%C3%A9t%C3%A9", follow_redirects=False
+    )
+    assert not_ascii.status_code == 400 and not signed_in(sso_client)
     sso_client.cookies.clear()  # another browser, handed this one's link
     stolen = sso_client.get(f"{back.path}?{back.query}", follow_redirects=False)
     assert stolen.status_code == 400 and not signed_in(sso_client)

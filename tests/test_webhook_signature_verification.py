@@ -55,3 +55,5 @@ def test_documented_snippet_verifies_real_deliveries(settings):
     stale = header.replace(f"t={timestamp}", f"t={int(timestamp) - 3600}")
     assert verify(SECRET, stale, delivery.body) is False
     assert verify(SECRET, "garbage", delivery.body) is False
+    # Anyone can send a receiver any header: text that is not ASCII is refused, not an error.
+    assert verify(SECRET, f"t={timestamp},v1=\u00e9t\u00e9", delivery.body) is False

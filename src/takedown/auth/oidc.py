@@ -131,7 +131,7 @@ def identity_from_code(settings: Settings, attempt: Attempt, code: str) -> Ident
     if not isinstance(id_token, str):
         raise Unauthorized("the sign-in provider sent no ID token", code="sso_no_id_token")
     claims = _checked_claims(settings, provider, id_token)
-    if not hmac.compare_digest(str(claims.get("nonce", "")), attempt.nonce):
+    if not hmac.compare_digest(str(claims.get("nonce", "")).encode(), attempt.nonce.encode()):
         raise Unauthorized("the ID token is not for this sign-in", code="sso_nonce")
     return Identity(
         username=_username(settings, claims),

@@ -168,7 +168,8 @@ def _accept_totp(user: User, code: str, settings: Settings) -> bool:
     """True, and the step remembered, if `code` is the TOTP of a step near now that is later
     than the last one accepted."""
     digits = "".join(code.split())
-    if not (digits.isdigit() and len(digits) == 6 and user.two_factor_secret):
+    # ASCII digits only: "١٢٣٤٥٦" is digits to Python too, and compare_digest refuses it.
+    if not (digits.isascii() and digits.isdigit() and len(digits) == 6 and user.two_factor_secret):
         return False
     totp = pyotp.TOTP(unseal(settings, user.two_factor_secret))
     now = clock.now()

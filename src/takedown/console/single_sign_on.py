@@ -75,7 +75,7 @@ def callback(
         return response
 
     started = sso_attempt(request, settings)
-    if started is None or not hmac.compare_digest(state, started[0].state):
+    if started is None or not hmac.compare_digest(state.encode(), started[0].state.encode()):
         return refused(400, "The sign-in took too long or did not start here. Please try again.")
     attempt, next_url = started
     if error or not code:

@@ -34,4 +34,6 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
     if abs(now - timestamp) > tolerance:
         return False
     expected = signature(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", []))
+    # As bytes: a header may carry any Latin-1 text, and compare_digest refuses non-ASCII str.
+    candidates = [candidate.encode("utf-8", "replace") for candidate in parts.get("v1", [])]
+    return any(hmac.compare_digest(expected.encode(), candidate) for candidate in candidates)

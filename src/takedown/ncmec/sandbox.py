@@ -209,8 +209,8 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
             username = password = ""
         if (
             scheme.lower() != "basic"
-            or not secrets.compare_digest(username, state.username)
-            or not secrets.compare_digest(password, state.password)
+            or not secrets.compare_digest(username.encode(), state.username.encode())
+            or not secrets.compare_digest(password.encode(), state.password.encode())
         ):
             raise _Answer(AUTH_REQUIRED)
         with state.lock:
