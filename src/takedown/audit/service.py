@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.models import AuditEntry, AuditHead
-from takedown.store.db import lock_on_sqlite
+from takedown.store.db import lock_on_sqlite, without_nul
 
 GENESIS = "0" * 64
 
@@ -45,7 +45,9 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the action)."""
-    details = json.loads(json.dumps(details or {}, default=str))
+    # Hashed as the database will keep it (store.db.without_nul), or verify would see a change.
+    details = without_nul(json.loads(json.dumps(details or {}, default=str)))
+    actor, subject = without_nul(actor), without_nul(subject)
     lock_on_sqlite(db_session)  # the head is read under the lock, as FOR UPDATE does elsewhere
     head = db_session.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     if head is None:

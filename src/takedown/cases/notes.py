@@ -26,13 +26,14 @@ from takedown.auth.users import has_role
 from takedown.cases.models import Case, CaseNote
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.ids import new_id
+from takedown.store.db import without_nul
 
 NOTE_MAX_CHARS = 5000
 REDACTION_REASON_MAX_CHARS = 500
 
 
 def add_note(*, db_session: Session, case: Case, author_id: str, text: str) -> CaseNote:
-    text = text.strip()
+    text = without_nul(text.strip())  # the digest below is of the text as it is kept
     if not text:
         raise InvalidInput("write the note first", code="note_required")
     if len(text) > NOTE_MAX_CHARS:
