@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import hashlib
 
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
 from takedown.audit.service import verify
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating
@@ -81,3 +85,28 @@ def test_text_with_a_nul_character_is_kept_on_every_database(client, settings, a
     assert [d["reason"] for d in decisions] == [f"Confirmed{KEPT}."]
     with session_scope(settings.resolved_database_url) as db_session:
         assert verify(db_session=db_session) == []
+
+
+@hyp_settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(
+        alphabet=st.characters(blacklist_categories=["Cs"]),  # JSON cannot carry lone surrogates
+        min_size=1,
+        max_size=200,
+    )
+)
+@example(text=f"a{NUL}b")  # what PostgreSQL cannot hold, every run
+def test_no_text_in_a_report_makes_a_server_error(client, text: str) -> None:  # type: ignore[no-untyped-def]
+    answer = client.post(
+        "/v1/reports",
+        json={
+            "category": "child_sexual_abuse",
+            "content_url": "https://platform.example/p/fuzz",
+            "explanation": text,
+            "reporter": {"name": text[:200]},
+            "law_enforcement": {"agency": text[:200], "case_number": text[:100]},
+        },
+    )
+    assert answer.status_code in (201, 422), answer.text
