@@ -89,13 +89,17 @@ def _parameters_without_nul(conn, cursor, statement, parameters, context, execut
     return statement, without_nul(parameters)
 
 
+BUSY_TIMEOUT_MS = 30_000  # a writer waits this long for another to finish
+ERASE_WAIT_MS = 2_000  # an erasure's request waits no longer than this to empty the log
+
+
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     # WAL + synchronous=FULL: a committed report survives a crash or power cut.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # Erased text (a redacted note, a reporter's contact details) is overwritten in the pages
     # written anyway, not left in the file's free space; erase_from_files does the rest.
     cursor.execute("PRAGMA secure_delete=FAST")
@@ -123,13 +127,19 @@ def session_scope(url: str) -> Iterator[Session]:
 
 def erase_from_files(url: str) -> None:
     """After a commit that erased personal data: on SQLite, copy the write-ahead log into the
-    database and empty it, so the pages as they were before the erasure leave the files (if a
-    reader holds the log meanwhile, the next checkpoint does it). PostgreSQL keeps an updated
-    row's old version until VACUUM reclaims it (autovacuum does, docs/operations.md)."""
+    database and empty it, so the pages as they were before the erasure leave the files. It waits
+    ERASE_WAIT_MS at most for readers still using the log (a long report, a backup); after that
+    the old pages stay in the log until it is written over or a later erasure empties it, and the
+    erasure itself stands. PostgreSQL keeps an updated row's old version until VACUUM reclaims it
+    (autovacuum does, docs/operations.md)."""
     if not url.startswith("sqlite"):
         return
     with engine_for(url).connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={ERASE_WAIT_MS}")
+        try:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def lock_on_sqlite(db_session: Session) -> None:
