@@ -649,7 +649,6 @@ async def _confirmed(
     try:
         act(report, get_case(db_session=db_session, case_id=report.case_id, for_update=True))
         db_session.commit()
-        erase_from_files(settings.resolved_database_url)  # both steps erase contact details
     except TakedownError as exc:
         db_session.rollback()
         return _track_page(
@@ -660,4 +659,5 @@ async def _confirmed(
             status_code=exc.status,
             **{error_field: _refusal(exc)},
         )
+    erase_from_files(settings.resolved_database_url)  # both steps erase contact details
     return RedirectResponse(f"/track/{tracking_token}?{done}=1", status_code=303)
