@@ -77,10 +77,11 @@ def test_text_with_a_nul_character_is_kept_on_every_database(client, settings, a
     assert why == f"Wrong{KEPT} case."
     (added,) = [e["details"] for e in entries if e["action"] == "case.note_added"]
     assert added["sha256"] == hashlib.sha256(f"Called{KEPT} back.".encode()).hexdigest()
-    # A decision, and its reason as it is kept.
-    decide_violating(
+    # A decision, and its reason as it is kept, in the answer and when read again.
+    decided = decide_violating(
         client, settings, case_id, username="rev-1", policy="ncii", reason=f"Confirmed{NUL}."
     )
+    assert decided["decision"]["reason"] == f"Confirmed{KEPT}."  # the answer says what is kept
     decisions = client.get(f"/v1/cases/{case_id}", headers=staff).json()["decisions"]
     assert [d["reason"] for d in decisions] == [f"Confirmed{KEPT}."]
     with session_scope(settings.resolved_database_url) as db_session:
