@@ -14,8 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from takedown import clock
+from takedown.auth.service import create_api_key
 from takedown.enforcement import copy_search
 from takedown.enforcement.signing import SIGNATURE_HEADER, verify
+from takedown.store.db import session_scope
 from tests.review_support import make_user, staff_headers
 
 SECRET = "whsec-test-0123456789"
@@ -173,13 +175,23 @@ def report_with_media(
             good_faith_statement=True,
             signature="A Person",
         )
+    # The platform's own report button: its key, the post's content id and uploader, the file.
     answer = client.post(
         "/v1/reports",
         data={"report": json.dumps(body)},
         files={"file": (filename, data, "application/octet-stream")},
+        headers={"Authorization": f"Bearer {platform_key(client, 'report')}"},
     )
     assert answer.status_code == 201, answer.text
     return answer.json()
+
+
+def platform_key(client: TestClient, *scopes: str) -> str:
+    """A new API key of the platform's with `scopes`, on the app `client` calls."""
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    with session_scope(settings.resolved_database_url) as db_session:
+        _, key = create_api_key(db_session=db_session, name="the platform", scopes=list(scopes))
+    return key
 
 
 def decide_violating(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from takedown.cases import near_search
 from takedown.cases.models import OPEN_STATUSES, Case, CaseMediaSignal, OpenCasePdqKey
 from takedown.store.db import session_scope
-from tests.review_support import free_port
+from tests.review_support import free_port, reported_case
 
 CHILD_SAFETY = ("child_sexual_abuse", "child_sexual_exploitation")
 
@@ -63,6 +63,17 @@ def file_report(
         answer = client.post("/v1/reports", json=body, headers=headers or {})
     assert answer.status_code == expect, answer.text
     return answer.json()
+
+
+def report_picture(
+    client: TestClient, category: str = "child_sexual_abuse", *, file: bytes, **fields: Any
+) -> dict[str, Any]:
+    """A report from the public with a picture and nothing showing that the platform holds it
+    where the report says: its answer names no case and no deadline; `case_id` is filled in as
+    staff find it from the report's reference."""
+    ack = file_report(client, category, file=file, **fields)
+    assert ack["case_id"] is None and ack["deadline"] is None, ack
+    return ack | {"case_id": reported_case(client, ack)}
 
 
 @contextmanager

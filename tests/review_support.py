@@ -46,7 +46,9 @@ def report(
     image: bytes | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
-    """File a report through POST /v1/reports (multipart with a benign image when given)."""
+    """File a report through POST /v1/reports (multipart with a benign image when given). A
+    picture sent from the public names no case to its reporter: `case_id` is then the case staff
+    find from the report's reference."""
     body: dict[str, Any] = {"category": category, **fields}
     if category not in ("child_sexual_abuse", "child_sexual_exploitation"):
         body.setdefault("content_url", "https://platform.example/p/1")
@@ -65,7 +67,7 @@ def report(
     else:
         answer = client.post("/v1/reports", json=body)
     assert answer.status_code == 201, answer.text
-    return answer.json()
+    return answer.json() | {"case_id": reported_case(client, answer.json())}
 
 
 def benign_image(name: str = "chelsea") -> bytes:
@@ -109,6 +111,14 @@ def without_references(text: str, ack: dict[str, Any]) -> str:
     report's reference and tracking token (from its answer `ack`), and times."""
     text = text.replace(ack["report_id"], "REPORT").replace(ack["tracking_token"], "TOKEN")
     return re.sub(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?", "TIME", text)
+
+
+def reported_case(client: TestClient, ack: dict[str, Any]) -> str:
+    """The case a report is on: from its answer, or, where its reporter is told no case (a
+    picture sent from the public with no place that shows it), as staff find it."""
+    if ack["case_id"]:
+        return str(ack["case_id"])
+    return case_of_report(client, client.app.state.settings, ack["report_id"])  # type: ignore[attr-defined]
 
 
 def case_of_report(client: TestClient, settings: Settings, report_id: str) -> str:
@@ -392,6 +402,43 @@ def console_server_user(tmp_path: Path, username: str, password: str, role: str)
         check=True,
         capture_output=True,
     )
+
+
+def console_server_api_key(tmp_path: Path, *scopes: str) -> str:
+    """A platform API key with `scopes` on the `console_server` started in `tmp_path`, made by
+    the CLI (`takedown apikey create`)."""
+    import subprocess
+    import sys
+
+    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
+    command = ["apikey", "create", "--name", "platform", "--json"]
+    command += [part for scope in scopes for part in ("--scope", scope)]
+    made = subprocess.run(
+        [sys.executable, "-m", "takedown.cli.main", *command],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return str(json.loads(made.stdout)["key"])
+
+
+def console_server_case(server: str, tmp_path: Path, filed: dict[str, Any], username: str) -> str:
+    """The case of a report filed on the `console_server` in `tmp_path`: from its answer, or,
+    where its reporter is told no case (a picture sent from the public with no place that shows
+    it), as staff `username` find it from the report's reference."""
+    import httpx
+
+    if filed["case_id"]:
+        return str(filed["case_id"])
+    token = console_server_token(tmp_path, username)
+    found = httpx.get(
+        f"{server}/v1/reports/{filed['report_id']}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert found.status_code == 200, found.text
+    return str(found.json()["case_id"])
 
 
 def console_server_token(tmp_path: Path, username: str) -> str:

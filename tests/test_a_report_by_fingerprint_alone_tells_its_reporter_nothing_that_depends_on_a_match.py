@@ -70,6 +70,7 @@ def test_a_report_by_fingerprint_alone_tells_its_reporter_nothing_that_depends_o
             client,
             NCII,
             file=jpeg(ON_THE_PLATFORM),
+            content_id="post-1",
             content_url="https://platform.example/p/1",
             reporter={"role": "bystander", "name": "Bo", "email": "bo@example.org"},
         )
@@ -195,9 +196,10 @@ def test_staff_find_a_case_from_a_report_reference(settings):  # type: ignore[no
 
 
 def test_fingerprints_sent_with_more_addresses_keep_each_report_as_it_is(settings):  # type: ignore[no-untyped-def]
-    """The form with fingerprints and extra addresses but no first address: the first report is
-    by fingerprint alone (no case named to its reporter), each address a report that follows its
-    case; the one acknowledgment says both."""
+    """The form with fingerprints and extra addresses but no first address: the first extra
+    address becomes the report's own, and as the platform scanned no such picture there, that
+    report names no case to its reporter; the other address is a report that follows its case;
+    the one acknowledgment says both."""
     picture = generated_scene(9733)
     with TestClient(create_app(settings)) as client:
         page = client.post(
@@ -213,9 +215,9 @@ def test_fingerprints_sent_with_more_addresses_keep_each_report_as_it_is(setting
         )
         assert page.status_code == 201, page.text
         assert 'id="case-reference"' not in page.text and 'id="sealed"' in page.text
-        assert len(re.findall(r'class="more-case-reference">case_', page.text)) == 2
+        assert len(re.findall(r'class="more-case-reference">case_', page.text)) == 1
         (ack,) = _emails_to(settings, "many@example.org")
-    assert ack.body.count("Case reference:") == 2  # the two addresses' cases, not the first's
-    assert ack.body.count("Report reference:") == 3
+    assert ack.body.count("Case reference:") == 1  # the second address's case, not the first's
+    assert ack.body.count("Report reference:") == 2
     assert "You will get another message when a decision is made." in ack.body
-    assert "We do not tell you when something matches" in ack.body
+    assert "do not tell you when something matches" in ack.body

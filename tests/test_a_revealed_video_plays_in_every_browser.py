@@ -28,6 +28,7 @@ from tests.review_support import (
     BROWSER_TEST_MARKS,
     console,
     console_server,
+    console_server_case,
     launch_chromium,
     make_user,
     sign_in_in_browser,
@@ -141,7 +142,7 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 @BROWSER_TEST_MARKS[0]
 @BROWSER_TEST_MARKS[1]
-def test_a_revealed_phone_video_plays_in_chromium(server: str) -> None:
+def test_a_revealed_phone_video_plays_in_chromium(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     filed = httpx.post(
@@ -151,7 +152,7 @@ def test_a_revealed_phone_video_plays_in_chromium(server: str) -> None:
         timeout=60,
     )
     assert filed.status_code == 201, filed.text
-    case_id = filed.json()["case_id"]
+    case_id = console_server_case(server, tmp_path, filed.json(), "reviewer")
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from takedown.audit.models import AuditEntry
 from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
+from tests.enforcement_support import platform_key
 from tests.media import generated_scene, jpeg
-from tests.review_support import make_user, staff_headers
+from tests.review_support import make_user, reported_case, staff_headers
 
 
 def _case(client, seed: int) -> dict:  # type: ignore[no-untyped-def]
@@ -30,9 +31,11 @@ def _case(client, seed: int) -> dict:  # type: ignore[no-untyped-def]
             )
         },
         files={"file": ("image.jpg", jpeg(generated_scene(seed)), "image/jpeg")},
+        # The platform's report button: its key, the post's content id, the file.
+        headers={"Authorization": f"Bearer {platform_key(client, 'report')}"},
     )
     assert answer.status_code == 201, answer.text
-    return answer.json()
+    return answer.json() | {"case_id": reported_case(client, answer.json())}
 
 
 def _decide(client, headers, case_id, **body):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import json
 import re
 
 from tests.media import jpeg, stand_in
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import console, make_user, reported_case, staff_headers
 
 
 def _case_with_media(client, settings):  # type: ignore[no-untyped-def]
@@ -19,7 +19,7 @@ def _case_with_media(client, settings):  # type: ignore[no-untyped-def]
         files={"file": ("upload.jpg", jpeg(stand_in("rocket")), "image/jpeg")},
     )
     assert answer.status_code == 201, answer.text
-    case_id = answer.json()["case_id"]
+    case_id = reported_case(client, answer.json())
     make_user(settings, "ada", "admin")
     detail = client.get(f"/v1/cases/{case_id}", headers=staff_headers(client, settings, "ada"))
     return case_id, detail.json()["media"][0]["media_id"]

@@ -1,8 +1,9 @@
 """The two-person rule end to end in real headless Chromium against a real `takedown serve`:
-a public report with a (benign) image; each reviewer's first sign-in (password, then an
-authenticator set up from the key on the page, recovery codes shown); reviewer A sees only a
-blurred greyscale preview and records a lone no_violation, the case lands in second review,
-reviewer B closes it, and the reporter's tracking page moves from "in review" to "no action"."""
+a public report of a post the platform scanned, with the reporter's copy of its (benign) image;
+each reviewer's first sign-in (password, then an authenticator set up from the key on the page,
+recovery codes shown); reviewer A sees only a blurred greyscale preview and records a lone
+no_violation, the case lands in second review, reviewer B closes it, and the reporter's
+tracking page moves from "in review" to "no action"."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
@@ -20,6 +22,7 @@ from tests.review_support import (
     BROWSER_TEST_MARKS,
     BROWSER_TIMEOUT_MS,
     console_server,
+    console_server_api_key,
     launch_chromium,
     sign_in_in_browser,
 )
@@ -63,6 +66,14 @@ def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
     image = jpeg(stand_in("chelsea"))
     image_path = tmp_path / "benign-stand-in.jpg"
     image_path.write_bytes(image)
+    address = "https://platform.example/p/two-person"
+    httpx.post(  # the platform scanned the post at upload
+        f"{base}/v1/scan",
+        files={"file": ("upload.jpg", image, "image/jpeg")},
+        data={"content_id": "post-two-person", "content_url": address},
+        headers={"Authorization": f"Bearer {console_server_api_key(tmp_path, 'scan')}"},
+        timeout=60,
+    ).raise_for_status()
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
@@ -73,6 +84,7 @@ def test_two_person_rule_in_the_browser(server: str, tmp_path: Path) -> None:
             public = public_context.new_page()
             public.goto(f"{base}/report")
             public.check("#category-child_sexual_abuse")
+            public.fill("#content_url", address)
             public.set_input_files("#file", str(image_path))
             public.click("button[type=submit]")
             tracking_url = public.get_attribute("#tracking-link", "href")

@@ -15,6 +15,7 @@ from tests.media import stand_in, video
 from tests.review_support import (
     BROWSER_TEST_MARKS,
     console_server,
+    console_server_case,
     launch_chromium,
     sign_in_in_browser,
 )
@@ -37,7 +38,7 @@ def _frames():  # type: ignore[no-untyped-def]
     return frames
 
 
-def test_video_reveal_plays_and_the_limit_holds(server: str) -> None:
+def test_video_reveal_plays_and_the_limit_holds(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     clip = video(_frames(), fps=10, codec="libvpx", container_format="webm")
@@ -48,7 +49,7 @@ def test_video_reveal_plays_and_the_limit_holds(server: str) -> None:
         timeout=60,
     )
     assert filed.status_code == 201, filed.text
-    case_id = filed.json()["case_id"]
+    case_id = console_server_case(server, tmp_path, filed.json(), "reviewer")
 
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)

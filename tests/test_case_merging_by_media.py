@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from tests.media import altered_copy, generated_scene, jpeg, png, stand_in, video
 from tests.reports_support import file_report
-from tests.review_support import case_seen_by_staff
+from tests.review_support import case_seen_by_staff, reported_case
 
 
 def report_media(client, data: bytes, **fields):  # type: ignore[no-untyped-def]
-    return file_report(client, "child_sexual_abuse", file=data, content_url=None, **fields)
+    """A report of the file alone: its reporter is told no case; staff see which it joined."""
+    ack = file_report(client, "child_sexual_abuse", file=data, content_url=None, **fields)
+    assert ack["case_id"] is None and ack["deadline"] is None, ack
+    return ack | {"case_id": reported_case(client, ack)}
 
 
 def test_same_file_joins_the_case_and_is_stored_content_addressed(client, settings):

@@ -18,7 +18,7 @@ from takedown.ncmec.scheduled import file_due_reports
 from takedown.store.db import session_scope
 from tests.media import generated_scene, jpeg
 from tests.ncmec_factories import ncmec_settings, sandbox
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import console, make_user, reported_case, staff_headers
 
 TEEN_REQUEST = {
     "category": "non_consensual_intimate_imagery",
@@ -40,7 +40,7 @@ def _file(client, body, picture: bytes | None = None):  # type: ignore[no-untype
             files={"file": ("image.jpg", picture, "image/jpeg")},
         )
     assert answer.status_code == 201, answer.text
-    return answer.json()["case_id"]
+    return reported_case(client, answer.json())
 
 
 def _decide(client, headers, case_id, **body):  # type: ignore[no-untyped-def]

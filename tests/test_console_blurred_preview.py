@@ -14,7 +14,7 @@ from sqlalchemy import select
 from takedown.audit.models import AuditEntry
 from takedown.store.db import session_scope
 from tests.media import generated_scene, jpeg, slideshow, stand_in
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import console, make_user, reported_case, staff_headers
 
 
 def high_frequency_energy(image: Image.Image) -> float:
@@ -43,7 +43,7 @@ def _case_with(client, settings, data, filename="upload.jpg", mime="image/jpeg")
         files={"file": (filename, data, mime)},
     )
     assert answer.status_code == 201, answer.text
-    case_id = answer.json()["case_id"]
+    case_id = reported_case(client, answer.json())
     make_user(settings, "admin1", "admin")
     detail = client.get(f"/v1/cases/{case_id}", headers=staff_headers(client, settings, "admin1"))
     return case_id, detail.json()["media"][0]["media_id"]

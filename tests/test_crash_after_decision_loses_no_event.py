@@ -4,7 +4,6 @@ killed with SIGKILL, and after a restart every event reaches the platform's rece
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -17,7 +16,6 @@ import httpx
 from takedown.auth.users import create_user, issue_staff_token
 from takedown.store.db import session_scope
 from tests.enforcement_support import SECRET, Receiver
-from tests.media import generated_scene, jpeg
 from tests.review_support import free_port
 
 
@@ -73,12 +71,7 @@ def test_events_survive_a_kill_between_decision_and_delivery(settings, tmp_path)
             "good_faith_statement": True,
             "signature": "A Person",
         }
-        filed = httpx.post(
-            f"{base}/v1/reports",
-            data={"report": json.dumps(body)},
-            files={"file": ("upload.jpg", jpeg(generated_scene(7)), "image/jpeg")},
-            timeout=30,
-        )
+        filed = httpx.post(f"{base}/v1/reports", json=body, timeout=30)
         assert filed.status_code == 201, filed.text
         case_id = filed.json()["case_id"]
         decided = httpx.post(

@@ -19,6 +19,7 @@ from takedown import clock
 from takedown.cases import near_search
 from takedown.cases.models import Case, CaseMedia, CaseMediaSignal, OpenCasePdqKey
 from takedown.store.db import session_scope
+from tests.enforcement_support import platform_key
 from tests.media import altered_copy, jpeg, stand_in
 from tests.reports_support import assert_only_open_cases_are_keyed
 from tests.review_support import make_user, report, staff_headers
@@ -139,6 +140,24 @@ def test_near_search_recall_equals_comparing_with_every_open_case(
     }
 
 
+def _reported_where_posted(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """A report of the post the platform scanned the picture at, with the reporter's copy: its
+    reporter follows the case (and may appeal)."""
+    picture = jpeg(stand_in("chelsea"))
+    client.post(
+        "/v1/scan",
+        files={"file": ("p.jpg", picture, "image/jpeg")},
+        data={"content_id": "post-1", "content_url": "https://platform.example/p/1"},
+        headers={"Authorization": f"Bearer {platform_key(client, 'scan')}"},
+    ).raise_for_status()
+    return report(
+        client,
+        category="terms_violation",
+        image=picture,
+        content_url="https://platform.example/p/1",
+    )
+
+
 def _copy_reported(client, address: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """A report of a re-encoded, resized copy of the first report's picture, posted elsewhere."""
     image = altered_copy(stand_in("chelsea"))
@@ -177,7 +196,7 @@ def test_a_closed_case_is_not_joined_and_a_case_reopened_by_appeal_is(client, se
         )
         assert answer.status_code == 201, answer.text
 
-    first = report(client, category="terms_violation", image=jpeg(stand_in("chelsea")))
+    first = _reported_where_posted(client)
     decide_no_violation(first["case_id"])
     assert_only_open_cases_are_keyed(settings)
 
@@ -202,7 +221,7 @@ def test_a_closed_case_keyed_by_a_report_that_raced_its_decision_is_not_joined(c
     close dropped its keys. The search checks the cases it finds are open, and a reopening
     replaces such keys."""
     make_user(settings, "rev-1", "reviewer")
-    first = report(client, category="terms_violation", image=jpeg(stand_in("chelsea")))
+    first = _reported_where_posted(client)
     decided = client.post(
         f"/v1/cases/{first['case_id']}/decisions",
         json={"outcome": "no_violation", "reason": "allowed", "policy": "terms_of_service"},

@@ -26,6 +26,7 @@ from tests.reports_support import valid_body
 from tests.review_support import (
     BROWSER_TEST_MARKS,
     console_server,
+    console_server_case,
     console_server_token,
     launch_chromium,
     send_intimate_imagery_form_and_track,
@@ -55,7 +56,8 @@ def _decided_and_sampled(server: str, tmp_path: Path) -> None:
     )
     assert filed.status_code == 201, filed.text
     decided = httpx.post(
-        f"{server}/v1/cases/{filed.json()['case_id']}/decisions",
+        f"{server}/v1/cases/{console_server_case(server, tmp_path, filed.json(), 'decider')}"
+        "/decisions",
         json={"outcome": "no_violation", "reason": "not spam"},
         headers={"Authorization": f"Bearer {token}"},
         timeout=60,
@@ -125,7 +127,8 @@ def test_pages_run_under_a_strict_content_security_policy(server: str, tmp_path:
             _, console_page = sign_in_in_browser(
                 browser, server, "reviewer", PASSWORD, context=context
             )
-            console_page.goto(f"{server}/console/cases/{filed.json()['case_id']}")
+            case_id = console_server_case(server, tmp_path, filed.json(), "reviewer")
+            console_page.goto(f"{server}/console/cases/{case_id}")
             console_page.click("figure.blurred .reveal-button")
             revealed = console_page.locator("figure.revealed img.media-revealed")
             revealed.wait_for()

@@ -14,7 +14,7 @@ from takedown.signals.service import hash_media
 from takedown.store.db import session_scope
 from tests.media import altered_copy, jpeg, stand_in
 from tests.reports_support import file_report
-from tests.review_support import case_seen_by_staff
+from tests.review_support import case_seen_by_staff, reported_case
 
 
 def priority_of(client: TestClient, settings: Settings, case_id: str) -> str:
@@ -102,12 +102,14 @@ def test_bank_match_of_attached_media_makes_p0(banked_client, settings):
         file=altered_copy(stand_in("chelsea")),
         content_url=None,
     )
+    answer["case_id"] = reported_case(banked_client, answer)
     seen = case_seen_by_staff(banked_client, settings, answer["case_id"])
     assert seen["priority"] == "P0" and seen["bank_match"]
     assert seen["media"][0]["matches"][0]["bank"] == "known"
     unrelated = file_report(
         banked_client, "child_sexual_abuse", file=jpeg(stand_in("coffee")), content_url=None
     )
+    unrelated["case_id"] = reported_case(banked_client, unrelated)
     assert unrelated["case_id"] != answer["case_id"]
     assert priority_of(banked_client, settings, unrelated["case_id"]) == "P1"
 

@@ -28,7 +28,7 @@ from takedown.signals.pdq import pdq_hashes
 from takedown.signals.service import hash_media
 from tests.enforcement_support import moving_clock, scan  # noqa: F401 (moving_clock: fixture)
 from tests.media import generated_scene, jpeg, video
-from tests.reports_support import file_report
+from tests.reports_support import file_report, report_picture
 from tests.review_support import case_of_report, console, make_user, staff_headers
 
 OWN_COPY = generated_scene(9101)
@@ -187,7 +187,7 @@ def test_same_picture_reported_again_joins_the_fingerprint_case(settings):  # ty
         recompressed = jpeg(OWN_COPY.resize((480, 360)), quality=60)
         decoded = Image.open(io.BytesIO(recompressed))
         near = by_fingerprint(client, "child_sexual_exploitation", decoded, recompressed)
-        with_file = file_report(client, "child_sexual_abuse", content_url=None, file=data)
+        with_file = report_picture(client, content_url=None, file=data)
         other = by_fingerprint(client, "child_sexual_abuse", UNRELATED, jpeg(UNRELATED))
         assert {again["case_id"], near["case_id"], with_file["case_id"]} == {first["case_id"]}
         assert other["case_id"] != first["case_id"]
@@ -330,7 +330,7 @@ def test_video_fingerprint_finds_uploads_of_the_video(settings, make_api_key):  
         page = console(app, "csr").get(f"/console/cases/{ack['case_id']}").text
         assert f"vpdq, {len(json.loads(vpdq))} frames" in page
         # Someone else reports the video by sending it: the same case.
-        sent = file_report(client, "child_sexual_abuse", content_url=None, file=reencoded)
+        sent = report_picture(client, content_url=None, file=reencoded)
         assert sent["case_id"] == ack["case_id"]
 
 
@@ -348,7 +348,7 @@ def test_reports_long_after_join_the_fingerprint_case_through_the_index(settings
         recompressed = jpeg(OWN_COPY.resize((480, 360)), quality=60)
         decoded = Image.open(io.BytesIO(recompressed))
         near = by_fingerprint(client, "non_consensual_intimate_imagery", decoded, recompressed)
-        with_file = file_report(client, "child_sexual_abuse", content_url=None, file=recompressed)
+        with_file = report_picture(client, content_url=None, file=recompressed)
         other = by_fingerprint(client, "child_sexual_abuse", generated_scene(9707), b"other")
     assert near["case_id"] == with_file["case_id"] == first["case_id"]
     assert other["case_id"] != first["case_id"]
@@ -363,7 +363,7 @@ def test_a_file_matching_only_a_reporters_fingerprint_is_no_bank_match(settings)
     with TestClient(app) as client:
         first = by_fingerprint(client, "child_sexual_abuse", OWN_COPY, data)
         app.state.index.refresh()
-        sent = file_report(client, "child_sexual_abuse", content_url=None, file=data)
+        sent = report_picture(client, content_url=None, file=data)
         assert sent["case_id"] == first["case_id"]
         make_user(settings, "csr", "child_safety_reviewer")
         case = _case(client, staff_headers(client, settings, "csr"), first["case_id"])

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from takedown import clock
 from tests.media import slideshow, stand_in
-from tests.review_support import console, make_user, staff_headers
+from tests.review_support import console, make_user, reported_case, staff_headers
 
 
 def _video_case(client, settings):  # type: ignore[no-untyped-def]
@@ -22,7 +22,7 @@ def _video_case(client, settings):  # type: ignore[no-untyped-def]
         files={"file": ("clip.mp4", original, "video/mp4")},
     )
     assert answer.status_code == 201, answer.text
-    case_id = answer.json()["case_id"]
+    case_id = reported_case(client, answer.json())
     make_user(settings, "lead", "admin")
     detail = client.get(f"/v1/cases/{case_id}", headers=staff_headers(client, settings, "lead"))
     return case_id, detail.json()["media"][0]["media_id"], original

@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.media import jpeg, slideshow, stand_in
 from tests.region_support import bank_region_hashes
-from tests.review_support import console, make_user
+from tests.review_support import console, make_user, reported_case
 from tests.video_support import bank_video
 
 
@@ -30,7 +30,7 @@ def _report_with(client, data: bytes, filename: str) -> str:  # type: ignore[no-
         files={"file": (filename, data, "application/octet-stream")},
     )
     assert answer.status_code == 201, answer.text
-    return answer.json()["case_id"]
+    return reported_case(client, answer.json())
 
 
 def _match_lines(html: str) -> list[str]:

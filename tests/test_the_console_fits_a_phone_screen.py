@@ -18,6 +18,7 @@ from tests.review_support import (
     BROWSER_TEST_MARKS,
     PHONE_SCREEN,
     console_server,
+    console_server_token,
     console_server_user,
     launch_chromium,
     sign_in_in_browser,
@@ -59,10 +60,27 @@ def _file(server: str, body: dict, image: bytes | None = None) -> str:  # type: 
     return str(filed.json()["case_id"])
 
 
-def test_the_console_fits_a_phone_screen(server: str) -> None:
+def _case_of_report(server: str, tmp_path: Path, report_id: str) -> str:
+    """The case staff find from a report's reference (a file sent alone names no case)."""
+    token = console_server_token(tmp_path, "lead")
+    found = httpx.get(
+        f"{server}/v1/reports/{report_id}", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert found.status_code == 200, found.text
+    return str(found.json()["case_id"])
+
+
+def test_the_console_fits_a_phone_screen(server: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    with_media = _file(server, {"category": "child_sexual_abuse"}, jpeg(stand_in("chelsea")))
+    filed = httpx.post(
+        f"{server}/v1/reports",
+        data={"report": json.dumps({"category": "child_sexual_abuse"})},
+        files={"file": ("upload.jpg", jpeg(stand_in("chelsea")), "image/jpeg")},
+        timeout=60,
+    )
+    assert filed.status_code == 201, filed.text
+    with_media = _case_of_report(server, tmp_path, filed.json()["report_id"])
     by_address = _file(
         server,
         {

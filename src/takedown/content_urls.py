@@ -4,6 +4,7 @@ only a post's address finds the upload the platform scanned there (the ledger ke
 from __future__ import annotations
 
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track the sharer, not the content.
@@ -11,9 +12,30 @@ TRACKING_PARAMS = frozenset({"fbclid", "gclid", "igshid", "mc_cid", "mc_eid", "r
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def is_web_address(url: str | None) -> bool:
-    """An http or https address (what a report's location and the form's extra lines must be)."""
+# Never in an address a browser shows (it encodes them): what is typed around one, or markup.
+NOT_IN_AN_ADDRESS = re.compile(r'[\s<>"`\x00-\x1f\x7f]')
+
+
+def has_web_scheme(url: str | None) -> bool:
+    """Starts with http:// or https:// (whatever follows)."""
     return bool(url) and str(url).strip().lower().startswith(("http://", "https://"))
+
+
+def is_web_address(url: str | None) -> bool:
+    """A complete http or https address, one `normalise_url` can read: a host, a port that
+    exists, nothing a browser would have encoded (what a report's location and the form's extra
+    lines must be)."""
+    if not has_web_scheme(url):
+        return False
+    text = str(url).strip()
+    if NOT_IN_AN_ADDRESS.search(text):
+        return False
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # an unclosed IPv6 bracket, a port that is not a number or over 65535
+        return False
+    return bool((parts.hostname or "").strip("."))
 
 
 def normalise_url(url: str) -> str:

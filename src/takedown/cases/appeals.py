@@ -29,9 +29,45 @@ def appeal_closes_at(settings: Settings, case: Case) -> datetime | None:
     return case.decided_at + timedelta(days=settings.appeal_window_days)
 
 
-def can_appeal(*, db_session: Session, settings: Settings, case: Case) -> bool:
+def can_appeal(
+    *,
+    db_session: Session,
+    settings: Settings,
+    case: Case,
+    appellant: Appellant | None = None,
+    report_id: str | None = None,
+) -> bool:
+    """Whether the case's decision can be appealed now (by `appellant`, with `report_id` for a
+    reporter, when given): decided, within the window, no appeal open, and not appealed by them
+    before (`appealed_before`)."""
     closes = appeal_closes_at(settings, case)
-    return closes is not None and clock.now() <= closes and open_appeal(db_session, case) is None
+    return (
+        closes is not None
+        and clock.now() <= closes
+        and open_appeal(db_session, case) is None
+        and not (
+            appellant is not None
+            and appealed_before(db_session, case, appellant=appellant, report_id=report_id)
+        )
+    )
+
+
+def appealed_before(
+    db_session: Session, case: Case, *, appellant: Appellant, report_id: str | None = None
+) -> bool:
+    """Whether this appellant has appealed the case already. DSA Art 20 gives one internal
+    complaint against a decision, and its decision is final for whoever complained (their way on
+    is out-of-court dispute settlement, Art 21, or a court): a reporter appeals once for their
+    report, the uploader once for the case. Another reporter of the case may still appeal. A
+    quality check's reopening is staff's own, not a complaint, and is not limited."""
+    if appellant == Appellant.QUALITY_REVIEW:
+        return False
+    earlier = select(Appeal.id).where(
+        Appeal.case_id == case.id, Appeal.appellant == appellant.value
+    )
+    if appellant == Appellant.REPORTER:
+        earlier = earlier.where(Appeal.report_id == report_id)
+    return db_session.scalar(earlier.limit(1)) is not None
 
 
 def open_appeal(db_session: Session, case: Case) -> Appeal | None:
@@ -57,6 +93,11 @@ def file_appeal(
             "this decision cannot be appealed now (undecided, already appealed, or the "
             f"{settings.appeal_window_days}-day window has closed)",
             code="appeal_not_open",
+        )
+    if appealed_before(db_session, case, appellant=appellant, report_id=report_id):
+        raise Conflict(
+            "this decision was appealed by this appellant already; an appeal's decision is final",
+            code="appealed_already",
         )
     now = clock.now()
     appeal = Appeal(

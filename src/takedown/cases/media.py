@@ -18,6 +18,7 @@ from takedown import clock
 from takedown.cases import near_search
 from takedown.cases.models import OPEN_STATUSES, Case, CaseMedia, CaseMediaSignal
 from takedown.errors import MediaError
+from takedown.index.hamming import distances, hex_to_words
 from takedown.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -243,6 +244,28 @@ def find_case_by_media(
         if case_id:
             return db_session.get(Case, case_id)
     return None
+
+
+def same_media(settings: Settings, sent: list[dict[str, Any]], held: list[dict[str, Any]]) -> bool:
+    """Whether signals `sent` (a reporter's file or fingerprints) are of the media whose signals
+    are `held` (an upload's), by the rules that merge cases: the same file, a PDQ within the
+    threshold (any of its variants: a mirrored copy), or enough of a video's frames."""
+    sent_rows, held_rows = searchable_signals(sent), set(searchable_signals(held))
+    if any(row in held_rows for row in sent_rows if row[0] in EXACT_MERGE_SIGNALS):
+        return True
+    for kind, share in (("pdq", 0.0), (FRAME_PDQ, settings.vpdq_query_match_percent / 100)):
+        queries = [v for t, v in sent_rows if t == kind and near_search.is_pdq(v)]
+        targets = [v for t, v in held_rows if t == kind and near_search.is_pdq(v)]
+        if not queries or not targets:
+            continue
+        target_words = hex_to_words(targets)
+        near = sum(
+            bool((distances(target_words, query) <= settings.pdq_default_threshold).any())
+            for query in hex_to_words(queries)
+        )
+        if near >= max(1, int(np.ceil(len(queries) * share))):
+            return True
+    return False
 
 
 def _nearest_case(

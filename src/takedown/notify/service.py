@@ -46,7 +46,24 @@ NOT_TOLD = N_(
 )
 
 
-def sealed_promise(gettext: Any) -> str:
+# What the reporter of a hidden case who sent a picture with an address (or a file alone) is told.
+NOT_TOLD_PICTURE = N_(
+    "You sent a picture or video, or its fingerprint, and the platform holds no upload of it at "
+    "the address you gave, or you gave none. A trained reviewer checks what you sent and any "
+    "upload found that matches it. So that nobody can use a report to test whether a picture is "
+    "here, we do not tell you when something matches or what was decided. If you find it on the "
+    "platform, report its address: that report is followed to a decision you are told."
+)
+
+
+def not_told(gettext: Any, *, by_fingerprint_alone: bool) -> str:
+    """Why a reporter whose case is hidden (`Report.case_hidden`) hears nothing of it."""
+    return gettext(NOT_TOLD if by_fingerprint_alone else NOT_TOLD_PICTURE)
+
+
+def sealed_promise(gettext: Any, *, by_fingerprint_alone: bool = True) -> str:
+    if not by_fingerprint_alone:
+        return not_told(gettext, by_fingerprint_alone=False)
     return f"{gettext(LOOKED_FOR)} {gettext(NOT_TOLD)}"
 
 
@@ -66,7 +83,7 @@ def reporter_status(report: Any, case: Case, *, reopened_by_staff: bool = False)
     reopened (a quality check, not anyone's appeal) is "in review" again."""
     if report.withdrawn_at is not None:
         return PUBLIC_STATUS[CaseStatus.WITHDRAWN]
-    if report.by_fingerprint_alone:
+    if report.case_hidden:
         return PUBLIC_STATUS[CaseStatus.WATCHING]
     if reopened_by_staff and case.status == CaseStatus.APPEALED:
         return PUBLIC_STATUS[CaseStatus.IN_REVIEW]
@@ -129,7 +146,7 @@ def queue_acknowledgment(
     blocks = [
         (
             ""
-            if each.by_fingerprint_alone
+            if each.case_hidden
             else gettext("Case reference: %(case)s") % {"case": each.case_id} + "\n"
         )
         + gettext("Report reference: %(report)s") % {"report": each.id}
@@ -154,12 +171,13 @@ def queue_acknowledgment(
         "",
         "\n".join(blocks),
     ]
-    if any(not each.by_fingerprint_alone for each in filed):
+    if any(not each.case_hidden for each in filed):
         parts.append(
             gettext("We review every report. You will get another message when a decision is made.")
         )
-    if any(each.by_fingerprint_alone for each in filed):  # the web form's first, with extras
-        parts.append(sealed_promise(gettext))
+    hidden = next((each for each in filed if each.case_hidden), None)
+    if hidden is not None:  # the web form's first, with extras
+        parts.append(sealed_promise(gettext, by_fingerprint_alone=hidden.by_fingerprint_alone))
     resources = support_for(settings, report.category)
     if resources:
         parts += ["", gettext("Help beyond this platform") + ":"]
@@ -169,7 +187,7 @@ def queue_acknowledgment(
         gettext("We received your %(count)s reports") % {"count": count}
         if count > 1
         else gettext("We received your report (%(case)s)")
-        % {"case": report.id if report.by_fingerprint_alone else report.case_id}
+        % {"case": report.id if report.case_hidden else report.case_id}
     )
     return queue(
         db_session=db_session,
@@ -204,7 +222,7 @@ def queue_decision_message(
     for report in reports:
         email = report.reporter_email
         # A decision on a case a fingerprint found would tell its reporter that it was here.
-        if email is None or email in seen or report.by_fingerprint_alone:
+        if email is None or email in seen or report.case_hidden:
             continue
         seen.add(email)
         gettext = translator(report.language, settings).gettext
@@ -251,7 +269,7 @@ def queue_later_action_message(
         select(Report).where(Report.case_id == earlier.id, Report.reporter_email.is_not(None))
     ):
         email = report.reporter_email
-        if email is None or email in told or report.by_fingerprint_alone or report.withdrawn_at:
+        if email is None or email in told or report.case_hidden or report.withdrawn_at:
             continue
         told.add(email)
         gettext = translator(report.language, settings).gettext

@@ -21,6 +21,8 @@ from takedown.settings import Settings
 
 MAX_ADDITIONS = 20  # a report's additions; more is flooding, and a new report is still possible
 MAX_TEXT = 5_000
+MAX_AGENCY = 200  # as a report's own law_enforcement.agency and case_number
+MAX_CASE_NUMBER = 100
 
 
 def add_information(
@@ -36,15 +38,27 @@ def add_information(
 ) -> ReportAddition:
     """Record the addition on `report` and its `case` (locked by the caller); raise the case's
     priority if it now earns more."""
-    text, police_agency = text.strip()[:MAX_TEXT], police_agency.strip()[:200]
-    police_case_number = police_case_number.strip()[:100]
+    text, police_agency = text.strip(), police_agency.strip()
+    police_case_number = police_case_number.strip()
     if report.withdrawn_at is not None:
         raise Conflict("this report is withdrawn", code="report_withdrawn")
     decided = case.status in CLOSED_STATUSES or case.status == CaseStatus.APPEALED
     # A report by fingerprint alone is not told its case's decision, so it is never refused for
     # one: the addition is kept for the reviewers whatever the case's state.
-    if decided and not report.by_fingerprint_alone:
+    if decided and not report.case_hidden:
         raise Conflict("this case is decided; appeal the decision instead", code="case_decided")
+    # Never cut what a reporter wrote: refused with the limit, they shorten it themselves.
+    for value, most in (
+        (text, MAX_TEXT),
+        (police_agency, MAX_AGENCY),
+        (police_case_number, MAX_CASE_NUMBER),
+    ):
+        if len(value) > most:
+            raise InvalidInput(
+                f"an addition's answer is over {most} characters",
+                code="addition_too_long",
+                params={"most": most},
+            )
     if not (text or police_case_number or subject_is_minor):
         raise InvalidInput(
             "write what you want to add, or give a police case number", code="empty_addition"

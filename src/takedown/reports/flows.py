@@ -51,6 +51,9 @@ from takedown.settings import Settings
 from takedown.store.db import lock_on_sqlite
 
 INTAKE_LOCK_KEY = 0x7461_6B65_646F_776E  # "takedown": one advisory lock for case intake
+# Reports from anyone, with no key: what their reporter is shown must not depend on a match.
+PUBLIC_CHANNELS = frozenset({Channel.API, Channel.WEB_FORM})
+SCANS_COMPARED = 5  # a post re-scanned (edited, re-published) keeps its latest media first
 
 
 @dataclass
@@ -173,13 +176,24 @@ def submit_report(
     flagged = service.is_flagged(db_session=db_session, email=email)
     # A victim or parent has the post's address, not the platform's content id: the upload
     # scanned at that address supplies it (and with it the uploader, the signals and the copies).
-    content_id = data.content_id or _content_scanned_at(db_session, data.content_url)
+    content_id = data.content_id or content_scanned_at(db_session, data.content_url)
     account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
+    case_hidden = _hides_case(db_session, settings, submission, content_id, hashed)
+    # A report whose reporter follows its case finds it by where the content is, never by the
+    # media it sent: that would tell them of a case about a picture found elsewhere.
+    finds_by_media = case_hidden or submission.channel not in PUBLIC_CHANNELS
     case = (
         db_session.get(Case, submission.into_case)
         if submission.into_case
         else _find_case(
-            db_session, settings, index, data, content_id, hashed, submission.fingerprint_entries
+            db_session,
+            settings,
+            index,
+            data,
+            content_id,
+            hashed if finds_by_media else None,
+            submission.fingerprint_entries,
+            by_fingerprints=finds_by_media,
         )
     )
     facts = PriorityFacts(
@@ -277,6 +291,7 @@ def submit_report(
         ranked_lower=flagged,
         trusted_flagger=submission.trusted_flagger,
         has_media=has_file,
+        case_hidden=case_hidden,
         received_at=now,
     )
     db_session.add(report)
@@ -316,9 +331,9 @@ def submit_report(
     )
     if submission.acknowledge:
         queue_acknowledgment(db_session=db_session, settings=settings, filed=[report])
-    # A report by fingerprint alone joins whatever case its fingerprints match: its reporter is
+    # A report whose case is hidden may have joined a case its media matched: its reporter is
     # told neither that case (its reference is time-ordered) nor a deadline only a match starts.
-    sealed = report.by_fingerprint_alone
+    sealed = report.case_hidden
     body = {
         "report_id": report.id,
         "case_id": None if sealed else case.id,
@@ -377,7 +392,7 @@ def _uploader_from_ledger(db_session: Session, content_id: str | None) -> str | 
     )
 
 
-def _content_scanned_at(db_session: Session, content_url: str | None) -> str | None:
+def content_scanned_at(db_session: Session, content_url: str | None) -> str | None:
     """The content id of the latest upload the platform scanned at `content_url`, if any."""
     if not content_url:
         return None
@@ -391,6 +406,48 @@ def _content_scanned_at(db_session: Session, content_url: str | None) -> str | N
     )
 
 
+def _hides_case(
+    db_session: Session,
+    settings: Settings,
+    submission: Submission,
+    content_id: str | None,
+    hashed: case_media.HashedMedia | None,
+) -> bool:
+    """Whether the report's reporter is shown nothing of its case (`Report.case_hidden`): it
+    sends a picture, a video or fingerprints, and either says nowhere it is, or comes from the
+    public and the upload at the place it names is not that media. Anyone can send any picture
+    with any address; a case found or joined through a match of that media would tell them the
+    picture is here (docs/reports-and-cases.md)."""
+    data = submission.report
+    sent = (hashed.signals if hashed is not None else []) + [
+        {"type": f.type, "value": f.value, "quality": f.quality} for f in data.fingerprints
+    ]
+    if not sent or submission.into_case is not None:
+        return False
+    if not (data.content_url or data.content_id or hashed is not None):
+        return True  # by fingerprint alone, whoever sends it
+    if submission.channel not in PUBLIC_CHANNELS:
+        return False
+    return not _upload_holds(db_session, settings, content_id, sent)
+
+
+def _upload_holds(
+    db_session: Session, settings: Settings, content_id: str | None, sent: list[dict[str, Any]]
+) -> bool:
+    """Whether the platform's latest scans of `content_id` are the media `sent`."""
+    if not content_id:
+        return False
+    from takedown.scan.models import ContentItem
+
+    scanned = db_session.scalars(
+        select(ContentItem.signals)
+        .where(ContentItem.content_id == content_id)
+        .order_by(ContentItem.scanned_at.desc())
+        .limit(SCANS_COMPARED)
+    )
+    return any(case_media.same_media(settings, sent, signals or []) for signals in scanned)
+
+
 def _find_case(
     db_session: Session,
     settings: Settings,
@@ -399,6 +456,8 @@ def _find_case(
     content_id: str | None,
     hashed: Any,
     fingerprint_entries: tuple[int, ...],
+    *,
+    by_fingerprints: bool = True,
 ) -> Case | None:
     """The open case the report joins, locked. Decisions do not take the intake lock, so a case
     found open can be closed before the report joins it; the report must not join a decided case
@@ -407,7 +466,14 @@ def _find_case(
     case of its own."""
     for _ in range(3):
         found = _case_about_same_content(
-            db_session, settings, index, data, content_id, hashed, fingerprint_entries
+            db_session,
+            settings,
+            index,
+            data,
+            content_id,
+            hashed,
+            fingerprint_entries,
+            by_fingerprints=by_fingerprints,
         )
         if found is None:
             return None
@@ -425,10 +491,13 @@ def _case_about_same_content(
     content_id: str | None,
     hashed: Any,
     fingerprint_entries: tuple[int, ...],
+    *,
+    by_fingerprints: bool,
 ) -> Case | None:
     """An open case about the same content: same content id (given, or of the upload scanned at
     the given URL), same URL (also through a case that was merged into an open one), matching
-    media, or a reporter's fingerprint the content (or the report's own fingerprints) matched."""
+    media, or a reporter's fingerprint the content (or, `by_fingerprints`, the report's own
+    fingerprints) matched."""
     if content_id:
         case = _open_case_about(db_session, Case.content_id == content_id)
         if case is not None:
@@ -450,7 +519,7 @@ def _case_about_same_content(
     given = [
         {"type": f.type, "value": f.value, "quality": f.quality}
         for f in data.fingerprints
-        if fingerprints.usable(f, settings)
+        if by_fingerprints and fingerprints.usable(f, settings)
     ]
     if given:
         case = case_media.find_case_by_media(

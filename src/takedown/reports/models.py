@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base, JsonDocument
@@ -132,12 +132,17 @@ class Report(Base):
     contact_erased_at: Mapped[datetime | None]
     # The reporter withdrew their fingerprints: no longer looked for (reports/withdrawal.py).
     withdrawn_at: Mapped[datetime | None]
+    # Its reporter is shown nothing that depends on its case: which case, its deadline, status,
+    # decision. Set at intake for a report by fingerprint alone, and for one from the public that
+    # sends a picture or fingerprints the place it names does not hold (reports/flows.py): its
+    # case may have been found, or later be joined, by a match of that media, and anyone can send
+    # any picture (docs/reports-and-cases.md).
+    case_hidden: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
     def by_fingerprint_alone(self) -> bool:
-        """Says what to look for, not where it is: no address, content id or file. What its
-        reporter is shown never depends on whether anything matched: which case it joined, its
-        deadline, its status and decision would all tell (docs/reports-and-cases.md)."""
+        """Says what to look for, not where it is: no address, content id or file (its case is
+        hidden from its reporter, `case_hidden`)."""
         return self.content_url is None and self.content_id is None and not self.has_media
 
 

@@ -8,7 +8,7 @@ translated where a page is rendered.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -16,10 +16,17 @@ from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
-from takedown.cases.appeals import appeal_closes_at, can_appeal, file_appeal, open_appeal
+from takedown.cases.appeals import (
+    appeal_closes_at,
+    appealed_before,
+    can_appeal,
+    file_appeal,
+    open_appeal,
+)
 from takedown.cases.models import (
     CHILD_SAFETY_CATEGORIES,
     CLOSED_STATUSES,
@@ -29,23 +36,25 @@ from takedown.cases.models import (
     Category,
 )
 from takedown.cases.service import case_appeals, get_case
-from takedown.content_urls import is_web_address
+from takedown.content_urls import has_web_scheme, is_web_address, url_key
 from takedown.errors import InvalidInput, MediaError, MediaTooLarge, RateLimited, TakedownError
 from takedown.i18n import N_
 from takedown.i18n.negotiation import Reader, reader_of
 from takedown.ids import new_secret_token
-from takedown.notify.service import NOT_TOLD, reporter_status, sealed_promise, tracking_url
+from takedown.notify.service import not_told, reporter_status, sealed_promise, tracking_url
 from takedown.reports import additions, lost_links, service, withdrawal
 from takedown.reports.additions import additions_of
 from takedown.reports.fingerprints import files_fingerprinted
-from takedown.reports.flows import Submission
+from takedown.reports.flows import Submission, content_scanned_at
 from takedown.reports.models import Channel, MinorSubject, ReporterRole
 from takedown.reports.retention import erase_at_reporters_request, reporter_may_erase
+from takedown.reports.schemas import LawEnforcement, Reporter, ReportIn, rule_errors
 from takedown.reports.support import support_for
 from takedown.reports.views import (
     FINGERPRINTS_UNREADABLE,
     accept_all,
     form_payload,
+    idempotency_key_of,
     parse_report,
     read_file,
 )
@@ -92,13 +101,36 @@ FIELD_MESSAGES = {
     "reporter.email": N_("Enter an email address in the form name@example.com."),
 }
 TYPE_MESSAGES = {
-    "string_too_long": N_("This answer is too long."),
+    "string_too_long": N_("This answer is too long: write at most %(most)s characters."),
     "enum": N_("Choose one of the options."),
     "missing": N_("Answer this question."),
 }
 OWN_ERROR_TYPES = {"required", "invalid", "too_many"}  # messages written here: English msgids
+# The form's fields in the order they are shown: the error summary lists them in this order.
+FORM_FIELDS = (
+    "category",
+    "content_url",
+    "more_urls",
+    "content_id",
+    "file",
+    "fingerprints",
+    "subject_is_minor",
+    "explanation",
+    "reporter.role",
+    "reporter.name",
+    "reporter.email",
+    "law_enforcement.agency",
+    "law_enforcement.case_number",
+    "good_faith_statement",
+    "signature",
+)
+APPEAL_CHARACTERS = 20_000  # as an uploader's appeal (UploaderAppealIn)
 RATE_LIMITED = N_(
     "Many reports came from here in a short time. Wait a few minutes, then send yours again."
+)
+APPEAL_IS_FINAL = N_(
+    "Your appeal has been decided, and that decision is final here. If you still disagree, you "
+    "can take it to an out-of-court dispute settlement body or to a court."
 )
 # What the tracking page says when an appeal or an addition is refused, by the refusal's code.
 REFUSALS = {
@@ -107,18 +139,23 @@ REFUSALS = {
         "appeal has ended."
     ),
     "case_decided": N_("This case is decided. If you disagree, appeal the decision instead."),
+    "appealed_already": APPEAL_IS_FINAL,
     "empty_addition": N_("Write what you want to add, or give a police case number."),
+    "addition_too_long": N_(
+        "An answer is too long: write at most %(most)s characters in it. Nothing was added."
+    ),
     "too_many_additions": N_("This report cannot take more additions. Send a new report instead."),
     "report_withdrawn": N_("You withdrew this report."),
     # The same whatever was found or decided: an appeal is of a decision the reporter is not told.
     "sealed_appeal": N_(
-        "A report by fingerprint alone has no decision to appeal. If you find the picture or "
-        "video here, report its address."
+        "We do not tell you what was decided on this report, so it has no decision to appeal. If "
+        "you find the picture or video here, report its address."
     ),
     "not_withdrawable": N_("This report cannot be withdrawn."),
     "sealed_erasure": N_(
-        "The contact details of a report by fingerprint alone cannot be erased from this page. A "
-        "report of intimate imagery can be withdrawn instead, which erases them."
+        "The contact details of this report cannot be erased from this page, as we do not tell "
+        "you when its case is decided. A report of intimate imagery by fingerprint alone can be "
+        "withdrawn instead, which erases them."
     ),
     "contact_still_needed": N_(
         "Your contact details are still needed for this case. You can erase them once it is "
@@ -142,7 +179,32 @@ def _form_context(reader: Reader, values: dict[str, Any], errors: dict[str, str]
         "email_enabled": bool(settings.smtp_host),
         "fingerprint_limit": FINGERPRINTED_FILES,
         "fingerprint_count": _files_in(values.get("fingerprints")),
+        "limits": FORM_LIMITS,
+        # An error summary's link lands on a control that takes focus, not on its fieldset.
+        "anchors": {
+            "category": f"category-{next(iter(CATEGORY_LABELS))}",
+            "subject_is_minor": f"subject_is_minor-{next(iter(MINOR_LABELS))}",
+            "good_faith_statement": "good_faith_statement-input",
+        },
     }
+
+
+def _max_length(model: type[BaseModel], field: str) -> int:
+    """A field's `max_length` as the API checks it."""
+    return next(
+        m.max_length for m in model.model_fields[field].metadata if hasattr(m, "max_length")
+    )
+
+
+# The form's `maxlength`s: the limits the server checks, so a browser stops at the same place.
+FORM_LIMITS = {
+    **{f: _max_length(ReportIn, f) for f in ("content_url", "content_id", "explanation")},
+    "signature": _max_length(ReportIn, "signature"),
+    "reporter.name": _max_length(Reporter, "name"),
+    "reporter.email": 254,  # the longest address email_validator (EmailStr) takes
+    "law_enforcement.agency": _max_length(LawEnforcement, "agency"),
+    "law_enforcement.case_number": _max_length(LawEnforcement, "case_number"),
+}
 
 
 def _files_in(fingerprints: str | None) -> int:
@@ -150,7 +212,7 @@ def _files_in(fingerprints: str | None) -> int:
     correction elsewhere in the form keeps them."""
     try:
         sent = json.loads(fingerprints or "[]")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply
         return 0
     if not isinstance(sent, list):
         return 0
@@ -172,14 +234,23 @@ def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
         if field.startswith("fingerprints") and kind not in OWN_ERROR_TYPES:
             errors.setdefault("fingerprints", t(FINGERPRINTS_UNREADABLE))
             continue
+        if field not in FORM_FIELDS:  # not on the form (a changed page, a hidden field)
+            errors.setdefault("_form", t(N_("Your report could not be sent. Check your answers.")))
+            continue
         if kind in OWN_ERROR_TYPES:
             message = t(error["message"]) % error.get("params", {})
         elif field in FIELD_MESSAGES:
             message = t(FIELD_MESSAGES[field])
         else:
             message = t(TYPE_MESSAGES.get(kind or "", N_("Check this answer.")))
+            message %= error.get("params", {})
         errors.setdefault(field, message)
-    return errors or {"_form": t(N_("Your report could not be sent. Check your answers."))}
+    if not errors:
+        return {"_form": t(N_("Your report could not be sent. Check your answers."))}
+    # In the form's order, as a reader meets the fields (the rules are checked in another).
+    return dict(
+        sorted(errors.items(), key=lambda e: FORM_FIELDS.index(e[0]) if e[0] in FORM_FIELDS else -1)
+    )
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -221,9 +292,8 @@ async def submit_report_form(
         file_bytes, filename = await read_file(form.get("file"), settings)
         payload = form_payload(form)
         payload.setdefault("language", reader.language)
-        report = parse_report({k: v for k, v in payload.items() if k != "more_urls"})
-        extra_urls = more_addresses(str(payload.get("more_urls") or ""), report.content_url)
-        key = str(form.get("idempotency_key") or "") or None
+        key = idempotency_key_of(str(form.get("idempotency_key") or ""), field="idempotency_key")
+        report, extra_urls = _report_and_more(db_session, payload, has_file=bool(file_bytes))
         client_address = request.client.host if request.client else None
         # The first report carries the file; each extra address is a report of its own with
         # the same answers (its own case, unless it is about content already reported).
@@ -270,22 +340,73 @@ async def submit_report_form(
                 {"url": url, **a.body} for url, a in zip(extra_urls, answers[1:], strict=True)
             ],
             "email_given": bool(values.get("reporter.email")),
+            "email_enabled": bool(settings.smtp_host),
             "support": _support(reader, report.category.value),
             "child_safety": report.category in CHILD_SAFETY_CATEGORIES,
-            "sealed_promise": sealed_promise(reader.gettext),
+            "sealed_promise": sealed_promise(
+                reader.gettext,
+                by_fingerprint_alone=not (report.content_url or report.content_id or file_bytes),
+            ),
         },
         status_code=201,
         reader=reader,
     )
 
 
+def _report_and_more(
+    db_session: Session, payload: dict[str, Any], *, has_file: bool
+) -> tuple[ReportIn, list[str]]:
+    """The form's report and its extra addresses, or InvalidInput with every error of both. With
+    the first box empty, the first extra address is the report's own."""
+    more_errors: list[dict[str, Any]] = []
+    first = payload.get("content_url")
+    first = first if isinstance(first, str) and first.strip() else None
+    try:
+        extra_urls = more_addresses(str(payload.pop("more_urls", "") or ""), first)
+    except InvalidInput as exc:
+        extra_urls, more_errors = [], exc.extra["errors"]
+    if extra_urls and first is None:
+        payload["content_url"] = extra_urls.pop(0)
+    try:
+        report = parse_report(payload, has_file=has_file)
+    except InvalidInput as exc:
+        if not more_errors or "errors" not in exc.extra:
+            raise
+        raise InvalidInput(exc.detail, errors=[*exc.extra["errors"], *more_errors]) from exc
+    if more_errors:
+        raise InvalidInput(
+            "the report has invalid fields",
+            errors=[*more_errors, *rule_errors(report, has_file=has_file)],
+        )
+    return report, _other_posts(db_session, report, extra_urls)
+
+
+def _other_posts(db_session: Session, report: ReportIn, urls: list[str]) -> list[str]:
+    """The extra addresses less those of a post already in the report: the upload the platform
+    scanned there is the report's content, or another address's (two reports of one post in one
+    submission would count as repeated reports)."""
+    seen: set[str | None] = {report.content_id} if report.content_id else set()
+    if is_web_address(report.content_url):
+        seen.add(content_scanned_at(db_session, report.content_url))
+    kept = []
+    for url in urls:
+        scanned = content_scanned_at(db_session, url)
+        if scanned is not None and scanned in seen:
+            continue
+        seen.add(scanned)
+        kept.append(url)
+    return kept
+
+
 def more_addresses(text: str, first: str | None) -> list[str]:
-    """The form's extra addresses, one a line: blank lines and repeats dropped; each must be a
-    web address, at most MORE_ADDRESSES of them (InvalidInput on `more_urls` otherwise)."""
+    """The form's extra addresses, one a line: blank lines and repeats dropped (the same once
+    normalised, as cases are merged: `www.`, a trailing slash, tracking parameters); each must
+    be a web address, at most MORE_ADDRESSES of them (InvalidInput on `more_urls` otherwise)."""
     addresses: list[str] = []
+    keys = {url_key(first)} if first and is_web_address(first) else set()
     for number, line in enumerate(text.splitlines(), start=1):
         url = line.strip()
-        if not url or url == first or url in addresses:
+        if not url:
             continue
         if not is_web_address(url):
             raise InvalidInput(
@@ -293,12 +414,22 @@ def more_addresses(text: str, first: str | None) -> list[str]:
                 errors=[
                     {
                         "field": "more_urls",
-                        "message": N_("Line %(line)s must start with http:// or https://."),
+                        "message": (
+                            N_("Line %(line)s must start with http:// or https://.")
+                            if not has_web_scheme(url)
+                            else N_(
+                                "Line %(line)s is not a complete web address. Copy it from "
+                                "your browser's address bar."
+                            )
+                        ),
                         "params": {"line": number},
                         "type": "invalid",
                     }
                 ],
             )
+        if url_key(url) in keys:
+            continue
+        keys.add(url_key(url))
         addresses.append(url)
     if len(addresses) > MORE_ADDRESSES:
         raise InvalidInput(
@@ -319,7 +450,8 @@ def more_addresses(text: str, first: str | None) -> list[str]:
 def lost_links_form(request: Request, settings: Settings = Depends(get_settings)) -> HTMLResponse:
     """A reporter who lost their tracking links asks for them by email (reports.lost_links)."""
     reader = reader_of(request, settings)
-    return render(request, "reports/track_lost.html", {"values": {}}, reader=reader)
+    context = {"values": {}, "email_enabled": bool(settings.smtp_host)}
+    return render(request, "reports/track_lost.html", context, reader=reader)
 
 
 @router.post("/track", response_class=HTMLResponse)
@@ -336,13 +468,18 @@ async def send_lost_links(
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
         error = reader.gettext(N_("Enter the email address you gave with your report."))
-        context = {"values": {"email": email}, "error": error}
+        context = {
+            "values": {"email": email},
+            "error": error,
+            "email_enabled": bool(settings.smtp_host),
+        }
         return render(request, "reports/track_lost.html", context, status_code=422, reader=reader)
     lost_links.send_tracking_links(
         db_session=db_session, settings=settings, email=email, language=reader.language
     )
     db_session.commit()
-    return render(request, "reports/track_lost.html", {"sent": True}, reader=reader)
+    context = {"sent": True, "email_enabled": bool(settings.smtp_host)}
+    return render(request, "reports/track_lost.html", context, reader=reader)
 
 
 @router.get("/track/{tracking_token}", response_class=HTMLResponse)
@@ -374,7 +511,8 @@ def _refusal(exc: TakedownError) -> str:
 
 def _unknown_tracking_link(request: Request, settings: Settings) -> HTMLResponse:
     reader = reader_of(request, settings)
-    return render(request, "reports/track_unknown.html", {}, status_code=404, reader=reader)
+    context = {"language_path": "/track"}  # a page that can be fetched, whatever was posted
+    return render(request, "reports/track_unknown.html", context, status_code=404, reader=reader)
 
 
 def _track_page(
@@ -387,8 +525,12 @@ def _track_page(
     add_error: str | None = None,
     withdraw_error: str | None = None,
     erase_error: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    typed: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The tracking page; after a refused step, its refusal (`params` fill in its message) and
+    what the reporter `typed`, so nothing they wrote is lost."""
     reader = reader_of(request, settings, hint=report.language)
     t = reader.gettext
     case = get_case(db_session=db_session, case_id=report.case_id)
@@ -403,8 +545,17 @@ def _track_page(
         "status": status,
         "status_text": t(status),
         "category_label": t(CATEGORY_LABELS.get(Category(report.category), report.category)),
-        "error": t(error) if error else None,
-        "add_error": t(add_error) if add_error else None,
+        "error": t(error) % (params or {}) if error else None,
+        "add_error": t(add_error) % (params or {}) if add_error else None,
+        "typed": typed or {},
+        "appeal_limit": APPEAL_CHARACTERS,
+        "addition_limits": {
+            "text": additions.MAX_TEXT,
+            "agency": additions.MAX_AGENCY,
+            "case_number": additions.MAX_CASE_NUMBER,
+        },
+        # A refused step posted elsewhere: the language links lead back to this page.
+        "language_path": f"/track/{report.tracking_token}",
         "withdraw_error": t(withdraw_error) if withdraw_error else None,
         "erase_error": t(erase_error) if erase_error else None,
         "track_url": tracking_url(settings, report.tracking_token),
@@ -418,7 +569,7 @@ def _track_page(
             else None
         ),
     }
-    if report.by_fingerprint_alone:
+    if report.case_hidden:
         context |= _sealed_view(report, t)
     else:
         context |= _case_view(db_session, settings, report, case, t)
@@ -443,7 +594,17 @@ def _case_view(
         "decision_text": localised_public_text(case.outcome_text_public, t),
         "appeal_texts": {a.id: localised_public_text(a.outcome_text_public, t) for a in appeals},
         "appeals": appeals,
-        "appeal_open": can_appeal(db_session=db_session, settings=settings, case=case),
+        "appeal_open": can_appeal(
+            db_session=db_session,
+            settings=settings,
+            case=case,
+            appellant=Appellant.REPORTER,
+            report_id=report.id,
+        ),
+        # Their appeal was decided: final here (DSA Art 20), so no second appeal is offered.
+        "appeal_final": case.status in CLOSED_STATUSES
+        and appealed_before(db_session, case, appellant=Appellant.REPORTER, report_id=report.id),
+        "appeal_final_text": t(APPEAL_IS_FINAL),
         "appeal_closes_at": appeal_closes_at(settings, case),
         "removal": _removal_for_reporter(db_session, case.id),
         "can_add": case.status not in CLOSED_STATUSES and case.status != CaseStatus.APPEALED,
@@ -453,11 +614,12 @@ def _case_view(
 
 
 def _sealed_view(report: Any, t: Any) -> dict[str, Any]:
-    """A report by fingerprint alone: nothing from its case, which holds what matched (the case
-    it joined, a reviewer's claim, the decision, a removal, someone else's appeal)."""
+    """A report whose case is hidden (by fingerprint alone, or a picture the place it names does
+    not hold): nothing from its case, which holds what matched (the case it joined, a reviewer's
+    claim, the decision, a removal, someone else's appeal)."""
     return {
         "sealed": True,
-        "not_told": t(NOT_TOLD),
+        "not_told": not_told(t, by_fingerprint_alone=report.by_fingerprint_alone),
         "reference": report.id,
         "decided_at": None,
         "decision_text": None,
@@ -503,7 +665,7 @@ async def appeal(
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
         return _unknown_tracking_link(request, settings)
-    if report.by_fingerprint_alone:
+    if report.case_hidden:
         return _track_page(
             request,
             db_session,
@@ -521,6 +683,19 @@ async def appeal(
             error=N_("Tell us why you disagree with the decision."),
             status_code=422,
         )
+    if len(reason) > APPEAL_CHARACTERS:  # refused, never cut: the reviewer reads all of it
+        return _track_page(
+            request,
+            db_session,
+            settings,
+            report,
+            error=N_(
+                "Your appeal is too long: write at most %(most)s characters. It was not sent."
+            ),
+            params={"most": APPEAL_CHARACTERS},
+            typed={"reason": reason},
+            status_code=422,
+        )
     try:
         case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
         file_appeal(
@@ -528,7 +703,7 @@ async def appeal(
             settings=settings,
             case=case,
             appellant=Appellant.REPORTER,
-            reason=reason[:20_000],
+            reason=reason,
             actor="public",
             report_id=report.id,
             contact_email=report.reporter_email,
@@ -537,7 +712,13 @@ async def appeal(
     except TakedownError as exc:
         db_session.rollback()
         return _track_page(
-            request, db_session, settings, report, error=_refusal(exc), status_code=409
+            request,
+            db_session,
+            settings,
+            report,
+            error=_refusal(exc),
+            typed={"reason": reason},
+            status_code=409,
         )
     # Post/redirect/get: reloading the page does not appeal twice.
     return RedirectResponse(f"/track/{tracking_token}?appealed=1", status_code=303)
@@ -558,6 +739,12 @@ async def add_information(
         report = service.report_by_token(db_session=db_session, tracking_token=tracking_token)
     except TakedownError:
         return _unknown_tracking_link(request, settings)
+    typed = {
+        "text": str(form.get("text") or ""),
+        "police_agency": str(form.get("police_agency") or ""),
+        "police_case_number": str(form.get("police_case_number") or ""),
+        "subject_is_minor": "yes" if form.get("subject_is_minor") == "yes" else "",
+    }
     try:
         case = get_case(db_session=db_session, case_id=report.case_id, for_update=True)
         additions.add_information(
@@ -565,16 +752,23 @@ async def add_information(
             settings=settings,
             report=report,
             case=case,
-            text=str(form.get("text") or ""),
-            police_agency=str(form.get("police_agency") or ""),
-            police_case_number=str(form.get("police_case_number") or ""),
-            subject_is_minor=form.get("subject_is_minor") == "yes",
+            text=typed["text"],
+            police_agency=typed["police_agency"],
+            police_case_number=typed["police_case_number"],
+            subject_is_minor=bool(typed["subject_is_minor"]),
         )
         db_session.commit()
     except TakedownError as exc:
         db_session.rollback()
         return _track_page(
-            request, db_session, settings, report, add_error=_refusal(exc), status_code=exc.status
+            request,
+            db_session,
+            settings,
+            report,
+            add_error=_refusal(exc),
+            params=exc.extra.get("params"),
+            typed=typed,
+            status_code=exc.status,
         )
     return RedirectResponse(f"/track/{tracking_token}?added=1", status_code=303)
 
@@ -643,21 +837,21 @@ async def _confirmed(
     except TakedownError:
         return _unknown_tracking_link(request, settings)
     if form.get("confirm") != "yes":
-        return _track_page(
-            request, db_session, settings, report, status_code=422, **{error_field: unconfirmed}
-        )
+        unticked: dict[str, Any] = {error_field: unconfirmed}
+        return _track_page(request, db_session, settings, report, status_code=422, **unticked)
     try:
         act(report, get_case(db_session=db_session, case_id=report.case_id, for_update=True))
         db_session.commit()
     except TakedownError as exc:
         db_session.rollback()
+        refused: dict[str, Any] = {error_field: _refusal(exc)}
         return _track_page(
             request,
             db_session,
             settings,
             report,
             status_code=exc.status,
-            **{error_field: _refusal(exc)},
+            **refused,
         )
     erase_from_files(settings.resolved_database_url)  # both steps erase contact details
     return RedirectResponse(f"/track/{tracking_token}?{done}=1", status_code=303)

@@ -155,7 +155,7 @@ def erase_at_reporters_request(db_session: Session, report: Report) -> None:
     """Erase the report's contact details now, as its reporter asked (audited)."""
     # Its reporter is not told whether its case was decided, so it is refused whatever the state
     # (intimate imagery is withdrawn instead, reports.withdrawal).
-    if report.by_fingerprint_alone:
+    if report.case_hidden:
         raise Conflict(
             "a report by fingerprint alone is not erased on request", code="sealed_erasure"
         )

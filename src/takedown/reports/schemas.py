@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Category
-from takedown.content_urls import is_web_address
+from takedown.content_urls import has_web_scheme, is_web_address
 from takedown.errors import InvalidInput
 from takedown.i18n import N_
 from takedown.reports.models import MinorSubject, ReporterRole
@@ -64,9 +64,15 @@ class Fingerprint(BaseModel):
         if signal_type is None:
             return value
         try:
-            return normalise_signal(signal_type, value)[1]
+            normalised = normalise_signal(signal_type, value)[1]
         except InvalidInput as exc:
             raise ValueError(exc.detail) from None
+        if signal_type == "vpdq":
+            from takedown.signals.vpdq import parse_vpdq
+
+            if not parse_vpdq(normalised):  # no frame: it would watch for nothing
+                raise ValueError("a vPDQ fingerprint needs at least one frame")
+        return normalised
 
     @model_validator(mode="after")
     def _pdq_has_quality(self) -> Fingerprint:
@@ -115,6 +121,16 @@ def _blank(value: str | None) -> bool:
     return value is None or not value.strip()
 
 
+def address_problem(url: str) -> str:
+    """Why `url` is not a web address a report can give (an English msgid)."""
+    if not has_web_scheme(url):
+        return N_("The address must start with http:// or https://.")
+    return N_(
+        "This is not a complete web address. Copy it from your browser's address bar, for "
+        "example https://example.com/post/1."
+    )
+
+
 def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> list[dict[str, Any]]:
     """Field-level errors for the category's legal requirements (empty when valid). A case
     Takedown opens itself (`notice=False`) needs only the content's location: the requirements
@@ -127,7 +143,9 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
     located = not (_blank(report.content_url) and _blank(report.content_id)) or bool(
         report.fingerprints
     )
-    if not located and not has_file:
+    # Each category says what locates its content below; a file is enough only here.
+    by_any_location = report.category in CHILD_SAFETY_CATEGORIES or not notice
+    if by_any_location and not located and not has_file:
         need(
             "content_url", N_("Give the address (URL) of the content, its content id, or the file.")
         )
@@ -135,7 +153,7 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
         errors.append(
             {
                 "field": "content_url",
-                "message": N_("The address must start with http:// or https://."),
+                "message": address_problem(report.content_url),
                 "type": "invalid",
             }
         )
@@ -150,7 +168,7 @@ def rule_errors(report: ReportIn, *, has_file: bool, notice: bool = True) -> lis
                 "type": "invalid",
             }
         )
-    if report.category in CHILD_SAFETY_CATEGORIES or not notice:
+    if by_any_location:
         # DSA Art 16(2)(c): reports of child sexual abuse may be anonymous; nothing else required.
         return errors
     if report.category == Category.NON_CONSENSUAL_INTIMATE_IMAGERY:

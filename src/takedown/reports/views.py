@@ -29,7 +29,7 @@ from takedown.media import max_upload_bytes
 from takedown.reports import service, withdrawal
 from takedown.reports.flows import Answer, Submission, submit_report
 from takedown.reports.models import Channel
-from takedown.reports.schemas import ReportAccepted, ReportIn
+from takedown.reports.schemas import ReportAccepted, ReportIn, rule_errors
 from takedown.settings import Settings
 from takedown.store.db import erase_from_files
 
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["reports"])
 INTAKE_ATTEMPTS = 3
 TRUE_WORDS = {"on", "true", "yes", "1"}
+IDEMPOTENCY_KEY_CHARACTERS = 255  # a UUID is 36; the key is stored with the report
 
 
 FINGERPRINTS_UNREADABLE = N_(
@@ -46,37 +47,98 @@ FINGERPRINTS_UNREADABLE = N_(
 
 
 def pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    return [
-        {
+    errors = []
+    for err in exc.errors():
+        error: dict[str, Any] = {
             "field": ".".join(str(p) for p in err["loc"]),
             "message": err["msg"],
             "type": err["type"],
         }
-        for err in exc.errors()
-    ]
+        if err["type"] == "string_too_long":  # the form says the limit
+            error["params"] = {"most": err.get("ctx", {}).get("max_length")}
+        errors.append(error)
+    return errors
 
 
-def parse_report(payload: Any) -> ReportIn:
+def parse_report(payload: Any, *, has_file: bool = False) -> ReportIn:
+    """The report, or InvalidInput with every error at once: the fields' own (a wrong type, too
+    long) and the category's rules for the rest, so nobody corrects a form in two rounds."""
     if not isinstance(payload, dict):
         raise InvalidInput("send a JSON object", code="invalid_json")
     try:
         return ReportIn.model_validate(payload)
     except ValidationError as exc:
-        raise InvalidInput("the report has invalid fields", errors=pydantic_errors(exc)) from exc
+        errors = pydantic_errors(exc)
+        errors += _rule_errors_beside(payload, exc, has_file=has_file)
+        raise InvalidInput("the report has invalid fields", errors=errors) from exc
+
+
+def _rule_errors_beside(
+    payload: dict[str, Any], exc: ValidationError, *, has_file: bool
+) -> list[dict[str, Any]]:
+    """The category's rule errors about the fields that are not wrong in themselves: the report
+    checked without its wrong fields (wrong fingerprints still count as sent)."""
+    rest = dict(payload)
+    wrong = set()
+    for err in exc.errors():
+        loc = err["loc"]
+        wrong.add(".".join(str(p) for p in loc[:2]))
+        nested = rest.get(str(loc[0]))
+        if len(loc) == 2 and isinstance(nested, dict) and str(loc[0]) != "fingerprints":
+            rest[str(loc[0])] = {k: v for k, v in nested.items() if k != loc[1]}
+        else:
+            rest.pop(str(loc[0]), None)
+            wrong.add(str(loc[0]))
+    if "fingerprints" in wrong:
+        rest["fingerprints"] = [{"type": "sha256", "value": "0" * 64}]
+    try:
+        partial = ReportIn.model_validate(rest)
+    except ValidationError:
+        return []  # no category, or nothing left to check
+    return [
+        error
+        for error in rule_errors(partial, has_file=has_file)
+        if error["field"] not in wrong and error["field"].split(".")[0] not in wrong
+    ]
+
+
+def _json_field(text: str) -> Any:
+    """A JSON value from a form field; ValueError if it is not JSON (or nested too deeply)."""
+    try:
+        return json.loads(text)
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
 
 
 def form_payload(form: FormData) -> dict[str, Any]:
     """Flat form fields (`reporter.email`, ...) or one `report` JSON field, as a payload."""
     if isinstance(form.get("report"), str):
         try:
-            return json.loads(str(form["report"]))
-        except json.JSONDecodeError as exc:
+            report = _json_field(str(form["report"]))
+        except ValueError as exc:  # json.JSONDecodeError is one
             raise InvalidInput("the `report` field is not JSON", code="invalid_json") from exc
+        if not isinstance(report, dict):
+            raise InvalidInput("the `report` field is not a JSON object", code="invalid_json")
+        return report
     payload: dict[str, Any] = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile) or key in ("file", "idempotency_key") or value == "":
             continue
         outer, _, inner = key.partition(".")
+        # `reporter` and `reporter.email` in one form: which one is meant cannot be known.
+        if (inner and outer in payload and not isinstance(payload[outer], dict)) or (
+            not inner and isinstance(payload.get(outer), dict)
+        ):
+            raise InvalidInput(
+                f"`{outer}` is given both whole and in parts",
+                errors=[
+                    {
+                        "field": outer,
+                        "message": f"give `{outer}` whole or in parts (`{outer}.name`), not both",
+                        "type": "ambiguous",
+                    }
+                ],
+            )
         if inner:
             payload.setdefault(outer, {})[inner] = value
         else:
@@ -85,8 +147,8 @@ def form_payload(form: FormData) -> dict[str, Any]:
         payload["good_faith_statement"] = str(payload["good_faith_statement"]).lower() in TRUE_WORDS
     if "fingerprints" in payload:  # the form's browser-made hashes, one JSON list
         try:
-            payload["fingerprints"] = json.loads(str(payload["fingerprints"]))
-        except json.JSONDecodeError as exc:
+            payload["fingerprints"] = _json_field(str(payload["fingerprints"]))
+        except ValueError as exc:
             raise InvalidInput(
                 "the `fingerprints` field is not JSON",
                 errors=[
@@ -94,6 +156,23 @@ def form_payload(form: FormData) -> dict[str, Any]:
                 ],
             ) from exc
     return payload
+
+
+def idempotency_key_of(key: str | None, *, field: str = "Idempotency-Key") -> str | None:
+    """The caller's Idempotency-Key, refused when longer than any retry needs (it is stored)."""
+    if key is not None and len(key) > IDEMPOTENCY_KEY_CHARACTERS:
+        raise InvalidInput(
+            f"the Idempotency-Key is over {IDEMPOTENCY_KEY_CHARACTERS} characters",
+            errors=[
+                {
+                    "field": field,
+                    "message": f"at most {IDEMPOTENCY_KEY_CHARACTERS} characters",
+                    "type": "string_too_long",
+                    "params": {"most": IDEMPOTENCY_KEY_CHARACTERS},
+                }
+            ],
+        )
+    return key or None
 
 
 async def read_file(upload: Any, settings: Settings) -> tuple[bytes | None, str | None]:
@@ -192,6 +271,7 @@ async def create_report(
         Scope.REPORT in principal.scopes or Scope.ADMIN in principal.scopes
     ):
         raise Forbidden("this key lacks the 'report' scope", code="missing_scope")
+    idempotency_key = idempotency_key_of(request.headers.get("idempotency-key"))
     content_type = request.headers.get("content-type", "")
     file_bytes, filename = None, None
     if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
@@ -201,17 +281,17 @@ async def create_report(
     else:
         try:
             payload = json.loads(await request.body() or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply
             raise InvalidInput("the body is not valid JSON", code="invalid_json") from exc
     submission = Submission(
-        report=parse_report(payload),
+        report=parse_report(payload, has_file=bool(file_bytes)),
         channel=Channel.PLATFORM if principal else Channel.API,
         file_bytes=file_bytes,
         filename=filename,
         api_key_id=principal.key_id if principal else None,
         trusted_flagger=principal is not None and Scope.TRUSTED_FLAGGER in principal.scopes,
         client_address=request.client.host if request.client else None,
-        idempotency_key=request.headers.get("idempotency-key"),
+        idempotency_key=idempotency_key,
     )
     answer = await run_in_threadpool(
         accept,

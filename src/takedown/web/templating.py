@@ -141,7 +141,11 @@ def render(
         context["language"] = reader.language
         context["direction"] = text_direction(reader.language)
         context["quick_exit_url"] = reader.settings.quick_exit_url
-        context["language_links"] = reader.language_links(request.url.path)
+        # A page shown in answer to a POST names the page to reload instead (the posted URL
+        # takes no GET); a form re-shown after its own POST reloads at its own URL.
+        context["language_links"] = reader.language_links(
+            context.get("language_path") or request.url.path
+        )
         headers["Content-Language"] = reader.language
     token = _page_translations.set(reader.translations if reader is not None else _ENGLISH)
     try:

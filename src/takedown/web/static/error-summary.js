@@ -1,0 +1,8 @@
+// A page re-shown with errors starts at its error summary: focus moves there, so a screen reader
+// reads the problems first and a keyboard user's next Tab is the first error's link (the GOV.UK
+// pattern). The summary has tabindex="-1"; without JavaScript, role="alert" still announces it.
+(function () {
+  "use strict";
+  var summary = document.querySelector(".error-summary");
+  if (summary) summary.focus();
+})();
