@@ -69,4 +69,9 @@ def test_undeliverable_event_fails_visibly_and_can_be_requeued(settings):
         assert deliver_due(settings).delivered == 1
         assert receiver.deliveries[-1].event["event_id"] == event_id
         assert 'takedown_webhook_outbox_events{status="failed"} 0.0' in client.get("/metrics").text
+        # Delivered is done: sent again, an old order could undo a later one (a block re-sent
+        # after an appeal restored the post).
+        again = client.post(f"/v1/webhooks/outbox/{event_id}/retry", headers=admin)
+        assert again.status_code == 409 and again.json()["code"] == "event_not_failed"
+        assert deliver_due(settings).delivered == 0
     receiver.stop()

@@ -27,7 +27,7 @@ def create(
     scope: list[str] = typer.Option(
         ...,
         help="scan, report, trusted_flagger (with report: a designated trusted flagger), "
-        "banks, cases, admin (repeatable).",
+        "banks, cases, scim (staff provisioning by the identity provider), admin (repeatable).",
     ),
     as_json: bool = typer.Option(False, "--json", help='Print {"key": ...} only.'),
 ) -> None:
@@ -66,6 +66,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="One JSON object a 
                 typer.echo(json.dumps(key_json(row)))
             return
         table = Table("id", "name", "prefix", "scopes", "created", "revoked")
+        table.columns[0].no_wrap = True  # whole, to copy into `apikey revoke`
         for row in keys:
             table.add_row(
                 row.id,

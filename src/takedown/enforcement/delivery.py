@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
+from takedown.errors import Conflict
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.signing import SIGNATURE_HEADER, signature_header
 from takedown.metrics import add_to_final_state, final_states_due, set_final_states
@@ -192,10 +193,17 @@ def refresh_gauges(settings: Settings, *, delivered_now: int = 0) -> None:
 
 
 def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> OutboxEvent | None:
-    """Put a failed event back in the queue (an operator's decision after fixing the receiver)."""
+    """Put a failed event back in the queue (an operator's decision after fixing the receiver).
+    Only a failed one: a delivered order sent again could undo what came after it (a block
+    re-sent after an appeal restored the content), and a pending one is still being tried."""
     event = db_session.get(OutboxEvent, event_id)
     if event is None:
         return None
+    if event.status != OutboxStatus.FAILED:
+        raise Conflict(
+            f"event {event_id} is {event.status}, not failed: only a failed event is retried",
+            code="event_not_failed",
+        )
     now = clock.now()
     event.status, event.next_attempt_at = OutboxStatus.PENDING.value, now
     event.retry_until = now + timedelta(hours=settings.webhook_retry_hours)

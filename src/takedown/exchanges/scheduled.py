@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 
 from takedown.banks.models import Bank
-from takedown.errors import Conflict
+from takedown.errors import Conflict, InvalidInput
 from takedown.exchanges import service
 from takedown.exchanges.metrics import FAILING, LAST_SYNC
 from takedown.exchanges.models import BankExchange
@@ -27,6 +27,9 @@ def sync_due_exchanges(settings: Settings) -> int:
             ran += 1
         except Conflict:
             continue  # another process took it
+        except InvalidInput as exc:  # a setting missing (credentials): `exchange status` says it
+            log.warning("exchange sync of bank %s failed: %s; retried with backoff", bank_name, exc)
+            ran += 1
         except Exception:
             log.exception("exchange sync of bank %s failed; retried with backoff", bank_name)
             ran += 1

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
+from takedown import clock
 from takedown.cases.models import Appeal, AppealOutcome, Appellant, Case, CaseStatus, Outcome
 from takedown.enforcement.models import CaseCopy, MatchKind
 from takedown.reports.models import OWN_INITIATIVE, Channel, Report, ReportFingerprint
@@ -234,11 +235,12 @@ def decisions(db_session: Session, figures: TransparencyFigures) -> None:
                 figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
             if decided_at > case.deadline_at:
                 figures.deadline_breaches[case.category] += 1
-    # Still open at the end of the period and already past the deadline: breached too.
+    # Still open at the end of the period and already past the deadline: breached too. A period
+    # not over yet counts only the deadlines already past, not those still to come in it.
     for category, count in db_session.execute(
         select(Case.category, func.count())
         .where(
-            Case.deadline_at < end,
+            Case.deadline_at < min(end, clock.now()),
             Case.deadline_at >= start,
             (Case.decided_at.is_(None)) | (Case.decided_at >= end),
             # Decided no action, or merged: its reports' clock runs on in the case they joined.
