@@ -68,3 +68,32 @@ def test_plain_reviewers_have_no_banks_pages(client, settings, make_api_key):
     assert browser.get(f"/console/banks/entries/{entry_id}").status_code == 403
     switched = browser.post(f"/console/banks/kb/entries/{entry_id}/disable", {"reason": "x"})
     assert switched.status_code == 403
+
+
+def test_switching_an_entry_already_in_that_state_says_who_did_it_and_records_nothing(
+    client, settings, make_api_key
+):
+    key = make_api_key("scan", "banks")
+    (entry_id,) = bank_pictures(client, {"Authorization": f"Bearer {key}"}, "kb", PICTURE)
+    make_user(settings, "csr-1", "child_safety_reviewer")
+    make_user(settings, "csr-2", "child_safety_reviewer")
+    first, second = console(client.app, "csr-1"), console(client.app, "csr-2")
+    switch = f"/console/banks/kb/entries/{entry_id}"
+    never_off = second.post(f"{switch}/enable", {"reason": "back on"})
+    assert never_off.status_code == 409
+    assert "already switched on since it was added" in never_off.text
+    assert first.post(f"{switch}/disable", {"reason": "misfires"}).status_code == 303
+
+    # The second reviewer's page was opened before the first switched it off.
+    late = second.post(f"{switch}/disable", {"reason": "also misfires on case 9"})
+
+    assert late.status_code == 409
+    assert "Entry switched off" not in late.text
+    assert "already switched off by csr-1 on" in late.text
+    assert "Your reason was not recorded" in late.text
+    make_user(settings, "lead", "admin")
+    lead = staff_headers(client, settings, "lead")
+    entries = client.get("/v1/audit?subject=bank:kb", headers=lead).json()["entries"]
+    assert [e["details"]["reason"] for e in entries if e["action"].startswith("bank.entry")] == [
+        "misfires"
+    ]

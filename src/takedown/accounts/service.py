@@ -251,9 +251,9 @@ def history(*, db_session: Session, account_id: str, limit: int = 100) -> Accoun
     uploads_total = db_session.scalar(
         select(func.count()).select_from(ContentItem).where(ContentItem.account_id == account_id)
     )
-    if account is None and not uploads_total:
+    if account is None and not uploads_total and not _named_by_a_case(db_session, account_id):
         raise NotFound(f"no account {account_id}", code="account_not_found")
-    if account is None:  # seen only in the ledger: shown, not stored
+    if account is None:  # seen only in the ledger or on a case: shown, not stored
         now = clock.now()
         account = Account(
             id=account_id,
@@ -301,6 +301,18 @@ def history(*, db_session: Session, account_id: str, limit: int = 100) -> Accoun
         confirmed_case_id=confirmed.id
         if (confirmed := confirmed_case_of(db_session, account_id))
         else None,
+    )
+
+
+def _named_by_a_case(db_session: Session, account_id: str) -> bool:
+    """Whether a case names the account as its uploader's, or took down a copy it posted: a
+    report can name an account no upload was ever scanned from, and its case links here."""
+    from takedown.cases.models import Case
+
+    return any(
+        db_session.scalar(select(model.id).where(model.account_id == account_id).limit(1))
+        is not None
+        for model in (Case, CaseCopy)
     )
 
 

@@ -138,11 +138,46 @@ def clear_account_flag(
 @router.get("/v1/accounts/{account_id}")
 def account_history(
     account_id: str,
-    _: Principal = Depends(require_role(Role.REVIEWER)),
+    principal: Principal = Depends(require_role(Role.REVIEWER)),
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
-    """An account's cases, strikes, suspension and blocked uploads."""
-    return history_json(service.history(db_session=db_session, account_id=account_id))
+    """An account's cases, strikes, suspension and blocked uploads (child-safety cases only
+    counted, `cases_hidden`, for a reviewer who may not open them)."""
+    history = history_json(service.history(db_session=db_session, account_id=account_id))
+    return seen_by(db_session, principal.role, history)
+
+
+def seen_by(db_session: Session, role: str | None, history: dict[str, Any]) -> dict[str, Any]:
+    """The account's history as `role` may see it: child-safety cases are named only to
+    child-safety reviewers and above; others are told how many there are (`cases_hidden`), to
+    hand over, and see those cases' strikes and sweeps without the case."""
+    from sqlalchemy import select
+
+    from takedown.auth.users import has_role
+    from takedown.cases.models import Case
+
+    history = {**history, "cases_hidden": 0}
+    if has_role(role, Role.CHILD_SAFETY_REVIEWER):
+        return history
+    named = {c["case_id"] for c in history["cases"]}
+    named |= {s["case_id"] for s in history["strikes"]} | {s["case_id"] for s in history["sweeps"]}
+    named.add(history["confirmed_case_id"])
+    hidden = set(
+        db_session.scalars(
+            select(Case.id).where(Case.id.in_(named - {None}), Case.is_child_safety.is_(True))
+        )
+    )
+    cases = [c for c in history["cases"] if c["case_id"] not in hidden]
+    history["cases_hidden"] = len(history["cases"]) - len(cases)
+    history["cases"] = cases
+    history["strikes"] = [
+        s if s["case_id"] not in hidden else {**s, "case_id": None, "policy": "child safety"}
+        for s in history["strikes"]
+    ]
+    history["sweeps"] = [s for s in history["sweeps"] if s["case_id"] not in hidden]
+    if history["confirmed_case_id"] in hidden:
+        history["confirmed_case_id"] = None
+    return history
 
 
 class RestoreIn(BaseModel):
@@ -278,7 +313,11 @@ def _page(
     error: str | None = None,
     status: int = 200,
 ) -> HTMLResponse:
-    history = history_json(service.history(db_session=db_session, account_id=account_id))
+    history = seen_by(
+        db_session,
+        me.role,
+        history_json(service.history(db_session=db_session, account_id=account_id)),
+    )
     return render(
         request,
         "accounts/account.html",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Annotated
 
 import anyio
 from fastapi import Depends, Request
+from pydantic import Field
 from sqlalchemy.orm import Session
 
 from takedown.settings import Settings
@@ -47,3 +49,11 @@ async def _in_worker_thread(finish: Callable[[], None]) -> None:
 
 
 DB_SESSION = Depends(get_db_session, scope="function")
+
+# The largest integer a row id can be: SQLite's INTEGER and PostgreSQL's BIGINT are 64-bit
+# signed. A larger number names no row, and the database drivers raise on it rather than find
+# nothing, so every integer id a route takes is declared as a `DatabaseId`:
+#   `entry_id: DatabaseId` (path; out of range is a 404, api/problems.py),
+#   `after_id: Annotated[DatabaseId, Query(description=...)] = 0` (query; out of range is a 422).
+DATABASE_ID_MAX = 2**63 - 1
+DatabaseId = Annotated[int, Field(ge=0, le=DATABASE_ID_MAX)]

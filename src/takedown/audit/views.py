@@ -3,14 +3,14 @@ for legal and admins (who revealed this media, who decided, who changed a bank o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import DB_SESSION
+from takedown.api.deps import DB_SESSION, DatabaseId
 from takedown.audit.models import AuditEntry
 from takedown.audit.service import AuditQuery, entry_json, find
 from takedown.auth.dependencies import require_role
@@ -46,7 +46,9 @@ def audit_entries(
     subject: str = Query("", description="A case id, user id, bank name, ... (exact)"),
     actor: str = Query("", description='"user:<id>", "key:<id>", "cli", "system", ...'),
     action: str = Query("", description='An action or its prefix, e.g. "case." or "ncmec."'),
-    before: int | None = Query(None, description="Entries before this sequence number"),
+    before: Annotated[
+        DatabaseId | None, Query(description="Entries before this sequence number")
+    ] = None,
     limit: int = Query(100, ge=1, le=1000),
     _: Principal = Depends(require_role(Role.LEGAL)),
     db_session: Session = DB_SESSION,
@@ -62,7 +64,7 @@ def audit_page(
     subject: str = "",
     actor: str = "",
     action: str = "",
-    before: int | None = None,
+    before: DatabaseId | None = None,
     me: ConsoleUser = Depends(require_console_user(Role.LEGAL)),
     db_session: Session = DB_SESSION,
 ) -> HTMLResponse:

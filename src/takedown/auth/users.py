@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +33,43 @@ def get_user_by_username(*, db_session: Session, username: str) -> User | None:
     return db_session.scalar(select(User).where(User.username == username))
 
 
+# A username is what a person types to sign in and what single sign-on matches the provider's
+# claim against (usually an email address), without regard to case (auth/oidc.py): so letters,
+# digits and the characters of an email address, at most as long as the column, and unique
+# without regard to case, or `rev-1` and `REV-1` would both answer one sign-in. Checked when a
+# user is created or renamed; names kept from before stay as they are.
+MAX_USERNAME_LENGTH = 120
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+'-]*")
+
+
+def checked_username(username: str) -> str:
+    """`username` stripped, or InvalidInput (422 `invalid_username`) saying what is allowed."""
+    username = username.strip()
+    if not username:
+        raise InvalidInput("username must not be empty", code="invalid_username")
+    if len(username) > MAX_USERNAME_LENGTH:
+        raise InvalidInput(
+            f"a username has at most {MAX_USERNAME_LENGTH} characters", code="invalid_username"
+        )
+    if not USERNAME.fullmatch(username):
+        raise InvalidInput(
+            "a username is letters, digits and . _ @ + ' - (an email address will do), "
+            "starting with a letter or digit",
+            code="invalid_username",
+        )
+    return username
+
+
+def username_holder(
+    *, db_session: Session, username: str, other_than: str | None = None
+) -> User | None:
+    """The user whose name is `username` without regard to case (but the user `other_than`)."""
+    query = select(User).where(func.lower(User.username) == username.lower())
+    if other_than is not None:
+        query = query.where(User.id != other_than)
+    return db_session.scalars(query.limit(1)).first()
+
+
 def role_named(value: Role | str) -> Role:
     """The role `value` names; InvalidInput (422 `invalid_role`) for anything else."""
     if value not in Role._value2member_map_:
@@ -49,17 +88,17 @@ def user_named(*, db_session: Session, username: str) -> User:
 def create_user(
     *, db_session: Session, username: str, role: Role | str, password: str, actor: str = "system"
 ) -> User:
-    """Create a staff user with an argon2 password hash; usernames are unique."""
-    username = username.strip()
-    if not username:
-        raise InvalidInput("username must not be empty", code="invalid_username")
+    """Create a staff user with an argon2 password hash; usernames are unique without regard to
+    case (`checked_username`)."""
+    username = checked_username(username)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"password must have at least {MIN_PASSWORD_LENGTH} characters", code="weak_password"
         )
     role = role_named(role)
-    if get_user_by_username(db_session=db_session, username=username) is not None:
-        raise Conflict(f"user {username!r} exists", code="user_exists")
+    if (holder := username_holder(db_session=db_session, username=username)) is not None:
+        same = "" if holder.username == username else " (a username is one whatever its case)"
+        raise Conflict(f"user {holder.username!r} exists{same}", code="user_exists")
     user = User(
         id=new_id("usr"),
         username=username,

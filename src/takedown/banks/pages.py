@@ -6,6 +6,7 @@ the API and the CLI, where a platform key or the host's operator does them."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -13,13 +14,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import DB_SESSION
+from takedown.api.deps import DB_SESSION, DatabaseId
+from takedown.audit.service import AuditQuery, find
+from takedown.audit.views import actor_names
 from takedown.auth.models import Role
 from takedown.banks import service
 from takedown.banks.models import Bank, BankEntry
 from takedown.banks.views import apply_now
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.errors import Conflict, InvalidInput, NotFound, TakedownError
 from takedown.web.templating import render
 
 router = APIRouter(prefix="/console/banks", include_in_schema=False)
@@ -42,7 +45,7 @@ def banks_page(
 
 @router.get("/entries/{entry_id}")
 def entry_page(
-    entry_id: int,
+    entry_id: DatabaseId,
     _: ConsoleUser = Depends(child_safety),
     db_session: Session = DB_SESSION,
 ) -> RedirectResponse:
@@ -60,8 +63,8 @@ def entry_page(
 def bank_page(
     request: Request,
     name: str,
-    after_id: int = Query(0, ge=0),
-    entry: int | None = Query(None, ge=1),
+    after_id: DatabaseId = 0,
+    entry: Annotated[DatabaseId | None, Query(ge=1)] = None,
     q: str = Query("", max_length=20_000),
     me: ConsoleUser = Depends(child_safety),
     db_session: Session = DB_SESSION,
@@ -73,7 +76,7 @@ def bank_page(
 def switch_entry(
     request: Request,
     name: str,
-    entry_id: int,
+    entry_id: DatabaseId,
     switch: str,
     reason: str = Form(""),
     me: ConsoleUser = Depends(child_safety),
@@ -84,6 +87,10 @@ def switch_entry(
             raise InvalidInput("switch an entry off or on", code="invalid_switch")
         if not reason.strip():
             raise InvalidInput("say why, for the audit log", code="reason_required")
+        bank = service.get_bank(db_session=db_session, name=name)
+        current = service.get_entry(db_session=db_session, bank=bank, entry_id=entry_id)
+        if current.enabled == (switch == "enable"):  # a page opened before someone else's switch
+            raise Conflict(_already(db_session, bank, current), code=f"entry_already_{switch}d")
         service.set_entry_enabled(
             db_session=db_session,
             bank_name=name,
@@ -100,6 +107,28 @@ def switch_entry(
     apply_now(request, db_session)
     return RedirectResponse(
         f"/console/banks/{quote(name, safe='')}?entry={entry_id}&done={switch}d", status_code=303
+    )
+
+
+def _already(db_session: Session, bank: Bank, entry: BankEntry) -> str:
+    """Why switching found nothing to do: who put the entry in its state and when, if known."""
+    state = "on" if entry.enabled else "off"
+    action = "bank.entry.enable" if entry.enabled else "bank.entry.disable"
+    recent = find(
+        db_session=db_session,
+        query=AuditQuery(subject=f"bank:{bank.name}", action=action, limit=1000),
+    )
+    last = next((e for e in recent if e.details.get("entry_id") == entry.id), None)
+    if last is not None:
+        who = actor_names(db_session, [last]).get(last.actor, last.actor)
+        since = f"by {who} on {last.at:%Y-%m-%d %H:%M} UTC"
+    elif entry.enabled:
+        since = f"since it was added on {entry.added_at:%Y-%m-%d %H:%M} UTC"
+    else:
+        since = f"since {entry.updated_at:%Y-%m-%d %H:%M} UTC"
+    return (
+        f"Nothing changed: entry {entry.id} was already switched {state} {since}. "
+        "Your reason was not recorded."
     )
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from takedown.api.deps import DB_SESSION, get_settings
+from takedown.api.deps import DB_SESSION, DatabaseId, get_settings
 from takedown.auth.dependencies import require_scope
 from takedown.auth.models import Scope
 from takedown.auth.service import Principal
@@ -108,7 +109,9 @@ def update_bank(
 @router.get("/{name}/entries", response_model=list[EntryOut], summary="A page of entries")
 def list_entries(
     name: str,
-    after_id: int = Query(0, ge=0, description="Keyset paging: the last id of the previous page"),
+    after_id: Annotated[
+        DatabaseId, Query(description="Keyset paging: the last id of the previous page")
+    ] = 0,
     limit: int = Query(100, ge=1, le=1000),
     db_session: Session = DB_SESSION,
     _: Principal = Depends(banks_scope),
@@ -158,7 +161,7 @@ def _set_entry(
 )
 def disable_entry(
     name: str,
-    entry_id: int,
+    entry_id: DatabaseId,
     request: Request,
     db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),
@@ -169,7 +172,7 @@ def disable_entry(
 @router.post("/{name}/entries/{entry_id}/enable", response_model=EntryOut, summary="Re-enable")
 def enable_entry(
     name: str,
-    entry_id: int,
+    entry_id: DatabaseId,
     request: Request,
     db_session: Session = DB_SESSION,
     principal: Principal = Depends(banks_scope),

@@ -75,6 +75,10 @@ def _hash_one(path_name: str) -> dict[str, Any]:
         line["error"] = {"code": exc.code, "detail": exc.detail}
     except OSError as exc:
         line["error"] = {"code": "unreadable_file", "detail": exc.strerror or str(exc)}
+    except Exception as exc:
+        # A file no signal was written for (a bug, a library's assertion on an odd picture) is
+        # that file's error line, not a traceback that ends the run and hides the other lines.
+        line["error"] = {"code": "hashing_failed", "detail": f"{type(exc).__name__}: {exc}"}
     return line
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts import service as accounts
-from takedown.api.deps import DB_SESSION, get_settings
+from takedown.api.deps import DB_SESSION, DatabaseId, get_settings
 from takedown.audit.service import AuditQuery, find, record
 from takedown.audit.views import actor_names
 from takedown.auth.models import Role, User
@@ -86,6 +87,7 @@ reviewer = require_console_user(Role.REVIEWER)
 NOTICES = {
     "decided": "Decision recorded.",
     "assigned": "Assignment saved: the case waits in the reviewer's 'mine' queue.",
+    "unassigned": "Unassigned: the case is in nobody's 'mine' queue, only in the shared queues.",
     "referred": (
         "Referred to child-safety review: the case now has the category, priority and deadline "
         "of what you saw, and is in the child-safety reviewers' queues."
@@ -122,6 +124,7 @@ NOTICES = {
     ),
 }
 POLICIES = [policy.value for policy in Policy]
+BLIND_PAGE = re.compile(r"/console/quality/[A-Za-z0-9_-]+")  # a quality check's page
 
 
 def page(
@@ -177,6 +180,9 @@ def queue_page(
             "claimed_by": case.claimed_by
             if service.claim_is_live(settings=settings, case=case)
             else None,
+            # The two-person rule refuses them the claim (403): no Claim button.
+            "first_look": case.status == CaseStatus.SECOND_REVIEW
+            and service.gave_the_first_look(db_session=db_session, case=case, user_id=me.id),
         }
         for case in cases
     ]
@@ -205,25 +211,34 @@ def usernames_of(db_session: Session, ids: set[str]) -> dict[str, str]:
     return dict(db_session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
 
 
-def _uploader_history(db_session: Session, case: Case) -> dict[str, Any]:
+def _uploader_history(db_session: Session, case: Case, viewer: User) -> dict[str, Any]:
     if not case.account_id:
-        return {"account_id": None, "cases": [], "blocked": []}
-    earlier = db_session.scalars(
+        return {"account_id": None, "cases": [], "cases_hidden": 0, "blocked": []}
+    earlier_all = db_session.scalars(
         select(Case)
         .where(Case.account_id == case.account_id, Case.id != case.id)
         .order_by(Case.created_at.desc())
         .limit(20)
     ).all()
+    # Child-safety cases are only counted for a reviewer who may not open them.
+    earlier, hidden = service.seen_by(list(earlier_all), viewer)
     blocked = db_session.scalars(
         select(ContentItem)
         .where(ContentItem.account_id == case.account_id, ContentItem.verdict == "block")
         .order_by(ContentItem.scanned_at.desc())
         .limit(20)
     ).all()
-    return {"account_id": case.account_id, "cases": earlier, "blocked": blocked}
+    return {
+        "account_id": case.account_id,
+        "cases": earlier,
+        "cases_hidden": hidden,
+        "blocked": blocked,
+    }
 
 
-def what_was_reported(db_session: Session, settings: Settings, case: Case) -> dict[str, Any]:
+def what_was_reported(
+    db_session: Session, settings: Settings, case: Case, *, viewer: User
+) -> dict[str, Any]:
     """The template context of what a reviewer decides on: the media, the reports and the
     uploader's history (console/case_media.html, case_reports.html, case_history.html), shared by
     the case page and the blind quality check."""
@@ -241,7 +256,7 @@ def what_was_reported(db_session: Session, settings: Settings, case: Case) -> di
         "additions": additions_of(db_session=db_session, case_id=case.id),
         "fingerprints": fingerprints_by_report(db_session, case.id),
         "language_names": {r.language: language_name(r.language) for r in reports if r.language},
-        "history": _uploader_history(db_session, case),
+        "history": _uploader_history(db_session, case, viewer),
     }
 
 
@@ -254,7 +269,10 @@ def case_page_response(
     case: Case,
     error: str | None = None,
     status_code: int = 200,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
+    """The case page; `form`: what the reviewer typed into a form that was refused, shown again
+    (`form["form"]` names the form: "decision" or an appeal's id)."""
     decisions = service.decisions_for(db_session=db_session, case_id=case.id)
     appeals = case_appeals(db_session=db_session, case_id=case.id)
     first_decider = case.status == CaseStatus.SECOND_REVIEW and service.gave_the_first_look(
@@ -269,7 +287,7 @@ def case_page_response(
         else None
     )
     removed = copies_for(db_session=db_session, case_id=case.id)
-    shown = what_was_reported(db_session, settings, case)
+    shown = what_was_reported(db_session, settings, case, viewer=me.user)
     # Oldest first, as a case's story reads; a case's own entries name it as their subject.
     activity = find(db_session=db_session, query=AuditQuery(subject=case.id, limit=500))[::-1]
     case_notes = notes.notes_of(db_session, case.id)
@@ -332,6 +350,13 @@ def case_page_response(
         child_safety_categories=sorted(CHILD_SAFETY_CATEGORIES),
         assignable=_assignable(db_session, case) if has_role(me.role, Role.ADMIN) else [],
         error=error,
+        form=form or {},
+        case_version=service.case_version(db_session, case),
+        # An appeal's first vote to overturn a child-safety removal: the next is the second.
+        first_votes={
+            d.appeal_id: d for d in decisions if d.appeal_id and not d.final and d.appeal_outcome
+        },
+        open_appeal_ids={a.id for a in appeals if a.status == AppealStatus.OPEN},
         open_appeal_status=AppealStatus.OPEN.value,
         exposure=exposure_of(db_session, settings, me.id),
     )
@@ -490,7 +515,8 @@ def assign(
     except TakedownError as exc:
         return _case_error(request, db_session, settings, me, case_id, exc)
     db_session.commit()
-    return RedirectResponse(f"/console/cases/{quote(case_id)}?notice=assigned", status_code=303)
+    notice = "assigned" if username else "unassigned"
+    return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
 
 
 @router.post("/cases/{case_id}/referrals")
@@ -517,7 +543,9 @@ def refer_to_child_safety(
             reason=reason,
         )
     except TakedownError as exc:
-        return _case_error(request, db_session, settings, me, case_id, exc)
+        typed = {"form": "referral", "category": category, "reason": reason}
+        typed["subject_is_minor"] = subject_is_minor
+        return _case_error(request, db_session, settings, me, case_id, exc, form=typed)
     db_session.commit()
     if service.may_see_case(me.role, case):
         return RedirectResponse(f"/console/cases/{quote(case.id)}?notice=referred", status_code=303)
@@ -562,8 +590,10 @@ def _case_error(
     me: ConsoleUser,
     case_id: str,
     exc: TakedownError,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Show the case again with what went wrong; nothing of the failed action is kept."""
+    """Show the case again with what went wrong; nothing of the failed action is kept but what
+    the reviewer typed (`form`), in the form again."""
     db_session.rollback()
     me = _reload(db_session, me)
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
@@ -575,6 +605,7 @@ def _case_error(
         case=case,
         error=exc.detail,
         status_code=exc.status,
+        form=form,
     )
 
 
@@ -588,7 +619,7 @@ def _media_of(db_session: Session, case: Case, media_id: int) -> CaseMedia:
 @router.get("/cases/{case_id}/media/{media_id}/preview.jpg")
 def media_preview(
     case_id: str,
-    media_id: int,
+    media_id: DatabaseId,
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
@@ -607,7 +638,8 @@ def media_preview(
 def media_reveal(
     request: Request,
     case_id: str,
-    media_id: int,
+    media_id: DatabaseId,
+    back: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
@@ -616,12 +648,16 @@ def media_reveal(
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     media = _media_of(db_session, case, media_id)
     fragment = request.headers.get("hx-request")
+    # A reveal on a blind quality check goes back to it, never to the case page (which shows
+    # the decision the checker must not see).
+    back_to = back if BLIND_PAGE.fullmatch(back) else None
     exposure = exposure_of(db_session, settings, me.id)
     if exposure.reveal_limit_reached:
         # Past the day's limit the preview stays blurred: decide on it and the matches, or pass
         # the case to a colleague (review/exposure.py).
         name = "media_withheld.html" if fragment else "reveal_page.html"
-        context = {"case": case, "media": media, "source": None, "exposure": exposure}
+        context: dict[str, Any] = {"case": case, "media": media, "source": None}
+        context |= {"exposure": exposure, "back_to": back_to}
         REVEALS.labels(outcome="withheld").inc()
         return page(request, name, me, status_code=429, **context)
     data, mime = original_for_reveal(settings, media)
@@ -655,6 +691,7 @@ def media_reveal(
         video_url=video_url,
         video_type=video_type,
         playback_minutes=PLAYBACK_MINUTES,
+        back_to=back_to,
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -663,7 +700,7 @@ def media_reveal(
 @router.get("/cases/{case_id}/media/{media_id}/video")
 def media_video(
     case_id: str,
-    media_id: int,
+    media_id: DatabaseId,
     ticket: str = Query(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
@@ -694,11 +731,14 @@ def decide(
     reason: str = Form(""),
     classification: str = Form(""),
     immediate_risk: str = Form(""),
+    case_version: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
     service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
+    typed = {"outcome": outcome, "policy": policy, "reason": reason}
+    typed |= {"classification": classification, "immediate_risk": immediate_risk}
     try:
         decision = flows.record_decision(
             db_session=db_session,
@@ -710,9 +750,11 @@ def decide(
             reason=reason,
             classification=classification or None,
             immediate_risk=immediate_risk or None,
+            seen_version=case_version or None,
         )
     except TakedownError as exc:
-        return _case_error(request, db_session, settings, me, case_id, exc)
+        typed["form"] = "decision"
+        return _case_error(request, db_session, settings, me, case_id, exc, form=typed)
     db_session.commit()
     notice = "decided" if decision.final else "second_review"
     return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)
@@ -736,10 +778,13 @@ def decide_appeal(
     policy: str = Form(""),
     classification: str = Form(""),
     immediate_risk: str = Form(""),
+    case_version: str = Form(""),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> Response:
+    typed = {"form": appeal_id, "outcome": outcome, "policy": policy, "reason": reason}
+    typed |= {"classification": classification, "immediate_risk": immediate_risk}
     appeal = db_session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"no appeal {appeal_id}", code="appeal_not_found")
@@ -756,9 +801,10 @@ def decide_appeal(
             policy=policy,
             classification=classification or None,
             immediate_risk=immediate_risk or None,
+            seen_version=case_version or None,
         )
     except TakedownError as exc:
-        return _case_error(request, db_session, settings, me, case_id, exc)
+        return _case_error(request, db_session, settings, me, case_id, exc, form=typed)
     db_session.commit()
     notice = "appeal_decided" if decision.final else "appeal_first"
     return RedirectResponse(f"/console/cases/{quote(case_id)}?notice={notice}", status_code=303)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
-from takedown.cases.models import Case, Outcome
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES, Case, CaseStatus, Outcome
 from takedown.errors import Conflict, InvalidInput
 from takedown.ids import new_id
 from takedown.ncmec.case_report import incident_type_for, is_reportable, violating_decision
@@ -118,6 +118,7 @@ def request_filing(
         )
     if existing is not None and existing.state in (FilingState.PENDING, FilingState.SENT):
         return existing, False
+    unconfirmed = without_finding(case)
     if existing is not None:
         existing.state = FilingState.PENDING.value
         existing.attempts = 0
@@ -125,6 +126,10 @@ def request_filing(
         existing.environment = _environment(settings)
         existing.requested_by = actor
         note(existing, "requeued", f"by {actor}; environment {existing.environment}")
+        if unconfirmed:
+            note(
+                existing, "filed_without_finding", f"filed by hand while the case was {unconfirmed}"
+            )
         record(
             db_session=db_session,
             actor=actor,
@@ -137,7 +142,26 @@ def request_filing(
     filing = _new_filing(
         db_session=db_session, settings=settings, case=case, decision=decision, actor=actor
     )
+    if unconfirmed:
+        note(filing, "filed_without_finding", f"filed by hand while the case was {unconfirmed}")
     return filing, True
+
+
+def without_finding(case: Case) -> str | None:
+    """Where a report filed by hand is not backed by a reviewers' child-safety finding: the
+    case's decision state in words ("undecided", "closed with no violation ..."); None when
+    a final violating decision found child sexual abuse or exploitation."""
+    if case.status == CaseStatus.ACTION_TAKEN and case.category in CHILD_SAFETY_CATEGORIES:
+        return None
+    if case.status == CaseStatus.NO_ACTION:
+        two = " by two child-safety reviewers" if case.is_child_safety else ""
+        return f"closed with no violation{two}"
+    if case.status == CaseStatus.ACTION_TAKEN:
+        kind = case.category.replace("_", " ")
+        return f"closed as a violation of another kind ({kind}), not child sexual abuse"
+    if case.status == CaseStatus.APPEALED:
+        return "under appeal"
+    return f"undecided ({case.status.replace('_', ' ')})"
 
 
 def filings_for_case(*, db_session: Session, case_id: str) -> list[NcmecFiling]:

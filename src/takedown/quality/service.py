@@ -146,7 +146,7 @@ def record_check(
     something else refers it to child-safety review (a case of its own about the post)."""
     from takedown.cases.service import locked_case
     from takedown.reports.flows import serialise_intake
-    from takedown.review.flows import finding, validate_decision
+    from takedown.review.flows import ensure_may_find, finding, validate_decision
 
     check, case = get_check(db_session, check_id, checker)
     # The intake lock before the case's, as every report takes them: a check may file a referral.
@@ -157,6 +157,9 @@ def record_check(
     chosen, _ = validate_decision(
         case=case, outcome=outcome, policy=policy, reason=reason, classification=classification
     )
+    # As on the case page: only a child-safety reviewer finds child sexual abuse or
+    # exploitation; another checker refers the case (`refer_from_check`).
+    ensure_may_find(checker, case, chosen, policy)
     violating = chosen == Outcome.VIOLATING
     found = finding(case, policy) if violating else case.category
     check.agrees = chosen == check.decided_outcome and (
@@ -167,7 +170,35 @@ def record_check(
     check.checked_at = clock.now()
     check.outcome, check.policy, check.reason = chosen.value, policy.strip(), reason.strip()
     actor = f"user:{checker.id}"
-    if not check.agrees:
+    # Child sexual abuse found in a case that is not a child-safety case: an appeal on it would go
+    # to reviewers who may not make that finding, so the finding goes to child-safety review.
+    to_child_safety = (
+        violating
+        and found in CHILD_SAFETY_CATEGORIES
+        and not case.is_child_safety
+        and referrals.may_refer(case)
+        and referrals.can_refer(db_session, settings, case)
+    )
+    if not check.agrees and to_child_safety:
+        referred = referrals.refer_to_child_safety(
+            db_session=db_session,
+            settings=settings,
+            index=index,
+            case_id=case.id,
+            reviewer=checker,
+            category=found,
+            subject_is_minor=False,
+            reason=f"Quality check {check.id}, deciding blind: {check.reason}",
+        )
+        check.referred_case_id = referred.id
+        why = _why_not_reopened(db_session, settings, case, check)
+        check.not_reopened_because = (
+            why.removesuffix(": a lead decides")
+            if why
+            else "child sexual abuse or exploitation is for child-safety reviewers, not an "
+            "appeal on this case"
+        )
+    elif not check.agrees:
         check.not_reopened_because = _why_not_reopened(db_session, settings, case, check)
         if check.not_reopened_because is None:
             appeal = file_appeal(

@@ -16,12 +16,14 @@ from takedown import clock
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
+from takedown.cases.models import CHILD_SAFETY_CATEGORIES
 from takedown.console.auth import ConsoleUser, require_console_user
 from takedown.console.views import POLICIES, usernames_of, what_was_reported
 from takedown.errors import TakedownError
 from takedown.quality import service
 from takedown.quality.models import QualityCheck
-from takedown.review.models import Classification
+from takedown.review import referrals
+from takedown.review.models import POLICY_CATEGORIES, Classification
 from takedown.review.schemas import DecisionIn
 from takedown.review.views import staff_user
 from takedown.settings import Settings
@@ -34,6 +36,10 @@ NOTICES = {
     "agreed": "Recorded: your decision agrees with the sampled one.",
     "disagreed": (
         "Recorded: your decision differs from the sampled one (below, under Disagreements)."
+    ),
+    "referred": (
+        "Referred to child-safety review: a child-safety reviewer decides it. The check waits "
+        "for another checker."
     ),
 }
 
@@ -173,6 +179,7 @@ def _check_page(
     *,
     error: str | None = None,
     status_code: int = 200,
+    form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     check, case = service.get_check(db_session, check_id, me.user)
     may_check: str | None = None
@@ -180,7 +187,8 @@ def _check_page(
         service.ensure_may_check(db_session, check, me.user)
     except TakedownError as exc:
         may_check = exc.detail
-    shown = what_was_reported(db_session, request.app.state.settings, case)
+    shown = what_was_reported(db_session, request.app.state.settings, case, viewer=me.user)
+    child_safety = has_role(me.role, Role.CHILD_SAFETY_REVIEWER)
     return render(
         request,
         "quality/check.html",
@@ -191,8 +199,16 @@ def _check_page(
             "cannot_check": may_check,
             "reported_as": sorted({r.category for r in shown["reports"]}),
             **shown,
-            "policies": POLICIES,
+            # The case page's rule: only child-safety reviewers make a child-safety finding.
+            "policies": POLICIES
+            if child_safety
+            else [p for p in POLICIES if POLICY_CATEGORIES[p] not in CHILD_SAFETY_CATEGORIES],
             "classifications": [c.value for c in Classification],
+            "may_refer": not child_safety and referrals.may_refer(case),
+            "child_safety_categories": sorted(CHILD_SAFETY_CATEGORIES),
+            # A reveal from this page comes back to it, never to the case page (it is blind).
+            "back_to": f"/console/quality/{quote(check.id)}",
+            "form": form or {},
             "error": error,
         },
         status_code=status_code,
@@ -236,11 +252,56 @@ def record_check_form(
         )
     except TakedownError as exc:
         db_session.rollback()
+        typed = {"outcome": outcome, "policy": policy, "reason": reason}
         return _check_page(
-            request, me, db_session, check_id, error=exc.detail, status_code=exc.status
+            request,
+            me,
+            db_session,
+            check_id,
+            error=exc.detail,
+            status_code=exc.status,
+            form=typed | {"classification": classification},
         )
     db_session.commit()
     notice = "agreed" if check.agrees else "disagreed"
     return RedirectResponse(
         f"/console/quality?notice={notice}&check={quote(check.id)}", status_code=303
     )
+
+
+@router.post("/console/quality/{check_id}/referral", include_in_schema=False)
+def refer_from_check(
+    request: Request,
+    check_id: str,
+    category: str = Form(""),
+    subject_is_minor: str = Form(""),
+    reason: str = Form(""),
+    me: ConsoleUser = Depends(reviewer),
+    db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """A checker who may not find child sexual abuse or exploitation refers the case, from the
+    blind page (review/referrals.py); the check waits for a child-safety reviewer."""
+    try:
+        check, case = service.get_check(db_session, check_id, me.user)
+        service.ensure_may_check(db_session, check, me.user)
+        referrals.refer_to_child_safety(
+            db_session=db_session,
+            settings=settings,
+            index=getattr(request.app.state, "index", None),
+            case_id=case.id,
+            reviewer=me.user,
+            category=category,
+            subject_is_minor=subject_is_minor == "yes",
+            reason=f"Quality check {check.id}, deciding blind: {reason.strip()}"
+            if reason.strip()
+            else "",
+        )
+    except TakedownError as exc:
+        db_session.rollback()
+        typed = {"referral_reason": reason, "referral_category": category}
+        return _check_page(
+            request, me, db_session, check_id, error=exc.detail, status_code=exc.status, form=typed
+        )
+    db_session.commit()
+    return RedirectResponse("/console/quality?notice=referred", status_code=303)

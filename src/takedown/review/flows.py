@@ -7,6 +7,7 @@ roll back together.
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,6 +38,7 @@ from takedown.review import notices, public_texts
 from takedown.review.models import (
     IMMEDIATE_RISK_MAX_CHARS,
     POLICY_CATEGORIES,
+    REASON_MAX_CHARS,
     Classification,
     Decision,
     Stage,
@@ -45,6 +47,7 @@ from takedown.review.service import (
     claim_is_live,
     decided_case_before,
     ensure_fresh_eyes,
+    ensure_unchanged,
     gave_the_first_look,
     may_see_case,
 )
@@ -62,6 +65,7 @@ def validate_decision(
         ) from exc
     if not reason.strip():
         raise InvalidInput("give the reason for the decision", code="reason_required")
+    ensure_reason_fits(reason)
     classification = (classification or "").strip().upper() or None
     if classification is not None:
         if classification not in Classification._value2member_map_:
@@ -90,6 +94,16 @@ def validate_decision(
                 code="invalid_classification",
             )
     return chosen, classification
+
+
+def ensure_reason_fits(reason: str) -> None:
+    """A reason longer than REASON_MAX_CHARS is refused, saying by how much (422
+    `reason_too_long`), never cut: the reviewer shortens it."""
+    if len(reason.strip()) > REASON_MAX_CHARS:
+        raise InvalidInput(
+            f"the reason has {len(reason.strip()):,} characters; at most {REASON_MAX_CHARS:,}",
+            code="reason_too_long",
+        )
 
 
 def ensure_may_find(reviewer: User, case: Case, outcome: Outcome, policy: str) -> None:
@@ -153,10 +167,14 @@ def finding(case: Case, policy: str) -> str:
 
 def lowers_child_safety(case: Case, outcome: Outcome, policy: str) -> bool:
     """A violating decision that says a child-safety case is something else (adult imagery
-    mislabelled as abuse): a child-safety "no", so the two-person rule applies to it too."""
+    mislabelled as abuse, or "intimate imagery" of a person reported as under 18 found under a
+    policy other than child sexual abuse): a child-safety "no", so the two-person rule applies to
+    it too. Intimate imagery of a minor is child sexual abuse material (18 U.S.C. 2256(8)): the
+    reviewer who finds the person a minor chooses that policy, with its classification, and the
+    case is reported to NCMEC; another policy says the person is an adult."""
     return (
         outcome == Outcome.VIOLATING
-        and case.category in CHILD_SAFETY_CATEGORIES
+        and case.is_child_safety
         and finding(case, policy) not in CHILD_SAFETY_CATEGORIES
     )
 
@@ -172,6 +190,7 @@ def record_decision(
     reason: str = "",
     classification: str | None = None,
     immediate_risk: str | None = None,
+    seen_version: str | None = None,
 ) -> Decision:
     """Record a reviewer's decision on a case and apply the two-person rule.
 
@@ -181,12 +200,16 @@ def record_decision(
       says it is not child sexual abuse or exploitation): the first moves the case to
       second_review; the decision of a *different* child-safety reviewer then stands.
     - no_violation on any other case: final, no_action.
+
+    `seen_version`: the `case_version` the reviewer's form was rendered against, if any; a
+    stale form is refused (409 `case_changed`).
     """
     case = locked_case(db_session=db_session, case_id=case_id)
     if not may_see_case(reviewer.role, case):
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
+    ensure_unchanged(db_session, case, seen_version)
     if case.status in CLOSED_STATUSES:
         raise Conflict("the case is already decided; appeals reopen it", code="case_closed")
     if case.status == CaseStatus.APPEALED:
@@ -217,7 +240,7 @@ def record_decision(
         reviewer_id=reviewer.id,
         stage=(Stage.SECOND_REVIEW if second_look else Stage.FIRST_REVIEW).value,
         outcome=chosen.value,
-        policy=policy.strip(),
+        policy=policy.strip() if chosen == Outcome.VIOLATING else "",  # "no violation": none
         reason=reason.strip(),
         classification=classification,
         appeal_outcome=None,
@@ -254,6 +277,17 @@ def record_decision(
             actor=actor,
             details={"decision_id": decision.id},
         )
+        if case.assigned_to == reviewer.id:
+            # The rule `assignee_may_not_decide` keeps: the first reviewer may not decide the
+            # second review, so the case leaves their "mine" queue for a lead to route.
+            record(
+                db_session=db_session,
+                actor=actor,
+                action="case.unassigned",
+                subject=case.id,
+                details={"to": None, "from": reviewer.id, "because": "two_person_rule"},
+            )
+            case.assigned_to, case.assigned_at = None, None
         return decision
     if chosen == Outcome.VIOLATING:
         _categorise_by_finding(db_session=db_session, case=case, decision=decision, actor=actor)
@@ -324,6 +358,7 @@ def decide_appeal(
     policy: str = "",
     classification: str | None = None,
     immediate_risk: str | None = None,
+    seen_version: str | None = None,
 ) -> Decision:
     """Decide an appeal: upheld (the decision stands) or overturned (reversed).
 
@@ -338,12 +373,13 @@ def decide_appeal(
         select(Appeal).where(Appeal.id == appeal_id).execution_options(populate_existing=True)
     )
     assert appeal is not None
-    if appeal.status != AppealStatus.OPEN:
-        raise Conflict("the appeal is already decided", code="appeal_decided")
     if not may_see_case(reviewer.role, case):
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
+    ensure_unchanged(db_session, case, seen_version)  # e.g. a first appeal vote meanwhile
+    if appeal.status != AppealStatus.OPEN:
+        raise Conflict("the appeal is already decided", code="appeal_decided")
     if decided_case_before(db_session=db_session, case_id=case.id, user_id=reviewer.id):
         raise Forbidden(
             "an appeal goes to a reviewer who did not decide the case before",
@@ -375,6 +411,7 @@ def decide_appeal(
     else:
         if not reason.strip():
             raise InvalidInput("give the reason for the appeal decision", code="reason_required")
+        ensure_reason_fits(reason)
         chosen, classification = Outcome(standing), None
         immediate_risk = _immediate_risk(case, Outcome.NO_VIOLATION, policy, immediate_risk)
     earlier_overturn = db_session.scalar(
@@ -397,7 +434,7 @@ def decide_appeal(
         reviewer_id=reviewer.id,
         stage=Stage.APPEAL.value,
         outcome=chosen.value,
-        policy=policy.strip(),
+        policy=policy.strip() if chosen == Outcome.VIOLATING else "",  # "no violation": none
         reason=reason.strip(),
         classification=classification,
         appeal_outcome=appeal_outcome.value,
@@ -464,6 +501,14 @@ def record_uploader_appeal(
     contact_email: str | None = None,
 ) -> Appeal:
     """Staff record an uploader's appeal against a removal (the platform API has its own route)."""
+    email = (contact_email or "").strip()
+    if email:
+        try:  # as the report form and POST /v1/uploader-appeals check an address (EmailStr)
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise InvalidInput(
+                f"the uploader's email is not an email address: {exc}", code="invalid_email"
+            ) from None
     case = locked_case(db_session=db_session, case_id=case_id)
     if case.outcome != Outcome.VIOLATING:
         raise Conflict(
@@ -476,5 +521,5 @@ def record_uploader_appeal(
         appellant=Appellant.UPLOADER,
         reason=reason,
         actor=f"user:{staff.id}",
-        contact_email=(contact_email or "").strip().lower() or None,
+        contact_email=email.lower() or None,
     )

@@ -40,6 +40,9 @@ POLICY_CATEGORIES: dict[str, str] = {
 
 # The CyberTipline's limit on escalateToHighPriority (cybertipline-api-documentation.txt).
 IMMEDIATE_RISK_MAX_CHARS = 3000
+# A decision's reason (first review, second review, appeal, quality check): room for a careful
+# account of what was seen, twice a note's 5,000, never a pasted document.
+REASON_MAX_CHARS = 10_000
 
 
 class Classification(enum.StrEnum):

@@ -50,6 +50,16 @@ def may_refer(case: Case) -> bool:
     )
 
 
+def can_refer(db_session: Session, settings: Settings, case: Case) -> bool:
+    """False for a decided case that has nothing left to refer: its media deleted when it closed,
+    and no post named (`nothing_to_refer`)."""
+    return (
+        case.status not in DECIDED_STATUSES
+        or bool(case.content_id or case.content_url)
+        or _media_of(settings, db_session, case) is not None
+    )
+
+
 def _found_child_safety(case: Case) -> bool:
     return (
         case.status == CaseStatus.ACTION_TAKEN
@@ -151,6 +161,7 @@ def refer_to_child_safety(
     )
     if not decided:
         case.claimed_by, case.claimed_at = None, None  # it may now be hidden from the referrer
+        _unassign_if_hidden(db_session, case, actor=f"user:{reviewer.id}")
     record(
         db_session=db_session,
         actor=f"user:{reviewer.id}",
@@ -165,6 +176,28 @@ def refer_to_child_safety(
     )
     db_session.flush()
     return referred
+
+
+def _unassign_if_hidden(db_session: Session, case: Case, *, actor: str) -> None:
+    """A case now in child-safety review leaves the "mine" queue of an assignee who may no longer
+    open it (a plain reviewer): a lead assigns it again to a child-safety reviewer."""
+    if case.assigned_to is None:
+        return
+    assignee = db_session.get(User, case.assigned_to)
+    if assignee is not None and not assignee.disabled and may_see_case(assignee.role, case):
+        return
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="case.unassigned",
+        subject=case.id,
+        details={
+            "to": None,
+            "from": case.assigned_to,
+            "because": "referred to child-safety review, which the assignee may not open",
+        },
+    )
+    case.assigned_to, case.assigned_at = None, None
 
 
 def _media_of(settings: Settings, db_session: Session, case: Case) -> tuple[bytes, str] | None:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from takedown.cases.models import Appeal, Case, CaseMedia
 from takedown.cases.notes import NOTE_MAX_CHARS
-from takedown.review.models import IMMEDIATE_RISK_MAX_CHARS, Decision
+from takedown.review.models import IMMEDIATE_RISK_MAX_CHARS, REASON_MAX_CHARS, Decision
 
 
 class CaseSummary(BaseModel):
@@ -93,8 +93,11 @@ class ReportOut(BaseModel):
     )
     additions: list[AdditionOut] = []
     fingerprints: list[FingerprintOut] = []
-    # No address, content id or file: its reporter is told nothing that depends on a match
+    # No address, content id or file
     by_fingerprint_alone: bool = False
+    # Its reporter is told nothing that depends on a match (by fingerprint alone, or it sent a
+    # picture or fingerprints that the place it names does not hold)
+    case_hidden: bool = False
     withdrawn_at: datetime | None = None  # the reporter withdrew its fingerprints
 
 
@@ -321,7 +324,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(description="violating | no_violation")
     policy: str = Field("", max_length=120, description="the policy broken (violating)")
-    reason: str = Field(..., max_length=5000)
+    reason: str = Field(..., max_length=REASON_MAX_CHARS)
     classification: str | None = Field(
         None, description="A1 | A2 | B1 | B2: required for violating child sexual abuse"
     )
@@ -338,7 +341,7 @@ class DecisionIn(BaseModel):
 class AppealDecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     outcome: str = Field(description="upheld | overturned")
-    reason: str = Field(..., max_length=5000)
+    reason: str = Field(..., max_length=REASON_MAX_CHARS)
     policy: str = Field("", max_length=120)
     classification: str | None = None
     immediate_risk: str | None = Field(

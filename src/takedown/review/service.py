@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from takedown import clock
@@ -403,3 +403,58 @@ def is_overdue(case: Case) -> bool:
     return case.status in REVIEW_STATUSES and (
         case.deadline_at <= clock.now() or case.escalation_level >= 3
     )
+
+
+def case_version(db_session: Session, case: Case) -> str:
+    """What a decision form was rendered against: the case's status, category, reports and
+    decisions. A form sent against another version is stale (`describe_change`); a claim (open
+    to in review) does not count, as it changes nothing a reviewer decides on."""
+    status = CaseStatus.OPEN.value if case.status == CaseStatus.IN_REVIEW else case.status
+    decided = db_session.scalar(
+        select(func.count()).select_from(Decision).where(Decision.case_id == case.id)
+    )
+    return f"{status}|{case.category}|{case.report_count}|{decided or 0}"
+
+
+def describe_change(seen: str, now: str) -> str:
+    """In words, what changed between two `case_version`s."""
+    try:
+        status, category, reports, decided = seen.split("|")
+        status_now, category_now, reports_now, decided_now = now.split("|")
+        more_decisions, more_reports = (
+            int(decided_now) - int(decided),
+            int(reports_now) - int(reports),
+        )
+    except ValueError:
+        return "The case changed since you opened this page."
+    changes = []
+    if more_decisions > 0:
+        changes.append(
+            f"{more_decisions} {'decision was' if more_decisions == 1 else 'decisions were'} "
+            "recorded (see Decisions)"
+        )
+    if status_now != status:
+        changes.append(f"its status is now {status_now.replace('_', ' ')}")
+        if status_now == CaseStatus.SECOND_REVIEW:
+            changes.append("a decision you send now would be the second review, and final")
+    if category_now != category:
+        changes.append(f"its category is now {category_now.replace('_', ' ')}")
+    if more_reports > 0:
+        changes.append(
+            f"{more_reports} new {'report' if more_reports == 1 else 'reports'} joined it"
+        )
+    return (
+        "The case changed since you opened this page: "
+        + ("; ".join(changes) or "it was updated")
+        + ". Nothing was recorded: read it again, then send your decision (what you typed is kept)."
+    )
+
+
+def ensure_unchanged(db_session: Session, case: Case, seen_version: str | None) -> None:
+    """A decision sent from a page rendered against another version of the case is refused, so
+    a second review or a second appeal vote is never made without seeing the first."""
+    if not seen_version:
+        return
+    now = case_version(db_session, case)
+    if seen_version != now:
+        raise Conflict(describe_change(seen_version, now), code="case_changed")

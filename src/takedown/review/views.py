@@ -197,6 +197,7 @@ def get_case(
                     for f in fingerprints.get(r.id, [])
                 ],
                 by_fingerprint_alone=r.by_fingerprint_alone,
+                case_hidden=r.case_hidden,
                 withdrawn_at=r.withdrawn_at,
             )
             for r in reports

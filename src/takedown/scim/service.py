@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from takedown.audit.service import record
 from takedown.auth.models import User
-from takedown.auth.users import create_user, set_disabled
+from takedown.auth.users import checked_username, create_user, set_disabled
 from takedown.errors import Conflict, InvalidInput, NotFound
 from takedown.settings import Settings
 
@@ -97,9 +97,7 @@ def apply(*, db_session: Session, user: User, change: Change, actor: str) -> Use
 
 
 def _rename(db_session: Session, user: User, user_name: str, actor: str) -> None:
-    user_name = user_name.strip()
-    if not user_name:
-        raise InvalidInput("userName must not be empty", code="scim_invalid_value")
+    user_name = checked_username(user_name)  # the rule every new user's name follows
     if any(other.id != user.id for other in users_named(db_session, user_name)):
         raise Conflict(f"user {user_name!r} exists", code="scim_uniqueness")
     record(

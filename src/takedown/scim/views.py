@@ -26,6 +26,7 @@ SCIM_TYPES = {  # RFC 7644 3.12
     "scim_uniqueness": "uniqueness",
     "scim_invalid_filter": "invalidFilter",
     "scim_invalid_value": "invalidValue",
+    "invalid_username": "invalidValue",  # auth.users.checked_username
 }
 
 

@@ -54,6 +54,10 @@ KEYPOINTS = 256
 # FAST's corner threshold: 5 finds corners on smooth generated scenes that 10 misses (crops of
 # 75 %: 91.9 % recall at 10, 98.1 % at 5; bench/RESULTS.md).
 FAST_THRESHOLD = 5
+EDGE = 15  # px: ORB's border without keypoints (edgeThreshold) and its patch size
+# ORB finds no keypoint within EDGE of the border, so a picture whose shorter side is under this
+# at SIDE has none (a banner, a strip: 8000 x 20 px is 400 x 1), and OpenCV's pyramid fails on it.
+MIN_SHORTER_SIDE = 2 * EDGE + 1
 WINDOW_SHARE = 0.5  # the confirmed region: any crop keeping 75 % of each side contains it
 # Bits. Nearest-neighbour votes ranked the right picture first for every benchmark crop at 24,
 # 28, 32 and 40; 28 keeps the multi-index search narrow (bench/crop_index.py).
@@ -125,15 +129,22 @@ def descriptor_words(descriptors: np.ndarray) -> np.ndarray:
     )
 
 
+def too_thin_for_keypoints(pixels: np.ndarray) -> bool:
+    """Whether a picture's shorter side, at SIDE px on its longer, is too short for any keypoint."""
+    height, width = pixels.shape[:2]
+    return min(height, width) * SIDE / max(height, width) < MIN_SHORTER_SIDE
+
+
 def keypoints_of(pixels: np.ndarray) -> Keypoints:
-    """Keypoints of a trimmed RGB picture (`normalise.trimmed_content`)."""
+    """Keypoints of a trimmed RGB picture (`normalise.trimmed_content`) that is not
+    `too_thin_for_keypoints`."""
     height, width = pixels.shape[:2]
     grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     scale = SIDE / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     orb = cv2.ORB.create(
-        nfeatures=KEYPOINTS, fastThreshold=FAST_THRESHOLD, edgeThreshold=15, patchSize=15
+        nfeatures=KEYPOINTS, fastThreshold=FAST_THRESHOLD, edgeThreshold=EDGE, patchSize=EDGE
     )
     found, descriptors = orb.detectAndCompute(grey, None)
     if descriptors is None or not found:
@@ -250,7 +261,10 @@ class PdqCropSignal(SignalType):
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
         if media.image is None:
             return []
-        found = keypoints_of(trimmed_upload(media))
+        pixels = trimmed_upload(media)
+        if too_thin_for_keypoints(pixels):
+            return []  # nothing to line up; the other signals still cover the picture
+        found = keypoints_of(pixels)
         return [{"type": cls.name, "value": found.value(), "quality": found.window_quality}]
 
 

@@ -12,6 +12,42 @@
     if (event.detail.xhr.status === 429) { event.detail.shouldSwap = true; event.detail.isError = false; }
   });
 
+  // Any other refusal of an htmx action (403 once a case was referred away, 409, 422, a 5xx, no
+  // answer at all) is said where the reviewer clicked, never swallowed: htmx swaps nothing on
+  // an error by itself. One place for every htmx action of the console.
+  function refusalText(xhr) {
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    var body = xhr.responseText || "";
+    try {
+      if (type.indexOf("json") !== -1) {
+        var problem = JSON.parse(body);
+        if (problem.detail) return problem.detail;
+      } else if (type.indexOf("html") !== -1) {
+        var doc = new DOMParser().parseFromString(body, "text/html");
+        var said = doc.querySelector(".error-summary") || doc.querySelector("h1");
+        if (said && said.textContent.trim()) return said.textContent.trim();
+      }
+    } catch (ignored) { /* fall through to the status */ }
+    return "The server refused this (HTTP " + xhr.status + ").";
+  }
+  function showRefusal(element, text) {
+    var anchor = (element && element.closest("form, figure")) || element || document.body;
+    var note = anchor.nextElementSibling;
+    if (!note || !note.classList.contains("htmx-refusal")) {
+      note = document.createElement("p");
+      note.className = "error-summary htmx-refusal";
+      note.setAttribute("role", "alert");
+      anchor.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = "Not done: " + text + " Reload the page to see the case as it is now.";
+  }
+  document.body.addEventListener("htmx:responseError", function (event) {
+    showRefusal(event.detail.elt, refusalText(event.detail.xhr));
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    showRefusal(event.detail.elt, "the server could not be reached.");
+  });
+
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.case-row"));
   var selected = rows.length ? 0 : -1;
   function select(index) {
