@@ -407,20 +407,9 @@ def console_server_user(tmp_path: Path, username: str, password: str, role: str)
 def console_server_api_key(tmp_path: Path, *scopes: str) -> str:
     """A platform API key with `scopes` on the `console_server` started in `tmp_path`, made by
     the CLI (`takedown apikey create`)."""
-    import subprocess
-    import sys
-
-    env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
     command = ["apikey", "create", "--name", "platform", "--json"]
     command += [part for scope in scopes for part in ("--scope", scope)]
-    made = subprocess.run(
-        [sys.executable, "-m", "takedown.cli.main", *command],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return str(json.loads(made.stdout)["key"])
+    return str(_console_server_cli(tmp_path, command)["key"])
 
 
 def console_server_case(server: str, tmp_path: Path, filed: dict[str, Any], username: str) -> str:
@@ -444,19 +433,24 @@ def console_server_case(server: str, tmp_path: Path, filed: dict[str, Any], user
 def console_server_token(tmp_path: Path, username: str) -> str:
     """A staff API token for `username` on the `console_server` started in `tmp_path`, issued
     by the CLI (`takedown user token`)."""
+    command = ["user", "token", "--username", username, "--json"]
+    return str(_console_server_cli(tmp_path, command)["token"])
+
+
+def _console_server_cli(tmp_path: Path, command: list[str]) -> dict[str, Any]:
+    """What a `takedown ... --json` command prints, run on the `console_server`'s database."""
     import subprocess
     import sys
 
     env = server_env(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "data", 0)
-    command = ["user", "token", "--username", username, "--json"]
-    issued = subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "takedown.cli.main", *command],
         env=env,
         check=True,
         capture_output=True,
         text=True,
     )
-    return str(json.loads(issued.stdout)["token"])
+    return dict(json.loads(done.stdout))
 
 
 @contextmanager

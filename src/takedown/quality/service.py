@@ -180,17 +180,7 @@ def record_check(
         and referrals.can_refer(db_session, settings, case)
     )
     if not check.agrees and to_child_safety:
-        referred = referrals.refer_to_child_safety(
-            db_session=db_session,
-            settings=settings,
-            index=index,
-            case_id=case.id,
-            reviewer=checker,
-            category=found,
-            subject_is_minor=False,
-            reason=f"Quality check {check.id}, deciding blind: {check.reason}",
-        )
-        check.referred_case_id = referred.id
+        _refer(db_session, settings, index, case, checker, check, found)
         why = _why_not_reopened(db_session, settings, case, check)
         check.not_reopened_because = (
             why.removesuffix(": a lead decides")
@@ -215,17 +205,7 @@ def record_check(
             )
             check.appeal_id = appeal.id
         elif violating and found in CHILD_SAFETY_CATEGORIES and referrals.may_refer(case):
-            referred = referrals.refer_to_child_safety(
-                db_session=db_session,
-                settings=settings,
-                index=index,
-                case_id=case.id,
-                reviewer=checker,
-                category=found,
-                subject_is_minor=False,
-                reason=f"Quality check {check.id}, deciding blind: {check.reason}",
-            )
-            check.referred_case_id = referred.id
+            _refer(db_session, settings, index, case, checker, check, found)
             # Not left to a lead, then: the child-safety reviewers decide the referred case.
             check.not_reopened_because = check.not_reopened_because.removesuffix(": a lead decides")
     record(
@@ -312,3 +292,26 @@ def agreement(db_session: Session, *, since: datetime) -> Agreement:
         or 0
     )
     return found
+
+
+def _refer(
+    db_session: Session,
+    settings: Settings,
+    index: Any,
+    case: Case,
+    checker: User,
+    check: QualityCheck,
+    found: str,
+) -> None:
+    """Refer the checked case to child-safety review with what the checker found."""
+    referred = referrals.refer_to_child_safety(
+        db_session=db_session,
+        settings=settings,
+        index=index,
+        case_id=case.id,
+        reviewer=checker,
+        category=found,
+        subject_is_minor=False,
+        reason=f"Quality check {check.id}, deciding blind: {check.reason}",
+    )
+    check.referred_case_id = referred.id
