@@ -20,6 +20,7 @@ from takedown.auth.service import create_api_key
 from takedown.settings import Settings, get_settings, normalise_database_url
 from takedown.store.db import dispose, session_scope
 from takedown.store.migrate import upgrade
+from tests.metrics_support import METRICS_TOKEN
 
 PG_URL = os.environ.get("TAKEDOWN_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -97,6 +98,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         public_base_url="http://testserver",
         # Sampling is random; tests of quality checks set it to 100.
         quality_sample_percent=0,
+        metrics_token=METRICS_TOKEN,
     )
 
 

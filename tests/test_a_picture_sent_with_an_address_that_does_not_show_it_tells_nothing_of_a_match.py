@@ -13,16 +13,17 @@ everything, as every reporter of an address is: they already know where it is.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from takedown.api.app import create_app
-from tests.enforcement_support import moving_clock  # noqa: F401
+from tests.enforcement_support import bank_pictures, moving_clock  # noqa: F401
 from tests.media import generated_scene, jpeg
 from tests.reports_support import file_report
-from tests.review_support import case_of_report, without_references
+from tests.review_support import case_of_report, case_seen_by_staff, without_references
 from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import (
     by_fingerprint,
     fingerprints_of,
@@ -158,3 +159,37 @@ def test_the_web_form_with_a_picture_and_a_made_up_address_names_no_case(client)
     assert page.status_code == 201, page.text
     assert 'id="case-reference"' not in page.text and "case_" not in page.text
     assert 'id="sealed"' in page.text
+
+
+@pytest.mark.usefixtures("moving_clock")
+def test_the_address_a_hidden_report_gave_finds_nothing_its_picture_matched(settings, make_api_key):  # type: ignore[no-untyped-def]
+    """A second report naming only the made-up address (no picture, so it follows its case) must
+    not find the case the first one's picture joined, nor the priority a bank match gave it."""
+    banked_picture = generated_scene(9844)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        banks = {"Authorization": f"Bearer {make_api_key('banks', 'scan')}"}
+        bank_pictures(client, banks, "known", jpeg(banked_picture))
+        client.app.state.index.refresh()
+        victim = by_fingerprint(
+            client, CSAM, VICTIMS_PICTURE, jpeg(VICTIMS_PICTURE), subject_is_minor="yes"
+        )
+        answers = {}
+        for name, picture in (
+            ("the victim's picture", VICTIMS_PICTURE),
+            ("a banked picture", banked_picture),
+            ("a picture nowhere", SOMETHING_ELSE),
+        ):
+            address = f"https://made-up.example/{name.replace(' ', '-')}"
+            hidden = _with_file(client, jpeg(picture, quality=85), content_url=address)
+            assert hidden["case_id"] is None
+            answers[name] = file_report(client, CSAM, content_url=address, subject_is_minor="yes")
+        for answer in answers.values():
+            assert answer["case_id"] and answer["case_id"] != victim["case_id"]
+            # Its own new case: made at the moment of the report, with the ordinary deadline.
+            assert case_seen_by_staff(client, settings, answer["case_id"])["report_count"] == 1
+        deadlines = {
+            datetime.fromisoformat(a["deadline"]) - datetime.fromisoformat(a["received_at"])
+            for a in answers.values()
+        }
+        assert len(deadlines) == 1, deadlines

@@ -25,6 +25,7 @@ from takedown.store.db import session_scope
 from takedown.transparency.report import gather
 from tests.enforcement_support import decide_violating, moving_clock, scan  # noqa: F401
 from tests.media import generated_scene, jpeg
+from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
 from tests.test_reporters_can_report_by_a_fingerprint_of_their_own_copy import (
     _settle_and_follow,
@@ -50,7 +51,7 @@ def _status_words(client: TestClient, token: str) -> str:
 
 
 def _metric(client: TestClient, line_start: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
+    for line in metrics_text(client).splitlines():
         if line.startswith(line_start):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"no {line_start} in /metrics")

@@ -18,6 +18,7 @@ from takedown.settings import Settings
 from takedown.signals.service import hash_media
 from tests.exchange_support import NcmecState, ncmec_hash_sharing
 from tests.media import altered_copy, jpeg, stand_in
+from tests.metrics_support import metrics_text
 from tests.review_support import (
     free_port,
     make_user,
@@ -153,7 +154,7 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
                     "the withdrawn hash to stop matching",
                     seconds=10,
                 )
-                metrics = http.get("/metrics").text
+                metrics = metrics_text(http)
                 complete = 'takedown_exchange_syncs_total{exchange="ncmec",outcome="complete"}'
                 assert complete in metrics
         finally:

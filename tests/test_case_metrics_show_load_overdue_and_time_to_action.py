@@ -12,6 +12,7 @@ import pytest
 from takedown import clock
 from takedown.cases.scheduled import escalate_due_cases
 from tests.enforcement_support import moving_clock  # noqa: F401 (a fixture)
+from tests.metrics_support import metrics_text
 from tests.reports_support import file_report
 from tests.review_support import make_user, staff_headers
 
@@ -37,7 +38,7 @@ def test_case_metrics_show_load_overdue_and_time_to_action(client, settings):
 
     clock.advance(timedelta(minutes=90))  # the P0 case's hour has passed, nobody acted
     escalate_due_cases(settings)
-    metrics = client.get("/metrics").text
+    metrics = metrics_text(client)
     assert _gauge(metrics, "takedown_cases_open", priority="P0") == 1
     assert _gauge(metrics, "takedown_cases_overdue", priority="P0") == 1
     assert _gauge(metrics, "takedown_cases_open", priority="P2") == 0
@@ -57,7 +58,7 @@ def test_case_metrics_show_load_overdue_and_time_to_action(client, settings):
     )
     assert late.status_code == 201, late.text
     escalate_due_cases(settings)
-    metrics = client.get("/metrics").text
+    metrics = metrics_text(client)
     assert _gauge(metrics, "takedown_cases_open", priority="P0") == 0
     assert _gauge(metrics, "takedown_cases_overdue", priority="P0") == 0
     assert _gauge(metrics, "takedown_cases_decided_last_day", priority="P0", on_time="false") == 1

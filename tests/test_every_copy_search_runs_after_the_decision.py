@@ -18,6 +18,7 @@ from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
 from tests.enforcement_support import decide_violating, report_with_media, scan
 from tests.media import altered_copy, jpeg, stand_in
+from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
 
 
@@ -37,7 +38,7 @@ def _removed(settings) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _metric(client: TestClient, name: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
+    for line in metrics_text(client).splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
     return 0.0

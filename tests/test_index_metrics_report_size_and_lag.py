@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from tests.metrics_support import metrics_text
+
 
 def test_metrics_show_index_entries_and_lag(
     client: TestClient, auth_header: Callable[..., dict[str, str]]
@@ -26,7 +28,7 @@ def test_metrics_show_index_entries_and_lag(
         headers=auth,
     )
     assert added.status_code == 200, added.text
-    text = client.get("/metrics").text
+    text = metrics_text(client)
     assert re.search(r'takedown_index_entries\{signal_type="pdq"\} 3\.0', text)
     assert re.search(r'takedown_index_entries\{signal_type="md5"\} 1\.0', text)
     lag = re.search(r"^takedown_index_refresh_lag_seconds (\S+)$", text, re.MULTILINE)

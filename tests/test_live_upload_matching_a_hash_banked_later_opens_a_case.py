@@ -22,6 +22,7 @@ from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
     scan,
 )
 from tests.media import generated_scene, jpeg
+from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
 
 KNOWN = generated_scene(7101)
@@ -38,7 +39,7 @@ def _bank(client: TestClient, headers: dict[str, str], name: str, category: str)
 
 
 def _metric(client: TestClient, name: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
+    for line in metrics_text(client).splitlines():
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise AssertionError(f"{name} not on /metrics")

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from takedown import clock
 from takedown.auth.models import Role
 from takedown.ncmec.scheduled import file_due_reports
+from tests.metrics_support import metrics_text
 from tests.ncmec_factories import decided_case, make_user, ncmec_settings, sandbox
 
 
@@ -23,7 +24,7 @@ def _filing(client, token: str, case_id: str) -> dict:
 
 
 def _metric(client, line_start: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
+    for line in metrics_text(client).splitlines():
         if line.startswith(line_start):
             return float(line.rsplit(" ", 1)[1])
     return 0.0

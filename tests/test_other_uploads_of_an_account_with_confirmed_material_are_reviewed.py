@@ -29,6 +29,7 @@ from tests.enforcement_support import (
     scan,
 )
 from tests.media import altered_copy, generated_scene, jpeg, stand_in
+from tests.metrics_support import metrics_text
 from tests.review_support import CASE_READER, case_reader, console, make_user, staff_headers
 
 
@@ -228,7 +229,7 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         listed = client.get("/v1/accounts", headers=lead).json()["accounts"]
         assert sorted(a["account_id"] for a in listed) == ["acct-copier", "acct-sharer"]
         account_sweep.run_due(settings)  # refreshes the gauge on-call alerts on
-        assert "takedown_accounts_flagged_for_review 2.0" in client.get("/metrics").text
+        assert "takedown_accounts_flagged_for_review 2.0" in metrics_text(client)
         assert all(case_id in a["flag_reason"] for a in listed)
         browser = console(client.app, CASE_READER)
         page = browser.get("/console/accounts").text
@@ -271,7 +272,7 @@ def test_flagged_accounts_are_listed_and_reviewed(settings, make_api_key):  # ty
         assert (again.status_code, again.json()["code"]) == (409, "not_flagged")
         assert client.get("/v1/accounts", headers=lead).json()["accounts"] == []
         account_sweep.run_due(settings)
-        assert "takedown_accounts_flagged_for_review 0.0" in client.get("/metrics").text
+        assert "takedown_accounts_flagged_for_review 0.0" in metrics_text(client)
 
         # An account no confirmed case links has nothing to sweep because of.
         unknown = client.post(

@@ -27,6 +27,7 @@ from tests.enforcement_support import (  # noqa: F401 (moving_clock is a fixture
     report_with_media,
 )
 from tests.media import generated_scene, jpeg
+from tests.metrics_support import metrics_text
 from tests.reports_support import platform_server
 from tests.review_support import console, make_user, staff_headers
 
@@ -101,7 +102,7 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         assert "still visible" in alerts[0].payload["summary"]
         page = console(app, "auditor").get(f"/console/cases/{case_id}").text
         assert "Still visible" in page and "on-call alerted" in page
-        assert "takedown_removed_items_still_up 1.0" in client.get("/metrics").text
+        assert "takedown_removed_items_still_up 1.0" in metrics_text(client)
         # The reporter is not told it is gone while it is not.
         tracked = client.get(f"/track/{filed['tracking_token']}").text
         assert "we are checking that it comes down" in tracked
@@ -119,7 +120,7 @@ def test_removed_content_is_verified_down_or_escalated(settings, platform_status
         assert check_due_removals(settings).verified == 1
         item = _items(client, settings, case_id)["post-up"]
         assert item["removal"] == "verified_down" and item["removal_verified_at"]
-        assert "takedown_removed_items_still_up 0.0" in client.get("/metrics").text
+        assert "takedown_removed_items_still_up 0.0" in metrics_text(client)
         (verified,) = _audited(settings, case_id, "content.removal_verified")
         assert verified.details["checks_still_up_before"] == 2
         assert verified.details["minutes_after_order"] >= 107

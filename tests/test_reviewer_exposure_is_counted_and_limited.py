@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from takedown import clock
 from takedown.audit.models import AuditEntry
 from takedown.store.db import session_scope
+from tests.metrics_support import metrics_text
 from tests.review_support import benign_image, console, make_user, report, staff_headers
 
 
@@ -78,7 +79,7 @@ def test_reveals_past_the_daily_limit_are_refused(client, app, settings):
     without_htmx = carol.post(reveal)
     assert without_htmx.status_code == 429 and "data:image" not in without_htmx.text
     assert _reveals(settings) == 2  # a refused reveal showed nothing, so records nothing
-    metrics = client.get("/metrics").text
+    metrics = metrics_text(client)
     assert re.search(r'^takedown_console_reveals_total\{outcome="withheld"\} [1-9]', metrics, re.M)
     # The case can still be decided on the preview and the matches.
     assert 'id="decision-form"' in carol.get(f"/console/cases/{case_id}").text

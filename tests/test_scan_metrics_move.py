@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tests.media import jpeg, stand_in
+from tests.metrics_support import metrics_text
 
 
 def _value(text: str, name: str, **labels: str) -> float:
@@ -19,7 +20,7 @@ def _value(text: str, name: str, **labels: str) -> float:
 def test_scan_metrics_move(client, auth_header) -> None:
     banks, scan = auth_header("banks"), auth_header("scan")
     data = jpeg(stand_in("immunohistochemistry"))
-    before = client.get("/metrics").text
+    before = metrics_text(client)
     first = client.post(
         "/v1/scan",
         files={"file": ("a.jpg", data, "image/jpeg")},
@@ -43,7 +44,7 @@ def test_scan_metrics_move(client, auth_header) -> None:
         data={"content_id": "m2"},
         headers=scan,
     )
-    after = client.get("/metrics").text
+    after = metrics_text(client)
 
     def moved(name: str, **labels: str) -> float:
         return _value(after, name, **labels) - _value(before, name, **labels)

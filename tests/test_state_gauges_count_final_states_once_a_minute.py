@@ -28,6 +28,7 @@ from tests.enforcement_support import (
     report_with_media,
 )
 from tests.media import generated_scene, jpeg
+from tests.metrics_support import metrics_text
 
 GAUGE = re.compile(r'^takedown_webhook_outbox_events\{status="delivered"\} (\S+)$', re.M)
 
@@ -74,7 +75,7 @@ def test_state_gauges_count_final_states_once_a_minute(settings):  # type: ignor
             run = deliver_due(settings)
             assert run.delivered > 0
             delivered_so_far += run.delivered
-            gauge = GAUGE.search(client.get("/metrics").text)
+            gauge = GAUGE.search(metrics_text(client))
             assert gauge is not None and float(gauge.group(1)) == delivered_so_far
         assert len(counts) == 1, counts  # the first pass; the other two added what they moved
     assert len(receiver.deliveries) == delivered_so_far

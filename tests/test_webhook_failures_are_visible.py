@@ -17,6 +17,7 @@ from takedown.enforcement.models import EventType
 from takedown.enforcement.outbox import enqueue
 from takedown.store.db import session_scope
 from tests.enforcement_support import SECRET, Receiver, moving_clock  # noqa: F401
+from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
 
 
@@ -50,7 +51,7 @@ def test_undeliverable_event_fails_visibly_and_can_be_requeued(settings):
         assert passes == 25  # hourly attempts from 0 h to 24 h, then it is given up
         assert len(receiver.deliveries) == passes  # every attempt reached the receiver
 
-        assert 'takedown_webhook_outbox_events{status="failed"} 1.0' in client.get("/metrics").text
+        assert 'takedown_webhook_outbox_events{status="failed"} 1.0' in metrics_text(client)
         failed = client.get("/v1/webhooks/outbox?status=failed", headers=admin).json()
         assert [e["event_id"] for e in failed["events"]] == [event_id]
         assert failed["events"][0]["last_error"] == "HTTP 500"
@@ -68,7 +69,7 @@ def test_undeliverable_event_fails_visibly_and_can_be_requeued(settings):
         assert requeued.status_code == 200 and requeued.json()["status"] == "pending"
         assert deliver_due(settings).delivered == 1
         assert receiver.deliveries[-1].event["event_id"] == event_id
-        assert 'takedown_webhook_outbox_events{status="failed"} 0.0' in client.get("/metrics").text
+        assert 'takedown_webhook_outbox_events{status="failed"} 0.0' in metrics_text(client)
         # Delivered is done: sent again, an old order could undo a later one (a block re-sent
         # after an appeal restored the post).
         again = client.post(f"/v1/webhooks/outbox/{event_id}/retry", headers=admin)

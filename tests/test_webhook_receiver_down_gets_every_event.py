@@ -21,6 +21,7 @@ from tests.enforcement_support import (  # noqa: F401
     report_with_media,
 )
 from tests.media import generated_scene, jpeg
+from tests.metrics_support import metrics_text
 from tests.review_support import make_user, staff_headers
 
 
@@ -66,7 +67,7 @@ def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
             clock.advance(timedelta(minutes=45))
             attempts.append(deliver_due(settings).retried)
         assert all(n == len(expected) for n in attempts)
-        metrics = client.get("/metrics").text
+        metrics = metrics_text(client)
         assert f'takedown_webhook_outbox_events{{status="pending"}} {float(len(expected))}' in (
             metrics
         )
@@ -86,5 +87,5 @@ def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
         }
         clock.advance(timedelta(days=8))  # the page counts the last week's, not every one ever
         assert _outbox(client, admin)["counts"]["delivered_last_7_days"] == 0
-        assert 'takedown_webhook_outbox_events{status="pending"} 0.0' in client.get("/metrics").text
+        assert 'takedown_webhook_outbox_events{status="pending"} 0.0' in metrics_text(client)
     receiver.stop()

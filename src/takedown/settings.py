@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # POST /v1/scan accepts a key it checked this recently without asking the database again, so
     # a revoked key (or a disabled staff user) may still scan for this long; at most 2 s, 0: never
     api_key_cache_seconds: float = Field(default=2.0, ge=0.0, le=2.0)
+    # /metrics answers a scraper sending `Authorization: Bearer <this>`; empty: only clients on
+    # this machine (its case and match counts would tell an outsider what a report matched)
+    metrics_token: str = ""
 
     # --- public pages --------------------------------------------------------------------
     # language of the report form and reporter emails when the browser asks for none offered

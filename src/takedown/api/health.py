@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from sqlalchemy import text
 
+from takedown.errors import NotFound, Unauthorized
 from takedown.store.db import engine_for
 
 router = APIRouter(tags=["operations"])
@@ -35,11 +37,29 @@ def readyz(request: Request, response: Response) -> dict[str, object]:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
+def metrics(request: Request) -> Response:
     """This process's metrics; with several server processes (PROMETHEUS_MULTIPROC_DIR, set by
-    `takedown serve --workers N`), those of them all (takedown/metrics.py)."""
+    `takedown serve --workers N`), those of them all (takedown/metrics.py). Only for a scraper
+    with `TAKEDOWN_METRICS_TOKEN`, or, without one set, a client on this machine: counts of
+    watching cases, index entries and uploads found move when a report's picture matches, and
+    would tell anyone who reports one."""
+    ensure_may_scrape(request)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def ensure_may_scrape(request: Request) -> None:
+    token = request.app.state.settings.metrics_token
+    if not token:
+        if (request.client.host if request.client else "") not in LOOPBACK:
+            raise NotFound("nothing here", code="not_found")
+        return
+    sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(sent.encode(), token.encode()):
+        raise Unauthorized("send the metrics token as a bearer token", code="metrics_token")

@@ -85,6 +85,8 @@ def merge(*, db_session: Session, settings: Settings, source: Case, target: Case
     target.ranked_lower = target.ranked_lower and source.ranked_lower
     target.bank_match = target.bank_match or source.bank_match
     target.account_id = target.account_id or source.account_id
+    if target.content_id is None and target.content_url is None:  # where it is, as it was given
+        target.location_unverified = source.location_unverified
     target.content_id = target.content_id or source.content_id
     if target.content_url is None:
         target.content_url, target.content_url_key = source.content_url, source.content_url_key

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.banks.models import BigId
@@ -132,6 +132,10 @@ class Case(Base):
     content_id: Mapped[str | None] = mapped_column(String(255), index=True)
     content_url: Mapped[str | None] = mapped_column(Text)  # normalised (see content_urls.py)
     content_url_key: Mapped[str | None] = mapped_column(String(64), index=True)  # its SHA-256
+    # The content id and address came from a report whose case is hidden from its reporter
+    # (reports.case_hidden): acted on, but no other report finds the case by them, or its answer
+    # would tell what the hidden report's picture matched (reports/flows.py).
+    location_unverified: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Fetching the content's media from the platform: None (not needed), pending, done, failed.
     media_fetch_state: Mapped[str | None] = mapped_column(String(20))
     media_fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)

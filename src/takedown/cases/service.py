@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -446,13 +446,14 @@ def is_repeatedly_reported(settings: Settings, reports: int) -> bool:
 
 
 def about_the_post(content_id: str | None, url_key: str | None) -> ColumnElement[bool] | None:
-    """Cases about the post with this content id or address key; None when neither is known."""
+    """Cases about the post with this content id or address key; None when neither is known.
+    Not a case that has them from a report hidden from its reporter (`location_unverified`)."""
     same = []
     if content_id:
         same.append(Case.content_id == content_id)
     if url_key:
         same.append(Case.content_url_key == url_key)
-    return or_(*same) if same else None
+    return and_(or_(*same), Case.location_unverified.is_(False)) if same else None
 
 
 def earlier_reports_about(

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
-from takedown.errors import Conflict
 from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.signing import SIGNATURE_HEADER, signature_header
+from takedown.errors import Conflict
 from takedown.metrics import add_to_final_state, final_states_due, set_final_states
 from takedown.settings import Settings
 from takedown.store.db import session_scope

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import Session
 
 from takedown import addresses, clock
@@ -238,11 +238,16 @@ def submit_report(
             has_file,
             now,
             watching=not locates,
+            location_unverified=case_hidden and bool(content_id or data.content_url),
         )
         db_session.add(case)
     else:
         before = case.priority
-        _join_case(settings, case, data, content_id, flagged, account_id, has_file, now)
+        _join_case(case, data, flagged, now)
+        # A hidden report's address and uploader stay on the report: on the case, a report
+        # naming that address would find the case this one's picture matched, and be told it.
+        if not case_hidden:
+            _locate_joined_case(settings, case, data, content_id, account_id, has_file, now)
         if case.status == CaseStatus.WATCHING and locates:
             start_watched_case(
                 db_session=db_session,
@@ -540,7 +545,9 @@ def _case_about_same_content(
 
 def _open_case_about(db_session: Session, same_content: Any) -> Case | None:
     """The oldest open case matching `same_content`; else the open case that a matching case
-    was merged into (cases/merging.py: merged cases point at the case that took their reports)."""
+    was merged into (cases/merging.py: merged cases point at the case that took their reports).
+    Never by a content id or address a hidden report gave (`Case.location_unverified`)."""
+    same_content = and_(same_content, Case.location_unverified.is_(False))
     case = db_session.scalar(
         select(Case)
         .where(same_content, Case.status.in_([s.value for s in OPEN_STATUSES]))
@@ -575,6 +582,7 @@ def _open_case(
     now: datetime,
     *,
     watching: bool,
+    location_unverified: bool,
 ) -> Case:
     fetch = bool(content_id and not has_file and settings.platform_media_url)
     case = Case(
@@ -596,6 +604,7 @@ def _open_case(
         content_id=content_id,
         content_url=normalise_url(data.content_url) if data.content_url else None,
         content_url_key=url_key(data.content_url) if data.content_url else None,
+        location_unverified=location_unverified,
         media_fetch_state="pending" if fetch else None,
         media_fetch_attempts=0,
         media_fetch_next_at=now if fetch else None,
@@ -606,23 +615,30 @@ def _open_case(
     return case
 
 
-def _join_case(
-    settings: Settings,
-    case: Case,
-    data: ReportIn,
-    content_id: str | None,
-    flagged: bool,
-    account_id: str | None,
-    has_file: bool,
-    now: datetime,
-) -> None:
+def _join_case(case: Case, data: ReportIn, flagged: bool, now: datetime) -> None:
     case.report_count += 1
     case.category = more_severe_category(case.category, data.category)
     case.is_child_safety = case.is_child_safety or is_child_safety(
         data.category, data.subject_is_minor
     )
     case.ranked_lower = case.ranked_lower and flagged
+    case.updated_at = now
+
+
+def _locate_joined_case(
+    settings: Settings,
+    case: Case,
+    data: ReportIn,
+    content_id: str | None,
+    account_id: str | None,
+    has_file: bool,
+    now: datetime,
+) -> None:
+    """A case with no uploader, content id or address yet takes the joining report's (a report
+    whose case is not hidden: where the content is, found or confirmed)."""
     case.account_id = case.account_id or account_id
+    if (content_id or data.content_url) and not (case.content_id or case.content_url):
+        case.location_unverified = False
     if content_id and not case.content_id:
         case.content_id = content_id
         # A case opened from fingerprints alone has no media yet: fetch the upload it now names.
