@@ -445,15 +445,23 @@ def is_repeatedly_reported(settings: Settings, reports: int) -> bool:
     return threshold > 0 and reports >= threshold
 
 
-def about_the_post(content_id: str | None, url_key: str | None) -> ColumnElement[bool] | None:
+def about_the_post(
+    content_id: str | None, url_key: str | None, *, as_reporters_see_it: bool = True
+) -> ColumnElement[bool] | None:
     """Cases about the post with this content id or address key; None when neither is known.
-    Not a case that has them from a report hidden from its reporter (`location_unverified`)."""
+    What reporters are shown or given (priority, "action was taken later") never counts a case
+    that has them only from a report hidden from its reporter (`location_unverified`): it would
+    tell what that report's picture matched. Staff see every case."""
     same = []
     if content_id:
         same.append(Case.content_id == content_id)
     if url_key:
         same.append(Case.content_url_key == url_key)
-    return and_(or_(*same), Case.location_unverified.is_(False)) if same else None
+    if not same:
+        return None
+    if as_reporters_see_it:
+        return and_(or_(*same), Case.location_unverified.is_(False))
+    return or_(*same)
 
 
 def earlier_reports_about(

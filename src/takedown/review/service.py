@@ -149,7 +149,7 @@ def decided_case_before(*, db_session: Session, case_id: str, user_id: str) -> b
 def earlier_cases_about(db_session: Session, case: Case) -> list[Case]:
     """Closed cases about the same post (content id or address), oldest first: the post was
     reported before, and decided (or withdrawn)."""
-    same = about_the_post(case.content_id, case.content_url_key)
+    same = about_the_post(case.content_id, case.content_url_key, as_reporters_see_it=False)
     if same is None:
         return []
     closed = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
