@@ -425,7 +425,7 @@ def _hides_case(
     picture is here (docs/reports-and-cases.md)."""
     data = submission.report
     sent = (hashed.signals if hashed is not None else []) + [
-        {"type": f.type, "value": f.value, "quality": f.quality} for f in data.fingerprints
+        f.as_signal() for f in data.fingerprints
     ]
     if not sent or submission.into_case is not None:
         return False
@@ -522,7 +522,7 @@ def _case_about_same_content(
         if case is not None:
             return case
     given = [
-        {"type": f.type, "value": f.value, "quality": f.quality}
+        f.as_signal()
         for f in data.fingerprints
         if by_fingerprints and fingerprints.usable(f, settings)
     ]

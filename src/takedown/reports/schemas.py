@@ -55,6 +55,10 @@ class Fingerprint(BaseModel):
     value: str = Field(max_length=1_000_000)
     quality: int | None = Field(default=None, ge=0, le=100, description="PDQ's quality, 0-100")
 
+    def as_signal(self) -> dict[str, Any]:
+        """As the signals concern writes a signal, to match and compare like a scan's."""
+        return {"type": self.type, "value": self.value, "quality": self.quality}
+
     @field_validator("value")
     @classmethod
     def _valid_hash(cls, value: str, info: ValidationInfo) -> str:
