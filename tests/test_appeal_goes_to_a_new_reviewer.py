@@ -140,6 +140,45 @@ def test_overturning_a_child_safety_removal_needs_two_appeal_reviewers(
     assert second.json()["case"]["status"] == "no_action"
 
 
+def test_overturning_no_violation_into_a_lesser_finding_needs_two_appeal_reviewers(
+    client, settings
+):
+    """A reporter's appeal on a child-safety case, overturned by finding intimate imagery (not
+    child sexual abuse), says the child-safety report was something less: a child-safety "no"
+    that one appeal reviewer cannot settle."""
+    for name in ("alice", "bob", "carol", "dan"):
+        make_user(settings, name, "child_safety_reviewer")
+    alice, bob, carol, dan = (
+        staff_headers(client, settings, n) for n in ("alice", "bob", "carol", "dan")
+    )
+    filed = report(client, category="child_sexual_exploitation", content_id="g3", reporter=REPORTER)
+    case_id = filed["case_id"]
+    _decide(client, alice, case_id, "no_violation")
+    _decide(client, bob, case_id, "no_violation")
+    appealed = client.post(
+        f"/track/{filed['tracking_token']}/appeal", data={"reason": "It is me, I was 15."}
+    )
+    assert appealed.status_code == 200
+    appeal_id = client.get(f"/v1/cases/{case_id}", headers=carol).json()["appeals"][0]["appeal_id"]
+    lesser = {
+        "outcome": "overturned",
+        "reason": "intimate imagery shared without consent",
+        "policy": "non_consensual_intimate_imagery",
+    }
+    first = client.post(f"/v1/appeals/{appeal_id}/decisions", json=lesser, headers=carol)
+    assert first.status_code == 201, first.text
+    assert first.json()["decision"]["final"] is False
+    assert client.get(f"/v1/appeals/{appeal_id}", headers=dan).json()["status"] == "open"
+    assert client.get(f"/v1/cases/{case_id}", headers=dan).json()["status"] == "appealed"
+    page = console(client.app, "dan").get(f"/console/cases/{case_id}").text
+    assert 'as a violation of "non_consensual_intimate_imagery"' in page
+    assert "yours is the second vote" in page
+    second = client.post(f"/v1/appeals/{appeal_id}/decisions", json=lesser, headers=dan)
+    assert second.status_code == 201, second.text
+    assert second.json()["decision"]["final"] is True
+    assert second.json()["case"]["status"] == "action_taken"
+
+
 def test_staff_record_an_uploader_appeal_that_reached_support(client, app, settings):
     make_user(settings, "rita", "reviewer")
     make_user(settings, "ruth", "reviewer")

@@ -362,8 +362,10 @@ def decide_appeal(
 ) -> Decision:
     """Decide an appeal: upheld (the decision stands) or overturned (reversed).
 
-    Only a reviewer who made no decision on the case may decide it. Overturning a child-safety
-    removal to no_violation follows the two-person rule: it needs a second appeal reviewer.
+    Only a reviewer who made no decision on the case may decide it. An overturn that is a
+    child-safety "no" (a removal turned into no_violation, or "no violation" turned into a
+    finding under a policy that is not child sexual abuse or exploitation) follows the
+    two-person rule: it needs a second appeal reviewer.
     """
     appeal = db_session.get(Appeal, appeal_id)
     if appeal is None:
@@ -423,7 +425,7 @@ def decide_appeal(
     )
     holds_open = (
         appeal_outcome == AppealOutcome.OVERTURNED
-        and chosen == Outcome.NO_VIOLATION
+        and (chosen == Outcome.NO_VIOLATION or lowers_child_safety(case, chosen, policy))
         and case.is_child_safety
         and earlier_overturn is None
     )
