@@ -83,3 +83,42 @@ def test_the_second_appeal_vote_is_made_knowingly(app, client, settings):  # typ
     assert stale.status_code == 409 and "changed since you opened this page" in stale.text
     assert f'id="first-vote-{appeal_id}"' in stale.text
     assert "yours is the second vote" in stale.text and ">agreed</textarea>" in stale.text
+
+
+def test_a_staff_api_decision_sent_against_a_stale_case_version_is_refused(client, settings):  # type: ignore[no-untyped-def]
+    """The staff API carries the same check for a platform's own review tool: GET /v1/cases/{id}
+    gives `case_version`; a decision sent back with it after the case changed is a 409."""
+    for name in ("api-a", "api-b"):
+        make_user(settings, name, "child_safety_reviewer")
+    a, b = (staff_headers(client, settings, n) for n in ("api-a", "api-b"))
+    case_id = case_of_report(client, settings, report(client, content_id="p-api")["report_id"])
+    seen_by_b = client.get(f"/v1/cases/{case_id}", headers=b).json()["case_version"]
+    first = client.post(
+        f"/v1/cases/{case_id}/decisions",
+        json={"outcome": "no_violation", "reason": "A: benign"},
+        headers=a,
+    )
+    assert first.status_code == 201, first.text
+
+    stale = client.post(
+        f"/v1/cases/{case_id}/decisions",
+        json={"outcome": "no_violation", "reason": "B: benign", "case_version": seen_by_b},
+        headers=b,
+    )
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "case_changed"
+    assert "second review" in stale.json()["detail"]
+    now = client.get(f"/v1/cases/{case_id}", headers=b).json()
+    assert now["status"] == "second_review" and now["case_version"] != seen_by_b
+
+    second = client.post(
+        f"/v1/cases/{case_id}/decisions",
+        json={
+            "outcome": "no_violation",
+            "reason": "B: benign",
+            "case_version": now["case_version"],
+        },
+        headers=b,
+    )
+    assert second.status_code == 201, second.text
+    assert second.json()["case"]["status"] == "no_action"

@@ -222,6 +222,10 @@ class CaseDetail(CaseSummary):
     # see them; the rest counted)
     earlier_cases: list[EarlierCaseOut]
     earlier_cases_hidden: int
+    case_version: str = Field(
+        description="what a decision is made on (status, category, reports, decisions): send it "
+        "back with a decision and a case changed meanwhile refuses it (409 `case_changed`)"
+    )
 
 
 class ScanOfContentOut(BaseModel):
@@ -336,6 +340,13 @@ class DecisionIn(BaseModel):
             " escalates the CyberTipline report to high priority and pages on-call"
         ),
     )
+    case_version: str | None = Field(
+        None,
+        max_length=200,
+        description="the `case_version` of the case as read (GET /v1/cases/{id}): a case "
+        "changed since (a decision, a report, a new status) refuses the decision with 409 "
+        "`case_changed`, so a second review is never made unseen",
+    )
 
 
 class AppealDecisionIn(BaseModel):
@@ -349,6 +360,13 @@ class AppealDecisionIn(BaseModel):
         max_length=IMMEDIATE_RISK_MAX_CHARS,
         description="a reversal to violating child sexual abuse or exploitation: why a child is "
         "at immediate risk (as in a decision)",
+    )
+    case_version: str | None = Field(
+        None,
+        max_length=200,
+        description="the `case_version` of the case as read (GET /v1/cases/{id}): a case "
+        "changed since (a decision, a report, a new status) refuses the decision with 409 "
+        "`case_changed`, so a second review is never made unseen",
     )
 
 

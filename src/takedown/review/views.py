@@ -219,6 +219,7 @@ def get_case(
             for c in earlier
         ],
         earlier_cases_hidden=hidden,
+        case_version=service.case_version(db_session, case),
     )
 
 
@@ -392,6 +393,7 @@ def decide(
         reason=body.reason,
         classification=body.classification,
         immediate_risk=body.immediate_risk,
+        seen_version=body.case_version,
     )
     db_session.commit()
     case = db_session.get(Case, case_id)
@@ -453,6 +455,7 @@ def decide_appeal(
         policy=body.policy,
         classification=body.classification,
         immediate_risk=body.immediate_risk,
+        seen_version=body.case_version,
     )
     db_session.commit()
     case = db_session.get(Case, decision.case_id)
