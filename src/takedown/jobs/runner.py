@@ -77,6 +77,10 @@ def all_jobs(app: object) -> list[PeriodicJob]:
 
     jobs.append(contact_retention_job())  # reporters' contact past its retention period
 
+    from takedown.reports.lost_links import lost_links_job
+
+    jobs.append(lost_links_job())  # `/track` requests for an address's tracking links
+
     from takedown.audit.checkpoints import checkpoint_job
 
     jobs.append(checkpoint_job())  # the audit chain's head, signed, kept outside the database

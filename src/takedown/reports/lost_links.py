@@ -3,9 +3,11 @@
 The tracking link is the reporter's only key to their report (no account is ever asked for), and
 people lose emails and close tabs. So `/track` takes the email address a report was sent with and
 emails that address the links of its reports (newest first, at most MAX_LINKS). The page answers
-the same whether or not the address sent anything, so it tells nobody who reported; the links go
-only to the address itself, so asking for someone else's sends them nothing they could read. At
-most one such email an hour per address (the outbox's dedupe key), so nobody can flood an inbox.
+the same whether or not the address sent anything, so it tells nobody who reported: it only
+records the request (the same write either way, so not even its timing differs), and a job looks
+for the reports and writes the email. The links go only to the address itself, so asking for
+someone else's sends them nothing they could read. At most one such email an hour per address
+(the outbox's dedupe key), so nobody can flood an inbox.
 Reports whose contact details were erased (retention, withdrawal, the reporter's request) hold no
 address and are not found.
 """
@@ -13,27 +15,70 @@ address and are not found.
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
 from takedown.i18n import translator
+from takedown.jobs.runner import PeriodicJob
 from takedown.notify.models import NotificationChannel
 from takedown.notify.service import queue, tracking_url
-from takedown.reports.models import Report
+from takedown.reports.models import LostLinksRequest, Report
 from takedown.reports.retention import LINKS_EMAIL
 from takedown.settings import Settings
+from takedown.store.db import session_scope
 
 MAX_LINKS = 50
+BATCH = 100
+
+
+def request_tracking_links(*, db_session: Session, email: str, language: str | None) -> None:
+    """Record that `email`'s tracking links were asked for (once while one request waits)."""
+    email = email.strip().lower()
+    waiting = db_session.scalar(
+        select(LostLinksRequest.id).where(LostLinksRequest.email == email).limit(1)
+    )
+    if waiting is None:
+        db_session.add(LostLinksRequest(email=email, language=language, requested_at=clock.now()))
+
+
+def answer_requests(settings: Settings) -> int:
+    """Answer the waiting requests, each in its own transaction: a request is deleted as it is
+    answered, so two processes never answer one twice. Returns how many were answered."""
+    answered = 0
+    with session_scope(settings.resolved_database_url) as db_session:
+        waiting = db_session.scalars(
+            select(LostLinksRequest.id).order_by(LostLinksRequest.id).limit(BATCH)
+        ).all()
+    for request_id in waiting:
+        with session_scope(settings.resolved_database_url) as db_session:
+            request = db_session.get(LostLinksRequest, request_id)
+            taken = db_session.execute(
+                delete(LostLinksRequest).where(LostLinksRequest.id == request_id)
+            )
+            if request is None or cast(CursorResult[Any], taken).rowcount != 1:
+                continue  # another process answered it
+            send_tracking_links(
+                db_session=db_session,
+                settings=settings,
+                email=request.email,
+                language=request.language,
+            )
+            answered += 1
+    return answered
+
+
+def lost_links_job() -> PeriodicJob:
+    return PeriodicJob("reports-lost-links", answer_requests, 5.0)
 
 
 def send_tracking_links(
     *, db_session: Session, settings: Settings, email: str, language: str | None
 ) -> None:
     """Queue the email of `email`'s tracking links, if it sent any reports."""
-    email = email.strip().lower()
     reports = db_session.scalars(
         select(Report)
         .where(Report.reporter_email == email)

@@ -204,3 +204,17 @@ class IdempotentReport(Base):
     report_id: Mapped[str] = mapped_column(String(40))
     response: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
     created_at: Mapped[datetime]
+
+
+class LostLinksRequest(Base):
+    """Someone asked `/track` for an address's tracking links: the job answers it
+    (reports.lost_links), so the page does the same work whether or not the address reported."""
+
+    __tablename__ = "lost_links_requests"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    email: Mapped[str] = mapped_column(String(320), index=True)  # normalised, lower-cased
+    language: Mapped[str | None] = mapped_column(String(35))
+    requested_at: Mapped[datetime]

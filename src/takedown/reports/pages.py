@@ -474,9 +474,7 @@ async def send_lost_links(
             "email_enabled": bool(settings.smtp_host),
         }
         return render(request, "reports/track_lost.html", context, status_code=422, reader=reader)
-    lost_links.send_tracking_links(
-        db_session=db_session, settings=settings, email=email, language=reader.language
-    )
+    lost_links.request_tracking_links(db_session=db_session, email=email, language=reader.language)
     db_session.commit()
     context = {"sent": True, "email_enabled": bool(settings.smtp_host)}
     return render(request, "reports/track_lost.html", context, reader=reader)
