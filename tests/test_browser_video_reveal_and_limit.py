@@ -70,7 +70,7 @@ def test_video_reveal_plays_and_the_limit_holds(server: str, tmp_path: Path) -> 
             page.goto(f"{server}/console/cases/{case_id}")  # blurred again
             page.click("figure.blurred .reveal-button")
             # htmx keeps the old figure's attributes for a moment while the swap settles.
-            refused = page.locator("figure.withheld #reveal-withheld")
+            refused = page.locator("figure.withheld .reveal-withheld")
             refused.wait_for()
             assert "this server's limit (1)" in refused.inner_text()
             assert page.locator("figure.revealed").count() == 0

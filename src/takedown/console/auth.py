@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from takedown import clock
 from takedown.api.deps import DB_SESSION
@@ -32,10 +32,11 @@ from takedown.audit.service import record
 from takedown.auth import two_factor
 from takedown.auth.models import Role, User
 from takedown.auth.oidc import Attempt
-from takedown.auth.users import has_role
+from takedown.auth.users import has_role, login_name
 from takedown.console.models import ConsoleSession
 from takedown.errors import Forbidden, TakedownError, Unauthorized
 from takedown.local_keys import local_key
+from takedown.review.exposure import Exposure, exposure_of
 from takedown.settings import Settings
 
 SESSION_COOKIE = "takedown_session"
@@ -58,10 +59,19 @@ class ConsoleUser:
 
     user: User
     session: ConsoleSession
+    settings: Settings | None = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:
         return self.user.id
+
+    def exposure(self) -> Exposure | None:
+        """This reviewer's exposure now, read when a page is drawn: console/base.html shows the
+        break suggestion from it on every console page, whichever view renders the page."""
+        db_session = object_session(self.user)
+        if db_session is None or self.settings is None:
+            return None
+        return exposure_of(db_session, self.settings, self.user.id)
 
     @property
     def role(self) -> str:
@@ -325,7 +335,7 @@ def current_console_user(
     if user is None or user.disabled:
         return None
     row.last_seen_at = now
-    return ConsoleUser(user=user, session=row)
+    return ConsoleUser(user=user, session=row, settings=settings)
 
 
 async def _submitted_csrf_token(request: Request) -> str:
@@ -367,8 +377,9 @@ LOGIN_FAILED = "console.login_failed"
 
 
 def login_subject(username: str) -> str:
-    """The audit subject of a sign-in attempt for `username`."""
-    return f"username:{username[:100]}"
+    """The audit subject of a sign-in attempt for `username`: the name the sign-in looks the user
+    up by (auth.users.login_name), so " Rivka" and "RIVKA" count against rivka's throttle."""
+    return f"username:{login_name(username)[:100]}"
 
 
 def login_actor(address_hash: str | None) -> str:
@@ -407,6 +418,18 @@ def new_login_csrf(settings: Settings) -> tuple[str, str]:
     """(token for the hidden field, signed cookie value) for the login form (double submit)."""
     token = secrets.token_urlsafe(24)
     return token, _serializer(settings, "login-csrf").dumps(token)
+
+
+def set_login_csrf_cookie(settings: Settings, response: Response, cookie: str, path: str) -> None:
+    """The login form's CSRF cookie, Secure as the session cookie is (an https public URL)."""
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookies(settings),
+        path=path,
+    )
 
 
 def check_login_csrf(settings: Settings, cookie_value: str | None, submitted: str) -> bool:

@@ -18,7 +18,7 @@ from takedown.auth.models import Role, User
 from takedown.auth.users import has_role
 from takedown.cases.models import CHILD_SAFETY_CATEGORIES
 from takedown.console.auth import ConsoleUser, require_console_user
-from takedown.console.views import POLICIES, usernames_of, what_was_reported
+from takedown.console.views import FIELD_OF_REFUSAL, POLICIES, usernames_of, what_was_reported
 from takedown.errors import TakedownError
 from takedown.quality import service
 from takedown.quality.models import QualityCheck
@@ -260,7 +260,8 @@ def record_check_form(
             check_id,
             error=exc.detail,
             status_code=exc.status,
-            form=typed | {"classification": classification},
+            form=typed
+            | {"classification": classification, "invalid": FIELD_OF_REFUSAL.get(exc.code, "")},
         )
     db_session.commit()
     notice = "agreed" if check.agrees else "disagreed"

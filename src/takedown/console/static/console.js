@@ -48,16 +48,44 @@
     showRefusal(event.detail.elt, "the server could not be reached.");
   });
 
+  // After an htmx reveal the figure is replaced: focus moves to the new figure (tabindex=-1), so
+  // the keyboard stays where it was and a screen reader reads the caption ("Revealed by you",
+  // the break suggestion, or why it was withheld) instead of the focus falling to <body>.
+  var swappedMedia = null;
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    swappedMedia = target && target.matches && target.matches("figure.media") && event.detail.shouldSwap
+      ? target.id : null;
+  });
+  // htmx:load fires on the new figure once it is in the page.
+  document.body.addEventListener("htmx:load", function (event) {
+    if (!swappedMedia || event.target.id !== swappedMedia) return;
+    swappedMedia = null;
+    event.target.focus();
+  });
+
+  // Queue rows: j/k move the selection; Enter/o open and c claims the selected row. Row 1 is
+  // highlighted on load but not focused (the skip link, the menu and the search come first), and
+  // focus landing in a row (Tab, a click) makes it the selected one, so keys act where you are.
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.case-row"));
-  var selected = rows.length ? 0 : -1;
+  var selected = -1;
+  function highlight(index) {
+    selected = index;
+    rows.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+  }
   function select(index) {
     if (!rows.length) return;
-    selected = Math.max(0, Math.min(rows.length - 1, index));
-    rows.forEach(function (row, i) { row.classList.toggle("selected", i === selected); });
+    highlight(Math.max(0, Math.min(rows.length - 1, index)));
     rows[selected].focus();
     rows[selected].scrollIntoView({ block: "nearest" });
   }
-  if (rows.length) select(0);
+  if (rows.length) highlight(0);
+  document.addEventListener("focusin", function (event) {
+    var row = event.target && event.target.closest ? event.target.closest("tr.case-row") : null;
+    if (row) highlight(rows.indexOf(row));
+  });
+  // Links, buttons and form controls keep their own Enter (and Space): the browser acts on them.
+  var CONTROLS = "a[href], button, input, select, textarea, summary, [role=button], [contenteditable]";
 
   var pendingG = false;
   document.addEventListener("keydown", function (event) {
@@ -65,6 +93,8 @@
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     var key = event.key;
+    var onControl = !!(target && target.closest && target.closest(CONTROLS));
+    var inRow = !!(target && target.closest && target.closest("tr.case-row"));
     if (pendingG) {
       pendingG = false;
       if (key === "q") { window.location.href = "/console/queue"; }
@@ -73,21 +103,20 @@
     if (key === "g") { pendingG = true; return; }
     if (key === "j") { select(selected + 1); event.preventDefault(); return; }
     if (key === "k") { select(selected - 1); event.preventDefault(); return; }
-    if ((key === "Enter" || key === "o") && rows.length && selected >= 0) {
+    if (key === "Enter" && onControl) return;
+    if ((key === "Enter" || key === "o") && rows.length && selected >= 0 && (inRow || !onControl)) {
       window.location.href = rows[selected].dataset.href; event.preventDefault(); return;
     }
     if (key === "c") {
+      if (event.repeat) return;
       var claim = rows.length && selected >= 0
         ? rows[selected].querySelector(".claim-button")
         : document.querySelector("#claim-form button");
       if (claim) { claim.click(); event.preventDefault(); }
       return;
     }
-    if (key === "r") {
-      var reveal = document.querySelector("figure.blurred .reveal-button");
-      if (reveal) { reveal.click(); event.preventDefault(); }
-      return;
-    }
+    // No key reveals an original: a reveal is deliberate, one press of its own Reveal button
+    // (WCAG 2.1.4; a held key used to reveal several).
     if (key === "v" || key === "n") {
       var radio = document.getElementById(key === "v" ? "outcome-violating" : "outcome-no-violation");
       if (radio) { radio.checked = true; radio.focus(); event.preventDefault(); }
