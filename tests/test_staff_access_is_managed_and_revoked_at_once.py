@@ -64,7 +64,9 @@ def test_disabling_a_user_revokes_session_and_token_at_once(app, client, setting
 
     assert boss.post(f"/console/staff/{rev_id}/disabled", {"disabled": "false"}).status_code == 303
     assert console(app, "rev") is not None  # signs in again
-    assert client.get("/v1/cases", headers=token).status_code == 200
+    # Ended for good: enabling again revives neither the old session nor the old token.
+    assert not _in(reviewer)
+    assert client.get("/v1/cases", headers=token).status_code in (401, 403)
 
 
 def test_the_last_admin_cannot_be_disabled_or_demoted(app, settings, cli):

@@ -38,6 +38,15 @@ ROLE_RANK = {
 }
 
 
+class Origin(enum.StrEnum):
+    """Where a staff user was created: in Takedown (the CLI, an invite), or by the identity
+    provider through SCIM, which may rename, turn off or on only the users it created
+    (scim/service.py)."""
+
+    TAKEDOWN = "takedown"
+    SCIM = "scim"
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -46,6 +55,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(40))
     disabled: Mapped[bool] = mapped_column(default=False)
+    # The actor who disabled the user (`cli`, `user:...`, `scim:...`), None while enabled: the
+    # provider's "on" never undoes a disable made by staff in Takedown (scim/service.py).
+    disabled_by: Mapped[str | None] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(
+        String(20), default=Origin.TAKEDOWN.value, server_default=Origin.TAKEDOWN.value
+    )
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     # TOTP (auth/two_factor.py): the secret, sealed (auth/sealed_secrets.py), set when enrolment

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
-from takedown.auth.models import ROLE_RANK, Role, Scope, User
+from takedown.auth.models import ROLE_RANK, ApiKey, Origin, Role, Scope, User
 from takedown.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     burn_verification_time,
@@ -18,6 +18,7 @@ from takedown.auth.passwords import (
     verify_password,
 )
 from takedown.auth.service import create_api_key
+from takedown.console.models import ConsoleSession
 from takedown.errors import Conflict, InvalidInput, NotFound
 from takedown.ids import new_id
 
@@ -86,10 +87,16 @@ def user_named(*, db_session: Session, username: str) -> User:
 
 
 def create_user(
-    *, db_session: Session, username: str, role: Role | str, password: str, actor: str = "system"
+    *,
+    db_session: Session,
+    username: str,
+    role: Role | str,
+    password: str,
+    actor: str = "system",
+    origin: Origin = Origin.TAKEDOWN,
 ) -> User:
     """Create a staff user with an argon2 password hash; usernames are unique without regard to
-    case (`checked_username`)."""
+    case (`checked_username`). `origin`: who created them (SCIM changes only its own)."""
     username = checked_username(username)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
@@ -105,6 +112,7 @@ def create_user(
         password_hash=hash_password(password),
         role=role.value,
         disabled=False,
+        origin=origin.value,
         created_at=clock.now(),
         last_login_at=None,
     )
@@ -115,14 +123,35 @@ def create_user(
         actor=actor,
         action="user.created",
         subject=user.id,
-        details={"username": username, "role": role.value},
+        details={"username": username, "role": role.value, "origin": origin.value},
     )
     return user
 
 
+def login_name(username: str) -> str:
+    """The name a sign-in attempt is for, as typed: without surrounding white space (a no-break
+    space and a tab too) and in lower case, since a username is one whatever its case. The
+    sign-in looks the user up by it and the throttle counts failures against it
+    (console/auth.py), so no spelling of one name gets a counter of its own."""
+    return username.strip().lower()
+
+
+def user_for_login(*, db_session: Session, username: str) -> User | None:
+    """The user a sign-in as `username` is for (`login_name`): the one whose name is exactly
+    that, else the one user whose name differs only in case; None when there is none, or two
+    names from before the case rule differ only in case."""
+    exact = get_user_by_username(db_session=db_session, username=username.strip())
+    if exact is not None:
+        return exact
+    alike = db_session.scalars(
+        select(User).where(func.lower(User.username) == login_name(username)).limit(2)
+    ).all()
+    return alike[0] if len(alike) == 1 else None
+
+
 def check_login(*, db_session: Session, username: str, password: str) -> User | None:
     """The user if the password is right and the account enabled; None otherwise."""
-    user = get_user_by_username(db_session=db_session, username=username.strip())
+    user = user_for_login(db_session=db_session, username=username)
     if user is None:
         burn_verification_time(password)
         return None
@@ -171,21 +200,42 @@ def _keep_an_admin(db_session: Session, user: User) -> None:
 
 
 def set_disabled(*, db_session: Session, username: str, disabled: bool, actor: str) -> User:
-    """Disable (or enable again) a staff user. Disabled, their console sessions and staff tokens
-    stop working at once (both check the flag on every request) and sign-in is refused."""
+    """Disable (or enable again) a staff user, remembering who disabled them. Disabled, sign-in
+    is refused and their console sessions and staff tokens end for good: enabling them again
+    revives none (they sign in again; an admin issues a new token)."""
     user = user_named(db_session=db_session, username=username)
     if disabled and not user.disabled:
         _keep_an_admin(db_session, user)
     if user.disabled != disabled:
         user.disabled = disabled
+        user.disabled_by = actor if disabled else None
+        details: dict[str, object] = {"username": user.username}
+        if disabled:
+            details |= _end_sessions_and_tokens(db_session, user)
         record(
             db_session=db_session,
             actor=actor,
             action="user.disabled" if disabled else "user.enabled",
             subject=user.id,
-            details={"username": user.username},
+            details=details,
         )
     return user
+
+
+def _end_sessions_and_tokens(db_session: Session, user: User) -> dict[str, object]:
+    """End every console session of `user` and revoke every staff token bound to them."""
+    now = clock.now()
+    sessions = db_session.execute(
+        update(ConsoleSession)
+        .where(ConsoleSession.user_id == user.id, ConsoleSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    tokens = db_session.execute(
+        update(ApiKey)
+        .where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return {"sessions_ended": sessions.rowcount, "tokens_revoked": tokens.rowcount}  # type: ignore[attr-defined]
 
 
 def set_role(*, db_session: Session, username: str, role: Role | str, actor: str) -> User:

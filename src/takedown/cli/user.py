@@ -134,7 +134,7 @@ def _change(apply: Callable[[Session], object]) -> None:
 
 @app.command()
 def disable(username: str = typer.Option(..., help="The staff user who leaves.")) -> None:
-    """Disable a staff user: their sessions and staff tokens stop working at once."""
+    """Disable a staff user: their console sessions and staff tokens end at once, for good."""
     _change(
         lambda db: users.set_disabled(db_session=db, username=username, disabled=True, actor="cli")
     )
@@ -143,7 +143,8 @@ def disable(username: str = typer.Option(..., help="The staff user who leaves.")
 
 @app.command()
 def enable(username: str = typer.Option(..., help="The staff user to let back in.")) -> None:
-    """Enable a disabled staff user again."""
+    """Enable a disabled staff user again: they sign in afresh and need a new staff token (the
+    old sessions and tokens stay ended)."""
     _change(
         lambda db: users.set_disabled(db_session=db, username=username, disabled=False, actor="cli")
     )

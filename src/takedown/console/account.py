@@ -64,9 +64,14 @@ def new_recovery_codes(
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     """Replace every recovery code; takes a current TOTP code, so a borrowed session alone
-    cannot mint a way back in."""
+    cannot mint a way back in. A wrong code is a failed sign-in, so the sign-in throttle stops a
+    borrowed session guessing codes here too."""
     user = me.user
+    refusal = locked_out(request, db_session, settings, user.username)
+    if refusal is not None:
+        return _account_page(request, me, db_session, 429, error=refusal)
     if not two_factor.check_totp(user, code, settings):
+        record_failed_sign_in(request, db_session, settings, user.username, "recovery_codes")
         return _account_page(
             request, me, db_session, 401, error="Enter a current code from your app."
         )

@@ -389,7 +389,7 @@ def seed_users(settings: Settings) -> dict[str, tuple[str, str]]:
                 )
             else:
                 user.password_hash = hash_password(password)
-                user.disabled = False
+                user.disabled, user.disabled_by = False, None
                 record(
                     db_session=db_session,
                     actor="demo",

@@ -38,6 +38,7 @@ from takedown.console.auth import (
     new_login_csrf,
     pending_sign_in,
     require_console_user,
+    set_login_csrf_cookie,
     start_pending_sign_in,
     start_session,
 )
@@ -72,7 +73,7 @@ def login_page(
         passwords_for=settings.console_password_sign_in,
         **kw,
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, cookie, httponly=True, samesite="lax", path=cookie_path)
+    set_login_csrf_cookie(settings, response, cookie, cookie_path)
     return response
 
 

@@ -5,6 +5,12 @@ The provider's sign-in takes the password's place. It takes the second factor's 
 the ID token says the provider asked for more than one (`amr`); otherwise Takedown's own code
 follows, as after a password, so a provider that asks for a password alone never signs anyone in
 on one factor. Refusals are audited as failed sign-ins and count toward the sign-in throttle.
+
+The provider's username claim names the Takedown user, as a typed username would
+(auth.users.user_for_login: that name exactly, else the one name differing only in case). SCIM
+cannot give one of the provider's people the name of a user it did not provision, nor rename an
+administrator (scim/service.py), and names are unique whatever their case: so SCIM never turns
+a provider's account into an existing local administrator.
 """
 
 from __future__ import annotations
@@ -13,12 +19,11 @@ import hmac
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth import oidc
-from takedown.auth.models import User
+from takedown.auth.users import user_for_login
 from takedown.console.auth import end_sso_attempt, sso_attempt, start_sso_attempt
 from takedown.console.sign_in import (
     after_first_factor,
@@ -88,7 +93,7 @@ def callback(
     throttled = locked_out(request, db_session, settings, identity.username)
     if throttled is not None:
         return refused(429, throttled)
-    user = _user_named(db_session, identity.username)
+    user = user_for_login(db_session=db_session, username=identity.username)
     if user is None or user.disabled:
         record_failed_sign_in(request, db_session, settings, identity.username, "sso_user")
         return refused(
@@ -120,15 +125,3 @@ def callback(
 def _configured(settings: Settings) -> None:
     if not oidc.configured(settings):
         raise NotFound("single sign-on is not set up", code="sso_not_configured")
-
-
-def _user_named(db_session: Session, name: str) -> User | None:
-    """The user the provider's claim names: exactly, or by the one username that differs only in
-    case (providers do not keep an email's case)."""
-    exact = db_session.scalar(select(User).where(User.username == name))
-    if exact is not None:
-        return exact
-    alike = db_session.scalars(
-        select(User).where(func.lower(User.username) == name.lower()).limit(2)
-    ).all()
-    return alike[0] if len(alike) == 1 else None

@@ -146,7 +146,7 @@ def record_check(
     something else refers it to child-safety review (a case of its own about the post)."""
     from takedown.cases.service import locked_case
     from takedown.reports.flows import serialise_intake
-    from takedown.review.flows import ensure_may_find, finding, validate_decision
+    from takedown.review.flows import ensure_may_find, finding, policy_named, validate_decision
 
     check, case = get_check(db_session, check_id, checker)
     # The intake lock before the case's, as every report takes them: a check may file a referral.
@@ -168,7 +168,8 @@ def record_check(
     check.status = CheckStatus.CHECKED.value
     check.checked_by = checker.id
     check.checked_at = clock.now()
-    check.outcome, check.policy, check.reason = chosen.value, policy.strip(), reason.strip()
+    check.policy = policy_named(policy) if violating else policy.strip()
+    check.outcome, check.reason = chosen.value, reason.strip()
     actor = f"user:{checker.id}"
     # Child sexual abuse found in a case that is not a child-safety case: an appeal on it would go
     # to reviewers who may not make that finding, so the finding goes to child-safety review.

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -41,7 +41,7 @@ def check_rate_limits(
         count = db_session.scalar(
             select(func.count())
             .select_from(Report)
-            .where(Report.reporter_email == email, Report.received_at > since)
+            .where(_same_mailbox(email), Report.received_at > since)
         )
         if (count or 0) >= settings.report_rate_limit_per_contact:
             raise RateLimited(
@@ -49,6 +49,31 @@ def check_rate_limits(
                 code="report_rate_limited",
                 retry_after_seconds=int(RATE_WINDOW.total_seconds()),
             )
+
+
+def mailbox(email: str) -> str:
+    """The inbox an address delivers to, for the per-contact limit: lower case, without a
+    `+tag` on the local part (victim+1@example.org and Victim@example.org are one inbox). The
+    report keeps the address as given."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    return f"{local.partition('+')[0] or local}@{domain}"
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _same_mailbox(email: str) -> ColumnElement[bool]:
+    """Reports whose contact delivers to the inbox `email` does (stored lower case): the inbox
+    itself, or the inbox's local part with any `+tag`."""
+    local, _, domain = mailbox(email).rpartition("@")
+    tagged = f"{_like_literal(local)}+%@{_like_literal(domain)}"
+    return or_(
+        Report.reporter_email == mailbox(email),
+        Report.reporter_email.like(tagged, escape="\\"),
+    )
 
 
 def is_flagged(*, db_session: Session, email: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
@@ -36,6 +37,21 @@ POLICY_CATEGORIES: dict[str, str] = {
     Policy.ILLEGAL_CONTENT: "other_illegal",
     Policy.TERMS_OF_SERVICE: "terms_violation",
 }
+
+
+# Other names of the built-in policies, compared as `policy_key` spells them: each policy's
+# category and the usual abbreviation. A violating decision under one of them is a decision under
+# that policy (review/flows.policy_named), so "CHILD_SEXUAL_ABUSE_MATERIAL" or "csam" is not a
+# platform's own name that a reviewer who may not find child sexual abuse could use.
+POLICY_ALIASES: dict[str, str] = {
+    **{category: policy for policy, category in POLICY_CATEGORIES.items()},
+    "csam": Policy.CHILD_SEXUAL_ABUSE_MATERIAL,
+}
+
+
+def policy_key(name: str) -> str:
+    """`name` in lower case, its words joined by "_": how policy names are compared."""
+    return "_".join(re.findall(r"[0-9a-z]+", name.casefold()))
 
 
 # The CyberTipline's limit on escalateToHighPriority (cybertipline-api-documentation.txt).

@@ -4,8 +4,15 @@ renames, turns off and on.
 The provider manages who is on the team; Takedown keeps what they may do. A provisioned user gets
 `TAKEDOWN_SCIM_ROLE` (never administrator) and no usable password: they sign in through the same
 provider (auth/oidc.py). Turning a user off (`active: false`, or DELETE) disables them at once:
-their console sessions and staff tokens stop working on their next request. Nobody is deleted:
-decisions and the audit log name them.
+their console sessions and staff tokens end for good. Nobody is deleted: decisions and the audit
+log name them.
+
+The provider changes only the users it provisioned itself (`User.origin`), and never an
+administrator: renaming a local administrator to a name the provider signs in would hand the
+provider's staff the console (single sign-on matches the username). Nor does its "on" undo a
+disable made by staff in Takedown. Such a change is refused (403, or 409 for the disable) and
+audited as `scim.refused`; one that changes nothing is let pass, so a provider that matched an
+existing user by userName keeps working.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.audit.service import record
-from takedown.auth.models import User
+from takedown.auth.models import Origin, Role, User
 from takedown.auth.users import checked_username, create_user, set_disabled
-from takedown.errors import Conflict, InvalidInput, NotFound
+from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.settings import Settings
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -80,20 +87,65 @@ def provision(
         role=settings.scim_role,
         password=secrets.token_urlsafe(32),  # never told to anyone: they sign in through SSO
         actor=actor,
+        origin=Origin.SCIM,
     )
     if not active:
         set_disabled(db_session=db_session, username=user.username, disabled=True, actor=actor)
     return user
 
 
+class NotTheProviders(Forbidden):
+    code = "scim_not_provisioned"
+
+
+class DisabledByStaff(Conflict):
+    code = "scim_disabled_by_staff"
+
+
 def apply(*, db_session: Session, user: User, change: Change, actor: str) -> User:
-    if change.user_name is not None and change.user_name != user.username:
+    """Rename, turn off or on a user the provider provisioned (`ensure_may_change`)."""
+    renames = change.user_name is not None and change.user_name != user.username
+    switches = change.active is not None and change.active == user.disabled
+    if not (renames or switches):
+        return user
+    ensure_may_change(user, change.active if switches else None)
+    if renames and change.user_name is not None:
         _rename(db_session, user, change.user_name, actor)
-    if change.active is not None:
+    if switches and change.active is not None:
         set_disabled(
             db_session=db_session, username=user.username, disabled=not change.active, actor=actor
         )
     return user
+
+
+def ensure_may_change(user: User, active: bool | None) -> None:
+    """The provider changes only the users it provisioned, never an administrator, and turns on
+    no user whom staff in Takedown turned off."""
+    if user.origin != Origin.SCIM:
+        raise NotTheProviders(
+            f"{user.username} was created in Takedown, not provisioned through SCIM: "
+            "an administrator changes them in Takedown"
+        )
+    if user.role == Role.ADMIN:
+        raise NotTheProviders(
+            f"{user.username} is a Takedown administrator: SCIM never changes an administrator"
+        )
+    if active and user.disabled_by is not None and not user.disabled_by.startswith("scim:"):
+        raise DisabledByStaff(
+            f"{user.username} was disabled in Takedown by staff ({user.disabled_by}): "
+            "only an administrator enables them again"
+        )
+
+
+def refused(*, db_session: Session, user_id: str, code: str, detail: str, actor: str) -> None:
+    """Audit a change the provider asked for and was refused."""
+    record(
+        db_session=db_session,
+        actor=actor,
+        action="scim.refused",
+        subject=user_id,
+        details={"code": code, "detail": detail},
+    )
 
 
 def _rename(db_session: Session, user: User, user_name: str, actor: str) -> None:

@@ -27,6 +27,10 @@ SCIM_TYPES = {  # RFC 7644 3.12
     "scim_invalid_filter": "invalidFilter",
     "scim_invalid_value": "invalidValue",
     "invalid_username": "invalidValue",  # auth.users.checked_username
+    # A user the provider did not provision, an administrator, or one staff disabled: the change
+    # does not fit the user's current state (RFC 7644 3.12 "mutability"); 403 or 409 says which.
+    "scim_not_provisioned": "mutability",
+    "scim_disabled_by_staff": "mutability",
 }
 
 
@@ -184,12 +188,24 @@ def _change(
 ) -> Response:
     def work() -> tuple[int, dict[str, Any]]:
         user = service.user_by_id(db_session, user_id)
-        service.apply(
-            db_session=db_session,
-            user=user,
-            change=service.patch_change(operations),
-            actor=_actor(principal),
-        )
+        try:
+            service.apply(
+                db_session=db_session,
+                user=user,
+                change=service.patch_change(operations),
+                actor=_actor(principal),
+            )
+        except (service.NotTheProviders, service.DisabledByStaff) as exc:
+            db_session.rollback()
+            service.refused(
+                db_session=db_session,
+                user_id=user_id,
+                code=exc.code,
+                detail=exc.detail,
+                actor=_actor(principal),
+            )
+            db_session.commit()
+            raise
         db_session.commit()
         return 200, service.resource(user, settings.resolved_public_base_url)
 
