@@ -107,9 +107,10 @@ class Settings(BaseSettings):
     oncall_webhook_url: str = ""  # escalations are POSTed here as JSON
     oncall_email: str = ""  # escalations are emailed here
     session_secret: SecretStr = SecretStr("")  # empty: generated and kept under data_dir
-    # the audit chain's head is signed (Ed25519) and written outside the database this often
-    # (audit/checkpoints.py); the key: base64 of a 32-byte seed, empty: generated under data_dir
-    audit_checkpoint_minutes: int = Field(default=60, ge=1)
+    # the audit chain's head is signed (Ed25519) and written outside the database this often,
+    # and within a minute of a sensitive action (audit/checkpoints.py); the key: base64 of a
+    # 32-byte seed, empty: generated under data_dir
+    audit_checkpoint_minutes: int = Field(default=15, ge=1)
     audit_signing_key: SecretStr = SecretStr("")
     audit_witness_url: str = ""  # each checkpoint is also POSTed here as JSON (a system you trust)
     session_idle_minutes: int = 30  # console sessions end after this much inactivity

@@ -90,7 +90,11 @@ def verify(*, db_session: Session) -> list[AuditProblem]:
         expected_seq, prev_hash = entry.seq + 1, entry.entry_hash
     head = db_session.get(AuditHead, 1)
     last_seq = expected_seq - 1
-    if head is not None and (head.seq != last_seq or head.entry_hash != prev_hash):
+    if head is None:
+        # The migration writes the head row and nothing deletes it: gone is tampering (or an
+        # attempt to make the log look new), whether or not entries are left.
+        problems.append(AuditProblem(last_seq, "the chain's head row (audit_head) is missing"))
+    elif head.seq != last_seq or head.entry_hash != prev_hash:
         problems.append(AuditProblem(head.seq, f"chain ends at {last_seq}; head says {head.seq}"))
     return problems
 
@@ -128,12 +132,34 @@ def find(*, db_session: Session, query: AuditQuery) -> list[AuditEntry]:
 
 
 def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    """One entry as shown and disclosed: every field its hash covers, as hashed (so a reader can
+    recompute `entry_hash` from `prev_hash` and the rest, see docs/ncmec.md)."""
     return {
         "seq": entry.seq,
-        "at": entry.at.isoformat(),
+        "at": entry.at.isoformat(timespec="microseconds"),
         "actor": entry.actor,
         "action": entry.action,
         "subject": entry.subject,
         "details": entry.details,
+        "prev_hash": entry.prev_hash,
         "entry_hash": entry.entry_hash,
     }
+
+
+def audit_read(db_session: Session, *, reader: str, query: AuditQuery, shown: int) -> AuditEntry:
+    """Reading the log is itself logged (`audit.read`): who looked for what, how much they saw.
+    The filters are recorded as given: the log is read by legal and admins only."""
+    return record(
+        db_session=db_session,
+        actor=reader,
+        action="audit.read",
+        subject="audit",
+        details={
+            "subject": query.subject,
+            "actor": query.actor,
+            "action": query.action,
+            "before": query.before,
+            "limit": query.limit,
+            "shown": shown,
+        },
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from takedown.api.deps import DB_SESSION, DatabaseId
 from takedown.audit.models import AuditEntry
-from takedown.audit.service import AuditQuery, entry_json, find
+from takedown.audit.service import AuditQuery, audit_read, entry_json, find
 from takedown.auth.dependencies import require_role
 from takedown.auth.models import Role, User
 from takedown.auth.service import Principal
@@ -50,11 +50,16 @@ def audit_entries(
         DatabaseId | None, Query(description="Entries before this sequence number")
     ] = None,
     limit: int = Query(100, ge=1, le=1000),
-    _: Principal = Depends(require_role(Role.LEGAL)),
+    principal: Principal = Depends(require_role(Role.LEGAL)),
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
-    """Audit entries, newest first; page back with `before` = the last entry's `seq`."""
-    entries = find(db_session=db_session, query=_query(subject, actor, action, before, limit))
+    """Audit entries, newest first; page back with `before` = the last entry's `seq`. The
+    reading is itself audited (`audit.read`)."""
+    query = _query(subject, actor, action, before, limit)
+    entries = find(db_session=db_session, query=query)
+    reader = f"user:{principal.user_id}" if principal.user_id else f"key:{principal.key_id}"
+    audit_read(db_session, reader=reader, query=query, shown=len(entries))
+    db_session.commit()
     return {"entries": [entry_json(e) for e in entries]}
 
 
@@ -70,6 +75,8 @@ def audit_page(
 ) -> HTMLResponse:
     query = _query(subject, actor, action, before, 100)
     entries = find(db_session=db_session, query=query)
+    audit_read(db_session, reader=f"user:{me.id}", query=query, shown=len(entries))
+    db_session.commit()
     return render(
         request,
         "audit/log.html",

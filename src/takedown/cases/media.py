@@ -55,7 +55,9 @@ def store_bytes(settings: Settings, data: bytes) -> tuple[str, str]:
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        with open(temporary, "wb") as handle:
+        # Owner only (0600): reported media, possibly abuse material, is for the server alone.
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

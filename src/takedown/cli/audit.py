@@ -11,13 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from takedown.audit.checkpoints import (
+    CHECKPOINT_FILE,
     check_checkpoint,
     make_checkpoint,
     public_key_text,
     read_checkpoints,
     signing_key,
 )
-from takedown.audit.service import AuditQuery, entry_json, find
+from takedown.audit.service import AuditQuery, audit_read, entry_json, find
 from takedown.audit.service import verify as verify_chain
 from takedown.settings import get_settings
 from takedown.store.db import session_scope
@@ -31,32 +32,59 @@ def verify(
     checkpoints: list[Path] = typer.Option(
         [],
         "--checkpoints",
-        help="Files of checkpoints (audit-checkpoints.jsonl, or a witness's copy); repeatable.",
+        help="Files of checkpoints (a witness's copy, a backup); repeatable. The instance's own "
+        "file (<data_dir>/audit-checkpoints.jsonl) is always read when it exists.",
     ),
     public_key: str = typer.Option(
-        None, help="Accept only checkpoints signed by this key (takedown audit public-key)."
+        None,
+        help="Accept only checkpoints signed by this key (takedown audit public-key); default "
+        "for the instance's own file: the installation's key.",
+    ),
+    own_checkpoints: bool = typer.Option(
+        True, help="Read the instance's own checkpoint file too (when it exists)."
     ),
 ) -> None:
-    """Re-walk the hash chain; exit 1 and list every changed, inserted or deleted entry. With
-    checkpoints, also every checkpoint the log no longer matches (rewritten or cut back)."""
+    """Re-walk the hash chain and check it against every signed checkpoint (the instance's own
+    file and any --checkpoints); exit 1 and list every changed, inserted or deleted entry and
+    every checkpoint the log no longer matches (rewritten or cut back). Entries after the newest
+    checkpoint are covered by the chain alone: recomputed or cut, they pass."""
+    settings = get_settings()
+    own = Path(settings.data_dir) / CHECKPOINT_FILE
+    files = [(path, public_key) for path in checkpoints]
+    if (
+        own_checkpoints
+        and own.is_file()
+        and own.resolve() not in {p.resolve() for p in checkpoints}
+    ):
+        files.append((own, public_key or public_key_text(signing_key(settings))))
+    if public_key and not files:
+        console.print(
+            "[red]--public-key checks checkpoints, and there are none: "
+            "give --checkpoints FILE[/red]"
+        )
+        raise typer.Exit(2)
     problems: list[str] = []
-    matched = 0
-    with session_scope(get_settings().resolved_database_url) as db_session:
+    matched, newest = 0, 0
+    with session_scope(settings.resolved_database_url) as db_session:
         problems += [f"entry {p.seq}: {p.problem}" for p in verify_chain(db_session=db_session)]
-        for path in checkpoints:
+        for path, trusted in files:
             try:
                 found = read_checkpoints(path)
             except (OSError, ValueError) as exc:
                 problems.append(str(exc))
                 continue
             for checkpoint in found:
-                why = check_checkpoint(db_session, checkpoint, trusted_key=public_key)
+                why = check_checkpoint(db_session, checkpoint, trusted_key=trusted)
                 if why is None:
                     matched += 1
+                    newest = max(newest, checkpoint.seq)
                 else:
                     problems.append(f"checkpoint of entry {checkpoint.seq} ({path}): {why}")
     if not problems:
-        also = f"; matches {matched} checkpoints" if checkpoints else ""
+        if files:
+            also = f"; matches {matched} checkpoints, the newest at entry {newest}"
+        else:
+            also = "; no checkpoints: a rewrite with every hash recomputed would pass"
         console.print(f"[green]audit log intact[/green]{also}")
         return
     for problem in problems:
@@ -95,6 +123,7 @@ def show(
     query = AuditQuery(subject=subject, actor=actor, action=action, before=before, limit=limit)
     with session_scope(get_settings().resolved_database_url) as db_session:
         rows = [entry_json(entry) for entry in find(db_session=db_session, query=query)]
+        audit_read(db_session, reader="cli", query=query, shown=len(rows))
     for row in rows:
         if as_json:
             typer.echo(json.dumps(row))

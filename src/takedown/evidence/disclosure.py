@@ -4,8 +4,9 @@ After a CyberTipline report, the police who take it up serve the platform with l
 warrant, a subpoena, an emergency request) for what it preserved. Legal answers with one ZIP
 file: every file of the package as preserved, and a manifest that lets the recipient check them
 and see who had them: each file's SHA-256 and size, the request it answers, and the package's
-chain of custody (every audit entry about the package, with its place in the hash chain, up to
-and including this disclosure). The disclosure is audited before the file is built.
+chain of custody (every audit entry about the package and about the case's CyberTipline filing,
+each with its hash and the previous entry's hash, up to and including this disclosure). The
+disclosure is audited before the file is built.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from takedown.evidence.service import decrypt_file, files_of, get_package
 from takedown.settings import Settings
 
 FIELD_MAX_CHARS = 500
+CUSTODY_ACTIONS = ("evidence.", "ncmec.")
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,20 @@ def disclose(
             "files": len(files),
         },
     )
+    # The package's own entries and the CyberTipline filing's (the files' upload to NCMEC), in
+    # the log's order.
     custody = [
         entry_json(entry)
-        for entry in reversed(
-            find(
-                db_session=db_session,
-                query=AuditQuery(subject=package.case_id, action="evidence.", limit=1000),
-            )
+        for entry in sorted(
+            (
+                entry
+                for prefix in CUSTODY_ACTIONS
+                for entry in find(
+                    db_session=db_session,
+                    query=AuditQuery(subject=package.case_id, action=prefix, limit=1000),
+                )
+            ),
+            key=lambda entry: entry.seq,
         )
     ]
     manifest: dict[str, Any] = {
@@ -101,8 +110,9 @@ def disclose(
             }
             for row, _ in contents
         ],
-        # Each entry carries its hash in the log's chain: `takedown audit verify` on the
-        # platform's side proves them unchanged.
+        # Each entry carries its hash in the log's chain and the hash of the entry before it:
+        # a recipient recomputes each entry's hash (docs/ncmec.md); `takedown audit verify` on
+        # the platform's side proves the chain unchanged.
         "chain_of_custody": custody,
     }
     buffer = io.BytesIO()

@@ -16,6 +16,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from takedown import clock
+from takedown.audit.models import AuditEntry
 from takedown.audit.service import record as audit
 from takedown.evidence import crypto
 from takedown.evidence.models import EvidenceFile, EvidencePackage
@@ -87,6 +88,7 @@ def walk_vault(
     for stored in files:
         _walk_one(settings, keys, stored, rekey, walk)
         advance()
+    walk.problems += against_audit_log(settings)
     with session_scope(settings.resolved_database_url) as db_session:
         audit(
             db_session=db_session,
@@ -96,6 +98,70 @@ def walk_vault(
             details={**walk.as_dict(), "problems": len(walk.problems)},
         )
     return walk
+
+
+def against_audit_log(settings: Settings) -> list[tuple[str, str]]:
+    """Every package as its `evidence.preserved` audit entry recorded it: a package or file row
+    deleted, added or given another SHA-256 in the database (which the vault walk, reading the
+    rows, cannot see), and a package marked purged without an `evidence.purged` entry. Entries
+    written before file hashes were audited give the number of files only."""
+    problems: list[tuple[str, str]] = []
+    with session_scope(settings.resolved_database_url) as db_session:
+        purged_entries = {
+            str(details.get("package_id"))
+            for details in db_session.scalars(
+                select(AuditEntry.details).where(AuditEntry.action == "evidence.purged")
+            )
+        }
+        preserved = db_session.execute(
+            select(AuditEntry.seq, AuditEntry.details)
+            .where(AuditEntry.action == "evidence.preserved")
+            .order_by(AuditEntry.seq)
+        ).all()
+        packages = {
+            package_id: purged_at
+            for package_id, purged_at in db_session.execute(
+                select(EvidencePackage.id, EvidencePackage.purged_at)
+            )
+        }
+        rows: dict[str, dict[str, str]] = {}
+        for package_id, file_id, sha256 in db_session.execute(
+            select(EvidenceFile.package_id, EvidenceFile.id, EvidenceFile.sha256)
+        ):
+            rows.setdefault(package_id, {})[file_id] = sha256
+    audited: set[str] = set()
+    for seq, details in preserved:
+        package_id = str(details.get("package_id", ""))
+        audited.add(package_id)
+        if package_id not in packages:
+            problems.append((package_id, f"preserved (audit entry {seq}) but gone from the table"))
+            continue
+        if packages[package_id] is not None:
+            if package_id not in purged_entries:
+                problems.append((package_id, "marked purged, but no audit entry says it was"))
+            continue
+        kept = rows.get(package_id, {})
+        hashes = details.get("sha256")
+        if not isinstance(hashes, dict):
+            if details.get("files") != len(kept):
+                problems.append(
+                    (
+                        package_id,
+                        f"{len(kept)} files; audit entry {seq} says {details.get('files')}",
+                    )
+                )
+            continue
+        for file_id, sha256 in sorted(hashes.items()):
+            name = f"{package_id}/{file_id}"
+            if file_id not in kept:
+                problems.append((name, f"preserved (audit entry {seq}) but gone from the table"))
+            elif kept[file_id] != sha256:
+                problems.append((name, f"its SHA-256 differs from audit entry {seq}'s"))
+        for file_id in sorted(set(kept) - set(hashes)):
+            problems.append((f"{package_id}/{file_id}", f"not among audit entry {seq}'s files"))
+    for package_id in sorted(set(packages) - audited):
+        problems.append((package_id, "no audit entry says it was preserved"))
+    return problems
 
 
 def _walk_one(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -32,7 +32,8 @@ def write_durably(path: Path, data: bytes, *, create_folder: bool = True) -> Non
     if create_folder:
         path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as handle:
+    # Owner only (0600), as the key files: encrypted, but nobody else's to copy.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
@@ -101,33 +102,44 @@ def preserve(
     )
     db_session.add(package)
     db_session.flush()
+    stored: list[EvidenceFile] = []
     for filename, media_type, data in media:
+        stored.append(
+            _store(
+                db_session=db_session,
+                settings=settings,
+                key=key,
+                package=package,
+                kind=FileKind.MEDIA,
+                filename=filename,
+                media_type=media_type,
+                data=data,
+            )
+        )
+    stored.append(
         _store(
             db_session=db_session,
             settings=settings,
             key=key,
             package=package,
-            kind=FileKind.MEDIA,
-            filename=filename,
-            media_type=media_type,
-            data=data,
+            kind=FileKind.CONTEXT,
+            filename="context.json",
+            media_type="application/json",
+            data=json.dumps(context, indent=2, sort_keys=True, default=str).encode(),
         )
-    _store(
-        db_session=db_session,
-        settings=settings,
-        key=key,
-        package=package,
-        kind=FileKind.CONTEXT,
-        filename="context.json",
-        media_type="application/json",
-        data=json.dumps(context, indent=2, sort_keys=True, default=str).encode(),
     )
+    # Each file's SHA-256 in the hash chain: a file row deleted or a hash rewritten in the
+    # database no longer matches it (`takedown evidence verify`).
     audit(
         db_session=db_session,
         actor="system",
         action="evidence.preserved",
         subject=case_id,
-        details={"package_id": package.id, "files": len(media) + 1},
+        details={
+            "package_id": package.id,
+            "files": len(stored),
+            "sha256": {row.id: row.sha256 for row in stored},
+        },
     )
     db_session.flush()
     return package
@@ -232,13 +244,19 @@ def set_legal_hold(
 
 
 def purge_due(*, db_session: Session, settings: Settings, now: datetime | None = None) -> list[str]:
-    """Purge packages past retention and not on hold; each purge is audited."""
+    """Purge packages past retention and not on hold; each purge is audited.
+
+    A package whose case still owes a CyberTipline report (queued, on its way, or failed and not
+    withdrawn) is kept as if on hold: 18 U.S.C. 2258A(h) counts the year from the report, so
+    one not yet filed has not started it.
+    """
     now = now or clock.now()
     purged: list[str] = []
     query = select(EvidencePackage).where(
         EvidencePackage.purged_at.is_(None),
         EvidencePackage.legal_hold.is_(False),
         EvidencePackage.retain_until <= now,
+        ~_report_still_owed(EvidencePackage.case_id),
     )
     if db_session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -263,11 +281,25 @@ def purge_due(*, db_session: Session, settings: Settings, now: datetime | None =
     return purged
 
 
+def _report_still_owed(case_id: Any) -> Any:
+    from takedown.ncmec.service import report_still_owed
+
+    return report_still_owed(case_id)
+
+
 def _sync_report_date(db_session: Session, settings: Settings, package: EvidencePackage) -> None:
-    """Before purging, make sure a CyberTipline report date recorded by the NCMEC concern counts."""
+    """Before purging, make sure a finished CyberTipline report's date counts (a report finished
+    before mark_reported was called on finishing)."""
     if package.ncmec_reported_at is not None:
         return
-    reported_at = _ncmec_report_date(db_session, package.case_id)
+    from takedown.ncmec.models import FilingState, NcmecFiling
+
+    reported_at = db_session.scalar(
+        select(func.max(NcmecFiling.finished_at)).where(
+            NcmecFiling.case_id == package.case_id,
+            NcmecFiling.state == FilingState.FINISHED.value,
+        )
+    )
     if reported_at is not None:
         mark_reported(
             db_session=db_session,
@@ -275,23 +307,3 @@ def _sync_report_date(db_session: Session, settings: Settings, package: Evidence
             case_id=package.case_id,
             reported_at=reported_at,
         )
-
-
-def _ncmec_report_date(db_session: Session, case_id: str) -> datetime | None:
-    try:
-        from takedown.ncmec import models as ncmec_models
-    except ImportError:
-        return None
-    model = getattr(ncmec_models, "CyberTiplineFiling", None) or getattr(
-        ncmec_models, "NcmecFiling", None
-    )
-    if model is None or not hasattr(model, "case_id"):
-        return None
-    for column in ("finished_at", "submitted_at", "sent_at"):
-        if hasattr(model, column):
-            return db_session.scalar(
-                select(getattr(model, column))
-                .where(model.case_id == case_id, getattr(model, column).is_not(None))
-                .limit(1)
-            )
-    return None

@@ -18,6 +18,7 @@ from takedown import clock
 from takedown.audit.service import record
 from takedown.cases.models import Case
 from takedown.errors import InvalidInput, NotFound, TakedownError
+from takedown.evidence.service import mark_reported
 from takedown.jobs import leases
 from takedown.ncmec import metrics
 from takedown.ncmec.case_report import NotReportable, package_for_case
@@ -117,6 +118,14 @@ class _Filing:
             for key, value in values.items():
                 setattr(filing, key, value)
             note(filing, event, detail)
+            if filing.state == FilingState.FINISHED and filing.finished_at is not None:
+                # 18 U.S.C. 2258A(h): the evidence is kept a year from this report, from now.
+                mark_reported(
+                    db_session=db_session,
+                    settings=self.settings,
+                    case_id=filing.case_id,
+                    reported_at=filing.finished_at,
+                )
             record(
                 db_session=db_session,
                 actor=SYSTEM_ACTOR,

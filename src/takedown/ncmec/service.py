@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, not_, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
@@ -233,7 +233,7 @@ def withdraw_report(
         return filing
     filing.state = FilingState.FAILED.value
     filing.next_attempt_at = None
-    filing.last_error = f"withdrawn: {reason}"
+    filing.last_error = f"{WITHDRAWN}{reason}"
     filing.last_response_code = None
     note(filing, "withdrawn", f"by {actor}: {reason}")
     record(
@@ -244,3 +244,20 @@ def withdraw_report(
         details={"filing_id": filing.id, "reason": reason},
     )
     return filing
+
+
+WITHDRAWN = "withdrawn: "  # the last_error of a withdrawn filing: no report is owed any more
+
+
+def report_still_owed(case_id: Any) -> ColumnElement[bool]:
+    """SQL: the case (`case_id`, a column or a value) has a CyberTipline report not finished
+    and not withdrawn: queued, on its way, or failed (to be filed again by a person)."""
+    withdrawn = and_(
+        NcmecFiling.state == FilingState.FAILED.value,
+        NcmecFiling.last_error.startswith(WITHDRAWN, autoescape=True),
+    )
+    return exists().where(
+        NcmecFiling.case_id == case_id,
+        NcmecFiling.state != FilingState.FINISHED.value,
+        not_(withdrawn),
+    )

@@ -3,26 +3,28 @@
 A mother calls platform support: "I reported my son's pictures last week, what happened?" She
 has lost the tracking link and does not know the reference. Staff look up her address: her
 reports, each with its case, newest first. Child-safety cases are listed only for child-safety
-reviewers and above; others are told how many, to hand over. Every lookup is audited with the
-SHA-256 of the address (not the address: the audit log is read by people who need not know who
-reported). Addresses are erased a year after a case closes (reports/retention.py), and then a
-lookup finds nothing, as it should.
+reviewers and above; others are told how many, to hand over. Every lookup is audited with a keyed
+hash of the address (HMAC-SHA-256 under the installation's address key, addresses.py): not the
+address, and not a plain hash anyone reading the log could check a guess against. Addresses
+are erased a year after a case closes (reports/retention.py), and then a lookup finds nothing,
+as it should.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown.addresses import address_hash
 from takedown.audit.service import record
 from takedown.auth.models import User
 from takedown.cases.models import Case
 from takedown.errors import InvalidInput
 from takedown.review.service import may_see_case
+from takedown.settings import Settings
 
 if TYPE_CHECKING:
     from takedown.reports.models import Report
@@ -48,7 +50,9 @@ def looks_like_email(text: str) -> bool:
     return bool(name and at and "." in domain and " " not in text.strip())
 
 
-def look_up_reporter(db_session: Session, *, email: str, user: User) -> ReporterLookup:
+def look_up_reporter(
+    db_session: Session, *, settings: Settings, email: str, user: User
+) -> ReporterLookup:
     """The reports made with this email address (newest first), with their cases; audited."""
     from takedown.reports.models import Report
 
@@ -72,7 +76,9 @@ def look_up_reporter(db_session: Session, *, email: str, user: User) -> Reporter
         db_session=db_session,
         actor=f"user:{user.id}",
         action="reports.looked_up_by_email",
-        subject=f"email-sha256:{hashlib.sha256(email.encode()).hexdigest()}",
+        # Keyed (the installation's address key): a plain SHA-256 would let anyone reading the
+        # log confirm a guessed address; this one only staff with the key can match.
+        subject=f"email-hmac:{address_hash(settings, email)}",
         details={"found": len(rows)},
     )
     return found
