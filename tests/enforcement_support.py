@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -56,6 +57,7 @@ class Receiver:
     port: int = 0
     status: int = 204
     deliveries: list[Delivery] = field(default_factory=list)
+    answer_after_seconds: float = 0.0  # a slow receiver
     _server: ThreadingHTTPServer | None = None
 
     def start(self) -> Receiver:
@@ -68,6 +70,7 @@ class Receiver:
                 receiver.deliveries.append(
                     Delivery({k.lower(): v for k, v in self.headers.items()}, body)
                 )
+                time.sleep(receiver.answer_after_seconds)
                 self.send_response(receiver.status)
                 self.end_headers()
 

@@ -142,3 +142,14 @@ def test_chunked_upload_is_cut_off_at_the_limit(auth_header, settings) -> None:
     response = asyncio.run(post())
     _problem(response, 413, "file_too_large")
     assert sent < 20  # cut off after about 124 KiB, not after 1.6 MB
+
+
+def test_truncated_video_is_422_truncated_media(client, auth_header) -> None:
+    """An MP4 cut off in transit is `truncated_media` (send it again), not `corrupt_media`."""
+    data = slideshow([stand_in("coffee"), stand_in("rocket")], seconds_each=1.0)
+    for cut in (len(data) // 2, len(data) - 100):
+        _problem(_post(client, auth_header("scan"), data[:cut]), 422, "truncated_media")
+    ftyp = data[: int.from_bytes(data[:4], "big")]
+    whole_but_garbled = ftyp + (256).to_bytes(4, "big") + b"moov" + b"\x07" * 248
+    garbled = _post(client, auth_header("scan"), whole_but_garbled)  # every box whole
+    assert garbled.status_code in (415, 422) and garbled.json()["code"] != "truncated_media"

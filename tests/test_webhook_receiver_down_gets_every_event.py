@@ -58,22 +58,26 @@ def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
         expected = {e["event_id"] for e in _outbox(client, admin)["events"]}
         assert len(expected) >= 4  # content.block, content.remove, case.updated per case
 
+        # Events about one item go in order: content.remove waits behind the post's
+        # content.block, so each pass tries the first event of each item (post, case).
+        heads = 4
         first = deliver_due(settings)
-        assert first.delivered == 0 and first.retried == len(expected)
+        assert first.delivered == 0 and first.retried == heads
         # Backed off: nothing is due again at once.
         assert deliver_due(settings).retried == 0
         attempts = []
         for _ in range(6):  # down for a few hours: each pass finds the events due again
             clock.advance(timedelta(minutes=45))
             attempts.append(deliver_due(settings).retried)
-        assert all(n == len(expected) for n in attempts)
+        assert all(n == heads for n in attempts)
         metrics = metrics_text(client)
         assert f'takedown_webhook_outbox_events{{status="pending"}} {float(len(expected))}' in (
             metrics
         )
         body = _outbox(client, admin)
         assert body["counts"]["pending"] == len(expected)
-        assert all(e["attempts"] == 7 and e["last_error"] for e in body["events"])
+        tried = [e for e in body["events"] if e["attempts"]]
+        assert len(tried) == heads and all(e["attempts"] == 7 and e["last_error"] for e in tried)
 
         receiver.start()  # back on the same port
         clock.advance(timedelta(hours=1))
@@ -84,6 +88,7 @@ def test_receiver_down_for_hours_gets_every_event_afterwards(settings):
             "pending": 0,
             "failed": 0,
             "delivered_last_7_days": len(expected),
+            "superseded_last_7_days": 0,
         }
         clock.advance(timedelta(days=8))  # the page counts the last week's, not every one ever
         assert _outbox(client, admin)["counts"]["delivered_last_7_days"] == 0

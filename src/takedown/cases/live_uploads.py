@@ -11,18 +11,25 @@ transaction: a `content.remove` event and a statement of reasons that says the r
 automatic. The review confirms the removal (a violating decision keeps it down, removed once) or
 restores the upload (a closing "no violation", enforcement.flows.reverse).
 `TAKEDOWN_REMOVE_LIVE_MATCHES` turns the removal off.
+
+Content reviewers already cleared (a closing "no violation", or a removal overturned on appeal, of
+the same content id with the same media) is not taken down again by a re-scan: the back-catalogue
+path opens a case only when an entry banked after that decision matches (`cleared_before`), and
+never removes it before review.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record as audit
 from takedown.banks.models import BankCategory, MatchAction
-from takedown.cases.models import Case, Category
+from takedown.cases.models import Case, CaseStatus, Category, Outcome
 from takedown.reports.fingerprints import REPORTED_BANKS, closed_cases_fingerprinted_by
 from takedown.reports.models import Channel
 from takedown.scan.models import ContentItem
@@ -40,6 +47,77 @@ def case_matches(matches: list[Any]) -> list[Any]:
     return [m for m in matches if m.category in CASE_CATEGORY]
 
 
+# The hashes that say two files are the same media (not merely similar).
+SAME_MEDIA = ("sha256", "md5", "video_md5")
+
+
+def cleared_before(db_session: Session, item: ContentItem) -> Case | None:
+    """The latest closed case that decided this content does not violate (a final "no
+    violation", or a removal overturned on appeal): the same content id and the same media
+    (an identical exact hash in the case's media or the content's scans before the decision)."""
+    exact = {
+        (s.get("type"), s.get("value")) for s in item.signals or [] if s.get("type") in SAME_MEDIA
+    }
+    if not exact or not item.content_id:
+        return None
+    cases = db_session.scalars(
+        select(Case)
+        .where(
+            Case.content_id == item.content_id,
+            Case.status == CaseStatus.NO_ACTION.value,
+            Case.outcome == Outcome.NO_VIOLATION.value,
+        )
+        .order_by(Case.decided_at.desc())
+        .limit(20)
+    )
+    for case in cases:
+        if exact & _media_decided(db_session, case, item):
+            return case
+    return None
+
+
+def decided_at(case: Case) -> datetime:
+    """When the case's last decision closed it (an appeal's outcome comes after `decided_at`)."""
+    moments = [t for t in (case.decided_at, case.closed_at) if t is not None]
+    return max(moments, default=case.created_at)
+
+
+def _media_decided(db_session: Session, case: Case, item: ContentItem) -> set[tuple[Any, Any]]:
+    """The exact hashes of the media the case decided on: its own media, and the content's
+    scans up to the decision (not a later scan of other media under the same content id)."""
+    from takedown.cases.models import CaseMedia
+
+    signals: list[dict[str, Any]] = []
+    for media in db_session.scalars(select(CaseMedia).where(CaseMedia.case_id == case.id)):
+        signals.extend(media.signals or [])
+    for scanned in db_session.scalars(
+        select(ContentItem)
+        .where(
+            ContentItem.content_id == item.content_id,
+            ContentItem.id != item.id,
+            ContentItem.scanned_at <= decided_at(case),
+        )
+        .order_by(ContentItem.id.desc())
+        .limit(5)
+    ):
+        signals.extend(scanned.signals or [])
+    return {(s.get("type"), s.get("value")) for s in signals if s.get("type") in SAME_MEDIA}
+
+
+def banked_since(db_session: Session, found: list[Any], moment: datetime) -> list[Any]:
+    """The matches whose bank entry was added after `moment`."""
+    from takedown.banks.models import BankEntry
+
+    later = set(
+        db_session.scalars(
+            select(BankEntry.id).where(
+                BankEntry.id.in_([m.entry_id for m in found]), BankEntry.added_at > moment
+            )
+        )
+    )
+    return [m for m in found if m.entry_id in later]
+
+
 def describe_match(match: Any) -> str:
     """A match in words for an explanation: "bank industry entry 12 (pdq at distance 4)"."""
     distance = f" at distance {match.distance}" if match.distance is not None else ""
@@ -55,9 +133,11 @@ def open_case_for_live_upload(
     *,
     channel: Channel,
     how_found: str,
+    may_remove: bool = True,
 ) -> str:
     """Open (or join) the case for a live upload matching `found` (case_matches), and take it
-    down at once if a matching bank blocks; the case id. `how_found` starts the explanation."""
+    down at once if a matching bank blocks (and `may_remove`); the case id. `how_found` starts
+    the explanation."""
     from takedown.cases.service import more_severe_category
     from takedown.reports.flows import report_scanned_upload
 
@@ -66,7 +146,7 @@ def open_case_for_live_upload(
         category = Category(more_severe_category(category, CASE_CATEGORY[match.category]))
     matches = "; ".join(describe_match(m) for m in found)
     blocking = [m for m in found if m.action == MatchAction.BLOCK.value]
-    removing = bool(blocking) and settings.remove_live_matches
+    removing = bool(blocking) and settings.remove_live_matches and may_remove
     fingerprinted = tuple(m.entry_id for m in found if m.bank in REPORTED_BANKS)
     decided_before = "".join(
         f" The fingerprint came with case {case.id}, closed: {case.status.replace('_', ' ')}."

@@ -221,9 +221,15 @@ def more_severe_category(a: str, b: str) -> str:
 
 
 def uploader_has_violations(
-    *, db_session: Session, account_id: str | None, exclude_case_id: str | None = None
+    *,
+    db_session: Session,
+    account_id: str | None,
+    exclude_case_id: str | None = None,
+    exclude_content_id: str | None = None,
 ) -> bool:
-    """Earlier violating cases for the account, or uploads the scan blocked."""
+    """Earlier violating cases for the account, or uploads the scan blocked. The case's own
+    content (`exclude_content_id`: the back-catalogue scan or blocked upload that opened it) is
+    not earlier history."""
     if not account_id:
         return False
     from takedown.scan.models import ContentItem
@@ -238,6 +244,8 @@ def uploader_has_violations(
     blocked = select(func.count()).where(
         ContentItem.account_id == account_id, ContentItem.verdict == "block"
     )
+    if exclude_content_id:
+        blocked = blocked.where(ContentItem.content_id != exclude_content_id)
     return bool(db_session.scalar(blocked))
 
 
@@ -392,7 +400,10 @@ def case_priority_facts(
     (`reports`: the case's reports, where the caller has them already)."""
 
     violations = uploader_has_violations(
-        db_session=db_session, account_id=case.account_id, exclude_case_id=case.id
+        db_session=db_session,
+        account_id=case.account_id,
+        exclude_case_id=case.id,
+        exclude_content_id=case.content_id,
     )
     if reports is None:
         reports = case_reports(db_session=db_session, case_id=case.id)

@@ -4,17 +4,23 @@ Several processes may run this at once. A row is claimed by pushing its `next_at
 (a lease) in a short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional UPDATE
 everywhere); the HTTP call happens outside any transaction; a crash mid-delivery only means the
 lease runs out and the event is sent again (receivers dedupe on `event_id`).
+
+Events about one item (the same `subject`: a content id, an account id, a case id) go out in the
+order they were written: one waits while an earlier one for its subject is still pending, so a
+retried `content.remove` can never arrive after the `content.restore` that reversed it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from takedown import clock
 from takedown.enforcement.metrics import DELIVERY_ATTEMPTS, OUTBOX_EVENTS
@@ -31,7 +37,12 @@ BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_MAX_SECONDS = 3600.0
 CLAIM_LEASE = timedelta(minutes=2)
 BATCH = 50
+# Passes of claim-and-post per run: an item's next event goes once the one before it is delivered.
+ROUNDS = 10
 DELIVERED_LAST_WEEK = "delivered_last_7_days"
+SUPERSEDED_LAST_WEEK = "superseded_last_7_days"
+# Never attempted again: counted by the gauges as final states.
+FINAL = (OutboxStatus.DELIVERED, OutboxStatus.SUPERSEDED)
 
 
 @dataclass
@@ -48,10 +59,53 @@ def backoff(attempts: int) -> timedelta:
     )
 
 
-def _claim(db_session: Session, now: datetime) -> list[tuple[str, str]]:
+def _first_for_its_subject(now: datetime) -> Any:
+    """No earlier event about the same subject still to deliver (pending, or superseded while
+    perhaps on the wire: its lease has not run out)."""
+    earlier = aliased(OutboxEvent)
+    return ~exists().where(
+        earlier.subject == OutboxEvent.subject,
+        or_(
+            earlier.status == OutboxStatus.PENDING.value,
+            and_(
+                earlier.status == OutboxStatus.SUPERSEDED.value,
+                earlier.next_attempt_at > now,
+            ),
+        ),
+        or_(
+            earlier.created_at < OutboxEvent.created_at,
+            and_(earlier.created_at == OutboxEvent.created_at, earlier.id < OutboxEvent.id),
+        ),
+    )
+
+
+def _lease(settings: Settings) -> timedelta:
+    """How long a claimed batch is this process's: posting stops in time to give back what it
+    has not sent before the lease ends, so no other process sends an event twice meanwhile."""
+    return max(CLAIM_LEASE, timedelta(seconds=4 * settings.webhook_timeout_seconds))
+
+
+def _release(db_session: Session, event_ids: list[str], leased_until: datetime) -> None:
+    """Give back claimed events not sent in this pass: due again at once, here or elsewhere."""
+    db_session.execute(
+        update(OutboxEvent)
+        .where(
+            OutboxEvent.id.in_(event_ids),
+            OutboxEvent.status == OutboxStatus.PENDING.value,
+            OutboxEvent.next_attempt_at == leased_until,
+        )
+        .values(next_attempt_at=clock.now())
+    )
+
+
+def _claim(db_session: Session, now: datetime, lease: timedelta) -> list[tuple[str, str]]:
     query = (
         select(OutboxEvent.id, OutboxEvent.next_attempt_at, OutboxEvent.body)
-        .where(OutboxEvent.status == OutboxStatus.PENDING.value, OutboxEvent.next_attempt_at <= now)
+        .where(
+            OutboxEvent.status == OutboxStatus.PENDING.value,
+            OutboxEvent.next_attempt_at <= now,
+            _first_for_its_subject(now),
+        )
         .order_by(OutboxEvent.next_attempt_at, OutboxEvent.id)
         .limit(BATCH)
     )
@@ -66,7 +120,7 @@ def _claim(db_session: Session, now: datetime) -> list[tuple[str, str]]:
                 OutboxEvent.status == OutboxStatus.PENDING.value,
                 OutboxEvent.next_attempt_at == due,
             )
-            .values(next_attempt_at=now + CLAIM_LEASE)
+            .values(next_attempt_at=now + lease)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]
             claimed.append((event_id, body))
@@ -92,25 +146,48 @@ def _post(client: httpx.Client, settings: Settings, body: str) -> tuple[int | No
 def deliver_due(settings: Settings) -> DeliveryRun:
     """One pass: claim due events, post them, record the outcome."""
     run = DeliveryRun()
-    if not settings.platform_webhook_url:
-        refresh_gauges(settings)
+    if not settings.platform_webhook_url or unsigned(settings):
+        refresh_gauges(settings)  # unsigned: never sent (logged at start, see scheduled.jobs)
         return run
     url = settings.resolved_database_url
-    with session_scope(url) as db_session:
-        claimed = _claim(db_session, clock.now())
-    if claimed:
+    lease = _lease(settings)
+    timeout = settings.webhook_timeout_seconds
+    for _ in range(ROUNDS):
+        claimed_at = clock.now()
+        with session_scope(url) as db_session:
+            claimed = _claim(db_session, claimed_at, lease)
+        if not claimed:
+            break
+        # A slow receiver (50 events at up to `timeout` each) would outlast the lease, and
+        # another process would send the rest again: stop with time for one more post to spare.
+        send_until = time.monotonic() + lease.total_seconds() - 2 * timeout
         outcomes: list[tuple[str, int | None, str | None]] = []
-        timeout = settings.webhook_timeout_seconds
         with httpx.Client(timeout=timeout, follow_redirects=False) as client:
             for event_id, body in claimed:
+                if time.monotonic() >= send_until:
+                    break
                 outcomes.append((event_id, *_post(client, settings, body)))
         # One transaction for the batch: a crash before it commits re-sends the batch once the
         # lease ends (at least once), and a busy database is not hit once per event.
+        delivered = run.delivered
         with session_scope(url) as db_session:
             for event_id, status_code, error in outcomes:
                 _record(db_session, settings, event_id, status_code, error, run)
+            unsent = [event_id for event_id, _ in claimed[len(outcomes) :]]
+            if unsent:
+                _release(db_session, unsent, claimed_at + lease)
+        if run.delivered == delivered:
+            break  # the receiver is failing: the rest waits for its backoff
     refresh_gauges(settings, delivered_now=run.delivered)
     return run
+
+
+def unsigned(settings: Settings) -> bool:
+    """A receiver is set but no signing secret: events would go out signed with an empty key,
+    which anyone can forge, so none are sent."""
+    return bool(settings.platform_webhook_url) and not (
+        settings.platform_webhook_secret.get_secret_value()
+    )
 
 
 def _record(
@@ -142,7 +219,8 @@ def _record(
         DELIVERY_ATTEMPTS.labels("failed").inc()
         log.error("webhook event %s failed after %d attempts: %s", event_id, event.attempts, error)
         return
-    event.next_attempt_at = now + backoff(event.attempts)
+    # The last attempt is at the window's end, so an event is delivered or failed within it.
+    event.next_attempt_at = min(now + backoff(event.attempts), give_up_at)
     run.retried += 1
     DELIVERY_ATTEMPTS.labels("retry").inc()
     log.warning("webhook event %s attempt %d failed: %s", event_id, event.attempts, error)
@@ -150,7 +228,7 @@ def _record(
 
 def outbox_counts(db_session: Session, *, delivered: bool = True) -> dict[str, int]:
     """Events by status; without `delivered`, only the ones still waiting or failed."""
-    statuses = [s.value for s in OutboxStatus if delivered or s != OutboxStatus.DELIVERED]
+    statuses = [s.value for s in OutboxStatus if delivered or s not in FINAL]
     counts = dict.fromkeys(statuses, 0)
     for status, count in db_session.execute(
         select(OutboxEvent.status, func.count())
@@ -166,15 +244,19 @@ def recent_outbox_counts(db_session: Session) -> dict[str, int]:
     failed, and the events of the last seven days delivered (not every event ever delivered:
     that count grows with the history, and the page is read often; the gauge has it)."""
     counts = outbox_counts(db_session, delivered=False)
-    counts[DELIVERED_LAST_WEEK] = int(
-        db_session.scalar(
-            select(func.count()).where(
-                OutboxEvent.status == OutboxStatus.DELIVERED.value,
-                OutboxEvent.created_at >= clock.now() - timedelta(days=7),
+    for status, key in (
+        (OutboxStatus.DELIVERED, DELIVERED_LAST_WEEK),
+        (OutboxStatus.SUPERSEDED, SUPERSEDED_LAST_WEEK),
+    ):
+        counts[key] = int(
+            db_session.scalar(
+                select(func.count()).where(
+                    OutboxEvent.status == status.value,
+                    OutboxEvent.created_at >= clock.now() - timedelta(days=7),
+                )
             )
+            or 0
         )
-        or 0
-    )
     return counts
 
 
@@ -184,10 +266,10 @@ def refresh_gauges(settings: Settings, *, delivered_now: int = 0) -> None:
         counts = outbox_counts(db_session, delivered=recount)
     delivered = OutboxStatus.DELIVERED.value
     for status, count in counts.items():
-        if status != delivered:
+        if status not in FINAL:
             OUTBOX_EVENTS.labels(status).set(count)
     if recount:
-        set_final_states(OUTBOX_EVENTS, {delivered: counts[delivered]})
+        set_final_states(OUTBOX_EVENTS, {s.value: counts[s.value] for s in FINAL})
     else:
         add_to_final_state(OUTBOX_EVENTS, delivered, delivered_now)
 

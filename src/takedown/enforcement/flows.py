@@ -382,8 +382,20 @@ def _preserve(db_session: Session, settings: Settings, case: Case, decision: Any
     return package.id
 
 
+# Never preserved (the package goes to the police under legal process): credentials (a report's
+# tracking token opens its tracking page) and internal keys and hashes that identify nobody to
+# an investigator but link records inside Takedown (a client address's keyed hash, the platform's
+# API key id). The reporter's name and email stay: police may need to reach the reporter.
+NOT_PRESERVED = frozenset({"tracking_token", "client_address_hash", "api_key_id"})
+NOT_PRESERVED_SUFFIXES = ("_token", "_secret", "_password", "_address_hash")
+
+
 def _row(obj: Any) -> dict[str, Any]:
-    return {column.key: getattr(obj, column.key) for column in inspect(obj).mapper.column_attrs}
+    return {
+        column.key: getattr(obj, column.key)
+        for column in inspect(obj).mapper.column_attrs
+        if column.key not in NOT_PRESERVED and not column.key.endswith(NOT_PRESERVED_SUFFIXES)
+    }
 
 
 def _context(db_session: Session, case: Case, decision: Any, missing: list[str]) -> dict[str, Any]:

@@ -27,6 +27,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # retried for webhook_retry_hours without success
+    # Never delivered: a later event undid it first (a restore of a removal still being retried)
+    SUPERSEDED = "superseded"
 
 
 class OutboxEvent(Base):

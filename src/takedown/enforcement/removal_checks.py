@@ -207,4 +207,4 @@ def _wait_after(settings: Settings, still_up_checks: int) -> timedelta:
 
 
 def removal_check_job() -> PeriodicJob:
-    return PeriodicJob("removal-checks", check_due_removals, 30.0)
+    return PeriodicJob("removal-checks", check_due_removals, 30.0, own_thread=True)

@@ -22,6 +22,7 @@ from takedown.enforcement.models import OutboxEvent, OutboxStatus
 from takedown.enforcement.removal_checks import removal_state
 from takedown.errors import NotFound
 from takedown.settings import Settings
+from takedown.store.paging import SortKey, next_cursor, page
 from takedown.web.templating import render
 
 router = APIRouter(tags=["staff: enforcement"])
@@ -43,25 +44,38 @@ def event_json(event: OutboxEvent) -> dict[str, Any]:
     }
 
 
-def _events(db_session: Session, status: str | None, limit: int) -> list[OutboxEvent]:
-    query = select(OutboxEvent).order_by(OutboxEvent.created_at.desc()).limit(limit)
+# Newest first; the event id last, so no two events tie (cursor paging).
+OUTBOX_ORDER = (SortKey(OutboxEvent.created_at, descending=True), SortKey(OutboxEvent.id))
+
+
+def _events(
+    db_session: Session, status: str | None, limit: int, after: str | None = None
+) -> list[OutboxEvent]:
+    """At most `limit` + 1 events from just after the `after` cursor (the extra one: more)."""
+    query = select(OutboxEvent)
     if status:
         query = query.where(OutboxEvent.status == status)
-    return list(db_session.scalars(query))
+    return list(db_session.scalars(page(query, OUTBOX_ORDER, after).limit(limit + 1)))
 
 
 @router.get("/v1/webhooks/outbox")
 def outbox(
     status: OutboxStatus | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
+    after: str | None = Query(
+        None, max_length=1000, description="the `next` of the page before: the page after it"
+    ),
     _: Principal = Depends(require_role(Role.ADMIN)),
     db_session: Session = DB_SESSION,
 ) -> dict[str, Any]:
     """Events waiting and failed, those of the last seven days delivered, and the latest events
-    (of `status`, if given): failures are never silent."""
+    (of `status`, if given), `limit` a page: `next` is the `after` of the next page (null after
+    the last). Failures are never silent."""
+    events = _events(db_session, status, limit, after)
     return {
         "counts": delivery.recent_outbox_counts(db_session),
-        "events": [event_json(e) for e in _events(db_session, status, limit)],
+        "events": [event_json(e) for e in events[:limit]],
+        "next": next_cursor(events, OUTBOX_ORDER, limit),
     }
 
 
@@ -97,8 +111,10 @@ def case_enforcement(
     """Every item the case removed (the reported one and each copy), the ledger search for
     copies (which runs after the decision), the uploader's other uploads opened for review, the
     uploads held at scan for the case's review, and the case's platform events."""
-    copies = flows.copies_for(db_session=db_session, case_id=case_id)
     case = db_session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", code="case_not_found")
+    copies = flows.copies_for(db_session=db_session, case_id=case_id)
     events = db_session.scalars(
         select(OutboxEvent).where(OutboxEvent.case_id == case_id).order_by(OutboxEvent.created_at)
     )
@@ -124,7 +140,7 @@ def case_enforcement(
         ],
         "copy_search": copy_search.search_status(db_session, case_id=case_id),
         "account_sweeps": account_sweep.sweeps(db_session, case_id=case_id),
-        "held_uploads": [asdict(u) for u in held_uploads(db_session, case)] if case else [],
+        "held_uploads": [asdict(u) for u in held_uploads(db_session, case)],
         "events": [event_json(e) for e in events],
     }
 
@@ -142,7 +158,7 @@ def outbox_page(
         {
             "me": me,
             "counts": delivery.recent_outbox_counts(db_session),
-            "events": [event_json(e) for e in _events(db_session, status or "failed", 200)],
+            "events": [event_json(e) for e in _events(db_session, status or "failed", 200)[:200]],
             "status": status or "failed",
         },
     )

@@ -13,14 +13,33 @@ from takedown.media.model import DecodedMedia, Frame, MediaType, hash_size
 from takedown.settings import Settings
 
 
+def _cut_short(data: bytes, fmt: MediaFormat) -> bool:
+    """An MP4 (ISO base media) whose top-level boxes run past the end of the file: the upload
+    was cut off, which the client can fix by sending it again (truncated_media)."""
+    if fmt is not MediaFormat.MP4:
+        return False
+    offset = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if size == 1 and offset + 16 <= len(data):
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+        elif size == 0:  # the last box runs to the end of the file
+            return False
+        if size < 8:
+            return False  # not a box structure at all: corrupt, not cut short
+        offset += size
+    return offset > len(data) or 0 < len(data) - offset < 8
+
+
 def decode_video(
     data: bytes, fmt: MediaFormat, *, settings: Settings, frames_per_second: float
 ) -> DecodedMedia:
     deadline = Deadline(settings.video_decode_timeout_seconds)
+    broken = "truncated_media" if _cut_short(data, fmt) else "corrupt_media"
     try:
         container = av.open(io.BytesIO(data), mode="r", format=DEMUXERS[fmt])
     except av.FFmpegError as exc:
-        raise CorruptMedia(f"not a readable {fmt} container", code="corrupt_media") from exc
+        raise CorruptMedia(f"not a readable {fmt} container", code=broken) from exc
     with container:
         if not container.streams.video:
             raise UnsupportedMedia("the file has no video stream", code="no_video_stream")
@@ -34,7 +53,7 @@ def decode_video(
             check_duration(declared, settings.max_video_seconds)
         frames = _sample_frames(container, stream, settings, frames_per_second, deadline)
     if not frames:
-        raise CorruptMedia("no decodable video frames", code="corrupt_media")
+        raise CorruptMedia("no decodable video frames", code=broken)
     last = frames[-1].timestamp
     return DecodedMedia(
         media_type=MediaType.VIDEO,

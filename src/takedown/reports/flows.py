@@ -210,6 +210,7 @@ def submit_report(
             db_session=db_session,
             account_id=account_id,
             exclude_case_id=case.id if case else None,
+            exclude_content_id=content_id,
         ),
         repeatedly_reported=is_repeatedly_reported(
             settings, _reports_about(db_session, data, content_id, case) + (not flagged)

@@ -540,7 +540,13 @@ def scan_upload(
 def _case_for_published(
     db_session: Session, settings: Settings, index: Any, item_id: int, matches: list[Match]
 ) -> str | None:
-    from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
+    from takedown.cases.live_uploads import (
+        banked_since,
+        case_matches,
+        cleared_before,
+        decided_at,
+        open_case_for_live_upload,
+    )
     from takedown.reports.models import Channel
 
     found = case_matches(matches)
@@ -548,6 +554,20 @@ def _case_for_published(
         return None
     item = db_session.get(ContentItem, item_id)
     assert item is not None  # inserted above, in this transaction
+    how_found = (
+        f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
+        f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
+    )
+    cleared = cleared_before(db_session, item)
+    if cleared is not None:
+        # Reviewers decided this very content does not violate: a re-scan does not overrule
+        # them. Only an entry banked since is news for a reviewer, and it stays up meanwhile.
+        found = banked_since(db_session, found, decided_at(cleared))
+        if not found:
+            log.info("published scan %s: cleared in case %s", item.scan_id, cleared.id)
+            return None
+        how_found = f"Cleared in case {cleared.id}, then {how_found[0].lower()}{how_found[1:]}"
+        how_found += " hashes banked since"
     try:
         with db_session.begin_nested():  # the scan is recorded and answered whatever happens here
             return open_case_for_live_upload(
@@ -557,10 +577,8 @@ def _case_for_published(
                 item,
                 found,
                 channel=Channel.BACK_CATALOGUE,
-                how_found=(
-                    f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
-                    f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
-                ),
+                how_found=how_found,
+                may_remove=cleared is None,
             )
     except TakedownError as exc:
         log.error("no case for published scan %s: %s", item.scan_id, exc.detail)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 
+from fastapi.exceptions import RequestValidationError
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
@@ -44,6 +45,7 @@ class _Collector:
         self._disposition = b""
         self._name = ""
         self._is_file = False
+        self._files_seen = 0
         self._buffer = io.BytesIO()  # its getvalue() hands over the buffer without a copy
 
     def callbacks(self) -> dict[str, object]:
@@ -81,6 +83,20 @@ class _Collector:
             raise InvalidInput("every form part needs a Content-Disposition name")
         self._name = options[b"name"].decode("utf-8", errors="replace")
         self._is_file = self._name == FILE_FIELD
+        if self._is_file and self._files_seen:
+            # One scan is one upload: scanning the first of two silently would answer for a
+            # file the platform may not be about to publish.
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "too_many_files",
+                        "loc": ("body", FILE_FIELD),
+                        "msg": f"send one {FILE_FIELD!r} part per scan; this form has more",
+                        "input": None,
+                    }
+                ]
+            )
+        self._files_seen += self._is_file
         if self._is_file and b"filename" in options:
             self.upload.filename = options[b"filename"].decode("utf-8", errors="replace")
 
