@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from takedown import __version__
-from takedown.api import health
+from takedown.api import docs, health, openapi
+from takedown.api.deps import REFUSE_UNKNOWN_QUERY
 from takedown.api.problems import install_problem_handlers
 from takedown.jobs.runner import JobRunner, all_jobs
 from takedown.settings import Settings, get_settings
@@ -37,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             runner.stop()
+            if settings.run_background_jobs:
+                _last_checkpoint(settings)
             app.state.index.close()
 
     app = FastAPI(
@@ -44,10 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Scan uploads against hash banks, take reports, review cases, act, and report.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py: Swagger UI from the package, not a CDN
+        redoc_url=None,
+        dependencies=[REFUSE_UNKNOWN_QUERY],
     )
     app.state.settings = settings
     install_problem_handlers(app)
     _include_routers(app)
+    docs.install(app)
+    openapi.install(app)
     return app
 
 
@@ -124,3 +133,13 @@ def _include_routers(app: FastAPI) -> None:
     from takedown.web import templating as web_templating
 
     web_templating.install(app)  # /static: shared CSS for public pages and the console
+
+
+def _last_checkpoint(settings: Settings) -> None:
+    """At shutdown, a checkpoint of what this server appended since the last one."""
+    from takedown.audit.checkpoints import checkpoint_due
+
+    try:
+        checkpoint_due(settings, force=True)
+    except Exception:  # a database already gone must not turn a clean stop into a crash
+        logging.getLogger(__name__).exception("audit checkpoint at shutdown not written")

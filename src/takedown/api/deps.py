@@ -1,15 +1,20 @@
-"""Dependencies every route uses: settings and a database session per request."""
+"""Dependencies every route uses: settings, a database session per request, and the check that
+a GET of the API names no query parameter it does not read."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, Request
+from fastapi.dependencies.utils import get_flat_params
+from fastapi.params import ParamTypes
+from fastapi.routing import APIRoute
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from takedown.errors import InvalidInput
 from takedown.settings import Settings
 from takedown.store.db import session_factory
 
@@ -57,3 +62,33 @@ DB_SESSION = Depends(get_db_session, scope="function")
 #   `after_id: Annotated[DatabaseId, Query(description=...)] = 0` (query; out of range is a 422).
 DATABASE_ID_MAX = 2**63 - 1
 DatabaseId = Annotated[int, Field(ge=0, le=DATABASE_ID_MAX)]
+
+
+def refuse_unknown_query(request: Request) -> None:
+    """A GET of the API (/v1) names only the query parameters it reads: another (an `offset`
+    where paging takes `after`, a misspelt filter) is 422 `unknown_parameter`, never a silent
+    full answer that a client would take for what it asked."""
+    route = request.scope.get("route")
+    if request.method != "GET" or not request.url.path.startswith("/v1/"):
+        return
+    if not isinstance(route, APIRoute):
+        return
+    known = {param.alias for param in get_flat_params(route.dependant) if _in_query(param)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(
+            f"unknown query parameter {', '.join(unknown)}; this route takes "
+            f"{', '.join(sorted(known)) or 'none'}",
+            code="unknown_parameter",
+            errors=[
+                {"field": name, "message": "not a parameter of this route", "type": "unknown"}
+                for name in unknown
+            ],
+        )
+
+
+REFUSE_UNKNOWN_QUERY = Depends(refuse_unknown_query)
+
+
+def _in_query(param: Any) -> bool:
+    return getattr(param.field_info, "in_", None) != ParamTypes.header

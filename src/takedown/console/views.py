@@ -124,6 +124,19 @@ NOTICES = {
     ),
 }
 POLICIES = [policy.value for policy in Policy]
+# The field of a decision form (the case's, an appeal's, a quality check's) that a refusal is
+# about: the form shows it again marked invalid and described by the error (WCAG 3.3.1).
+FIELD_OF_REFUSAL = {
+    "invalid_outcome": "outcome",
+    "policy_required": "policy",
+    "child_safety_finding": "policy",
+    "classification_required": "classification",
+    "invalid_classification": "classification",
+    "immediate_risk_needs_child_safety_finding": "immediate_risk",
+    "immediate_risk_too_long": "immediate_risk",
+    "reason_required": "reason",
+    "reason_too_long": "reason",
+}
 BLIND_PAGE = re.compile(r"/console/quality/[A-Za-z0-9_-]+")  # a quality check's page
 
 
@@ -165,7 +178,7 @@ def queue_page(
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
-    cases = service.list_queue(
+    cases, _ = service.list_queue_page(
         db_session=db_session,
         user=me.user,
         queue=queue,
@@ -413,10 +426,15 @@ def reporter_page(
     email: str = Query("", max_length=320),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
     """A reporter's reports, by the email address they gave (review/reporter_lookup.py)."""
     try:
-        found = look_up_reporter(db_session, email=email, user=me.user) if email.strip() else None
+        found = (
+            look_up_reporter(db_session, settings=settings, email=email, user=me.user)
+            if email.strip()
+            else None
+        )
     except TakedownError as exc:
         return page(request, "reporter.html", me, found=None, email=email, error=exc.detail)
     db_session.commit()  # the lookup's audit entry
@@ -571,7 +589,7 @@ def record_uploader_appeal(
             db_session=db_session,
             settings=settings,
             case_id=case_id,
-            staff=me.user,
+            actor=f"user:{me.user.id}",
             reason=reason,
             contact_email=contact_email or None,
         )
@@ -593,8 +611,11 @@ def _case_error(
     form: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Show the case again with what went wrong; nothing of the failed action is kept but what
-    the reviewer typed (`form`), in the form again."""
+    the reviewer typed (`form`), in the form again, with the field the refusal is about as
+    `form["invalid"]`."""
     db_session.rollback()
+    if form is not None and exc.code in FIELD_OF_REFUSAL:
+        form = form | {"invalid": FIELD_OF_REFUSAL[exc.code]}
     me = _reload(db_session, me)
     case = service.get_visible_case(db_session=db_session, case_id=case_id, user=me.user)
     return case_page_response(
@@ -766,7 +787,7 @@ def _reload(db_session: Session, me: ConsoleUser) -> ConsoleUser:
     user = db_session.get(User, me.user.id)
     session = db_session.get(ConsoleSession, me.session.id)
     assert user is not None and session is not None
-    return ConsoleUser(user=user, session=session)
+    return ConsoleUser(user=user, session=session, settings=me.settings)
 
 
 @router.post("/appeals/{appeal_id}/decisions")

@@ -20,8 +20,6 @@ from takedown.api.deps import DB_SESSION, get_settings
 from takedown.auth.dependencies import optional_principal, require_role, require_scope
 from takedown.auth.models import Role, Scope
 from takedown.auth.service import Principal
-from takedown.cases.appeals import file_appeal
-from takedown.cases.models import Appellant
 from takedown.cases.service import get_case
 from takedown.errors import Forbidden, InvalidInput, MediaTooLarge
 from takedown.i18n import N_, default_language, language_name, languages
@@ -30,6 +28,8 @@ from takedown.reports import service, withdrawal
 from takedown.reports.flows import Answer, Submission, submit_report
 from takedown.reports.models import Channel
 from takedown.reports.schemas import ReportAccepted, ReportIn, rule_errors
+from takedown.review.flows import record_uploader_appeal
+from takedown.review.schemas import PlatformUploaderAppealIn
 from takedown.settings import Settings
 from takedown.store.db import erase_from_files
 
@@ -38,6 +38,8 @@ router = APIRouter(tags=["reports"])
 INTAKE_ATTEMPTS = 3
 TRUE_WORDS = {"on", "true", "yes", "1"}
 IDEMPOTENCY_KEY_CHARACTERS = 255  # a UUID is 36; the key is stored with the report
+# The largest valid report: 20 fingerprints of at most 1,000,000 characters, and the rest.
+MAX_JSON_BYTES = 21 * 1024 * 1024
 
 
 FINGERPRINTS_UNREADABLE = N_(
@@ -239,12 +241,58 @@ def _acknowledge(db_session: Session, settings: Settings, answers: list[Answer])
     queue_acknowledgment(db_session=db_session, settings=settings, filed=filed)
 
 
+async def _json_body(request: Request) -> bytes:
+    """The JSON body, refused with 413 `body_too_large` as soon as it passes what a valid report
+    can hold (anyone may send one: a 300 MB body read whole took a server to 1.3 GB)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise _body_too_large()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BYTES:
+            raise _body_too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _body_too_large() -> MediaTooLarge:
+    return MediaTooLarge(
+        f"a report's JSON body is at most {MAX_JSON_BYTES} bytes",
+        code="body_too_large",
+        limit_bytes=MAX_JSON_BYTES,
+    )
+
+
 @router.post(
     "/v1/reports",
     status_code=201,
     response_model=ReportAccepted,
     summary="Report content (open to the public; platforms use a key with scope `report`)",
     openapi_extra={
+        "parameters": [
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_CHARACTERS},
+                "description": "a key of the caller's choosing (a UUID): a retry with the same "
+                "key answers with the report it filed (`Idempotent-Replayed: true`), never a "
+                "second report",
+            }
+        ],
+        "responses": {
+            "201": {
+                "description": "Filed, and durable: the report's reference and tracking link",
+                "headers": {
+                    "Location": {"schema": {"type": "string"}, "description": "status_url"},
+                    "Idempotent-Replayed": {
+                        "schema": {"type": "string", "enum": ["true"]},
+                        "description": "present when the Idempotency-Key was seen before",
+                    },
+                },
+            }
+        },
         "requestBody": {
             "content": {
                 "application/json": {"schema": ReportIn.model_json_schema()},
@@ -258,7 +306,7 @@ def _acknowledge(db_session: Session, settings: Settings, answers: list[Answer])
                     }
                 },
             }
-        }
+        },
     },
 )
 async def create_report(
@@ -280,7 +328,7 @@ async def create_report(
         file_bytes, filename = await read_file(form.get("file"), settings)
     else:
         try:
-            payload = json.loads(await request.body() or b"null")
+            payload = json.loads(await _json_body(request) or b"null")
         except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, nested too deeply
             raise InvalidInput("the body is not valid JSON", code="invalid_json") from exc
     submission = Submission(
@@ -306,33 +354,27 @@ async def create_report(
     return JSONResponse(answer.body, status_code=201, headers=headers)
 
 
-class UploaderAppealIn(BaseModel):
-    case_id: str
-    reason: str = Field(min_length=1, max_length=20_000)
-    contact_email: EmailStr | None = None
-
-
 @router.post(
     "/v1/uploader-appeals", status_code=201, summary="An uploader appeals a removal (platforms)"
 )
 def create_uploader_appeal(
-    body: UploaderAppealIn,
+    body: PlatformUploaderAppealIn,
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
     principal: Principal = Depends(require_scope(Scope.REPORT)),
 ) -> dict[str, str]:
-    case = get_case(db_session=db_session, case_id=body.case_id, for_update=True)
-    appeal = file_appeal(
+    """The uploader's appeal against a removal, as staff record one (POST
+    /v1/cases/{case_id}/appeals): 409 `no_removal` for a case where nothing was removed."""
+    appeal = record_uploader_appeal(
         db_session=db_session,
         settings=settings,
-        case=case,
-        appellant=Appellant.UPLOADER,
-        reason=body.reason,
+        case_id=body.case_id,
         actor=f"key:{principal.key_id}",
-        contact_email=str(body.contact_email).lower() if body.contact_email else None,
+        reason=body.reason,
+        contact_email=body.contact_email,
     )
     db_session.commit()
-    return {"appeal_id": appeal.id, "case_id": case.id, "status": appeal.status}
+    return {"appeal_id": appeal.id, "case_id": appeal.case_id, "status": appeal.status}
 
 
 class WithdrawalIn(BaseModel):

@@ -37,11 +37,13 @@ from takedown.quality import service as quality
 from takedown.review import notices, public_texts
 from takedown.review.models import (
     IMMEDIATE_RISK_MAX_CHARS,
+    POLICY_ALIASES,
     POLICY_CATEGORIES,
     REASON_MAX_CHARS,
     Classification,
     Decision,
     Stage,
+    policy_key,
 )
 from takedown.review.service import (
     claim_is_live,
@@ -80,6 +82,7 @@ def validate_decision(
     if chosen == Outcome.VIOLATING:
         if not policy.strip():
             raise InvalidInput("name the policy the content breaks", code="policy_required")
+        policy = policy_named(policy)  # refuses a name reserved for the built-in policies
         found = finding(case, policy)
         if found == Category.CHILD_SEXUAL_ABUSE and classification is None:
             # Industry classification travels with CSAM to NCMEC and hash-sharing partners.
@@ -161,8 +164,44 @@ def _page_for_immediate_risk(
 
 def finding(case: Case, policy: str) -> str:
     """The category a violating decision under `policy` confirms: the policy's own (one of
-    `Policy`), or for a platform's own policy name the category the case was reported as."""
-    return POLICY_CATEGORIES.get(policy.strip(), case.category)
+    `Policy`, however spelt: `policy_named`), or for a platform's own policy name the category
+    the case was reported as."""
+    builtin = _builtin_policy(policy)
+    return case.category if builtin is None else POLICY_CATEGORIES[builtin]
+
+
+def _builtin_policy(policy: str) -> str | None:
+    key = policy_key(policy)
+    if key in POLICY_CATEGORIES:
+        return key
+    return POLICY_ALIASES.get(key)
+
+
+# Words that, together, name child sexual abuse or exploitation: a platform's own policy name of
+# that kind would decide a child-safety matter outside the child-safety rules.
+_CHILD_WORDS = frozenset({"child", "children", "childrens", "minor", "minors", "underage"})
+_SEXUAL_WORDS = frozenset(
+    {"sexual", "sexually", "sex", "abuse", "exploitation", "porn", "pornography", "nude", "nudity"}
+)
+_ABBREVIATIONS = frozenset({"csam", "csem", "csea", "cse"})
+
+
+def policy_named(policy: str) -> str:
+    """The name a violating decision is recorded under: a built-in policy in any case or spacing,
+    or named by its category ("CHILD_SEXUAL_ABUSE_MATERIAL", "child sexual abuse", "csam"), is
+    that policy (`Policy`); any other name that speaks of child sexual abuse or exploitation is
+    refused (422 `reserved_policy_name`); else the platform's own name, stripped."""
+    builtin = _builtin_policy(policy)
+    if builtin is not None:
+        return builtin
+    words = set(policy_key(policy).split("_"))
+    if words & _ABBREVIATIONS or (words & _CHILD_WORDS and words & _SEXUAL_WORDS):
+        raise InvalidInput(
+            f"the policy {policy.strip()!r} speaks of child sexual abuse or exploitation: choose "
+            "child_sexual_abuse_material or child_sexual_exploitation",
+            code="reserved_policy_name",
+        )
+    return policy.strip()
 
 
 def lowers_child_safety(case: Case, outcome: Outcome, policy: str) -> bool:
@@ -240,7 +279,7 @@ def record_decision(
         reviewer_id=reviewer.id,
         stage=(Stage.SECOND_REVIEW if second_look else Stage.FIRST_REVIEW).value,
         outcome=chosen.value,
-        policy=policy.strip() if chosen == Outcome.VIOLATING else "",  # "no violation": none
+        policy=policy_named(policy) if chosen == Outcome.VIOLATING else "",  # "no violation": none
         reason=reason.strip(),
         classification=classification,
         appeal_outcome=None,
@@ -415,6 +454,7 @@ def decide_appeal(
             raise InvalidInput("give the reason for the appeal decision", code="reason_required")
         ensure_reason_fits(reason)
         chosen, classification = Outcome(standing), None
+        ensure_may_find(reviewer, case, chosen, policy)  # the policy given decides the category
         immediate_risk = _immediate_risk(case, Outcome.NO_VIOLATION, policy, immediate_risk)
     earlier_overturn = db_session.scalar(
         select(Decision.id).where(
@@ -436,7 +476,7 @@ def decide_appeal(
         reviewer_id=reviewer.id,
         stage=Stage.APPEAL.value,
         outcome=chosen.value,
-        policy=policy.strip() if chosen == Outcome.VIOLATING else "",  # "no violation": none
+        policy=policy_named(policy) if chosen == Outcome.VIOLATING else "",  # "no violation": none
         reason=reason.strip(),
         classification=classification,
         appeal_outcome=appeal_outcome.value,
@@ -498,11 +538,14 @@ def record_uploader_appeal(
     db_session: Session,
     settings: Settings,
     case_id: str,
-    staff: User,
+    actor: str,
     reason: str,
     contact_email: str | None = None,
 ) -> Appeal:
-    """Staff record an uploader's appeal against a removal (the platform API has its own route)."""
+    """An uploader's appeal against a removal, sent by their platform (POST
+    /v1/uploader-appeals, `actor` its key) or recorded by staff (the console, POST
+    /v1/cases/{case_id}/appeals): one rule for both, a case where nothing was removed has
+    nothing to appeal (409 `no_removal`)."""
     email = (contact_email or "").strip()
     if email:
         try:  # as the report form and POST /v1/uploader-appeals check an address (EmailStr)
@@ -522,6 +565,6 @@ def record_uploader_appeal(
         case=case,
         appellant=Appellant.UPLOADER,
         reason=reason,
-        actor=f"user:{staff.id}",
+        actor=actor,
         contact_email=email.lower() or None,
     )

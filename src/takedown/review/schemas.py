@@ -53,6 +53,9 @@ class CaseSummary(BaseModel):
 class CaseList(BaseModel):
     queue: str
     cases: list[CaseSummary]
+    next: str | None = Field(
+        None, description="the cursor of the next page (`after=`); null after the last page"
+    )
 
 
 class AdditionOut(BaseModel):
@@ -371,9 +374,17 @@ class AppealDecisionIn(BaseModel):
 
 
 class UploaderAppealIn(BaseModel):
+    """An uploader's appeal against a removal, recorded by staff (the case is in the path)."""
+
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(..., min_length=1, max_length=20_000)
     contact_email: str | None = Field(None, max_length=320)
+
+
+class PlatformUploaderAppealIn(UploaderAppealIn):
+    """The same appeal from a platform (POST /v1/uploader-appeals), naming its case."""
+
+    case_id: str = Field(..., max_length=40)
 
 
 class DecisionResult(BaseModel):

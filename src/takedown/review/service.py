@@ -28,6 +28,7 @@ from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.quality.models import QualityCheck
 from takedown.review.models import Decision
 from takedown.settings import Settings
+from takedown.store.paging import SortKey, next_cursor, ordered, page
 
 
 class Queue:
@@ -299,13 +300,18 @@ def queue_query(
         query = query.where(Case.category == category)
     if language:
         query = query.where(_reported_in(language))
-    return query.order_by(
-        Case.priority,
-        Case.ranked_lower,
-        Case.escalation_level.desc(),
-        Case.deadline_at,
-        Case.created_at,
-    )
+    return ordered(query, QUEUE_ORDER)
+
+
+# A queue's order, most urgent first; the case id last, so no two cases tie (cursor paging).
+QUEUE_ORDER = (
+    SortKey(Case.priority),
+    SortKey(Case.ranked_lower),
+    SortKey(Case.escalation_level, descending=True),
+    SortKey(Case.deadline_at),
+    SortKey(Case.created_at),
+    SortKey(Case.id),
+)
 
 
 _DECIDED_STATUSES = [s.value for s in CLOSED_STATUSES if s != CaseStatus.MERGED]
@@ -375,7 +381,7 @@ def _reported_in(language: str) -> ColumnElement[bool]:
     return exists().where(Report.case_id == Case.id, same)
 
 
-def list_queue(
+def list_queue_page(
     *,
     db_session: Session,
     user: User,
@@ -384,9 +390,13 @@ def list_queue(
     category: str | None = None,
     language: str | None = None,
     limit: int = 200,
-) -> list[Case]:
+    after: str | None = None,
+) -> tuple[list[Case], str | None]:
+    """At most `limit` cases of a queue from just after the `after` cursor, and the cursor of
+    the next page (None after the last)."""
     query = queue_query(user=user, queue=queue, status=status, category=category, language=language)
-    return list(db_session.scalars(query.limit(limit)))
+    cases = list(db_session.scalars(page(query, QUEUE_ORDER, after).limit(limit + 1)))
+    return cases[:limit], next_cursor(cases, QUEUE_ORDER, limit)
 
 
 def open_appeals_for(*, db_session: Session, case_id: str) -> list[Appeal]:

@@ -89,13 +89,17 @@ def list_cases(
         None, max_length=35, description="only cases with a report in this language (es, pt-br)"
     ),
     limit: int = Query(200, ge=1, le=1000),
+    after: str | None = Query(
+        None, max_length=1000, description="the `next` of the page before: the page after it"
+    ),
     user: User = Depends(staff_user),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> CaseList:
-    """A queue, most urgent first (priority, escalation, deadline). Child-safety cases only for
+    """A queue, most urgent first (priority, escalation, deadline), `limit` cases a page: `next`
+    is the `after` of the next page (null after the last). Child-safety cases only for
     child_safety_reviewer and above."""
-    cases = service.list_queue(
+    cases, next_page = service.list_queue_page(
         db_session=db_session,
         user=user,
         queue=queue,
@@ -103,8 +107,9 @@ def list_cases(
         category=category,
         language=language,
         limit=limit,
+        after=after,
     )
-    return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases])
+    return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases], next=next_page)
 
 
 @router.get("/reports", response_model=ReportsOfReporter)
@@ -112,10 +117,11 @@ def reports_of_reporter(
     reporter_email: str = Query(..., max_length=320),
     user: User = Depends(staff_user),
     db_session: Session = DB_SESSION,
+    settings: Settings = Depends(get_settings),
 ) -> ReportsOfReporter:
     """The reports made with this email address, newest first (at most 50), with their cases:
-    for a reporter who lost their link and reference. Audited by a hash of the address."""
-    found = look_up_reporter(db_session, email=reporter_email, user=user)
+    for a reporter who lost their link and reference. Audited by a keyed hash of the address."""
+    found = look_up_reporter(db_session, settings=settings, email=reporter_email, user=user)
     db_session.commit()
     return ReportsOfReporter(
         reports=[
@@ -415,7 +421,7 @@ def record_uploader_appeal(
         db_session=db_session,
         settings=settings,
         case_id=case_id,
-        staff=user,
+        actor=f"user:{user.id}",
         reason=body.reason,
         contact_email=body.contact_email,
     )
