@@ -145,9 +145,16 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> dict[str, st
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    # `takedown demo` sets it for the server it starts; recorded here so it is undone afterwards.
-    monkeypatch.setenv("TAKEDOWN_CONSOLE_TWO_FACTOR", "")
-    monkeypatch.delenv("TAKEDOWN_CONSOLE_TWO_FACTOR")
+    # `takedown demo` and `serve` set these for the servers they start (`serve --workers N`:
+    # prometheus_client's multiprocess mode); recorded here so they are undone afterwards.
+    for started_with in (
+        "TAKEDOWN_CONSOLE_TWO_FACTOR",
+        "TAKEDOWN_HOST",
+        "TAKEDOWN_PORT",
+        "PROMETHEUS_MULTIPROC_DIR",
+    ):
+        monkeypatch.setenv(started_with, "")
+        monkeypatch.delenv(started_with)
     get_settings.cache_clear()
     yield env
     get_settings.cache_clear()

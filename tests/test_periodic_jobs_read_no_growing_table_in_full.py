@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -44,11 +45,18 @@ from tests.history_support import (
 from tests.media import generated_scene, jpeg
 from tests.review_support import report
 
+# A receiver that refuses connections, with a secret: delivery runs (and retries) every round.
+HOOK = {
+    "platform_webhook_url": "http://127.0.0.1:9/hook",
+    "platform_webhook_secret": SecretStr("whsec-jobs"),
+}
+
 # Tables that hold configuration, not traffic: a handful of rows however busy the platform is
-# (bank_entry_counts: folded to one row a bank every minute).
+# (bank_entry_counts: folded to one row a bank every minute; lost_links_requests: the requests
+# waiting for the job that answers and deletes them every few seconds).
 SMALL_TABLES = frozenset(
     {"banks", "bank_exchanges", "bank_entry_counts", "users", "api_keys", "staff_invites"}
-    | {"job_cursors", "job_leases"}
+    | {"job_cursors", "job_leases", "lost_links_requests"}
 )
 PLAN_SCAN = re.compile(r"^SCAN (\w+)")
 
@@ -143,7 +151,7 @@ def jobs_sqlite_only(database_url: str) -> None:
 
 @pytest.mark.usefixtures(moving_clock.__name__, jobs_sqlite_only.__name__)
 def test_periodic_jobs_read_no_growing_table_in_full(settings, make_api_key):  # type: ignore[no-untyped-def]
-    settings = settings.model_copy(update={"platform_webhook_url": "http://127.0.0.1:9/hook"})
+    settings = settings.model_copy(update=HOOK)
     between_rounds = work_due(settings, make_api_key)
     with statements_run() as statements:
         two_rounds(settings, between_rounds)
@@ -156,7 +164,7 @@ def test_periodic_jobs_read_no_growing_table_in_full(settings, make_api_key):  #
 def test_periodic_jobs_work_does_not_grow_with_the_history(
     settings, make_api_key, tmp_path, monkeypatch
 ):  # type: ignore[no-untyped-def]
-    settings = settings.model_copy(update={"platform_webhook_url": "http://127.0.0.1:9/hook"})
+    settings = settings.model_copy(update=HOOK)
     between_rounds = work_due(settings, make_api_key)
     with_history = database_copy(settings, tmp_path / "with-history")
     add_history(with_history)

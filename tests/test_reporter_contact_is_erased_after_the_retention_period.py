@@ -14,6 +14,8 @@ from sqlalchemy import select
 
 from takedown import clock
 from takedown.api.app import create_app
+from takedown.cases.models import Case
+from takedown.ncmec.service import withdraw_report
 from takedown.notify.models import Notification
 from takedown.reports.models import Report
 from takedown.reports.retention import erase_expired_contacts
@@ -96,6 +98,14 @@ def test_reporter_contact_is_erased_after_the_retention_period(settings) -> None
         )  # fmt: skip
         # The CyberTipline report was never filed here (no NCMEC configured): kept.
         assert _contacts(settings, abuse["case_id"])[:2] == ("Cleo", "cleo@example.org")
+        # Withdrawn, as an overturned decision does (enforcement.flows.reverse): no report is
+        # owed any more, so nothing keeps the contact past its period.
+        with session_scope(settings.resolved_database_url) as db_session:
+            abuse_case = db_session.get(Case, abuse["case_id"])
+            assert abuse_case is not None
+            withdraw_report(db_session=db_session, case=abuse_case, actor="test", reason="x")
+        assert erase_expired_contacts(settings) == 1
+        assert _contacts(settings, abuse["case_id"])[:2] == (None, None)
 
         assert client.get(f"/track/{decided['tracking_token']}").status_code == 200
         make_user(settings, "csr", "child_safety_reviewer")

@@ -95,4 +95,4 @@ def platform_media_job(app: object) -> PeriodicJob:
     def run(settings: Settings) -> None:
         fetch_pending_media(settings, getattr(app.state, "index", None))  # type: ignore[attr-defined]
 
-    return PeriodicJob("case-platform-media", run, 10.0)
+    return PeriodicJob("case-platform-media", run, 10.0, own_thread=True)

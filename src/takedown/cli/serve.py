@@ -14,6 +14,7 @@ from takedown.cli.db import prepare_database
 from takedown.settings import get_settings
 
 console = Console(stderr=True)
+WORKER_START_SECONDS = 120
 
 
 def listen_on(host: str | None, port: int | None) -> None:
@@ -44,6 +45,13 @@ def serve(
     host: str = typer.Option(None, help="Address to listen on (default TAKEDOWN_HOST)."),
     port: int = typer.Option(None, help="Port (default TAKEDOWN_PORT)."),
     workers: int = typer.Option(1, help="Server processes."),
+    forwarded_allow_ips: str = typer.Option(
+        None,
+        "--forwarded-allow-ips",
+        help="Behind a reverse proxy: the proxy addresses (comma-separated, or *) whose "
+        "X-Forwarded-For and X-Forwarded-Proto are trusted for the client's address (default "
+        "uvicorn's FORWARDED_ALLOW_IPS, else 127.0.0.1).",
+    ),
 ) -> None:
     """Apply migrations, then serve the API, the console and the public report pages."""
     listen_on(host, port)
@@ -62,4 +70,9 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        forwarded_allow_ips=forwarded_allow_ips,  # None: uvicorn reads FORWARDED_ALLOW_IPS
+        # A worker answers the supervisor's ping only once it has imported the app (about 12 s
+        # on 2 loaded cores, more with a cold numba cache); uvicorn's 5 s killed and respawned
+        # workers for minutes at start and after a crash.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )

@@ -50,4 +50,4 @@ def refresh_gauges(settings: Settings) -> None:
 
 
 def exchange_sync_job() -> PeriodicJob:
-    return PeriodicJob("exchange-sync", sync_due_exchanges, every_seconds=5.0)
+    return PeriodicJob("exchange-sync", sync_due_exchanges, every_seconds=5.0, own_thread=True)

@@ -60,4 +60,4 @@ def update_gauges(settings: Settings, *, finished_now: int) -> None:
 
 
 def filing_job() -> PeriodicJob:
-    return PeriodicJob("ncmec-filing", file_due_reports, EVERY_SECONDS)
+    return PeriodicJob("ncmec-filing", file_due_reports, EVERY_SECONDS, own_thread=True)

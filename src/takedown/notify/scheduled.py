@@ -80,4 +80,4 @@ def _lease(settings: Settings, row_id: int, due_at: object) -> bool:
 
 
 def delivery_job() -> PeriodicJob:
-    return PeriodicJob("notify-deliver", deliver_notifications, 5.0)
+    return PeriodicJob("notify-deliver", deliver_notifications, 5.0, own_thread=True)

@@ -4,7 +4,8 @@ A reporter's name, email address and signature are needed while their case is op
 acknowledge, to tell them the decision, to take their appeal, to name a victim in the CyberTipline
 report. After that they are personal data kept for nothing, often a victim's. So once a case has
 been closed for the retention period (never less than the appeal window), its reports' contact
-details are erased, with the addresses on the emails sent about it; the report itself (category,
+details are erased, with the copy a reporter's appeal keeps and the addresses on the emails sent
+about it; the report itself (category,
 content, explanation, police reference, times) stays as the record of what was reported.
 
 Not erased while the case is open or appealed, while its evidence is on legal hold, or while a
@@ -22,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
-from takedown.cases.models import Case, CaseStatus
+from takedown.cases.models import Appeal, Case, CaseStatus
 from takedown.errors import Conflict
 from takedown.evidence.models import EvidencePackage
 from takedown.jobs.runner import PeriodicJob
-from takedown.ncmec.models import FilingState, NcmecFiling
+from takedown.ncmec.service import report_still_owed
 from takedown.notify.models import Notification, NotificationStatus
 from takedown.reports.models import Report
 from takedown.settings import Settings
@@ -50,9 +51,7 @@ CONTACT_KEPT = (
 CASE_DONE_WITH = (
     Case.status.in_([CaseStatus.ACTION_TAKEN.value, CaseStatus.NO_ACTION.value]),
     ~exists().where(EvidencePackage.case_id == Case.id, EvidencePackage.legal_hold.is_(True)),
-    ~exists().where(
-        NcmecFiling.case_id == Case.id, NcmecFiling.state != FilingState.FINISHED.value
-    ),
+    ~report_still_owed(Case.id),  # a withdrawn filing (the decision overturned) owes none
 )
 ERASABLE = (*CONTACT_KEPT, Case.id == Report.case_id, *CASE_DONE_WITH)
 
@@ -115,15 +114,27 @@ def erase_expired_contacts(settings: Settings) -> int:
 def erase_contacts(
     db_session: Session, sent: list[tuple[str, str | None]], report_ids: list[str]
 ) -> None:
-    """Erase these reports' name, email and signature, and the addresses on the emails sent about
-    their cases to them (`sent`: case id and email pairs); one still unsent never will be."""
+    """Erase these reports' name, email and signature, the address their reporters' appeals
+    copied from them, and the addresses on the emails sent about their cases to them (`sent`:
+    case id and email pairs); one still unsent never will be."""
     db_session.execute(
         update(Report)
         .where(Report.id.in_(report_ids))
         .values(reporter_name=None, reporter_email=None, signature=None)
         .values(contact_erased_at=clock.now())
     )
-    for case_id, email in {(case_id, email) for case_id, email in sent if email}:
+    # A reporter's appeal from the tracking page keeps its own copy of the address.
+    appealed = db_session.execute(
+        select(Appeal.case_id, Appeal.contact_email).where(
+            Appeal.report_id.in_(report_ids), Appeal.contact_email.is_not(None)
+        )
+    ).all()
+    if appealed:
+        db_session.execute(
+            update(Appeal).where(Appeal.report_id.in_(report_ids)).values(contact_email=None)
+        )
+    addresses = {(case_id, email) for case_id, email in [*sent, *appealed] if email}
+    for case_id, email in addresses:
         # The emails about the case, and any of the address's lost-links emails (no case).
         about = or_(
             Notification.case_id == case_id,

@@ -2,7 +2,7 @@
 same time whether or not the address reported (reports/lost_links.py)
 
 Revision ID: 0042_lost_links_requests
-Revises: 0040_case_location_unverified
+Revises: 0041_user_origin_disabled_by
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import takedown.store.base
 
 revision = "0042_lost_links_requests"
-down_revision = "0040_case_location_unverified"
+down_revision = "0041_user_origin_disabled_by"
 branch_labels = None
 depends_on = None
 
