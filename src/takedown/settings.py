@@ -197,7 +197,9 @@ class Settings(BaseSettings):
     # an account that was not suspended, its new uploads are held for review (verdict `review`,
     # a case each); 0 holds none (accounts/holds.py)
     hold_uploads_after_strike_days: int = Field(default=0, ge=0)
-    webhook_timeout_seconds: float = 10.0  # per delivery attempt; a slow receiver is retried
+    # Per delivery attempt; a slow receiver is retried. At most 30 s: a delivery claim (2 min)
+    # holds four attempts' time, so a pass ends before another process may claim its events.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0.0, le=30.0)
     platform_confirmed_bank: str = "platform-confirmed"  # bank that confirmed media is added to
 
     # --- evidence vault --------------------------------------------------------------------

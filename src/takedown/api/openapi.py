@@ -90,7 +90,7 @@ ROUTE_PROBLEMS: dict[str, dict[int, str]] = {
     },
     "POST /v1/cases/{case_id}/ncmec": {409: "ncmec_already_filed"},
     "POST /v1/quality/{check_id}": {409: "quality_check_done"},
-    "POST /v1/webhooks/outbox/{event_id}/retry": {409: "event_not_failed"},
+    "POST /v1/webhooks/outbox/{event_id}/retry": {409: "event_not_failed, later_event_for_item"},
     "POST /v1/accounts/{account_id}/sweeps": {409: "no_confirmed_case, sweep_running"},
     "POST /v1/accounts/{account_id}/clear-flag": {409: "not_flagged"},
     "POST /v1/accounts/{account_id}/restore": {409: "account_not_suspended"},

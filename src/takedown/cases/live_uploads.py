@@ -76,6 +76,18 @@ def cleared_before(db_session: Session, item: ContentItem) -> Case | None:
     return None
 
 
+def news_since_cleared(
+    db_session: Session, item: ContentItem, found: list[Any]
+) -> tuple[list[Any], Case | None]:
+    """Reviewers decided this very content does not violate: a later match does not overrule
+    them. Only an entry banked since their decision is news for a reviewer (a case, the content
+    left up meanwhile). The matches still worth a case, and the case that cleared it, if any."""
+    cleared = cleared_before(db_session, item)
+    if cleared is None:
+        return found, None
+    return banked_since(db_session, found, decided_at(cleared)), cleared
+
+
 def decided_at(case: Case) -> datetime:
     """When the case's last decision closed it (an appeal's outcome comes after `decided_at`)."""
     moments = [t for t in (case.decided_at, case.closed_at) if t is not None]
@@ -94,7 +106,6 @@ def _media_decided(db_session: Session, case: Case, item: ContentItem) -> set[tu
         select(ContentItem)
         .where(
             ContentItem.content_id == item.content_id,
-            ContentItem.id != item.id,
             ContentItem.scanned_at <= decided_at(case),
         )
         .order_by(ContentItem.id.desc())

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 10.0
 BACKOFF_MAX_SECONDS = 3600.0
+# Four times the longest attempt the settings allow (webhook_timeout_seconds <= 30): a pass
+# stops posting two attempts before it ends. Also how long a superseded event may be on the wire.
 CLAIM_LEASE = timedelta(minutes=2)
 BATCH = 50
 # Passes of claim-and-post per run: an item's next event goes once the one before it is delivered.
@@ -77,12 +79,6 @@ def _first_for_its_subject(now: datetime) -> Any:
             and_(earlier.created_at == OutboxEvent.created_at, earlier.id < OutboxEvent.id),
         ),
     )
-
-
-def _lease(settings: Settings) -> timedelta:
-    """How long a claimed batch is this process's: posting stops in time to give back what it
-    has not sent before the lease ends, so no other process sends an event twice meanwhile."""
-    return max(CLAIM_LEASE, timedelta(seconds=4 * settings.webhook_timeout_seconds))
 
 
 def _release(db_session: Session, event_ids: list[str], leased_until: datetime) -> None:
@@ -150,7 +146,7 @@ def deliver_due(settings: Settings) -> DeliveryRun:
         refresh_gauges(settings)  # unsigned: never sent (logged at start, see scheduled.jobs)
         return run
     url = settings.resolved_database_url
-    lease = _lease(settings)
+    lease = CLAIM_LEASE
     timeout = settings.webhook_timeout_seconds
     for _ in range(ROUNDS):
         claimed_at = clock.now()
@@ -199,9 +195,12 @@ def _record(
     run: DeliveryRun,
 ) -> None:
     event = db_session.get(OutboxEvent, event_id)
+    now = clock.now()
+    if event is not None and event.status == OutboxStatus.SUPERSEDED.value:
+        # Superseded while on the wire: its post is over, the item's next event may go.
+        event.next_attempt_at = min(event.next_attempt_at, now)
     if event is None or event.status != OutboxStatus.PENDING.value:
         return
-    now = clock.now()
     event.attempts += 1
     event.last_status_code = status_code
     if error is None:
@@ -277,7 +276,9 @@ def refresh_gauges(settings: Settings, *, delivered_now: int = 0) -> None:
 def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> OutboxEvent | None:
     """Put a failed event back in the queue (an operator's decision after fixing the receiver).
     Only a failed one: a delivered order sent again could undo what came after it (a block
-    re-sent after an appeal restored the content), and a pending one is still being tried."""
+    re-sent after an appeal restored the content), and a pending one is still being tried. Nor
+    one with a later event about its item that went out or waits: it would overtake that one
+    (failed ones after it are re-queued in order, oldest first)."""
     event = db_session.get(OutboxEvent, event_id)
     if event is None:
         return None
@@ -286,7 +287,33 @@ def retry_failed(*, db_session: Session, settings: Settings, event_id: str) -> O
             f"event {event_id} is {event.status}, not failed: only a failed event is retried",
             code="event_not_failed",
         )
+    later = _later_event_for_its_subject(db_session, event)
+    if later is not None:
+        raise Conflict(
+            f"event {event_id} is older than {later.id} ({later.event_type}, {later.status}) about "
+            f"the same item: sent now it would arrive after it and could undo it",
+            code="later_event_for_item",
+        )
     now = clock.now()
     event.status, event.next_attempt_at = OutboxStatus.PENDING.value, now
     event.retry_until = now + timedelta(hours=settings.webhook_retry_hours)
     return event
+
+
+def _later_event_for_its_subject(db_session: Session, event: OutboxEvent) -> OutboxEvent | None:
+    """The first event written after `event` about the same item that is not `failed`."""
+    if event.subject is None:
+        return None
+    return db_session.scalars(
+        select(OutboxEvent)
+        .where(
+            OutboxEvent.subject == event.subject,
+            OutboxEvent.status != OutboxStatus.FAILED.value,
+            or_(
+                OutboxEvent.created_at > event.created_at,
+                and_(OutboxEvent.created_at == event.created_at, OutboxEvent.id > event.id),
+            ),
+        )
+        .order_by(OutboxEvent.created_at, OutboxEvent.id)
+        .limit(1)
+    ).first()

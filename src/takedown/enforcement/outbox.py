@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.enforcement.delivery import CLAIM_LEASE
 from takedown.enforcement.models import EventType, OutboxEvent, OutboxStatus
 from takedown.ids import new_id
 
@@ -22,8 +23,8 @@ OPPOSITE = {
     EventType.ACCOUNT_RESTORE: EventType.ACCOUNT_SUSPEND,
 }
 # How long a superseded event that may be on the wire still holds back the next one for its
-# subject: the delivery claim's lease (delivery.CLAIM_LEASE), longer than any attempt.
-IN_FLIGHT = timedelta(minutes=2)
+# subject (until the post ends, when the delivery job lets it go): the delivery claim's lease.
+IN_FLIGHT = CLAIM_LEASE
 
 
 def rfc3339(moment: datetime) -> str:
@@ -86,12 +87,13 @@ def enqueue(
 
 def _supersede(db_session: Session, event: OutboxEvent, undone: EventType) -> None:
     """Cancel the undelivered orders of the same case about the same item that `event` undoes
-    (a restore written while the removal it reverses is still being retried): delivered late,
-    the stale order would undo the new one. They stay in the outbox as `superseded`."""
+    (a restore written while the removal it reverses is still being retried, or has failed and
+    could be re-queued): delivered late, the stale order would undo the new one. They stay in
+    the outbox as `superseded`."""
     now = clock.now()
     for earlier in db_session.scalars(
         select(OutboxEvent).where(
-            OutboxEvent.status == OutboxStatus.PENDING.value,
+            OutboxEvent.status.in_((OutboxStatus.PENDING.value, OutboxStatus.FAILED.value)),
             OutboxEvent.subject == event.subject,
             OutboxEvent.event_type == undone.value,
             OutboxEvent.case_id.is_(None)
@@ -99,8 +101,12 @@ def _supersede(db_session: Session, event: OutboxEvent, undone: EventType) -> No
             else OutboxEvent.case_id == event.case_id,
         )
     ):
+        # One on the wire now keeps its claim's lease, and the delivery job holds the next event
+        # for the item until it ends; one waiting on a backoff holds it for a lease at most; a
+        # failed one is on no wire.
+        if earlier.status == OutboxStatus.FAILED.value:
+            earlier.next_attempt_at = now
+        else:
+            earlier.next_attempt_at = min(earlier.next_attempt_at, now + IN_FLIGHT)
         earlier.status = OutboxStatus.SUPERSEDED.value
         earlier.last_error = f"superseded by {event.id} ({event.event_type})"
-        # One on the wire now keeps its claim's lease, and the delivery job holds the next event
-        # for the item until it ends; one waiting on a backoff holds it for a lease at most.
-        earlier.next_attempt_at = min(earlier.next_attempt_at, now + IN_FLIGHT)

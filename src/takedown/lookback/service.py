@@ -33,7 +33,7 @@ from takedown import clock
 from takedown.audit.service import record as audit
 from takedown.banks.models import BankEntry, IndexChange
 from takedown.banks.service import IndexOp
-from takedown.cases.live_uploads import case_matches, open_case_for_live_upload
+from takedown.cases.live_uploads import case_matches, news_since_cleared, open_case_for_live_upload
 from takedown.enforcement.held_uploads import is_held
 from takedown.enforcement.models import CaseBankEntry
 from takedown.enforcement.removal import taken_down
@@ -327,8 +327,13 @@ def _batch(
         ]
         if not found or taken_down(db_session, item.content_id):
             continue
+        found, cleared = news_since_cleared(db_session, item, found)
+        if not found:
+            continue
         held = is_held(item)  # the platform holds it unpublished: not up, and never shown
         since = f"{'Held' if held else 'Up'} since {item.scanned_at:%Y-%m-%d %H:%M:%S} UTC"
+        if cleared is not None:
+            since = f"Cleared in case {cleared.id}; {since[0].lower()}{since[1:]}"
         then = "held for review" if held else "allowed then"
         try:
             with db_session.begin_nested():  # one bad row never stops the search
@@ -342,6 +347,7 @@ def _batch(
                     how_found=(
                         f"{since} (scan {item.scan_id}, {then}) and matching hashes banked since"
                     ),
+                    may_remove=cleared is None,
                 )
                 opened += 1
         except TakedownError as exc:

@@ -541,10 +541,8 @@ def _case_for_published(
     db_session: Session, settings: Settings, index: Any, item_id: int, matches: list[Match]
 ) -> str | None:
     from takedown.cases.live_uploads import (
-        banked_since,
         case_matches,
-        cleared_before,
-        decided_at,
+        news_since_cleared,
         open_case_for_live_upload,
     )
     from takedown.reports.models import Channel
@@ -558,11 +556,8 @@ def _case_for_published(
         f"Public before it was scanned (back-catalogue scan {item.scan_id} at "
         f"{item.scanned_at:%Y-%m-%d %H:%M:%S} UTC), and matching"
     )
-    cleared = cleared_before(db_session, item)
+    found, cleared = news_since_cleared(db_session, item, found)
     if cleared is not None:
-        # Reviewers decided this very content does not violate: a re-scan does not overrule
-        # them. Only an entry banked since is news for a reviewer, and it stays up meanwhile.
-        found = banked_since(db_session, found, decided_at(cleared))
         if not found:
             log.info("published scan %s: cleared in case %s", item.scan_id, cleared.id)
             return None
