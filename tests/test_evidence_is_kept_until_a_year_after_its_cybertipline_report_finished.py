@@ -31,7 +31,7 @@ from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
 )
 from tests.media import generated_scene, jpeg
 from tests.ncmec_factories import ncmec_settings, sandbox
-from tests.review_support import make_user, staff_headers
+from tests.review_support import console, make_user, staff_headers
 
 
 @pytest.mark.usefixtures("moving_clock")
@@ -62,6 +62,9 @@ def test_evidence_is_kept_until_a_year_after_its_cybertipline_report_finished(se
             assert purge_evidence(settings) == []  # no finished report: the year has not begun
             kept = client.get(package_url, headers=legal).json()
             assert kept["purged_at"] is None and kept["ncmec_reported_at"] is None
+            assert kept["kept_for_unfinished_report"] is True  # and says why
+            page = console(client.app, "law").get(package_url.replace("/v1", "/console"))
+            assert "the case's report is not finished yet" in page.text
             assert (settings.data_dir / "evidence" / package["package_id"]).exists()
 
             refiled = client.post(f"/v1/cases/{filed['case_id']}/ncmec", headers=legal)
@@ -71,6 +74,9 @@ def test_evidence_is_kept_until_a_year_after_its_cybertipline_report_finished(se
             # Recorded when the filing finished, before any purge run.
             reported = client.get(package_url, headers=legal).json()
             assert reported["ncmec_reported_at"] is not None
+            assert reported["kept_for_unfinished_report"] is False
+            page = console(client.app, "law").get(package_url.replace("/v1", "/console"))
+            assert "report is not finished" not in page.text
             assert reported["retain_until"].startswith(
                 (finished_at + timedelta(days=365)).date().isoformat()
             )

@@ -281,6 +281,12 @@ def purge_due(*, db_session: Session, settings: Settings, now: datetime | None =
     return purged
 
 
+def awaits_report(db_session: Session, case_id: str) -> bool:
+    """The case still owes a CyberTipline report: its package is kept past `retain_until`, until
+    a year after that report finishes."""
+    return bool(db_session.scalar(select(_report_still_owed(case_id))))
+
+
 def _report_still_owed(case_id: Any) -> Any:
     from takedown.ncmec.service import report_still_owed
 

@@ -102,8 +102,16 @@ def get_evidence(
     service.record_access(
         db_session=db_session, actor=_actor(principal), package=package, what="metadata"
     )
+    return package_detail(db_session, package)
+
+
+def package_detail(db_session: Session, package: EvidencePackage) -> dict[str, Any]:
+    """A package with its files and disclosures, and whether a CyberTipline report still owed
+    keeps it past `retain_until`."""
     return {
-        **package_json(package, service.files_of(db_session=db_session, package_id=package_id)),
+        **package_json(package, service.files_of(db_session=db_session, package_id=package.id)),
+        "kept_for_unfinished_report": package.purged_at is None
+        and service.awaits_report(db_session, package.case_id),
         "disclosures": disclosures_of(db_session, package),
     }
 
@@ -237,16 +245,11 @@ def _package_page(
     service.record_access(
         db_session=db_session, actor=me.actor, package=package, what="console metadata"
     )
-    files = service.files_of(db_session=db_session, package_id=package_id)
+    detail = package_detail(db_session, package)
     return render(
         request,
         "evidence/package.html",
-        {
-            "me": me,
-            "package": package_json(package, files),
-            "disclosures": disclosures_of(db_session, package),
-            "error": error,
-        },
+        {"me": me, "package": detail, "disclosures": detail["disclosures"], "error": error},
         status_code=status_code,
     )
 
