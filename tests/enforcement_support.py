@@ -267,3 +267,12 @@ def overturn_on_uploader_appeal(
     )
     assert decided.status_code == 201, decided.text
     return decided.json()
+
+
+def removal_orders(settings: Any) -> list[str]:
+    """The content ids of every `content.remove` event written, in the order written."""
+    from takedown.enforcement.models import OutboxEvent
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        events = db_session.query(OutboxEvent).filter_by(event_type="content.remove")
+        return [e.payload()["data"]["content_id"] for e in events.order_by("created_at", "id")]

@@ -6,16 +6,13 @@ reviewer decides; other media under the same content id is scanned as ever."""
 
 from __future__ import annotations
 
-import json
-
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from takedown.api.app import create_app
 from takedown.cases.models import Case
-from takedown.enforcement.models import OutboxEvent
 from takedown.store.db import session_scope
-from tests.enforcement_support import bank_pictures
+from tests.enforcement_support import bank_pictures, removal_orders
 from tests.media import generated_scene, jpeg, stand_in
 from tests.review_support import make_user, staff_headers
 
@@ -31,14 +28,6 @@ def _scan(client: TestClient, key: str, data: bytes, content_id: str) -> dict:  
     return dict(answer.json())
 
 
-def _removed(settings) -> list[str]:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        bodies = db_session.scalars(
-            select(OutboxEvent.body).where(OutboxEvent.event_type == "content.remove")
-        ).all()
-    return [json.loads(body)["data"]["content_id"] for body in bodies]
-
-
 def _cases(settings, content_id: str) -> int:  # type: ignore[no-untyped-def]
     with session_scope(settings.resolved_database_url) as db_session:
         return len(db_session.scalars(select(Case.id).where(Case.content_id == content_id)).all())
@@ -51,7 +40,7 @@ def test_a_rescan_does_not_take_down_content_reviewers_cleared(settings, make_ap
     with TestClient(create_app(settings)) as client:
         bank_pictures(client, auth, "industry", picture)
         first = _scan(client, key, picture, "live-1")
-        assert first["case_id"] and _removed(settings) == ["live-1"]
+        assert first["case_id"] and removal_orders(settings) == ["live-1"]
 
         for reviewer in ("csr-1", "csr-2"):  # child safety: "no violation" needs two reviewers
             make_user(settings, reviewer, "child_safety_reviewer")
@@ -69,7 +58,7 @@ def test_a_rescan_does_not_take_down_content_reviewers_cleared(settings, make_ap
         again = _scan(client, key, picture, "live-1")
         assert again["verdict"] == "block"  # the bank still matches; the answer says so
         assert again["case_id"] is None
-        assert _removed(settings) == ["live-1"] and _cases(settings, "live-1") == 1
+        assert removal_orders(settings) == ["live-1"] and _cases(settings, "live-1") == 1
 
         # Other media under the same content id is not what the reviewers cleared.
         other = jpeg(generated_scene(4601))
@@ -77,14 +66,14 @@ def test_a_rescan_does_not_take_down_content_reviewers_cleared(settings, make_ap
         changed = _scan(client, key, other, "live-1")
         assert changed["case_id"], changed
         assert changed["case_id"] != first["case_id"], (changed, first)
-        assert _removed(settings) == ["live-1", "live-1"]
+        assert removal_orders(settings) == ["live-1", "live-1"]
 
         # An entry banked since the decision is news: a case for review, the post left up.
         bank_pictures(client, auth, "exchange", picture)
         client.app.state.index.refresh()
         news = _scan(client, key, picture, "live-1")
         assert news["case_id"] and news["case_id"] != first["case_id"]
-        assert _removed(settings) == ["live-1", "live-1"]
+        assert removal_orders(settings) == ["live-1", "live-1"]
         reports = client.get(
             f"/v1/cases/{news['case_id']}", headers=staff_headers(client, settings, "csr-1")
         ).json()["reports"]
@@ -117,8 +106,8 @@ def test_a_rescan_does_not_take_down_content_restored_on_appeal(settings, make_a
                 headers=staff_headers(client, settings, reviewer),
             )
             assert decided.status_code == 201, decided.text
-        assert _removed(settings) == ["live-2"]
+        assert removal_orders(settings) == ["live-2"]
 
         again = _scan(client, key, picture, "live-2")
         assert again["case_id"] is None
-        assert _removed(settings) == ["live-2"] and _cases(settings, "live-2") == 1
+        assert removal_orders(settings) == ["live-2"] and _cases(settings, "live-2") == 1

@@ -9,9 +9,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from takedown.api.app import create_app
-from takedown.enforcement.models import OutboxEvent
-from takedown.store.db import session_scope
-from tests.enforcement_support import decide_violating, report_with_media, scan
+from tests.enforcement_support import decide_violating, removal_orders, report_with_media, scan
 from tests.media import altered_copy, generated_scene, jpeg, slideshow, stand_in
 from tests.review_support import make_user, staff_headers
 
@@ -23,14 +21,6 @@ def _enforcement(client: TestClient, settings, case_id: str) -> dict:  # type: i
     )
     assert answer.status_code == 200, answer.text
     return answer.json()
-
-
-def _removed(settings) -> set[str]:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        return {
-            e.payload()["data"]["content_id"]
-            for e in db_session.query(OutboxEvent).filter_by(event_type="content.remove")
-        }
 
 
 def test_identical_and_similar_image_copies_are_all_removed(settings, make_api_key):
@@ -60,7 +50,7 @@ def test_identical_and_similar_image_copies_are_all_removed(settings, make_api_k
         assert items["dup-similar"]["match_kind"] == "similar"
         assert items["dup-similar"]["signal_type"].startswith("pdq")
         assert 0 < items["dup-similar"]["distance"] <= 31
-        assert _removed(settings) == {"orig", "dup-identical", "dup-similar"}
+        assert set(removal_orders(settings)) == {"orig", "dup-identical", "dup-similar"}
 
         make_user(settings, "lawyer", "legal")
         legal = staff_headers(client, settings, "lawyer")

@@ -14,9 +14,7 @@ from fastapi.testclient import TestClient
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.enforcement import copy_search
-from takedown.enforcement.models import OutboxEvent
-from takedown.store.db import session_scope
-from tests.enforcement_support import decide_violating, report_with_media, scan
+from tests.enforcement_support import decide_violating, removal_orders, report_with_media, scan
 from tests.media import altered_copy, jpeg, stand_in
 from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
@@ -27,14 +25,6 @@ def _clock_put_back():  # type: ignore[no-untyped-def]
     clock.reset()
     yield
     clock.reset()
-
-
-def _removed(settings) -> list[str]:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        return sorted(
-            e.payload()["data"]["content_id"]
-            for e in db_session.query(OutboxEvent).filter_by(event_type="content.remove")
-        )
 
 
 def _metric(client: TestClient, name: str) -> float:
@@ -79,7 +69,7 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         assert page["copy_search"]["status"] == "pending"
         assert page["copy_search"]["ledger_rows_searched"] == 0
         assert page["copy_search"]["ledger_rows"] == 4
-        assert _removed(settings) == ["orig"]
+        assert sorted(removal_orders(settings)) == ["orig"]
 
         reviewer = console(client.app, "viewer")
         shown = reviewer.get(f"/console/cases/{filed['case_id']}").text
@@ -92,7 +82,7 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         page = _enforcement(client, settings, filed["case_id"])
         assert sorted(i["content_id"] for i in page["items"]) == ["copy-0", "copy-1", "orig"]
         assert page["copy_search"]["copies_removed"] == 2
-        assert _removed(settings) == ["copy-0", "copy-1", "orig"]
+        assert sorted(removal_orders(settings)) == ["copy-0", "copy-1", "orig"]
 
         # The search ends only once uploads scanned before the new bank entries reached every
         # server have been searched too: one scanned right after the decision is found.
@@ -108,7 +98,7 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         assert page["copy_search"]["copies_removed"] == 3
         shown = reviewer.get(f"/console/cases/{filed['case_id']}").text
         assert "Search finished: 3 copies taken down among 5 scanned uploads." in shown
-        assert _removed(settings) == ["copy-0", "copy-1", "copy-late", "orig"]
+        assert sorted(removal_orders(settings)) == ["copy-0", "copy-1", "copy-late", "orig"]
 
 
 def test_search_resumes_batch_by_batch_after_a_crash(  # type: ignore[no-untyped-def]
@@ -129,7 +119,7 @@ def test_search_resumes_batch_by_batch_after_a_crash(  # type: ignore[no-untyped
         clock.advance(copy_search.LEASE + timedelta(seconds=1))
         assert copy_search.run_due(settings) == 2  # rows 3-4: copy-2, copy-3
         assert copy_search.run_due(settings) == 0  # rows 5-6: unrelated, orig (already removed)
-        assert _removed(settings) == ["copy-0", "copy-1", "copy-2", "copy-3", "orig"]
+        assert sorted(removal_orders(settings)) == ["copy-0", "copy-1", "copy-2", "copy-3", "orig"]
 
 
 def test_two_workers_never_remove_a_copy_twice(  # type: ignore[no-untyped-def]
@@ -151,7 +141,7 @@ def test_two_workers_never_remove_a_copy_twice(  # type: ignore[no-untyped-def]
     for worker in workers:
         worker.join()
     assert sum(removed) == 6
-    assert _removed(settings) == sorted([*(f"copy-{n}" for n in range(6)), "orig"])
+    assert sorted(removal_orders(settings)) == sorted([*(f"copy-{n}" for n in range(6)), "orig"])
 
 
 def test_overturned_decision_cancels_its_search(settings, make_api_key):  # type: ignore[no-untyped-def]
@@ -174,7 +164,7 @@ def test_overturned_decision_cancels_its_search(settings, make_api_key):  # type
         assert decided.status_code == 201, decided.text
 
         assert copy_search.run_due(settings) == 0
-        assert _removed(settings) == ["orig"]
+        assert sorted(removal_orders(settings)) == ["orig"]
         assert _enforcement(client, settings, filed["case_id"])["copy_search"]["status"] == (
             "cancelled"
         )

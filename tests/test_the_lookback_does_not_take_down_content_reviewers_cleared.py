@@ -6,34 +6,23 @@ opens nothing, since the reviewers' decision already stood against it."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from takedown import clock
 from takedown.api.app import create_app
-from takedown.enforcement.models import OutboxEvent
 from takedown.lookback.service import run_lookback
-from takedown.store.db import session_scope
 from tests.enforcement_support import (  # noqa: F401 (moving_clock: fixture)
     bank_pictures,
     moving_clock,
+    removal_orders,
     report_with_media,
     scan,
 )
 from tests.media import generated_scene, jpeg
 from tests.review_support import make_user, staff_headers
-
-
-def _removed(settings) -> list[str]:  # type: ignore[no-untyped-def]
-    with session_scope(settings.resolved_database_url) as db_session:
-        bodies = db_session.scalars(
-            select(OutboxEvent.body).where(OutboxEvent.event_type == "content.remove")
-        ).all()
-    return [json.loads(body)["data"]["content_id"] for body in bodies]
 
 
 def _clear(client: TestClient, settings, case_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -96,4 +85,4 @@ def test_the_lookback_does_not_take_down_content_reviewers_cleared(settings, mak
             f"Cleared in case {first_a['case_id']}"
         )
         assert len(_cases_of(client, settings, "post-b")) == 1  # the bank enabled again: nothing
-        assert _removed(settings) == []  # both stay up until a reviewer decides
+        assert removal_orders(settings) == []  # both stay up until a reviewer decides
