@@ -113,6 +113,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(bank_pages.router)  # /console/banks
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
+    scim_views.install_error_format(app)  # after the console's: /scim/v2 refusals in SCIM's format
 
     from takedown.reports import pages as report_pages
     from takedown.reports import views as report_views

@@ -1,12 +1,16 @@
 """SCIM 2.0 endpoints for the organisation's identity provider: `/scim/v2/Users` and
-`/scim/v2/ServiceProviderConfig`, with an API key of scope `scim` (scim/service.py)."""
+`/scim/v2/ServiceProviderConfig`, with an API key of scope `scim` (scim/service.py).
+
+RFC 7644 is their description, not the OpenAPI document: they answer `application/scim+json`,
+every refusal (a missing key included) as SCIM's error document, which an identity provider
+reads and problem+json is not."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,7 +22,8 @@ from takedown.errors import InvalidInput, TakedownError
 from takedown.scim import service
 from takedown.settings import Settings
 
-router = APIRouter(prefix="/scim/v2", tags=["scim"])
+PREFIX = "/scim/v2"
+router = APIRouter(prefix=PREFIX, tags=["scim"], include_in_schema=False)
 scim_scope = require_scope(Scope.SCIM)
 MEDIA_TYPE = "application/scim+json"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -34,16 +39,34 @@ SCIM_TYPES = {  # RFC 7644 3.12
 }
 
 
+def scim_error(exc: TakedownError) -> JSONResponse:
+    """A refusal as SCIM's error document (RFC 7644 3.12)."""
+    status = 400 if isinstance(exc, InvalidInput) else exc.status  # SCIM's bad request
+    error = {"schemas": [ERROR_SCHEMA], "status": str(status), "detail": exc.detail}
+    if exc.code in SCIM_TYPES:
+        error["scimType"] = SCIM_TYPES[exc.code]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def install_error_format(app: FastAPI) -> None:
+    """Refusals before a SCIM route runs (no key, the wrong scope, an unknown path under
+    /scim/v2) in SCIM's format too; everything else as the handler installed before."""
+    other_handler = app.exception_handlers[TakedownError]
+
+    @app.exception_handler(TakedownError)
+    async def scim_or_other(request: Request, exc: TakedownError) -> Response:
+        if request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/"):
+            return scim_error(exc)
+        return await other_handler(request, exc)  # type: ignore[no-any-return]
+
+
 def _answer(work: Callable[[], tuple[int, dict[str, Any] | None]]) -> Response:
     """Run `work` (status and body); a refusal as SCIM's error document."""
     try:
         status, body = work()
     except TakedownError as exc:
-        status = 400 if isinstance(exc, InvalidInput) else exc.status  # SCIM's bad request
-        error = {"schemas": [ERROR_SCHEMA], "status": str(status), "detail": exc.detail}
-        if exc.code in SCIM_TYPES:
-            error["scimType"] = SCIM_TYPES[exc.code]
-        return JSONResponse(error, status_code=status, media_type=MEDIA_TYPE)
+        return scim_error(exc)
     if body is None:
         return Response(status_code=status)
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
