@@ -253,8 +253,9 @@ def server_env(database_url: str, data_dir: Any, port: int) -> dict[str, str]:
 READY_SECONDS = 120
 
 
-def run_server(env: dict[str, str], log_path: Any, *options: str) -> Any:
-    """Start `takedown serve [options]` and wait until /readyz answers; returns the Popen."""
+def run_server(env: dict[str, str], log_path: Any, *options: str, command: str = "serve") -> Any:
+    """Start `takedown serve [options]` (or `command`, such as `demo`) and wait until /readyz
+    answers; returns the Popen."""
     import subprocess
     import sys
     import time
@@ -264,7 +265,7 @@ def run_server(env: dict[str, str], log_path: Any, *options: str) -> Any:
     base = env["TAKEDOWN_PUBLIC_BASE_URL"]
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process by stop_server
     process = subprocess.Popen(
-        [sys.executable, "-m", "takedown.cli.main", "serve", *options],
+        [sys.executable, "-m", "takedown.cli.main", command, *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -5,7 +5,7 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": True, "index": True}
+    assert ready.json()["checks"] == {"database": True, "data_dir": True, "index": True}
 
 
 def test_openapi_docs_are_served(client):

@@ -208,7 +208,9 @@ class Settings(BaseSettings):
     # earlier keys, comma-separated: they still open files, never seal; after a key change
     # `takedown evidence rekey` encrypts every file under the current key
     evidence_retired_keys: SecretStr = SecretStr("")
-    evidence_retention_days: int = 365  # 18 U.S.C. 2258A(h) as amended by the REPORT Act
+    # 18 U.S.C. 2258A(h) as amended by the REPORT Act: a year at least, longer if the platform
+    # chooses; less would purge what the law requires kept.
+    evidence_retention_days: int = Field(default=365, ge=365)
     # No key configured: True generates data_dir/secrets/evidence.key (0600) with a warning (demo);
     # False refuses to preserve, so a violating child-safety decision fails with a clear error.
     evidence_generate_key: bool = True

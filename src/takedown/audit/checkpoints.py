@@ -30,7 +30,7 @@ from takedown import clock
 from takedown.audit.models import AuditEntry, AuditHead
 from takedown.jobs.cursors import locked_cursor
 from takedown.jobs.runner import PeriodicJob
-from takedown.local_keys import local_key
+from takedown.local_keys import KeyFileError, local_key
 from takedown.settings import Settings
 from takedown.store.db import session_scope
 
@@ -62,10 +62,22 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """`TAKEDOWN_AUDIT_SIGNING_KEY` (base64 of a 32-byte Ed25519 seed), else one generated once
     under data_dir."""
     configured = settings.audit_signing_key.get_secret_value()
-    seed = base64.b64decode(configured) if configured else None
-    return Ed25519PrivateKey.from_private_bytes(
-        seed or local_key(settings.data_dir, "audit-signing.key")
+    where = (
+        "TAKEDOWN_AUDIT_SIGNING_KEY (base64 of a 32-byte seed)"
+        if configured
+        else f"{settings.data_dir / 'audit-signing.key'} (a 32-byte seed)"
     )
+    try:
+        seed = (
+            base64.b64decode(configured)
+            if configured
+            else local_key(settings.data_dir, "audit-signing.key")
+        )
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    except ValueError:  # not base64, or not 32 bytes
+        raise KeyFileError(
+            f"{where} holds no Ed25519 key: restore it from a backup (docs/operations.md, Secrets)"
+        ) from None
 
 
 def public_key_text(key: Ed25519PrivateKey) -> str:

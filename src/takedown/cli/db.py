@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 
 from takedown.auth.sealed_secrets import TwoFactorKeyError, check_and_seal
+from takedown.cli.refusals import shown_database_url
 from takedown.settings import Settings, get_settings
 from takedown.store.migrate import upgrade as apply_migrations
 
@@ -18,7 +19,8 @@ def upgrade() -> None:
     """Apply every pending migration to TAKEDOWN_DATABASE_URL."""
     settings = get_settings()
     prepare_database(settings)
-    console.print(f"[green]database is up to date[/green] ({settings.resolved_database_url})")
+    url = shown_database_url(settings.resolved_database_url)
+    console.print(f"[green]database is up to date[/green] ({url})")
 
 
 def prepare_database(settings: Settings) -> None:

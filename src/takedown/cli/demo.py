@@ -65,6 +65,6 @@ def demo(
     for username, (role, password) in seed.logins.items():
         typer.echo(f"login: {username} {password} ({role})")
     if serve:
-        from takedown.cli.serve import serve as run_server
+        from takedown.cli.serve import start_server
 
-        run_server(host=host, port=port, workers=1)
+        start_server(host, port)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.markup import escape
+from typer import _click as click  # the click Typer carries
+from typer.core import TyperGroup
 
 from takedown.cli import apikey, audit, db, serve
 from takedown.cli import bank as bank_cli
@@ -11,9 +15,29 @@ from takedown.cli import evidence as evidence_cli
 from takedown.cli import hash as hash_cli
 from takedown.cli import match as match_cli
 from takedown.cli import user as user_cli
+from takedown.cli.refusals import operator_mistake
+
+
+class TakedownCommand(TyperGroup):
+    """The root command: a mistake in the configuration or the database it names (a wrong URL, a
+    server down, a database a newer version migrated) is said in one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            said = operator_mistake(exc)
+            if said is None:
+                raise
+            Console(stderr=True, soft_wrap=True).print(
+                f"[red]error:[/red] {escape(said[0])}", highlight=False
+            )
+            raise typer.Exit(said[1]) from None
+
 
 app = typer.Typer(
     name="takedown",
+    cls=TakedownCommand,
     help="Takedown: scan uploads against hash banks, take reports, review cases, act, report.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 
 from takedown.cli.db import prepare_database
+from takedown.cli.refusals import shown_database_url
 from takedown.settings import get_settings
 
 console = Console(stderr=True)
@@ -54,6 +55,14 @@ def serve(
     ),
 ) -> None:
     """Apply migrations, then serve the API, the console and the public report pages."""
+    start_server(host, port, workers, forwarded_allow_ips)
+
+
+def start_server(
+    host: str | None, port: int | None, workers: int = 1, forwarded_allow_ips: str | None = None
+) -> None:
+    """`serve`, callable with plain values (`takedown demo`): a Typer command's defaults are
+    Typer's Option objects, not values, when called as a function."""
     listen_on(host, port)
     settings = get_settings()
     host, port = settings.host, settings.port
@@ -62,7 +71,7 @@ def serve(
     if workers > 1:
         share_metrics(settings.data_dir / "prometheus-multiproc")
     console.print(f"[green]Takedown[/green] listening on http://{host}:{port}  (docs: /docs)")
-    console.print(f"database: {settings.resolved_database_url}")
+    console.print(f"database: {shown_database_url(settings.resolved_database_url)}")
     uvicorn.run(
         "takedown.api.app:create_app",
         factory=True,

@@ -27,6 +27,11 @@ def engine_for(url: str) -> Engine:
         return engine
 
 
+# A PostgreSQL host that takes the connection and never answers (a firewall dropping packets, a
+# hung server) would hold a request, /readyz or a CLI command for minutes: give up after this.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -44,7 +49,7 @@ def _create_engine(url: str) -> Engine:
             pool_pre_ping=True,
             pool_size=10,
             max_overflow=20,
-            connect_args={"options": "-c jit=off"},
+            connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_SECONDS},
             json_serializer=_json_without_nul,
         )
     event.listen(engine, "before_cursor_execute", _parameters_without_nul, retval=True)

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 from takedown.store.registry import metadata
 
 config = context.config
+
+# Servers starting together (a rollout: each `takedown serve` migrates first) take turns: the
+# first migrates, the others wait on this lock and then find the database up to date. Without it
+# two created the same tables and one died (tests/test_servers_starting_together_migrate_...).
+MIGRATION_LOCK_KEY = 0x7A6B_0001
 
 
 def run_migrations_online() -> None:
@@ -20,6 +25,11 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # held to the commit; the current revision is read after it is taken
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             context.run_migrations()
 
 
