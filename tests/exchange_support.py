@@ -239,6 +239,10 @@ class ThreatExchangeState:
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(7000000000000001))
     # An app keeps its descriptor's id on an indicator across updates.
     descriptor_ids: dict[tuple[int, int], int] = field(default_factory=dict)
+    # A broken server: from the request after this many (counted in `requests`), a 500; paging
+    # that never ends (after the last update, empty pages, each linking to another).
+    fail_after_requests: int | None = None
+    endless_paging: bool = False
 
     @property
     def token(self) -> str:
@@ -286,6 +290,12 @@ class ThreatExchangeGraph(_Endpoint):
         if query.get("access_token") != state.token:
             self._error(401, "OAuthException", 190, "Invalid OAuth access token.")
             return
+        if (
+            state.fail_after_requests is not None
+            and len(state.requests) > state.fail_after_requests
+        ):
+            self._error(500, "OAuthException", 2, "An unexpected error has occurred.")
+            return
         path = url.path.rstrip("/").split("/")
         if path[1:] != [GRAPH_VERSION, str(state.privacy_group), "threat_updates"]:
             self._error(400, "GraphMethodException", 100, "Unsupported get request.")
@@ -303,7 +313,7 @@ class ThreatExchangeGraph(_Endpoint):
         state.served.append([i.indicator for i in page])
         after = base64.b64encode(str(offset + size).encode()).decode()
         body["paging"] = {"cursors": {"before": query.get("after", "MA=="), "after": after}}
-        if offset + size < len(updates):
+        if offset + size < len(updates) or state.endless_paging:
             link = {**query, "after": after}
             host = self.headers["Host"]
             body["paging"]["next"] = f"http://{host}{url.path}?{urllib.parse.urlencode(link)}"

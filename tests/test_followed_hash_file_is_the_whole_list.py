@@ -1,7 +1,9 @@
 """A bank that follows a hash file on the host holds exactly the file's hashes: a line removed is
 withdrawn, a line put back returns. What people decided stays theirs: an entry a person disabled
 stays disabled while the file still lists it, and a hash a person banked is never withdrawn with
-the file. A local file is named on the host only, never over HTTP."""
+the file. An emptied file withdraws nothing (the sync fails: a file truncated while it is
+rewritten must not stop the bank blocking). A local file is named on the host only, never over
+HTTP."""
 
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def test_followed_hash_file_is_the_whole_list(
     )  # fmt: skip
     assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
 
-    assert _sync(cli) == {"records": 4, "added": 3, "enabled": 0, "retracted": 0}
+    assert _sync(cli) == {"records": 4, "added": 3, "enabled": 0, "retracted": 0, "refused": 1}
     assert _enabled(settings) == {A, B, C, MANUAL}
 
     listed.write_text(f"pdq {A}\npdq {C}\n")  # B withdrawn
@@ -78,16 +80,22 @@ def test_followed_hash_file_is_the_whole_list(
     assert (again["added"], again["enabled"], again["retracted"]) == (0, 1, 0)
     assert _enabled(settings) == {A, B, MANUAL}  # C stays as the person left it
 
-    listed.write_text("")  # the whole list withdrawn: the manual hash stays
+    listed.write_text("")  # emptied (a file truncated while it is rewritten): nothing withdrawn
+    emptied = cli("exchange", "sync", "partner-list", "--json")
+    assert emptied.exit_code == 1  # type: ignore[attr-defined]
+    assert "listed nothing" in " ".join(emptied.output.split())  # type: ignore[attr-defined]
+    assert _enabled(settings) == {A, B, MANUAL}
+
+    listed.write_text(f"pdq {C}\n")  # A and B withdrawn: the manual hash stays, C stays off
     assert _sync(cli)["retracted"] == 2
     assert _enabled(settings) == {MANUAL}
 
     status = cli("exchange", "status", "--json")
     [row] = json.loads(status.stdout)  # type: ignore[attr-defined]
     assert (row["bank"], row["exchange"], row["records"], row["failures"]) == (
-        "partner-list", "local_file", 0, 0,
+        "partner-list", "local_file", 1, 0,
     )  # fmt: skip
-    assert row["totals"] == {"records": 13, "added": 3, "enabled": 1, "retracted": 3}
+    assert row["totals"] == {"records": 13, "added": 3, "enabled": 1, "retracted": 3, "refused": 1}
 
 
 def test_followed_hash_file_takes_every_signal_type_takedown_exports(

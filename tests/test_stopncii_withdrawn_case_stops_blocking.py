@@ -72,6 +72,7 @@ def test_stopncii_withdrawn_case_stops_blocking(
             "added": 3,
             "enabled": 0,
             "retracted": 0,
+            "refused": 0,
         }
         assert _verdict(cli, uploads["kept"]) == "block"
         assert _verdict(cli, uploads["later"]) == "block"

@@ -84,6 +84,7 @@ def test_threatexchange_privacy_group_blocks_shared_hashes(
         "added": 5,
         "enabled": 0,
         "retracted": 0,
+        "refused": 2,  # the malformed PDQ and MD5
     }
     # python-threatexchange's client, through every page the server's limit makes.
     assert len(state.requests) == 5

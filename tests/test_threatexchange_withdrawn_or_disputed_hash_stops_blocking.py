@@ -87,7 +87,13 @@ def test_threatexchange_withdrawn_or_disputed_hash_stops_blocking(
         monkeypatch.setenv("TAKEDOWN_THREATEXCHANGE_URL", url)
         monkeypatch.setenv("TAKEDOWN_THREATEXCHANGE_ACCESS_TOKEN", state.token)
         get_settings.cache_clear()
-        assert _sync(cli, "tx-all") == {"records": 6, "added": 3, "enabled": 0, "retracted": 0}
+        assert _sync(cli, "tx-all") == {
+            "records": 6,
+            "added": 3,
+            "enabled": 0,
+            "retracted": 0,
+            "refused": 0,
+        }
         assert _sync(cli, "tx-csam")["added"] == 2  # "other" is not a tag the bank wants
         client.app.state.index.refresh()
         uploads = {name: altered_copy(image) for name, image in pictures.items()}
@@ -110,7 +116,13 @@ def test_threatexchange_withdrawn_or_disputed_hash_stops_blocking(
         )
         state.delete("HASH_PDQ", pdq["deleted_later"])
         # The two updates, and the last one already seen (`start_time` is inclusive).
-        assert _sync(cli, "tx-all") == {"records": 3, "added": 0, "enabled": 0, "retracted": 2}
+        assert _sync(cli, "tx-all") == {
+            "records": 3,
+            "added": 0,
+            "enabled": 0,
+            "retracted": 2,
+            "refused": 0,
+        }
         assert _sync(cli, "tx-csam")["retracted"] == 1
         client.app.state.index.refresh()
         assert _verdict(client, scan_key, uploads["kept"], "kept-2") == (

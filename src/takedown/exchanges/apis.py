@@ -233,15 +233,16 @@ def _graph_error(response: requests.Response) -> str:
 
 class _FBThreatExchange(FBThreatExchangeSignalExchangeAPI):
     """python-threatexchange's /threat_updates fetch, except that a page without updates (an
-    empty privacy group, nothing new since the checkpoint) ends the fetch instead of failing it:
-    1.2.17 asserts that no page is empty."""
+    empty privacy group, nothing new since the checkpoint) is an empty batch instead of a failed
+    fetch: 1.2.17 asserts that no page is empty. Empty pages are yielded, not skipped, so a sync's
+    time budget still stops a server that pages through empty pages without end."""
 
     def fetch_iter(  # type: ignore[override]
         self,
         _supported_signal_types: t.Sequence[type[TxSignalType]],
         checkpoint: FBThreatExchangeCheckpoint | None,
     ) -> Iterator[fetch_state.FetchDelta]:  # type: ignore[type-arg]
-        start_time = None if checkpoint is None else checkpoint.update_time
+        start_time = None if checkpoint is None else checkpoint.update_time or None
         pages = self.client.get_threat_updates(
             self.collab.privacy_group,
             start_time=start_time,
@@ -251,9 +252,7 @@ class _FBThreatExchange(FBThreatExchangeSignalExchangeAPI):
         )
         highest = start_time or 0
         for page in pages:
-            if not page:
-                continue
-            highest = max(highest, *(update.time for update in page))
+            highest = max([highest, *(update.time for update in page)])
             updates = {
                 (update.threat_type, update.indicator): (
                     FBThreatExchangeIndicatorRecord.from_threatexchange_json(

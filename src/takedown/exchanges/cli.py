@@ -121,6 +121,7 @@ def sync(
         console.print(
             f"{outcome.records} records: [green]{outcome.added}[/green] hashes added, "
             f"{outcome.enabled} returned, {outcome.retracted} withdrawn"
+            + (f", [yellow]{outcome.refused} refused[/yellow]" if outcome.refused else "")
         )
 
 
@@ -142,7 +143,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
     if as_json:
         typer.echo(json.dumps(data))
         return
-    table = Table("bank", "exchange", "last synced", "records", "added / withdrawn", "error")
+    table = Table(
+        "bank", "exchange", "last synced", "records", "added / withdrawn / refused", "error"
+    )
     for row in data:
         totals = row["totals"]
         table.add_row(
@@ -150,7 +153,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) ->
             row["exchange"],
             row["last_synced_at"] or "never",
             str(row["records"]),
-            f"{totals.get('added', 0)} / {totals.get('retracted', 0)}",
+            f"{totals.get('added', 0)} / {totals.get('retracted', 0)} / {totals.get('refused', 0)}",
             row["last_error"] or "",
         )
     Console().print(table)

@@ -13,7 +13,8 @@ SYNCS = Counter(
 )
 ENTRY_CHANGES = Counter(
     "takedown_exchange_entry_changes_total",
-    "Bank entries changed by exchange syncs: added, enabled (returned), retracted (withdrawn)",
+    "Bank entries changed by exchange syncs: added, enabled (returned), retracted (withdrawn); "
+    "refused: hashes never banked (malformed, unknown type, a blank picture's PDQ)",
     ["exchange", "change"],
 )
 LAST_SYNC = database_gauge(

@@ -21,8 +21,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from takedown import clock
+from takedown.audit.models import AuditEntry
 from takedown.audit.service import record as audit
-from takedown.banks.models import Bank, BankSource
+from takedown.banks.models import Bank, BankEntry, BankSource
 from takedown.banks.service import (
     NewEntry,
     add_entries,
@@ -45,20 +46,27 @@ log = logging.getLogger(__name__)
 
 CLAIM = timedelta(minutes=10)  # renewed with every batch; a crashed sync frees the bank after it
 MAX_RETRY_WAIT = timedelta(hours=1)
+# A full fetch (a followed file, a stale checkpoint) cannot stop and resume, so a background one
+# may run past its budget, but not this many budgets (20 s: 10 minutes): a feed whose paging never
+# ends must not hold the exchange job (every other bank's sync) for good.
+FULL_FETCH_BUDGETS = 30
 KEY_CHUNK = 500
 
 Pair = tuple[str, str]  # (signal type, value digest)
-ENTRY_CHANGES_COUNTED = ("added", "enabled", "retracted")
+ENTRY_CHANGES_COUNTED = ("added", "enabled", "retracted", "refused")
+ENTRY_OFF, ENTRY_ON = "bank.entry.disable", "bank.entry.enable"  # one entry switched, audited
 
 
 @dataclass
 class Counts:
-    """Exchange records applied, and bank entries added, enabled again and retracted."""
+    """Exchange records applied; bank entries added, enabled again and retracted; and hashes
+    refused (malformed, of an unknown type, or a blank picture's PDQ: never banked)."""
 
     records: int = 0
     added: int = 0
     enabled: int = 0
     retracted: int = 0
+    refused: int = 0
 
     def counts(self) -> dict[str, int]:
         return {"records": self.records, **{c: getattr(self, c) for c in ENTRY_CHANGES_COUNTED}}
@@ -66,6 +74,14 @@ class Counts:
     def add(self, other: Counts) -> None:
         for name, value in other.counts().items():
             setattr(self, name, getattr(self, name) + value)
+
+
+class FullFetchTooLong(Exception):
+    """A background full fetch ran past FULL_FETCH_BUDGETS budgets (recorded as a failure)."""
+
+
+class EmptyFullFetch(Exception):
+    """A full fetch listed nothing while the bank holds records (recorded as a failure)."""
 
 
 @dataclass
@@ -175,9 +191,10 @@ def request_sync(*, db_session: Session, bank_name: str) -> BankExchange:
 
 
 def progress_timestamp(exchange: BankExchange) -> int | None:
-    """How far the exchange's own timeline has been fetched (epoch seconds), where it says."""
+    """How far the exchange's own timeline has been fetched (epoch seconds), where it says (0:
+    nothing fetched yet, as after an empty privacy group)."""
     checkpoint = apis.load_checkpoint(apis.kind_of(exchange.api), exchange.checkpoint)
-    return None if checkpoint is None else checkpoint.get_progress_timestamp()
+    return None if checkpoint is None else checkpoint.get_progress_timestamp() or None
 
 
 def status_of(*, db_session: Session, bank_name: str, exchange: BankExchange) -> ExchangeOut:
@@ -236,7 +253,17 @@ def sync(
         bank = get_bank(db_session=db_session, name=bank_name)
         exchange = exchange_of(db_session=db_session, bank=bank)
         if not _claim(db_session, bank.id):
-            raise Conflict(f"a sync of bank {bank.name!r} is running", code="sync_running")
+            db_session.refresh(exchange)
+            lapses = exchange.claimed_until
+            raise Conflict(
+                f"a sync of bank {bank.name!r} is running"
+                + (
+                    f" (if it was killed, its claim lapses at {lapses:%Y-%m-%d %H:%M:%S} UTC)"
+                    if lapses is not None
+                    else ""
+                ),
+                code="sync_running",
+            )
         bank_id, bank_label = bank.id, bank.name
         kind = apis.kind_of(exchange.api)
         config = dict(exchange.config)
@@ -249,6 +276,7 @@ def sync(
         # way, whatever the full fetch did not list has been withdrawn.
         full = kind.snapshot or (checkpoint is not None and checkpoint.is_stale())
         seen: set[str] = set()
+        reached = stored_checkpoint
         started = time.monotonic()
         exchange_api = kind.connect(collab, settings)
         deltas = exchange_api.fetch_iter(apis.SUPPORTED_SIGNAL_TYPES, None if full else checkpoint)
@@ -257,20 +285,31 @@ def sync(
                 if db_session.get(BankExchange, bank_id, with_for_update=True) is None:
                     return outcome  # unfollowed meanwhile: nothing more is applied
                 batch = _apply(db_session, bank_id, kind, collab, delta.updates)
-                saved = None if kind.snapshot else apis.dump_checkpoint(delta.checkpoint)
-                _save_progress(db_session, bank_id, saved, batch)
+                if not kind.snapshot:
+                    reached = apis.dump_checkpoint(delta.checkpoint)
+                # A full fetch keeps the stale checkpoint until it has listed everything: stopped
+                # or crashed midway, the next sync fetches everything again and no withdrawal is
+                # lost (from a fresh checkpoint it would only fetch what changed).
+                _save_progress(db_session, bank_id, stored_checkpoint if full else reached, batch)
             if full:
                 seen.update(batch.keys)
             _add(outcome, batch)
             if on_batch is not None:
                 on_batch(outcome)
-            over_budget = budget_seconds is not None and time.monotonic() - started > budget_seconds
-            if over_budget and not full:
-                break
+            took = time.monotonic() - started
+            if budget_seconds is not None and took > budget_seconds:
+                if not full:
+                    break  # the next run resumes from the checkpoint
+                if took > budget_seconds * FULL_FETCH_BUDGETS:
+                    raise FullFetchTooLong(
+                        f"a full fetch from {kind.name} did not end within {took:.0f} s (its "
+                        f"paging may never end); it starts over at each retry. To fetch a list "
+                        f"this long, run `takedown exchange sync {bank_label}` (no time limit)"
+                    )
         else:
             outcome.complete = True
         if full and outcome.complete:
-            _add(outcome, _withdraw_unlisted(url, bank_id, kind, collab, seen))
+            _add(outcome, _withdraw_unlisted(url, bank_id, kind, collab, seen, reached))
     except Exception as exc:
         _record_failure(url, bank_id, kind.name, exc, actor)
         SYNCS.labels(kind.name, "failed").inc()
@@ -413,15 +452,21 @@ def _apply(
         key = record_key(raw_key)
         batch.keys.append(key)
         merged = None if value is None else kind.api_class.fetch_value_merge(None, value)
-        wanted[key] = {} if merged is None else _entries_of(kind, collab, raw_key, key, merged)
+        wanted[key] = {}
+        if merged is not None:
+            wanted[key], refused = _entries_of(kind, collab, raw_key, key, merged, bank)
+            if refused and not batch.refused:
+                log.warning("bank %s: %s record %s: %s", bank.name, kind.name, key, refused[0])
+            batch.refused += len(refused)
     held = _held_by(db_session, bank_id, list(wanted))
     added: dict[Pair, NewEntry] = {}
     for key, entries in wanted.items():
         for pair in entries.keys() - held.get(key, set()):
             added.setdefault(pair, entries[pair])
     # Added hashes no record held before this batch: if the exchange had withdrawn their entries,
-    # they come back (an entry disabled by a person while a record held it stays disabled).
+    # they come back; an entry a person switched off stays off (whatever the exchange did since).
     returning = set(added) - _still_held(db_session, bank_id, added)
+    returning -= _switched_off_by_hand(db_session, bank, returning)
     removed: set[Pair] = set()
     for key, entries in wanted.items():
         before = held.get(key, set())
@@ -461,19 +506,36 @@ def _apply(
 
 
 def _entries_of(
-    kind: apis.ExchangeKind, collab: Any, raw_key: object, key: str, record: Any
-) -> dict[Pair, NewEntry]:
+    kind: apis.ExchangeKind, collab: Any, raw_key: object, key: str, record: Any, bank: Bank
+) -> tuple[dict[Pair, NewEntry], list[str]]:
+    """The record's hashes as bank entries, and a reason for each hash it refused."""
     entries: dict[Pair, NewEntry] = {}
+    refused: list[str] = []
     for type_name, raw_value, detail in kind.signals_of(collab, raw_key, record):
         try:
             signal_type, value = normalise_signal(type_name, raw_value)
-        except InvalidInput:
-            continue  # an exchange's malformed hash or unknown type never reaches the index
+        except InvalidInput as exc:
+            # An exchange's malformed hash or unknown type never reaches the index.
+            refused.append(f"{type_name} hash refused: {exc.detail}"[:300])
+            continue
+        if signal_type == "pdq" and _blank_picture_pdq(value, bank.pdq_threshold):
+            refused.append(f"pdq {value} is a blank picture's hash; not banked")
+            continue
         note = f"{kind.name} {key}" + (f": {detail}" if detail else "")
         entries[signal_type, value_digest(value)] = NewEntry(
             signal_type, value, f"{kind.name}:{key}"[:255], note[:1000]
         )
-    return entries
+    return entries, refused
+
+
+def _blank_picture_pdq(value: str, threshold: int) -> bool:
+    """A PDQ within the bank's distance of a black picture's (all zeros).
+
+    PDQ sets one bit for each DCT coefficient above their median, so a picture with any detail
+    hashes to 128 set bits; only a flat picture's coefficients tie and leave fewer. A shared hash
+    this close to zero matches blank pictures, not known material: a broken or poisoned feed.
+    """
+    return int(value, 16).bit_count() <= threshold
 
 
 def _held_by(db_session: Session, bank_id: int, keys: list[str]) -> dict[str, set[Pair]]:
@@ -502,10 +564,46 @@ def _still_held(db_session: Session, bank_id: int, pairs: Iterable[Pair]) -> set
     return held
 
 
+def _switched_off_by_hand(db_session: Session, bank: Bank, pairs: set[Pair]) -> set[Pair]:
+    """The pairs whose disabled entry was last switched off on its own (by a person, or an appeal
+    overturning a removal), not with an exchange's withdrawal: the audit log holds each such
+    switch (`bank.entry.disable`, then `bank.entry.enable` if switched on again), while an
+    exchange's withdrawals are audited by the batch."""
+    disabled: dict[int, Pair] = {}
+    for signal_type, digests in digests_by_type(pairs, KEY_CHUNK):
+        rows = db_session.execute(
+            select(BankEntry.id, BankEntry.value_digest).where(
+                BankEntry.bank_id == bank.id,
+                BankEntry.signal_type == signal_type,
+                BankEntry.value_digest.in_(digests),
+                BankEntry.enabled.is_(False),
+            )
+        )
+        disabled.update({entry_id: (signal_type, digest) for entry_id, digest in rows})
+    if not disabled:
+        return set()
+    last: dict[int, str] = {}
+    switches = select(AuditEntry.action, AuditEntry.details).where(
+        AuditEntry.subject == f"bank:{bank.name}",
+        AuditEntry.action.in_((ENTRY_OFF, ENTRY_ON)),
+    )
+    for action, details in db_session.execute(switches.order_by(AuditEntry.seq)):
+        entry_id = details.get("entry_id") if isinstance(details, dict) else None
+        if entry_id in disabled:
+            last[entry_id] = action
+    return {disabled[entry_id] for entry_id, action in last.items() if action == ENTRY_OFF}
+
+
 def _withdraw_unlisted(
-    url: str, bank_id: int, kind: apis.ExchangeKind, collab: Any, listed: set[str]
+    url: str,
+    bank_id: int,
+    kind: apis.ExchangeKind,
+    collab: Any,
+    listed: set[str],
+    checkpoint: dict[str, Any] | None,
 ) -> _Batch:
-    """After a full fetch: every record it did not list is withdrawn."""
+    """After a full fetch: every record it did not list is withdrawn, and the fetch's checkpoint
+    saved in the same transaction."""
     with session_scope(url) as db_session:
         stored = set(
             db_session.scalars(
@@ -514,7 +612,16 @@ def _withdraw_unlisted(
                 .distinct()
             )
         )
+        if stored and not listed:
+            # An empty answer is far likelier a broken feed (a file truncated while it is
+            # rewritten, an exchange answering with nothing) than a list emptied on purpose, and
+            # withdrawing everything would stop the bank blocking anything.
+            raise EmptyFullFetch(
+                f"the full fetch from {kind.name} listed nothing while {len(stored)} records "
+                f"are held: nothing withdrawn. If the list is empty on purpose, stop following "
+                f"it (takedown exchange unfollow) and disable the bank or its entries"
+            )
         gone = sorted(stored - listed)
         batch = _apply(db_session, bank_id, kind, collab, dict.fromkeys(gone))
-        _add_totals(db_session, bank_id, batch)
+        _save_progress(db_session, bank_id, checkpoint, batch)
         return batch
