@@ -79,13 +79,22 @@ def case_load(db_session: Session) -> CaseLoad:
             .group_by(Case.priority)
         ).all()
     )
+    from takedown.review.models import Decision
+
+    # Cases first decided in the last day: their first final decision, not `Case.decided_at`,
+    # which an appeal decided today moves (an appeal weeks later is no case decided late today),
+    # against the deadline it was made under, not the one an appeal set since.
+    in_time = Decision.decided_at <= func.coalesce(Decision.deadline_at, Case.deadline_at)
     decided = db_session.execute(
-        select(Case.priority, Case.decided_at <= Case.deadline_at, func.count())
+        select(Case.priority, in_time, func.count(func.distinct(Case.id)))
+        .join(Case, Case.id == Decision.case_id)
         .where(
-            Case.decided_at >= now - timedelta(days=1),
+            Decision.final.is_(True),
+            Decision.appeal_id.is_(None),
+            Decision.decided_at >= now - timedelta(days=1),
             Case.status != CaseStatus.MERGED.value,
         )
-        .group_by(Case.priority, Case.decided_at <= Case.deadline_at)
+        .group_by(Case.priority, in_time)
     ).all()
     by_priority = {}
     for priority in Priority:

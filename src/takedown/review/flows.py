@@ -285,6 +285,7 @@ def record_decision(
         appeal_outcome=None,
         final=not holds_open,
         decided_at=clock.now(),
+        deadline_at=case.deadline_at,
         immediate_risk=immediate_risk,
     )
     db_session.add(decision)
@@ -482,6 +483,7 @@ def decide_appeal(
         appeal_outcome=appeal_outcome.value,
         final=not holds_open,
         decided_at=clock.now(),
+        deadline_at=case.deadline_at,
         immediate_risk=immediate_risk,
     )
     db_session.add(decision)

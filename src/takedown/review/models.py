@@ -106,6 +106,10 @@ class Decision(Base):
     # waiting for its second reviewer.
     final: Mapped[bool] = mapped_column(default=False)
     decided_at: Mapped[datetime]
+    # The case's deadline when this was decided. An appeal starts a new deadline on the case, so
+    # whether the case was decided in time is read here (transparency report, time-to-action
+    # gauges); None on decisions made before it was recorded (0044): the case's deadline then.
+    deadline_at: Mapped[datetime | None]
     # A violating child-safety finding: why a child is at immediate risk (the CyberTipline
     # report's escalateToHighPriority, and a page to on-call); None for none
     immediate_risk: Mapped[str | None] = mapped_column(Text)

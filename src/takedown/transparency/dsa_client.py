@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from takedown import clock
 from takedown.settings import Settings
 from takedown.store.db import session_scope
+from takedown.transparency.metrics import refresh_statement_gauges
 from takedown.transparency.models import StatementRecord
 from takedown.transparency.schemas import MAX_BATCH
 
@@ -35,10 +37,18 @@ def endpoint(settings: Settings) -> str:
 
 
 def submit_pending(settings: Settings) -> SubmitRun:
-    """Send one batch of pending statements; does nothing unless the database is configured."""
-    run = SubmitRun()
+    """Send one batch of pending statements, then refresh the waiting-statement gauges; does
+    nothing unless the database is configured (statements exported by hand stay pending)."""
     if not settings.dsa_database_url:
-        return run
+        return SubmitRun()
+    run = _submit_batch(settings)
+    with session_scope(settings.resolved_database_url) as db_session:
+        refresh_statement_gauges(db_session)
+    return run
+
+
+def _submit_batch(settings: Settings) -> SubmitRun:
+    run = SubmitRun()
     url = settings.resolved_database_url
     with session_scope(url) as db_session:
         query = (
@@ -84,21 +94,39 @@ def submit_pending(settings: Settings) -> SubmitRun:
             run.submitted = len(rows)
             return run
         if response.status_code == 422:
-            errors = (response.json() or {}).get("errors", {})
+            errors = _errors(response)
+            # Puids the database already holds: an earlier call reached it and its answer was
+            # lost (a timeout). Those statements are in; sent again they would be refused on
+            # every run, and every statement queued behind them would wait for ever.
+            held = {str(puid) for puid in errors.get("existing_puids") or []}
+            now = clock.now()
             for index, (statement_id, _) in enumerate(rows):
                 problem = errors.get(f"statement_{index}")
-                if problem:
-                    record = db_session.get(StatementRecord, statement_id)
-                    if record is not None:
-                        record.status, record.last_error = "rejected", str(problem)[:2000]
-                        run.rejected += 1
-            if run.rejected:
+                record = db_session.get(StatementRecord, statement_id)
+                if record is None:
+                    continue
+                if statement_id in held:
+                    record.status, record.submitted_at, record.last_error = "submitted", now, None
+                    run.submitted += 1
+                elif problem:
+                    record.status, record.last_error = "rejected", str(problem)[:2000]
+                    run.rejected += 1
+            if run.rejected or run.submitted:
                 return run
         _fail(
             db_session, [r[0] for r in rows], f"HTTP {response.status_code}: {response.text[:500]}"
         )
         run.failed = len(rows)
         return run
+
+
+def _errors(response: httpx.Response) -> dict[str, Any]:
+    """The `errors` of a 422 answer; empty when the body is not the database's JSON."""
+    try:
+        errors = response.json().get("errors")
+    except (ValueError, AttributeError):
+        return {}
+    return errors if isinstance(errors, dict) else {}
 
 
 def _fail(db_session: object, ids: list[str], error: str) -> None:

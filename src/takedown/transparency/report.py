@@ -204,25 +204,27 @@ def decisions(db_session: Session, figures: TransparencyFigures) -> None:
             )
         )
     )
-    first_decision: dict[str, tuple[str, datetime]] = {}
+    # case -> (outcome, decided at, the deadline then: None before it was recorded)
+    first_decision: dict[str, tuple[str, datetime, datetime | None]] = {}
     for batch in one_of(db_session, Decision.case_id, sorted(decided_in_period)):
-        for case_id, outcome, decided_at, final, appeal_id in db_session.execute(
+        for case_id, outcome, decided_at, deadline_at, final, appeal_id in db_session.execute(
             select(
                 Decision.case_id,
                 Decision.outcome,
                 Decision.decided_at,
+                Decision.deadline_at,
                 Decision.final,
                 Decision.appeal_id,
             ).where(batch, Decision.decided_at < end)  # the case's own index, not the period's
         ):
             earlier = first_decision.get(case_id)
             if final and appeal_id is None and (earlier is None or decided_at < earlier[1]):
-                first_decision[case_id] = (outcome, decided_at)
-    decided_ids = sorted(c for c, (_, at) in first_decision.items() if start <= at)
+                first_decision[case_id] = (outcome, decided_at, deadline_at)
+    decided_ids = sorted(c for c, (_, at, _) in first_decision.items() if start <= at)
     first = _first_reports(db_session, decided_ids)
     for batch in one_of(db_session, Case.id, decided_ids):
         for case in db_session.scalars(select(Case).where(batch)):
-            outcome, decided_at = first_decision[case.id]
+            outcome, decided_at, deadline_then = first_decision[case.id]
             figures.outcomes_by_category.setdefault(case.category, Counter())[outcome] += 1
             found = first.get(case.id)
             figures.outcomes_by_source.setdefault(_source(found), Counter())[outcome] += 1
@@ -233,7 +235,8 @@ def decisions(db_session: Session, figures: TransparencyFigures) -> None:
                 )
                 hours = (decided_at - since).total_seconds() / 3600
                 figures.hours_to_action.append((case.id, case.category, max(hours, 0.0)))
-            if decided_at > case.deadline_at:
+            # The deadline the decision was made against: an appeal since moved the case's.
+            if decided_at > (deadline_then or case.deadline_at):
                 figures.deadline_breaches[case.category] += 1
     # Still open at the end of the period and already past the deadline: breached too. A period
     # not over yet counts only the deadlines already past, not those still to come in it.
@@ -242,7 +245,11 @@ def decisions(db_session: Session, figures: TransparencyFigures) -> None:
         .where(
             Case.deadline_at < min(end, clock.now()),
             Case.deadline_at >= start,
-            (Case.decided_at.is_(None)) | (Case.decided_at >= end),
+            # Undecided at the end: no first final decision by then. Not `Case.decided_at`, which
+            # an appeal decided later moves, so a case decided in time would turn late.
+            ~exists().where(
+                Decision.case_id == Case.id, *FIRST_DECISION, Decision.decided_at < end
+            ),
             # Decided no action, or merged: its reports' clock runs on in the case they joined.
             # Watching: no deadline runs until an upload matches; withdrawn while watching, so
             # none ever ran.
@@ -452,10 +459,12 @@ def write(figures: TransparencyFigures, output: Path, *, platform: str) -> list[
         for outcome, count in sorted(counts.items())
     ]
     csv_file("outcomes_by_source.csv", ("source", "outcome", "cases"), source_outcome_rows)
+    # For publication: no case ids (a case id is a ULID, its report's time to the millisecond,
+    # so a reporter or a platform could find a case in it), and sorted, not in case order.
     csv_file(
         "time_to_action.csv",
-        ("case_id", "category", "hours"),
-        [(c, cat, round(h, 3)) for c, cat, h in figures.hours_to_action],
+        ("category", "hours"),
+        sorted((cat, round(h, 3)) for _, cat, h in figures.hours_to_action),
     )
     csv_file(
         "deadline_breaches.csv", ("category", "cases"), sorted(figures.deadline_breaches.items())

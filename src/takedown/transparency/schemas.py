@@ -150,6 +150,7 @@ class StatementOfReasons(BaseModel):
     category: StatementCategory
     category_specification: list[Keyword] | None = None
     content_type: list[ContentType] = Field(min_length=1)
+    content_type_other: str | None = Field(None, max_length=500)
     territorial_scope: list[str] = Field(min_length=1)
     content_date: date
     application_date: date
@@ -170,6 +171,9 @@ class StatementOfReasons(BaseModel):
             and not self.decision_visibility_other
         ):
             raise ValueError("decision_visibility_other is required with DECISION_VISIBILITY_OTHER")
+        # The database refuses CONTENT_TYPE_OTHER without saying what the content is (422).
+        if ContentType.OTHER in self.content_type and not self.content_type_other:
+            raise ValueError("content_type_other is required with CONTENT_TYPE_OTHER")
         if self.decision_ground == DecisionGround.ILLEGAL_CONTENT and not (
             self.illegal_content_legal_ground and self.illegal_content_explanation
         ):

@@ -136,6 +136,11 @@ def build(
     }
     if content_type_for(media_type) is ContentType.OTHER:
         fields["content_type"] = [ContentType.OTHER]
+        fields["content_type_other"] = (
+            "an account (its uploads, whatever their kind)"
+            if restriction == Restriction.ACCOUNT_SUSPENDED
+            else "content reported by its address or id, whose kind Takedown was not told"
+        )
     if restriction == Restriction.ACCOUNT_SUSPENDED:
         fields["decision_account"] = DecisionAccount.SUSPENDED
     elif restriction == Restriction.CONTENT_BLOCKED:
