@@ -256,7 +256,8 @@ def _bank_signals(
         except InvalidInput as exc:
             log.warning("case %s: %s value not banked: %s", case.id, signal_type, exc.detail)
             continue
-        for entry_id in result.entry_ids:
+        entry_ids = result.entry_ids or _confirmed_again(db_session, bank, case, signal)
+        for entry_id in entry_ids:
             db_session.add(
                 CaseBankEntry(
                     case_id=case.id,
@@ -283,6 +284,44 @@ def _bank_signals(
             },
         )
     return int(bank.pdq_threshold)
+
+
+def _confirmed_again(
+    db_session: Session, bank: Any, case: Case, signal: dict[str, Any]
+) -> list[int]:
+    """A hash already in the bank (another case confirmed the same media): this case stands
+    behind it too, so overturning the other does not unban it; switched off (an earlier case
+    overturned, or a person), it is switched on again, since the media is confirmed once more."""
+    from takedown.banks import service as banks
+    from takedown.banks.models import BankEntry
+
+    signal_type, value = banks.normalise_entry(str(signal["type"]), str(signal["value"]))
+    entry = db_session.scalar(
+        select(BankEntry).where(
+            BankEntry.bank_id == bank.id,
+            BankEntry.signal_type == signal_type,
+            BankEntry.value_digest == banks.value_digest(value),
+        )
+    )
+    if entry is None:
+        return []
+    linked = db_session.scalar(
+        select(CaseBankEntry.id).where(
+            CaseBankEntry.case_id == case.id, CaseBankEntry.entry_id == entry.id
+        )
+    )
+    if linked is not None:
+        return []
+    if not entry.enabled:
+        banks.set_entry_enabled(
+            db_session=db_session,
+            bank_name=bank.name,
+            entry_id=entry.id,
+            enabled=True,
+            actor=ACTOR,
+            reason=f"the media was confirmed violating again in case {case.id}",
+        )
+    return [entry.id]
 
 
 def _source_of(db_session: Session, case: Case) -> tuple[SourceType, bool]:
@@ -476,14 +515,14 @@ def reverse(
         )
         done.removed.append(copy.content_id)
     done.released = release_held_uploads(db_session, case)
-    if not copies:
-        return done if done.released else None
     from takedown.banks import service as banks
     from takedown.banks.models import Bank
 
+    unbanked = False
     for link in db_session.scalars(select(CaseBankEntry).where(CaseBankEntry.case_id == case.id)):
         bank = db_session.get(Bank, link.bank_id)
-        if bank is not None:
+        if bank is not None and not _still_confirmed(db_session, link):
+            unbanked = True
             banks.set_entry_enabled(
                 db_session=db_session,
                 bank_name=bank.name,
@@ -500,7 +539,26 @@ def reverse(
             actor=ACTOR,
         ):
             done.suspended.append(account.id)
-    return done
+    # A case with nothing removed can still have banked its media (a reporter's own copy) or
+    # struck its uploader: those are undone too.
+    return done if copies or unbanked or done.released or done.suspended else None
+
+
+def _still_confirmed(db_session: Session, link: CaseBankEntry) -> bool:
+    """Another case whose violating decision stands banked or confirmed the same entry."""
+    return (
+        db_session.scalar(
+            select(CaseBankEntry.id)
+            .join(Case, Case.id == CaseBankEntry.case_id)
+            .where(
+                CaseBankEntry.entry_id == link.entry_id,
+                CaseBankEntry.case_id != link.case_id,
+                Case.outcome == Outcome.VIOLATING.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def copies_for(*, db_session: Session, case_id: str) -> list[CaseCopy]:

@@ -108,7 +108,8 @@ class CaseCopy(Base):
 
 
 class CaseBankEntry(Base):
-    """A bank entry a case added (not ones that were already banked): undone on reversal."""
+    """A bank entry a case added, or found already banked and confirmed again: switched off on
+    the case's reversal unless another case whose violating decision stands is linked to it."""
 
     __tablename__ = "case_bank_entries"
     __table_args__ = (UniqueConstraint("case_id", "entry_id", name="uq_case_bank_entries_entry"),)
