@@ -11,6 +11,7 @@ import pytest
 from takedown import clock
 from takedown.cases.models import CaseStatus
 from takedown.cases.service import get_case, set_status
+from takedown.i18n.dates import reader_datetime
 from takedown.store.db import session_scope
 from tests.reports_support import file_report
 
@@ -50,7 +51,8 @@ def test_decision_text_and_dates_are_shown(client, settings):
     answer = file_report(client, "child_sexual_abuse")
     page = client.get(f"/track/{answer['tracking_token']}").text
     assert answer["case_id"] in page
-    assert answer["received_at"][:10] in page
+    received = datetime.fromisoformat(answer["received_at"])
+    assert reader_datetime(received, "en") in page  # in the reader's language
     move(
         settings,
         answer["case_id"],
@@ -99,7 +101,7 @@ def test_take_it_down_request_shows_its_legal_deadline(client, settings):
     received = datetime.fromisoformat(request["received_at"])
     due = received + timedelta(hours=settings.deadline_ncii_hours)
     deadline = re.search(r'id="legal-deadline">([^<]+)<', page).group(1)
-    assert f"by {due:%Y-%m-%d %H:%M} UTC at the latest" in deadline
+    assert f"by {reader_datetime(due, 'en')} UTC at the latest" in deadline  # the reader's date
     assert "TAKE IT DOWN Act" in deadline
 
     child = file_report(client, "child_sexual_abuse", content_id="other-post")

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.cases.models import Appeal, AppealOutcome, Case, CaseStatus
-from takedown.i18n import N_, translator
+from takedown.i18n import N_, default_language, translator
+from takedown.i18n.dates import reader_datetime
 from takedown.notify.models import Notification, NotificationChannel
 from takedown.reports.support import support_for
 from takedown.settings import Settings
@@ -156,7 +157,8 @@ def queue_acknowledgment(
             if len(filed) > 1 and each.content_url
             else ""
         )
-        + gettext("Received: %(when)s UTC") % {"when": f"{each.received_at:%Y-%m-%d %H:%M}"}
+        + gettext("Received: %(when)s UTC")
+        % {"when": reader_datetime(each.received_at, report.language or default_language(settings))}
         + "\n"
         + gettext("Follow it here (keep this link private):")
         + f"\n{tracking_url(settings, each.tracking_token)}\n"

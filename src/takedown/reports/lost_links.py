@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from takedown import clock
 from takedown.audit.service import record
-from takedown.i18n import translator
+from takedown.i18n import default_language, translator
+from takedown.i18n.dates import reader_datetime
 from takedown.jobs.runner import PeriodicJob
 from takedown.notify.models import NotificationChannel
 from takedown.notify.service import queue, tracking_url
@@ -91,7 +92,8 @@ def send_tracking_links(
     blocks = [
         gettext("Report reference: %(report)s") % {"report": report.id}
         + "\n"
-        + gettext("Received: %(when)s UTC") % {"when": f"{report.received_at:%Y-%m-%d %H:%M}"}
+        + gettext("Received: %(when)s UTC")
+        % {"when": reader_datetime(report.received_at, language or default_language(settings))}
         + "\n"
         + tracking_url(settings, report.tracking_token)
         + "\n"

@@ -7,10 +7,12 @@ translated where a page is rendered.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
 
 from takedown.api.deps import DB_SESSION, get_settings
 from takedown.cases.appeals import (
@@ -124,10 +127,22 @@ FORM_FIELDS = (
     "good_faith_statement",
     "signature",
 )
+
+
+class TrackingStep(enum.StrEnum):
+    """What a reporter posts from their tracking page, each at /track/{token}/{step}."""
+
+    APPEAL = "appeal"
+    INFORMATION = "information"
+    WITHDRAW = "withdraw"
+    ERASE_CONTACT = "erase-contact"
+
+
 APPEAL_CHARACTERS = 20_000  # as an uploader's appeal (UploaderAppealIn)
 RATE_LIMITED = N_(
     "Many reports came from here in a short time. Wait a few minutes, then send yours again."
 )
+NOT_SENT = N_("Your report could not be sent. Check your answers.")
 APPEAL_IS_FINAL = N_(
     "Your appeal has been decided, and that decision is final here. If you still disagree, you "
     "can take it to an out-of-court dispute settlement body or to a court."
@@ -235,7 +250,7 @@ def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
             errors.setdefault("fingerprints", t(FINGERPRINTS_UNREADABLE))
             continue
         if field not in FORM_FIELDS:  # not on the form (a changed page, a hidden field)
-            errors.setdefault("_form", t(N_("Your report could not be sent. Check your answers.")))
+            errors.setdefault("_form", t(NOT_SENT))
             continue
         if kind in OWN_ERROR_TYPES:
             message = t(error["message"]) % error.get("params", {})
@@ -246,7 +261,7 @@ def form_errors(exc: TakedownError, reader: Reader) -> dict[str, str]:
             message %= error.get("params", {})
         errors.setdefault(field, message)
     if not errors:
-        return {"_form": t(N_("Your report could not be sent. Check your answers."))}
+        return {"_form": t(NOT_SENT)}
     # In the form's order, as a reader meets the fields (the rules are checked in another).
     return dict(
         sorted(errors.items(), key=lambda e: FORM_FIELDS.index(e[0]) if e[0] in FORM_FIELDS else -1)
@@ -284,10 +299,16 @@ async def submit_report_form(
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
-    # The browser's fingerprints of long videos make a large field (vPDQ: ~270 kB an hour).
-    form = await request.form(max_files=1, max_fields=60, max_part_size=FORM_PART_BYTES)
-    values = {k: v for k, v in form.items() if isinstance(v, str)}
     reader = reader_of(request, settings)
+    try:
+        # The browser's fingerprints of long videos make a large field (vPDQ: ~270 kB an hour).
+        form = await request.form(max_files=1, max_fields=60, max_part_size=FORM_PART_BYTES)
+    except HTTPException as exc:  # not a form this page sent: the form again, in their language
+        context = _form_context(reader, {}, {"_form": reader.gettext(NOT_SENT)})
+        return render(
+            request, "reports/form.html", context, status_code=exc.status_code, reader=reader
+        )
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:
         file_bytes, filename = await read_file(form.get("file"), settings)
         payload = form_payload(form)
@@ -336,6 +357,9 @@ async def submit_report_form(
         "reports/confirmation.html",
         {
             "answer": answers[0].body,
+            # This page is shown once: another language's link leads to the report's tracking
+            # page in that language, never to an empty form (the tracking link would be lost).
+            "language_path": answers[0].body["status_url"],
             "more": [
                 {"url": url, **a.body} for url, a in zip(extra_urls, answers[1:], strict=True)
             ],
@@ -492,6 +516,13 @@ def track(
     except TakedownError:
         return _unknown_tracking_link(request, settings)
     return _track_page(request, db_session, settings, report, error=None)
+
+
+@router.get("/track/{tracking_token}/{step}", include_in_schema=False)
+def back_to_tracking_page(tracking_token: str, step: TrackingStep) -> RedirectResponse:
+    """A step's address opened as a page (reloaded from the address bar, reached by Back, or
+    shared): the tracking page it belongs to, not a "Method Not Allowed" in English."""
+    return RedirectResponse(f"/track/{quote(tracking_token, safe='')}", status_code=303)
 
 
 def _support(reader: Reader, category: str) -> list[dict[str, str]]:

@@ -17,11 +17,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, PrefixLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from takedown import clock
 from takedown.i18n.catalogues import text_direction
+from takedown.i18n.dates import reader_date, reader_datetime
 from takedown.i18n.negotiation import Reader, remember_choice
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -46,7 +47,23 @@ def _environment() -> Environment:
     environment.filters["time_left"] = time_left
     environment.filters["age"] = age
     environment.filters["link_cases"] = link_cases
+    environment.filters["when"] = when
+    environment.filters["day"] = day
     return environment
+
+
+# A public page's dates are written in its reader's language (`language`, set by `render`);
+# a time from an API answer arrives as its RFC 3339 text.
+@pass_context
+def when(context: Any, moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return reader_datetime(moment, context.get("language"))
+
+
+@pass_context
+def day(context: Any, moment: datetime) -> str:
+    return reader_date(moment, context.get("language"))
 
 
 CASE_REFERENCE = re.compile(r"\bcase_[0-9a-z]{26}\b")

@@ -3,6 +3,7 @@
 // pattern). The summary has tabindex="-1"; without JavaScript, role="alert" still announces it.
 (function () {
   "use strict";
-  var summary = document.querySelector(".error-summary");
+  // A page with one form's error (the tracking page's steps) marks it data-error-focus instead.
+  var summary = document.querySelector(".error-summary") || document.querySelector("[data-error-focus]");
   if (summary) summary.focus();
 })();
