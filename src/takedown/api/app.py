@@ -114,6 +114,9 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(audit_views.router)  # /v1/audit, /console/audit
     console_auth.install_login_redirect(app)
     scim_views.install_error_format(app)  # after the console's: /scim/v2 refusals in SCIM's format
+    from takedown.web import not_found
+
+    not_found.install_not_found_page(app)  # last: a browser's unknown public page, in its language
 
     from takedown.reports import pages as report_pages
     from takedown.reports import views as report_views
