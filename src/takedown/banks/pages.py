@@ -161,6 +161,15 @@ def _bank_page(
         query = query.where(BankEntry.id > after_id)
     entries = list(db_session.scalars(query.order_by(BankEntry.id).limit(PAGE)))
     enabled, total = service.entry_counts(db_session=db_session, bank=bank)
+    from takedown.exchanges import service as exchanges  # exchanges build on banks
+    from takedown.exchanges.models import BankExchange
+
+    followed = db_session.get(BankExchange, bank.id)
+    exchange = (
+        None
+        if followed is None
+        else exchanges.status_of(db_session=db_session, bank_name=bank.name, exchange=followed)
+    )
     return render(
         request,
         "banks/bank.html",
@@ -170,6 +179,7 @@ def _bank_page(
             "enabled_entries": enabled,
             "total_entries": total,
             "entries": entries,
+            "exchange": exchange,
             "filtered": entry is not None or bool(q.strip()),
             "q": q,
             "next_after": entries[-1].id if len(entries) == PAGE else None,
