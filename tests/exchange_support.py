@@ -17,10 +17,15 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from tests.reports_support import http_server
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from takedown.settings import Settings
 
 NCMEC_DATE = "%Y-%m-%dT%H:%M:%SZ"  # python-threatexchange formats local time with a Z
 
@@ -407,3 +412,18 @@ def _serving(endpoint: type[_Endpoint], state: object) -> Iterator[str]:
     handler = type(endpoint.__name__, (endpoint,), {"state": state})
     with http_server(handler) as server:
         yield f"http://127.0.0.1:{server.server_port}"
+
+
+def original_pdq(data: bytes, settings: Settings) -> str:
+    """The PDQ hash Takedown computes for `data` as uploaded (no variant)."""
+    from takedown.signals.service import hash_media
+
+    signals = hash_media(data, settings=settings).signals
+    return next(s["value"] for s in signals if s["type"] == "pdq" and s["variant"] == "original")
+
+
+def match_verdict(cli: Any, path: Path) -> str:
+    """`takedown match FILE`'s verdict."""
+    result = cli("match", str(path))
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["verdict"])

@@ -15,8 +15,7 @@ from typing import Any
 import httpx
 
 from takedown.settings import Settings
-from takedown.signals.service import hash_media
-from tests.exchange_support import NcmecState, ncmec_hash_sharing
+from tests.exchange_support import NcmecState, ncmec_hash_sharing, original_pdq
 from tests.media import altered_copy, jpeg, stand_in
 from tests.metrics_support import metrics_text
 from tests.review_support import (
@@ -27,11 +26,6 @@ from tests.review_support import (
     staff_headers,
     stop_server,
 )
-
-
-def _pdq(data: bytes, settings: Settings) -> str:
-    signals = hash_media(data, settings=settings).signals
-    return next(s["value"] for s in signals if s["type"] == "pdq" and s["variant"] == "original")
 
 
 def _until(check: Callable[[], Any], what: str, seconds: float = 40) -> Any:
@@ -60,7 +54,7 @@ def test_bank_following_ncmec_blocks_shared_hashes_until_withdrawn(
 ) -> None:
     shared, unrelated = stand_in("rocket"), stand_in("coffee")
     state = NcmecState()
-    state.add("image-1", "image", {"pdq": _pdq(jpeg(shared), settings), "md5": "0" * 32})
+    state.add("image-1", "image", {"pdq": original_pdq(jpeg(shared), settings), "md5": "0" * 32})
     state.add("video-1", "video", {"md5": "d41d8cd98f00b204e9800998ecf8427e"})
     banks_key, scan_key = make_api_key("banks"), make_api_key("scan")
     banks = {"Authorization": f"Bearer {banks_key}"}

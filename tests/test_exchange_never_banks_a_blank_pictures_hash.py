@@ -15,8 +15,7 @@ import pytest
 from PIL import Image
 
 from takedown.settings import Settings, get_settings
-from takedown.signals.service import hash_media
-from tests.exchange_support import StopNciiState, stop_ncii
+from tests.exchange_support import StopNciiState, match_verdict, original_pdq, stop_ncii
 from tests.media import altered_copy, jpeg, stand_in
 from tests.review_support import make_user, staff_headers
 
@@ -30,17 +29,6 @@ def _png(color: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
-def _pdq(data: bytes, settings: Settings) -> str:
-    signals = hash_media(data, settings=settings).signals
-    return next(s["value"] for s in signals if s["type"] == "pdq" and s["variant"] == "original")
-
-
-def _verdict(cli: Callable[..., object], path: Path) -> str:
-    result = cli("match", str(path))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    return str(json.loads(result.stdout)["verdict"])  # type: ignore[attr-defined]
-
-
 def test_exchange_never_banks_a_blank_pictures_hash(
     settings: Settings,
     cli: Callable[..., object],
@@ -50,13 +38,13 @@ def test_exchange_never_banks_a_blank_pictures_hash(
     tmp_path: Path,
 ) -> None:
     black = _png((0, 0, 0))
-    assert _pdq(black, settings) == BLACK_PICTURE_PDQ  # what a black upload hashes to
+    assert original_pdq(black, settings) == BLACK_PICTURE_PDQ  # what a black upload hashes to
     listed = stand_in("chelsea")
     state = StopNciiState()
     state.put("ImagePDQ", BLACK_PICTURE_PDQ)
     state.put("ImagePDQ", NEARLY_BLACK_PDQ)
     state.put("ImagePDQ", "not-a-pdq")
-    state.put("ImagePDQ", _pdq(jpeg(listed), settings))
+    state.put("ImagePDQ", original_pdq(jpeg(listed), settings))
     uploads = {"black": tmp_path / "black.png", "listed": tmp_path / "listed.jpg"}
     uploads["black"].write_bytes(black)
     uploads["listed"].write_bytes(altered_copy(listed))
@@ -81,8 +69,8 @@ def test_exchange_never_banks_a_blank_pictures_hash(
         counts = json.loads(synced.stdout)  # type: ignore[attr-defined]
         assert (counts["records"], counts["added"], counts["refused"]) == (4, 1, 3)
 
-        assert _verdict(cli, uploads["black"]) == "allow"
-        assert _verdict(cli, uploads["listed"]) == "block"
+        assert match_verdict(cli, uploads["black"]) == "allow"
+        assert match_verdict(cli, uploads["listed"]) == "block"
 
         again = json.loads(cli("exchange", "sync", "stopncii", "--json").stdout)  # type: ignore[attr-defined]
         assert again["added"] == 0

@@ -12,20 +12,8 @@ from pathlib import Path
 import pytest
 
 from takedown.settings import Settings, get_settings
-from takedown.signals.service import hash_media
-from tests.exchange_support import StopNciiState, stop_ncii
+from tests.exchange_support import StopNciiState, match_verdict, original_pdq, stop_ncii
 from tests.media import altered_copy, jpeg, stand_in
-
-
-def _pdq(data: bytes, settings: Settings) -> str:
-    signals = hash_media(data, settings=settings).signals
-    return next(s["value"] for s in signals if s["type"] == "pdq" and s["variant"] == "original")
-
-
-def _verdict(cli: Callable[..., object], path: Path) -> str:
-    result = cli("match", str(path))
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    return str(json.loads(result.stdout)["verdict"])  # type: ignore[attr-defined]
 
 
 def test_stopncii_withdrawn_case_stops_blocking(
@@ -42,9 +30,9 @@ def test_stopncii_withdrawn_case_stops_blocking(
         stand_in("coffee"),
     )
     state = StopNciiState()
-    state.put("ImagePDQ", _pdq(jpeg(kept), settings))
-    state.put("ImagePDQ", _pdq(jpeg(withdrawn_later), settings))
-    state.put("ImagePDQ", _pdq(jpeg(withdrawn_at_once), settings), status="Withdrawn")
+    state.put("ImagePDQ", original_pdq(jpeg(kept), settings))
+    state.put("ImagePDQ", original_pdq(jpeg(withdrawn_later), settings))
+    state.put("ImagePDQ", original_pdq(jpeg(withdrawn_at_once), settings), status="Withdrawn")
     state.put("VideoMD5", "0cc175b9c0f1b6a831c399e269772661")
     uploads = {}
     for name, image in (("kept", kept), ("later", withdrawn_later), ("once", withdrawn_at_once)):
@@ -74,15 +62,15 @@ def test_stopncii_withdrawn_case_stops_blocking(
             "retracted": 0,
             "refused": 0,
         }
-        assert _verdict(cli, uploads["kept"]) == "block"
-        assert _verdict(cli, uploads["later"]) == "block"
-        assert _verdict(cli, uploads["once"]) == "allow"
+        assert match_verdict(cli, uploads["kept"]) == "block"
+        assert match_verdict(cli, uploads["later"]) == "block"
+        assert match_verdict(cli, uploads["once"]) == "allow"
 
-        state.put("ImagePDQ", _pdq(jpeg(withdrawn_later), settings), status="Withdrawn")
+        state.put("ImagePDQ", original_pdq(jpeg(withdrawn_later), settings), status="Withdrawn")
         second = cli("exchange", "sync", "stopncii", "--json")
         assert json.loads(second.stdout)["retracted"] == 1  # type: ignore[attr-defined]
-        assert _verdict(cli, uploads["kept"]) == "block"
-        assert _verdict(cli, uploads["later"]) == "allow"
+        assert match_verdict(cli, uploads["kept"]) == "block"
+        assert match_verdict(cli, uploads["later"]) == "allow"
 
     bank = client.get("/v1/banks/stopncii", headers=banks).json()
     assert (bank["entries"], bank["entries_total"]) == (2, 3)

@@ -529,6 +529,7 @@ def reverse(
                 entry_id=link.entry_id,
                 enabled=False,
                 actor=ACTOR,
+                reason=f"the decision in case {case.id} was overturned",
             )
     for account in accounts.withdraw_strikes(db_session=db_session, case_id=case.id):
         if account.suspended_by_case_id == case.id and accounts.restore(
