@@ -5,79 +5,18 @@ Tested against a local fake of the database's batch endpoint."""
 
 from __future__ import annotations
 
-import json
-import threading
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 from fastapi.testclient import TestClient
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretStr
 
 from takedown.api.app import create_app
 from takedown.enforcement.scheduled import submit_statements
-from takedown.transparency.schemas import StatementBatch
+from tests.dsa_support import TOKEN, FakeDsaDatabase
 from tests.enforcement_support import decision_with_copies
 from tests.review_support import make_user, staff_headers
 
-TOKEN = "X|test-token-123"
-
-
-class FakeDatabase:
-    def __init__(self) -> None:
-        self.calls: list[list[dict[str, Any]]] = []
-        self.reject_puids: set[str] = set()
-        database = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                if self.path != "/api/v1/statements":
-                    return self._answer(404, {"message": "not found"})
-                if self.headers.get("authorization") != f"Bearer {TOKEN}":
-                    return self._answer(401, {"message": "Unauthenticated."})
-                payload = json.loads(body)
-                try:
-                    StatementBatch.model_validate(payload)
-                except ValidationError as exc:
-                    return self._answer(422, {"message": "invalid", "errors": {"x": str(exc)}})
-                statements = payload["statements"]
-                database.calls.append(statements)
-                errors = {
-                    f"statement_{i}": {"puid": ["rejected by the test"]}
-                    for i, s in enumerate(statements)
-                    if s["puid"] in database.reject_puids
-                }
-                if errors:
-                    return self._answer(422, {"errors": errors})
-                created = [s | {"uuid": str(uuid.uuid4())} for s in statements]
-                return self._answer(201, {"statements": created})
-
-            def _answer(self, status: int, data: dict[str, Any]) -> None:
-                raw = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 def test_statements_reach_the_database_in_batches(settings, make_api_key):
-    fake = FakeDatabase()
+    fake = FakeDsaDatabase()
     try:
         with TestClient(create_app(settings)) as client:
             decision_with_copies(client, settings, make_api_key("scan"), copies=104)
@@ -109,7 +48,7 @@ def test_statements_reach_the_database_in_batches(settings, make_api_key):
 
 
 def test_rejected_statements_are_marked_and_the_rest_resent(settings, make_api_key):
-    fake = FakeDatabase()
+    fake = FakeDsaDatabase()
     configured = settings.model_copy(
         update={"dsa_database_url": fake.url, "dsa_database_token": SecretStr(TOKEN)}
     )

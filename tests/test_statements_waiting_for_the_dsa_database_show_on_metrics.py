@@ -14,9 +14,9 @@ from pydantic import SecretStr
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.enforcement.scheduled import submit_statements
+from tests.dsa_support import TOKEN, FakeDsaDatabase
 from tests.enforcement_support import decision_with_copies, moving_clock  # noqa: F401
 from tests.metrics_support import metrics_text
-from tests.test_statement_of_reasons_dsa_database import TOKEN, FakeDatabase
 
 
 def _gauge(text: str, name: str) -> float:
@@ -27,7 +27,7 @@ def _gauge(text: str, name: str) -> float:
 
 @pytest.mark.usefixtures("moving_clock")
 def test_statements_that_cannot_be_sent_show_their_count_and_age(settings, make_api_key):
-    fake = FakeDatabase()
+    fake = FakeDsaDatabase()
     revoked = settings.model_copy(
         update={"dsa_database_url": fake.url, "dsa_database_token": SecretStr("revoked")}
     )
