@@ -427,3 +427,21 @@ def match_verdict(cli: Any, path: Path) -> str:
     result = cli("match", str(path))
     assert result.exit_code == 0, result.output
     return str(json.loads(result.stdout)["verdict"])
+
+
+def enabled_values(settings: Settings) -> set[str]:
+    """The values of every bank entry switched on, in any bank."""
+    from sqlalchemy import select
+
+    from takedown.banks.models import BankEntry
+    from takedown.store.db import session_scope
+
+    with session_scope(settings.resolved_database_url) as db_session:
+        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
+
+
+def sync_counts(cli: Any, bank: str) -> dict[str, int]:
+    """`takedown exchange sync BANK --json`'s counts (it must succeed)."""
+    result = cli("exchange", "sync", bank, "--json")
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout))

@@ -16,12 +16,16 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from takedown.banks.models import BankEntry
 from takedown.exchanges.models import BankExchange
 from takedown.exchanges.scheduled import sync_due_exchanges
 from takedown.settings import Settings
 from takedown.store.db import session_scope
-from tests.exchange_support import ThreatExchangeState, TxDescriptor, threatexchange_graph
+from tests.exchange_support import (
+    ThreatExchangeState,
+    TxDescriptor,
+    enabled_values,
+    threatexchange_graph,
+)
 
 PDQS = [f"{i:x}" * 64 for i in range(1, 6)]
 EIGHTY_SIX_DAYS = 86 * 24 * 3600
@@ -45,11 +49,6 @@ def _make_checkpoint_stale(settings: Settings) -> None:
         exchange = db_session.scalars(select(BankExchange)).one()
         stale = int(time.time()) - EIGHTY_SIX_DAYS
         exchange.checkpoint = {**exchange.checkpoint, "last_fetch_time": stale}
-
-
-def _enabled(settings: Settings) -> set[str]:
-    with session_scope(settings.resolved_database_url) as db_session:
-        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
 
 
 def _job_settings(settings: Settings, url: str, state: ThreatExchangeState, budget: float) -> Any:
@@ -79,7 +78,7 @@ def test_a_full_fetch_stopped_midway_starts_over(
     with threatexchange_graph(state) as url:
         job = _job_settings(settings, url, state, 60.0)
         assert sync_due_exchanges(job) == 1
-        assert _enabled(settings) == set(PDQS)
+        assert enabled_values(settings) == set(PDQS)
 
         # Long unfollowed: two indicators left the group so long ago that it forgot them.
         for pdq in PDQS[3:]:
@@ -90,14 +89,14 @@ def test_a_full_fetch_stopped_midway_starts_over(
         assert sync_due_exchanges(job) == 1
         failed = status()
         assert failed["failures"] == 1 and "500" in failed["last_error"]
-        assert _enabled(settings) == set(PDQS)  # nothing withdrawn from half a list
+        assert enabled_values(settings) == set(PDQS)  # nothing withdrawn from half a list
 
         state.fail_after_requests = None
         client.post("/v1/banks/tx/exchange/sync", headers=banks)
         assert sync_due_exchanges(job) == 1
         done = status()
         assert (done["failures"], done["totals"]["retracted"]) == (0, 2)
-        assert _enabled(settings) == set(PDQS[:3])
+        assert enabled_values(settings) == set(PDQS[:3])
 
 
 def _bounded(run: Callable[[], object], seconds: float) -> None:
@@ -135,4 +134,4 @@ def test_an_endless_feed_holds_the_exchange_job_a_bounded_time(
         failed = status()
         assert failed["failures"] == 1 and "did not end within" in failed["last_error"]
         assert "takedown exchange sync tx" in failed["last_error"]
-        assert _enabled(settings) == {PDQS[0]}
+        assert enabled_values(settings) == {PDQS[0]}

@@ -8,19 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
-
-from takedown.banks.models import BankEntry
 from takedown.settings import Settings
-from takedown.store.db import session_scope
+from tests.exchange_support import enabled_values
 from tests.review_support import make_user, staff_headers
 
 LISTED = ["a" * 64, "c" * 62 + "00"]
-
-
-def _enabled(settings: Settings) -> set[str]:
-    with session_scope(settings.resolved_database_url) as db_session:
-        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
 
 
 def test_an_exchange_listing_nothing_withdraws_nothing(
@@ -44,7 +36,7 @@ def test_an_exchange_listing_nothing_withdraws_nothing(
     assert emptied.exit_code == 1  # type: ignore[attr-defined]
     said = " ".join(emptied.output.split())  # type: ignore[attr-defined]
     assert "listed nothing while 2 records are held: nothing withdrawn" in said
-    assert _enabled(settings) == set(LISTED)
+    assert enabled_values(settings) == set(LISTED)
 
     status = client.get("/v1/banks/feed/exchange", headers=auth_header("banks")).json()
     assert status["failures"] == 1 and "listed nothing" in status["last_error"]
@@ -55,4 +47,4 @@ def test_an_exchange_listing_nothing_withdraws_nothing(
 
     feed.write_text(f"pdq {LISTED[0]}\n")
     assert cli("exchange", "sync", "feed").exit_code == 0  # type: ignore[attr-defined]
-    assert _enabled(settings) == {LISTED[0]}
+    assert enabled_values(settings) == {LISTED[0]}

@@ -5,7 +5,6 @@ back when it is listed again, and one a person switched on again is the exchange
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,19 +13,9 @@ from sqlalchemy import select
 from takedown.banks.models import BankEntry
 from takedown.settings import Settings
 from takedown.store.db import session_scope
+from tests.exchange_support import enabled_values, sync_counts
 
 MISFIRING, WITHDRAWN, SWITCHED_BACK, KEPT = "a" * 64, "c" * 62 + "00", "e" * 64, "f0" * 32
-
-
-def _sync(cli: Callable[..., object]) -> dict[str, int]:
-    result = cli("exchange", "sync", "feed", "--json")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    return dict(json.loads(result.stdout))  # type: ignore[attr-defined]
-
-
-def _enabled(settings: Settings) -> set[str]:
-    with session_scope(settings.resolved_database_url) as db_session:
-        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
 
 
 def _entry_id(settings: Settings, value: str) -> str:
@@ -53,7 +42,7 @@ def test_exchange_never_switches_on_an_entry_a_person_switched_off(
         "exchange", "follow", "feed", "--exchange", "local_file", "--set", f"filename={feed}"
     )
     assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
-    assert _sync(cli)["added"] == 4
+    assert sync_counts(cli, "feed")["added"] == 4
 
     off = cli("bank", "disable-entry", "feed", _entry_id(settings, MISFIRING))
     assert off.exit_code == 0, off.output  # type: ignore[attr-defined]
@@ -61,12 +50,12 @@ def test_exchange_never_switches_on_an_entry_a_person_switched_off(
     banks = auth_header("banks")
     assert client.post(f"{switched_back}/disable", headers=banks).status_code == 200
     assert client.post(f"{switched_back}/enable", headers=banks).status_code == 200
-    assert _enabled(settings) == {WITHDRAWN, SWITCHED_BACK, KEPT}
+    assert enabled_values(settings) == {WITHDRAWN, SWITCHED_BACK, KEPT}
 
     _list(feed, KEPT)  # the feed withdraws three hashes ...
-    assert _sync(cli)["retracted"] == 2
-    assert _enabled(settings) == {KEPT}
+    assert sync_counts(cli, "feed")["retracted"] == 2
+    assert enabled_values(settings) == {KEPT}
 
     _list(feed, MISFIRING, WITHDRAWN, SWITCHED_BACK, KEPT)  # ... and lists them again
-    assert _sync(cli)["enabled"] == 2
-    assert _enabled(settings) == {WITHDRAWN, SWITCHED_BACK, KEPT}  # the person's "off" stands
+    assert sync_counts(cli, "feed")["enabled"] == 2
+    assert enabled_values(settings) == {WITHDRAWN, SWITCHED_BACK, KEPT}  # the person's "off" stands

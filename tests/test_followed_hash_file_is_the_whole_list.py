@@ -16,19 +16,9 @@ from sqlalchemy import select
 from takedown.banks.models import BankEntry
 from takedown.settings import Settings
 from takedown.store.db import session_scope
+from tests.exchange_support import enabled_values, sync_counts
 
 A, B, C, MANUAL = ("a" * 64, "b" * 63 + "0", "c" * 62 + "00", "d" * 61 + "000")
-
-
-def _sync(cli: Callable[..., object]) -> dict[str, int]:
-    result = cli("exchange", "sync", "partner-list", "--json")
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    return dict(json.loads(result.stdout))  # type: ignore[attr-defined]
-
-
-def _enabled(settings: Settings) -> set[str]:
-    with session_scope(settings.resolved_database_url) as db_session:
-        return set(db_session.scalars(select(BankEntry.value).where(BankEntry.enabled.is_(True))))
 
 
 def test_followed_hash_file_is_the_whole_list(
@@ -63,12 +53,18 @@ def test_followed_hash_file_is_the_whole_list(
     )  # fmt: skip
     assert followed.exit_code == 0, followed.output  # type: ignore[attr-defined]
 
-    assert _sync(cli) == {"records": 4, "added": 3, "enabled": 0, "retracted": 0, "refused": 1}
-    assert _enabled(settings) == {A, B, C, MANUAL}
+    assert sync_counts(cli, "partner-list") == {
+        "records": 4,
+        "added": 3,
+        "enabled": 0,
+        "retracted": 0,
+        "refused": 1,
+    }
+    assert enabled_values(settings) == {A, B, C, MANUAL}
 
     listed.write_text(f"pdq {A}\npdq {C}\n")  # B withdrawn
-    assert _sync(cli)["retracted"] == 1
-    assert _enabled(settings) == {A, C, MANUAL}
+    assert sync_counts(cli, "partner-list")["retracted"] == 1
+    assert enabled_values(settings) == {A, C, MANUAL}
 
     with session_scope(settings.resolved_database_url) as db_session:
         c_id = db_session.scalar(select(BankEntry.id).where(BankEntry.value == C))
@@ -76,19 +72,19 @@ def test_followed_hash_file_is_the_whole_list(
     assert disabled.exit_code == 0, disabled.output  # type: ignore[attr-defined]
 
     listed.write_text(f"pdq {A}\npdq {B}\npdq {C}\n")  # B back; C still listed
-    again = _sync(cli)
+    again = sync_counts(cli, "partner-list")
     assert (again["added"], again["enabled"], again["retracted"]) == (0, 1, 0)
-    assert _enabled(settings) == {A, B, MANUAL}  # C stays as the person left it
+    assert enabled_values(settings) == {A, B, MANUAL}  # C stays as the person left it
 
     listed.write_text("")  # emptied (a file truncated while it is rewritten): nothing withdrawn
     emptied = cli("exchange", "sync", "partner-list", "--json")
     assert emptied.exit_code == 1  # type: ignore[attr-defined]
     assert "listed nothing" in " ".join(emptied.output.split())  # type: ignore[attr-defined]
-    assert _enabled(settings) == {A, B, MANUAL}
+    assert enabled_values(settings) == {A, B, MANUAL}
 
     listed.write_text(f"pdq {C}\n")  # A and B withdrawn: the manual hash stays, C stays off
-    assert _sync(cli)["retracted"] == 2
-    assert _enabled(settings) == {MANUAL}
+    assert sync_counts(cli, "partner-list")["retracted"] == 2
+    assert enabled_values(settings) == {MANUAL}
 
     status = cli("exchange", "status", "--json")
     [row] = json.loads(status.stdout)  # type: ignore[attr-defined]
