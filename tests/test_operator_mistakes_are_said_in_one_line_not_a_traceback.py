@@ -86,3 +86,10 @@ def test_an_audit_signing_key_file_cut_short_is_named(cli, settings):
     assert f"{settings.data_dir / 'audit-signing.key'} (a 32-byte seed) holds no Ed25519 key" in (
         said(result)
     )
+
+
+def test_a_checkpoints_file_that_does_not_exist_is_the_operators_mistake(cli, settings, tmp_path):
+    missing = tmp_path / "witness-copy.jsonl"
+    result = cli("audit", "verify", "--checkpoints", str(missing))
+    assert result.exit_code == 2  # a usage error, not "the log changed" (exit 1)
+    assert "does not exist" in said(result) and "Traceback" not in result.output

@@ -32,6 +32,8 @@ def verify(
     checkpoints: list[Path] = typer.Option(
         [],
         "--checkpoints",
+        exists=True,  # a mistyped name is the operator's mistake (exit 2), not a changed log
+        dir_okay=False,
         help="Files of checkpoints (a witness's copy, a backup); repeatable. The instance's own "
         "file (<data_dir>/audit-checkpoints.jsonl) is always read when it exists.",
     ),
