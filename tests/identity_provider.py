@@ -22,13 +22,15 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 CLIENT_ID, CLIENT_SECRET = "takedown-console", "the client's secret"
-KEY_ID = "key-1"
 
 
 class IdentityProvider:
     def __init__(self, base: str) -> None:
         self.base = base
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # Its own key id: Takedown caches a provider's keys by its address, and a later test's
+        # provider on the same (reused) port with the same id would be checked with this key.
+        self.key_id = f"key-{secrets.token_hex(4)}"
         self.stranger_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.person: dict[str, Any] = {}
         self.id_token_changes: dict[str, Any] = {}
@@ -46,7 +48,7 @@ class IdentityProvider:
 
     def keys(self) -> dict[str, Any]:
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
-        return {"keys": [{**public, "kid": KEY_ID, "use": "sig", "alg": "RS256"}]}
+        return {"keys": [{**public, "kid": self.key_id, "use": "sig", "alg": "RS256"}]}
 
     def authorize(self, query: dict[str, str]) -> str:
         """Where the browser goes next: back to the client with a one-time code."""
@@ -76,7 +78,7 @@ class IdentityProvider:
             **self.id_token_changes,
         }
         key = self.stranger_key if self.sign_with_stranger_key else self.key
-        id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": KEY_ID})
+        id_token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": self.key_id})
         return 200, {"access_token": "unused", "token_type": "Bearer", "id_token": id_token}
 
 
