@@ -205,6 +205,30 @@ def stop_ncii(state: StopNciiState) -> AbstractContextManager[str]:
     return _serving(StopNcii, state)
 
 
+@contextmanager
+def following_stop_ncii(
+    client: Any, banks: dict[str, str], state: StopNciiState, monkeypatch: Any
+) -> Iterator[None]:
+    """A `stopncii` bank (ncii, block) that follows StopNCII, and the server's settings pointed at
+    the stand-in serving `state` while the block runs."""
+    from takedown.settings import get_settings
+
+    created = client.post(
+        "/v1/banks", json={"name": "stopncii", "category": "ncii", "action": "block"}, headers=banks
+    )
+    assert created.status_code == 201, created.text
+    followed = client.put(
+        "/v1/banks/stopncii/exchange", json={"exchange": "stop_ncii"}, headers=banks
+    )
+    assert followed.status_code == 200, followed.text
+    with stop_ncii(state) as url:
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_URL", url)
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_FETCH_KEY", state.fetch_key)
+        monkeypatch.setenv("TAKEDOWN_STOPNCII_SUBSCRIPTION_KEY", state.subscription_key)
+        get_settings.cache_clear()
+        yield
+
+
 GRAPH_VERSION = "v26.0"  # python-threatexchange's ThreatExchangeAPI._TE_BASE_URL
 OTHER_APP = 1064060413755420  # another platform's ThreatExchange app
 

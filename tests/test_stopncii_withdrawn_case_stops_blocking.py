@@ -11,8 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from takedown.settings import Settings, get_settings
-from tests.exchange_support import StopNciiState, match_verdict, original_pdq, stop_ncii
+from takedown.settings import Settings
+from tests.exchange_support import (
+    StopNciiState,
+    following_stop_ncii,
+    match_verdict,
+    original_pdq,
+)
 from tests.media import altered_copy, jpeg, stand_in
 
 
@@ -39,20 +44,7 @@ def test_stopncii_withdrawn_case_stops_blocking(
         uploads[name] = tmp_path / f"{name}.jpg"
         uploads[name].write_bytes(altered_copy(image))
     banks = auth_header("banks")
-    created = client.post(
-        "/v1/banks", json={"name": "stopncii", "category": "ncii", "action": "block"}, headers=banks
-    )
-    assert created.status_code == 201, created.text
-    followed = client.put(
-        "/v1/banks/stopncii/exchange", json={"exchange": "stop_ncii"}, headers=banks
-    )
-    assert followed.status_code == 200, followed.text
-
-    with stop_ncii(state) as url:
-        monkeypatch.setenv("TAKEDOWN_STOPNCII_URL", url)
-        monkeypatch.setenv("TAKEDOWN_STOPNCII_FETCH_KEY", state.fetch_key)
-        monkeypatch.setenv("TAKEDOWN_STOPNCII_SUBSCRIPTION_KEY", state.subscription_key)
-        get_settings.cache_clear()
+    with following_stop_ncii(client, banks, state, monkeypatch):
         first = cli("exchange", "sync", "stopncii", "--json")
         assert first.exit_code == 0, first.output  # type: ignore[attr-defined]
         assert json.loads(first.stdout) == {  # type: ignore[attr-defined]
