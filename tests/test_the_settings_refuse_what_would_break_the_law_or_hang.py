@@ -1,5 +1,6 @@
 """Rule: a setting that would make Takedown break a rule it exists to keep is refused at start,
-in words: evidence kept less than the year 18 U.S.C. 2258A(h) requires; a webhook timeout longer
+in words: evidence kept less than the year 18 U.S.C. 2258A(h) requires; appeals closed sooner than
+the six months of DSA Art 20; a webhook timeout longer
 than a delivery claim can cover. And a database host that takes the connection but never answers
 is given up on within seconds, with the runbook's one-line error, not after minutes."""
 
@@ -20,7 +21,11 @@ def said(result) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TAKEDOWN_EVIDENCE_RETENTION_DAYS", "30"), ("TAKEDOWN_WEBHOOK_TIMEOUT_SECONDS", "90")],
+    [
+        ("TAKEDOWN_EVIDENCE_RETENTION_DAYS", "30"),
+        ("TAKEDOWN_WEBHOOK_TIMEOUT_SECONDS", "90"),
+        ("TAKEDOWN_APPEAL_WINDOW_DAYS", "30"),
+    ],
 )
 def test_a_setting_below_what_the_rules_need_is_refused_at_start(cli, monkeypatch, name, value):  # type: ignore[no-untyped-def]
     monkeypatch.setenv(name, value)

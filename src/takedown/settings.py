@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     # flagged as unfounded not counted) that raise it a level: P2 to P1, child safety or NCII
     # to P0; 0 turns it off
     repeated_reports_raise_at: int = 3
-    appeal_window_days: int = 183  # DSA Art 20: at least six months
+    # DSA Art 20(1): appeals open for at least six months; a shorter window would close a
+    # reporter's or uploader's appeal the law keeps open.
+    appeal_window_days: int = Field(default=183, ge=183)
     # share of final review decisions sampled for a blind quality check by another reviewer
     # (quality/service.py); 0 turns it off
     quality_sample_percent: float = Field(default=5.0, ge=0, le=100)

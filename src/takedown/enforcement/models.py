@@ -39,6 +39,8 @@ class OutboxEvent(Base):
         Index("ix_outbox_events_due", "status", "next_attempt_at"),
         # The webhooks page: a status's newest events, and the last week's delivered.
         Index("ix_outbox_events_status_created", "status", "created_at"),
+        # Events about one item go in order: every claim checks for an earlier one still to go.
+        Index("ix_outbox_events_subject_created", "subject", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the event_id
