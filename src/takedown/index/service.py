@@ -631,6 +631,16 @@ class MatchIndex:
         hits.sort(key=lambda hit: (-hit.query_match_percent, hit.entry_id))
         return hits
 
+    def query_frames(
+        self, signal_type: str, values: Sequence[str], *, exact_only: bool = False
+    ) -> list[list[IndexHit]]:
+        """The frames of bank videos (rows of the frame-list `signal_type`) within each bank's
+        frame threshold of each of `values`, one hit a frame: a still taken from a banked video.
+        No share rule: one picture is one frame."""
+        if not is_video_type(signal_type):
+            raise ValueError(f"{signal_type} is not a frame-list type")
+        return self._query_hamming(signal_type, values, exact_only)
+
     def holds(self, signal_type: str) -> bool:
         """Whether any row of `signal_type` is in the index (disabled rows included: cheap)."""
         segment = self._base.get(signal_type)

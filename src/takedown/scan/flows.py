@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -41,6 +42,7 @@ from takedown.index.segments import is_keypoint_type, is_multi_row_type, is_vide
 from takedown.index.service import IndexHit
 from takedown.media import DecodedMedia
 from takedown.scan import metrics
+from takedown.scan.cross_media import match_across_media
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
 from takedown.settings import Settings
 from takedown.signals import keypoints, normalise
@@ -337,6 +339,7 @@ def match_uploads(
                     outcomes[upload].notes.append(
                         f"{signal_type} is matched only when the picture is scanned"
                     )
+        match_across_media(index, signals, settings, partial(_keep, best, index))
         outcomes[upload].matches = sorted(
             best.values(), key=lambda m: (m.distance or 0, m.entry_id)
         )
