@@ -165,7 +165,7 @@ def enforce(*, db_session: Session, settings: Settings, case: Case, decision: An
         if already_removed(db_session, case.id, content_id):
             continue
         item = reported if content_id == case.content_id else ledger_item(db_session, content_id)
-        poster = account_id or (item.account_id if item else None)
+        poster = (item.account_id if item else None) or account_id  # the ledger's record first
         if content_id == case.content_id:
             poster = uploader
         remove_item(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from takedown import addresses, clock
@@ -164,20 +164,30 @@ def submit_report(
 
     email = str(data.reporter.email).lower() if data.reporter.email else None
     address_hash = addresses.address_hash(settings, submission.client_address)
-    service.check_rate_limits(
+    limited = service.rate_limit_reached(
         db_session=db_session,
         settings=settings,
         # Platforms forward many users' reports from one address; their key is the limit.
         address_hash=None if submission.channel == Channel.PLATFORM else address_hash,
         email=email,
     )
+    # A report of a child being abused is never turned away: a school, a shelter or a phone
+    # network shares one address, and a missed report costs more than reviewing a flood (whose
+    # copies of one post join one case). Past the limit it is kept, but no email is sent, so
+    # nobody floods an inbox through it.
+    over_rate_limit = limited is not None
+    if limited is not None and not is_child_safety(data.category, data.subject_is_minor):
+        raise limited
 
     now = clock.now()
     flagged = service.is_flagged(db_session=db_session, email=email)
     # A victim or parent has the post's address, not the platform's content id: the upload
     # scanned at that address supplies it (and with it the uploader, the signals and the copies).
     content_id = data.content_id or content_scanned_at(db_session, data.content_url)
-    account_id = data.account_id or _uploader_from_ledger(db_session, content_id)
+    # Who uploaded it is the platform's record when it has one, not what a report says: a
+    # report naming another account would have that account struck for a post it did not make,
+    # and leave the poster's record clean. A name that differs is kept in the audit log.
+    account_id = _uploader_from_ledger(db_session, content_id) or data.account_id
     case_hidden = _hides_case(db_session, settings, submission, content_id, hashed)
     # A report whose reporter follows its case finds it by where the content is, never by the
     # media it sent: that would tell them of a case about a picture found elsewhere.
@@ -332,15 +342,19 @@ def submit_report(
             "trusted_flagger": submission.trusted_flagger,
             "bank_match": bool(hashed and hashed.bank_match),
             "content_id_from_ledger": content_id if content_id != data.content_id else None,
+            "account_named_not_the_uploader": (
+                data.account_id if data.account_id not in (None, account_id) else None
+            ),
             "fingerprints": len(data.fingerprints),
+            "over_rate_limit": over_rate_limit,
         },
     )
-    if submission.acknowledge:
+    if submission.acknowledge and not over_rate_limit:
         queue_acknowledgment(db_session=db_session, settings=settings, filed=[report])
     # A report whose case is hidden may have joined a case its media matched: its reporter is
     # told neither that case (its reference is time-ordered) nor a deadline only a match starts.
     sealed = report.case_hidden
-    body = {
+    body: dict[str, Any] = {
         "report_id": report.id,
         "case_id": None if sealed else case.id,
         "tracking_token": report.tracking_token,
@@ -350,6 +364,8 @@ def submit_report(
             case.running_deadline.isoformat() if case.running_deadline and not sealed else None
         ),
     }
+    if over_rate_limit:
+        body["acknowledgment_withheld"] = True
     if key_hash is not None:
         db_session.add(
             IdempotentReport(
@@ -501,15 +517,23 @@ def _case_about_same_content(
     by_fingerprints: bool,
 ) -> Case | None:
     """An open case about the same content: same content id (given, or of the upload scanned at
-    the given URL), same URL (also through a case that was merged into an open one), matching
-    media, or a reporter's fingerprint the content (or, `by_fingerprints`, the report's own
-    fingerprints) matched."""
+    the given URL), same URL unless the case names another upload (also through a case that was
+    merged into an open one), matching media, or a reporter's fingerprint the content (or,
+    `by_fingerprints`, the report's own fingerprints) matched."""
     if content_id:
         case = _open_case_about(db_session, Case.content_id == content_id)
         if case is not None:
             return case
     if data.content_url:
-        case = _open_case_about(db_session, Case.content_url_key == url_key(data.content_url))
+        same_address = Case.content_url_key == url_key(data.content_url)
+        if content_id:
+            # An address the platform gave to another upload since (a post deleted, its address
+            # reused) is not the same content: joining would put this report before reviewers
+            # of the other upload, and act on that one's uploader.
+            same_address = and_(
+                same_address, or_(Case.content_id.is_(None), Case.content_id == content_id)
+            )
+        case = _open_case_about(db_session, same_address)
         if case is not None:
             return case
     if hashed is not None:

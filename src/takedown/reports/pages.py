@@ -364,6 +364,7 @@ async def submit_report_form(
                 {"url": url, **a.body} for url, a in zip(extra_urls, answers[1:], strict=True)
             ],
             "email_given": bool(values.get("reporter.email")),
+            "email_withheld": any(a.body.get("acknowledgment_withheld") for a in answers),
             "email_enabled": bool(settings.smtp_host),
             "support": _support(reader, report.category.value),
             "child_safety": report.category in CHILD_SAFETY_CATEGORIES,

@@ -119,6 +119,8 @@ class ReportAccepted(BaseModel):
     # None for a report by fingerprints alone: no deadline runs until an upload matches, and
     # one that did is not told to its reporter.
     deadline: str | None
+    # Present (true) for a child-safety report kept past a rate limit: no email was sent.
+    acknowledgment_withheld: bool = False
 
 
 def _blank(value: str | None) -> bool:

@@ -19,11 +19,12 @@ from takedown.settings import Settings
 RATE_WINDOW = timedelta(hours=1)
 
 
-def check_rate_limits(
+def rate_limit_reached(
     *, db_session: Session, settings: Settings, address_hash: str | None, email: str | None
-) -> None:
-    """DSA Art 23: at most N reports an hour per client address and per contact (counted in
-    the database, so every serving process agrees)."""
+) -> RateLimited | None:
+    """DSA Art 23: the refusal earned by the N-th report within an hour from one client address
+    or one contact (counted in the database, so every serving process agrees); None if neither
+    limit is reached."""
     since = clock.now() - RATE_WINDOW
     if address_hash:
         count = db_session.scalar(
@@ -32,7 +33,7 @@ def check_rate_limits(
             .where(Report.client_address_hash == address_hash, Report.received_at > since)
         )
         if (count or 0) >= settings.report_rate_limit_per_address:
-            raise RateLimited(
+            return RateLimited(
                 "too many reports from this address; try again later",
                 code="report_rate_limited",
                 retry_after_seconds=int(RATE_WINDOW.total_seconds()),
@@ -44,11 +45,12 @@ def check_rate_limits(
             .where(_same_mailbox(email), Report.received_at > since)
         )
         if (count or 0) >= settings.report_rate_limit_per_contact:
-            raise RateLimited(
+            return RateLimited(
                 "too many reports from this contact; try again later",
                 code="report_rate_limited",
                 retry_after_seconds=int(RATE_WINDOW.total_seconds()),
             )
+    return None
 
 
 def mailbox(email: str) -> str:

@@ -237,7 +237,11 @@ def _acknowledge(db_session: Session, settings: Settings, answers: list[Answer])
     from takedown.notify.service import queue_acknowledgment
     from takedown.reports.models import Report
 
-    filed = [db_session.get_one(Report, a.body["report_id"]) for a in answers]
+    # A child-safety report kept past the rate limit is not emailed (reports/flows.py).
+    emailed = [a for a in answers if not a.body.get("acknowledgment_withheld")]
+    if not emailed:
+        return
+    filed = [db_session.get_one(Report, a.body["report_id"]) for a in emailed]
     queue_acknowledgment(db_session=db_session, settings=settings, filed=filed)
 
 
