@@ -163,12 +163,26 @@ class CyberTiplineClient:
             raise NcmecError("submit succeeded without a reportId", endpoint="submit")
         return response.report_id
 
-    def upload(self, report_id: str, *, filename: str, path: Path, md5: str) -> Upload:
-        """Upload one file, streamed from disk; checks the MD5 NCMEC computed against ours."""
-        with path.open("rb") as handle:
+    def upload(
+        self,
+        report_id: str,
+        *,
+        filename: str,
+        md5: str,
+        path: Path | None = None,
+        data: bytes | None = None,
+    ) -> Upload:
+        """Upload one file, streamed from disk (or `data`, held in memory); checks the MD5 NCMEC
+        computed against ours."""
+        if path is None:
             body = self._request(
-                "POST", "/upload", data={"id": report_id}, files={"file": (filename, handle)}
+                "POST", "/upload", data={"id": report_id}, files={"file": (filename, data or b"")}
             )
+        else:
+            with path.open("rb") as handle:
+                body = self._request(
+                    "POST", "/upload", data={"id": report_id}, files={"file": (filename, handle)}
+                )
         response = self._report_response("upload", body)
         if not response.file_id:
             raise NcmecError("upload succeeded without a fileId", endpoint="upload")

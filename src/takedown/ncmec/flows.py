@@ -26,7 +26,7 @@ from takedown.ncmec.client import CyberTiplineClient, NcmecError, ProductionGuar
 from takedown.ncmec.metadata import fetch_metadata
 from takedown.ncmec.models import FilingState, NcmecFile, NcmecFiling
 from takedown.ncmec.schemas import Environment
-from takedown.ncmec.service import SYSTEM_ACTOR, note
+from takedown.ncmec.service import SYSTEM_ACTOR, is_withdrawn, note
 from takedown.ncmec.xml import InvalidCyberTiplineXml, build_file_details, build_report
 from takedown.review.models import Decision
 from takedown.settings import Settings
@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 
 REPORT_ALREADY_FINISHED = 5102
 GONE_CODES = {5001, 5101}  # the open report no longer exists / is already retracted
+
+
+class Withdrawn(Exception):
+    """The filing was withdrawn while it was being sent: stop, retract, file nothing."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,15 @@ class _Filing:
             )
             return filing
 
+    def withdrawn(self) -> bool:
+        with session_scope(self.settings.resolved_database_url) as db_session:
+            filing = db_session.get(NcmecFiling, self.filing_id)
+            return filing is not None and is_withdrawn(filing)
+
+    def stop_if_withdrawn(self) -> None:
+        if self.withdrawn():
+            raise Withdrawn
+
     def add_file(self, row: NcmecFile) -> None:
         with session_scope(self.settings.resolved_database_url) as db_session:
             db_session.add(row)
@@ -161,6 +174,7 @@ def run_filing(settings: Settings, filing_id: str) -> str:
         if filing is None or filing.state == FilingState.FINISHED:
             return FilingState.FINISHED.value
         environment, open_report_id = filing.environment, filing.ncmec_report_id
+        withdrawn = is_withdrawn(filing)
         attempts, case_id, decision_id = filing.attempts, filing.case_id, filing.decision_id
         case = db_session.get(Case, case_id)
         content_id = case.content_id if case else None
@@ -180,6 +194,8 @@ def run_filing(settings: Settings, filing_id: str) -> str:
             # A previous attempt died with the report open: close that one first.
             if open_report_id and _retract(store, client, open_report_id):
                 return FilingState.FINISHED.value
+            if withdrawn:
+                return _stop_withdrawn(store)
             metadata, metadata_note = None, ""
             try:
                 metadata = fetch_metadata(settings, content_id=content_id, account_id=account_id)
@@ -209,12 +225,14 @@ def run_filing(settings: Settings, filing_id: str) -> str:
                 report_xml=report_xml.decode(),
             )
             for item in package.files:
+                store.stop_if_withdrawn()
                 upload = _call(
                     client.upload,
                     "upload",
                     report_id,
                     filename=item.filename,
                     path=item.path,
+                    data=item.data,
                     md5=item.md5,
                 )
                 store.add_file(
@@ -234,6 +252,7 @@ def run_filing(settings: Settings, filing_id: str) -> str:
                 )
                 _call(client.fileinfo, "fileinfo", details_xml)
                 store.mark_details_sent(upload.file_id)
+            store.stop_if_withdrawn()
             done, receipt = _call(client.finish, "finish", report_id)
         store.change(
             "finished",
@@ -250,8 +269,9 @@ def run_filing(settings: Settings, filing_id: str) -> str:
         return FilingState.FINISHED.value
     except Exception as exc:  # every failure is recorded and counted, never swallowed
         failure = _classify(exc)
-        log.warning("NCMEC filing %s failed: %s", filing_id, failure.message)
-        metrics.FAILURES.labels(failure.reason).inc()
+        if not isinstance(exc, Withdrawn):
+            log.warning("NCMEC filing %s failed: %s", filing_id, failure.message)
+            metrics.FAILURES.labels(failure.reason).inc()
         if report_id is not None:
             try:
                 with CyberTiplineClient.from_settings(
@@ -261,7 +281,26 @@ def run_filing(settings: Settings, filing_id: str) -> str:
                         return FilingState.FINISHED.value
             except TakedownError as retract_exc:
                 log.warning("NCMEC retract of %s failed: %s", report_id, retract_exc)
+        if store.withdrawn():
+            # Withdrawn while it was being sent: keep the withdrawal, file nothing again (a
+            # report left open is retracted by the next run, or deleted by NCMEC in 24 h).
+            return _stop_withdrawn(store)
         return _fail(store, settings, failure, attempts)
+
+
+def _stop_withdrawn(store: _Filing) -> str:
+    with session_scope(store.settings.resolved_database_url) as db_session:
+        filing = db_session.get(NcmecFiling, store.filing_id)
+        still_open = filing is not None and filing.ncmec_report_id is not None
+    store.change(
+        "stopped",
+        "withdrawn: nothing more is sent"
+        + ("; the open report could not be retracted yet" if still_open else ""),
+        state=FilingState.FAILED.value,
+        next_attempt_at=clock.now() + backoff(store.settings, 1) if still_open else None,
+        lease_until=None,
+    )
+    return FilingState.FAILED.value
 
 
 def _call(method, endpoint: str, *args, **kwargs):  # type: ignore[no-untyped-def]

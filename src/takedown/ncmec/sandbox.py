@@ -18,7 +18,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import uvicorn
@@ -28,6 +27,7 @@ from pydantic import BaseModel
 
 from takedown import clock
 from takedown.ids import new_id
+from takedown.ncmec.documented_rules import violations
 from takedown.ncmec.xml import (
     InvalidCyberTiplineXml,
     build_done_response,
@@ -175,17 +175,13 @@ def _parse_xml(body: bytes) -> etree._Element:
     return etree.fromstring(body)
 
 
-def _documented_rules(report: etree._Element) -> None:
-    """A few of the documented rules the XSD cannot express (appendices A and B)."""
-    if report.find("reporter/reportingPerson/email") is None:
-        raise _Answer(VALIDATION_FAILED, "reportingPerson needs at least one email")
-    incident = datetime.fromisoformat(
-        (report.findtext("incidentSummary/incidentDateTime") or "").replace("Z", "+00:00")
-    )
-    if incident.tzinfo is None:
-        raise _Answer(VALIDATION_FAILED, "timestamps must carry a time zone (Z or +hh:mm)")
-    if incident > clock.now():
-        raise _Answer(VALIDATION_FAILED, "incidentDateTime must be in the past")
+def _documented_rules(root: etree._Element) -> None:
+    """The documented rules the XSD cannot express (appendices A-C, section 7.3)."""
+    problems = violations(root, now=clock.now())
+    if problems:
+        raise _Answer(
+            VALIDATION_FAILED, f"{DESCRIPTIONS[VALIDATION_FAILED]}: {'; '.join(problems)}"
+        )
 
 
 def create_sandbox_app(state: SandboxState) -> FastAPI:
@@ -287,6 +283,7 @@ def create_sandbox_app(state: SandboxState) -> FastAPI:
         root = _parse_xml(body)
         if root.tag != "fileDetails":
             raise _Answer(VALIDATION_FAILED, "the root element must be <fileDetails>")
+        _documented_rules(root)
         report_id = root.findtext("reportId") or ""
         file_id = (root.findtext("fileId") or "").strip()
         with state.lock:

@@ -222,17 +222,20 @@ def describe(*, db_session: Session, filing: NcmecFiling) -> dict[str, Any]:
 def withdraw_report(
     *, db_session: Session, case: Case, actor: str, reason: str
 ) -> NcmecFiling | None:
-    """Stop a filing that has not reached NCMEC yet (e.g. the decision was overturned on appeal).
+    """Stop a filing that is not finished at NCMEC (e.g. the decision was overturned on appeal).
 
-    Only a `pending` or `failed` filing is withdrawn: it stays `failed`, unscheduled, with the
-    reason. A report already open or finished at NCMEC is left alone (a finished report cannot
-    be retracted) and returned unchanged.
+    A `pending` or `failed` filing stays `failed`, unscheduled, with the reason. A report open at
+    NCMEC (`sent`) is retracted: NCMEC lets a reporter cancel until /finish (API documentation
+    6.5), so the filing is marked withdrawn and scheduled now; the job (or the one sending it,
+    which checks before every upload and before /finish) retracts it and files nothing again.
+    A finished report cannot be retracted and is returned unchanged.
     """
     filing = latest_filing(db_session=db_session, case_id=case.id)
-    if filing is None or filing.state not in (FilingState.PENDING, FilingState.FAILED):
+    if filing is None or filing.state == FilingState.FINISHED:
         return filing
+    open_at_ncmec = filing.ncmec_report_id is not None
     filing.state = FilingState.FAILED.value
-    filing.next_attempt_at = None
+    filing.next_attempt_at = clock.now() if open_at_ncmec else None
     filing.last_error = f"{WITHDRAWN}{reason}"
     filing.last_response_code = None
     note(filing, "withdrawn", f"by {actor}: {reason}")
@@ -244,6 +247,10 @@ def withdraw_report(
         details={"filing_id": filing.id, "reason": reason},
     )
     return filing
+
+
+def is_withdrawn(filing: NcmecFiling) -> bool:
+    return (filing.last_error or "").startswith(WITHDRAWN)
 
 
 WITHDRAWN = "withdrawn: "  # the last_error of a withdrawn filing: no report is owed any more

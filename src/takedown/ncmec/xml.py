@@ -7,6 +7,7 @@ tests check it against the XSD itself.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,10 @@ XSI = "http://www.w3.org/2001/XMLSchema-instance"
 SCHEMA_LOCATION = "https://report.cybertip.org/ispws/xsd"
 # An lxml validator keeps its error log on the object: one validation at a time per process.
 _validate_lock = threading.Lock()
+# Characters XML 1.0 cannot carry at all (section 2.2: C0 controls but tab and line breaks,
+# lone surrogates, U+FFFE/U+FFFF). A control character pasted into a name or an agency must not
+# stop a statutory report: it is dropped, the rest of the text is sent as written.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class InvalidCyberTiplineXml(TakedownError):
@@ -76,15 +81,16 @@ def _text(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return timestamp(value)
-    return str(value)
+    return _NOT_IN_XML.sub("", str(value))
 
 
 def _append(parent: etree._Element, tag: str, value: object | None = None) -> etree._Element | None:
-    """Append <tag>value</tag>; nothing when the value is None or empty."""
-    if value is None or value == "":
+    """Append <tag>value</tag>; nothing when the value is None or empty (once made XML-safe)."""
+    text = None if value is None else _text(value)
+    if not text:
         return None
     child = etree.SubElement(parent, tag)
-    child.text = _text(value)
+    child.text = text
     return child
 
 
