@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from tests.media import encode, generated_scene, jpeg, png, video
 
 MEDIA_CODES = {
-    413: {"file_too_large", "too_many_pixels", "video_too_long", "too_many_frames"},
+    413: {
+        "file_too_large",
+        "too_many_pixels",
+        "video_too_long",
+        "too_many_frames",
+        "too_many_video_streams",
+    },
     415: {"unsupported_format", "no_video_stream"},
     422: {"corrupt_media", "truncated_media", "decode_timeout", "empty_media"},
 }

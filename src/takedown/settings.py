@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     max_video_seconds: float = 3 * 60 * 60.0  # longest video accepted (stream duration)
     video_decode_timeout_seconds: float = 60.0  # wall-clock decode limit: 422 decode_timeout
     max_animation_frames: int = 5_000  # frames of an animated GIF/WebP/PNG
+    # RGB of the sampled frames kept for hashing one video or animation; past it, frames are
+    # thinned (every other one dropped, the sampling rate halved) rather than memory growing
+    max_video_frame_memory_bytes: int = 512 * 1024 * 1024
 
     # --- signals and matching --------------------------------------------------------------
     video_frames_per_second: float = 1.0  # vPDQ sampling rate for queries

@@ -10,7 +10,8 @@ from PIL import Image, ImageSequence
 from takedown.errors import CorruptMedia, MediaTooLarge
 from takedown.media.formats import MediaFormat
 from takedown.media.limits import Deadline, check_duration, check_pixels
-from takedown.media.model import DecodedMedia, Frame, MediaType, block_for, hash_size
+from takedown.media.model import DecodedMedia, MediaType, block_for, hash_size
+from takedown.media.sampling import FrameSampler
 from takedown.settings import Settings
 
 _PILLOW_FORMATS = {
@@ -130,10 +131,8 @@ def _decode_animation(
 ) -> DecodedMedia:
     """Animated GIF/WebP/PNG are treated as videos: frames sampled at `fps`."""
     deadline = Deadline(settings.video_decode_timeout_seconds)
-    step = 1.0 / fps
-    frames: list[Frame] = []
+    sampler = FrameSampler(fps, settings.max_video_frame_memory_bytes, tolerance=0.0)
     clock = 0.0
-    next_sample = 0.0
     for index, frame in enumerate(ImageSequence.Iterator(image)):
         deadline.check()
         if index >= settings.max_animation_frames:
@@ -143,20 +142,18 @@ def _decode_animation(
             )
         check_pixels(frame.width, frame.height, settings.max_image_pixels)
         frame.load()  # WebP reports a frame's duration only once it is loaded
-        if clock >= next_sample:
-            frames.append(Frame(round(clock, 3), shrink(frame)))
-            while next_sample <= clock:
-                next_sample += step
+        if sampler.wants(clock):
+            sampler.keep(clock, shrink(frame))
         duration_ms = frame.info.get("duration") or 0
         clock += (duration_ms if duration_ms >= _MIN_FRAME_MS else _DEFAULT_FRAME_MS) / 1000
         check_duration(clock, settings.max_video_seconds)
-    if not frames:
+    if not sampler.frames:
         raise CorruptMedia("the animation has no frames", code="corrupt_media")
     return DecodedMedia(
         media_type=MediaType.VIDEO,
         format=fmt,
         width=image.width,
         height=image.height,
-        frames=frames,
+        frames=sampler.frames,
         duration=round(clock, 3),
     )

@@ -39,6 +39,19 @@ def _hash_side(side: int) -> int:
     return max(1, round(side * HASH_MAX_WINDOW / window))
 
 
+_QUARTER_TURNS = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.ROTATE_180,
+    3: Image.Transpose.ROTATE_270,
+}
+
+
+def turned(image: Image.Image, turns: int) -> Image.Image:
+    """`image` turned counterclockwise by `turns` quarter turns."""
+    turns %= 4
+    return image.transpose(_QUARTER_TURNS[turns]) if turns else image
+
+
 class MediaType(StrEnum):
     IMAGE = "image"
     VIDEO = "video"
@@ -62,3 +75,7 @@ class DecodedMedia:
     full_size: tuple[int, int] | None = None  # (width, height) after EXIF orientation
     frames: list[Frame] = field(default_factory=list)  # videos and animations
     duration: float | None = None  # seconds; None for still images
+    # videos: the display matrix's counterclockwise quarter turns, already applied to `frames`
+    display_turns: int = 0
+    # videos: the sampled frames of every further video stream, in the file's order
+    other_streams: list[list[Frame]] = field(default_factory=list)

@@ -71,7 +71,10 @@ async def read_upload(form: FormData, field: str, *, max_bytes: int) -> tuple[by
 
 # The media errors of every upload route, for its OpenAPI `responses` (docs/signals.md).
 MEDIA_ERRORS: dict[int | str, dict[str, str]] = {
-    413: {"description": "file_too_large, too_many_pixels, video_too_long, too_many_frames"},
+    413: {
+        "description": "file_too_large, too_many_pixels, video_too_long, too_many_frames, "
+        "too_many_video_streams"
+    },
     415: {"description": "unsupported_format, no_video_stream"},
     422: {"description": "corrupt_media, truncated_media, decode_timeout, empty_media"},
 }

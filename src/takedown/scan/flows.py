@@ -328,7 +328,8 @@ def match_uploads(
         for signal in signals:
             signal_type = str(signal.get("type", ""))
             if is_video_type(signal_type):
-                _match_video(index, signal, best)
+                variant = signal.get("variant")
+                _match_video(index, signal, best, variant=str(variant) if variant else None)
                 also = ALSO_MATCHED_AS.get(signal_type)
                 if also is not None:
                     _match_video(index, {**signal, "type": also}, best, variant="trimmed")
@@ -419,7 +420,7 @@ def ledger_signals(signals: list[dict[str, Any]]) -> list[tuple[str, str, int | 
     seen: set[tuple[str, str]] = set()
     for signal in signals:
         signal_type = str(signal.get("type", ""))
-        if signal_type == VIDEO_FRAME_SIGNAL:
+        if signal_type == VIDEO_FRAME_SIGNAL and signal.get("variant") is None:
             candidates = [(signal_type, v, q) for v, q in video_frames(signal)]
         else:
             variant = signal.get("variant")

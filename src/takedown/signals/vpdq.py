@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from takedown.media import DecodedMedia, MediaType
+from takedown.media.model import Frame, turned
 from takedown.settings import Settings
 from takedown.signals.base import MatchKind, Signal, SignalType
 from takedown.signals.pdq import pdq_hashes
@@ -22,6 +23,8 @@ from takedown.signals.pdq import pdq_hashes
 # python-threatexchange vpdq_util: VPDQ_DISTANCE_THRESHOLD, VPDQ_QUALITY_THRESHOLD
 VPDQ_DISTANCE_THRESHOLD = 31
 VPDQ_QUALITY_THRESHOLD = 50
+# The query variant of a rotated video's frames before its display matrix is applied.
+AS_STORED = "as stored, display rotation not applied"
 _HEX = re.compile("[0-9a-fA-F]{64}")
 
 
@@ -121,12 +124,26 @@ def vpdq_is_match(
     return matched, query_percent, bank_percent
 
 
-def vpdq_frames(media: DecodedMedia) -> list[VpdqFrame]:
-    frames = []
-    for frame in media.frames:
-        hashes, quality = pdq_hashes(frame.image)
-        frames.append(VpdqFrame(hashes[0], quality, frame.timestamp))
-    return frames
+def vpdq_frames(
+    media: DecodedMedia, *, turns: int = 0, frames: Sequence[Frame] | None = None
+) -> list[VpdqFrame]:
+    """The PDQs of `frames` (default: the media's first video stream), each frame first turned
+    `turns` counterclockwise quarter turns."""
+    hashed = []
+    for frame in media.frames if frames is None else frames:
+        hashes, quality = pdq_hashes(turned(frame.image, turns))
+        hashed.append(VpdqFrame(hashes[0], quality, frame.timestamp))
+    return hashed
+
+
+def _signal(frames: list[VpdqFrame]) -> Signal:
+    quality = round(sum(f.quality for f in frames) / len(frames)) if frames else 0
+    return {
+        "type": VpdqSignal.name,
+        "value": serialise_vpdq(frames),
+        "quality": quality,  # mean frame quality
+        "frames": len(frames),
+    }
 
 
 class VpdqSignal(SignalType):
@@ -142,13 +159,14 @@ class VpdqSignal(SignalType):
 
     @classmethod
     def compute(cls, data: bytes, media: DecodedMedia, *, settings: Settings) -> list[Signal]:
-        frames = vpdq_frames(media)
-        quality = round(sum(f.quality for f in frames) / len(frames)) if frames else 0
-        return [
-            {
-                "type": cls.name,
-                "value": serialise_vpdq(frames),
-                "quality": quality,  # mean frame quality
-                "frames": len(frames),
-            }
-        ]
+        """The frames as a player shows them; for a video with a display rotation also, to query
+        with, the frames as stored (what a hasher that ignores the rotation banked); then one
+        signal for each further video stream."""
+        signals = [_signal(vpdq_frames(media))]
+        if media.display_turns:
+            as_stored = _signal(vpdq_frames(media, turns=-media.display_turns))
+            signals.append({**as_stored, "variant": AS_STORED})
+        # A further video stream is a video of its own, hashed and matched as the first is.
+        for number, frames in enumerate(media.other_streams, start=2):
+            signals.append({**_signal(vpdq_frames(media, frames=frames)), "stream": number})
+        return signals
