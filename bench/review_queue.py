@@ -29,7 +29,7 @@ from takedown import clock
 from takedown.auth.models import User
 from takedown.cases.models import Case
 from takedown.review.models import Decision
-from takedown.review.service import Queue, list_queue
+from takedown.review.service import Queue, list_queue_page
 from takedown.store.db import dispose, session_scope
 from takedown.store.migrate import upgrade
 
@@ -91,7 +91,7 @@ def timed(url: str, user_id: str, rounds: int, jit: bool = False) -> tuple[float
                 db_session.execute(text("SET jit = on"))
             user = db_session.get_one(User, user_id)
             started = time.perf_counter()
-            listed = len(list_queue(db_session=db_session, user=user, queue=Queue.OPEN))
+            listed = len(list_queue_page(db_session=db_session, user=user, queue=Queue.OPEN).cases)
             times.append(time.perf_counter() - started)
     return statistics.median(times), listed
 

@@ -11,9 +11,12 @@ decided by this reviewer, its original revealed by them, and everything else it 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from takedown.api.app import create_app
+from takedown.console import views as console_views
 from tests.history_support import (
     add_history,
     add_pipeline_history,
@@ -26,7 +29,10 @@ from tests.media import jpeg, stand_in
 from tests.review_support import console, make_user, report, user_id_of
 
 
-def test_console_pages_work_does_not_grow_with_the_history(database_url, settings, tmp_path):  # type: ignore[no-untyped-def]
+def test_console_pages_work_does_not_grow_with_the_history(
+    database_url, settings, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(console_views, "QUEUE_PAGE_SIZE", 1)  # the next page is measured too
     if not database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL plans by statistics: bench/ measures it at scale")
     settings = settings.model_copy(update={"console_two_factor": False})
@@ -42,7 +48,13 @@ def test_console_pages_work_does_not_grow_with_the_history(database_url, setting
     for name, database in history_databases(settings, with_history, tmp_path / "reversed"):
         reviewer = console(create_app(database), "csr")
         with sqlite_work(database) as steps:
-            for page in ("/console/queue", f"/console/cases/{reported['case_id']}"):
+            first = reviewer.get("/console/queue")
+            next_page = re.search(r'href="([^"]+)" id="next-page"', first.text)
+            assert first.status_code == 200 and next_page, "a second page of the queue"
+            for page in (
+                next_page.group(1).replace("&amp;", "&"),
+                f"/console/cases/{reported['case_id']}",
+            ):
                 assert reviewer.get(page).status_code == 200, page
         work[name] = steps[0]
     assert_work_did_not_grow(work)

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.banks.models import BigId
@@ -96,6 +96,19 @@ class Case(Base):
         Index("ix_cases_next_escalation_at", "next_escalation_at"),
         # The open cases a lead assigned to a reviewer, counted on every queue page they open.
         Index("ix_cases_assignee_status", "assigned_to", "status"),
+        # A work queue's page in its order (review.service.QUEUE_ORDER), read from the open
+        # cases alone: without it PostgreSQL sorts the whole backlog for every page. SQLite
+        # could not match the IN list of a partial index to the queue's, so it is PostgreSQL's.
+        Index(
+            "ix_cases_review_queue_order",
+            "priority",
+            "ranked_lower",
+            text("escalation_level DESC"),
+            "deadline_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status IN ('open', 'in_review', 'second_review', 'appealed')"),
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)  # "case_..."

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -442,6 +442,43 @@ def check_login_csrf(settings: Settings, cookie_value: str | None, submitted: st
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
+# What a reviewer typed into a console form: shown back when the session ended before it was
+# sent, so a reason written over ten minutes is not lost to an idle timeout.
+TYPED_FIELDS = {
+    "reason": "Reason",
+    "immediate_risk": "A child is at immediate risk: why",
+    "text": "Note",
+}
+
+
+async def _session_ended_page(request: Request, exc: LoginRequired) -> Response:
+    """A form sent after the session ended: nothing was recorded; here is what was typed."""
+    from takedown.web.templating import render
+
+    try:
+        form = await request.form()
+        typed = [
+            (label, str(form[name]))
+            for name, label in TYPED_FIELDS.items()
+            if isinstance(form.get(name), str) and str(form[name]).strip()
+        ]
+    except Exception:  # a body that is not a form: nothing typed to give back
+        typed = []
+    came_from = urlsplit(request.headers.get("referer", ""))
+    back = came_from.path if came_from.path.startswith("/console/") else "/console/queue"
+    if came_from.query and back != "/console/queue":
+        back += "?" + came_from.query
+    context = {
+        "me": None,
+        "typed": typed,
+        "login_url": "/console/login?next=" + quote(back, safe=""),
+        "problem": exc,
+        "error": None,
+        "notice": None,
+    }
+    return render(request, "console/session_ended.html", context, status_code=exc.status)
+
+
 def install_login_redirect(app: FastAPI) -> None:
     """Send browsers without a session to the login page (htmx gets an HX-Redirect)."""
 
@@ -453,8 +490,11 @@ def install_login_redirect(app: FastAPI) -> None:
         login_url = "/console/login?next=" + quote(target, safe="")
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": login_url})
-        if request.method in SAFE_METHODS and "text/html" in request.headers.get("accept", ""):
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.method in SAFE_METHODS and wants_html:
             return RedirectResponse(login_url, status_code=303)
+        if wants_html and request.url.path.startswith("/console"):
+            return await _session_ended_page(request, exc)
         return problem(exc.status, exc.code, exc.title, exc.detail)
 
     api_handler = app.exception_handlers.get(TakedownError)

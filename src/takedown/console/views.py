@@ -167,6 +167,9 @@ def console_home() -> RedirectResponse:
     return RedirectResponse("/console/queue", status_code=303)
 
 
+QUEUE_PAGE_SIZE = 200
+
+
 @router.get("/queue")
 def queue_page(
     request: Request,
@@ -174,21 +177,25 @@ def queue_page(
     status: str | None = Query(None),
     category: str | None = Query(None),
     language: str | None = Query(None, max_length=35),
+    after: str | None = Query(None, max_length=1000),
     me: ConsoleUser = Depends(reviewer),
     db_session: Session = DB_SESSION,
     settings: Settings = Depends(get_settings),
 ) -> HTMLResponse:
-    cases, _ = service.list_queue_page(
+    found = service.list_queue_page(
         db_session=db_session,
         user=me.user,
         queue=queue,
         status=status or None,
         category=category or None,
         language=language or None,
+        limit=QUEUE_PAGE_SIZE,
+        after=after or None,
     )
     rows: list[dict[str, Any]] = [
         {
             "case": case,
+            "changed_ahead": case.id in found.changed_ahead,
             "overdue": service.is_overdue(case),
             "claimed_by": case.claimed_by
             if service.claim_is_live(settings=settings, case=case)
@@ -197,7 +204,7 @@ def queue_page(
             "first_look": case.status == CaseStatus.SECOND_REVIEW
             and service.gave_the_first_look(db_session=db_session, case=case, user_id=me.id),
         }
-        for case in cases
+        for case in found.cases
     ]
     names = usernames_of(db_session, {r["claimed_by"] for r in rows if r["claimed_by"]})
     return page(
@@ -211,6 +218,8 @@ def queue_page(
         language=language or "",
         languages=[(tag, language_name(tag)) for tag in languages(settings)],
         rows=rows,
+        next_page=found.next,
+        paged=bool(after),
         usernames=names,
         exposure=exposure_of(db_session, settings, me.id),
         accounts_waiting=accounts.flagged_count(db_session=db_session),

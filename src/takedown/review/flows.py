@@ -248,7 +248,7 @@ def record_decision(
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
-    ensure_unchanged(db_session, case, seen_version)
+    ensure_unchanged(db_session, case, seen_version, reviewer.id)
     if case.status in CLOSED_STATUSES:
         raise Conflict("the case is already decided; appeals reopen it", code="case_closed")
     if case.status == CaseStatus.APPEALED:
@@ -419,7 +419,7 @@ def decide_appeal(
         raise Forbidden(
             "child-safety cases are open to child-safety reviewers only", code="child_safety_case"
         )
-    ensure_unchanged(db_session, case, seen_version)  # e.g. a first appeal vote meanwhile
+    ensure_unchanged(db_session, case, seen_version, reviewer.id)  # a first appeal vote meanwhile
     if appeal.status != AppealStatus.OPEN:
         raise Conflict("the appeal is already decided", code="appeal_decided")
     if decided_case_before(db_session=db_session, case_id=case.id, user_id=reviewer.id):

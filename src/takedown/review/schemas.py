@@ -56,6 +56,12 @@ class CaseList(BaseModel):
     next: str | None = Field(
         None, description="the cursor of the next page (`after=`); null after the last page"
     )
+    changed_ahead: list[str] = Field(
+        default_factory=list,
+        description="cases on this page that sort before where the page before ended: new, "
+        "raised, escalated or otherwise changed since it was read (shown so none is skipped; "
+        "one may have been on an earlier page too)",
+    )
 
 
 class AdditionOut(BaseModel):

@@ -27,8 +27,9 @@ from takedown.cases.service import about_the_post, locked_case
 from takedown.errors import Conflict, Forbidden, InvalidInput, NotFound
 from takedown.quality.models import QualityCheck
 from takedown.review.models import Decision
+from takedown.review.queue_paging import QueuePage, queue_page
 from takedown.settings import Settings
-from takedown.store.paging import SortKey, next_cursor, ordered, page
+from takedown.store.paging import SortKey, ordered
 
 
 class Queue:
@@ -391,12 +392,11 @@ def list_queue_page(
     language: str | None = None,
     limit: int = 200,
     after: str | None = None,
-) -> tuple[list[Case], str | None]:
-    """At most `limit` cases of a queue from just after the `after` cursor, and the cursor of
-    the next page (None after the last)."""
+) -> QueuePage:
+    """At most `limit` cases of a queue from the `after` cursor (those that changed ahead of it
+    since the page before first: queue_paging), and the cursor of the next page."""
     query = queue_query(user=user, queue=queue, status=status, category=category, language=language)
-    cases = list(db_session.scalars(page(query, QUEUE_ORDER, after).limit(limit + 1)))
-    return cases[:limit], next_cursor(cases, QUEUE_ORDER, limit)
+    return queue_page(db_session, query, QUEUE_ORDER, after=after, limit=limit)
 
 
 def open_appeals_for(*, db_session: Session, case_id: str) -> list[Appeal]:
@@ -426,8 +426,9 @@ def case_version(db_session: Session, case: Case) -> str:
     return f"{status}|{case.category}|{case.report_count}|{decided or 0}"
 
 
-def describe_change(seen: str, now: str) -> str:
-    """In words, what changed between two `case_version`s."""
+def describe_change(seen: str, now: str, *, yours_among_them: bool = False) -> str:
+    """In words, what changed between two `case_version`s; `yours_among_them`: a decision
+    recorded meanwhile is the reader's own (the same form sent twice)."""
     try:
         status, category, reports, decided = seen.split("|")
         status_now, category_now, reports_now, decided_now = now.split("|")
@@ -442,10 +443,11 @@ def describe_change(seen: str, now: str) -> str:
         changes.append(
             f"{more_decisions} {'decision was' if more_decisions == 1 else 'decisions were'} "
             "recorded (see Decisions)"
+            + (", yours among them: the form was sent twice" if yours_among_them else "")
         )
     if status_now != status:
         changes.append(f"its status is now {status_now.replace('_', ' ')}")
-        if status_now == CaseStatus.SECOND_REVIEW:
+        if status_now == CaseStatus.SECOND_REVIEW and not yours_among_them:
             changes.append("a decision you send now would be the second review, and final")
     if category_now != category:
         changes.append(f"its category is now {category_now.replace('_', ' ')}")
@@ -460,11 +462,33 @@ def describe_change(seen: str, now: str) -> str:
     )
 
 
-def ensure_unchanged(db_session: Session, case: Case, seen_version: str | None) -> None:
+def ensure_unchanged(
+    db_session: Session, case: Case, seen_version: str | None, reviewer_id: str | None = None
+) -> None:
     """A decision sent from a page rendered against another version of the case is refused, so
     a second review or a second appeal vote is never made without seeing the first."""
     if not seen_version:
         return
     now = case_version(db_session, case)
     if seen_version != now:
-        raise Conflict(describe_change(seen_version, now), code="case_changed")
+        yours = reviewer_id is not None and _decided_since(
+            db_session, case, seen_version, reviewer_id
+        )
+        raise Conflict(
+            describe_change(seen_version, now, yours_among_them=yours), code="case_changed"
+        )
+
+
+def _decided_since(db_session: Session, case: Case, seen_version: str, reviewer_id: str) -> bool:
+    """`reviewer_id` made one of the decisions recorded after `seen_version` was read."""
+    try:
+        decided_before = int(seen_version.rsplit("|", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    reviewers = db_session.scalars(
+        select(Decision.reviewer_id)
+        .where(Decision.case_id == case.id)
+        .order_by(Decision.decided_at, Decision.id)
+        .offset(decided_before)
+    )
+    return reviewer_id in reviewers

@@ -99,7 +99,7 @@ def list_cases(
     """A queue, most urgent first (priority, escalation, deadline), `limit` cases a page: `next`
     is the `after` of the next page (null after the last). Child-safety cases only for
     child_safety_reviewer and above."""
-    cases, next_page = service.list_queue_page(
+    found = service.list_queue_page(
         db_session=db_session,
         user=user,
         queue=queue,
@@ -109,7 +109,12 @@ def list_cases(
         limit=limit,
         after=after,
     )
-    return CaseList(queue=queue, cases=[_summary(case, settings) for case in cases], next=next_page)
+    return CaseList(
+        queue=queue,
+        cases=[_summary(case, settings) for case in found.cases],
+        next=found.next,
+        changed_ahead=found.changed_ahead,
+    )
 
 
 @router.get("/reports", response_model=ReportsOfReporter)

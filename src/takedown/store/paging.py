@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, literal, or_
+from sqlalchemy import ColumnElement, Select, and_, literal, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from takedown.errors import InvalidInput
@@ -43,17 +43,22 @@ def page(query: Select[Any], keys: Sequence[SortKey], after: str | None) -> Sele
     query = ordered(query, keys)
     if not after:
         return query
+    return query.where(beyond(keys, after))
+
+
+def beyond(keys: Sequence[SortKey], after: str) -> ColumnElement[bool]:
+    """Rows strictly after the `after` cursor in the order of `keys`."""
     values = [  # bound as the column's type: `ranked_lower > false` is a comparison too
         literal(_value(key, value), key.column.type)
         for key, value in zip(keys, _decode(after, len(keys)), strict=True)
     ]
     # (k1, k2, ...) after (v1, v2, ...): k1 past v1, or k1 = v1 and k2 past v2, and so on.
-    beyond = []
+    alternatives = []
     for i, key in enumerate(keys):
         equal = [keys[j].column == values[j] for j in range(i)]
         past = key.column < values[i] if key.descending else key.column > values[i]
-        beyond.append(and_(*equal, past))
-    return query.where(or_(*beyond))
+        alternatives.append(and_(*equal, past))
+    return or_(*alternatives)
 
 
 def cursor_after(row: Any, keys: Sequence[SortKey]) -> str:
@@ -85,29 +90,29 @@ def _value(key: SortKey, value: Any) -> Any:
         try:
             moment = datetime.fromisoformat(str(value["t"]))
         except (KeyError, TypeError, ValueError):
-            raise _not_a_cursor() from None
+            raise invalid_cursor() from None
         if moment.tzinfo is None:
-            raise _not_a_cursor()
+            raise invalid_cursor()
         return moment
     if type(value) is not expected:  # not isinstance: True is an int
-        raise _not_a_cursor()
+        raise invalid_cursor()
     return value
 
 
 def _decode(cursor: str, count: int) -> list[Any]:
     if len(cursor) > CURSOR_CHARACTERS:
-        raise _not_a_cursor()
+        raise invalid_cursor()
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         values = json.loads(text)
     except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
-        raise _not_a_cursor() from None
+        raise invalid_cursor() from None
     if not isinstance(values, list) or len(values) != count:
-        raise _not_a_cursor()
+        raise invalid_cursor()
     return values
 
 
-def _not_a_cursor() -> InvalidInput:
+def invalid_cursor() -> InvalidInput:
     return InvalidInput(
         "`after` is not a cursor this list gave: pass the `next` of the page before",
         code="invalid_cursor",

@@ -1,14 +1,14 @@
 """An index on the outbox by item, for the delivery job's "no earlier event about this item is
 still to deliver" check, which runs for every event it claims
 
-Revision ID: 0049_outbox_subject_index
-Revises: 0044_decision_deadline
+Revision ID: 0046_outbox_subject_index
+Revises: 0045_review_queue_order
 """
 
 from alembic import op
 
-revision = "0049_outbox_subject_index"
-down_revision = "0044_decision_deadline"
+revision = "0046_outbox_subject_index"
+down_revision = "0045_review_queue_order"
 branch_labels = None
 depends_on = None
 
