@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     vpdq_index_match_percent: float = (
         0.0  # python-threatexchange VPDQ_INDEX_MATCH_THRESHOLD_PERCENT
     )
+    # A banked video inside a longer upload: this many of the upload's distinct frames matching
+    # it are a match whatever their share (signals/vpdq.video_rule_met); 0 keeps the share rule
+    # alone, which a banked clip padded with other footage passes
+    vpdq_contained_min_frames: int = Field(default=10, ge=0)
     index_refresh_seconds: float = 1.0  # how often each process applies the change log
     # write a new index snapshot after this many changes
     index_snapshot_every_changes: int = 100_000

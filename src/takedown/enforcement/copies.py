@@ -22,6 +22,7 @@ from takedown.enforcement.models import MatchKind
 from takedown.scan.flows import min_quality
 from takedown.scan.models import ContentItem, ContentSignal, Verdict
 from takedown.settings import Settings
+from takedown.signals.vpdq import video_rule_met
 
 EXACT_TYPES = ("md5", "sha256", "video_md5")
 CHUNK = 50_000
@@ -230,12 +231,10 @@ def _vpdq_scan(
             return False
         close = _distances(bits, case_frames) <= threshold
         # The ledger video is the query; the case video is what is now banked.
-        query_percent = 100.0 * close.any(axis=1).mean()
+        query_matched = int(close.any(axis=1).sum())
+        query_percent = 100.0 * query_matched / len(bits)
         index_percent = 100.0 * close.any(axis=0).mean()
-        return (
-            query_percent >= settings.vpdq_query_match_percent
-            and index_percent >= settings.vpdq_index_match_percent
-        )
+        return video_rule_met(query_percent, index_percent, query_matched, settings)
 
     for rows in _chunks(db_session, query):
         for item_id, value in rows:

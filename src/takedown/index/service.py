@@ -46,6 +46,7 @@ from takedown.index.video import DISTANCE_THRESHOLD, VideoHit, frame_hashes
 from takedown.jobs.runner import PeriodicJob
 from takedown.settings import Settings
 from takedown.signals.match_rule import video_frame_min_quality
+from takedown.signals.vpdq import video_rule_met
 from takedown.store.db import one_of, session_scope
 
 log = logging.getLogger(__name__)
@@ -621,10 +622,7 @@ class MatchIndex:
         for entry_id, matched in query_matched.items():
             query_percent = len(matched) * 100 / len(hashes)
             index_percent = len(index_matched[entry_id]) * 100 / frame_totals[entry_id]
-            if (
-                query_percent >= self.settings.vpdq_query_match_percent
-                and index_percent >= self.settings.vpdq_index_match_percent
-            ):
+            if video_rule_met(query_percent, index_percent, len(matched), self.settings):
                 hits.append(
                     VideoHit(entry_id, bank_of[entry_id], query_percent, index_percent, signal_type)
                 )

@@ -115,13 +115,28 @@ def vpdq_match_percentages(
 def vpdq_is_match(
     query: Sequence[VpdqFrame], bank: Sequence[VpdqFrame], *, settings: Settings
 ) -> tuple[bool, float, float]:
-    """Whether both shares reach the configured thresholds, and the two shares."""
+    """Whether `query` matches `bank` by `video_rule_met`, and the two shares."""
     query_percent, bank_percent = vpdq_match_percentages(query, bank)
-    matched = (
+    usable = len(_usable(query, VPDQ_QUALITY_THRESHOLD))
+    query_matched = round(query_percent * usable / 100)
+    return video_rule_met(query_percent, bank_percent, query_matched, settings), *(
+        query_percent,
+        bank_percent,
+    )
+
+
+def video_rule_met(
+    query_percent: float, bank_percent: float, query_matched: int, settings: Settings
+) -> bool:
+    """The vPDQ rule (both shares at their thresholds), or a banked video inside a longer
+    upload: at least `TAKEDOWN_VPDQ_CONTAINED_MIN_FRAMES` of the upload's distinct usable frames
+    match it. Under the share rule alone a banked clip padded with other footage passes (a
+    1-minute clip in a 10-minute upload is 10 % of its frames)."""
+    shares = (
         query_percent >= settings.vpdq_query_match_percent
         and bank_percent >= settings.vpdq_index_match_percent
     )
-    return matched, query_percent, bank_percent
+    return shares or 0 < settings.vpdq_contained_min_frames <= query_matched
 
 
 def vpdq_frames(
