@@ -140,7 +140,8 @@ class TrackingStep(enum.StrEnum):
 
 APPEAL_CHARACTERS = 20_000  # as an uploader's appeal (UploaderAppealIn)
 RATE_LIMITED = N_(
-    "Many reports came from here in a short time. Wait a few minutes, then send yours again."
+    "Many reports came from here in the last hour. Send yours again later. Reports of the abuse "
+    "or exploitation of a child are always taken."
 )
 NOT_SENT = N_("Your report could not be sent. Check your answers.")
 APPEAL_IS_FINAL = N_(
