@@ -293,6 +293,7 @@ def reset_timers(case: Case, *, start: datetime, deadline_at: datetime) -> None:
     case keeps the window for when it is found, and nothing escalates meanwhile."""
     case.deadline_started_at = start
     case.deadline_at = deadline_at
+    case.updated_at = clock.now()  # the queue's order moved (review/queue_paging.py)
     if case.status == CaseStatus.WATCHING:
         case.escalation_level, case.next_escalation_at = 0, None
         return
@@ -338,7 +339,10 @@ def apply_priority(
 
     Returns True when the deadline moved.
     """
-    case.priority = higher_priority(case.priority, priority).value
+    raised = higher_priority(case.priority, priority).value
+    if raised != case.priority:
+        # A queue page read before the change must show the case ahead (review/queue_paging.py).
+        case.priority, case.updated_at = raised, clock.now()
     if legal_ncii:
         case.deadline_is_legal = True
     candidate = deadline_window(
