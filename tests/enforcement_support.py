@@ -276,3 +276,14 @@ def removal_orders(settings: Any) -> list[str]:
     with session_scope(settings.resolved_database_url) as db_session:
         events = db_session.query(OutboxEvent).filter_by(event_type="content.remove")
         return [e.payload()["data"]["content_id"] for e in events.order_by("created_at", "id")]
+
+
+def case_enforcement(
+    client: TestClient, settings: Any, case_id: str, username: str = "viewer"
+) -> dict[str, Any]:
+    """GET /v1/cases/{id}/enforcement as staff user `username` (made beforehand)."""
+    answer = client.get(
+        f"/v1/cases/{case_id}/enforcement", headers=staff_headers(client, settings, username)
+    )
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())

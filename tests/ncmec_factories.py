@@ -8,10 +8,14 @@ create them); the NCMEC concern is then exercised through its public surface: `q
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -197,3 +201,33 @@ def decided_case(
             else None
         )
         return DecidedCase(case.id, decision.id, md5s, filing.id if filing else None)
+
+
+@contextmanager
+def platform_metadata(
+    metadata: dict[str, Any], status: int = 200
+) -> Iterator[tuple[str, list[str]]]:
+    """A stand-in for the platform's metadata endpoint answering `metadata` (or `status` with no
+    JSON): its TAKEDOWN_PLATFORM_METADATA_URL template, and the paths it was asked for."""
+    requested: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requested.append(self.path)
+            body = json.dumps(metadata).encode() if status == 200 else b"down"
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/meta/{{content_id}}?account={{account_id}}"
+        yield url, requested
+    finally:
+        server.shutdown()

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from takedown.api.app import create_app
-from tests.enforcement_support import decide_violating, report_with_media, scan
+from tests.enforcement_support import case_enforcement, decide_violating, report_with_media, scan
 from tests.media import generated_scene, video
-from tests.review_support import make_user, staff_headers
+from tests.review_support import make_user
 from tests.video_support import bank_video, scan_video
 
 FPS = 2
@@ -56,10 +56,7 @@ def test_a_padded_copy_in_the_ledger_comes_down_with_the_confirmed_video(setting
         )
         decide_violating(client, settings, filed["case_id"], policy="ncii")
         make_user(settings, "viewer", "child_safety_reviewer")
-        enforcement = client.get(
-            f"/v1/cases/{filed['case_id']}/enforcement",
-            headers=staff_headers(client, settings, "viewer"),
-        ).json()
+        enforcement = case_enforcement(client, settings, filed["case_id"])
         assert {item["content_id"] for item in enforcement["items"]} == {
             "vid-reported",
             "vid-padded",

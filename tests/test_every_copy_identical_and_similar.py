@@ -9,18 +9,15 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from takedown.api.app import create_app
-from tests.enforcement_support import decide_violating, removal_orders, report_with_media, scan
+from tests.enforcement_support import (
+    case_enforcement,
+    decide_violating,
+    removal_orders,
+    report_with_media,
+    scan,
+)
 from tests.media import altered_copy, generated_scene, jpeg, slideshow, stand_in
 from tests.review_support import make_user, staff_headers
-
-
-def _enforcement(client: TestClient, settings, case_id: str) -> dict:  # type: ignore[no-untyped-def]
-    make_user(settings, "viewer", "child_safety_reviewer")
-    answer = client.get(
-        f"/v1/cases/{case_id}/enforcement", headers=staff_headers(client, settings, "viewer")
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def test_identical_and_similar_image_copies_are_all_removed(settings, make_api_key):
@@ -40,8 +37,10 @@ def test_identical_and_similar_image_copies_are_all_removed(settings, make_api_k
         )
         decide_violating(client, settings, filed["case_id"], policy="ncii")
 
+        make_user(settings, "viewer", "child_safety_reviewer")
         items = {
-            i["content_id"]: i for i in _enforcement(client, settings, filed["case_id"])["items"]
+            i["content_id"]: i
+            for i in case_enforcement(client, settings, filed["case_id"])["items"]
         }
         assert set(items) == {"orig", "dup-identical", "dup-similar"}
         assert items["orig"]["match_kind"] == "reported"
@@ -82,8 +81,10 @@ def test_video_copies_match_by_video_md5_and_vpdq(settings, make_api_key):
             filename="v.mp4",
         )
         decide_violating(client, settings, filed["case_id"], policy="ncii")
+        make_user(settings, "viewer", "child_safety_reviewer")
         items = {
-            i["content_id"]: i for i in _enforcement(client, settings, filed["case_id"])["items"]
+            i["content_id"]: i
+            for i in case_enforcement(client, settings, filed["case_id"])["items"]
         }
         assert set(items) == {"vid-orig", "vid-identical", "vid-similar"}
         assert items["vid-identical"]["match_kind"] == "identical"

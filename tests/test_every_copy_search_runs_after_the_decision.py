@@ -14,7 +14,13 @@ from fastapi.testclient import TestClient
 from takedown import clock
 from takedown.api.app import create_app
 from takedown.enforcement import copy_search
-from tests.enforcement_support import decide_violating, removal_orders, report_with_media, scan
+from tests.enforcement_support import (
+    case_enforcement,
+    decide_violating,
+    removal_orders,
+    report_with_media,
+    scan,
+)
 from tests.media import altered_copy, jpeg, stand_in
 from tests.metrics_support import metrics_text
 from tests.review_support import console, make_user, staff_headers
@@ -32,14 +38,6 @@ def _metric(client: TestClient, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     return 0.0
-
-
-def _enforcement(client: TestClient, settings, case_id: str) -> dict:  # type: ignore[no-untyped-def]
-    answer = client.get(
-        f"/v1/cases/{case_id}/enforcement", headers=staff_headers(client, settings, "viewer")
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
 
 
 def _reported_with_copies(client: TestClient, settings, key: str, copies: int) -> dict:  # type: ignore[no-untyped-def]
@@ -64,7 +62,7 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         filed = _reported_with_copies(client, settings, key, copies=2)
         decide_violating(client, settings, filed["case_id"], policy="ncii", search_copies=False)
 
-        page = _enforcement(client, settings, filed["case_id"])
+        page = case_enforcement(client, settings, filed["case_id"])
         assert [i["content_id"] for i in page["items"]] == ["orig"]
         assert page["copy_search"]["status"] == "pending"
         assert page["copy_search"]["ledger_rows_searched"] == 0
@@ -79,7 +77,7 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         assert copy_search.run_due(settings) == 2
         assert _metric(client, "takedown_copies_removed_total") == removed_before + 2
         assert _metric(client, 'takedown_copy_searches{status="pending"}') == 1
-        page = _enforcement(client, settings, filed["case_id"])
+        page = case_enforcement(client, settings, filed["case_id"])
         assert sorted(i["content_id"] for i in page["items"]) == ["copy-0", "copy-1", "orig"]
         assert page["copy_search"]["copies_removed"] == 2
         assert sorted(removal_orders(settings)) == ["copy-0", "copy-1", "orig"]
@@ -88,12 +86,12 @@ def test_decision_answers_before_the_ledger_is_searched(settings, make_api_key):
         # server have been searched too: one scanned right after the decision is found.
         scan(client, key, altered_copy(stand_in("rocket")), "copy-late", "acct-late")
         assert copy_search.run_due(settings) == 0
-        assert _enforcement(client, settings, filed["case_id"])["copy_search"]["status"] == (
+        assert case_enforcement(client, settings, filed["case_id"])["copy_search"]["status"] == (
             "pending"
         )
         clock.advance(copy_search.COVER + timedelta(seconds=1))
         assert copy_search.run_due(settings) == 1
-        page = _enforcement(client, settings, filed["case_id"])
+        page = case_enforcement(client, settings, filed["case_id"])
         assert page["copy_search"]["status"] == "done"
         assert page["copy_search"]["copies_removed"] == 3
         shown = reviewer.get(f"/console/cases/{filed['case_id']}").text
@@ -165,6 +163,6 @@ def test_overturned_decision_cancels_its_search(settings, make_api_key):  # type
 
         assert copy_search.run_due(settings) == 0
         assert sorted(removal_orders(settings)) == ["orig"]
-        assert _enforcement(client, settings, filed["case_id"])["copy_search"]["status"] == (
+        assert case_enforcement(client, settings, filed["case_id"])["copy_search"]["status"] == (
             "cancelled"
         )

@@ -4,18 +4,12 @@ still filed (the metadata is voluntary, the report is not) and the gap is record
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from lxml import etree
 
 from takedown.ncmec.models import NcmecFiling
 from takedown.ncmec.scheduled import file_due_reports
 from takedown.store.db import session_scope
-from tests.ncmec_factories import decided_case, ncmec_settings, sandbox
+from tests.ncmec_factories import decided_case, ncmec_settings, platform_metadata, sandbox
 
 METADATA = {
     "account_id": "acct-uploader-1",
@@ -29,35 +23,8 @@ METADATA = {
 }
 
 
-@contextmanager
-def platform(status: int = 200) -> Iterator[tuple[str, list[str]]]:
-    requested: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            requested.append(self.path)
-            body = json.dumps(METADATA).encode() if status == 200 else b"down"
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/meta/{{content_id}}?account={{account_id}}"
-        yield url, requested
-    finally:
-        server.shutdown()
-
-
 def test_screen_name_and_ip_events_come_from_the_platform(settings):
-    with sandbox() as server, platform() as (url, requested):
+    with sandbox() as server, platform_metadata(METADATA) as (url, requested):
         settings = ncmec_settings(
             settings,
             server,
@@ -86,7 +53,7 @@ def test_screen_name_and_ip_events_come_from_the_platform(settings):
 
 
 def test_metadata_outside_the_allowed_hosts_is_not_fetched(settings):
-    with sandbox() as server, platform() as (url, requested):
+    with sandbox() as server, platform_metadata(METADATA) as (url, requested):
         settings = ncmec_settings(settings, server, platform_metadata_url=url)
         case = decided_case(settings)
         assert file_due_reports(settings) == {case.filing_id: "finished"}
@@ -95,7 +62,7 @@ def test_metadata_outside_the_allowed_hosts_is_not_fetched(settings):
 
 
 def test_a_failing_metadata_endpoint_does_not_stop_the_report(settings):
-    with sandbox() as server, platform(status=503) as (url, requested):
+    with sandbox() as server, platform_metadata(METADATA, status=503) as (url, requested):
         settings = ncmec_settings(
             settings, server, platform_metadata_url=url, platform_media_allowed_hosts=["127.0.0.1"]
         )

@@ -6,15 +6,9 @@ fits its voluntary values to those rules instead of having the statutory report 
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
-from typing import Any
 
 import httpx
 from lxml import etree
@@ -37,6 +31,7 @@ from tests.ncmec_factories import (
     SANDBOX_USER,
     decided_case,
     ncmec_settings,
+    platform_metadata,
     sandbox,
 )
 from tests.test_ncmec_xml_is_schema_valid import minimal_report
@@ -121,28 +116,6 @@ def test_a_name_longer_than_the_name_fields_is_sent_whole_in_additional_info(set
         assert name in victim.findtext("additionalInfo")
 
 
-@contextmanager
-def _platform(metadata: dict[str, Any]) -> Iterator[str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = json.dumps(metadata).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/meta/{{content_id}}"
-    finally:
-        server.shutdown()
-
-
 def test_a_platform_clock_running_ahead_does_not_make_ncmec_refuse_the_report(settings):
     ahead = (clock.now() + timedelta(minutes=5)).isoformat()
     metadata = {
@@ -153,7 +126,7 @@ def test_a_platform_clock_running_ahead_does_not_make_ncmec_refuse_the_report(se
             {"ip_address": "198.51.100.5", "event": "Other", "at": "2026-01-02T03:04:05"},
         ],
     }
-    with sandbox() as server, _platform(metadata) as url:
+    with sandbox() as server, platform_metadata(metadata) as (url, _):
         settings = ncmec_settings(
             settings, server, platform_metadata_url=url, platform_media_allowed_hosts=["127.0.0.1"]
         )
