@@ -119,10 +119,8 @@ def vpdq_is_match(
     query_percent, bank_percent = vpdq_match_percentages(query, bank)
     usable = len(_usable(query, VPDQ_QUALITY_THRESHOLD))
     query_matched = round(query_percent * usable / 100)
-    return video_rule_met(query_percent, bank_percent, query_matched, settings), *(
-        query_percent,
-        bank_percent,
-    )
+    matched = video_rule_met(query_percent, bank_percent, query_matched, settings)
+    return matched, query_percent, bank_percent
 
 
 def video_rule_met(
