@@ -3,7 +3,8 @@ A school, a shelter or a phone network shares one address, and a parent reportin
 is the failure Takedown exists to end: past the limit a child-safety report (child sexual abuse or
 exploitation, or anything showing a minor) is still stored, joins its case and is answered 201;
 other reports get 429. No acknowledgment is emailed past the limit, so nobody floods an inbox
-through it, and the reporter is told so instead of being promised an email."""
+through it, and the reporter is told so instead of being promised an email; and it ranks after
+the other reports of its priority, so a flood from one address cannot bury them."""
 
 from __future__ import annotations
 
@@ -68,8 +69,14 @@ def test_a_child_safety_report_past_the_rate_limit_is_kept_not_refused(app, sett
         on_the_post = db_session.scalars(
             select(Report.case_id).where(Report.content_url == url)
         ).all()
+        # Past the limit a report ranks as a flagged reporter's does: after the others of its
+        # priority, and not counted as a repeat, so a flood cannot bury other reports.
+        past_the_limit = db_session.scalars(
+            select(Report.ranked_lower).order_by(Report.received_at, Report.id)
+        ).all()
     assert len(on_the_post) == 4 and len(set(on_the_post)) == 1  # all joined one case
     assert acknowledgments_to(settings, "ana@example.org") == 2  # no email past the limit
+    assert past_the_limit == [False, False, True, True, True]
 
 
 def test_the_form_keeps_a_child_safety_report_past_the_rate_limit_and_says_it_was_not_emailed(

@@ -174,13 +174,14 @@ def submit_report(
     # A report of a child being abused is never turned away: a school, a shelter or a phone
     # network shares one address, and a missed report costs more than reviewing a flood (whose
     # copies of one post join one case). Past the limit it is kept, but no email is sent, so
-    # nobody floods an inbox through it.
+    # nobody floods an inbox through it, and it is ranked as a flagged reporter's is (after the
+    # others of its priority, not counted as a repeat), so a flood cannot bury other reports.
     over_rate_limit = limited is not None
     if limited is not None and not is_child_safety(data.category, data.subject_is_minor):
         raise limited
 
     now = clock.now()
-    flagged = service.is_flagged(db_session=db_session, email=email)
+    flagged = over_rate_limit or service.is_flagged(db_session=db_session, email=email)
     # A victim or parent has the post's address, not the platform's content id: the upload
     # scanned at that address supplies it (and with it the uploader, the signals and the copies).
     content_id = data.content_id or content_scanned_at(db_session, data.content_url)
