@@ -1,8 +1,9 @@
 """Rule: a setting that would make Takedown break a rule it exists to keep is refused at start,
 in words: evidence kept less than the year 18 U.S.C. 2258A(h) requires; appeals closed sooner than
-the six months of DSA Art 20; a webhook timeout longer
-than a delivery claim can cover. And a database host that takes the connection but never answers
-is given up on within seconds, with the runbook's one-line error, not after minutes."""
+the six months of DSA Art 20; a platform name longer than the CyberTipline API takes; a webhook
+timeout longer than a delivery claim can cover. And a database host that takes the connection
+but never answers is given up on within seconds, with the runbook's one-line error, not after
+minutes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def said(result) -> str:  # type: ignore[no-untyped-def]
         ("TAKEDOWN_EVIDENCE_RETENTION_DAYS", "30"),
         ("TAKEDOWN_WEBHOOK_TIMEOUT_SECONDS", "90"),
         ("TAKEDOWN_APPEAL_WINDOW_DAYS", "30"),
+        ("TAKEDOWN_ESP_NAME", "P" * 101),  # every CyberTipline report would leave it out
     ],
 )
 def test_a_setting_below_what_the_rules_need_is_refused_at_start(cli, monkeypatch, name, value):  # type: ignore[no-untyped-def]

@@ -229,10 +229,13 @@ class Settings(BaseSettings):
     ncmec_username: str = ""  # CyberTipline API user (Basic auth)
     ncmec_password: SecretStr = SecretStr("")  # CyberTipline API password
     ncmec_environment: str = "test"  # production only when set explicitly
-    esp_name: str = "Example Platform"  # the reporting platform, as NCMEC knows it
-    esp_contact_name: str = "Trust and Safety"  # reporter contact in CyberTipline reports
-    esp_contact_email: str = "safety@example.com"  # reporter contact email
-    esp_contact_phone: str = ""  # reporter contact phone
+    # Longer than the CyberTipline API documents (espService 100, a name part 100, an email
+    # 255, a phone 50) would be left out of every report: refused at start instead.
+    esp_name: str = Field(default="Example Platform", max_length=100)  # as NCMEC knows it
+    # reporter contact in CyberTipline reports
+    esp_contact_name: str = Field(default="Trust and Safety", max_length=200)
+    esp_contact_email: str = Field(default="safety@example.com", max_length=255)
+    esp_contact_phone: str = Field(default="", max_length=50)  # reporter contact phone
     ncmec_timeout_seconds: float = 60.0  # per CyberTipline request
     ncmec_max_attempts: int = 20  # then the filing stays `failed` until legal files it again
     ncmec_retry_base_seconds: float = 60.0  # exponential backoff: base * 2^(attempt-1) ...
