@@ -98,27 +98,34 @@ def vpdq_match_percentages(
     side is within `distance_threshold`. Where it would divide by zero (no usable frames on a
     side) this answers 0.0 for that side.
     """
+    query_percent, bank_percent, _ = _matched(query, bank, distance_threshold, quality_threshold)
+    return query_percent, bank_percent
+
+
+def _matched(
+    query: Sequence[VpdqFrame],
+    bank: Sequence[VpdqFrame],
+    distance_threshold: int = VPDQ_DISTANCE_THRESHOLD,
+    quality_threshold: int = VPDQ_QUALITY_THRESHOLD,
+) -> tuple[float, float, int]:
+    """`vpdq_match_percentages`, and how many usable query frames matched."""
     q, b = _usable(query, quality_threshold), _usable(bank, quality_threshold)
     if len(q) == 0 or len(b) == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0
     close = np.zeros((len(q), len(b)), bool)
     for start in range(0, len(q), 256):  # bound the (query x bank x 32) temporary
         chunk = q[start : start + 256]
         distances = np.unpackbits(chunk[:, None, :] ^ b[None, :, :], axis=2).sum(axis=2)
         close[start : start + 256] = distances <= distance_threshold
-    return (
-        int(close.any(axis=1).sum()) * 100 / len(q),
-        int(close.any(axis=0).sum()) * 100 / len(b),
-    )
+    query_matched = int(close.any(axis=1).sum())
+    return query_matched * 100 / len(q), int(close.any(axis=0).sum()) * 100 / len(b), query_matched
 
 
 def vpdq_is_match(
     query: Sequence[VpdqFrame], bank: Sequence[VpdqFrame], *, settings: Settings
 ) -> tuple[bool, float, float]:
     """Whether `query` matches `bank` by `video_rule_met`, and the two shares."""
-    query_percent, bank_percent = vpdq_match_percentages(query, bank)
-    usable = len(_usable(query, VPDQ_QUALITY_THRESHOLD))
-    query_matched = round(query_percent * usable / 100)
+    query_percent, bank_percent, query_matched = _matched(query, bank)
     matched = video_rule_met(query_percent, bank_percent, query_matched, settings)
     return matched, query_percent, bank_percent
 
