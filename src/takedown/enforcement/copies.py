@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.enforcement.models import MatchKind
-from takedown.scan.flows import min_quality
 from takedown.scan.models import ContentItem, ContentSignal, Verdict
+from takedown.scan.quality_gate import min_quality
 from takedown.settings import Settings
 from takedown.signals.vpdq import video_rule_met
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from takedown.index.segments import VPDQ
+from takedown.scan.quality_gate import low_quality
 from takedown.settings import Settings
 from takedown.signals.match_rule import video_frame_min_quality
 from takedown.signals.video_regions import VpdqNormSignal
@@ -72,12 +73,10 @@ def _pictures_of(signals: Sequence[dict[str, Any]], settings: Settings) -> dict[
     orientation in words ("" for the original)."""
     pictures: dict[str, str] = {}
     for signal in signals:
-        value, quality = signal.get("value"), signal.get("quality")
+        value = signal.get("value")
         if signal.get("type") != PICTURE or not isinstance(value, str) or not value:
             continue
-        if signal.get("low_quality") or (
-            isinstance(quality, int | float) and quality < settings.pdq_min_quality
-        ):
+        if low_quality(signal, settings):
             continue
         variant = str(signal.get("variant") or "")
         pictures.setdefault(value.lower(), "" if variant == "original" else variant)

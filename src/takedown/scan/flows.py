@@ -44,10 +44,11 @@ from takedown.media import DecodedMedia
 from takedown.scan import metrics
 from takedown.scan.cross_media import match_across_media
 from takedown.scan.models import ContentItem, ContentSignal, MatchEvent, Verdict
+from takedown.scan.quality_gate import low_quality, min_quality
 from takedown.settings import Settings
 from takedown.signals import keypoints, normalise
 from takedown.signals.keypoints import PDQ_CROP
-from takedown.signals.regions import PDQ_NORM, REGION_SIGNAL_TYPES
+from takedown.signals.regions import PDQ_NORM
 from takedown.signals.video_regions import VpdqNormSignal
 from takedown.signals.vpdq import parse_vpdq
 
@@ -222,28 +223,6 @@ def verdict_for(matches: Iterable[Match]) -> Verdict:
     return Verdict.ALLOW
 
 
-def _is_pdq_family(signal_type: str) -> bool:
-    return signal_type == "pdq" or signal_type.startswith("pdq_")
-
-
-def _low_quality(signal: dict[str, Any], settings: Settings) -> bool:
-    if signal.get("low_quality"):
-        return True
-    quality = signal.get("quality")
-    return (
-        _is_pdq_family(str(signal.get("type")))
-        and isinstance(quality, int | float)
-        and quality < min_quality(str(signal.get("type")), settings)
-    )
-
-
-def min_quality(signal_type: str, settings: Settings) -> int:
-    """Region signals have their own gate (docs/match-quality.md, measured in bench/RESULTS.md)."""
-    if signal_type in REGION_SIGNAL_TYPES:
-        return settings.region_min_quality
-    return settings.pdq_min_quality
-
-
 def match_signals(
     *,
     index: Any,
@@ -298,7 +277,7 @@ def match_uploads(
             value = signal.get("value")
             if not isinstance(value, str) or not value:
                 continue
-            exact_only = _low_quality(signal, settings)
+            exact_only = low_quality(signal, settings)
             if exact_only and signal_type not in exact_only_noted:
                 exact_only_noted.add(signal_type)
                 outcomes[upload].notes.append(
@@ -314,7 +293,7 @@ def match_uploads(
                     upload,
                     also,
                     value,
-                    _low_quality({**signal, "type": also}, settings),
+                    low_quality({**signal, "type": also}, settings),
                     ", ".join(part for part in ("trimmed", variant) if part),
                 )
     answers = {
